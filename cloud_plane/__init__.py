@@ -1,0 +1,1 @@
+"""The edgesync cloud control plane: sync endpoint, stores, staff auth, alerts, dashboard."""

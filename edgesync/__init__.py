@@ -1,0 +1,1 @@
+"""The `edgesync` command line: dispatches to the services without coupling them."""

@@ -1,0 +1,29 @@
+"""Reading request bodies with a hard size limit, before anything parses them."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from local_node.errors import InvalidInput, PayloadTooLarge
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The whole body, or 413 as soon as it passes `limit` (declared or actual)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise PayloadTooLarge(f"request body of {declared} bytes exceeds {limit} bytes")
+        except ValueError:
+            raise InvalidInput("Content-Length is not a number") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # Starlette's form parser reads request._body when set, so the limit holds for it too.
+    request._body = body
+    return body

@@ -1,0 +1,164 @@
+"""Camera ingest (native format) and reading the detection log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from local_node import search
+from local_node.api.body import read_limited
+from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
+from local_node.db import repo
+from local_node.deps import CameraAuth, Services, ViewerAuth
+from local_node.errors import InvalidInput, NotFound, UnsupportedMedia
+from local_node.ingest.models import DetectionIn
+from local_node.ingest.parse import check_image, decode_image_b64, parse_metadata
+from local_node.ingest.service import ingest
+from local_node.ingest.writer import IngestResult
+
+router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
+
+INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A repeat of a stored event_id: the first read's answer"},
+    401: {"description": "Missing or unknown camera key"},
+    413: {"description": "Body or image over the limit"},
+    415: {"description": "Image is not JPEG/PNG by content, or body type unsupported"},
+    422: {"description": "Invalid metadata"},
+    503: {"description": "Overloaded; retry after the Retry-After seconds"},
+    507: {"description": "Disk budget exhausted and nothing can be pruned"},
+}
+
+
+def ingest_response(result: IngestResult, response: Response) -> IngestOut:
+    """201 for a new read, 200 for a repeat; the body is the same shape."""
+    response.status_code = 201 if result.created else 200
+    return IngestOut(
+        id=result.id,
+        seq=result.seq,
+        plate_norm=result.plate_norm,
+        hits=[h.__dict__ for h in result.hits],
+    )
+
+
+@router.post("", status_code=201, response_model=IngestOut, responses=INGEST_RESPONSES)
+async def post_detection(
+    request: Request, response: Response, services: Services, camera: CameraAuth
+) -> IngestOut:
+    """A camera reports one plate read (multipart `metadata` + `image`, or JSON + `image_b64`)."""
+    limit = services.settings.max_body_bytes
+    body = await read_limited(request, limit)
+    content_type = request.headers.get("content-type", "").lower()
+    image: bytes | None = None
+    kind: str | None = None
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=2, max_fields=20, max_part_size=limit)
+        try:
+            meta = form.get("metadata")
+            if meta is None:
+                raise InvalidInput("multipart body needs a part named 'metadata' (JSON)")
+            raw = await meta.read() if hasattr(meta, "read") else meta
+            detection = parse_metadata(raw, where="metadata")
+            upload = form.get("image")
+            if upload is not None:
+                if not hasattr(upload, "read"):
+                    raise InvalidInput("part 'image' must be a file part")
+                image = await upload.read()
+                kind = check_image(image, declared=upload.content_type, limit=limit)
+        finally:
+            await form.close()
+    elif content_type.startswith("application/json") or content_type == "":
+        detection, image = _json_body(body, limit)
+        if image is not None:
+            kind = check_image(image, declared=None, limit=limit)
+    else:
+        raise UnsupportedMedia("send multipart/form-data or application/json")
+    result = await ingest(
+        services.writer, camera=camera, detection=detection, image=image, image_kind=kind
+    )
+    if result.created:
+        services.metrics.reads.inc()
+        if result.hits:
+            services.metrics.hits.inc(len(result.hits))
+    return ingest_response(result, response)
+
+
+def _json_body(body: bytes, limit: int) -> tuple[DetectionIn, bytes | None]:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InvalidInput("body must be a JSON object")
+    image_b64 = raw.pop("image_b64", None)
+    image = decode_image_b64(image_b64, limit=limit) if image_b64 is not None else None
+    return parse_metadata(raw), image
+
+
+@router.get("", response_model=DetectionPage)
+def list_detections(
+    services: Services,
+    _: ViewerAuth,
+    plate: Annotated[
+        str | None,
+        Query(max_length=64, description="Exact (normalised), AB* prefix/wildcard, or fuzzy"),
+    ] = None,
+    fuzzy: Annotated[bool, Query(description="Also match OCR confusions / one edit")] = False,
+    camera_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[
+        datetime | None, Query(description="Received at or after (node clock)")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="Received before (node clock)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> DetectionPage:
+    """Search detections, newest first, with cursor paging."""
+    rows, next_cursor = search.search(
+        services.engine,
+        search.DetectionQuery(
+            plate=plate,
+            fuzzy=fuzzy,
+            camera=camera_id,
+            since=_aware(since),
+            until=_aware(until),
+            limit=limit,
+            cursor=cursor,
+        ),
+    )
+    hits = repo.hits_for(services.engine, [r.id for r in rows])
+    return DetectionPage(
+        items=[detection_out(r, hits[r.id]) for r in rows], next_cursor=next_cursor
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@router.get("/{detection_id}", response_model=DetectionOut)
+def get_detection(detection_id: str, services: Services, _: ViewerAuth) -> DetectionOut:
+    """One detection with its hits."""
+    found = repo.get_detection(services.engine, detection_id)
+    if found is None:
+        raise NotFound(f"no detection {detection_id!r}")
+    return detection_out(*found)
+
+
+@router.get("/{detection_id}/image", response_class=FileResponse)
+def get_detection_image(detection_id: str, services: Services, _: ViewerAuth) -> FileResponse:
+    """The image of a detection, as stored."""
+    found = repo.get_detection(services.engine, detection_id)
+    if found is None:
+        raise NotFound(f"no detection {detection_id!r}")
+    row = found[0]
+    if row.image_path is None:
+        raise NotFound("this detection came without an image")
+    if row.image_pruned_at is not None:
+        raise NotFound(f"the image was pruned by retention at {row.image_pruned_at.isoformat()}")
+    media = "image/png" if row.image_type == "png" else "image/jpeg"
+    return FileResponse(services.images.path_of(row.image_path), media_type=media)

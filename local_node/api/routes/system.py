@@ -1,0 +1,128 @@
+"""Health, status and metrics."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from local_node import __version__
+from local_node.auth import authenticate_token, presented_secret
+from local_node.db import repo
+from local_node.db.tables import Detection, NodeState
+from local_node.deps import Services, ViewerAuth
+
+router = APIRouter(tags=["system"])
+
+
+class CameraStatus(BaseModel):
+    id: str
+    name: str
+    last_seen: datetime | None
+    reads_last_hour: int
+
+
+class DiskStatus(BaseModel):
+    total_bytes: int
+    free_bytes: int
+    image_bytes: int
+    budget_bytes: int | None
+
+
+class SyncStatus(BaseModel):
+    cloud_url: str | None
+    stream_id: str
+    last_seq: int
+
+
+class NodeStatus(BaseModel):
+    version: str
+    uptime_s: float
+    detections: int
+    pending_writes: int
+    cameras: list[CameraStatus]
+    disk: DiskStatus
+    sync: SyncStatus
+
+
+@router.get("/healthz")
+def healthz(services: Services) -> dict[str, str]:
+    """Liveness and database reachability (no auth)."""
+    with services.engine.connect() as conn:
+        conn.execute(select(1))
+    return {"status": "ok"}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request, services: Services) -> Response:
+    """Prometheus text format (a viewer token unless metrics_public is set)."""
+    if not services.settings.metrics_public:
+        authenticate_token(services, presented_secret(request), "viewer")
+    usage = services.images.disk_usage()
+    services.metrics.disk_free.set(usage.free)
+    services.metrics.image_bytes.set(services.writer.image_bytes_total)
+    services.metrics.pending.set(services.writer.pending)
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/v1/status", response_model=NodeStatus)
+def status(services: Services, _: ViewerAuth) -> NodeStatus:
+    """Cameras, disk, and what the sync agent will need to report."""
+    now = services.clock()
+    hour_ago = now.timestamp() - 3600
+    with services.engine.connect() as conn:
+        state = conn.execute(select(NodeState).where(NodeState.id == 1)).one()
+        total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
+        per_camera = {
+            r.camera_id: r
+            for r in conn.execute(
+                select(
+                    Detection.camera_id,
+                    func.max(Detection.received_at).label("last_seen"),
+                ).group_by(Detection.camera_id)
+            )
+        }
+        recent = dict(
+            conn.execute(
+                select(Detection.camera_id, func.count())
+                .where(Detection.received_at >= datetime.fromtimestamp(hour_ago, now.tzinfo))
+                .group_by(Detection.camera_id)
+            ).all()
+        )
+    cameras = []
+    for cam in repo.list_cameras(services.engine):
+        last = per_camera.get(cam.id)
+        last_seen = last.last_seen if last else None
+        if isinstance(last_seen, str):  # SQLite aggregates lose the column type
+            last_seen = datetime.fromisoformat(last_seen).replace(tzinfo=now.tzinfo)
+        cameras.append(
+            CameraStatus(
+                id=cam.id,
+                name=cam.name,
+                last_seen=last_seen,
+                reads_last_hour=recent.get(cam.id, 0),
+            )
+        )
+    usage = services.images.disk_usage()
+    return NodeStatus(
+        version=__version__,
+        uptime_s=round(time.monotonic() - services.started_at, 1),
+        detections=total,
+        pending_writes=services.writer.pending,
+        cameras=cameras,
+        disk=DiskStatus(
+            total_bytes=usage.total,
+            free_bytes=usage.free,
+            image_bytes=services.writer.image_bytes_total,
+            budget_bytes=services.settings.disk_budget_bytes,
+        ),
+        sync=SyncStatus(
+            cloud_url=services.settings.cloud_url,
+            stream_id=state.stream_id,
+            last_seq=state.next_seq - 1,
+        ),
+    )

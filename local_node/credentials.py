@@ -1,0 +1,35 @@
+"""API keys and tokens: made with `secrets`, stored only as SHA-256 digests.
+
+The keys are 256-bit random strings, so a fast digest is enough to make a stolen database
+useless for authenticating (there is nothing to brute-force), and it keeps the per-request
+lookup to one indexed query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+CAMERA_KEY_PREFIX = "esc_"
+TOKEN_PREFIX = "est_"
+
+
+def new_secret(prefix: str) -> str:
+    """A new random key with a recognisable prefix (helps secret scanners and people)."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    """The stored form of a key."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(a, b)
+
+
+def new_id() -> str:
+    """A short random id for cameras and tokens."""
+    return secrets.token_hex(8)

@@ -1,0 +1,1 @@
+"""The node database: tables, engine, migrations and data access."""

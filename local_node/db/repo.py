@@ -1,0 +1,166 @@
+"""Data access for everything but the ingest write path (which lives in ingest/writer.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from local_node import credentials
+from local_node.db.tables import ApiToken, Camera, Detection, Hit, HotlistEntry, NodeState
+
+
+def ensure_state(engine: Engine, now: datetime) -> NodeState:
+    """Create the node's state row (and with it a new stream id) on a new database."""
+    with Session(engine, expire_on_commit=False) as session:
+        state = session.get(NodeState, 1)
+        if state is None:
+            state = NodeState(id=1, stream_id=str(uuid.uuid4()), created_at=now)
+            session.add(state)
+            session.commit()
+            session.refresh(state)
+        return state
+
+
+def start_new_stream(engine: Engine) -> str:
+    """Give a restored database a new stream id so its reused seqs are never taken as dups."""
+    stream_id = str(uuid.uuid4())
+    with Session(engine, expire_on_commit=False) as session:
+        session.exec(update(NodeState).where(NodeState.id == 1).values(stream_id=stream_id))
+        session.commit()
+    return stream_id
+
+
+@dataclass(frozen=True)
+class NewCredential:
+    """A freshly made credential; the secret is shown once and never stored."""
+
+    id: str
+    name: str
+    secret: str
+
+
+def create_camera(engine: Engine, name: str, now: datetime) -> NewCredential:
+    """Register a camera and return its one-time API key."""
+    key = credentials.new_secret(credentials.CAMERA_KEY_PREFIX)
+    camera = Camera(
+        id=credentials.new_id(), name=name, key_hash=credentials.digest(key), created_at=now
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(camera)
+        session.commit()
+    return NewCredential(id=camera.id, name=name, secret=key)
+
+
+def camera_by_key(engine: Engine, key: str) -> Camera | None:
+    """The enabled camera owning this key, if any."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.exec(
+            select(Camera).where(
+                Camera.key_hash == credentials.digest(key), Camera.disabled.is_(False)
+            )
+        ).scalar_one_or_none()
+
+
+def list_cameras(engine: Engine) -> Sequence[Camera]:
+    """Every registered camera."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.exec(select(Camera).order_by(Camera.name)).scalars().all()
+
+
+def create_token(engine: Engine, role: str, now: datetime) -> NewCredential:
+    """Make an API token for scripts and the local UI."""
+    token = credentials.new_secret(credentials.TOKEN_PREFIX)
+    row = ApiToken(
+        id=credentials.new_id(), role=role, token_hash=credentials.digest(token), created_at=now
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(row)
+        session.commit()
+    return NewCredential(id=row.id, name=role, secret=token)
+
+
+def token_role(engine: Engine, token: str) -> str | None:
+    """The role of a token, or None if it is unknown."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.exec(
+            select(ApiToken.role).where(ApiToken.token_hash == credentials.digest(token))
+        ).scalar_one_or_none()
+
+
+def get_detection(engine: Engine, detection_id: str) -> tuple[Detection, list[Hit]] | None:
+    """A detection with its hits."""
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get(Detection, detection_id)
+        if row is None:
+            return None
+        hits = session.exec(select(Hit).where(Hit.detection_id == detection_id)).scalars().all()
+        return row, list(hits)
+
+
+def hits_for(engine: Engine, detection_ids: Sequence[str]) -> dict[str, list[Hit]]:
+    """Hits of several detections, grouped by detection id."""
+    out: dict[str, list[Hit]] = {d: [] for d in detection_ids}
+    if not detection_ids:
+        return out
+    with Session(engine, expire_on_commit=False) as session:
+        for hit in session.exec(select(Hit).where(Hit.detection_id.in_(detection_ids))).scalars():
+            out[hit.detection_id].append(hit)
+    return out
+
+
+def list_hotlist(engine: Engine, *, include_deleted: bool = False) -> Sequence[HotlistEntry]:
+    """Hotlist entries, live ones only unless asked."""
+    with Session(engine, expire_on_commit=False) as session:
+        query = select(HotlistEntry).order_by(HotlistEntry.list_name, HotlistEntry.plate_norm)
+        if not include_deleted:
+            query = query.where(HotlistEntry.deleted.is_(False))
+        return session.exec(query).scalars().all()
+
+
+def upsert_hotlist(engine: Engine, entry: HotlistEntry) -> HotlistEntry:
+    """Insert or replace an entry and bump the hotlist revision in the same transaction."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.merge(entry)
+        _bump_hotlist_rev(session)
+        session.commit()
+    return entry
+
+
+def delete_hotlist(
+    engine: Engine, list_name: str, plate_norm: str, *, by: str, now: datetime
+) -> bool:
+    """Turn an entry into a tombstone; False if there was no live entry."""
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get(HotlistEntry, (list_name, plate_norm))
+        if row is None or row.deleted:
+            return False
+        row.deleted = True
+        row.updated_by = by
+        row.updated_at = now
+        row.version = None
+        _bump_hotlist_rev(session)
+        session.commit()
+        return True
+
+
+def _bump_hotlist_rev(session: Session) -> None:
+    session.exec(
+        update(NodeState).where(NodeState.id == 1).values(hotlist_rev=NodeState.hotlist_rev + 1)
+    )
+
+
+def image_bytes_total(engine: Engine) -> int:
+    """Bytes of images currently held (not yet pruned)."""
+    with Session(engine, expire_on_commit=False) as session:
+        total = session.exec(
+            select(func.coalesce(func.sum(Detection.image_bytes), 0)).where(
+                Detection.image_path.is_not(None), Detection.image_pruned_at.is_(None)
+            )
+        ).scalar_one()
+        return int(total)

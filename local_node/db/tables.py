@@ -1,0 +1,123 @@
+"""SQLModel tables of the local node (the migrations in ./migrations build them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from local_node.db.types import UTCDateTime
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class NodeState(SQLModel, table=True):
+    """One row: the stream identity and counters every writer shares."""
+
+    __tablename__ = "node_state"
+
+    id: int = Field(default=1, primary_key=True)
+    stream_id: str = Field(max_length=64)
+    next_seq: int = Field(default=1)
+    hotlist_rev: int = Field(default=0, description="Bumped on every hotlist change")
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Camera(SQLModel, table=True):
+    """A camera allowed to post reads; its API key is kept only as a SHA-256 digest."""
+
+    __tablename__ = "cameras"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64, unique=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+    disabled: bool = Field(default=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for scripts and the local UI; kept only as a SHA-256 digest."""
+
+    __tablename__ = "api_tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    role: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Detection(SQLModel, table=True):
+    """One stored plate read; `seq` is the per-stream order the sync agent ships by."""
+
+    __tablename__ = "detections"
+    __table_args__ = (
+        UniqueConstraint("camera_id", "event_id", name="uq_detections_camera_event"),
+        Index("ix_detections_camera_seq", "camera_id", "seq"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    seq: int = Field(unique=True)
+    event_id: str | None = Field(default=None, max_length=128)
+    camera_id: str = Field(max_length=32, foreign_key="cameras.id")
+    source_camera: str | None = Field(default=None, max_length=64)
+    captured_at: datetime = Field(sa_column=_utc_column())
+    received_at: datetime = Field(sa_column=_utc_column(index=True))
+    plate: str = Field(max_length=32)
+    plate_norm: str = Field(max_length=32, index=True)
+    plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")
+    confidence: float | None = None
+    region: str | None = Field(default=None, max_length=64)
+    direction: str | None = Field(default=None, max_length=64)
+    bbox: str | None = Field(default=None, max_length=64, description="JSON [x, y, w, h]")
+    vehicle_type: str | None = Field(default=None, max_length=64)
+    vehicle_make: str | None = Field(default=None, max_length=64)
+    vehicle_model: str | None = Field(default=None, max_length=64)
+    vehicle_color: str | None = Field(default=None, max_length=64)
+    image_path: str | None = Field(default=None, max_length=255)
+    image_sha256: str | None = Field(default=None, max_length=64)
+    image_bytes: int | None = None
+    image_type: str | None = Field(default=None, max_length=16)
+    image_pruned_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    has_hit: bool = Field(default=False, index=True)
+
+
+class HotlistEntry(SQLModel, table=True):
+    """A hotlist entry keyed by (list, plate); deletions stay as tombstones."""
+
+    __tablename__ = "hotlist"
+
+    list_name: str = Field(primary_key=True, max_length=32)
+    plate_norm: str = Field(primary_key=True, max_length=32, description="Plate or pattern")
+    plate: str = Field(max_length=32, description="As entered")
+    reason: str | None = Field(default=None, max_length=500)
+    priority: int = Field(default=1)
+    expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    updated_by: str | None = Field(default=None, max_length=128)
+    updated_at: datetime = Field(sa_column=_utc_column())
+    deleted: bool = Field(default=False)
+    version: int | None = Field(default=None, description="The cloud's version, once confirmed")
+
+
+class Hit(SQLModel, table=True):
+    """A detection that matched a live hotlist entry, unique per (detection, entry)."""
+
+    __tablename__ = "hits"
+    __table_args__ = (
+        UniqueConstraint(
+            "detection_id", "list_name", "entry_plate", name="uq_hits_detection_entry"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    detection_id: str = Field(max_length=36, foreign_key="detections.id", index=True)
+    detection_seq: int = Field(index=True)
+    list_name: str = Field(max_length=32)
+    entry_plate: str = Field(max_length=32)
+    match_kind: str = Field(max_length=16)
+    distance: float = 0.0
+    priority: int = 1
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=_utc_column())

@@ -1,0 +1,1 @@
+"""Pure logic of the node (no I/O): hotlist matching, retention policy."""

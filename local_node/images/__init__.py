@@ -1,0 +1,1 @@
+"""The image store: camera images on local disk."""

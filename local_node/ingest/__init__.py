@@ -1,0 +1,1 @@
+"""Use case: a camera delivers a plate read (native and vendor formats)."""

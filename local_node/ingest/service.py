@@ -1,0 +1,52 @@
+"""The ingest use case, shared by the native API, the vendor endpoints and MQTT."""
+
+from __future__ import annotations
+
+import asyncio
+
+from local_node.errors import InvalidInput
+from local_node.ingest.models import DetectionIn
+from local_node.ingest.writer import IngestResult, IngestWriter
+from local_node.services import CachedCredential
+
+
+def _check_camera(camera: CachedCredential, detection: DetectionIn) -> None:
+    claimed = detection.camera_id
+    if claimed is not None and claimed not in (camera.subject, camera.name):
+        raise InvalidInput(
+            "camera_id does not match the camera this key belongs to "
+            f"(key is for camera {camera.name!r})"
+        )
+
+
+async def ingest(
+    writer: IngestWriter,
+    *,
+    camera: CachedCredential,
+    detection: DetectionIn,
+    image: bytes | None,
+    image_kind: str | None,
+) -> IngestResult:
+    """Store one read durably and return its id, seq and hits (or the first one's, if repeated)."""
+    _check_camera(camera, detection)
+    future = writer.submit(
+        camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
+    )
+    return await asyncio.wrap_future(future)
+
+
+def ingest_blocking(
+    writer: IngestWriter,
+    *,
+    camera: CachedCredential,
+    detection: DetectionIn,
+    image: bytes | None,
+    image_kind: str | None,
+    timeout: float = 30.0,
+) -> IngestResult:
+    """The same, for threads that are not on the event loop (the MQTT listener)."""
+    _check_camera(camera, detection)
+    future = writer.submit(
+        camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
+    )
+    return future.result(timeout)

@@ -1,0 +1,437 @@
+"""The single writer: makes camera reads durable in group commits.
+
+Requests hand their validated read to `submit` and wait on a future. One thread takes
+everything that is waiting (up to `batch_max`), writes and fsyncs the images, fsyncs their
+folders once, then inserts every row, its `seq` and its hits in ONE database transaction
+(one WAL fsync). Under load N reads share one commit instead of paying N; when idle a read
+is committed alone at once. A future resolves only after that commit: a 201 means durable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from local_node.clock import Clock
+from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState
+from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
+from local_node.errors import Overloaded, StorageFull
+from local_node.images.store import ImageStore
+from local_node.ingest.models import DetectionIn
+from sync_protocol.plates import confusion_key, normalize_plate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HitOut:
+    """A hit as the camera API returns it."""
+
+    list: str
+    plate: str
+    reason: str | None
+    priority: int
+    match: str
+    distance: float
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of one read: `created` is False when it repeated a stored event_id."""
+
+    id: str
+    seq: int
+    plate_norm: str
+    hits: list[HitOut]
+    created: bool
+
+
+@dataclass
+class PendingRead:
+    """A validated read waiting for the writer."""
+
+    camera_id: str
+    detection: DetectionIn
+    image: bytes | None
+    image_kind: str | None
+    future: Future[IngestResult] = field(default_factory=Future)
+
+
+SpaceReclaimer = Callable[[int], int]
+"""Frees at least the given number of bytes if it can; returns the bytes freed."""
+
+HitListener = Callable[[list[tuple[str, int]]], None]
+"""Told (detection id, seq) of reads that hit, right after their commit (priority lane)."""
+
+
+class IngestWriter:
+    """Owns the write path of detections; start() once per process, stop() to drain."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        images: ImageStore,
+        clock: Clock,
+        batch_max: int = 128,
+        max_pending: int = 2000,
+        min_free_bytes: int = 0,
+        disk_budget_bytes: int | None = None,
+        image_bytes_total: int = 0,
+        reclaim: SpaceReclaimer | None = None,
+        metrics: WriterMetrics | None = None,
+    ) -> None:
+        self._engine = engine
+        self._images = images
+        self._clock = clock
+        self._batch_max = batch_max
+        self._max_pending = max_pending
+        self._min_free = min_free_bytes
+        self._budget = disk_budget_bytes
+        self._reclaim = reclaim
+        self._metrics = metrics or WriterMetrics()
+        self._queue: queue.Queue[PendingRead | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._hotlist_rev = -1
+        self._matcher = HotlistMatcher([])
+        self._hit_listeners: list[HitListener] = []
+        self.image_bytes_total = image_bytes_total
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the writer thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Commit what is waiting, then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def add_hit_listener(self, listener: HitListener) -> None:
+        """Be told of every committed read that hit (the sync agent's priority lane)."""
+        self._hit_listeners.append(listener)
+
+    @property
+    def pending(self) -> int:
+        """Reads waiting for the writer."""
+        return self._queue.qsize()
+
+    def account_freed(self, freed_bytes: int) -> None:
+        """Retention tells the writer what it freed so the budget check stays exact."""
+        self.image_bytes_total = max(0, self.image_bytes_total - freed_bytes)
+
+    # -- the request side ------------------------------------------------------------
+    def submit(
+        self, *, camera_id: str, detection: DetectionIn, image: bytes | None, image_kind: str | None
+    ) -> Future[IngestResult]:
+        """Queue a read; the future resolves once it is durable (or raises a NodeError)."""
+        if self._queue.qsize() >= self._max_pending:
+            self._metrics.rejected("overloaded")
+            raise Overloaded(f"{self._max_pending} reads are waiting to be stored; retry shortly")
+        read = PendingRead(camera_id, detection, image, image_kind)
+        self._queue.put(read)
+        return read.future
+
+    # -- the writer thread -----------------------------------------------------------
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._commit_or_fail(batch)
+
+    def _commit_or_fail(self, batch: list[PendingRead]) -> None:
+        started = time.perf_counter()
+        try:
+            results = self._commit(batch)
+        except IntegrityError:
+            # Another process stored one of these event ids between our check and our insert:
+            # retry one by one so each read gets its own answer.
+            if len(batch) == 1:
+                results = self._commit(batch)
+            else:
+                for read in batch:
+                    self._commit_or_fail([read])
+                return
+        except Exception as exc:  # every waiting request must hear back
+            log.exception("group commit of %d reads failed", len(batch))
+            for read in batch:
+                if not read.future.done():
+                    read.future.set_exception(exc)
+            return
+        self._metrics.committed(len(batch), time.perf_counter() - started)
+        hits: list[tuple[str, int]] = []
+        for read, result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                read.future.set_exception(result)
+                continue
+            read.future.set_result(result)
+            if result.created and result.hits:
+                hits.append((result.id, result.seq))
+        if hits:
+            for listener in self._hit_listeners:
+                try:
+                    listener(hits)
+                except Exception:
+                    log.exception("hit listener failed")
+
+    def _commit(self, batch: list[PendingRead]) -> list[IngestResult | Exception]:
+        now = self._clock()
+        results: list[IngestResult | Exception | None] = [None] * len(batch)
+        existing = self._existing(batch)
+        first_of: dict[tuple[str, str], int] = {}
+        new_rows: list[int] = []
+        for i, read in enumerate(batch):
+            key = (read.camera_id, read.detection.event_id or "")
+            if read.detection.event_id and key in existing:
+                results[i] = existing[key]
+            elif read.detection.event_id and key in first_of:
+                continue  # a duplicate inside this batch: answered from the first one below
+            else:
+                if read.detection.event_id:
+                    first_of[key] = i
+                new_rows.append(i)
+
+        image_ok = self._check_space(batch, new_rows)
+        rows: list[dict] = []
+        hit_rows: list[dict] = []
+        written: list[str] = []
+        dirs: set[Path] = set()
+        ids = {i: str(uuid.uuid4()) for i in new_rows}
+        try:
+            for i in new_rows:
+                read = batch[i]
+                if read.image is not None and not image_ok:
+                    results[i] = StorageFull(
+                        "the image store is full and nothing more can be pruned"
+                    )
+                    continue
+                stored = None
+                if read.image is not None and read.image_kind is not None:
+                    stored, directory = self._images.write(
+                        detection_id=ids[i],
+                        camera_id=read.camera_id,
+                        received_at=now,
+                        data=read.image,
+                        kind=read.image_kind,
+                    )
+                    written.append(stored.path)
+                    dirs.add(directory)
+                rows.append(self._row(ids[i], read, now, stored))
+            self._images.sync_dirs(dirs)
+            with self._engine.begin() as conn:
+                self._refresh_hotlist(conn)
+                if rows:
+                    last = conn.execute(
+                        update(NodeState)
+                        .where(NodeState.id == 1)
+                        .values(next_seq=NodeState.next_seq + len(rows))
+                        .returning(NodeState.next_seq)
+                    ).scalar_one()
+                    seq = last - len(rows)
+                    for row in rows:
+                        row["seq"] = seq
+                        seq += 1
+                        matches = self._matcher.match(row["plate_norm"], now)
+                        row["has_hit"] = bool(matches)
+                        hit_rows.extend(_hit_row(row, m, now) for m in matches)
+                    conn.execute(insert(Detection.__table__), rows)
+                    if hit_rows:
+                        conn.execute(insert(Hit.__table__), hit_rows)
+        except BaseException:
+            for path in written:
+                self._images.delete(path)
+            raise
+        self.image_bytes_total += sum(r["image_bytes"] or 0 for r in rows)
+
+        by_id = {row["id"]: row for row in rows}
+        hits_by_id: dict[str, list[HitOut]] = {}
+        for h in hit_rows:
+            hits_by_id.setdefault(h["detection_id"], []).append(_hit_out(h))
+        for i in new_rows:
+            if results[i] is not None:
+                continue
+            row = by_id[ids[i]]
+            results[i] = IngestResult(
+                id=row["id"],
+                seq=row["seq"],
+                plate_norm=row["plate_norm"],
+                hits=hits_by_id.get(row["id"], []),
+                created=True,
+            )
+        for i, read in enumerate(batch):
+            if results[i] is None:  # in-batch duplicate
+                first = results[first_of[(read.camera_id, read.detection.event_id or "")]]
+                results[i] = _as_repeat(first) if isinstance(first, IngestResult) else first
+        return results  # type: ignore[return-value]
+
+    def _existing(self, batch: list[PendingRead]) -> dict[tuple[str, str], IngestResult]:
+        event_ids = {r.detection.event_id for r in batch if r.detection.event_id}
+        if not event_ids:
+            return {}
+        wanted = {(r.camera_id, r.detection.event_id) for r in batch if r.detection.event_id}
+        found: dict[tuple[str, str], IngestResult] = {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    Detection.id,
+                    Detection.seq,
+                    Detection.plate_norm,
+                    Detection.camera_id,
+                    Detection.event_id,
+                ).where(Detection.event_id.in_(event_ids))
+            ).all()
+            hit_map: dict[str, list[HitOut]] = {}
+            matched = [r for r in rows if (r.camera_id, r.event_id) in wanted]
+            if matched:
+                for h in conn.execute(
+                    select(Hit.__table__).where(Hit.detection_id.in_([r.id for r in matched]))
+                ).mappings():
+                    hit_map.setdefault(h["detection_id"], []).append(_hit_out(h))
+            for r in matched:
+                found[(r.camera_id, r.event_id)] = IngestResult(
+                    id=r.id,
+                    seq=r.seq,
+                    plate_norm=r.plate_norm,
+                    hits=hit_map.get(r.id, []),
+                    created=False,
+                )
+        self._metrics.duplicates(len(found))
+        return found
+
+    def _check_space(self, batch: list[PendingRead], new_rows: list[int]) -> bool:
+        needed = sum(len(batch[i].image or b"") for i in new_rows)
+        if needed == 0:
+            return True
+        short = self._shortfall(needed)
+        if short > 0 and self._reclaim is not None:
+            freed = self._reclaim(short)
+            self.account_freed(freed)
+            short = self._shortfall(needed)
+        if short > 0:
+            self._metrics.rejected("storage_full")
+            return False
+        return True
+
+    def _shortfall(self, needed: int) -> int:
+        short = needed + self._min_free - self._images.disk_usage().free
+        if self._budget is not None:
+            short = max(short, self.image_bytes_total + needed - self._budget)
+        return short
+
+    def _refresh_hotlist(self, conn: Connection) -> None:
+        rev = conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
+        if rev == self._hotlist_rev:
+            return
+        entries = conn.execute(
+            select(
+                HotlistEntry.list_name,
+                HotlistEntry.plate_norm,
+                HotlistEntry.reason,
+                HotlistEntry.priority,
+                HotlistEntry.expires_at,
+            ).where(HotlistEntry.deleted.is_(False))
+        ).all()
+        self._matcher = HotlistMatcher(LiveEntry(*e) for e in entries)
+        self._hotlist_rev = rev
+        log.info("hotlist loaded: %d live entries (rev %d)", len(self._matcher), rev)
+
+    @staticmethod
+    def _row(detection_id: str, read: PendingRead, now: datetime, stored) -> dict:
+        d = read.detection
+        norm = normalize_plate(d.plate)
+        vehicle = d.vehicle
+        return {
+            "id": detection_id,
+            "event_id": d.event_id,
+            "camera_id": read.camera_id,
+            "source_camera": d.source_camera,
+            "captured_at": d.captured_at,
+            "received_at": now,
+            "plate": d.plate,
+            "plate_norm": norm,
+            "plate_key": confusion_key(norm),
+            "confidence": d.confidence,
+            "region": d.region,
+            "direction": d.direction,
+            "bbox": json.dumps(list(d.bbox)) if d.bbox else None,
+            "vehicle_type": vehicle.type if vehicle else None,
+            "vehicle_make": vehicle.make if vehicle else None,
+            "vehicle_model": vehicle.model if vehicle else None,
+            "vehicle_color": vehicle.color if vehicle else None,
+            "image_path": stored.path if stored else None,
+            "image_sha256": stored.sha256 if stored else None,
+            "image_bytes": stored.size if stored else None,
+            "image_type": read.image_kind if stored else None,
+            "image_pruned_at": None,
+        }
+
+
+def _hit_row(row: dict, match: HitMatch, now: datetime) -> dict:
+    return {
+        "detection_id": row["id"],
+        "detection_seq": row["seq"],
+        "list_name": match.entry.list_name,
+        "entry_plate": match.entry.plate_norm,
+        "match_kind": match.kind,
+        "distance": match.distance,
+        "priority": match.entry.priority,
+        "reason": match.entry.reason,
+        "created_at": now,
+    }
+
+
+def _hit_out(h: dict) -> HitOut:
+    return HitOut(
+        list=h["list_name"],
+        plate=h["entry_plate"],
+        reason=h["reason"],
+        priority=h["priority"],
+        match=h["match_kind"],
+        distance=h["distance"],
+    )
+
+
+def _as_repeat(result: IngestResult) -> IngestResult:
+    return IngestResult(result.id, result.seq, result.plate_norm, result.hits, created=False)
+
+
+class WriterMetrics:
+    """Hooks the writer calls; the default does nothing (the app wires Prometheus in)."""
+
+    def committed(self, count: int, seconds: float) -> None:
+        """A group commit of `count` reads took `seconds`."""
+
+    def duplicates(self, count: int) -> None:
+        """`count` reads repeated a stored event id."""
+
+    def rejected(self, reason: str) -> None:
+        """A read was refused for `reason`."""

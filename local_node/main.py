@@ -1,0 +1,117 @@
+"""create_app(settings): assembles the node's HTTP app and its background jobs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from local_node import __version__
+from local_node.api.routes import detections, hotlist, system
+from local_node.clock import Clock, utc_now
+from local_node.config import NodeSettings
+from local_node.db import repo
+from local_node.errors import NodeError
+from local_node.ingest.parse import MetadataInvalid
+from local_node.retention import Retention
+from local_node.services import NodeServices, build_services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool = True) -> FastAPI:
+    """The node app; services are opened in its lifespan and closed cleanly on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings, clock=clock)
+        services.writer.start()
+        app.state.services = services
+        scheduler = _start_jobs(services) if run_jobs else None
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+            services.close()
+
+    app = FastAPI(
+        title="edgesync local node",
+        version=__version__,
+        description="Camera ingest, detection log, hotlist and status of one site.",
+        lifespan=lifespan,
+    )
+    app.include_router(detections.router)
+    app.include_router(hotlist.router)
+    app.include_router(system.router)
+    _install_error_handlers(app)
+    _install_request_metrics(app)
+    return app
+
+
+def _start_jobs(services: NodeServices) -> BackgroundScheduler:
+    retention = Retention(
+        engine=services.engine,
+        images=services.images,
+        settings=services.settings,
+        clock=services.clock,
+    )
+
+    def run_retention() -> None:
+        report = retention.run()
+        services.metrics.pruned_images.inc(report.images_pruned)
+        # Recount rather than track: rows deleted with their images also freed space.
+        services.writer.image_bytes_total = repo.image_bytes_total(services.engine)
+
+    scheduler = BackgroundScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+    )
+    scheduler.add_job(
+        run_retention,
+        "interval",
+        seconds=services.settings.retention_interval_s,
+        id="retention",
+        misfire_grace_time=60,
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MetadataInvalid)
+    async def metadata_invalid(_: Request, exc: MetadataInvalid) -> JSONResponse:
+        return JSONResponse({"detail": exc.errors}, status_code=422)
+
+    @app.exception_handler(NodeError)
+    async def node_error(_: Request, exc: NodeError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's shape, without echoing the input back (it may be huge or hostile).
+        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _install_request_metrics(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        services = getattr(request.app.state, "services", None)
+        if services is not None:
+            services.metrics.request_seconds.labels(
+                route=getattr(route, "path", "unmatched"),
+                method=request.method,
+                status=str(response.status_code),
+            ).observe(time.perf_counter() - started)
+        return response

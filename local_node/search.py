@@ -1,0 +1,115 @@
+"""Searching the detection log by plate (exact, wildcard, fuzzy), camera and time, newest first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from local_node.db.tables import Camera, Detection
+from local_node.errors import InvalidInput
+from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
+
+FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
+
+
+@dataclass(frozen=True)
+class DetectionQuery:
+    """A search over the detection log."""
+
+    plate: str | None = None
+    fuzzy: bool = False
+    camera: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def encode_cursor(seq: int) -> str:
+    """An opaque cursor: resume below this seq."""
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The seq a cursor stands for, or a 422 naming the cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("s"):
+            raise ValueError
+        return int(raw[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API returned") from None
+
+
+def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | None]:
+    """One page of detections, newest first, and the cursor of the next page (or None)."""
+    stmt = select(Detection).order_by(Detection.seq.desc())
+    if q.cursor:
+        stmt = stmt.where(Detection.seq < decode_cursor(q.cursor))
+    if q.since:
+        stmt = stmt.where(Detection.received_at >= q.since)
+    if q.until:
+        stmt = stmt.where(Detection.received_at < q.until)
+    pattern = normalize_pattern(q.plate) if q.plate else ""
+    if q.plate and not pattern:
+        raise InvalidInput("plate has no letters or digits")
+    with engine.connect() as conn:
+        if q.camera:
+            camera_id = conn.execute(
+                select(Camera.id).where((Camera.id == q.camera) | (Camera.name == q.camera))
+            ).scalar_one_or_none()
+            if camera_id is None:
+                return [], None
+            stmt = stmt.where(Detection.camera_id == camera_id)
+        if pattern and not q.fuzzy:
+            if "*" in pattern or "?" in pattern:
+                # Normalised patterns hold only A-Z, 0-9, * and ?: no LIKE escaping needed.
+                stmt = stmt.where(
+                    Detection.plate_norm.like(pattern.replace("*", "%").replace("?", "_"))
+                )
+            else:
+                stmt = stmt.where(Detection.plate_norm == pattern)
+            rows = [
+                Detection.model_validate(r)
+                for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
+            ]
+            return _page(rows, q.limit)
+        if pattern and q.fuzzy:
+            return _fuzzy(conn, stmt, pattern, q.limit)
+        rows = [
+            Detection.model_validate(r) for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
+        ]
+        return _page(rows, q.limit)
+
+
+def _fetch(conn, stmt) -> list[Detection]:
+    return [Detection.model_validate(r) for r in conn.execute(stmt).mappings()]
+
+
+def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | None]:
+    if len(rows) > limit:
+        return rows[:limit], encode_cursor(rows[limit - 1].seq)
+    return rows, None
+
+
+def _fuzzy(conn, stmt, pattern: str, limit: int) -> tuple[list[Detection], str | None]:
+    # Fuzzy matches cannot use an index: scan newest first in chunks, bounded per page; a
+    # page cut short by the bound still returns a cursor so the caller can go on.
+    key = confusion_key(pattern.replace("*", "").replace("?", ""))
+    found: list[Detection] = []
+    last_seq: int | None = None
+    rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
+    for scanned, row in enumerate(rows, start=1):
+        last_seq = row["seq"]
+        if row["plate_key"] == key or plate_matches(pattern, row["plate_norm"], fuzzy=True):
+            found.append(Detection.model_validate(row))
+            if len(found) > limit:
+                return found[:limit], encode_cursor(found[limit - 1].seq)
+        if scanned >= FUZZY_SCAN_ROWS:
+            return found, encode_cursor(last_seq)
+    return found, None

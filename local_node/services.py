@@ -1,0 +1,85 @@
+"""The node's collaborators, built once at start-up from settings (the one place that chooses)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from local_node.clock import Clock, utc_now
+from local_node.config import NodeSettings
+from local_node.db import repo
+from local_node.db.engine import make_engine
+from local_node.db.migrate import upgrade
+from local_node.images.store import FileImageStore
+from local_node.ingest.writer import IngestWriter
+from local_node.metrics import NodeMetrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CachedCredential:
+    """A key or token recently checked against the database."""
+
+    subject: str
+    name: str
+    expires: float
+
+
+@dataclass
+class NodeServices:
+    """Everything a request or a job needs; owned by the app's lifespan."""
+
+    settings: NodeSettings
+    engine: Engine
+    images: FileImageStore
+    writer: IngestWriter
+    metrics: NodeMetrics
+    clock: Clock
+    started_at: float = field(default_factory=time.monotonic)
+    credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Drain the writer and release the database."""
+        self.writer.stop()
+        self.engine.dispose()
+
+
+def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeServices:
+    """Open the database (migrating it), the image store and the writer."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    state = repo.ensure_state(engine, clock())
+    images = FileImageStore(settings.images_dir)
+    swept = images.sweep_temporaries(clock())
+    if swept:
+        log.warning("removed %d partial image files left by an earlier crash", swept)
+    metrics = NodeMetrics()
+    from local_node.retention import Retention  # late: retention imports services' types
+
+    retention = Retention(engine=engine, images=images, settings=settings, clock=clock)
+    writer = IngestWriter(
+        engine=engine,
+        images=images,
+        clock=clock,
+        batch_max=settings.commit_batch_max,
+        max_pending=settings.max_pending,
+        min_free_bytes=settings.min_free_bytes,
+        disk_budget_bytes=settings.disk_budget_bytes,
+        image_bytes_total=repo.image_bytes_total(engine),
+        reclaim=retention.reclaim,
+        metrics=metrics,
+    )
+    log.info("node database ready (stream %s)", state.stream_id)
+    return NodeServices(
+        settings=settings,
+        engine=engine,
+        images=images,
+        writer=writer,
+        metrics=metrics,
+        clock=clock,
+    )

@@ -1,0 +1,1 @@
+"""The wire contract shared by the local node and the cloud plane (pydantic + stdlib only)."""

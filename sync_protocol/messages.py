@@ -1,0 +1,281 @@
+"""Versioned wire models of the node ↔ cloud sync (``POST /sync/v1/enroll`` and ``/exchange``).
+
+Forward compatibility: requests (node → cloud) *forbid* unknown fields, replies
+(cloud → node) *ignore* them; the cloud is upgraded first. Commands in a reply
+are a discriminated union on ``type`` with a catch-all ``UnknownCommand`` so an
+older node skips (and acks) a command kind it does not know instead of failing
+the whole reply. See ``sync_protocol.wire_types`` for the base models.
+
+Exchange semantics (ARCHITECTURE.md, "Sync semantics"): the node sends one
+contiguous ``DetectionBatch`` of its stream plus hits, heartbeat and hotlist
+edits; the cloud stores them durably and answers with its ``cloud_epoch`` and,
+per stream, the contiguous high-water ``seq`` it holds. The node prunes its
+outbox only up to that mark, and resends from it when the epoch changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from sync_protocol.codec import MAX_BATCH_RECORDS
+from sync_protocol.columnar import from_columns, to_columns
+from sync_protocol.detections import DetectionRecord, Vehicle, detection_uuid
+from sync_protocol.hotlist_messages import HotlistDelta, HotlistEntry, HotlistOp, OpResult
+from sync_protocol.version import PROTOCOL_VERSION, check_version
+from sync_protocol.wire_types import (
+    Count,
+    Mark,
+    PlateText,
+    ReplyModel,
+    RequestModel,
+    Seq,
+    ShortText,
+    Text,
+    Token,
+    UtcDatetime,
+)
+
+MAX_HITS = 1_000
+MAX_HOTLIST_OPS = 1_000
+MAX_CAMERAS = 256
+MAX_COMMANDS = 100
+
+ProtocolVersion = Annotated[int, Field(description="sync_protocol.version.PROTOCOL_VERSION")]
+
+
+def _checked_version(value: int) -> int:
+    return check_version(value)
+
+
+class DetectionBatch(RequestModel):
+    """Contiguous detections of one stream: ``records[i].seq == first_seq + i``.
+
+    On the wire the records are columnar (``sync_protocol.columnar``); in Python
+    they are ``DetectionRecord`` objects. Both shapes validate.
+    """
+
+    stream_id: Token
+    first_seq: Seq
+    records: list[DetectionRecord] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_wire(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "columns" in data:
+            if set(data) != {"stream_id", "first_seq", "columns"}:
+                raise ValueError(f"unexpected batch keys {sorted(data)}")
+            # Bound the work before expanding columns into records.
+            size = len(data["columns"].get("plate_norm", ()))
+            if size > MAX_BATCH_RECORDS:
+                raise ValueError(f"batch of {size} records exceeds {MAX_BATCH_RECORDS}")
+            try:
+                records = from_columns(data["stream_id"], data["first_seq"], data["columns"])
+            except (KeyError, IndexError, TypeError, AttributeError) as exc:
+                raise ValueError(f"malformed batch columns: {exc!r}") from exc
+            return {"stream_id": data["stream_id"], "first_seq": data["first_seq"],
+                    "records": records}
+        return data
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Self:
+        for i, record in enumerate(self.records):
+            if record.seq != self.first_seq + i:
+                raise ValueError(
+                    f"records must have contiguous seqs from {self.first_seq}: "
+                    f"record {i} has seq {record.seq}, expected {self.first_seq + i}"
+                )
+        return self
+
+    @property
+    def last_seq(self) -> int:
+        """Return the seq of the last record."""
+        return self.first_seq + len(self.records) - 1
+
+    @model_serializer(mode="plain")
+    def _to_wire(self) -> dict[str, Any]:
+        return {
+            "stream_id": self.stream_id,
+            "first_seq": self.first_seq,
+            "columns": to_columns(self.stream_id, self.first_seq, self.records),
+        }
+
+
+class HitRecord(RequestModel):
+    """A detection that matched a live hotlist entry at the node (pushed at once)."""
+
+    detection_id: uuid.UUID
+    seq: Seq
+    list_name: Token = Field(alias="list")
+    plate_norm: PlateText = Field(description="the entry's plate_norm (entry key with list)")
+    match_kind: Literal["exact", "fuzzy"]
+    hotlist_version: Mark = Field(description="hotlist version the node matched against")
+    plate: PlateText = Field(description="plate as read")
+    camera_id: Token
+    captured_at: UtcDatetime
+
+
+class CameraHealth(RequestModel):
+    """One camera's health in a heartbeat."""
+
+    camera_id: Token
+    last_seen: UtcDatetime | None = None
+    detections_last_interval: Count = 0
+    errors: Count = 0
+    clock_offset_s: float | None = Field(
+        default=None, description="camera clock minus node clock, seconds (median of reads)"
+    )
+
+
+class Heartbeat(RequestModel):
+    """Node health, sent with every exchange (or alone when there is nothing else)."""
+
+    node_version: ShortText
+    uptime_s: float = Field(ge=0)
+    disk_used_bytes: Count
+    disk_total_bytes: Count
+    db_size_bytes: Count
+    backlog_count: Count = Field(description="detections not yet acked by the cloud")
+    backlog_oldest_age_s: float | None = Field(default=None, ge=0)
+    cameras: list[CameraHealth] = Field(default_factory=list, max_length=MAX_CAMERAS)
+
+
+class ResendFrom(ReplyModel):
+    """Resend ``stream_id`` from ``seq`` on (e.g. the cloud lost data in a restore)."""
+
+    type: Literal["resend_from"] = "resend_from"
+    command_id: Token
+    stream_id: Token
+    seq: Seq
+
+
+class Noop(ReplyModel):
+    """Do nothing (tests the command path end to end)."""
+
+    type: Literal["noop"] = "noop"
+    command_id: Token
+
+
+class UnknownCommand(ReplyModel):
+    """A command kind this node does not know (newer cloud): ack it and skip it."""
+
+    type: ShortText
+    command_id: Token
+
+
+_KNOWN_COMMANDS = frozenset({"resend_from", "noop"})
+
+
+def _command_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in _KNOWN_COMMANDS else "unknown"
+
+
+Command = Annotated[
+    Annotated[ResendFrom, Tag("resend_from")]
+    | Annotated[Noop, Tag("noop")]
+    | Annotated[UnknownCommand, Tag("unknown")],
+    Discriminator(_command_tag),
+]
+"""A command from the cloud, discriminated by ``type``."""
+
+
+class ExchangeRequest(RequestModel):
+    """One signed push from a node; every part is optional except the identity."""
+
+    protocol_version: ProtocolVersion = PROTOCOL_VERSION
+    site_id: Token
+    stream_id: Token = Field(description="the node's current detection stream")
+    node_time: UtcDatetime = Field(description="node clock when sending (skew estimate)")
+    cloud_epoch: Token | None = Field(
+        default=None, description="epoch of the last reply the node applied; None at first"
+    )
+    batch: DetectionBatch | None = None
+    hits: list[HitRecord] = Field(default_factory=list, max_length=MAX_HITS)
+    heartbeat: Heartbeat | None = None
+    hotlist_ops: list[HotlistOp] = Field(default_factory=list, max_length=MAX_HOTLIST_OPS)
+    hotlist_version: Mark = Field(description="hotlist version the node holds")
+    acked_commands: list[Token] = Field(default_factory=list, max_length=MAX_COMMANDS)
+
+    _check_version = field_validator("protocol_version")(_checked_version)
+
+    @model_validator(mode="after")
+    def _batch_in_stream(self) -> Self:
+        if self.batch is not None and self.batch.stream_id != self.stream_id:
+            raise ValueError(
+                f"batch stream_id {self.batch.stream_id!r} != request stream_id "
+                f"{self.stream_id!r}"
+            )
+        return self
+
+
+class ExchangeReply(ReplyModel):
+    """The cloud's answer: what it holds durably, hotlist changes, op results, commands."""
+
+    protocol_version: ProtocolVersion = PROTOCOL_VERSION
+    cloud_epoch: Token = Field(description="changes when the cloud store is restored")
+    ack: dict[Token, Mark] = Field(
+        default_factory=dict, description="stream_id → contiguous high-water seq held durably"
+    )
+    hotlist: HotlistDelta | None = None
+    op_results: dict[uuid.UUID, OpResult] = Field(default_factory=dict)
+    commands: list[Command] = Field(default_factory=list, max_length=MAX_COMMANDS)
+    retry_after_s: float | None = Field(default=None, ge=0, le=86_400)
+
+    _check_version = field_validator("protocol_version")(_checked_version)
+
+
+class EnrollRequest(RequestModel):
+    """A node joins a site with a one-time code and registers its public key."""
+
+    protocol_version: ProtocolVersion = PROTOCOL_VERSION
+    code: Annotated[str, Field(min_length=6, max_length=128)]
+    public_key_pem: Annotated[str, Field(min_length=1, max_length=4_096)]
+    node_name: ShortText
+    node_version: ShortText
+
+    _check_version = field_validator("protocol_version")(_checked_version)
+
+
+class EnrollReply(ReplyModel):
+    """The site the node now belongs to and the id under which its key is registered."""
+
+    protocol_version: ProtocolVersion = PROTOCOL_VERSION
+    site_id: Token
+    site_name: Text
+    key_id: Token
+    cloud_epoch: Token
+
+    _check_version = field_validator("protocol_version")(_checked_version)
+
+
+__all__ = [
+    "CameraHealth",
+    "Command",
+    "DetectionBatch",
+    "DetectionRecord",
+    "EnrollReply",
+    "EnrollRequest",
+    "ExchangeReply",
+    "ExchangeRequest",
+    "Heartbeat",
+    "HitRecord",
+    "HotlistDelta",
+    "HotlistEntry",
+    "HotlistOp",
+    "Noop",
+    "OpResult",
+    "ResendFrom",
+    "UnknownCommand",
+    "Vehicle",
+    "detection_uuid",
+]
