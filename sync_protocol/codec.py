@@ -17,8 +17,9 @@ Exceptions::
 
 ``UnsupportedProtocolVersion`` (``sync_protocol.version``) is raised as is, before
 field validation, when the message carries a version outside the supported range.
-zlib over zstandard: stdlib only, and at these sizes (≤ a few hundred KB of very
-repetitive columnar JSON) zlib level 9 is within a few percent of zstd.
+zlib rather than zstandard: it keeps ``sync_protocol`` stdlib-only and already
+meets the size target for metadata; the columnar layout, not the compressor,
+does most of the work (see ``sync_protocol.columnar``).
 """
 
 from __future__ import annotations

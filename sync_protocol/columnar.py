@@ -1,45 +1,55 @@
 """Columnar layout of a detection batch: what makes ~1,000 detections compress well.
 
-Row-per-record JSON repeats every key and scatters similar values; zlib then
-pays for each row's structure. Here each field becomes one column:
+Row-per-record JSON repeats every key and interleaves unlike values; zlib then
+pays for each row's structure (~100 B/detection). Here each field is a column:
 
-* ids equal to ``detection_uuid(stream_id, seq)`` are omitted (only exceptions
-  travel, as ``[position, id]`` pairs);
-* low-cardinality fields (camera, source camera, region, direction, vehicle)
-  are dictionary-encoded, most frequent value first so common indices are
-  one digit;
-* ``received_at`` is a delta chain in node-clock order (seq order is receive
-  order, so deltas are small and non-negative) and ``captured_at`` is stored as
-  its lag behind ``received_at`` (per-camera clock offsets repeat); each in the
-  coarsest exact unit (s, ms or µs), so the layout is lossless;
-* ``plate`` is ``null`` when it equals ``plate_norm``.
+* ids equal to ``detection_uuid(stream_id, seq)`` are omitted; only other ids
+  travel, as ``[position, id]`` pairs;
+* low-cardinality fields (camera with its vendor id, region, direction, each
+  vehicle attribute) are dictionary-encoded, most frequent value first so that
+  common indices are one digit;
+* ``received_at`` is a delta chain (seq order is receive order, so deltas are
+  small and non-negative); ``captured_at`` is its lag behind ``received_at`` in
+  the capture clock's own unit (cameras send ms, the node has µs); each time
+  column uses the coarsest exact unit (s, ms or µs), so the layout is lossless;
+* ``plate`` travels as its *shape* relative to ``plate_norm`` ("AB12 CDE" is
+  ``"???? ???"``), which repeats; a plate that a shape cannot rebuild travels
+  verbatim;
+* ``bbox`` is four integer columns; image digests are one base64 string of raw
+  bytes (hex would cost ~4 more bytes per detection after compression);
+* optional composite values list the positions where they are missing.
 
-The functions here are pure and work on ``DetectionRecord`` objects one way
-and plain dicts (validated afterwards by the models) the other way.
+The functions here are pure: ``DetectionRecord`` objects one way, plain dicts
+(validated afterwards by the models) the other way.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sync_protocol.detections import DetectionRecord, detection_uuid
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_UNITS = (1_000_000, 1_000, 1)  # µs per s, per ms, per µs: coarsest exact unit wins
+_UNITS = (1_000_000, 1_000, 1)  # µs per s, ms, µs: the coarsest exact unit wins
+_VEHICLE = ("type", "make", "model", "color")
+_BLANK = "?"  # stands for one plate_norm character in a plate shape
 
 COLUMNS = frozenset(
     {
         "id_overrides",
         "event_id",
-        "camera_id",
-        "source_camera",
+        "camera",
         "received_at",
         "capture_lag",
         "plate_norm",
-        "plate",
+        "plate_shape",
+        "plate_verbatim",
         "confidence",
         "region",
         "direction",
@@ -58,50 +68,54 @@ def _from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
-def _time_column(values: Sequence[int], *, chain: bool) -> dict[str, Any]:
-    unit = next(u for u in _UNITS if all(v % u == 0 for v in values))
-    scaled = [v // unit for v in values]
-    if chain:
-        # First value absolute, then differences: small numbers compress well.
-        scaled = scaled[:1] + [b - a for a, b in zip(scaled, scaled[1:], strict=False)]
-    return {"unit_us": unit, "values": scaled}
+def _unit(values: Sequence[int]) -> int:
+    return next(u for u in _UNITS if all(v % u == 0 for v in values))
 
 
-def _untime_column(column: dict[str, Any], *, chain: bool) -> list[int]:
-    unit = column["unit_us"]
+def _check_unit(unit: object) -> int:
     if unit not in _UNITS:
         raise ValueError(f"time unit_us must be one of {_UNITS}, got {unit!r}")
-    values = list(column["values"])
-    if chain:
-        total = 0
-        for i, delta in enumerate(values):
-            total += delta
-            values[i] = total
-    return [v * unit for v in values]
+    return unit  # type: ignore[return-value]
 
 
 def _dict_column(values: Sequence[Hashable]) -> dict[str, Any]:
-    # Most frequent first, so the common indices are single digits.
     ranked = [value for value, _ in Counter(values).most_common()]
     position = {value: i for i, value in enumerate(ranked)}
-    return {"values": ranked, "index": [position[v] for v in values]}
+    return {
+        "values": [list(v) if isinstance(v, tuple) else v for v in ranked],
+        "index": [position[v] for v in values],
+    }
 
 
 def _undict_column(column: dict[str, Any]) -> list[Any]:
     values = column["values"]
+    if any(not isinstance(i, int) or i < 0 for i in column["index"]):
+        raise ValueError("dictionary index must be non-negative integers")
     return [values[i] for i in column["index"]]
+
+
+def _shape(plate: str, plate_norm: str) -> str | None:
+    shape = "".join(_BLANK if ch.isalnum() else ch for ch in plate)
+    return shape if _fill(shape, plate_norm) == plate else None
+
+
+def _fill(shape: str, plate_norm: str) -> str | None:
+    chars = iter(plate_norm)
+    out = "".join(next(chars, "") if ch == _BLANK else ch for ch in shape)
+    # Every plate_norm character must be used exactly once.
+    return out if next(chars, None) is None and len(out) == len(shape) else None
 
 
 def to_columns(stream_id: str, first_seq: int, records: Sequence[DetectionRecord]) -> dict:
     """Return the columnar wire form of ``records`` (seqs from ``first_seq``)."""
     received = [_micros(r.received_at) for r in records]
-    vehicles = [
-        None if r.vehicle is None else (r.vehicle.type, r.vehicle.make, r.vehicle.model,
-                                        r.vehicle.color)
-        for r in records
-    ]
-    vehicle_column = _dict_column(vehicles)
-    vehicle_column["values"] = [None if v is None else list(v) for v in vehicle_column["values"]]
+    captured = [_micros(r.captured_at) for r in records]
+    rcv_unit, cap_unit = _unit(received), _unit(captured)
+    rcv_scaled = [v // rcv_unit for v in received]
+    shapes = [_shape(r.plate, r.plate_norm) for r in records]
+    boxes = [r.bbox for r in records if r.bbox is not None]
+    vehicles = [r.vehicle for r in records if r.vehicle is not None]
+    digests = b"".join(bytes.fromhex(r.image_sha256) for r in records if r.image_sha256)
     return {
         "id_overrides": [
             [i, str(r.id)]
@@ -109,81 +123,126 @@ def to_columns(stream_id: str, first_seq: int, records: Sequence[DetectionRecord
             if r.id != detection_uuid(stream_id, first_seq + i)
         ],
         "event_id": [r.event_id for r in records],
-        "camera_id": _dict_column([r.camera_id for r in records]),
-        "source_camera": _dict_column([r.source_camera for r in records]),
-        "received_at": _time_column(received, chain=True),
-        "capture_lag": _time_column(
-            [rcv - _micros(r.captured_at) for rcv, r in zip(received, records, strict=True)],
-            chain=False,
-        ),
+        "camera": _dict_column([(r.camera_id, r.source_camera) for r in records]),
+        "received_at": {
+            "unit_us": rcv_unit,
+            "values": rcv_scaled[:1] + [b - a for a, b in pairwise(rcv_scaled)],
+        },
+        "capture_lag": {
+            "unit_us": cap_unit,
+            "values": [
+                rcv // cap_unit - cap // cap_unit
+                for rcv, cap in zip(received, captured, strict=True)
+            ],
+        },
         "plate_norm": [r.plate_norm for r in records],
-        "plate": [None if r.plate == r.plate_norm else r.plate for r in records],
+        "plate_shape": _dict_column(shapes),
+        "plate_verbatim": [[i, r.plate] for i, r in enumerate(records) if shapes[i] is None],
         "confidence": [r.confidence for r in records],
         "region": _dict_column([r.region for r in records]),
         "direction": _dict_column([r.direction for r in records]),
-        "bbox": [None if r.bbox is None else list(r.bbox) for r in records],
-        "vehicle": vehicle_column,
-        "image_sha256": [r.image_sha256 for r in records],
+        "bbox": {
+            "missing": [i for i, r in enumerate(records) if r.bbox is None],
+            **{axis: [b[k] for b in boxes] for k, axis in enumerate("xywh")},
+        },
+        "vehicle": {
+            "missing": [i for i, r in enumerate(records) if r.vehicle is None],
+            **{attr: _dict_column([getattr(v, attr) for v in vehicles]) for attr in _VEHICLE},
+        },
+        "image_sha256": {
+            "missing": [i for i, r in enumerate(records) if r.image_sha256 is None],
+            "digests": base64.b64encode(digests).decode(),
+        },
     }
+
+
+def _present(count: int, missing: Sequence[int], values: Sequence[Any], name: str) -> list[Any]:
+    """Spread ``values`` over the positions not in ``missing``; None elsewhere."""
+    gaps = set(missing)
+    if len(gaps) != len(missing) or any(not 0 <= i < count for i in gaps):
+        raise ValueError(f"{name}.missing must be distinct positions in 0..{count - 1}")
+    if len(values) != count - len(gaps):
+        raise ValueError(f"{name} has {len(values)} values for {count - len(gaps)} rows")
+    it = iter(values)
+    return [None if i in gaps else next(it) for i in range(count)]
 
 
 def from_columns(stream_id: str, first_seq: int, columns: dict[str, Any]) -> list[dict]:
     """Return record dicts (to be validated as ``DetectionRecord``) from the columnar form.
 
-    Raises ``ValueError`` (or ``KeyError``/``IndexError``/``TypeError``, which the
-    caller turns into a validation error) when columns are missing, unknown or of
-    unequal length.
+    Raises ``ValueError`` when columns are missing, unknown or inconsistent;
+    ``KeyError``/``IndexError``/``TypeError`` from malformed input are the
+    caller's to turn into a validation error.
     """
     if set(columns) != COLUMNS:
         missing, unknown = COLUMNS - set(columns), set(columns) - COLUMNS
         raise ValueError(f"batch columns missing {sorted(missing)}, unknown {sorted(unknown)}")
+    count = len(columns["plate_norm"])
+    rcv_unit = _check_unit(columns["received_at"]["unit_us"])
+    cap_unit = _check_unit(columns["capture_lag"]["unit_us"])
+    received, total = [], 0
+    for delta in columns["received_at"]["values"]:
+        total += delta
+        received.append(total * rcv_unit)
+    bbox = columns["bbox"]
+    boxes = list(zip(*(bbox[axis] for axis in "xywh"), strict=True))
+    vehicle = columns["vehicle"]
+    attrs = list(zip(*(_undict_column(vehicle[a]) for a in _VEHICLE), strict=True))
+    try:
+        raw = base64.b64decode(columns["image_sha256"]["digests"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"image_sha256.digests is not base64: {exc}") from exc
+    if len(raw) % 32:
+        raise ValueError("image_sha256.digests is not a whole number of 32-byte digests")
     flat: dict[str, list[Any]] = {
         "event_id": list(columns["event_id"]),
-        "camera_id": _undict_column(columns["camera_id"]),
-        "source_camera": _undict_column(columns["source_camera"]),
-        "received_at": _untime_column(columns["received_at"], chain=True),
-        "capture_lag": _untime_column(columns["capture_lag"], chain=False),
-        "plate_norm": list(columns["plate_norm"]),
-        "plate": list(columns["plate"]),
+        "camera": _undict_column(columns["camera"]),
+        "received_at": received,
+        "capture_lag": list(columns["capture_lag"]["values"]),
+        "plate_shape": _undict_column(columns["plate_shape"]),
         "confidence": list(columns["confidence"]),
         "region": _undict_column(columns["region"]),
         "direction": _undict_column(columns["direction"]),
-        "bbox": list(columns["bbox"]),
-        "vehicle": _undict_column(columns["vehicle"]),
-        "image_sha256": list(columns["image_sha256"]),
+        "bbox": _present(count, bbox["missing"], boxes, "bbox"),
+        "vehicle": _present(count, vehicle["missing"], attrs, "vehicle"),
+        "image_sha256": _present(
+            count,
+            columns["image_sha256"]["missing"],
+            [raw[i : i + 32].hex() for i in range(0, len(raw), 32)],
+            "image_sha256",
+        ),
     }
     lengths = {name: len(values) for name, values in flat.items()}
-    count = lengths["plate_norm"]
     if any(n != count for n in lengths.values()):
-        raise ValueError(f"batch columns have unequal lengths: {lengths}")
-    overrides: dict[int, Any] = {}
-    for position, record_id in columns["id_overrides"]:
-        if not 0 <= position < count:
-            raise ValueError(f"id_overrides position {position} outside 0..{count - 1}")
-        overrides[position] = record_id
+        raise ValueError(f"batch columns must all have {count} rows: {lengths}")
+    ids = {int(i): v for i, v in columns["id_overrides"]}
+    plates = {int(i): v for i, v in columns["plate_verbatim"]}
     records = []
     for i in range(count):
-        received = flat["received_at"][i]
-        vehicle = flat["vehicle"][i]
+        norm = columns["plate_norm"][i]
+        shape = flat["plate_shape"][i]
+        plate = plates.get(i) if shape is None else _fill(shape, norm)
+        if plate is None:
+            raise ValueError(f"row {i}: plate shape {shape!r} does not fit plate_norm {norm!r}")
+        camera_id, source_camera = flat["camera"][i]
+        box, attr = flat["bbox"][i], flat["vehicle"][i]
+        rcv = flat["received_at"][i]
         records.append(
             {
-                "id": overrides.get(i) or detection_uuid(stream_id, first_seq + i),
+                "id": ids.get(i) or detection_uuid(stream_id, first_seq + i),
                 "seq": first_seq + i,
                 "event_id": flat["event_id"][i],
-                "camera_id": flat["camera_id"][i],
-                "source_camera": flat["source_camera"][i],
-                "captured_at": _from_micros(received - flat["capture_lag"][i]),
-                "received_at": _from_micros(received),
-                "plate": flat["plate"][i] if flat["plate"][i] is not None
-                else flat["plate_norm"][i],
-                "plate_norm": flat["plate_norm"][i],
+                "camera_id": camera_id,
+                "source_camera": source_camera,
+                "captured_at": _from_micros((rcv // cap_unit - flat["capture_lag"][i]) * cap_unit),
+                "received_at": _from_micros(rcv),
+                "plate": plate,
+                "plate_norm": norm,
                 "confidence": flat["confidence"][i],
                 "region": flat["region"][i],
                 "direction": flat["direction"][i],
-                "bbox": flat["bbox"][i],
-                "vehicle": None if vehicle is None else dict(
-                    zip(("type", "make", "model", "color"), vehicle, strict=True)
-                ),
+                "bbox": box,
+                "vehicle": None if attr is None else dict(zip(_VEHICLE, attr, strict=True)),
                 "image_sha256": flat["image_sha256"][i],
             }
         )

@@ -74,16 +74,19 @@ class DetectionBatch(RequestModel):
         if isinstance(data, dict) and "columns" in data:
             if set(data) != {"stream_id", "first_seq", "columns"}:
                 raise ValueError(f"unexpected batch keys {sorted(data)}")
-            # Bound the work before expanding columns into records.
-            size = len(data["columns"].get("plate_norm", ()))
-            if size > MAX_BATCH_RECORDS:
-                raise ValueError(f"batch of {size} records exceeds {MAX_BATCH_RECORDS}")
             try:
+                # Bound the work before expanding columns into records.
+                size = len(data["columns"]["plate_norm"])
+                if size > MAX_BATCH_RECORDS:
+                    raise ValueError(f"batch of {size} records exceeds {MAX_BATCH_RECORDS}")
                 records = from_columns(data["stream_id"], data["first_seq"], data["columns"])
             except (KeyError, IndexError, TypeError, AttributeError) as exc:
                 raise ValueError(f"malformed batch columns: {exc!r}") from exc
-            return {"stream_id": data["stream_id"], "first_seq": data["first_seq"],
-                    "records": records}
+            return {
+                "stream_id": data["stream_id"],
+                "first_seq": data["first_seq"],
+                "records": records,
+            }
         return data
 
     @model_validator(mode="after")
@@ -212,8 +215,7 @@ class ExchangeRequest(RequestModel):
     def _batch_in_stream(self) -> Self:
         if self.batch is not None and self.batch.stream_id != self.stream_id:
             raise ValueError(
-                f"batch stream_id {self.batch.stream_id!r} != request stream_id "
-                f"{self.stream_id!r}"
+                f"batch stream_id {self.batch.stream_id!r} != request stream_id {self.stream_id!r}"
             )
         return self
 

@@ -76,7 +76,6 @@ MAX_EDITS_SUPPORTED: Final = 2
 """Beyond two edits a 7-character plate matches almost anything; refusing it keeps a
 misconfiguration from turning every read into hits."""
 
-_WILDCARDS: Final = frozenset("*?")
 _ANCHOR_CAP: Final = 4  # wildcard buckets key on at most this many anchored literals
 
 _ASCII_PUNCT_DROP: Final = {c: None for c in range(128) if not chr(c).isalnum()}
@@ -426,7 +425,6 @@ class HotlistIndex(Generic[K]):
         "_confusion",
         "_deletes",
         "_entries",
-        "_exact",
         "_glob_buckets",
         "_glob_shapes",
         "_globs",
@@ -435,9 +433,12 @@ class HotlistIndex(Generic[K]):
     def __init__(self) -> None:
         """Create an empty index."""
         self._entries: dict[K, str] = {}
-        self._exact: dict[str, dict[K, None]] = {}  # dicts as insertion-ordered sets
+        # Plain entries by confusion key; exact matches are the ones whose pattern equals
+        # the read, so a separate exact dict would only cost memory.
         self._confusion: dict[str, dict[K, str]] = {}
-        self._deletes: dict[str, set[str]] = {}
+        # Deletion variant -> confusion key(s). Nearly every variant has one holder, so
+        # it is stored bare: a set each would triple the index's memory at 100k entries.
+        self._deletes: dict[str, str | set[str]] = {}
         self._globs: dict[K, _Glob] = {}
         self._glob_buckets: dict[_Anchor, dict[K, None]] = {}
         self._glob_shapes: dict[_AnchorShape, int] = {}  # shape -> patterns with it
@@ -484,11 +485,16 @@ class HotlistIndex(Generic[K]):
             shape = _anchor_shape(anchor)
             self._glob_shapes[shape] = self._glob_shapes.get(shape, 0) + 1
             return
-        self._exact.setdefault(pattern, {})[key] = None
         same_key = self._confusion.setdefault(key_ck, {})
         if not same_key and _fuzzy_length_ok(key_ck):
             for variant in _deletion_variants(key_ck):
-                self._deletes.setdefault(variant, set()).add(key_ck)
+                holders = self._deletes.get(variant)
+                if holders is None:
+                    self._deletes[variant] = key_ck
+                elif isinstance(holders, str):
+                    self._deletes[variant] = {holders, key_ck}
+                else:
+                    holders.add(key_ck)
         same_key[key] = pattern
 
     def remove(self, key: K) -> bool:
@@ -506,14 +512,16 @@ class HotlistIndex(Generic[K]):
             if not self._glob_shapes[shape]:
                 del self._glob_shapes[shape]
             return True
-        _discard(self._exact, pattern, key)
         _discard(self._confusion, key_ck, key)
         if key_ck not in self._confusion and _fuzzy_length_ok(key_ck):
             for variant in _deletion_variants(key_ck):
                 holders = self._deletes[variant]
-                holders.discard(key_ck)
-                if not holders:
+                if isinstance(holders, str):
                     del self._deletes[variant]
+                else:
+                    holders.discard(key_ck)
+                    if len(holders) == 1:
+                        self._deletes[variant] = holders.pop()
         return True
 
     def match(
@@ -532,12 +540,9 @@ class HotlistIndex(Generic[K]):
         if not plate:
             return []
         found: dict[K, PlateMatch] = {}
-        for key in self._exact.get(plate, ()):
-            found[key] = PlateMatch(plate, "exact", 0)
         plate_ck = confusion_key(plate)
         for key, pattern in self._confusion.get(plate_ck, {}).items():
-            if key not in found:
-                found[key] = PlateMatch(pattern, "confusion", 0)
+            found[key] = PlateMatch(pattern, "exact" if pattern == plate else "confusion", 0)
         if self._globs:
             self._match_globs(plate_ck, found)
         if fuzzy and max_edits and self._deletes and _fuzzy_length_ok(plate):
@@ -566,7 +571,11 @@ class HotlistIndex(Generic[K]):
         candidates: set[str] = set()
         for probe in probes:
             holders = self._deletes.get(probe)
-            if holders:
+            if holders is None:
+                continue
+            if isinstance(holders, str):
+                candidates.add(holders)
+            else:
                 candidates |= holders
         candidates.discard(plate_ck)  # confusion matches, already found
         for candidate in candidates:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
@@ -58,17 +59,77 @@ class Picture:
 
 @dataclass(slots=True)
 class _Scene:
-    """A plate-less picture of one vehicle in one camera's view, with its encoder setting."""
+    """A plate-less picture of one vehicle in one camera's view, with its encoder setting.
+
+    For JPEG, `header` and `rows` hold the encoded scene split at its restart markers (one
+    entropy-coded segment per row of 16-pixel blocks), and `strip` the pixels of the block
+    rows `first_row:end_row` that the plate covers: the part re-encoded for every read.
+    """
 
     image: Image.Image
     plate_box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the blank plate
     plate_fill: tuple[int, int, int]
     quality: int = 80
+    header: bytes = b""
+    rows: list[bytes] = field(default_factory=list)
+    first_row: int = 0
+    end_row: int = 0
+    strip: Image.Image | None = None
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's bundled scalable font (FreeType builds), else its bitmap one."""
-    return ImageFont.load_default(size=size)
+class _Glyphs:
+    """Rasterised characters of one font size, drawn once and pasted for every plate.
+
+    Rendering text with FreeType costs more than encoding the small strip that holds it, and
+    plates use ~40 distinct characters, so the glyph masks are cached.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.font = ImageFont.load_default(size=size)
+        top = self.font.getbbox("H", anchor="ls")[1]
+        self.cap_height = -top
+        self._masks: dict[str, tuple[Image.Image, int, int, float]] = {}
+
+    def glyph(self, char: str) -> tuple[Image.Image, int, int, float]:
+        """The mask of `char`, its offset from the pen position on the baseline, its advance."""
+        hit = self._masks.get(char)
+        if hit is None:
+            left, top, right, bottom = self.font.getbbox(char, anchor="ls")
+            mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)))
+            ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=self.font, anchor="ls")
+            hit = (mask, left, top, self.font.getlength(char))
+            self._masks[char] = hit  # a race only draws a glyph twice
+        return hit
+
+    def width(self, text: str) -> float:
+        """The advance of `text` (no kerning: plate lettering is monospaced-ish anyway)."""
+        return sum(self.glyph(c)[3] for c in text)
+
+
+_glyph_sets: dict[int, _Glyphs] = {}
+
+
+def _glyphs(size: int) -> _Glyphs:
+    hit = _glyph_sets.get(size)
+    if hit is None:
+        hit = _glyph_sets[size] = _Glyphs(size)
+    return hit
+
+
+def _draw_plate_text(img: Image.Image, box: tuple[int, int, int, int], text: str) -> None:
+    """Draw `text` centred in `box` (x0, y0, x1, y1), shrinking the type until it fits."""
+    x0, y0, x1, y1 = box
+    size = max(int((y1 - y0) * 0.75), 6)
+    glyphs = _glyphs(size)
+    while size > 6 and glyphs.width(text) > (x1 - x0) * 0.92:
+        size -= 2
+        glyphs = _glyphs(size)
+    pen = (x0 + x1 - glyphs.width(text)) / 2
+    baseline = (y0 + y1 + glyphs.cap_height) / 2
+    for char in text:
+        mask, left, top, advance = glyphs.glyph(char)
+        img.paste((15, 15, 15), (int(pen + left), int(baseline + top)), mask)
+        pen += advance
 
 
 def draw_scene(rng: random.Random, width: int, height: int) -> _Scene:
@@ -129,28 +190,62 @@ def draw_scene(rng: random.Random, width: int, height: int) -> _Scene:
 
 
 def _with_plate(scene: _Scene, text: str) -> Image.Image:
-    """A copy of the scene with the plate text drawn into its blank plate."""
+    """A copy of the whole scene with the plate text drawn into its blank plate."""
     img = scene.image.copy()
-    d = ImageDraw.Draw(img)
-    d.rectangle(scene.plate_box, fill=scene.plate_fill)
-    x0, y0, x1, y1 = scene.plate_box
-    size = max(int((y1 - y0) * 0.75), 6)
-    font = _font(size)
-    while size > 6 and d.textlength(text, font=font) > (x1 - x0) * 0.92:
-        size -= 2
-        font = _font(size)
-    d.text(((x0 + x1) / 2, (y0 + y1) / 2), text, fill=(15, 15, 15), font=font, anchor="mm")
+    _draw_plate_text(img, scene.plate_box, text)
     return img
 
 
 def _encode(img: Image.Image, kind: ImageKind, quality: int) -> bytes:
     buf = io.BytesIO()
     if kind == "jpeg":
-        img.save(buf, "JPEG", quality=quality)
+        # Fixed 4:2:0 blocks (16x16), the standard Huffman tables (no `optimize`) and a restart
+        # marker after every block row: that makes a row's bytes independent of the rows above
+        # it, so a re-encoded strip can replace rows of the scene (see `_splice`).
+        img.save(buf, "JPEG", quality=quality, subsampling=2, restart_marker_rows=1)
     else:
         # Level 1: PNG's zlib is the slow part and a better ratio buys the simulator nothing.
         img.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
+
+
+_BLOCK = 16  # pixel rows per block row with 4:2:0 subsampling
+_RESTART = re.compile(rb"\xff[\xd0-\xd7]")
+_EOI = b"\xff\xd9"
+
+
+def _scan_rows(data: bytes) -> tuple[bytes, list[bytes]]:
+    """Split a JPEG written by `_encode` into its headers and one entropy segment per block row.
+
+    Byte stuffing guarantees that 0xFF inside entropy data is followed by 0x00, so a 0xFF
+    followed by 0xD0–0xD7 is always a restart marker.
+    """
+    sos = data.index(b"\xff\xda")
+    scan_start = sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")
+    scan_end = data.rindex(_EOI)
+    return data[:scan_start], _RESTART.split(data[scan_start:scan_end])
+
+
+def _splice(header: bytes, rows: list[bytes]) -> bytes:
+    """Reassemble a JPEG from headers and block-row segments, numbering restarts RST0..RST7."""
+    parts = [header]
+    last = len(rows) - 1
+    for i, row in enumerate(rows):
+        parts.append(row)
+        if i < last:
+            parts.append(bytes((0xFF, 0xD0 + i % 8)))
+    parts.append(_EOI)
+    return b"".join(parts)
+
+
+def _prepare_splicing(scene: _Scene) -> None:
+    """Encode the blank scene once and cut out the block rows the plate text will change."""
+    scene.header, scene.rows = _scan_rows(_encode(scene.image, "jpeg", scene.quality))
+    _, y0, _, y1 = scene.plate_box
+    scene.first_row = y0 // _BLOCK
+    scene.end_row = min(-(-(y1 + 1) // _BLOCK), len(scene.rows))
+    top, bottom = scene.first_row * _BLOCK, scene.end_row * _BLOCK
+    scene.strip = scene.image.crop((0, top, scene.image.width, min(bottom, scene.image.height)))
 
 
 def _first_dimensions(target: int, kind: ImageKind) -> tuple[int, int]:
@@ -235,8 +330,17 @@ class ImageFactory:
                 self._scenes_for(camera)
 
     def _picture(self, scene: _Scene, plate: str) -> Picture:
-        data = _encode(_with_plate(scene, plate), self.kind, scene.quality)
         x0, y0, x1, y1 = scene.plate_box
+        if scene.strip is None:
+            data = _encode(_with_plate(scene, plate), self.kind, scene.quality)
+        else:
+            # Only the block rows under the plate are encoded; the rest is the scene's bytes.
+            strip = scene.strip.copy()
+            top = scene.first_row * _BLOCK
+            _draw_plate_text(strip, (x0, y0 - top, x1, y1 - top), plate)
+            _, new_rows = _scan_rows(_encode(strip, "jpeg", scene.quality))
+            rows = scene.rows[: scene.first_row] + new_rows + scene.rows[scene.end_row :]
+            data = _splice(scene.header, rows)
         return Picture(data, self.content_type, (x0, y0, x1 - x0, y1 - y0))
 
     def _from_pool(self) -> Picture:
@@ -268,8 +372,8 @@ class ImageFactory:
             scene = draw_scene(rng, width, height)
             size = self._fit_quality(scene)
             if abs(size - self.target_bytes) <= self.target_bytes * _CALIBRATION_TOLERANCE:
-                self._dimensions = (width, height)
-                return scene
+                break
+
             # Out of the quality range's reach: the pixel count has to change.
             ratio = self.target_bytes / size
             new = _four_by_three(width * height * ratio)
@@ -277,6 +381,8 @@ class ImageFactory:
                 break
             width, height = new
         self._dimensions = (width, height)
+        if self.kind == "jpeg":
+            _prepare_splicing(scene)
         return scene
 
     def _fit_quality(self, scene: _Scene) -> int:

@@ -90,7 +90,9 @@ def realistic_records(
             raw, norm, region = _plate(rng)
             make = rng.choice(list(_MAKES))
             vehicle = Vehicle(
-                type=rng.choice(_TYPES), make=make, model=rng.choice(_MAKES[make]),
+                type=rng.choice(_TYPES),
+                make=make,
+                model=rng.choice(_MAKES[make]),
                 color=rng.choice(_COLORS),
             )
             recent.append((raw, norm, region, vehicle))
@@ -110,8 +112,12 @@ def realistic_records(
                 confidence=round(rng.uniform(0.62, 0.999), 3),
                 region=region,
                 direction=camera["direction"],
-                bbox=(x + rng.randint(-40, 40), y + rng.randint(-25, 25),
-                      rng.randint(90, 150), rng.randint(22, 40)),
+                bbox=(
+                    x + rng.randint(-40, 40),
+                    y + rng.randint(-25, 25),
+                    rng.randint(90, 150),
+                    rng.randint(22, 40),
+                ),
                 vehicle=vehicle,
                 image_sha256=image,
             )

@@ -598,9 +598,9 @@ def test_index_contains_reports_indexed_keys() -> None:
     assert "watch" not in index
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=600)  # the central property: worth more examples
 @given(
-    st.lists(st.one_of(dense_plates, dense_patterns), max_size=25),
+    st.lists(st.one_of(dense_plates, dense_patterns), min_size=1, max_size=25),
     st.data(),
     st.booleans(),
     st.integers(0, 2),

@@ -11,6 +11,7 @@ storing failed is delivered again by the broker on the next connection.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -84,7 +85,10 @@ class FrigateMqttListener:
     `default_camera`, or is counted as rejected when there is none. `on_read(camera_id,
     read)` may block until the read is durable; if it raises, the message is left
     unacknowledged (counted as failed) and the broker delivers it again after the next
-    reconnect. Malformed messages are logged with the reason and counted, never raised.
+    reconnect. `on_read` runs on the network thread: while it blocks no keepalive is sent,
+    so it should return well within 1.5 x `keepalive` seconds. Malformed messages are
+    logged with the reason and counted, never raised. `client_id` names the broker
+    session (default: derived from the host name).
     """
 
     def __init__(
@@ -95,7 +99,7 @@ class FrigateMqttListener:
         cameras: Mapping[str, str],
         default_camera: str | None = None,
         topic_prefix: str = "frigate",
-        client_id: str = "edgesync-node-frigate",
+        client_id: str | None = None,
         keepalive: int = 30,
         clock: Clock = utc_now,
     ) -> None:
@@ -104,7 +108,9 @@ class FrigateMqttListener:
         self._cameras = dict(cameras)
         self._default_camera = default_camera
         self.topic = f"{topic_prefix.rstrip('/')}/tracked_object_update"
-        self._client_id = client_id
+        # The broker keeps our session under this id, so it must be stable across restarts
+        # and distinct per node: two nodes sharing one id would keep taking over each other.
+        self._client_id = client_id or f"edgesync-frigate-{socket.gethostname()}"
         self._keepalive = keepalive
         self._clock = clock
         self._lock = threading.Lock()

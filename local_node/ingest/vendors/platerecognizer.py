@@ -156,9 +156,7 @@ def _best_vehicle(result: PrResult) -> Vehicle | None:
     kind = result.vehicle.type if result.vehicle else None
     if (kind or "").strip().lower() in _UNKNOWN:
         kind = None
-    return vehicle_or_none(
-        Vehicle(type=short_text(kind), make=make, model=model, color=color)
-    )
+    return vehicle_or_none(Vehicle(type=short_text(kind), make=make, model=model, color=color))
 
 
 def parse_platerecognizer(event: dict, upload: bytes | None) -> list[VendorRead]:

@@ -60,7 +60,9 @@ def test_event_ids_do_not_depend_on_result_order(payload):
     ids = {r.detection.plate: r.detection.event_id for r in parse_platerecognizer(event, None)}
     event["data"]["results"].reverse()
 
-    reordered = {r.detection.plate: r.detection.event_id for r in parse_platerecognizer(event, None)}
+    reordered = {
+        r.detection.plate: r.detection.event_id for r in parse_platerecognizer(event, None)
+    }
 
     assert reordered == ids
 
