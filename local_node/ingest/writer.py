@@ -29,8 +29,9 @@ from local_node.clock import Clock
 from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
-from local_node.images.store import ImageStore
+from local_node.images.store import ImageStore, StoredImage
 from local_node.ingest.models import DetectionIn
+from sync_protocol.detections import detection_uuid
 from sync_protocol.plates import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
@@ -222,10 +223,10 @@ class IngestWriter:
 
         image_ok = self._check_space(batch, new_rows)
         rows: list[dict] = []
+        row_of: dict[int, dict] = {}
         hit_rows: list[dict] = []
         written: list[str] = []
         dirs: set[Path] = set()
-        ids = {i: str(uuid.uuid4()) for i in new_rows}
         try:
             for i in new_rows:
                 read = batch[i]
@@ -236,8 +237,10 @@ class IngestWriter:
                     continue
                 stored = None
                 if read.image is not None and read.image_kind is not None:
+                    # Named at random: the detection id is derived from the seq, which is
+                    # only allocated inside the transaction below.
                     stored, directory = self._images.write(
-                        detection_id=ids[i],
+                        detection_id=uuid.uuid4().hex,
                         camera_id=read.camera_id,
                         received_at=now,
                         data=read.image,
@@ -245,20 +248,23 @@ class IngestWriter:
                     )
                     written.append(stored.path)
                     dirs.add(directory)
-                rows.append(self._row(ids[i], read, now, stored))
+                row_of[i] = self._row(read, now, stored)
+                rows.append(row_of[i])
             self._images.sync_dirs(dirs)
             with self._engine.begin() as conn:
                 self._refresh_hotlist(conn)
                 if rows:
-                    last = conn.execute(
+                    last, stream_id = conn.execute(
                         update(NodeState)
                         .where(NodeState.id == 1)
                         .values(next_seq=NodeState.next_seq + len(rows))
-                        .returning(NodeState.next_seq)
-                    ).scalar_one()
+                        .returning(NodeState.next_seq, NodeState.stream_id)
+                    ).one()
                     seq = last - len(rows)
                     for row in rows:
                         row["seq"] = seq
+                        # Derived ids cost nothing on the sync wire (sync_protocol.detections).
+                        row["id"] = str(detection_uuid(stream_id, seq))
                         seq += 1
                         matches = self._matcher.match(row["plate_norm"], now)
                         row["has_hit"] = bool(matches)
@@ -272,14 +278,13 @@ class IngestWriter:
             raise
         self.image_bytes_total += sum(r["image_bytes"] or 0 for r in rows)
 
-        by_id = {row["id"]: row for row in rows}
         hits_by_id: dict[str, list[HitOut]] = {}
         for h in hit_rows:
             hits_by_id.setdefault(h["detection_id"], []).append(_hit_out(h))
         for i in new_rows:
             if results[i] is not None:
                 continue
-            row = by_id[ids[i]]
+            row = row_of[i]
             results[i] = IngestResult(
                 id=row["id"],
                 seq=row["seq"],
@@ -365,12 +370,11 @@ class IngestWriter:
         log.info("hotlist loaded: %d live entries (rev %d)", len(self._matcher), rev)
 
     @staticmethod
-    def _row(detection_id: str, read: PendingRead, now: datetime, stored) -> dict:
+    def _row(read: PendingRead, now: datetime, stored: StoredImage | None) -> dict:
         d = read.detection
         norm = normalize_plate(d.plate)
         vehicle = d.vehicle
         return {
-            "id": detection_id,
             "event_id": d.event_id,
             "camera_id": read.camera_id,
             "source_camera": d.source_camera,

@@ -10,8 +10,8 @@ import re
 import string
 from collections.abc import Callable, Sequence
 
-# Letters each scheme actually issues; drawing from the full alphabet would produce plates a
-# reviewer immediately recognises as fake (an `I` or `Q` on a British plate, a vowel on a Dutch one).
+# Letters each scheme actually issues; the full alphabet would produce plates a reviewer
+# immediately recognises as fake (an `I` or `Q` on a British plate, a vowel on a Dutch one).
 _UK_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXY"
 _FR_LETTERS = "".join(c for c in string.ascii_uppercase if c not in "IOU")
 _NL_LETTERS = "BDFGHJKLMNPRSTVXZ"

@@ -1,0 +1,1 @@
+"""Benchmarks of edgesync (run with `make bench`); not part of the shipped packages."""

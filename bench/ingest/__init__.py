@@ -1,0 +1,13 @@
+"""`python -m bench.ingest`: how many durable camera reads per second one node can take.
+
+One run measures, against a real `edgesync node serve` subprocess on loopback:
+
+1. sustained durable detections/s with ~50 kB JPEGs, closed loop at saturation, with a load
+   generator in a separate process (`hey` when present, else a multi-process Python client);
+2. p50/p99 latency at the seed's load (open loop, Poisson arrivals) and at saturation;
+3. the node's peak memory (VmHWM of it and its children);
+4. baseline (a): a bare FastAPI endpoint that only parses the same multipart body;
+5. baseline (b): the raw disk limit, one file written and fsynced per iteration.
+
+Progress goes to stderr, the report to stdout, the figures to `bench/out/ingest.json`.
+"""
