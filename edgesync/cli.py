@@ -15,7 +15,7 @@ import click
 SUBCOMMANDS = {
     "node": ("local_node.cli", "node", "The local node at a site: serve, cameras, tokens."),
     "cloud": ("cloud_plane.cli", "cloud", "The cloud control plane: serve, sites, users."),
-    "camera": ("local_node.simulator.cli", "camera", "Simulated cameras for tests and demos."),
+    "camera": ("edgesync.camera", "camera", "Simulated cameras for tests and demos."),
     "demo": ("edgesync.demo", "demo", "The whole hybrid system on one machine."),
 }
 

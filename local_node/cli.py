@@ -46,6 +46,75 @@ def node() -> None:
     """The local node at a site: camera API, detection log, hotlist, sync agent."""
 
 
+def mqtt_options(fn):
+    """--mqtt and its camera mapping, for `serve` (Frigate's licence-plate events)."""
+    options = [
+        click.option(
+            "--mqtt",
+            "mqtt_url",
+            metavar="URL",
+            envvar="EDGESYNC_NODE_MQTT_URL",
+            show_envvar=True,
+            help="Read Frigate's plate events from this broker: mqtt://[USER:PASS@]HOST[:PORT].",
+        ),
+        click.option(
+            "--mqtt-camera",
+            "mqtt_cameras",
+            metavar="FRIGATE_NAME=NODE_CAMERA",
+            multiple=True,
+            help="Store this Frigate camera's reads as this node camera (repeat the flag). "
+            'Env: EDGESYNC_NODE_MQTT_CAMERAS=\'{"FRIGATE_NAME": "NODE_CAMERA"}\'.',
+        ),
+        click.option(
+            "--mqtt-default-camera",
+            metavar="NODE_CAMERA",
+            envvar="EDGESYNC_NODE_MQTT_DEFAULT_CAMERA",
+            show_envvar=True,
+            help="Node camera for Frigate cameras not given with --mqtt-camera.",
+        ),
+        click.option(
+            "--mqtt-topic-prefix",
+            envvar="EDGESYNC_NODE_MQTT_TOPIC_PREFIX",
+            show_envvar=True,
+            help="Frigate's topic prefix (default: frigate).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _mqtt_settings(
+    *,
+    mqtt_url: str | None,
+    mqtt_cameras: tuple[str, ...],
+    mqtt_default_camera: str | None,
+    mqtt_topic_prefix: str | None,
+) -> dict[str, Any]:
+    """Settings overrides from the MQTT flags (unset flags leave the environment's value)."""
+    cameras: dict[str, str] = {}
+    for pair in mqtt_cameras:
+        frigate, sep, node_camera = pair.partition("=")
+        if not sep or not frigate.strip() or not node_camera.strip():
+            raise click.BadParameter(
+                f"{pair!r} is not FRIGATE_NAME=NODE_CAMERA", param_hint="--mqtt-camera"
+            )
+        cameras[frigate.strip()] = node_camera.strip()
+    if mqtt_url is not None:
+        from local_node.ingest.vendors.mqtt import parse_broker_url
+
+        try:
+            parse_broker_url(mqtt_url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--mqtt") from None
+    return {
+        "mqtt_url": mqtt_url,
+        "mqtt_cameras": cameras or None,
+        "mqtt_default_camera": mqtt_default_camera,
+        "mqtt_topic_prefix": mqtt_topic_prefix,
+    }
+
+
 @node.command()
 @data_dir_option
 @database_url_option
@@ -58,12 +127,14 @@ def node() -> None:
     show_envvar=True,
     help="Most bytes the image store may use (oldest images are pruned first).",
 )
+@mqtt_options
 def serve(
     data_dir: Path | None,
     database_url: str | None,
     host: str | None,
     port: int | None,
     disk_budget_bytes: int | None,
+    **mqtt: Any,
 ) -> None:
     """Serve the camera API and the local API (default http://127.0.0.1:8080)."""
     import uvicorn
@@ -76,6 +147,7 @@ def serve(
         host=host,
         port=port,
         disk_budget_bytes=disk_budget_bytes,
+        **_mqtt_settings(**mqtt),
     )
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(

@@ -61,6 +61,30 @@ class NodeSettings(BaseSettings):
     cloud_url: str | None = Field(
         default=None, description="The cloud plane's URL; unset: the node runs stand-alone"
     )
+    openalpr_store_frames: bool = Field(
+        default=False,
+        description=(
+            "Also store Rekor/OpenALPR per-frame `alpr_results` posts (off: only `alpr_group`, "
+            "one read per vehicle, is stored and frames are acknowledged and ignored)"
+        ),
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://[user:pass@]host[:port] or mqtts://... of Frigate's broker; unset: off",
+    )
+    mqtt_topic_prefix: str = Field(
+        default="frigate",
+        min_length=1,
+        description="Frigate's MQTT topic prefix; the node reads <prefix>/tracked_object_update",
+    )
+    mqtt_cameras: dict[str, str] = Field(
+        default_factory=dict,
+        description="Frigate camera name -> node camera name (or id), as a JSON object in the env",
+    )
+    mqtt_default_camera: str | None = Field(
+        default=None,
+        description="Node camera for Frigate cameras not in mqtt_cameras; unset: their reads drop",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,12 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from local_node import __version__
-from local_node.api.routes import detections, hotlist, system
+from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
 from local_node.errors import NodeError
+from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_listener
 from local_node.ingest.parse import MetadataInvalid
+from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
 
@@ -34,9 +36,12 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         services.writer.start()
         app.state.services = services
         scheduler = _start_jobs(services) if run_jobs else None
+        mqtt = None
         try:
+            mqtt = start_frigate_listener(services)  # None unless settings.mqtt_url
             yield
         finally:
+            stop_frigate_listener(mqtt)
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
             services.close()
@@ -50,6 +55,7 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
     app.include_router(detections.router)
     app.include_router(hotlist.router)
     app.include_router(system.router)
+    app.include_router(vendors.router)
     _install_error_handlers(app)
     _install_request_metrics(app)
     return app
@@ -87,6 +93,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MetadataInvalid)
     async def metadata_invalid(_: Request, exc: MetadataInvalid) -> JSONResponse:
         return JSONResponse({"detail": exc.errors}, status_code=422)
+
+    @app.exception_handler(VendorPayloadError)
+    async def vendor_payload_invalid(_: Request, exc: VendorPayloadError) -> JSONResponse:
+        # The message names the vendor's field first: "data.results[0].plate: ...".
+        return JSONResponse({"detail": f"invalid event: {exc}"}, status_code=422)
 
     @app.exception_handler(NodeError)
     async def node_error(_: Request, exc: NodeError) -> JSONResponse:

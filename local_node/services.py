@@ -14,6 +14,7 @@ from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.images.store import FileImageStore
+from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
 from local_node.metrics import NodeMetrics
 
@@ -41,6 +42,8 @@ class NodeServices:
     clock: Clock
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
+    # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
+    vendor_health: VendorHealth = field(default_factory=VendorHealth)
 
     def close(self) -> None:
         """Drain the writer and release the database."""
@@ -58,6 +61,9 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)
+    orphans = repo.remove_orphan_images(engine, images, clock())
+    if orphans:
+        log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
     from local_node.retention import Retention  # late: retention imports services' types
 

@@ -60,7 +60,10 @@ def render(report: dict) -> str:
         row(label, float(f[key]), unit, t["target"] if t else "", t["result"] if t else "")
 
     targeted("durable detections/s (node, saturation)", "durable_per_s")
-    row("  p50 / p99 at saturation (ms)", f"{f['saturation_p50_ms']:.1f} / {f['saturation_p99_ms']:.1f}")
+    row(
+        "  p50 / p99 at saturation (ms)",
+        f"{f['saturation_p50_ms']:.1f} / {f['saturation_p99_ms']:.1f}",
+    )
     targeted("p99 at seed load (ms)", "seed_p99_ms")
     row("  p50 at seed load (ms)", float(f["seed_p50_ms"]))
     targeted("peak memory, node (MB)", "peak_rss_mb")

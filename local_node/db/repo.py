@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from local_node import credentials
 from local_node.db.tables import ApiToken, Camera, Detection, Hit, HotlistEntry, NodeState
+from local_node.images.store import FileImageStore
 
 
 def ensure_state(engine: Engine, now: datetime) -> NodeState:
@@ -164,3 +165,23 @@ def image_bytes_total(engine: Engine) -> int:
             )
         ).scalar_one()
         return int(total)
+
+
+def remove_orphan_images(engine: Engine, images: FileImageStore, now: datetime) -> int:
+    """Delete recent image files no row points at (a crash between rename and commit)."""
+    recent = images.recent_files(now)
+    if not recent:
+        return 0
+    referenced: set[str] = set()
+    with Session(engine) as session:
+        for start in range(0, len(recent), 500):
+            chunk = recent[start : start + 500]
+            referenced.update(
+                session.exec(select(Detection.image_path).where(Detection.image_path.in_(chunk)))
+                .scalars()
+                .all()
+            )
+    orphans = [path for path in recent if path not in referenced]
+    for path in orphans:
+        images.delete(path)
+    return len(orphans)

@@ -121,6 +121,19 @@ class FileImageStore:
                 count += 1
         return count
 
+    def recent_files(self, now: datetime, hours: int = 2) -> list[str]:
+        """Relative paths of the images stored in the last `hours` hour folders."""
+        out: list[str] = []
+        for back in range(hours + 1):
+            hour_dir = self.root / (now - timedelta(hours=back)).strftime("%Y/%m/%d/%H")
+            if hour_dir.is_dir():
+                out += [
+                    p.relative_to(self.root).as_posix()
+                    for p in hour_dir.rglob("*")
+                    if p.is_file() and not p.name.startswith(TEMP_PREFIX)
+                ]
+        return out
+
     def disk_usage(self) -> shutil._ntuple_diskusage:
         """Usage of the volume holding the store."""
         return shutil.disk_usage(self.root)

@@ -15,6 +15,7 @@ import base64
 import json
 import random
 import time
+from array import array
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -82,7 +83,8 @@ class Stats:
     resends: int = 0  # deliberate duplicate re-sends
     failed: int = 0  # reads given up after the last attempt or a 4xx
     errors: Counter[str] = field(default_factory=Counter)  # by status code, or network/timeout
-    latencies_ms: list[float] = field(default_factory=list)
+    # A typed array: 8 bytes a value, so an hour at 1,000 reads/s stays near 30 MB.
+    latencies_ms: array[float] = field(default_factory=lambda: array("d"))
 
     def percentile(self, p: float, since: int = 0) -> float | None:
         """The p-th percentile (0–100) of latencies recorded from index `since` on."""
@@ -110,8 +112,14 @@ class Stats:
         }
 
 
-def retry_delay(response: httpx.Response | None, attempt: int, rng: random.Random,
-                *, base_s: float, cap_s: float) -> float:  # fmt: skip
+def retry_delay(
+    response: httpx.Response | None,
+    attempt: int,
+    rng: random.Random,
+    *,
+    base_s: float,
+    cap_s: float,
+) -> float:
     """How long to wait before attempt `attempt + 1`: the node's Retry-After if it gave one
     (seconds or an HTTP date, capped at `cap_s`), else capped exponential backoff with full
     jitter so that a fleet of cameras does not retry in lockstep."""
@@ -170,8 +178,9 @@ class DetectionClient:
         self._rng = rng or random.Random()
         self._sleep = sleep
         self._now = now
-        limits = httpx.Limits(max_connections=max_connections,
-                              max_keepalive_connections=max_connections)  # fmt: skip
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._http = httpx.AsyncClient(
             base_url=node_url.rstrip("/"),
             timeout=timeout_s,
@@ -199,7 +208,9 @@ class DetectionClient:
             meta["camera_id"] = camera.camera_id
         return meta
 
-    async def deliver(self, camera: Camera, read: Read, picture: Picture | None = None) -> int | None:
+    async def deliver(
+        self, camera: Camera, read: Read, picture: Picture | None = None
+    ) -> int | None:
         """Post one read until the node acknowledges it or the attempts run out.
 
         Returns the final HTTP status (None when the last attempt had no answer). A read marked
@@ -261,8 +272,13 @@ class DetectionClient:
                     break
             if attempt + 1 < self._max_attempts:
                 await self._sleep(
-                    retry_delay(response, attempt, self._rng, base_s=self._backoff_base_s,
-                                cap_s=self._max_retry_after_s)  # fmt: skip
+                    retry_delay(
+                        response,
+                        attempt,
+                        self._rng,
+                        base_s=self._backoff_base_s,
+                        cap_s=self._max_retry_after_s,
+                    )
                 )
         self.stats.failed += 1
         return status

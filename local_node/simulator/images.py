@@ -175,16 +175,21 @@ def draw_scene(rng: random.Random, width: int, height: int) -> _Scene:
     body = rng.choice(_CAR_COLOURS)
     d.rounded_rectangle((x0, y0, x0 + car_w, y0 + car_h), radius=car_w // 10, fill=body)
     d.polygon(
-        [(x0 + car_w * 0.15, y0 + car_h * 0.08), (x0 + car_w * 0.85, y0 + car_h * 0.08),
-         (x0 + car_w * 0.93, y0 + car_h * 0.42), (x0 + car_w * 0.07, y0 + car_h * 0.42)],
+        [
+            (x0 + car_w * 0.15, y0 + car_h * 0.08),
+            (x0 + car_w * 0.85, y0 + car_h * 0.08),
+            (x0 + car_w * 0.93, y0 + car_h * 0.42),
+            (x0 + car_w * 0.07, y0 + car_h * 0.42),
+        ],
         fill=(35, 45, 55),
-    )  # fmt: skip
+    )
     for side in (0.08, 0.72):  # headlights
         lx = x0 + int(car_w * side)
         d.ellipse((lx, y0 + car_h * 0.5, lx + car_w * 0.2, y0 + car_h * 0.62), fill=(235, 235, 210))
     grille_y = y0 + int(car_h * 0.55)
-    d.rectangle((x0 + car_w * 0.33, grille_y, x0 + car_w * 0.67, grille_y + car_h * 0.1),
-                fill=(25, 25, 25))  # fmt: skip
+    d.rectangle(
+        (x0 + car_w * 0.33, grille_y, x0 + car_w * 0.67, grille_y + car_h * 0.1), fill=(25, 25, 25)
+    )
     plate_w = int(car_w * 0.36)
     plate_h = max(int(plate_w * 0.22), 12)
     px0 = x0 + (car_w - plate_w) // 2

@@ -26,9 +26,9 @@ _DE_LETTERS = "".join(c for c in string.ascii_uppercase if c not in "Q")
 
 
 def uk_plate(rng: random.Random) -> str:
-    """A current-style British plate, `AB12 CDE` (age identifier 02–25 or 51–74)."""
-    year = rng.randint(2, 25)
-    age = year if rng.random() < 0.5 else year + 50
+    """A current-style British plate, `AB12 CDE` (age identifier 02–25 or 51–75)."""
+    # March registrations carry the year (02 = 2002), September ones year + 50 (51 = Sept 2001).
+    age = rng.randint(2, 25) if rng.random() < 0.5 else rng.randint(51, 75)
     area = "".join(rng.choice(_UK_LETTERS) for _ in range(2))
     tail = "".join(rng.choice(_UK_LETTERS) for _ in range(3))
     return f"{area}{age:02d} {tail}"
@@ -65,7 +65,7 @@ PlateGenerator = Callable[[random.Random], str]
 
 # format name -> (generator, full-match pattern, region code a camera would report)
 FORMATS: dict[str, tuple[PlateGenerator, re.Pattern[str], str]] = {
-    "uk": (uk_plate, re.compile(r"[A-Z]{2}(0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-4]) [A-Z]{3}"), "gb"),
+    "uk": (uk_plate, re.compile(r"[A-Z]{2}(0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-5]) [A-Z]{3}"), "gb"),
     "de": (german_plate, re.compile(r"[A-Z]{1,3}-[A-Z]{1,2} [1-9]\d{0,3}"), "de"),
     "fr": (french_plate, re.compile(r"[A-Z]{2}-\d{3}-[A-Z]{2}"), "fr"),
     "us": (us_plate, re.compile(r"[1-9][A-Z]{3}\d{3}"), "us-ca"),

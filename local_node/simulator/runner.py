@@ -86,7 +86,9 @@ async def run(
             task.add_done_callback(in_flight.discard)
             sent += 1
         if in_flight:
-            _, pending = await asyncio.wait(in_flight, timeout=STOP_GRACE_S if stop.is_set() else None)
+            _, pending = await asyncio.wait(
+                in_flight, timeout=STOP_GRACE_S if stop.is_set() else None
+            )
             for task in pending:
                 task.cancel()
             if pending:

@@ -54,8 +54,13 @@ class TrafficConfig:
             raise ValueError("cameras must be at least 1")
         if self.rate_per_minute < 0:
             raise ValueError("rate_per_minute must not be negative")
-        for name in ("home_share", "hotlist_share", "burst_share", "duplicate_share",
-                     "misread_share"):  # fmt: skip
+        for name in (
+            "home_share",
+            "hotlist_share",
+            "burst_share",
+            "duplicate_share",
+            "misread_share",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         unknown = set(self.formats) - set(plates.FORMATS)

@@ -19,11 +19,28 @@ from local_node.deps import Services, ViewerAuth
 router = APIRouter(tags=["system"])
 
 
+class VendorStreamStatus(BaseModel):
+    """A vendor agent's video stream posting as this camera (latest heartbeat, in memory)."""
+
+    source_camera: str
+    camera_name: str | None
+    agent_uid: str | None
+    agent_hostname: str | None
+    agent_version: str | None
+    fps: float | None
+    is_streaming: bool | None
+    last_update: datetime | None
+    last_plate_read: datetime | None
+    reported_at: datetime | None
+    received_at: datetime
+
+
 class CameraStatus(BaseModel):
     id: str
     name: str
     last_seen: datetime | None
     reads_last_hour: int
+    vendor_streams: list[VendorStreamStatus] = []
 
 
 class DiskStatus(BaseModel):
@@ -105,6 +122,10 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
                 name=cam.name,
                 last_seen=last_seen,
                 reads_last_hour=recent.get(cam.id, 0),
+                vendor_streams=[
+                    VendorStreamStatus(**s.__dict__)
+                    for s in services.vendor_health.streams_of(cam.id)
+                ],
             )
         )
     usage = services.images.disk_usage()

@@ -54,3 +54,12 @@ def test_delete_of_a_missing_image_frees_nothing(tmp_path: Path):
 )
 def test_image_kind_is_sniffed_from_content(data: bytes, kind: str | None):
     assert sniff_image_kind(data) == kind
+
+
+def test_recent_files_lists_complete_images_only(tmp_path: Path):
+    store = FileImageStore(tmp_path)
+    stored, directory = store.write(
+        detection_id="d1", camera_id="cam", received_at=WHEN, data=b"\xff\xd8\xff", kind="jpeg"
+    )
+    (directory / (TEMP_PREFIX + "x.jpg")).write_bytes(b"partial")
+    assert store.recent_files(WHEN) == [stored.path]

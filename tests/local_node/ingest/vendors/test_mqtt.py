@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -17,80 +13,16 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from local_node.ingest.vendors.base import VendorRead
 from local_node.ingest.vendors.mqtt import FrigateMqttListener, parse_broker_url
+from tests.local_node.ingest.conftest import HAVE_MOSQUITTO, WAIT, Broker, wait_for
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 TOPIC = "frigate/tracked_object_update"
-WAIT = 20.0
 
 pytestmark = [
     pytest.mark.mqtt,
     pytest.mark.skipif(
-        not Path(MOSQUITTO).exists(), reason="needs the mosquitto binary (apt install mosquitto)"
+        not HAVE_MOSQUITTO, reason="needs the mosquitto binary (apt install mosquitto)"
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-class Broker:
-    """A Mosquitto process on a fixed port that a test can kill and start again."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.config = workdir / "mosquitto.conf"
-        # No persistence: a restarted broker has forgotten every session and subscription,
-        # which is the case the listener must survive by subscribing again.
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [MOSQUITTO, "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not wait_for(self._accepts, timeout=10):
-            raise RuntimeError("mosquitto did not start listening")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def _accepts(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    server = Broker(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 class Publisher:

@@ -1,0 +1,338 @@
+"""Orchestration of one benchmark run: baselines, the node, figures, report, clean-up."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench.ingest import load
+from bench.ingest.payload import build_payload
+from bench.ingest.procs import (
+    Children,
+    cpu_seconds,
+    free_port,
+    install_signal_handlers,
+    peak_rss_bytes,
+    progress,
+    wait_http,
+)
+from bench.ingest.rawdisk import raw_fsync
+from bench.ingest.report import evaluate, render, write_json
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "bench" / "out" / "ingest.json"
+SEED_RATE = 20 * 10 / 60  # the seed site: 20 cameras x 10 reads per minute
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    import bench.ingest
+
+    p = argparse.ArgumentParser(
+        prog="python -m bench.ingest",
+        description=bench.ingest.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help="short runs (a smoke test, ~30 s)")
+    p.add_argument("--duration", type=float, help="seconds of each saturation run (default 20)")
+    p.add_argument("--concurrency", type=int, default=48, help="closed-loop connections")
+    p.add_argument("--warmup", type=float, help="seconds of warm-up before each saturation run")
+    p.add_argument(
+        "--seed-duration", type=float, help="seconds of the seed-load run (default 90: ~300 reads)"
+    )
+    p.add_argument("--seed-rate", type=float, default=SEED_RATE, help="reads/s at seed load")
+    p.add_argument("--raw-seconds", type=float, help="seconds of the raw fsync loop (default 5)")
+    p.add_argument("--image-bytes", type=int, default=50_000, help="JPEG size")
+    p.add_argument(
+        "--client",
+        choices=["auto", "hey", "python"],
+        default="auto",
+        help="closed-loop load generator (auto: hey, installed with apt-get if missing and root)",
+    )
+    p.add_argument("--client-processes", type=int, help="processes of the Python client")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    args = p.parse_args(argv)
+    quick = args.quick
+    args.duration = args.duration or (3.0 if quick else 20.0)
+    args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 3.0)
+    args.seed_duration = args.seed_duration or (6.0 if quick else 90.0)
+    args.raw_seconds = args.raw_seconds or (1.0 if quick else 5.0)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything once; 0 when the run completed (targets are reported, not asserted)."""
+    args = parse_args(argv)
+    install_signal_handlers()
+    children = Children()
+    tmp = Path(tempfile.mkdtemp(prefix="edgesync-bench-"))
+    try:
+        report = run(args, children, tmp)
+    except KeyboardInterrupt:
+        progress("interrupted: stopping every process this run started")
+        return 130
+    finally:
+        children.stop_all()
+        if args.keep:
+            progress(f"kept {tmp}")
+        else:
+            _rmtree(tmp)
+    write_json(report, args.out)
+    print(render(report))
+    progress(f"JSON report: {args.out}")
+    return 0
+
+
+def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
+    started = datetime.now(UTC)
+    payload = build_payload(args.image_bytes)
+    body_file = tmp / "body.multipart"
+    body_file.write_bytes(payload.body)
+    progress(f"payload: JPEG {len(payload.image)} B (noise), multipart body {len(payload.body)} B")
+    closed = _closed_loop_client(args, body_file, payload.body)
+
+    progress(f"baseline (b): raw write+fsync of {len(payload.image)} B files, {args.raw_seconds}s")
+    raw = raw_fsync(tmp / "raw" / "images", payload.image, args.raw_seconds)
+    progress(f"  {raw['files_per_s']:.0f} files/s")
+
+    progress("baseline (a): bare FastAPI multipart endpoint")
+    bare = _bare_run(args, children, tmp, closed)
+    progress(f"  {bare['ok_per_s']:.0f} req/s, p99 {bare['p99_ms']:.1f} ms")
+
+    progress("node: fresh data dir, SQLite default, durability as shipped")
+    node = _node_run(args, children, tmp, closed, payload.image)
+    seed, sat = node["seed"], node["saturation"]
+
+    figures = {
+        "durable_per_s": sat["ok_per_s"],
+        "saturation_p50_ms": sat["p50_ms"],
+        "saturation_p99_ms": sat["p99_ms"],
+        "seed_p50_ms": seed["p50_ms"],
+        "seed_p99_ms": seed["p99_ms"],
+        "peak_rss_mb": round(node["peak_rss_bytes"] / 1e6, 1),
+        "bare_per_s": bare["ok_per_s"],
+        "node_bare_ratio": round(sat["ok_per_s"] / bare["ok_per_s"], 3) if bare["ok_per_s"] else 0,
+        "raw_fsync_files_per_s": raw["files_per_s"],
+        "node_raw_ratio": round(sat["ok_per_s"] / raw["files_per_s"], 3),
+    }
+    return {
+        "schema": 1,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "kernel": platform.release(),
+        },
+        "config": {
+            "quick": args.quick,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "concurrency": args.concurrency,
+            "seed_rate_per_s": round(args.seed_rate, 3),
+            "seed_duration_s": args.seed_duration,
+            "raw_seconds": args.raw_seconds,
+        },
+        "payload": {"image_bytes": len(payload.image), "body_bytes": len(payload.body)},
+        "figures": figures,
+        "targets": evaluate(figures),
+        "raw_fsync": raw,
+        "bare_saturation": bare,
+        "node_seed": seed,
+        "node_saturation": sat,
+        "node_peak_rss_bytes": node["peak_rss_bytes"],
+    }
+
+
+ClosedLoop = Callable[[int, str | None, float], dict]
+"""(port, key, seconds) -> closed-loop figures at the configured concurrency."""
+
+
+def _closed_loop_client(args: argparse.Namespace, body_file: Path, body: bytes) -> ClosedLoop:
+    hey = load.ensure_hey(install=args.client == "auto") if args.client != "python" else None
+    if args.client == "hey" and hey is None:
+        raise SystemExit("--client hey: hey is not installed (apt-get install -y hey)")
+    processes = args.client_processes or max(1, min(4, os.cpu_count() or 1))
+    progress(f"closed-loop client: {'hey (' + hey + ')' if hey else f'python x{processes}'}")
+
+    def closed(port: int, key: str | None, seconds: float) -> dict:
+        if hey:
+            return load.run_hey(
+                hey,
+                f"http://127.0.0.1:{port}",
+                body_file=body_file,
+                key=key,
+                concurrency=args.concurrency,
+                seconds=seconds,
+            )
+        return load.run_python_closed(
+            "127.0.0.1",
+            port,
+            body=body,
+            key=key,
+            concurrency=args.concurrency,
+            seconds=seconds,
+            processes=processes,
+        )
+
+    return closed
+
+
+def _saturate(closed: ClosedLoop, pid: int, port: int, key: str | None, args, probe=None) -> dict:
+    """Warm-up, then the measured closed-loop run; `probe()` is read around the measured part."""
+    warm = closed(port, key, args.warmup) if args.warmup > 0 else {"ok": 0}
+    before = probe() if probe else None
+    cpu0 = cpu_seconds(pid)
+    result = closed(port, key, args.duration)
+    server_cpu = cpu_seconds(pid) - cpu0
+    after = probe() if probe else None
+    secs = result["seconds"] or args.duration
+    result["server_cpu_cores"] = round(server_cpu / secs, 2)
+    result["client_cpu_cores"] = round(result["client_cpu_s"] / secs, 2)
+    result["warmup_ok"] = warm["ok"]
+    if probe:
+        result["probe"] = (before, after)
+    return result
+
+
+def _bare_run(args, children: Children, tmp: Path, closed: ClosedLoop) -> dict:
+    port = free_port()
+    log = tmp / "bare.log"
+    proc = children.start(
+        [sys.executable, "-m", "bench.ingest.bare_app", "--port", str(port)],
+        log=log,
+        env={**_clean_env(), "PYTHONPATH": str(REPO)},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
+        result = _saturate(closed, proc.pid, port, None, args)
+        result["peak_rss_bytes"] = peak_rss_bytes(proc.pid)
+    finally:
+        children.stop(proc)
+    return result
+
+
+def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: bytes) -> dict:
+    data = tmp / "node"
+    port = free_port()
+    env = {
+        **_clean_env(),
+        "EDGESYNC_NODE_DATA_DIR": str(data),
+        "EDGESYNC_NODE_HOST": "127.0.0.1",
+        "EDGESYNC_NODE_PORT": str(port),
+    }
+    key = _cli_json(["node", "add-camera", "bench-cam", "--json"], env)["api_key"]
+    token = _cli_json(["node", "create-token", "--role", "viewer", "--json"], env)["token"]
+    log = tmp / "node.log"
+    proc = children.start([*_edgesync(), "node", "serve"], log=log, env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
+        progress(f"  node pid {proc.pid} on port {port}")
+
+        n = max(1, round(args.seed_rate * args.seed_duration))
+        progress(
+            f"seed load: {n} reads, Poisson at {args.seed_rate:.2f}/s (~{args.seed_duration:g} s)"
+        )
+        seed = load.run_open_loop(
+            "127.0.0.1", port, key=key, image=image, rate=args.seed_rate, requests=n
+        )
+        progress(f"  p50 {seed['p50_ms']:.1f} ms, p99 {seed['p99_ms']:.1f} ms")
+
+        progress(f"saturation: c={args.concurrency}, {args.duration}s (+{args.warmup}s warm-up)")
+        sat = _saturate(
+            closed, proc.pid, port, key, args, probe=lambda: _writer_metrics(port, token)
+        )
+        before, after = sat.pop("probe")
+        progress(f"  {sat['ok_per_s']:.0f} durable reads/s, p99 {sat['p99_ms']:.1f} ms")
+        sat["writer"] = _writer_delta(before, after, sat["seconds"] or args.duration)
+        peak = peak_rss_bytes(proc.pid)
+        time.sleep(0.5)  # every answered read is committed; nothing should still move
+        rows = _count_rows(data)
+        # every 201 the node gave in this run (seed, warm-up, measured) is exactly one row
+        sat["rows_in_db"] = rows
+        sat["ok_total_node"] = seed["ok"] + sat["warmup_ok"] + sat["ok"]
+        sat["rows_match"] = rows == sat["ok_total_node"]
+        sat["image_files"] = sum(1 for p in (data / "images").rglob("*.jpg") if p.is_file())
+        status = children.stop(proc)
+        progress(f"  node stopped (exit {status}); peak memory {peak / 1e6:.0f} MB")
+    finally:
+        children.stop(proc)
+    return {"seed": seed, "saturation": sat, "peak_rss_bytes": peak}
+
+
+def _edgesync() -> list[str]:
+    script = Path(sys.executable).parent / "edgesync"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from edgesync.cli import main; main()"]
+
+
+def _clean_env() -> dict[str, str]:
+    """This environment minus any EDGESYNC_* setting: the node runs as shipped."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
+
+
+def _cli_json(args: list[str], env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [*_edgesync(), *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"edgesync {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _count_rows(data: Path) -> int:
+    db = sqlite3.connect(f"file:{data / 'node.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute("SELECT count(*) FROM detections").fetchone()[0]
+    finally:
+        db.close()
+
+
+METRIC = re.compile(r"^(edgesync_node_group_commit_(?:seconds|size)_(?:sum|count)) (\S+)$", re.M)
+
+
+def _writer_metrics(port: int, token: str) -> dict[str, float]:
+    try:
+        text = httpx.get(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).text
+    except httpx.HTTPError:
+        return {}
+    return {name: float(value) for name, value in METRIC.findall(text)}
+
+
+def _writer_delta(before: dict[str, float], after: dict[str, float], seconds: float) -> dict:
+    def d(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    commits = d("edgesync_node_group_commit_seconds_count")
+    if not commits:
+        return {}
+    busy = d("edgesync_node_group_commit_seconds_sum")
+    return {
+        "commits": int(commits),
+        "avg_batch": round(d("edgesync_node_group_commit_size_sum") / commits, 2),
+        "avg_commit_ms": round(busy / commits * 1000, 3),
+        "busy_fraction": round(busy / seconds, 3),
+    }
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,15 @@
+"""`edgesync camera ...`: tools that act as cameras."""
+
+from __future__ import annotations
+
+import click
+
+from local_node.simulator.cli import simulate
+
+
+@click.group()
+def camera() -> None:
+    """Simulated cameras: realistic plate reads with real JPEGs, posted to a node."""
+
+
+camera.add_command(simulate)

@@ -1,0 +1,216 @@
+"""Camera ingest in vendor formats: Plate Recognizer webhooks and Rekor/OpenALPR agent posts.
+
+Each vendor event maps to zero or more reads (`local_node.ingest.vendors`), stored through
+the same use case as the native endpoint, so idempotency, limits and errors are the
+same. The reads belong to the node camera whose key authenticated the request; the
+vendor's own camera id is kept as `source_camera`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from local_node.api.body import read_limited
+from local_node.api.routes.detections import INGEST_RESPONSES
+from local_node.api.schemas import IngestOut
+from local_node.deps import CameraAuth, Services
+from local_node.errors import InvalidInput, UnsupportedMedia
+from local_node.ingest.parse import check_image
+from local_node.ingest.service import ingest
+from local_node.ingest.vendors import VendorRead, parse_openalpr, parse_platerecognizer
+from local_node.ingest.vendors.base import decode_json_object
+from local_node.ingest.writer import IngestResult
+from local_node.services import CachedCredential, NodeServices
+
+router = APIRouter(prefix="/api/v1/ingest", tags=["vendor ingest"])
+
+
+class VendorIngestOut(BaseModel):
+    """The reads one vendor event became, in the event's order (may be empty)."""
+
+    detections: list[IngestOut]
+
+
+class HeartbeatOut(BaseModel):
+    """An agent heartbeat was recorded as the health of its video streams."""
+
+    heartbeat: str = Field(description="The agent's uid (empty if it sent none)")
+    streams: int = Field(description="Video streams whose health was updated")
+
+
+class IgnoredOut(BaseModel):
+    """A post of a kind the node does not store, acknowledged so the agent moves on."""
+
+    ignored: str = Field(description="The post's data_type")
+
+
+VENDOR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **INGEST_RESPONSES,
+    200: {
+        "description": "Every read of the event repeated a stored one (same ids), or it had none",
+        "model": VendorIngestOut,
+    },
+    201: {"description": "At least one read of the event was new; all of them are durable"},
+    422: {"description": "The event does not validate; the message names the vendor field"},
+}
+OPENALPR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **VENDOR_RESPONSES,
+    200: {
+        "description": (
+            "Reads that repeat stored ones; a heartbeat recorded (`heartbeat`); "
+            "or a data_type the node does not store (`ignored`)"
+        ),
+        "model": VendorIngestOut | HeartbeatOut | IgnoredOut,
+    },
+    201: {"description": "The group (or frames) stored as new reads (`detections`)"},
+}
+
+JSON_TYPES = ("application/json", "text/json", "text/plain")
+
+
+@router.post(
+    "/platerecognizer",
+    status_code=201,
+    response_model=VendorIngestOut,
+    responses=VENDOR_RESPONSES,
+)
+async def post_platerecognizer(
+    request: Request, response: Response, services: Services, camera: CameraAuth
+) -> VendorIngestOut:
+    """A Plate Recognizer Stream/Snapshot webhook event: multipart `json` + `upload`, or JSON.
+
+    One read per plate in `data.results`, all sharing the uploaded image.
+    """
+    limit = services.settings.max_body_bytes
+    body = await read_limited(request, limit)
+    content_type = _media_type(request)
+    upload: bytes | None = None
+    declared: str | None = None
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=4, max_fields=20, max_part_size=limit)
+        try:
+            part = form.get("json")
+            if part is None:
+                raise InvalidInput("multipart body needs a part named 'json' (the event)")
+            raw = await part.read() if hasattr(part, "read") else part
+            event = decode_json_object(raw, field="json")
+            file = form.get("upload")
+            if file is not None:
+                if not hasattr(file, "read"):
+                    raise InvalidInput("part 'upload' must be a file part (the image)")
+                upload = await file.read() or None
+                declared = file.content_type
+        finally:
+            await form.close()
+    elif content_type in JSON_TYPES or content_type == "":
+        event = decode_json_object(body, field="body")
+    else:
+        raise UnsupportedMedia("send multipart/form-data (json + upload) or application/json")
+    kind = check_image(upload, declared=declared, limit=limit) if upload is not None else None
+    reads = parse_platerecognizer(event, upload)
+    results = await _ingest_all(services, camera, reads, image_kind=kind)
+    return _answer(services, results, response)
+
+
+@router.post(
+    "/openalpr",
+    status_code=201,
+    response_model=VendorIngestOut | HeartbeatOut | IgnoredOut,
+    responses=OPENALPR_RESPONSES,
+)
+async def post_openalpr(
+    request: Request, response: Response, services: Services, camera: CameraAuth
+) -> VendorIngestOut | HeartbeatOut | IgnoredOut:
+    """A Rekor Scout / OpenALPR agent post, told apart by `data_type`.
+
+    `alpr_group` is stored as one read; `alpr_results` (per-frame reads) only when the
+    node's `openalpr_store_frames` is on; `heartbeat` updates the health of the agent's
+    streams in `/api/v1/status`; any other type is acknowledged with 200 `{"ignored"}`.
+    """
+    body = await read_limited(request, services.settings.max_body_bytes)
+    content_type = _media_type(request)
+    if content_type not in JSON_TYPES and content_type != "":
+        raise UnsupportedMedia("send the agent's JSON as application/json")
+    parsed = parse_openalpr(
+        decode_json_object(body, field="body"),
+        store_frames=services.settings.openalpr_store_frames,
+    )
+    if parsed.kind == "heartbeat" and parsed.heartbeat is not None:
+        count = services.vendor_health.record_heartbeat(
+            camera.subject, parsed.heartbeat, received_at=services.clock()
+        )
+        response.status_code = 200
+        return HeartbeatOut(heartbeat=parsed.heartbeat.agent_uid or "", streams=count)
+    if parsed.kind == "ignored" or (parsed.kind == "alpr_results" and not parsed.reads):
+        response.status_code = 200
+        return IgnoredOut(ignored=parsed.data_type or parsed.kind)
+    limit = services.settings.max_body_bytes
+    kinds = [
+        check_image(r.image, declared=None, limit=limit) if r.image is not None else None
+        for r in parsed.reads
+    ]
+    results = await _ingest_all(services, camera, parsed.reads, image_kinds=kinds)
+    return _answer(services, results, response)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _ingest_all(
+    services: NodeServices,
+    camera: CachedCredential,
+    reads: list[VendorRead],
+    *,
+    image_kind: str | None = None,
+    image_kinds: list[str | None] | None = None,
+) -> list[IngestResult]:
+    """Store every read of one event; return only when each is durable or has failed.
+
+    All reads are handed to the writer together (one group commit, usually). If any
+    fails, the first error is raised after the others finished: the vendor retries the
+    whole event, and the reads already stored are then answered as repeats.
+    """
+    kinds = image_kinds if image_kinds is not None else [image_kind] * len(reads)
+    outcomes = await asyncio.gather(
+        *(
+            ingest(
+                services.writer,
+                camera=camera,
+                detection=read.detection,
+                image=read.image,
+                image_kind=kind if read.image is not None else None,
+            )
+            for read, kind in zip(reads, kinds, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return list(outcomes)  # type: ignore[arg-type]
+
+
+def _answer(
+    services: NodeServices, results: list[IngestResult], response: Response
+) -> VendorIngestOut:
+    """201 when any read was new, else 200; count new reads and hits as the native route."""
+    created = [r for r in results if r.created]
+    response.status_code = 201 if created else 200
+    if created:
+        services.metrics.reads.inc(len(created))
+        hits = sum(len(r.hits) for r in created)
+        if hits:
+            services.metrics.hits.inc(hits)
+    return VendorIngestOut(
+        detections=[
+            IngestOut(
+                id=r.id, seq=r.seq, plate_norm=r.plate_norm, hits=[h.__dict__ for h in r.hits]
+            )
+            for r in results
+        ]
+    )

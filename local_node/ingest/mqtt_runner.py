@@ -1,0 +1,137 @@
+"""Run the Frigate MQTT listener inside the node: resolve its cameras and store its reads.
+
+The listener (`local_node.ingest.vendors.mqtt`) knows nothing about the node; this module
+maps the configured Frigate camera names to registered node cameras and hands each read
+to `ingest_blocking`, so an MQTT read is stored exactly like an HTTP one (same writer,
+same idempotency by Frigate's tracked-object id).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from local_node.db import repo
+from local_node.ingest.service import ingest_blocking
+from local_node.ingest.vendors import VendorRead
+from local_node.ingest.vendors.mqtt import FrigateMqttListener, parse_broker_url
+from local_node.services import CachedCredential, NodeServices
+
+log = logging.getLogger(__name__)
+
+# Below the listener's keepalive x 1.5: a blocked network thread must not lose the session.
+STORE_TIMEOUT_S = 20.0
+# A reachable broker is subscribed to before the node serves; a down one is retried later.
+STARTUP_WAIT_S = 3.0
+
+
+class MqttConfigError(ValueError):
+    """The MQTT settings name a node camera that is not registered, or a bad broker URL."""
+
+
+def resolve_cameras(services: NodeServices) -> tuple[dict[str, CachedCredential], str | None]:
+    """Frigate name → node camera, and the default camera's id; refuse unknown node cameras."""
+    settings = services.settings
+    known: dict[str, CachedCredential] = {}
+    for cam in repo.list_cameras(services.engine):
+        cred = CachedCredential(subject=cam.id, name=cam.name, expires=math.inf)
+        known[cam.id] = cred
+        known[cam.name] = cred
+
+    def find(node_camera: str, setting: str) -> CachedCredential:
+        found = known.get(node_camera)
+        if found is None:
+            raise MqttConfigError(
+                f"{setting} names node camera {node_camera!r}, which is not registered "
+                f"(register it with: edgesync node add-camera {node_camera!r})"
+            )
+        return found
+
+    mapping = {
+        frigate: find(node_camera, f"mqtt_cameras[{frigate!r}]")
+        for frigate, node_camera in settings.mqtt_cameras.items()
+    }
+    default = settings.mqtt_default_camera
+    if default is not None:
+        mapping[""] = find(default, "mqtt_default_camera")
+    elif not mapping:
+        raise MqttConfigError(
+            "mqtt_url is set but no camera is: give --mqtt-camera FRIGATE_NAME=NODE_CAMERA "
+            "or --mqtt-default-camera NODE_CAMERA"
+        )
+    return mapping, (mapping[""].subject if default is not None else None)
+
+
+def start_frigate_listener(services: NodeServices) -> FrigateMqttListener | None:
+    """Start listening when `mqtt_url` is set (None otherwise); raise MqttConfigError early."""
+    settings = services.settings
+    if not settings.mqtt_url:
+        return None
+    try:
+        address = parse_broker_url(settings.mqtt_url)
+    except ValueError as exc:
+        raise MqttConfigError(str(exc)) from None
+    mapping, default_id = resolve_cameras(services)
+    by_id = {cred.subject: cred for cred in mapping.values()}
+    state = repo.ensure_state(services.engine, services.clock())
+
+    def on_read(camera_id: str, read: VendorRead) -> None:
+        result = ingest_blocking(
+            services.writer,
+            camera=by_id[camera_id],
+            detection=read.detection,
+            image=read.image,
+            image_kind=None,
+            timeout=STORE_TIMEOUT_S,
+        )
+        if result.created:
+            services.metrics.reads.inc()
+            if result.hits:
+                services.metrics.hits.inc(len(result.hits))
+
+    listener = FrigateMqttListener(
+        settings.mqtt_url,
+        on_read=on_read,
+        cameras={f: cred.subject for f, cred in mapping.items() if f},
+        default_camera=default_id,
+        topic_prefix=settings.mqtt_topic_prefix,
+        # Stable per database and distinct per node, so two nodes on one host sharing a
+        # broker keep separate sessions (and a restart resumes its own). 23 characters:
+        # the most MQTT 3.1.1 obliges every broker to accept.
+        client_id="edgesync-" + state.stream_id.replace("-", "")[:14],
+        clock=services.clock,
+    )
+    listener.start()
+    log.info(
+        "MQTT listener for %s on %s:%s started (%d Frigate cameras mapped%s)",
+        listener.topic,
+        address.host,
+        address.port,
+        len(settings.mqtt_cameras),
+        ", others to the default camera" if default_id else "",
+    )
+    if not listener.wait_subscribed(STARTUP_WAIT_S):
+        log.warning(
+            "MQTT broker %s:%s not reachable yet; retrying in the background",
+            address.host,
+            address.port,
+        )
+    return listener
+
+
+def stop_frigate_listener(listener: FrigateMqttListener | None) -> None:
+    """Disconnect cleanly (reads in flight finish first: paho's loop thread is joined)."""
+    if listener is None:
+        return
+    stats = listener.stats
+    listener.stop()
+    log.info(
+        "MQTT listener stopped (received %d, stored %d, ignored %d, malformed %d, "
+        "unmapped %d, failed %d)",
+        stats.received,
+        stats.stored,
+        stats.ignored,
+        stats.malformed,
+        stats.rejected,
+        stats.failed,
+    )
