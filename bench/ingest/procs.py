@@ -148,6 +148,13 @@ def cpu_seconds(pid: int) -> float:
     return total / CLOCK_TICKS
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs of the machine spent busy since boot (from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
 def thread_cpu_seconds(pid: int) -> dict[int, float]:
     """CPU seconds per thread id of one process."""
     out: dict[int, float] = {}

@@ -81,7 +81,8 @@ def render(report: dict) -> str:
         f"bare statuses {bare['status']}, errors {bare['errors']}",
         f"CPU during saturation: node {sat['server_cpu_cores']:.2f} cores, client "
         f"{sat['client_cpu_cores']:.2f} cores (bare run: server {bare['server_cpu_cores']:.2f}, "
-        f"client {bare['client_cpu_cores']:.2f}) of {report['machine']['cpus']}",
+        f"client {bare['client_cpu_cores']:.2f}) of {report['machine']['cpus']}; "
+        f"other processes {sat['other_cpu_cores']:.2f} / {bare['other_cpu_cores']:.2f} cores",
     ]
     w = sat.get("writer") or {}
     if w:

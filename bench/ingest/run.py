@@ -25,6 +25,7 @@ from bench.ingest.procs import (
     cpu_seconds,
     free_port,
     install_signal_handlers,
+    machine_busy_seconds,
     peak_rss_bytes,
     progress,
     wait_http,
@@ -104,6 +105,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
     progress(f"payload: JPEG {len(payload.image)} B (noise), multipart body {len(payload.body)} B")
     closed = _closed_loop_client(args, body_file, payload.body)
 
+    _warn_if_busy()
     progress(f"baseline (b): raw write+fsync of {len(payload.image)} B files, {args.raw_seconds}s")
     raw = raw_fsync(tmp / "raw" / "images", payload.image, args.raw_seconds)
     progress(f"  {raw['files_per_s']:.0f} files/s")
@@ -135,6 +137,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "kernel": platform.release(),
+            "loadavg_at_start": round(os.getloadavg()[0], 2),
         },
         "config": {
             "quick": args.quick,
@@ -194,13 +197,17 @@ def _saturate(closed: ClosedLoop, pid: int, port: int, key: str | None, args, pr
     """Warm-up, then the measured closed-loop run; `probe()` is read around the measured part."""
     warm = closed(port, key, args.warmup) if args.warmup > 0 else {"ok": 0}
     before = probe() if probe else None
-    cpu0 = cpu_seconds(pid)
+    cpu0, busy0 = cpu_seconds(pid), machine_busy_seconds()
     result = closed(port, key, args.duration)
-    server_cpu = cpu_seconds(pid) - cpu0
+    server_cpu, busy = cpu_seconds(pid) - cpu0, machine_busy_seconds() - busy0
     after = probe() if probe else None
     secs = result["seconds"] or args.duration
     result["server_cpu_cores"] = round(server_cpu / secs, 2)
     result["client_cpu_cores"] = round(result["client_cpu_s"] / secs, 2)
+    # CPU that neither the server nor the client used: other work sharing the machine
+    result["other_cpu_cores"] = round(
+        max(0.0, (busy - server_cpu) / secs - result["client_cpu_cores"]), 2
+    )
     result["warmup_ok"] = warm["ok"]
     if probe:
         result["probe"] = (before, after)
@@ -270,6 +277,15 @@ def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: by
     finally:
         children.stop(proc)
     return {"seed": seed, "saturation": sat, "peak_rss_bytes": peak}
+
+
+def _warn_if_busy() -> None:
+    load1 = os.getloadavg()[0]
+    if load1 > 0.5:
+        progress(
+            f"WARNING: load average {load1:.2f} before the run: other work shares this machine "
+            "and will lower the figures (see other_cpu_cores in the report)"
+        )
 
 
 def _edgesync() -> list[str]:

@@ -16,6 +16,7 @@ import click
 from local_node.simulator import plates
 from local_node.simulator.client import Camera, DetectionClient, Stats, load_keys_file
 from local_node.simulator.images import ImageFactory
+from local_node.simulator.report import Progress, human_summary
 from local_node.simulator.runner import RunLimits, run
 from local_node.simulator.traffic import TrafficConfig, schedule
 
@@ -354,7 +355,7 @@ def simulate(
             )
         )
     summary = stats.summary(elapsed)
-    click.echo(_human(summary), err=True)
+    click.echo(human_summary(summary), err=True)
     if as_json:
         click.echo(json.dumps(summary))
     if stats.reads and stats.failed == stats.reads:
@@ -436,49 +437,8 @@ async def _main(
                 images=images,
                 limits=limits,
                 stop=stop,
-                progress=_Progress(),
+                progress=Progress(),
             )
         except asyncio.CancelledError:
             click.echo("aborted", err=True)
     return client.stats, elapsed
-
-
-class _Progress:
-    """Prints one line per interval with the interval's own rate and latency percentiles."""
-
-    def __init__(self) -> None:
-        self._last_requests = 0
-        self._last_latencies = 0
-        self._last_elapsed = 0.0
-
-    def __call__(self, stats: Stats, elapsed: float, behind: float) -> None:
-        span = max(elapsed - self._last_elapsed, 1e-9)
-        rate = (stats.requests - self._last_requests) / span
-        p50 = stats.percentile(50, self._last_latencies)
-        p99 = stats.percentile(99, self._last_latencies)
-        errors = sum(stats.errors.values())
-        line = (
-            f"[{elapsed:7.1f}s] sent/s {rate:7.1f}  ok {stats.created}  dup {stats.duplicate}  "
-            f"errors {errors}  p50 {_ms(p50)}  p99 {_ms(p99)}"
-        )
-        if behind > 1.0:
-            line += f"  behind schedule {behind:.1f}s (raise --concurrency?)"
-        click.echo(line, err=True)
-        self._last_requests = stats.requests
-        self._last_latencies = len(stats.latencies_ms)
-        self._last_elapsed = elapsed
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}ms"
-
-
-def _human(summary: dict[str, object]) -> str:
-    errors = summary["errors"] or "none"
-    return (
-        f"done in {summary['elapsed_s']}s: {summary['reads']} reads, {summary['sent']} requests "
-        f"({summary['sent_per_s']}/s), created {summary['created']}, "
-        f"duplicate {summary['duplicate']}, retries {summary['retries']}, "
-        f"failed {summary['failed']}, errors {errors}, "
-        f"p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms"
-    )

@@ -386,7 +386,6 @@ class ImageFactory:
             size = self._fit_quality(scene)
             if abs(size - self.target_bytes) <= self.target_bytes * _CALIBRATION_TOLERANCE:
                 break
-
             # Out of the quality range's reach: the pixel count has to change.
             ratio = self.target_bytes / size
             new = _four_by_three(width * height * ratio)

@@ -69,8 +69,10 @@ async def run(
         for read in reads:
             if stop.is_set() or (limits.count is not None and sent >= limits.count):
                 break
+            # Wall-clock time bounds the run even when the node is too slow to keep up with the
+            # schedule; schedule time keeps a paced run from starting reads past the end.
             if limits.duration_s is not None and (
-                (read.at if not limits.closed_loop else clock() - started) >= limits.duration_s
+                clock() - started >= limits.duration_s or read.at >= limits.duration_s
             ):
                 break
             if not limits.closed_loop:

@@ -210,3 +210,16 @@ def test_keys_file_with_a_malformed_entry_names_the_camera(tmp_path: Path) -> No
     path.write_text(json.dumps({"gate": 42}))
     with pytest.raises(ValueError, match="gate"):
         load_keys_file(path)
+
+
+def test_stats_summary_reports_counts_rate_and_latency_percentiles() -> None:
+    node = FakeNode(
+        lambda n, r: httpx.Response(503, headers={"Retry-After": "0"}) if n == 0 else None
+    )
+    _, stats, _ = _deliver(node, _read(resend=True))
+    summary = stats.summary(elapsed_s=2.0)
+    assert summary["reads"] == 1 and summary["sent"] == 3 and summary["sent_per_s"] == 1.5
+    assert summary["created"] == 1 and summary["duplicate"] == 1 and summary["retries"] == 1
+    assert summary["errors"] == {"503": 1}
+    assert summary["p50_ms"] is not None and summary["p50_ms"] <= summary["p99_ms"]
+    json.dumps(summary)  # one JSON object for --json

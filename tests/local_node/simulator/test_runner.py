@@ -7,6 +7,8 @@ import io
 import json
 import random
 
+import httpx
+
 from local_node.simulator.client import Camera, DetectionClient
 from local_node.simulator.images import ImageFactory
 from local_node.simulator.runner import RunLimits, run
@@ -81,3 +83,23 @@ def test_duration_limits_a_paced_run_by_schedule_time() -> None:
     config = TrafficConfig(cameras=2, rate_per_minute=1200, burst_share=0.0)  # ~40 reads/s
     stats, _ = _run(node, RunLimits(duration_s=0.5), config=config)
     assert 5 <= stats.reads <= 45
+
+
+def test_duration_is_wall_clock_even_when_the_node_cannot_keep_up() -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.2)
+        return httpx.Response(201, json={"id": "d", "seq": 1})
+
+    async def go() -> float:
+        async with DetectionClient("http://node.test", transport=httpx.MockTransport(slow)) as c:
+            config = TrafficConfig(cameras=2, rate_per_minute=6000)  # far beyond 1 at a time
+            return await run(
+                reads=schedule(config, random.Random(3)),
+                cameras=FLEET,
+                client=c,
+                images=None,
+                limits=RunLimits(duration_s=0.5, concurrency=1),
+                stop=asyncio.Event(),
+            )
+
+    assert asyncio.run(go()) < 2.0  # by schedule time alone it would take ~20 s

@@ -1,0 +1,1 @@
+"""Staff authentication: one JWT verifier for Cognito and the self-hosted issuer."""

@@ -1,0 +1,251 @@
+"""Staff JWTs: one verifier for Cognito access tokens and the self-hosted issuer's tokens.
+
+The verifier pins RS256 and checks the signature (key chosen by ``kid`` from a
+``KeySource``), ``iss``, ``token_use == "access"``, ``client_id`` (Cognito access
+tokens carry ``client_id``, not ``aud``) and ``exp``/``iat`` against an injected
+clock. Key sources: ``StaticKeySource`` (the self-hosted cloud's own RSA key,
+or any fixed JWKS) and ``JwksUrlKeySource`` (Cognito's JWKS URL via a cached
+``PyJWKClient``). ``LocalIssuer`` mints tokens of the Cognito access-token shape
+(``sub``, ``username``, ``cognito:groups``, ``token_use``, ``client_id``, ``iss``,
+``iat``, ``exp``, ``jti``) so the same verifier serves both modes.
+
+Every refusal raises ``NotAuthenticated`` (401) with a short reason; a valid
+token without a staff role raises ``Forbidden`` (403).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from cloud_plane.clock import Clock
+from cloud_plane.errors import Forbidden, NotAuthenticated
+from cloud_plane.store.base import ROLES, Role
+
+ALGORITHM = "RS256"
+LEEWAY_S = 30
+LOCAL_CLIENT_ID = "edgesync-dashboard"
+
+
+@dataclass(frozen=True)
+class StaffClaims:
+    """Who a verified staff token names."""
+
+    sub: str
+    username: str
+    role: Role
+    jti: str | None
+
+
+class KeySource(Protocol):
+    """Finds the public key that signed a token."""
+
+    def key_for(self, kid: str) -> Any:
+        """Return the verification key for ``kid``; raise NotAuthenticated if unknown."""
+        ...
+
+
+class StaticKeySource:
+    """A fixed set of public keys (a JWKS held in memory)."""
+
+    def __init__(self, keys: dict[str, Any]) -> None:
+        self._keys = dict(keys)
+
+    @classmethod
+    def from_jwks(cls, jwks: dict[str, Any]) -> StaticKeySource:
+        """Build from a JWKS document (``{"keys": [...]}``), RSA keys only."""
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "RSA" and jwk.get("kid"):
+                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(json.dumps(jwk))
+        return cls(keys)
+
+    def key_for(self, kid: str) -> Any:
+        """Return the key for ``kid``."""
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise NotAuthenticated("token signed by an unknown key") from None
+
+
+class JwksUrlKeySource:
+    """Keys fetched from a JWKS URL (Cognito: ``<issuer>/.well-known/jwks.json``), cached."""
+
+    def __init__(self, url: str, *, lifespan_s: int = 3600) -> None:
+        self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=lifespan_s, timeout=10)
+
+    def key_for(self, kid: str) -> Any:
+        """Return the key for ``kid`` (fetches the JWKS when the kid is not cached)."""
+        try:
+            return self._client.get_signing_key(kid).key
+        except jwt.PyJWKClientConnectionError:
+            raise NotAuthenticated("token keys are unavailable; try again") from None
+        except jwt.PyJWKClientError:
+            raise NotAuthenticated("token signed by an unknown key") from None
+
+
+class StaffTokenVerifier:
+    """Verifies staff access tokens (one verifier for Cognito and the local issuer)."""
+
+    def __init__(self, keys: KeySource, *, issuer: str, client_id: str, clock: Clock) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._client_id = client_id
+        self._clock = clock
+
+    def verify(self, token: str) -> StaffClaims:
+        """Return the token's claims; raise NotAuthenticated or Forbidden."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise NotAuthenticated("malformed token") from None
+        if header.get("alg") != ALGORITHM:
+            raise NotAuthenticated(f"token algorithm must be {ALGORITHM}")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise NotAuthenticated("token has no key id")
+        try:
+            claims = jwt.decode(
+                token,
+                self._keys.key_for(kid),
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                options={
+                    "require": ["iss", "exp", "iat", "sub", "token_use", "client_id"],
+                    "verify_aud": False,  # access tokens carry client_id instead
+                    "verify_exp": False,  # checked below against the injected clock
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.InvalidIssuerError:
+            raise NotAuthenticated("token issuer is not trusted") from None
+        except jwt.PyJWTError:
+            raise NotAuthenticated("token signature or claims are invalid") from None
+        now = self._clock().timestamp()
+        exp, iat = claims["exp"], claims["iat"]
+        if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+            raise NotAuthenticated("token times are invalid")
+        if exp < now - LEEWAY_S:
+            raise NotAuthenticated("token has expired")
+        if iat > now + LEEWAY_S:
+            raise NotAuthenticated("token was issued in the future")
+        if claims["token_use"] != "access":
+            raise NotAuthenticated("an access token is required (token_use must be 'access')")
+        if claims["client_id"] != self._client_id:
+            raise NotAuthenticated("token was issued to another client")
+        username = claims.get("username") or claims.get("cognito:username") or claims["sub"]
+        return StaffClaims(
+            sub=str(claims["sub"]),
+            username=str(username),
+            role=_role(claims.get("cognito:groups")),
+            jti=claims.get("jti"),
+        )
+
+
+def _role(groups: Any) -> Role:
+    """Return the strongest staff role among Cognito groups (list, or "[a b]" from API GW)."""
+    if isinstance(groups, str):
+        groups = groups.strip("[]").replace(",", " ").split()
+    if isinstance(groups, list):
+        for role in ROLES:  # strongest first
+            if role in groups:
+                return role
+    raise Forbidden("token carries no staff role (admin, manager or viewer)")
+
+
+class LocalIssuer:
+    """The self-hosted token issuer: RS256 tokens shaped like Cognito access tokens."""
+
+    def __init__(
+        self,
+        private_key: rsa.RSAPrivateKey,
+        *,
+        issuer: str,
+        client_id: str = LOCAL_CLIENT_ID,
+        ttl_s: int,
+        clock: Clock,
+    ) -> None:
+        self._private = private_key
+        self.kid = _kid(private_key.public_key())
+        self.issuer = issuer
+        self.client_id = client_id
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    def issue(self, username: str, role: Role, *, now: datetime | None = None) -> str:
+        """Return an access token for ``username`` with ``role``."""
+        iat = int((now or self._clock()).timestamp())
+        claims = {
+            "sub": username,
+            "username": username,
+            "cognito:groups": [role],
+            "token_use": "access",
+            "client_id": self.client_id,
+            "iss": self.issuer,
+            "iat": iat,
+            "exp": iat + self.ttl_s,
+            "jti": str(uuid.uuid4()),
+        }
+        return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+    def key_source(self) -> StaticKeySource:
+        """Return a key source holding this issuer's public key."""
+        return StaticKeySource({self.kid: self._private.public_key()})
+
+    def jwks(self) -> dict[str, Any]:
+        """Return the public JWKS of this issuer."""
+        jwk = json.loads(RSAAlgorithm.to_jwk(self._private.public_key()))
+        return {"keys": [{**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}]}
+
+
+def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    """Return the RSA key at ``path``, creating it (mode 0600) on first start."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} does not hold an RSA private key")
+    return key
+
+
+def _kid(public_key: rsa.RSAPublicKey) -> str:
+    import hashlib
+
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+def cognito_issuer(region: str, user_pool_id: str) -> str:
+    """Return the ``iss`` of a Cognito user pool's tokens."""
+    return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
