@@ -30,9 +30,7 @@ class CloudSettings(BaseSettings):
     store: Literal["sql", "dynamodb"] = Field(
         default="sql", description="Where the cloud keeps its data: sql (self-hosting) or dynamodb"
     )
-    table: str | None = Field(
-        default=None, description="DynamoDB table name (store=dynamodb only)"
-    )
+    table: str | None = Field(default=None, description="DynamoDB table name (store=dynamodb only)")
     auth: Literal["local", "cognito"] = Field(
         default="local",
         description="Staff login: local (built-in issuer, cloud's own key) or cognito (AWS)",

@@ -61,6 +61,36 @@ class NodeSettings(BaseSettings):
     cloud_url: str | None = Field(
         default=None, description="The cloud plane's URL; unset: the node runs stand-alone"
     )
+    sync_agent: bool = Field(
+        default=True, description="Run the sync agent inside `node serve` (off: --no-agent)"
+    )
+    sync_push_interval_s: float = Field(
+        default=2, gt=0, description="How often the agent pushes detections, hits and edits"
+    )
+    sync_heartbeat_interval_s: float = Field(
+        default=30, gt=0, description="How often the agent sends a heartbeat"
+    )
+    sync_hotlist_interval_s: float = Field(
+        default=10, gt=0, description="How often the agent pulls hotlist changes"
+    )
+    sync_timeout_s: float = Field(
+        default=15, gt=0, description="Timeout of every request to the cloud (connect, read)"
+    )
+    sync_backoff_base_s: float = Field(
+        default=1, gt=0, description="First retry delay after a failed exchange (full jitter)"
+    )
+    sync_backoff_cap_s: float = Field(
+        default=300, gt=0, description="Longest retry delay after repeated failures"
+    )
+    sync_batch_max_records: int = Field(
+        default=1000, ge=1, le=5000, description="Most detections in one exchange"
+    )
+    sync_batch_max_bytes: int = Field(
+        default=1 * MiB,
+        ge=1024,
+        le=2 * MiB,
+        description="Most bytes of detection JSON (before compression) in one exchange",
+    )
     openalpr_store_frames: bool = Field(
         default=False,
         description=(

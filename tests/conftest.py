@@ -40,7 +40,7 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """Each test that takes this runs on SQLite and on PostgreSQL (when configured)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'node.db'}"

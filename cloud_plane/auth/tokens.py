@@ -15,6 +15,7 @@ token without a staff role raises ``Forbidden`` (403).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -238,8 +239,6 @@ def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
 
 
 def _kid(public_key: rsa.RSAPublicKey) -> str:
-    import hashlib
-
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -281,9 +281,7 @@ class SqlStore:
             new = [r for r in records if r.seq > mark]
             for chunk in iter_chunks(new, INSERT_CHUNK):
                 rows = [_detection_row(site_id, stream_id, r, received_at) for r in chunk]
-                conn.execute(
-                    self._insert(conn, DetectionRow).values(rows).on_conflict_do_nothing()
-                )
+                conn.execute(self._insert(conn, DetectionRow).values(rows).on_conflict_do_nothing())
             if new:
                 mark = new[-1].seq
                 conn.execute(
@@ -400,9 +398,7 @@ class SqlStore:
             "image_sha256": hit.image_sha256,
         }
         with self._tx(write=True) as conn:
-            result = conn.execute(
-                self._insert(conn, HitRow).values(row).on_conflict_do_nothing()
-            )
+            result = conn.execute(self._insert(conn, HitRow).values(row).on_conflict_do_nothing())
             return result.rowcount == 1
 
     def list_hits(

@@ -121,3 +121,33 @@ class Hit(SQLModel, table=True):
     priority: int = 1
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_utc_column())
+
+
+class SyncState(SQLModel, table=True):
+    """One row: the node's enrolment and the sync agent's progress (local_node.sync)."""
+
+    __tablename__ = "sync_state"
+
+    id: int = Field(default=1, primary_key=True)
+    site_id: str | None = Field(default=None, max_length=64)
+    key_id: str | None = Field(default=None, max_length=64)
+    cloud_url: str | None = Field(default=None, max_length=500)
+    cloud_epoch: str | None = Field(default=None, max_length=64)
+    enrolled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    hotlist_version: int = Field(default=0, description="Cloud hotlist version the node holds")
+    hits_acked: int = Field(default=0, description="Highest hits.id the cloud has stored")
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_success_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class SyncStream(SQLModel, table=True):
+    """A detection stream of this database: rows with seq > seq_base (up to the next stream's
+    base) travel as wire seq = seq - seq_base; `acked` is the cloud's mark in wire seqs."""
+
+    __tablename__ = "sync_streams"
+
+    stream_id: str = Field(primary_key=True, max_length=64)
+    seq_base: int = Field(default=0, unique=True)
+    acked: int = Field(default=0)
+    created_at: datetime = Field(sa_column=_utc_column())

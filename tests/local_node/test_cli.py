@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from edgesync.cli import main
 from local_node.db.engine import make_engine
+from local_node.images.store import FileImageStore
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestWriter
-from local_node.images.store import FileImageStore
 
 
 @pytest.fixture

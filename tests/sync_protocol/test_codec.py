@@ -113,9 +113,11 @@ def test_wire_size_with_image_digests_is_bounded(record_property: pytest.RecordP
     assert per_detection <= 64
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="target not met with a full SHA-256 per detection: 32 B of it cannot compress",
-)
-def test_wire_size_with_image_digests_meets_the_target() -> None:
-    assert wire_bytes_per_detection(realistic_records(1000)) <= WIRE_TARGET_BYTES
+def test_wire_size_with_digests_on_hits_only_meets_the_target() -> None:
+    # The decision (README, sync): a full SHA-256 is 32 incompressible bytes, so image
+    # digests travel only for reads that hit (evidence); here a generous 2% of reads.
+    records = [
+        r if r.seq % 50 == 0 else r.model_copy(update={"image_sha256": None})
+        for r in realistic_records(1000)
+    ]
+    assert wire_bytes_per_detection(records) <= WIRE_TARGET_BYTES

@@ -1,0 +1,1 @@
+"""The authoritative hotlist: staff edits, deltas for nodes, and cloud-side matching."""

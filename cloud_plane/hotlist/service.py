@@ -1,0 +1,107 @@
+"""Hotlist use cases: staff edits in the cloud, and the delta (or snapshot) a node pulls."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.store.base import CloudStore
+from sync_protocol.hotlist_messages import MAX_DELTA_ENTRIES, HotlistDelta, HotlistEntry, HotlistOp
+from sync_protocol.plates import normalize_pattern
+from sync_protocol.rules import needs_snapshot
+
+
+def normalized_entry_plate(plate: str) -> str:
+    """Return the entry key of a staff-entered plate or pattern; raise InvalidInput."""
+    norm = normalize_pattern(plate)
+    if not norm or not norm.strip("*?"):
+        raise InvalidInput("plate must contain letters or digits")
+    if len(norm) > 20:
+        raise InvalidInput("plate is longer than 20 characters")
+    return norm
+
+
+def staff_upsert(
+    store: CloudStore,
+    *,
+    list_name: str,
+    plate: str,
+    reason: str,
+    priority: int,
+    expires_at: datetime | None,
+    by: str,
+    now: datetime,
+) -> HotlistEntry:
+    """Create or replace an entry as a staff member (a new version); return its state."""
+    norm = normalized_entry_plate(plate)
+    op = HotlistOp(
+        op_id=uuid.uuid4(),
+        action="upsert",
+        list_name=list_name,
+        plate_norm=norm,
+        plate=plate.strip().upper()[:20] or norm,
+        reason=reason,
+        priority=priority,
+        expires_at=expires_at,
+        made_at=now,
+        made_by=by[:64],
+    )
+    _, result = store.apply_op(op, None, received_at=now)
+    if result.status == "rejected":
+        raise InvalidInput(result.reason or "edit refused")
+    entry = store.get_entry(list_name, norm)
+    assert entry is not None
+    return entry
+
+
+def staff_delete(
+    store: CloudStore, *, list_name: str, plate: str, by: str, now: datetime
+) -> HotlistEntry:
+    """Delete a live entry (kept as a tombstone for deltas); raise NotFound."""
+    norm = normalized_entry_plate(plate)
+    current = store.get_entry(list_name, norm)
+    if current is None or current.deleted:
+        raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
+    op = HotlistOp(
+        op_id=uuid.uuid4(),
+        action="delete",
+        list_name=list_name,
+        plate_norm=norm,
+        made_at=now,
+        made_by=by[:64],
+    )
+    store.apply_op(op, None, received_at=now)
+    entry = store.get_entry(list_name, norm)
+    assert entry is not None
+    return entry
+
+
+def delta_for(
+    store: CloudStore, node_version: int, *, snapshot_threshold: int
+) -> HotlistDelta | None:
+    """Return what a node at ``node_version`` needs: None (up to date), a delta or a snapshot.
+
+    A snapshot when the node is more than ``snapshot_threshold`` versions
+    behind, ahead of the cloud (restored cloud), or behind the oldest change
+    still held (``rules.needs_snapshot``). Deltas are capped at
+    ``MAX_DELTA_ENTRIES``; a capped delta ends at its last entry's version and
+    the node pulls the rest next time.
+    """
+    current = store.current_version()
+    if node_version == current:
+        return None
+    behind = current - node_version
+    if behind > snapshot_threshold or needs_snapshot(
+        node_version, store.oldest_retained_version(), current
+    ):
+        entries = store.list_entries(include_deleted=False)[:MAX_DELTA_ENTRIES]
+        # A concurrent edit may land between the reads: never claim less than we send.
+        to_version = max([current, *(e.version for e in entries)])
+        return HotlistDelta(from_version=0, to_version=to_version, entries=entries, snapshot=True)
+    changes = store.changes_since(node_version, MAX_DELTA_ENTRIES)
+    if len(changes) >= MAX_DELTA_ENTRIES:
+        to_version = changes[-1].version
+    else:
+        to_version = max([current, *(e.version for e in changes)])
+    return HotlistDelta(from_version=node_version, to_version=to_version, entries=changes)

@@ -1,0 +1,112 @@
+"""The collaborators one cloud app is built from, picked once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloud_plane.auth.ratelimit import LoginLimiter
+from cloud_plane.auth.tokens import (
+    JwksUrlKeySource,
+    LocalIssuer,
+    StaffTokenVerifier,
+    cognito_issuer,
+    load_or_create_key,
+)
+from cloud_plane.clock import Clock
+from cloud_plane.config import CloudSettings
+from cloud_plane.errors import ConfigError
+from cloud_plane.metrics import CloudMetrics
+from cloud_plane.store.base import CloudStore
+from cloud_plane.sync.exchange import ExchangeService
+
+
+@dataclass
+class CloudServices:
+    """Everything a request handler may use."""
+
+    settings: CloudSettings
+    store: CloudStore
+    clock: Clock
+    verifier: StaffTokenVerifier
+    issuer: LocalIssuer | None
+    limiter: LoginLimiter
+    exchange: ExchangeService
+    metrics: CloudMetrics
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+
+def open_store(settings: CloudSettings) -> CloudStore:
+    """Return the configured store (migrated); raise ConfigError for an unavailable one."""
+    if settings.store == "dynamodb":
+        raise ConfigError(
+            "EDGESYNC_CLOUD_STORE=dynamodb is not available in this build yet; "
+            "use EDGESYNC_CLOUD_STORE=sql (SQLite or PostgreSQL via EDGESYNC_CLOUD_DATABASE_URL)"
+        )
+    from cloud_plane.store.sql import SqlStore
+
+    return SqlStore.open(settings.resolved_database_url)
+
+
+def build_auth(
+    settings: CloudSettings, clock: Clock
+) -> tuple[StaffTokenVerifier, LocalIssuer | None]:
+    """Return the staff token verifier and, in local mode, the issuer it trusts."""
+    if settings.auth == "cognito":
+        missing = [
+            name
+            for name, value in (
+                ("EDGESYNC_CLOUD_COGNITO_USER_POOL_ID", settings.cognito_user_pool_id),
+                ("EDGESYNC_CLOUD_COGNITO_CLIENT_ID", settings.cognito_client_id),
+                ("AWS_REGION", settings.aws_region),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"auth=cognito needs {', '.join(missing)}")
+        issuer = cognito_issuer(settings.aws_region, settings.cognito_user_pool_id)  # type: ignore[arg-type]
+        keys = JwksUrlKeySource(f"{issuer}/.well-known/jwks.json")
+        verifier = StaffTokenVerifier(
+            keys,
+            issuer=issuer,
+            client_id=settings.cognito_client_id,
+            clock=clock,  # type: ignore[arg-type]
+        )
+        return verifier, None
+    local = LocalIssuer(
+        load_or_create_key(settings.staff_key_path),
+        issuer=settings.resolved_public_url,
+        client_id=settings.cognito_client_id or "edgesync-dashboard",
+        ttl_s=settings.token_ttl_s,
+        clock=clock,
+    )
+    verifier = StaffTokenVerifier(
+        local.key_source(), issuer=local.issuer, client_id=local.client_id, clock=clock
+    )
+    return verifier, local
+
+
+def build_services(
+    settings: CloudSettings, *, clock: Clock, store: CloudStore | None = None
+) -> CloudServices:
+    """Build every collaborator from settings (``store`` given: use it, e.g. in tests)."""
+    verifier, issuer = build_auth(settings, clock)
+    store = store if store is not None else open_store(settings)
+    return CloudServices(
+        settings=settings,
+        store=store,
+        clock=clock,
+        verifier=verifier,
+        issuer=issuer,
+        limiter=LoginLimiter(
+            max_failures=settings.login_max_failures,
+            window_s=settings.login_window_s,
+            clock=clock,
+        ),
+        exchange=ExchangeService(
+            store=store, clock=clock, snapshot_threshold=settings.hotlist_snapshot_threshold
+        ),
+        metrics=CloudMetrics(),
+    )

@@ -1,0 +1,146 @@
+"""The exchange use case: apply what a node pushed, answer with acks, hotlist and commands.
+
+Order of effects (all inside ``store.atomic()``: one transaction on SQL, and each
+step idempotent on its own for stores without multi-item transactions):
+
+1. the batch, by ``put_batch`` (duplicates change nothing; a batch past a gap is
+   refused whole and answered with ``ResendFrom(high_water + 1)``);
+2. the node's hits, then the cloud's own matching of the newly stored
+   detections (same dedup key, so the node's hit wins the ``source``);
+3. the heartbeat; 4. hotlist ops (LWW), each answered in ``op_results``;
+5. the hotlist delta since the node's version (or a snapshot).
+
+The ack is read from what ``put_batch`` committed, and the reply is built only
+after the transaction committed, so an ack never covers data that is not durable.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from cloud_plane.clock import Clock
+from cloud_plane.hotlist.matching import MatcherCache
+from cloud_plane.hotlist.service import delta_for
+from cloud_plane.store.base import CloudStore, StoredHit
+from sync_protocol.detections import DetectionRecord
+from sync_protocol.messages import ExchangeReply, ExchangeRequest, ResendFrom
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExchangeStats:
+    """What one exchange did (for metrics and logs)."""
+
+    stored: int = 0
+    node_hits: int = 0
+    cloud_hits: int = 0
+    ops: int = 0
+    gap: bool = False
+    commands: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExchangeService:
+    """Applies exchanges against one store."""
+
+    store: CloudStore
+    clock: Clock
+    snapshot_threshold: int
+    matchers: MatcherCache = field(default_factory=MatcherCache)
+
+    def exchange(
+        self, site_id: str, request: ExchangeRequest
+    ) -> tuple[ExchangeReply, ExchangeStats]:
+        """Apply ``request`` (already verified as coming from ``site_id``) and build the reply."""
+        store, now, stats = self.store, self.clock(), ExchangeStats()
+        stream = request.stream_id
+        commands: list[ResendFrom] = []
+        op_results = {}
+        with store.atomic():
+            if request.batch is not None:
+                records = request.batch.records
+                outcome = store.put_batch(site_id, stream, records, received_at=now)
+                high_water = outcome.high_water
+                stats.stored, stats.gap = outcome.stored, outcome.gap
+                if outcome.gap:
+                    commands.append(_resend(stream, high_water))
+            else:
+                high_water = store.high_water(site_id, stream)
+            for hit in request.hits:
+                stats.node_hits += store.put_hit(
+                    StoredHit(
+                        detection_id=hit.detection_id,
+                        list_name=hit.list_name,
+                        plate_norm=hit.plate_norm,
+                        site_id=site_id,
+                        stream_id=stream,
+                        seq=hit.seq,
+                        match_kind=hit.match_kind,
+                        source="node",
+                        plate=hit.plate,
+                        camera_id=hit.camera_id,
+                        captured_at=hit.captured_at,
+                        hotlist_version=hit.hotlist_version,
+                        created_at=now,
+                        image_sha256=hit.image_sha256,
+                    )
+                )
+            if stats.stored:
+                new = request.batch.records[-stats.stored :] if request.batch else []
+                stats.cloud_hits = self._match(site_id, stream, new)
+            if request.heartbeat is not None:
+                store.record_heartbeat(site_id, request.heartbeat, now)
+            for op in request.hotlist_ops:
+                _, result = store.apply_op(op, site_id, received_at=now)
+                op_results[op.op_id] = result
+                stats.ops += 1
+            delta = delta_for(
+                store, request.hotlist_version, snapshot_threshold=self.snapshot_threshold
+            )
+            epoch = store.epoch()
+        if not commands and request.cloud_epoch is not None and request.cloud_epoch != epoch:
+            # The cloud was restored (or its epoch renewed): have the node resend what we lack.
+            commands.append(_resend(stream, high_water))
+        stats.commands = [c.type for c in commands]
+        reply = ExchangeReply(
+            cloud_epoch=epoch,
+            ack={stream: high_water},
+            hotlist=delta,
+            op_results=op_results,
+            commands=commands,
+        )
+        return reply, stats
+
+    def _match(self, site_id: str, stream_id: str, records: list[DetectionRecord]) -> int:
+        store, now = self.store, self.clock()
+        version = store.current_version()
+        matcher = self.matchers.get(version, lambda: store.list_entries(include_deleted=False))
+        raised = 0
+        for record in records:
+            for found in matcher.match(record.plate_norm, now):
+                raised += store.put_hit(
+                    StoredHit(
+                        detection_id=record.id,
+                        list_name=found.entry.list_name,
+                        plate_norm=found.entry.plate_norm,
+                        site_id=site_id,
+                        stream_id=stream_id,
+                        seq=record.seq,
+                        match_kind=found.kind,
+                        source="cloud",
+                        plate=record.plate,
+                        camera_id=record.camera_id,
+                        captured_at=record.captured_at,
+                        hotlist_version=version,
+                        created_at=now,
+                        image_sha256=record.image_sha256,
+                    )
+                )
+        return raised
+
+
+def _resend(stream_id: str, high_water: int) -> ResendFrom:
+    return ResendFrom(command_id=uuid.uuid4().hex, stream_id=stream_id, seq=high_water + 1)
