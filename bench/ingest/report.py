@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.ingest.profile import IDLE
+
 # name, figure key, comparison, threshold, what it means
 TARGETS = [
     ("durable detections/s", "durable_per_s", ">=", 400.0, "sustained, 50 kB JPEGs"),
@@ -79,7 +81,9 @@ def render(report: dict) -> str:
         f"{seed['seconds']:g} s, statuses {seed['status']}, errors {seed['errors']}",
         f"saturation statuses {sat['status']}, errors {sat['errors']}; "
         f"bare statuses {bare['status']}, errors {bare['errors']}",
-        f"CPU during saturation: node {sat['server_cpu_cores']:.2f} cores, client "
+        f"CPU during saturation: node {sat['server_cpu_cores']:.2f} cores (event loop "
+        f"{sat['server_main_thread_cores']:.2f}, writer+other threads "
+        f"{sat['server_other_threads_cores']:.2f}), client "
         f"{sat['client_cpu_cores']:.2f} cores (bare run: server {bare['server_cpu_cores']:.2f}, "
         f"client {bare['client_cpu_cores']:.2f}) of {report['machine']['cpus']}; "
         f"other processes {sat['other_cpu_cores']:.2f} / {bare['other_cpu_cores']:.2f} cores",
@@ -94,6 +98,16 @@ def render(report: dict) -> str:
         f"raw fsync: {raw['files_per_s']:.0f} files/s, p50 {raw['p50_ms']:.2f} ms, "
         f"p99 {raw['p99_ms']:.2f} ms per file"
     )
+    prof = report.get("node_profile")
+    if prof:
+        lines += ["", f"where the node's time goes (py-spy, wall clock, {prof['raw_stacks']}):"]
+        for kind, t in prof["threads"].items():
+            if kind.startswith("AnyIO worker") and t["shares"].get(IDLE, 0) > 0.95:
+                continue
+            lines.append(f"  {kind} ({t['samples']} samples)")
+            for label, share in t["shares"].items():
+                if share >= 0.01:
+                    lines.append(f"    {share * 100:5.1f}%  {label}")
     return "\n".join(lines) + "\n"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ingest import load
+from bench.ingest import load, profile
 from bench.ingest.payload import build_payload
 from bench.ingest.procs import (
     Children,
@@ -28,6 +28,7 @@ from bench.ingest.procs import (
     machine_busy_seconds,
     peak_rss_bytes,
     progress,
+    thread_cpu_seconds,
     wait_http,
 )
 from bench.ingest.rawdisk import raw_fsync
@@ -65,6 +66,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--client-processes", type=int, help="processes of the Python client")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measured runs, one more saturation pass sampled with py-spy (pip-installed "
+        "into this environment if missing); summary in the report, stacks in bench/out/",
+    )
     args = p.parse_args(argv)
     quick = args.quick
     args.duration = args.duration or (3.0 if quick else 20.0)
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
-    started = datetime.now(UTC)
+    started, load_at_start = datetime.now(UTC), os.getloadavg()[0]
     payload = build_payload(args.image_bytes)
     body_file = tmp / "body.multipart"
     body_file.write_bytes(payload.body)
@@ -137,7 +144,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "kernel": platform.release(),
-            "loadavg_at_start": round(os.getloadavg()[0], 2),
+            "loadavg_at_start": round(load_at_start, 2),
         },
         "config": {
             "quick": args.quick,
@@ -156,6 +163,8 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_seed": seed,
         "node_saturation": sat,
         "node_peak_rss_bytes": node["peak_rss_bytes"],
+        "node_profile": node["profile"],
+        "code": _code_version(),
     }
 
 
@@ -197,13 +206,17 @@ def _saturate(closed: ClosedLoop, pid: int, port: int, key: str | None, args, pr
     """Warm-up, then the measured closed-loop run; `probe()` is read around the measured part."""
     warm = closed(port, key, args.warmup) if args.warmup > 0 else {"ok": 0}
     before = probe() if probe else None
-    cpu0, busy0 = cpu_seconds(pid), machine_busy_seconds()
+    cpu0, busy0, threads0 = cpu_seconds(pid), machine_busy_seconds(), thread_cpu_seconds(pid)
     result = closed(port, key, args.duration)
     server_cpu, busy = cpu_seconds(pid) - cpu0, machine_busy_seconds() - busy0
+    threads = {t: c - threads0.get(t, 0.0) for t, c in thread_cpu_seconds(pid).items()}
     after = probe() if probe else None
     secs = result["seconds"] or args.duration
     result["server_cpu_cores"] = round(server_cpu / secs, 2)
     result["client_cpu_cores"] = round(result["client_cpu_s"] / secs, 2)
+    # the event-loop thread is the process's first thread; the rest: writer, pools, jobs
+    result["server_main_thread_cores"] = round(threads.pop(pid, 0.0) / secs, 2)
+    result["server_other_threads_cores"] = round(sum(threads.values()) / secs, 2)
     # CPU that neither the server nor the client used: other work sharing the machine
     result["other_cpu_cores"] = round(
         max(0.0, (busy - server_cpu) / secs - result["client_cpu_cores"]), 2
@@ -272,11 +285,51 @@ def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: by
         sat["ok_total_node"] = seed["ok"] + sat["warmup_ok"] + sat["ok"]
         sat["rows_match"] = rows == sat["ok_total_node"]
         sat["image_files"] = sum(1 for p in (data / "images").rglob("*.jpg") if p.is_file())
+        profiled = _profile(args, closed, proc.pid, port, key) if args.profile else None
         status = children.stop(proc)
         progress(f"  node stopped (exit {status}); peak memory {peak / 1e6:.0f} MB")
     finally:
         children.stop(proc)
-    return {"seed": seed, "saturation": sat, "peak_rss_bytes": peak}
+    return {"seed": seed, "saturation": sat, "peak_rss_bytes": peak, "profile": profiled}
+
+
+def _profile(args, closed: ClosedLoop, pid: int, port: int, key: str) -> dict | None:
+    py_spy = profile.find_py_spy()
+    if py_spy is None:
+        progress("--profile: installing py-spy with pip")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "py-spy"], check=False)
+        py_spy = profile.find_py_spy()
+    if py_spy is None:
+        progress("--profile: py-spy is not available; skipping the profile")
+        return None
+    raw = args.out.parent / "node-profile.txt"
+    progress(f"profile: py-spy on the node during {args.duration}s more at saturation")
+    spy = profile.start(py_spy, pid, args.duration, raw)
+    time.sleep(0.5)
+    result = closed(port, key, args.duration)
+    _, err = spy.communicate(timeout=60)
+    if spy.returncode != 0 or not raw.exists():
+        progress(f"profile: py-spy failed: {err[-500:]}")
+        return None
+    return {
+        "raw_stacks": str(raw),
+        "ok_per_s_while_sampled": result["ok_per_s"],
+        "threads": profile.summarize(raw),
+    }
+
+
+def _code_version() -> dict:
+    """Which code was measured: HEAD and the files changed in the checkout."""
+
+    def git(*a: str) -> str:
+        done = subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()]
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "changed_node_files": [f for f in changed if f.startswith("local_node/")],
+    }
 
 
 def _warn_if_busy() -> None:
