@@ -36,6 +36,14 @@ def authenticate_camera(services: NodeServices, secret: str | None) -> CachedCre
     )
 
 
+def cached_camera(services: NodeServices, secret: str | None) -> CachedCredential | None:
+    """The camera of a key checked in the last seconds, without touching the database."""
+    if not secret or not secret.startswith(credentials.CAMERA_KEY_PREFIX):
+        return None
+    hit = services.credential_cache.get("camera:" + credentials.digest(secret))
+    return hit if hit is not None and hit.expires > time.monotonic() else None
+
+
 def authenticate_token(services: NodeServices, secret: str | None, need: str) -> CachedCredential:
     """The role of a token, checked against the role the route needs."""
     if not secret:

@@ -128,12 +128,18 @@ def _mqtt_settings(
     help="Most bytes the image store may use (oldest images are pruned first).",
 )
 @mqtt_options
+@click.option(
+    "--no-agent",
+    is_flag=True,
+    help="Do not run the sync agent here (run `edgesync node agent` separately).",
+)
 def serve(
     data_dir: Path | None,
     database_url: str | None,
     host: str | None,
     port: int | None,
     disk_budget_bytes: int | None,
+    no_agent: bool = False,
     **mqtt: Any,
 ) -> None:
     """Serve the camera API and the local API (default http://127.0.0.1:8080)."""
@@ -147,6 +153,7 @@ def serve(
         host=host,
         port=port,
         disk_budget_bytes=disk_budget_bytes,
+        sync_agent=False if no_agent else None,
         **_mqtt_settings(**mqtt),
     )
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
@@ -335,3 +342,188 @@ def _sqlite_db(data_dir: Path | None, database_url: str | None) -> Path:
     if not path.exists():
         raise click.ClickException(f"no database at {path}")
     return path
+
+
+# -- sync: enrolment, the agent alone, backup and restore ------------------------------------
+
+
+@node.command()
+@click.option(
+    "--cloud",
+    "cloud_url",
+    metavar="URL",
+    envvar="EDGESYNC_NODE_CLOUD_URL",
+    show_envvar=True,
+    required=True,
+    help="The cloud plane's URL, e.g. https://sync.example.com.",
+)
+@click.option("--code", required=True, help="One-time enrolment code from `cloud create-site`.")
+@click.option("--name", "node_name", help="This node's name in the cloud (default: host name).")
+@data_dir_option
+@database_url_option
+@click.option("--json", "as_json", is_flag=True, help='Print {"site_id"} only.')
+def enroll(
+    cloud_url: str,
+    code: str,
+    node_name: str | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Join a cloud site: make this node's key pair here and register its public key."""
+    import socket
+
+    from local_node.clock import utc_now
+    from local_node.sync.client import SyncClient
+    from local_node.sync.enroll import EnrollmentFailed
+    from local_node.sync.enroll import enroll as do_enroll
+
+    if not cloud_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--cloud")
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    engine = _services_engine(settings)
+    client = SyncClient(cloud_url, timeout_s=settings.sync_timeout_s)
+    try:
+        reply = do_enroll(
+            engine,
+            data_dir=settings.data_dir,
+            cloud_url=cloud_url,
+            code=code,
+            node_name=node_name or socket.gethostname() or "node",
+            client=client,
+            now=utc_now(),
+        )
+    except EnrollmentFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        client.close()
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps({"site_id": reply.site_id}))
+    else:
+        click.echo(f"enrolled in site {reply.site_name!r} ({reply.site_id}) at {cloud_url}")
+
+
+@node.command()
+@data_dir_option
+@database_url_option
+def agent(data_dir: Path | None, database_url: str | None) -> None:
+    """Run the sync agent alone (beside `node serve --no-agent`); Ctrl-C stops it."""
+    import signal
+    import threading
+
+    from local_node.clock import utc_now
+    from local_node.sync.agent import SyncAgent
+    from local_node.sync.lock import AgentLock, AgentLockHeld
+    from local_node.sync.scheduler import SyncRunner
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    engine = _services_engine(settings)
+    try:
+        lock = AgentLock(settings.data_dir).acquire()
+    except AgentLockHeld as exc:
+        engine.dispose()
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner = SyncRunner(SyncAgent(engine=engine, settings=settings, clock=utc_now), settings)
+    try:
+        if not runner.agent.enrolled():
+            click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
+        runner.start()
+        click.echo("sync agent running", err=True)
+        stop.wait()
+    finally:
+        runner.stop()
+        lock.release()
+        engine.dispose()
+
+
+@node.command()
+@data_dir_option
+@database_url_option
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the backup (default: DATA_DIR/backups).",
+)
+@click.option("--images", is_flag=True, help="Also copy the image tree beside the database.")
+def backup(data_dir: Path | None, database_url: str | None, dest: Path | None, images: bool):
+    """A consistent copy of the database while the node runs (SQLite online backup)."""
+    from sqlalchemy.engine import make_url
+
+    from local_node.clock import utc_now
+    from local_node.sync.backup import BackupError, backup_sqlite, copy_images
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "this node uses PostgreSQL: back it up with pg_dump (pg_dump -Fc DB > node.dump); "
+            "after pg_restore run `edgesync node restore --new-stream`"
+        )
+    dest = dest or settings.data_dir / "backups"
+    try:
+        path = backup_sqlite(Path(url.database or ""), dest, utc_now())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(str(path))
+    if images:
+        count = copy_images(settings.images_dir, path.with_suffix(".images"))
+        click.echo(f"{count} images copied to {path.with_suffix('.images')}", err=True)
+
+
+@node.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+@database_url_option
+@click.option(
+    "--new-stream",
+    is_flag=True,
+    help="Only start a new stream (after restoring PostgreSQL with pg_restore).",
+)
+def restore(
+    file: Path | None, data_dir: Path | None, database_url: str | None, new_stream: bool
+) -> None:
+    """Put a backup FILE in place (stop the node first) and start a new detection stream."""
+    from sqlalchemy.engine import make_url
+
+    from local_node.clock import utc_now
+    from local_node.db.engine import make_engine
+    from local_node.db.migrate import upgrade
+    from local_node.sync.backup import BackupError, put_in_place, start_new_stream
+    from local_node.sync.lock import AgentLock, AgentLockHeld
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    url = make_url(settings.resolved_database_url)
+    if file is None and not new_stream:
+        raise click.UsageError("give a backup FILE (or --new-stream after pg_restore)")
+    try:
+        lock = AgentLock(settings.data_dir).acquire()  # a running node's agent holds it
+    except AgentLockHeld:
+        raise click.ClickException("the node (or its agent) is running: stop it first") from None
+    try:
+        now = utc_now()
+        if file is not None:
+            if url.get_backend_name() != "sqlite":
+                raise click.ClickException(
+                    "this node uses PostgreSQL: restore with pg_restore, then run "
+                    "`edgesync node restore --new-stream`"
+                )
+            try:
+                kept = put_in_place(file, Path(url.database or ""), now)
+            except BackupError as exc:
+                raise click.ClickException(str(exc)) from None
+            if kept is not None:
+                click.echo(f"the replaced database is kept as {kept}", err=True)
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            upgrade(engine)
+            stream_id = start_new_stream(engine, now)
+        finally:
+            engine.dispose()
+    finally:
+        lock.release()
+    click.echo(f"restored; new reads go to the new stream {stream_id}")

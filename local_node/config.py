@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,10 @@ class NodeSettings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the node's HTTP API")
     max_body_bytes: int = Field(
         default=5 * MiB, ge=1024, description="Largest request body (and image) accepted"
+    )
+    image_sync: Literal["group", "file"] = Field(
+        default="group",
+        description="group: one syncfs(2) per group commit; file: fsync every image file",
     )
     commit_batch_max: int = Field(
         default=128, ge=1, le=4096, description="Most reads made durable by one group commit"

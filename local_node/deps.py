@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
-from local_node.auth import authenticate_camera, authenticate_token, presented_secret
+from local_node.auth import (
+    authenticate_camera,
+    authenticate_token,
+    cached_camera,
+    presented_secret,
+)
 from local_node.services import CachedCredential, NodeServices
 
 
-def get_services(request: Request) -> NodeServices:
+async def get_services(request: Request) -> NodeServices:
     """The services the app was built with."""
     return request.app.state.services
 
@@ -18,9 +24,17 @@ def get_services(request: Request) -> NodeServices:
 Services = Annotated[NodeServices, Depends(get_services)]
 
 
-def camera_auth(request: Request, services: Services) -> CachedCredential:
-    """The authenticated camera (subject = camera id, name = camera name)."""
-    return authenticate_camera(services, presented_secret(request))
+async def camera_auth(request: Request, services: Services) -> CachedCredential:
+    """The authenticated camera (subject = camera id, name = camera name).
+
+    Async so the hot ingest path stays on the event loop: a cached key costs no thread hop,
+    and only a cache miss goes to the database in the thread pool.
+    """
+    secret = presented_secret(request)
+    cached = cached_camera(services, secret)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(authenticate_camera, services, secret)
 
 
 def viewer_auth(request: Request, services: Services) -> CachedCredential:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from local_node import __version__
+from local_node.api.middleware import RequestMetrics
 from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
@@ -23,6 +23,7 @@ from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
+from local_node.sync.runtime import start_agent_or_log
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,16 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         app.state.services = services
         scheduler = _start_jobs(services) if run_jobs else None
         mqtt = None
+        agent = None
         try:
+            if run_jobs and settings.sync_agent:
+                agent = start_agent_or_log(services)  # after the writer: hits wake it
             mqtt = start_frigate_listener(services)  # None unless settings.mqtt_url
             yield
         finally:
             stop_frigate_listener(mqtt)
+            if agent is not None:
+                agent.stop()  # before the writer stops
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
             services.close()
@@ -113,16 +119,4 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _install_request_metrics(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        services = getattr(request.app.state, "services", None)
-        if services is not None:
-            services.metrics.request_seconds.labels(
-                route=getattr(route, "path", "unmatched"),
-                method=request.method,
-                status=str(response.status_code),
-            ).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics)

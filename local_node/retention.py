@@ -1,7 +1,8 @@
 """The retention job: prunes images by age and by disk budget, and old metadata.
 
 Space is reclaimed oldest first and never from images under the evidence hold; when nothing
-else is left to prune, the writer answers 507 rather than deleting evidence.
+else is left to prune, the writer answers 507 rather than deleting evidence. Detection rows
+the cloud has not acked are never deleted (see local_node.sync for the outbox policy).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from local_node.config import NodeSettings
 from local_node.db.tables import Detection, Hit
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
+from local_node.sync.store import deletable_through
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -118,9 +120,14 @@ class Retention:
         total = 0
         while True:
             with self._engine.begin() as conn:
+                old = Detection.received_at < cutoff
+                # The detection log is the sync outbox: never delete what the cloud lacks.
+                acked = deletable_through(conn)
+                if acked is not None:
+                    old = and_(old, Detection.seq <= acked)
                 rows = conn.execute(
                     select(Detection.id, Detection.image_path, Detection.image_pruned_at)
-                    .where(Detection.received_at < cutoff)
+                    .where(old)
                     .order_by(Detection.seq)
                     .limit(CHUNK)
                 ).all()

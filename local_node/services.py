@@ -57,7 +57,7 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
-    images = FileImageStore(settings.images_dir)
+    images = FileImageStore(settings.images_dir, sync_mode=settings.image_sync)
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)

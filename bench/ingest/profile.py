@@ -23,7 +23,7 @@ WATCH = [
     ("writer: image write+fsync+rename", r"^FileImageStore\.write "),
     (
         "writer: directory fsyncs / mkdir",
-        r"^(FileImageStore\.sync_dirs|_fsync_dir|FileImageStore\._make_dirs) ",
+        r"^(FileImageStore\.make_durable|_syncfs_path|_fsync_dir|FileImageStore\._make_dirs) ",
     ),
     ("writer: space check (statvfs)", r"^IngestWriter\._check_space "),
     ("writer: SQLite (SQLAlchemy, sqlite3, commit)", r"\((sqlalchemy|sqlite3)/"),

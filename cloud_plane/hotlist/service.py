@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.store.base import CloudStore
@@ -44,10 +44,10 @@ def staff_upsert(
         reason=reason,
         priority=priority,
         expires_at=expires_at,
-        made_at=now,
+        made_at=_after_current(store, list_name, norm, now),
         made_by=by[:64],
     )
-    _, result = store.apply_op(op, None, received_at=now)
+    _, result = store.apply_op(op, None, received_at=op.made_at)
     if result.status == "rejected":
         raise InvalidInput(result.reason or "edit refused")
     entry = store.get_entry(list_name, norm)
@@ -68,13 +68,25 @@ def staff_delete(
         action="delete",
         list_name=list_name,
         plate_norm=norm,
-        made_at=now,
+        made_at=_after_current(store, list_name, norm, now),
         made_by=by[:64],
     )
-    store.apply_op(op, None, received_at=now)
+    store.apply_op(op, None, received_at=op.made_at)
     entry = store.get_entry(list_name, norm)
     assert entry is not None
     return entry
+
+
+def _after_current(store: CloudStore, list_name: str, norm: str, now: datetime) -> datetime:
+    """Return ``now``, or just after the stored edit if that is not older (same-instant edits).
+
+    Staff edit the state they see: their edit must win over it under the LWW
+    rule even when both carry the same timestamp.
+    """
+    current = store.get_entry(list_name, norm)
+    if current is not None and current.updated_at >= now:
+        return current.updated_at + timedelta(microseconds=1)
+    return now
 
 
 def delta_for(

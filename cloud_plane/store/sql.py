@@ -252,12 +252,14 @@ class SqlStore:
         """Record a nonce until ``expires_at``; return True if it is already recorded."""
         with self._tx(write=True) as conn:
             conn.execute(delete(NonceRow).where(NonceRow.expires_at < now))
-            result = conn.execute(
+            # RETURNING, not rowcount: drivers disagree on rowcount after DO NOTHING.
+            inserted = conn.execute(
                 self._insert(conn, NonceRow)
                 .values(nonce_key=key, expires_at=expires_at)
                 .on_conflict_do_nothing()
-            )
-            return result.rowcount == 0
+                .returning(NonceRow.nonce_key)
+            ).first()
+            return inserted is None
 
     # --- detections and heartbeats -------------------------------------------------------
     def put_batch(
@@ -398,8 +400,13 @@ class SqlStore:
             "image_sha256": hit.image_sha256,
         }
         with self._tx(write=True) as conn:
-            result = conn.execute(self._insert(conn, HitRow).values(row).on_conflict_do_nothing())
-            return result.rowcount == 1
+            inserted = conn.execute(
+                self._insert(conn, HitRow)
+                .values(row)
+                .on_conflict_do_nothing()
+                .returning(HitRow.detection_id)
+            ).first()
+            return inserted is not None
 
     def list_hits(
         self,

@@ -1,13 +1,22 @@
 """Images on local disk in a UTC date/hour/camera tree, written atomically and durably.
 
-A file becomes visible under its final name only once its bytes are on disk (write to a
-hidden temporary name, fsync, rename); the caller fsyncs the touched directories once per
-group commit, so a batch of N images costs N file fsyncs but only a few directory fsyncs.
+Each image is written under a hidden temporary name and renamed into place; the caller then
+calls `make_durable` once per group commit, BEFORE committing the rows that point at the
+images. Two modes:
+
+- "group" (default on Linux): no per-file fsync; one `syncfs(2)` flushes the data, the
+  renames and the folders of the whole group in a single call. N images cost one flush
+  instead of N fsyncs. A crash before the flush can leave a file without its row (swept at
+  start by `recent_files` + the repo), never a row without its file.
+- "file": fsync every file, then each touched folder once (for filesystems where syncfs is
+  missing or too broad, e.g. a volume shared with busy unrelated writers).
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -15,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+log = logging.getLogger(__name__)
 TEMP_PREFIX = ".tmp-"
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png"}
 
@@ -29,7 +39,7 @@ class StoredImage:
 
 
 class ImageStore(Protocol):
-    """Durable image storage; `write` + `sync_dirs` together make an image crash-safe."""
+    """Durable image storage; `write` + `make_durable` together make an image crash-safe."""
 
     def write(
         self, *, detection_id: str, camera_id: str, received_at: datetime, data: bytes, kind: str
@@ -37,8 +47,8 @@ class ImageStore(Protocol):
         """Write one image (file fsynced, renamed into place); return it and its directory."""
         ...
 
-    def sync_dirs(self, dirs: set[Path]) -> None:
-        """Fsync directories so the renames into them survive a power cut."""
+    def make_durable(self, dirs: set[Path]) -> None:
+        """Make every image written so far (and the folders given) survive a power cut."""
         ...
 
     def path_of(self, rel_path: str) -> Path:
@@ -61,9 +71,15 @@ class ImageStore(Protocol):
 class FileImageStore:
     """The one image store: a directory tree on a local (or RAID) volume."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, sync_mode: str = "group") -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        if sync_mode == "group" and _syncfs is None:
+            log.warning("syncfs(2) is not available here: fsyncing each image instead")
+            sync_mode = "file"
+        if sync_mode not in ("group", "file"):
+            raise ValueError(f"unknown image sync mode {sync_mode!r}")
+        self.sync_mode = sync_mode
 
     def write(
         self, *, detection_id: str, camera_id: str, received_at: datetime, data: bytes, kind: str
@@ -80,15 +96,21 @@ class FileImageStore:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if self.sync_mode == "file":
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, directory / name)
         digest = hashlib.sha256(data).hexdigest()
         return StoredImage(path=f"{rel_dir}/{name}", sha256=digest, size=len(data)), directory
 
-    def sync_dirs(self, dirs: set[Path]) -> None:
-        """Fsync each directory once."""
+    def make_durable(self, dirs: set[Path]) -> None:
+        """One syncfs for the whole group, or an fsync per touched folder in "file" mode."""
+        if not dirs:
+            return
+        if self.sync_mode == "group":
+            _syncfs_path(self.root)
+            return
         for directory in dirs:
             _fsync_dir(directory)
 
@@ -150,6 +172,31 @@ class FileImageStore:
         # A new directory's own entry lives in its parent: fsync the parents too.
         for created in reversed(missing):
             _fsync_dir(created.parent)
+
+
+def _load_syncfs():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int]
+    func.restype = ctypes.c_int
+    return func
+
+
+_syncfs = _load_syncfs()
+
+
+def _syncfs_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        # ctypes releases the GIL for the call: the event loop keeps serving meanwhile.
+        if _syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs failed: {os.strerror(err)}")
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

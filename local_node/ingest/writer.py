@@ -1,10 +1,11 @@
 """The single writer: makes camera reads durable in group commits.
 
 Requests hand their validated read to `submit` and wait on a future. One thread takes
-everything that is waiting (up to `batch_max`), writes and fsyncs the images, fsyncs their
-folders once, then inserts every row, its `seq` and its hits in ONE database transaction
-(one WAL fsync). Under load N reads share one commit instead of paying N; when idle a read
-is committed alone at once. A future resolves only after that commit: a 201 means durable.
+everything that is waiting (up to `batch_max`), writes the images and makes them durable in
+one flush (see images/store.py), then inserts every row, its `seq` and its hits in ONE
+database transaction (one WAL fsync). Under load N reads share one commit instead of
+paying N; when idle a read is committed alone at once. A future resolves only after that
+commit: a 201 means durable.
 """
 
 from __future__ import annotations
@@ -250,7 +251,7 @@ class IngestWriter:
                     dirs.add(directory)
                 row_of[i] = self._row(read, now, stored)
                 rows.append(row_of[i])
-            self._images.sync_dirs(dirs)
+            self._images.make_durable(dirs)
             with self._engine.begin() as conn:
                 self._refresh_hotlist(conn)
                 if rows:

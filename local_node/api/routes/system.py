@@ -15,6 +15,7 @@ from local_node.auth import authenticate_token, presented_secret
 from local_node.db import repo
 from local_node.db.tables import Detection, NodeState
 from local_node.deps import Services, ViewerAuth
+from local_node.sync.status import summary as sync_summary
 
 router = APIRouter(tags=["system"])
 
@@ -54,6 +55,14 @@ class SyncStatus(BaseModel):
     cloud_url: str | None
     stream_id: str
     last_seq: int
+    site_id: str | None = None
+    backlog_count: int = 0
+    backlog_oldest_age_s: float | None = None
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+    cloud_reachable: bool = False
+    hotlist_version: int = 0
 
 
 class NodeStatus(BaseModel):
@@ -93,6 +102,12 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
     hour_ago = now.timestamp() - 3600
     with services.engine.connect() as conn:
         state = conn.execute(select(NodeState).where(NodeState.id == 1)).one()
+        sync = sync_summary(
+            conn,
+            now,
+            fresh_s=3 * services.settings.sync_heartbeat_interval_s,
+            default_cloud_url=services.settings.cloud_url,
+        )
         total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
         per_camera = {
             r.camera_id: r
@@ -142,8 +157,8 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
             budget_bytes=services.settings.disk_budget_bytes,
         ),
         sync=SyncStatus(
-            cloud_url=services.settings.cloud_url,
             stream_id=state.stream_id,
             last_seq=state.next_seq - 1,
+            **sync.__dict__,
         ),
     )

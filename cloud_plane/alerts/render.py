@@ -1,0 +1,345 @@
+"""Message texts for each channel: short SMS, complete email (text + HTML), versioned webhook JSON.
+
+Pure: no I/O beyond reading the two bundled templates. Plate, reason and names
+are untrusted (cameras and staff type them): the HTML is rendered by Jinja2
+with autoescaping, the subject and SMS lose control characters (no header
+injection), and links are only the http(s) URLs the model admitted. Times are
+shown in the *site's* time zone with its abbreviation, because that is the
+clock the people at the gate read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from cloud_plane.alerts.model import AlertKind, AlertMessage, Delivery
+
+WEBHOOK_PAYLOAD_VERSION = 1
+"""Bumped only when a field of the webhook payload changes meaning or disappears."""
+
+MAX_SMS_SEGMENTS = 2
+"""An SMS is never longer than this many segments (cost, and phones that split badly)."""
+
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # two septets each (escape + char)
+_GSM_SUBSTITUTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "œ": "oe",
+        "Œ": "OE",
+    }
+)  # letters and punctuation that Unicode decomposition does not simplify
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+_TITLES = {
+    AlertKind.SITE_OFFLINE: "Site offline",
+    AlertKind.CAMERA_SILENT: "Camera silent",
+    AlertKind.DISK_NEARLY_FULL: "Disk nearly full",
+    AlertKind.SYNC_BACKLOG: "Sync backlog growing",
+    AlertKind.CLOCK_SKEW: "Camera clock skewed",
+    AlertKind.DELIVERY_FAILED: "Alert delivery failed",
+}
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """A rendered email: one-line subject, plain-text and HTML bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """Return ``text`` with control characters and runs of whitespace made single spaces."""
+    return _CONTROL_OR_SPACE.sub(" ", text).strip()
+
+
+def clip(text: str, limit: int, marker: str = "..") -> str:
+    """Return ``text`` cut to at most ``limit`` characters, marking the cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(marker):
+        return text[:limit]
+    return text[: limit - len(marker)].rstrip() + marker
+
+
+def site_time(message: AlertMessage) -> datetime:
+    """Return when the alert happened, on the site's clock."""
+    return message.occurred_at.astimezone(ZoneInfo(message.site_timezone))
+
+
+def _zone_abbreviation(local: datetime) -> str:
+    return local.strftime("%Z") or local.strftime("UTC%z")
+
+
+def short_time(message: AlertMessage) -> str:
+    """Return e.g. ``08:01 GMT`` (site clock) for texts where space is dear."""
+    local = site_time(message)
+    return f"{local:%H:%M} {_zone_abbreviation(local)}"
+
+
+def long_time(message: AlertMessage) -> str:
+    """Return e.g. ``2026-07-01 09:01:05 BST (UTC+01:00, Europe/London)``."""
+    local = site_time(message)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}"
+    return (
+        f"{local:%Y-%m-%d %H:%M:%S} {_zone_abbreviation(local)} "
+        f"(UTC{offset}, {message.site_timezone})"
+    )
+
+
+def title(message: AlertMessage) -> str:
+    """Return the headline: ``STOLEN AB12CDE`` for hits, the problem's name otherwise."""
+    if message.kind is AlertKind.HIT:
+        return f"{one_line(message.list_name or '').upper()} {one_line(message.plate or '')}"
+    return _TITLES[message.kind]
+
+
+def confidence_text(confidence: float) -> str:
+    """Return a confidence as a whole percentage."""
+    return f"{confidence:.0%}"
+
+
+# --- SMS ---------------------------------------------------------------------------------------
+
+
+def is_gsm7(text: str) -> bool:
+    """Return True if ``text`` fits the GSM 03.38 alphabet (160 characters per SMS)."""
+    return all(c in _GSM7_BASIC or c in _GSM7_EXTENSION for c in text)
+
+
+def _units(c: str, gsm: bool) -> int:
+    if gsm:
+        return 2 if c in _GSM7_EXTENSION else 1
+    return len(c.encode("utf-16-le")) // 2
+
+
+def sms_segments(text: str) -> int:
+    """Return how many SMS segments ``text`` takes (GSM-7 160/153, else UCS-2 70/67)."""
+    gsm = is_gsm7(text)
+    single, multi = (160, 153) if gsm else (70, 67)
+    units = sum(_units(c, gsm) for c in text)
+    return 1 if units <= single else math.ceil(units / multi)
+
+
+def _cut_to_segments(text: str, segments: int) -> str:
+    gsm = is_gsm7(text)
+    single, multi = (160, 153) if gsm else (70, 67)
+    budget = single if segments == 1 else multi * segments
+    used = 0
+    for i, c in enumerate(text):
+        used += _units(c, gsm)
+        if used > budget:
+            return text[:i]
+    return text
+
+
+def _gsm_friendly(text: str) -> str:
+    """Return untrusted text on one line, with accents and quotes GSM-7 lacks simplified.
+
+    A character is only changed when its simplified form is GSM-7 (Cyrillic
+    stays Cyrillic and the message goes UCS-2): a plate is never rewritten into
+    letters that look alike but are another plate.
+    """
+    out = []
+    for c in one_line(text).translate(_GSM_SUBSTITUTES):
+        if c in _GSM7_BASIC or c in _GSM7_EXTENSION:
+            out.append(c)
+            continue
+        base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+        out.append(base if base and is_gsm7(base) else c)
+    return "".join(out)
+
+
+def _sms_variant(message: AlertMessage, *, reason: bool, limit: int | None) -> str:
+    def field(value: str | None, *, simplify: bool = True) -> str:
+        text = _gsm_friendly(value or "") if simplify else one_line(value or "")
+        return clip(text, limit) if limit else text
+
+    where = " ".join(p for p in (field(message.site_name), field(message.camera_name)) if p)
+    when = short_time(message)
+    count = f" (x{message.count})" if message.count > 1 else ""
+    if message.kind is AlertKind.HIT:
+        plate = field(message.plate, simplify=False)  # as read: never respelt
+        head = f"{field(message.list_name).upper()} {plate} at {where} {when}"
+    else:
+        since = "since " if message.kind is not AlertKind.DELIVERY_FAILED else ""
+        head = f"{_TITLES[message.kind].upper()} {where} {since}{when}"
+    text = head + count
+    if reason and message.reason:
+        text += ": " + clip(_gsm_friendly(message.reason), limit or 70)
+    if message.link_url:
+        text += " " + message.link_url
+    return text
+
+
+def sms_text(message: AlertMessage) -> str:
+    """Return the SMS: one segment when any variant fits, never more than ``MAX_SMS_SEGMENTS``.
+
+    Variants go from richest (with the reason) to tersest (names clipped);
+    the first that fits one segment wins, else the first that fits two, else
+    the tersest cut hard at two segments.
+    """
+    variants = [
+        _sms_variant(message, reason=True, limit=None),
+        _sms_variant(message, reason=False, limit=None),
+        _sms_variant(message, reason=False, limit=16),
+        _sms_variant(message, reason=False, limit=8),
+    ]
+    if message.kind is not AlertKind.HIT:  # for health the reason *is* the news
+        variants.insert(2, _sms_variant(message, reason=True, limit=16))
+    for segments in (1, MAX_SMS_SEGMENTS):
+        for text in variants:
+            if sms_segments(text) <= segments:
+                return text
+    return _cut_to_segments(variants[-1], MAX_SMS_SEGMENTS)
+
+
+# --- email -------------------------------------------------------------------------------------
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), disabled_extensions=("txt",), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _rows(message: AlertMessage) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if message.kind is AlertKind.HIT:
+        rows += [("Plate", message.plate or ""), ("List", message.list_name or "")]
+        if message.reason:
+            rows.append(("Reason", message.reason))
+    else:
+        rows.append(("Problem", _TITLES[message.kind]))
+        if message.reason:
+            rows.append(("Details", message.reason))
+    rows.append(("Site", message.site_name))
+    if message.camera_name:
+        rows.append(("Camera", message.camera_name))
+    rows.append(("Time" if message.kind is AlertKind.HIT else "Since", long_time(message)))
+    if message.confidence is not None:
+        rows.append(("Confidence", confidence_text(message.confidence)))
+    if message.count > 1 or message.kind is AlertKind.HIT:
+        noun = "reads" if message.kind is AlertKind.HIT else "occurrences"
+        rows.append(("Count", f"{message.count} {noun} grouped into this alert"))
+    # One line per value: a reason with line breaks cannot forge extra rows in the text part.
+    return [(label, one_line(value)) for label, value in rows]
+
+
+def email_subject(message: AlertMessage) -> str:
+    """Return a one-line subject (no CR/LF can reach the header), at most 200 characters."""
+    where = message.site_name + (f" / {message.camera_name}" if message.camera_name else "")
+    count = f" ({message.count} reads)" if message.count > 1 else ""
+    return clip(one_line(f"[edgesync] {title(message)} at {where}{count}"), 200)
+
+
+def email_content(message: AlertMessage) -> EmailContent:
+    """Return the complete email: plate, list and reason, site, camera, site time, confidence…"""
+    subject = email_subject(message)
+    context: dict[str, Any] = {
+        "subject": subject,
+        "title": title(message) if message.kind is AlertKind.HIT else _TITLES[message.kind],
+        "rows": _rows(message),
+        "link": message.link_url,
+        "alert_id": str(message.alert_id),
+        "priority": message.priority,
+        "colour": "#b00020" if message.kind is AlertKind.HIT else "#8a5300",
+    }
+    env = _templates()
+    return EmailContent(
+        subject=subject,
+        text=env.get_template("email.txt").render(context),
+        html=env.get_template("email.html").render(context),
+    )
+
+
+# --- webhook -----------------------------------------------------------------------------------
+
+
+def _iso_utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def webhook_payload(message: AlertMessage, delivery: Delivery) -> dict[str, Any]:
+    """Return the webhook JSON document (``version`` 1; field names are a public contract).
+
+    ``delivery.id`` is the same for every attempt of one delivery: receivers
+    dedupe retries on it. ``alert.id`` is the same for every recipient.
+    """
+    camera = (
+        {"id": message.camera_id, "name": message.camera_name}
+        if message.camera_name or message.camera_id
+        else None
+    )
+    return {
+        "version": WEBHOOK_PAYLOAD_VERSION,
+        "event": "alert",
+        "delivery": {"id": delivery.key, "attempt": delivery.attempt},
+        "alert": {
+            "id": str(message.alert_id),
+            "kind": message.kind.value,
+            "priority": message.priority,
+            "occurred_at": _iso_utc(message.occurred_at),
+            "occurred_at_local": site_time(message).isoformat(),
+            "site": {
+                "id": message.site_id,
+                "name": message.site_name,
+                "timezone": message.site_timezone,
+            },
+            "camera": camera,
+            "plate": message.plate,
+            "list": message.list_name,
+            "reason": message.reason,
+            "confidence": message.confidence,
+            "count": message.count,
+            "link": message.link_url,
+        },
+        "text": sms_text(message),
+    }
+
+
+def webhook_body(message: AlertMessage, delivery: Delivery) -> bytes:
+    """Return the exact bytes POSTed (and signed): compact, key-sorted UTF-8 JSON."""
+    return json.dumps(
+        webhook_payload(message, delivery),
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode("utf-8")

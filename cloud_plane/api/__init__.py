@@ -1,0 +1,1 @@
+"""The staff HTTP API (thin routes over the store and use cases)."""

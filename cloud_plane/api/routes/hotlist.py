@@ -1,0 +1,100 @@
+"""The authoritative hotlist: read (any staff), edit (admin). Same shape as the node's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from cloud_plane.deps import AdminAuth, Services, StaffAuth
+from cloud_plane.errors import InvalidInput
+from cloud_plane.hotlist import service
+from sync_protocol.hotlist_messages import HotlistEntry
+
+router = APIRouter(prefix="/api/v1/hotlist", tags=["hotlist"])
+
+ListName = Annotated[
+    str, Path(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="stolen, wanted, watch, allow, ...")
+]
+PlateParam = Annotated[str, Path(min_length=1, max_length=32, description="Plate or AB* pattern")]
+
+
+class HotlistIn(BaseModel):
+    """An entry as an admin sets it."""
+
+    reason: str | None = Field(default=None, max_length=500)
+    priority: int = Field(default=50, ge=0, le=100)
+    expires_at: datetime | None = None
+
+
+class HotlistOut(BaseModel):
+    list: str
+    plate: str
+    plate_norm: str
+    reason: str | None
+    priority: int
+    expires_at: datetime | None
+    updated_by: str | None
+    updated_at: datetime
+    deleted: bool
+    version: int | None
+
+
+def _out(e: HotlistEntry) -> HotlistOut:
+    return HotlistOut(
+        list=e.list_name,
+        plate=e.plate,
+        plate_norm=e.plate_norm,
+        reason=e.reason or None,
+        priority=e.priority,
+        expires_at=e.expires_at,
+        updated_by=e.updated_by,
+        updated_at=e.updated_at,
+        deleted=e.deleted,
+        version=e.version,
+    )
+
+
+@router.get("", response_model=list[HotlistOut])
+def list_hotlist(
+    services: Services,
+    _: StaffAuth,
+    list_name: Annotated[str | None, Query(alias="list", max_length=32)] = None,
+    include_deleted: bool = False,
+) -> list[HotlistOut]:
+    """Return hotlist entries (tombstones too, if asked)."""
+    rows = services.store.list_entries(include_deleted=include_deleted)
+    return [_out(e) for e in rows if list_name is None or e.list_name == list_name]
+
+
+@router.put("/{list_name}/{plate}", response_model=HotlistOut)
+def put_entry(
+    list_name: ListName, plate: PlateParam, body: HotlistIn, services: Services, who: AdminAuth
+) -> HotlistOut:
+    """Create or replace an entry (a new hotlist version; nodes pull it as a delta)."""
+    if body.expires_at is not None and body.expires_at.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone (RFC 3339)")
+    entry = service.staff_upsert(
+        services.store,
+        list_name=list_name,
+        plate=plate,
+        reason=body.reason or "",
+        priority=body.priority,
+        expires_at=body.expires_at,
+        by=who.username,
+        now=services.clock(),
+    )
+    return _out(entry)
+
+
+@router.delete("/{list_name}/{plate}", status_code=204)
+def delete_entry(
+    list_name: ListName, plate: PlateParam, services: Services, who: AdminAuth
+) -> Response:
+    """Delete an entry (kept as a tombstone so nodes learn of the deletion)."""
+    service.staff_delete(
+        services.store, list_name=list_name, plate=plate, by=who.username, now=services.clock()
+    )
+    return Response(status_code=204)

@@ -1,0 +1,183 @@
+"""`edgesync cloud ...`: run the cloud plane and manage its sites, users and epoch."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cloud_plane.clock import utc_now
+from cloud_plane.config import CloudSettings
+from cloud_plane.errors import CloudError
+from cloud_plane.store.base import ROLES, CloudStore
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+
+
+def _settings(**overrides: Any) -> CloudSettings:
+    return CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def store_options(fn: Callable) -> Callable:
+    """--data-dir and --database-url, shared by every cloud command."""
+    fn = click.option(
+        "--database-url",
+        envvar="EDGESYNC_CLOUD_DATABASE_URL",
+        show_envvar=True,
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite in data dir).",
+    )(fn)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="EDGESYNC_CLOUD_DATA_DIR",
+        show_envvar=True,
+        help="Where the cloud keeps its signing key and default SQLite database.",
+    )(fn)
+
+
+def _open(data_dir: Path | None, database_url: str | None) -> CloudStore:
+    from cloud_plane.services import open_store
+
+    return open_store(_settings(data_dir=data_dir, database_url=database_url))
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _print(as_json: bool, obj: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(obj) if as_json else text)
+
+
+@click.group()
+def cloud() -> None:
+    """The cloud control plane: node sync, staff API, sites and users."""
+
+
+@cloud.command()
+@store_options
+@click.option("--host", envvar="EDGESYNC_CLOUD_HOST", show_envvar=True, help="Bind address.")
+@click.option(
+    "--port", type=int, envvar="EDGESYNC_CLOUD_PORT", show_envvar=True, help="Port (8090)."
+)
+def serve(
+    data_dir: Path | None, database_url: str | None, host: str | None, port: int | None
+) -> None:
+    """Serve the cloud plane as one process (self-hosting, development)."""
+    import uvicorn
+
+    from cloud_plane.main import create_app
+
+    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
+    try:
+        app = create_app(settings)
+    except CloudError as exc:
+        _fail(exc.detail)
+    click.echo(f"edgesync cloud on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+@cloud.command("create-site")
+@click.argument("name")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def create_site(name: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """Create a site and print its one-time enrolment code."""
+    from cloud_plane.sync.enroll import create_site_with_code
+
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        _fail("site name must be 1-200 characters")
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    store = _open(data_dir, database_url)
+    try:
+        site, code = create_site_with_code(
+            store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
+        )
+    finally:
+        store.close()
+    hours = settings.enrollment_code_ttl_s / 3600
+    _print(
+        as_json,
+        {"site_id": site.site_id, "enrollment_code": code},
+        f"site {site.site_id} ({name})\nenrolment code (works once, for {hours:g} h): {code}",
+    )
+
+
+@cloud.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Staff role.")
+@click.option("--sites", default="", help="Comma-separated site ids (managers and viewers).")
+@click.option("--password", help="Password (default: a random one is generated and printed).")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def create_user(
+    email: str,
+    role: str,
+    sites: str,
+    password: str | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Create a staff user (self-hosted login; in Cognito mode, their site scope)."""
+    from cloud_plane.auth.passwords import generate_password, hash_password
+
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        _fail(f"{email!r} is not an email address")
+    if password is not None and len(password) < 8:
+        _fail("password must be at least 8 characters")
+    site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+    store = _open(data_dir, database_url)
+    try:
+        for site_id in site_ids:
+            store.get_site(site_id)
+        password = password or generate_password()
+        store.create_user(email, hash_password(password), role, site_ids, now=utc_now())  # type: ignore[arg-type]
+    except CloudError as exc:
+        _fail(exc.detail)
+    finally:
+        store.close()
+    _print(
+        as_json,
+        {"username": email, "password": password},
+        f"user {email} ({role}) password: {password}",
+    )
+
+
+@cloud.command("revoke-site")
+@click.argument("site_id")
+@store_options
+def revoke_site(site_id: str, data_dir: Path | None, database_url: str | None) -> None:
+    """Revoke a site: its node can no longer sync."""
+    store = _open(data_dir, database_url)
+    try:
+        site = store.revoke_site(site_id, now=utc_now())
+    except CloudError as exc:
+        _fail(exc.detail)
+    finally:
+        store.close()
+    click.echo(f"site {site.site_id} revoked at {site.revoked_at.isoformat()}")  # type: ignore[union-attr]
+
+
+@cloud.command("new-epoch")
+@store_options
+def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
+    """Start a new cloud epoch after restoring a backup: every node resends what we lack."""
+    store = _open(data_dir, database_url)
+    try:
+        epoch = store.new_epoch()
+    finally:
+        store.close()
+    click.echo(f"cloud epoch is now {epoch}")
+
+
+def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`
+    """Run the group standalone."""
+    sys.exit(cloud())

@@ -1,0 +1,88 @@
+"""create_app(settings): assembles the cloud plane's HTTP app from its collaborators."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from cloud_plane.api.routes import auth, detections, hits, hotlist, sites, system
+from cloud_plane.clock import Clock, utc_now
+from cloud_plane.config import CloudSettings
+from cloud_plane.errors import CloudError
+from cloud_plane.services import build_services
+from cloud_plane.store.base import CloudStore
+from cloud_plane.sync import routes as sync_routes
+
+VERSION = "0.1.0"
+
+
+def create_app(
+    settings: CloudSettings, *, store: CloudStore | None = None, clock: Clock = utc_now
+) -> FastAPI:
+    """Return the cloud app; raise ConfigError at once for settings it cannot serve.
+
+    ``store`` given: use it (tests, the demo); otherwise open the configured one
+    and run its migrations. The store is closed when the app shuts down.
+    """
+    services = build_services(settings, clock=clock, store=store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="edgesync cloud plane",
+        version=VERSION,
+        description="Node sync, staff API across sites, hotlist authority.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    for router in (
+        sync_routes.router,
+        auth.router,
+        sites.router,
+        detections.router,
+        hits.router,
+        hotlist.router,
+        system.router,
+    ):
+        app.include_router(router)
+    _install_error_handlers(app)
+    _install_request_metrics(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CloudError)
+    async def cloud_error(_: Request, exc: CloudError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's shape, without echoing the input back (it may be huge or hostile).
+        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _install_request_metrics(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        request.app.state.services.metrics.request_seconds.labels(
+            route=getattr(route, "path", "unmatched"),
+            method=request.method,
+            status=str(response.status_code),
+        ).observe(time.perf_counter() - started)
+        return response

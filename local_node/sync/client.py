@@ -1,0 +1,147 @@
+"""HTTP to the cloud's sync endpoints: codec bodies, a signed JWT per request, timeouts.
+
+Exceptions::
+
+    SyncError               an exchange or enrolment did not complete; retried with backoff
+     ├── CloudUnreachable   network error, timeout, 429 or 5xx (``retry_after`` if given)
+     └── CloudRefused       the cloud answered 4xx: ``status`` and ``detail`` say why
+                            (401 bad signature, 403 revoked / used code, 413 too large,
+                            422 malformed, 426 protocol version)
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+
+from sync_protocol import codec
+from sync_protocol.messages import EnrollReply, EnrollRequest, ExchangeReply, ExchangeRequest
+from sync_protocol.signing import sign_request
+
+ENROLL_PATH = "/sync/v1/enroll"
+EXCHANGE_PATH = "/sync/v1/exchange"
+AUTH_SCHEME = "EdgeSync"
+
+
+class SyncError(Exception):
+    """A request to the cloud did not complete."""
+
+    retry_after: float | None = None
+
+
+class CloudUnreachable(SyncError):
+    """The cloud could not be reached or was unavailable; try again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CloudRefused(SyncError):
+    """The cloud refused the request (4xx)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"cloud refused the request ({status}): {detail}")
+        self.status = status
+        self.detail = detail
+
+
+def _headers() -> dict[str, str]:
+    return {
+        "Content-Type": codec.CONTENT_TYPE,
+        "Content-Encoding": codec.CONTENT_ENCODING,
+        "Accept": codec.CONTENT_TYPE,
+    }
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        detail = body.get("detail", body) if isinstance(body, dict) else body
+        text = detail if isinstance(detail, str) else json.dumps(detail)
+    except (ValueError, UnicodeDecodeError):
+        text = response.text
+    return text[:300] or response.reason_phrase
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["retry-after"]))
+    except (KeyError, ValueError):
+        return None
+
+
+class SyncClient:
+    """One cloud URL; ``transport`` replaces the network in tests (httpx.MockTransport)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Release connections."""
+        self._http.close()
+
+    def enroll(self, request: EnrollRequest) -> EnrollReply:
+        """Register the node's public key with a one-time code."""
+        response = self._post(ENROLL_PATH, codec.encode(request), _headers())
+        return self._decode(response, EnrollReply)
+
+    def exchange(
+        self,
+        request: ExchangeRequest,
+        *,
+        private_pem: str,
+        key_id: str,
+        now: datetime,
+        nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> ExchangeReply:
+        """Send one signed exchange; raise ``PayloadTooLarge`` before sending if over a limit."""
+        body = codec.encode(request)
+        token = sign_request(
+            private_pem,
+            site_id=request.site_id,
+            key_id=key_id,
+            body=body,
+            now=now,
+            nonce=nonce(),
+        )
+        headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {token}"}
+        return self._decode(self._post(EXCHANGE_PATH, body, headers), ExchangeReply)
+
+    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        try:
+            response = self._http.post(path, content=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise CloudUnreachable(f"cloud timed out: {exc!r}") from exc
+        except httpx.HTTPError as exc:
+            raise CloudUnreachable(f"cloud unreachable: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise CloudUnreachable(
+                f"cloud unavailable ({response.status_code}): {_detail(response)}",
+                _retry_after(response),
+            )
+        if response.status_code >= 300:
+            raise CloudRefused(response.status_code, _detail(response))
+        return response
+
+    @staticmethod
+    def _decode(response: httpx.Response, model):
+        try:
+            return codec.decode(response.content, model)
+        except (codec.CodecError, ValueError) as exc:
+            raise CloudUnreachable(f"cloud sent an unreadable reply: {exc}") from exc

@@ -1,0 +1,98 @@
+"""The heartbeat: node health, sync backlog and per-camera health, read from the node."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from local_node import __version__
+from local_node.db.tables import Camera, Detection
+from local_node.sync import store
+from sync_protocol.messages import MAX_CAMERAS, CameraHealth, Heartbeat
+
+OFFSET_SAMPLE = 50  # recent reads per camera for the clock offset median
+
+
+def db_size_bytes(engine: Engine, conn: Connection) -> int:
+    """Bytes of the database (SQLite: the file and its WAL; PostgreSQL: the database)."""
+    if engine.dialect.name == "sqlite":
+        path = Path(make_url(str(engine.url)).database or "")
+        return sum(
+            p.stat().st_size
+            for p in (path, Path(f"{path}-wal"))
+            if str(p) and p.exists() and p.is_file()
+        )
+    return int(conn.execute(select(func.pg_database_size(func.current_database()))).scalar_one())
+
+
+def clock_offset(samples: list[tuple[datetime, datetime]]) -> float | None:
+    """Camera clock minus node clock in seconds: the median of captured_at - received_at.
+
+    Includes the delivery delay (a few ms to s); cameras buffering offline show as late.
+    """
+    if not samples:
+        return None
+    return round(statistics.median((c - r).total_seconds() for c, r in samples), 3)
+
+
+def camera_health(conn: Connection, now: datetime, interval_s: float) -> list[CameraHealth]:
+    """Health of every enabled camera (most recently seen first, at most MAX_CAMERAS)."""
+    since = now - timedelta(seconds=interval_s)
+    out = []
+    for cam in conn.execute(select(Camera.id).where(Camera.disabled.is_(False))).scalars():
+        recent = conn.execute(
+            select(Detection.captured_at, Detection.received_at)
+            .where(Detection.camera_id == cam)
+            .order_by(Detection.seq.desc())
+            .limit(OFFSET_SAMPLE)
+        ).all()
+        count = conn.execute(
+            select(func.count())
+            .select_from(Detection)
+            .where(Detection.camera_id == cam, Detection.received_at >= since)
+        ).scalar_one()
+        out.append(
+            CameraHealth(
+                camera_id=cam,
+                last_seen=recent[0].received_at if recent else None,
+                detections_last_interval=count,
+                errors=0,
+                clock_offset_s=clock_offset([(r.captured_at, r.received_at) for r in recent]),
+            )
+        )
+    out.sort(key=lambda c: (c.last_seen is None, -(c.last_seen.timestamp() if c.last_seen else 0)))
+    return out[:MAX_CAMERAS]
+
+
+def build_heartbeat(
+    engine: Engine,
+    *,
+    now: datetime,
+    started_at: float,
+    data_dir: Path,
+    interval_s: float,
+) -> Heartbeat:
+    """A heartbeat as of ``now``; ``started_at`` is the process's time.monotonic() at start."""
+    usage = os.statvfs(data_dir) if data_dir.exists() else None
+    total = usage.f_blocks * usage.f_frsize if usage else 0
+    free = usage.f_bavail * usage.f_frsize if usage else 0
+    with engine.connect() as conn:
+        backlog = store.backlog(conn, now)
+        cameras = camera_health(conn, now, interval_s)
+        size = db_size_bytes(engine, conn)
+    return Heartbeat(
+        node_version=__version__,
+        uptime_s=max(0.0, time.monotonic() - started_at),
+        disk_used_bytes=max(0, total - free),
+        disk_total_bytes=total,
+        db_size_bytes=size,
+        backlog_count=backlog.count,
+        backlog_oldest_age_s=backlog.oldest_age_s,
+        cameras=cameras,
+    )

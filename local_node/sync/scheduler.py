@@ -1,0 +1,210 @@
+"""When the agent talks to the cloud: ticks, the priority lane for hits, and backoff.
+
+Three interval jobs (APScheduler ``BackgroundScheduler``, ``max_instances=1``,
+``coalesce=True``): push (``sync_push_interval_s``, only when something waits), hotlist
+pull (``sync_hotlist_interval_s``, always: the reply carries the changes) and heartbeat
+(``sync_heartbeat_interval_s``). All of them run one drain loop, so exchanges never
+overlap; a tick that arrives while the loop runs is folded into it.
+
+* **Priority lane**: the ingest writer calls ``wake()`` right after committing a read that
+  hit; a one-off job runs the loop at once, even while backing off (a hit is worth one
+  extra attempt).
+* **Catching up**: after an exchange that moved the mark and left rows behind, the loop
+  goes on at once instead of waiting for the next tick.
+* **Backoff**: after a failure the ticks stand down and a one-off ``retry`` job is
+  scheduled after the next delay of ``rules.backoff_delays`` (exponential, full jitter,
+  capped; at least the cloud's ``Retry-After``), so retries go on with no new reads and
+  never in lockstep with other nodes. A success resets the delays.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from local_node.config import NodeSettings
+from local_node.sync.agent import SyncAgent
+from sync_protocol.rules import backoff_delays
+
+log = logging.getLogger(__name__)
+
+
+class SyncRunner:
+    """Runs a ``SyncAgent`` on a schedule; ``start()`` once, ``stop()`` to end cleanly."""
+
+    def __init__(
+        self, agent: SyncAgent, settings: NodeSettings, *, rng: random.Random | None = None
+    ) -> None:
+        self.agent = agent
+        self._settings = settings
+        self._rng = rng or random.Random()
+        self._mu = threading.Lock()
+        self._idle = threading.Condition(self._mu)
+        self._retry_token = 0
+        self._due: set[str] = set()
+        self._running = False
+        self._stopping = False
+        self._heartbeat_pending = True  # report in as soon as the agent starts
+        self._retry_at = 0.0
+        self._delays = self._new_delays()
+        self.failures = 0
+        self.delays: list[float] = []  # every backoff delay chosen (for status and tests)
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def _new_delays(self):
+        return backoff_delays(
+            self._settings.sync_backoff_base_s,
+            max(self._settings.sync_backoff_cap_s, self._settings.sync_backoff_base_s),
+            self._rng,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the jobs and run a first exchange at once."""
+        s = self._settings
+        now = datetime.now(UTC)
+        for kind, every in (
+            ("push", s.sync_push_interval_s),
+            ("hotlist", s.sync_hotlist_interval_s),
+            ("heartbeat", s.sync_heartbeat_interval_s),
+        ):
+            self._scheduler.add_job(
+                self._tick,
+                "interval",
+                seconds=every,
+                args=[kind],
+                id=kind,
+                next_run_time=now + timedelta(seconds=every),
+            )
+        self._scheduler.start()
+        self._later("heartbeat", 0)
+
+    def stop(self) -> None:
+        """Stop the jobs, wait for a running exchange, close the connections."""
+        with self._mu:
+            self._stopping = True
+            # The loop ends after its current exchange (bounded by the request timeout).
+            # Waiting here first matters: APScheduler's shutdown holds its job store lock
+            # while it waits for running jobs, and a job touching the store would deadlock.
+            while self._running:
+                self._idle.wait()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        self.agent.close()
+
+    def wake(self) -> None:
+        """Exchange now (a hit was stored): the priority lane."""
+        with self._mu:
+            if self._running:
+                self._due.add("wake")  # the running loop goes round once more
+                return
+        self._later("wake", 0)
+
+    def on_hits(self, hits: list[tuple[str, int]]) -> None:
+        """The ingest writer's hit listener."""
+        self.wake()
+
+    @property
+    def backing_off(self) -> bool:
+        """Whether the last exchange failed and the ticks stand down until the retry."""
+        return time.monotonic() < self._retry_at
+
+    # -- the loop --------------------------------------------------------------------
+    def _later(self, kind: str, delay_s: float, token: int = 0) -> None:
+        with self._mu:
+            if self._stopping or not self._scheduler.running:
+                return
+        self._scheduler.add_job(
+            self._tick,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=delay_s),
+            args=[kind, token],
+            # Unnamed: a one-off job never meets max_instances=1 of one still returning.
+        )
+
+    def _finish(self) -> None:
+        """End the loop (called with ``_mu`` held)."""
+        self._running = False
+        self._idle.notify_all()
+
+    def _tick(self, kind: str, token: int = 0) -> None:
+        with self._mu:
+            if kind == "retry" and token != self._retry_token:
+                kind = "push"  # a retry made stale by a later success: an ordinary tick
+            self._due.add(kind)
+            if self._running or self._stopping:
+                return  # the running loop picks it up
+            if self.backing_off and not self._due & {"wake", "retry"}:
+                return
+            self._running = True
+        try:
+            self._drain()
+        except BaseException:
+            with self._mu:
+                self._finish()
+            raise
+
+    def _drain(self) -> None:
+        more = False
+        while True:
+            with self._mu:
+                due, self._due = self._due, set()
+                if "heartbeat" in due:
+                    self._heartbeat_pending = True
+                if self._stopping or not (due or more):
+                    self._finish()
+                    return
+                heartbeat = self._heartbeat_pending
+            try:
+                if not more and due <= {"push"} and not heartbeat and not self.agent.has_work():
+                    continue
+                outcome = self.agent.exchange(heartbeat=heartbeat)
+            except Exception as exc:
+                self._failed(exc)
+                return
+            self._succeeded(heartbeat)
+            more = outcome.more
+            if outcome.retry_after_s:
+                self._back_off(outcome.retry_after_s)
+                return
+
+    def _succeeded(self, heartbeat: bool) -> None:
+        with self._mu:
+            if heartbeat:
+                self._heartbeat_pending = False
+            if self.failures:
+                log.info("sync: the cloud answers again after %d failures", self.failures)
+            self.failures = 0
+            self._retry_at = 0.0
+            self._retry_token += 1
+            self._delays = self._new_delays()
+
+    def _failed(self, exc: Exception) -> None:
+        delay = next(self._delays)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            delay = max(delay, retry_after)
+        with self._mu:
+            self.failures += 1
+            failures = self.failures
+        log.warning("sync failed (%d in a row), retrying in %.1fs: %s", failures, delay, exc)
+        self._back_off(delay)
+
+    def _back_off(self, delay: float) -> None:
+        # The retry time is set before the loop ends, so no tick slips in before it.
+        with self._mu:
+            self.delays.append(delay)
+            self._retry_at = time.monotonic() + delay
+            self._retry_token += 1
+            token = self._retry_token
+        self._later("retry", delay, token)  # while still running: stop() waits for us
+        with self._mu:
+            self._finish()

@@ -1,0 +1,298 @@
+"""Alert fixtures: messages, recipients, moto AWS, real SMTP and webhook servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
+from tests.conftest import free_port
+
+REGION = "eu-west-2"
+SENDER = "alerts@edgesync.example.com"
+WEBHOOK_SECRET = "s3cret-webhook-key-0123456789"
+OCCURRED = dt.datetime(2026, 7, 1, 7, 1, 5, tzinfo=dt.UTC)  # 08:01:05 BST at a London site
+
+
+def hit_message(**overrides: Any) -> AlertMessage:
+    """A hit alert at a London site; keyword arguments replace any field."""
+    alert_id = overrides.pop("alert_id", uuid.UUID("7b1e0c52-0d1f-4d8e-9a51-1f2b3c4d5e6f"))
+    fields: dict[str, Any] = {
+        "alert_id": alert_id,
+        "kind": AlertKind.HIT,
+        "priority": 90,
+        "site_name": "site-a",
+        "site_timezone": "Europe/London",
+        "site_id": "site-a-id",
+        "camera_name": "gate-1",
+        "camera_id": "cam-1",
+        "plate": "AB12CDE",
+        "list_name": "stolen",
+        "reason": "Taken from driveway 30 June",
+        "confidence": 0.94,
+        "occurred_at": OCCURRED,
+        "count": 3,
+        "link_url": f"https://cloud.example.com/d/{alert_id}",
+    }
+    fields.update(overrides)
+    return AlertMessage(**fields)
+
+
+def health_message(kind: AlertKind = AlertKind.SITE_OFFLINE, **overrides: Any) -> AlertMessage:
+    """A health alert (site offline by default) at the same site."""
+    fields: dict[str, Any] = {
+        "alert_id": uuid.UUID("0c7d4a4e-33c5-4bb4-bb39-2f6c7e0f8a90"),
+        "kind": kind,
+        "priority": 60,
+        "site_name": "site-a",
+        "site_timezone": "Europe/London",
+        "reason": "no heartbeat for 12 min",
+        "occurred_at": OCCURRED,
+        "link_url": "https://cloud.example.com/sites/site-a",
+    }
+    fields.update(overrides)
+    return AlertMessage(**fields)
+
+
+def recipient(**overrides: Any) -> Recipient:
+    """A recipient reachable on every channel (webhook needs ``webhook_url`` set)."""
+    fields: dict[str, Any] = {
+        "id": "r-1",
+        "name": "Duty Officer",
+        "phone": "+447700900123",
+        "email": "duty@example.com",
+    }
+    fields.update(overrides)
+    return Recipient(**fields)
+
+
+def delivery_for(
+    message: AlertMessage, channel: ChannelKind, attempt: int = 1, recipient_id: str = "r-1"
+) -> Delivery:
+    """The delivery of ``message`` to ``recipient_id`` on ``channel``."""
+    return Delivery(
+        alert_id=message.alert_id, recipient_id=recipient_id, channel=channel, attempt=attempt
+    )
+
+
+# --- AWS (moto) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's mock AWS, with fake credentials set before any client exists."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+# --- a real SMTP server (aiosmtpd) ----------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server received; ``rcpt_reply`` makes it refuse recipients."""
+
+    envelopes: list[Any] = field(default_factory=list)
+    tls: list[bool] = field(default_factory=list)
+    rcpt_reply: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        self.tls.append(session.ssl is not None)
+        return "250 2.0.0 Ok: queued"
+
+
+@dataclass
+class SmtpServer:
+    """A running aiosmtpd server on loopback."""
+
+    host: str
+    port: int
+    inbox: Inbox
+    ca_file: Path | None = None
+
+
+def _self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def _start_smtp(inbox: Inbox, **kwargs: Any) -> tuple[Controller, int]:
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    return controller, port
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A plain SMTP server (no TLS) on a free loopback port."""
+    inbox = Inbox()
+    controller, port = _start_smtp(inbox)
+    try:
+        yield SmtpServer("127.0.0.1", port, inbox)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """An SMTP server that requires STARTTLS, with a self-signed certificate for 127.0.0.1."""
+    cert_file, key_file = _self_signed_cert(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller, port = _start_smtp(inbox, tls_context=context, require_starttls=True)
+    try:
+        yield SmtpServer("127.0.0.1", port, inbox, ca_file=cert_file)
+    finally:
+        controller.stop()
+
+
+# --- a real HTTP webhook receiver (uvicorn + starlette) -------------------------------------------
+
+
+@dataclass
+class Received:
+    """One request the webhook receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookServer:
+    """A running receiver: ``url(status)`` answers with that status; ``/slow`` never in time."""
+
+    base: str
+    received: list[Received]
+
+    def url(self, status: int = 200) -> str:
+        return f"{self.base}/hook/{status}"
+
+
+def _receiver_app(received: list[Received]) -> Starlette:
+    async def hook(request: Request) -> Response:
+        received.append(Received(request.url.path, dict(request.headers), await request.body()))
+        status = int(request.path_params["status"])
+        headers = {"Retry-After": "30"} if status in (429, 503) else {}
+        return Response(f"status {status}", status_code=status, headers=headers)
+
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(1)
+        return Response("late")
+
+    return Starlette(
+        routes=[
+            Route("/hook/{status:int}", hook, methods=["POST"]),
+            Route("/slow", slow, methods=["POST"]),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def webhook_server() -> Iterator[WebhookServer]:
+    """A real HTTP server on a free loopback port, recording every request."""
+    received: list[Received] = []
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            _receiver_app(received),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("webhook receiver did not start")
+        time.sleep(0.01)
+    try:
+        yield WebhookServer(f"http://127.0.0.1:{port}", received)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def webhook(webhook_server: WebhookServer) -> WebhookServer:
+    """The shared receiver with an empty request log for this test."""
+    webhook_server.received.clear()
+    return webhook_server
+
+
+@pytest.fixture
+def fixed_now() -> Callable[[], dt.datetime]:
+    """A clock stopped at ten minutes after the alert."""
+    at = OCCURRED + dt.timedelta(minutes=10)
+    return lambda: at

@@ -1,0 +1,67 @@
+"""`edgesync node enroll`: keys made on the node (0600), the site stored, clear errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from edgesync.cli import main
+from local_node.db.engine import make_engine
+from local_node.sync import client as client_module
+from local_node.sync.keys import key_path
+from tests.conftest import free_port
+from tests.local_node.sync.fake_cloud import FakeCloud
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, cloud: FakeCloud) -> dict[str, str]:
+    real = client_module.SyncClient
+    monkeypatch.setattr(
+        client_module, "SyncClient", functools.partial(real, transport=cloud.transport())
+    )
+    return {"EDGESYNC_NODE_DATA_DIR": str(tmp_path / "node")}
+
+
+def enroll(env, code="CODE-123456", cloud="http://cloud.test", *extra):
+    result = CliRunner().invoke(
+        main, ["node", "enroll", "--cloud", cloud, "--code", code, *extra], env=env
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_enroll_json_prints_exactly_the_site_id(env):
+    code, out, _ = enroll(env, "CODE-123456", "http://cloud.test", "--json")
+    assert code == 0 and json.loads(out) == {"site_id": "site-1"}
+
+
+def test_the_private_key_is_made_on_the_node_with_mode_0600(env, tmp_path, cloud):
+    _, out, err = enroll(env)
+    path = key_path(tmp_path / "node")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "PRIVATE KEY" in path.read_text() and "PRIVATE KEY" not in out + err
+    [(site, key_id)] = cloud.keys
+    engine = make_engine(f"sqlite:///{tmp_path / 'node' / 'node.db'}")
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT site_id, key_id, cloud_url, cloud_epoch FROM sync_state"
+        ).one()
+    engine.dispose()
+    assert tuple(row) == (site, key_id, "http://cloud.test", "epoch-1")
+
+
+def test_a_used_code_is_refused_with_a_clear_message(env):
+    enroll(env)
+    code, _, err = enroll(env)
+    assert code != 0 and "refused enrolment code" in err and "new one" in err
+
+
+def test_an_unreachable_cloud_is_named(tmp_path):
+    env = {"EDGESYNC_NODE_DATA_DIR": str(tmp_path / "node")}
+    url = f"http://127.0.0.1:{free_port()}"
+    code, _, err = enroll(env, "CODE-123456", url)
+    assert code != 0 and f"cannot reach the cloud at {url}" in err
+    assert not key_path(tmp_path / "node").exists()
