@@ -74,5 +74,5 @@ def main(log_level: str) -> None:
     os.environ.setdefault("EDGESYNC_LOG_LEVEL", log_level.upper())
     if log_level.upper() != "DEBUG":
         # Both narrate routine steps at INFO; our own lines say what matters.
-        for noisy in ("alembic", "apscheduler"):
+        for noisy in ("alembic", "apscheduler", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
