@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from local_node.clock import Clock
-from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState
+from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState, SyncStream
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
@@ -110,6 +110,7 @@ class IngestWriter:
         self._hotlist_rev = -1
         self._matcher = HotlistMatcher([])
         self._hit_listeners: list[HitListener] = []
+        self._stream_bases: dict[str, int] = {}
         self.image_bytes_total = image_bytes_total
 
     # -- lifecycle -------------------------------------------------------------------
@@ -262,10 +263,12 @@ class IngestWriter:
                         .returning(NodeState.next_seq, NodeState.stream_id)
                     ).one()
                     seq = last - len(rows)
+                    base = self._stream_base(conn, stream_id)
                     for row in rows:
                         row["seq"] = seq
-                        # Derived ids cost nothing on the sync wire (sync_protocol.detections).
-                        row["id"] = str(detection_uuid(stream_id, seq))
+                        # Derived from the stream and the seq the cloud will see it under,
+                        # ids cost nothing on the sync wire (sync_protocol.detections).
+                        row["id"] = str(detection_uuid(stream_id, seq - base))
                         seq += 1
                         matches = self._matcher.match(row["plate_norm"], now)
                         row["has_hit"] = bool(matches)
@@ -298,6 +301,18 @@ class IngestWriter:
                 first = results[first_of[(read.camera_id, read.detection.event_id or "")]]
                 results[i] = _as_repeat(first) if isinstance(first, IngestResult) else first
         return results  # type: ignore[return-value]
+
+    def _stream_base(self, conn: Connection, stream_id: str) -> int:
+        """The seq just before the stream's first read (0 until a restore starts a new one)."""
+        if stream_id in self._stream_bases:
+            return self._stream_bases[stream_id]
+        base = conn.execute(
+            select(SyncStream.seq_base).where(SyncStream.stream_id == stream_id)
+        ).scalar_one_or_none()
+        if base is None:
+            return 0  # not registered yet: the first stream, based at 0
+        self._stream_bases[stream_id] = base
+        return base
 
     def _existing(self, batch: list[PendingRead]) -> dict[tuple[str, str], IngestResult]:
         event_ids = {r.detection.event_id for r in batch if r.detection.event_id}

@@ -146,6 +146,7 @@ def pending_hits(conn: Connection, after_id: int, limit: int) -> list[Mapping[st
                 Hit.entry_plate,
                 Hit.match_kind,
                 Detection.plate,
+                Detection.image_sha256,
                 Detection.camera_id,
                 Detection.captured_at,
             )

@@ -80,3 +80,29 @@ def test_stop_commits_what_is_waiting(writer_parts):
     writer.start()
     writer.stop()
     assert future.result(1).seq == 1
+
+
+def test_ids_derive_from_the_seq_the_cloud_will_see(writer_parts):
+    # After a restore the new stream starts past the restored rows (seq_base); its first read
+    # travels as wire seq 1, so its id must be detection_uuid(stream, 1) to cost nothing.
+    from sqlalchemy import insert, update
+
+    from local_node.db.tables import NodeState, SyncStream
+    from sync_protocol.detections import detection_uuid
+
+    engine, images, camera_id = writer_parts
+    with engine.begin() as conn:
+        conn.execute(update(NodeState).values(stream_id="restored-stream", next_seq=11))
+        conn.execute(
+            insert(SyncStream.__table__).values(
+                stream_id="restored-stream", seq_base=10, acked=0, created_at=clock()
+            )
+        )
+    writer = IngestWriter(engine=engine, images=images, clock=clock)
+    writer.start()
+    result = writer.submit(
+        camera_id=camera_id, detection=read(), image=None, image_kind=None
+    ).result(10)
+    writer.stop()
+    assert result.seq == 11
+    assert result.id == str(detection_uuid("restored-stream", 1))
