@@ -45,3 +45,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'node.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def hybrid(tmp_path):
+    """A started cloud plane as a real process; tests add nodes with `hybrid.add_node(name)`."""
+    from tests.e2e.harness import Hybrid
+
+    system = Hybrid(tmp_path)
+    system.start_cloud()
+    try:
+        yield system
+    finally:
+        system.stop()

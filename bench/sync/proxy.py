@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 
@@ -40,8 +41,8 @@ class Counts:
 class _Framer:
     """Follows HTTP/1.1 messages in one direction to count header bytes and messages."""
 
-    def __init__(self, counts: Counts, up: bool) -> None:
-        self.counts, self.up = counts, up
+    def __init__(self, counts: Callable[[], Counts], up: bool) -> None:
+        self._counts, self.up = counts, up
         self.buf = b""
         self.body_left = 0
         self.lost = False
@@ -64,12 +65,13 @@ class _Framer:
                 return
             head, rest = self.buf[: end + 4], self.buf[end + 4 :]
             self.buf = b""
+            counts = self._counts()
             if self.up:
-                self.counts.up_header_bytes += len(head)
-                self.counts.requests += 1
+                counts.up_header_bytes += len(head)
+                counts.requests += 1
             else:
-                self.counts.down_header_bytes += len(head)
-                self.counts.responses += 1
+                counts.down_header_bytes += len(head)
+                counts.responses += 1
             length = None
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
@@ -84,7 +86,7 @@ class _Framer:
 
     def _lose(self) -> None:
         self.lost = True
-        self.counts.unframed += 1
+        self._counts().unframed += 1
 
 
 class CountingProxy:
@@ -116,9 +118,11 @@ class CountingProxy:
         except OSError:
             writer.close()
             return
-        counts = self.counts
-        t1 = asyncio.ensure_future(self._pump(reader, up_w, _Framer(counts, True), True))
-        t2 = asyncio.ensure_future(self._pump(up_r, writer, _Framer(counts, False), False))
+        def current() -> Counts:
+            return self.counts
+
+        t1 = asyncio.ensure_future(self._pump(reader, up_w, _Framer(current, True), True))
+        t2 = asyncio.ensure_future(self._pump(up_r, writer, _Framer(current, False), False))
         self._tasks |= {t1, t2}
         await asyncio.wait({t1, t2}, return_when=asyncio.FIRST_COMPLETED)
         for t in (t1, t2):
@@ -139,8 +143,7 @@ class CountingProxy:
                 counts.up_bytes += len(data)
             else:
                 counts.down_bytes += len(data)
-            if framer.counts is counts:
-                framer.feed(data)
+            framer.feed(data)
             dst.write(data)
             await dst.drain()
 

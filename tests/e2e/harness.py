@@ -30,7 +30,7 @@ def edgesync(*args: str, env: dict[str, str]) -> dict:
     )
     if out.returncode != 0:
         raise RuntimeError(f"edgesync {' '.join(args)} failed: {out.stderr}")
-    return json.loads(out.stdout) if out.stdout.strip() else {}
+    return json.loads(out.stdout) if "--json" in args else {"stdout": out.stdout}
 
 
 def wait_for(
