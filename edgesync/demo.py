@@ -163,10 +163,11 @@ def demo(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        cloud_url, site_list = _start(data_dir, sites, cameras, rate, cloud_port, procs)
+        cloud_url, token, site_list = _start(data_dir, sites, cameras, rate, cloud_port, procs)
         click.echo(
             f"\nedgesync demo is running (data in {data_dir})\n"
-            f"  cloud dashboard : {cloud_url}/   login {DEMO_USER} / {DEMO_PASSWORD}\n"
+            f"  cloud API       : {cloud_url}/docs   login {DEMO_USER} / {DEMO_PASSWORD}"
+            f" (POST /api/v1/auth/login)\n"
             + "".join(f"  site {s.name:<8}: {s.url}/docs   (token {s.token})\n" for s in site_list)
             + "  hotlist plates  : "
             + ", ".join(p for _, p, _, _ in HOTLIST)
@@ -177,7 +178,7 @@ def demo(
             for proc in procs:
                 if proc.poll() is not None:
                     raise click.ClickException(f"a demo process exited ({proc.args[3:5]})")
-            _report(cloud_url, site_list)
+            _report(cloud_url, token, site_list)
             for _ in range(50):
                 if stopping:
                     break
@@ -197,7 +198,7 @@ def _start(
     rate: float,
     cloud_port: int,
     procs: list[subprocess.Popen],
-) -> tuple[str, list[Site]]:
+) -> tuple[str, str, list[Site]]:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
     base_env["EDGESYNC_LOG_LEVEL"] = "WARNING"
     cloud_env = {**base_env, "EDGESYNC_CLOUD_DATA_DIR": str(data_dir / "cloud")}
@@ -278,10 +279,11 @@ def _start(
                 site.data_dir / "cameras.log",
             )
         )
-    return cloud_url, site_list
+    return cloud_url, token, site_list
 
 
-def _report(cloud_url: str, sites: list[Site]) -> None:
+def _report(cloud_url: str, token: str, sites: list[Site]) -> None:
+    """One line: reads and sync lag per site, hits the cloud holds."""
     parts = []
     for site in sites:
         try:
@@ -291,10 +293,25 @@ def _report(cloud_url: str, sites: list[Site]) -> None:
                 timeout=2,
             ).json()
             sync = status.get("sync", {})
+            lag = sync.get("backlog_oldest_age_s")
             parts.append(
                 f"{site.name}: {status.get('detections', '?')} reads, "
-                f"backlog {sync.get('backlog_count', '?')}"
+                f"backlog {sync.get('backlog_count', '?')}" + (f" ({lag:.0f}s)" if lag else "")
             )
         except (httpx.HTTPError, ValueError):
             parts.append(f"{site.name}: unreachable")
+    try:
+        hits = httpx.get(
+            f"{cloud_url}/api/v1/hits",
+            params={"limit": 1000},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=2,
+        ).json()["items"]
+        latest = hits[0] if hits else None
+        parts.append(
+            f"cloud: {len(hits)}{'+' if len(hits) == 1000 else ''} hits"
+            + (f", latest {latest.get('plate')} on {latest.get('list')}" if latest else "")
+        )
+    except (httpx.HTTPError, ValueError, KeyError):
+        parts.append("cloud: unreachable")
     click.echo(time.strftime("%H:%M:%S ") + " | ".join(parts), err=True)
