@@ -10,7 +10,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from cloud_plane.api.routes import auth, detections, hits, hotlist, sites, system
+from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.api.routes import (
+    alerts,
+    auth,
+    detections,
+    hits,
+    hotlist,
+    recipients,
+    sites,
+    system,
+)
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
@@ -22,20 +32,31 @@ VERSION = "0.1.0"
 
 
 def create_app(
-    settings: CloudSettings, *, store: CloudStore | None = None, clock: Clock = utc_now
+    settings: CloudSettings,
+    *,
+    store: CloudStore | None = None,
+    clock: Clock = utc_now,
+    channels: dict[str, Channel] | None = None,
 ) -> FastAPI:
     """Return the cloud app; raise ConfigError at once for settings it cannot serve.
 
     ``store`` given: use it (tests, the demo); otherwise open the configured one
-    and run its migrations. The store is closed when the app shuts down.
+    and run its migrations. ``channels`` given: alerts go through them instead
+    of the configured ones. With ``alert_worker`` the dispatcher, escalation and
+    health monitor run in the lifespan. The store is closed when the app shuts down.
     """
-    services = build_services(settings, clock=clock, store=store)
+    services = build_services(settings, clock=clock, store=store, channels=channels)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = services.alerting.worker() if settings.alert_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             services.close()
 
     app = FastAPI(
@@ -52,6 +73,8 @@ def create_app(
         detections.router,
         hits.router,
         hotlist.router,
+        alerts.router,
+        recipients.router,
         system.router,
     ):
         app.include_router(router)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from cloud_plane.alerts.wiring import Alerting, build_alerting
 from cloud_plane.auth.ratelimit import LoginLimiter
 from cloud_plane.auth.tokens import (
     JwksUrlKeySource,
@@ -19,6 +21,9 @@ from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
 
+if TYPE_CHECKING:
+    from cloud_plane.alerts.channels.base import Channel
+
 
 @dataclass
 class CloudServices:
@@ -32,6 +37,7 @@ class CloudServices:
     limiter: LoginLimiter
     exchange: ExchangeService
     metrics: CloudMetrics
+    alerting: Alerting
 
     def close(self) -> None:
         """Release the store."""
@@ -89,11 +95,16 @@ def build_auth(
 
 
 def build_services(
-    settings: CloudSettings, *, clock: Clock, store: CloudStore | None = None
+    settings: CloudSettings,
+    *,
+    clock: Clock,
+    store: CloudStore | None = None,
+    channels: dict[str, Channel] | None = None,
 ) -> CloudServices:
-    """Build every collaborator from settings (``store`` given: use it, e.g. in tests)."""
+    """Build every collaborator from settings (``store``/``channels`` given: use them)."""
     verifier, issuer = build_auth(settings, clock)
     store = store if store is not None else open_store(settings)
+    alerting = build_alerting(settings, store, clock, channels=channels)
     return CloudServices(
         settings=settings,
         store=store,
@@ -106,7 +117,11 @@ def build_services(
             clock=clock,
         ),
         exchange=ExchangeService(
-            store=store, clock=clock, snapshot_threshold=settings.hotlist_snapshot_threshold
+            store=store,
+            clock=clock,
+            snapshot_threshold=settings.hotlist_snapshot_threshold,
+            on_hit=alerting.service.on_hit,
         ),
         metrics=CloudMetrics(),
+        alerting=alerting,
     )

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import (
     Discriminator,
     Field,
+    StringConstraints,
     Tag,
     field_validator,
     model_serializer,
@@ -115,6 +116,28 @@ class DetectionBatch(RequestModel):
         }
 
 
+MAX_LOCAL_DELIVERIES = 32
+"""Most local deliveries one hit reports (one per fallback recipient and channel)."""
+
+LocalRecipient = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+"""Who a local delivery reached: an email address, or a webhook's redacted label."""
+
+
+class LocalDelivery(RequestModel):
+    """One alert the node delivered itself while the cloud was unreachable (offline fallback).
+
+    Only successful deliveries travel. ``recipient`` is the email address, or for a
+    webhook a label that never carries the URL's path or query (they often hold tokens).
+    """
+
+    channel: Literal["smtp", "webhook"] = Field(description="the node's fallback channel")
+    recipient: LocalRecipient = Field(description="email address, or redacted webhook label")
+    delivered_at: UtcDatetime = Field(description="when the channel accepted the message (UTC)")
+    provider_message_id: Text | None = Field(
+        default=None, description="SMTP Message-ID, or the webhook receiver's request id"
+    )
+
+
 class HitRecord(RequestModel):
     """A detection that matched a live hotlist entry at the node (pushed at once)."""
 
@@ -128,6 +151,15 @@ class HitRecord(RequestModel):
     camera_id: Token
     captured_at: UtcDatetime
     image_sha256: Sha256Hex | None = Field(default=None, description="SHA-256 of the image")
+    delivered_locally: list[LocalDelivery] = Field(
+        default_factory=list,
+        max_length=MAX_LOCAL_DELIVERIES,
+        description=(
+            "alerts for this hit the node already delivered itself while the cloud was "
+            "unreachable (offline fallback): the cloud records these as delivered and does "
+            "not send them again; empty when the node sent none"
+        ),
+    )
 
 
 class CameraHealth(RequestModel):
@@ -277,6 +309,7 @@ __all__ = [
     "HotlistDelta",
     "HotlistEntry",
     "HotlistOp",
+    "LocalDelivery",
     "Noop",
     "OpResult",
     "ResendFrom",

@@ -192,9 +192,7 @@ def generate(
         }
 
 
-def fill(
-    database_url: str, count: int, *, event_ids: str = "counter", progress=None
-) -> Backlog:
+def fill(database_url: str, count: int, *, event_ids: str = "counter", progress=None) -> Backlog:
     """Register 20 cameras and write `count` reads (and their hits) into the node's database."""
     started = time.perf_counter()
     engine = make_engine(database_url)

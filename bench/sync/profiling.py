@@ -72,9 +72,10 @@ def summarize(raw: Path, top: int = 25) -> dict:
             "samples": total,
             "busy_share": round(busy / total, 3),
             "inclusive": {
-                k: round(v / total, 3)
-                for k, v in inclusive.get(thread, Counter()).most_common(top)
+                k: round(v / total, 3) for k, v in inclusive.get(thread, Counter()).most_common(top)
             },
-            "leaf": {k: round(v / total, 3) for k, v in leaf.get(thread, Counter()).most_common(12)},
+            "leaf": {
+                k: round(v / total, 3) for k, v in leaf.get(thread, Counter()).most_common(12)
+            },
         }
     return out

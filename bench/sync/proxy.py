@@ -118,6 +118,7 @@ class CountingProxy:
         except OSError:
             writer.close()
             return
+
         def current() -> Counts:
             return self.counts
 

@@ -22,11 +22,14 @@ def evaluate(figures: dict[str, float], records: int) -> list[dict]:
     out = []
     for name, key, op, threshold, note in targets(records):
         value = figures.get(key)
-        ok = value is not None and {
-            ">=": lambda: value >= threshold,
-            "<=": lambda: value <= threshold,
-            "<": lambda: value < threshold,
-        }[op]()
+        if value is None:
+            ok = False
+        elif op == ">=":
+            ok = value >= threshold
+        elif op == "<=":
+            ok = value <= threshold
+        else:
+            ok = value < threshold
         out.append(
             {
                 "name": name,
@@ -44,6 +47,7 @@ def render(report: dict) -> str:
     """A plain-text report for people."""
     f, cfg, drain, hl = report["figures"], report["config"], report["drain"], report["hit_latency"]
     wire, bl = drain["wire"], report["backlog"]
+    headers = wire["up_header_bytes"] + wire["down_header_bytes"]
     lines = [
         "",
         f"edgesync sync benchmark  ({report['machine']['cpus']} CPUs, {cfg['records']:,} "
@@ -70,8 +74,10 @@ def render(report: dict) -> str:
         row("  rate after the first ack (/s)", float(drain["steady_per_s"]))
     targeted("wire bytes per detection", "wire_bytes_per_detection")
     row("  bodies only (B/detection)", float(wire["body_bytes_per_detection"]))
-    row("  requests / replies (B/detection)",
-        f"{wire['request_bytes_per_detection']:.1f} / {wire['reply_bytes_per_detection']:.1f}")
+    row(
+        "  requests / replies (B/detection)",
+        f"{wire['request_bytes_per_detection']:.1f} / {wire['reply_bytes_per_detection']:.1f}",
+    )
     targeted("hit-to-cloud p99 (ms)", "hit_p99_ms")
     row("  p50 (ms)", float(f["hit_p50_ms"]))
     row("  max (ms)", float(hl["max_ms"]))
@@ -82,7 +88,7 @@ def render(report: dict) -> str:
         f"cameras, {bl['hit_reads']} reads with {bl['hits']} hits, built in {bl['build_s']:.1f} s "
         f"(event ids: {cfg['event_ids']})",
         f"drain: {wire['requests']} requests ({wire['records_per_request']:.0f} records each), "
-        f"{wire['total_bytes']:,} B on the wire ({wire['up_header_bytes'] + wire['down_header_bytes']:,}"
+        f"{wire['total_bytes']:,} B on the wire ({headers:,}"
         f" B of headers); CPU node {drain['node_cpu_s']:.1f} s, cloud {drain['cloud_cpu_s']:.1f} s"
         f" in {drain['seconds']:.1f} s; hits stored {drain['hits_stored_in_cloud']}"
         f"/{drain['hits_in_backlog']}",

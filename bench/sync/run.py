@@ -184,9 +184,9 @@ class SyncBench:
             "EDGESYNC_NODE_HOST": "127.0.0.1",
             "EDGESYNC_NODE_PORT": str(self.node_port),
         }
-        self.camera_key = _cli_json(
-            ["node", "add-camera", "bench-gate", "--json"], self.node_env
-        )["api_key"]
+        self.camera_key = _cli_json(["node", "add-camera", "bench-gate", "--json"], self.node_env)[
+            "api_key"
+        ]
         self.admin_token = _cli_json(
             ["node", "create-token", "--role", "admin", "--json"], self.node_env
         )["token"]

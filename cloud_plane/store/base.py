@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from cloud_plane.errors import Forbidden, InvalidInput
+from cloud_plane.store.alerts_base import AlertStore
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
 from sync_protocol.messages import Heartbeat
@@ -145,8 +146,12 @@ class Page(Generic[T]):
     next_cursor: str | None = None
 
 
-class CloudStore(Protocol):
-    """Everything the cloud persists. Times are tz-aware UTC and passed in by the caller."""
+class CloudStore(AlertStore, Protocol):
+    """Everything the cloud persists. Times are tz-aware UTC and passed in by the caller.
+
+    The alert calls (alerts, recipients, subscriptions, delivery queue, ledger) are
+    declared in ``store/alerts_base.py``.
+    """
 
     # --- meta ---------------------------------------------------------------------------
     def epoch(self) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from cloud_plane.errors import Conflict, InvalidInput, NotFound
+from cloud_plane.store.alerts_sql import AlertSqlMixin
 from cloud_plane.store.base import (
     BatchOutcome,
     DetectionQuery,
@@ -80,8 +81,11 @@ def new_site_id() -> str:
     return "site_" + secrets.token_hex(6)
 
 
-class SqlStore:
-    """``CloudStore`` on SQLAlchemy Core over the tables in ``store/tables.py``."""
+class SqlStore(AlertSqlMixin):
+    """``CloudStore`` on SQLAlchemy Core over the tables in ``store/tables.py``.
+
+    The alert calls come from ``AlertSqlMixin`` (``store/alerts_sql.py``).
+    """
 
     def __init__(self, engine: Engine, *, fuzzy_scan_rows: int = FUZZY_SCAN_ROWS) -> None:
         self.engine = engine

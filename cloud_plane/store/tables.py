@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -194,3 +194,141 @@ class UserRow(CloudTable, table=True):
     role: str = Field(max_length=16)
     sites_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_utc())
+
+
+# --- alerts (issue 4): see store/alerts_base.py for the access patterns --------------------
+
+
+class AlertRow(CloudTable, table=True):
+    """An alert (hit or health problem), its group count, acknowledgement and escalation."""
+
+    __tablename__ = "cloud_alerts"
+    __table_args__ = (
+        Index("ix_cloud_alerts_order", "created_at", "alert_id"),
+        Index("ix_cloud_alerts_escalation", "next_escalation_at"),
+    )
+
+    alert_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=32)
+    priority: int = Field(default=50)
+    site_id: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=16)
+    first_seen: datetime = Field(sa_column=_utc())
+    last_seen: datetime = Field(sa_column=_utc())
+    count: int = Field(default=1)
+    created_at: datetime = Field(sa_column=_utc())
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    camera_id: str | None = Field(default=None, max_length=64)
+    plate: str | None = Field(default=None, max_length=64)
+    plate_norm: str | None = Field(default=None, max_length=20)
+    list_name: str | None = Field(default=None, max_length=64)
+    confidence: float | None = None
+    detection_id: str | None = Field(default=None, max_length=36)
+    link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    group_key: str | None = Field(default=None, max_length=200)
+    open_key: str | None = Field(default=None, max_length=200, unique=True)
+    acked_by: str | None = Field(default=None, max_length=254)
+    acked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    escalation_tier: int = Field(default=0)
+    next_escalation_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AlertKeyRow(CloudTable, table=True):
+    """One alert per idempotency key (a hit's detection and entry), including grouped hits."""
+
+    __tablename__ = "cloud_alert_keys"
+
+    dedup_key: str = Field(primary_key=True, max_length=300)
+    alert_id: str = Field(max_length=36)
+
+
+class AlertGroupRow(CloudTable, table=True):
+    """The current alert of a plate's group at a site; its row lock serialises grouping."""
+
+    __tablename__ = "cloud_alert_groups"
+
+    group_key: str = Field(primary_key=True, max_length=200)
+    alert_id: str | None = Field(default=None, max_length=36)
+    first_seen: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class RecipientRow(CloudTable, table=True):
+    """A person or system alerts go to."""
+
+    __tablename__ = "cloud_recipients"
+
+    recipient_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=16)
+    email: str | None = Field(default=None, max_length=254)
+    webhook_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    webhook_secret: str | None = Field(default=None, max_length=512)
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class SubscriptionRow(CloudTable, table=True):
+    """What a recipient is told about, through which channels, at which escalation tier."""
+
+    __tablename__ = "cloud_subscriptions"
+
+    subscription_id: str = Field(primary_key=True, max_length=64)
+    recipient_id: str = Field(max_length=64, index=True)
+    site_id: str | None = Field(default=None, max_length=64)
+    lists_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    min_priority: int | None = None
+    kinds_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    channels_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    quiet_zone: str = Field(default="UTC", max_length=64)
+    quiet_below_priority: int = Field(default=70)
+    tier: int = Field(default=0)
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class DeliveryRow(CloudTable, table=True):
+    """The queue: one row per (alert, recipient, channel), leased by a worker while sent."""
+
+    __tablename__ = "cloud_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "recipient_id", "channel", name="uq_cloud_deliveries_key"),
+        Index("ix_cloud_deliveries_due", "status", "next_at"),
+    )
+
+    delivery_id: str = Field(primary_key=True, max_length=36)
+    alert_id: str = Field(max_length=36)
+    recipient_id: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    attempt: int = Field(default=0)
+    next_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    tier: int = Field(default=0)
+    source: str = Field(default="cloud", max_length=8)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    leased_by: str | None = Field(default=None, max_length=64)
+    provider_message_id: str | None = Field(default=None, max_length=500)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    gave_up_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class DeliveryAttemptRow(CloudTable, table=True):
+    """The ledger: one row per attempt, written before the send and completed after it."""
+
+    __tablename__ = "cloud_delivery_attempts"
+
+    delivery_id: str = Field(primary_key=True, max_length=36)
+    attempt: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    alert_id: str = Field(max_length=36, index=True)
+    recipient_id: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    worker: str = Field(max_length=64)
+    started_at: datetime = Field(sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    outcome: str | None = Field(default=None, max_length=8)
+    provider_message_id: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

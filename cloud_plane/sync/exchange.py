@@ -7,6 +7,8 @@ step idempotent on its own for stores without multi-item transactions):
    refused whole and answered with ``ResendFrom(high_water + 1)``);
 2. the node's hits, then the cloud's own matching of the newly stored
    detections (same dedup key, so the node's hit wins the ``source``);
+   Each hit that is new is handed to ``on_hit`` (the alert service) inside the
+   same transaction, so its alert commits with it or not at all;
 3. the heartbeat; 4. hotlist ops (LWW), each answered in ``op_results``;
 5. the hotlist delta since the node's version (or a snapshot).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cloud_plane.clock import Clock
@@ -50,6 +53,7 @@ class ExchangeService:
     clock: Clock
     snapshot_threshold: int
     matchers: MatcherCache = field(default_factory=MatcherCache)
+    on_hit: Callable[[StoredHit], object] | None = None
 
     def exchange(
         self, site_id: str, request: ExchangeRequest
@@ -70,7 +74,7 @@ class ExchangeService:
             else:
                 high_water = store.high_water(site_id, stream)
             for hit in request.hits:
-                stats.node_hits += store.put_hit(
+                stats.node_hits += self._put_hit(
                     StoredHit(
                         detection_id=hit.detection_id,
                         list_name=hit.list_name,
@@ -121,7 +125,7 @@ class ExchangeService:
         raised = 0
         for record in records:
             for found in matcher.match(record.plate_norm, now):
-                raised += store.put_hit(
+                raised += self._put_hit(
                     StoredHit(
                         detection_id=record.id,
                         list_name=found.entry.list_name,
@@ -140,6 +144,12 @@ class ExchangeService:
                     )
                 )
         return raised
+
+    def _put_hit(self, hit: StoredHit) -> bool:
+        new = self.store.put_hit(hit)
+        if new and self.on_hit is not None:
+            self.on_hit(hit)
+        return new
 
 
 def _resend(stream_id: str, high_water: int) -> ResendFrom:

@@ -1,0 +1,303 @@
+"""The dispatcher: claims due deliveries, sends them concurrently, records every attempt.
+
+One pass (``prepare`` then ``send``):
+
+1. ``claim_deliveries`` leases due deliveries to this worker (a killed worker's
+   leases expire and another takes them over);
+2. each is checked against the rate limiter; one that must wait is put back with
+   ``next_at`` = when it may go (queued, never dropped, no attempt counted);
+3. ``begin_attempts`` counts the attempt and writes its ledger row *before* the send;
+4. a pool of sender threads calls the channel (one attempt, never raises);
+5. ``finish_attempt`` completes the ledger row and moves the delivery to sent,
+   to pending at the ``RetryPolicy``'s backoff, or to gave_up, which raises a
+   visible ``delivery_failed`` alert in the same transaction.
+
+At most the in-flight send repeats after a crash, and the ledger shows it: an
+unfinished attempt followed by the attempt that repeated it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import ValidationError
+
+from cloud_plane.alerts.backoff import RetryPolicy
+from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.alerts.model import (
+    AlertKind,
+    AlertMessage,
+    ChannelKind,
+    Delivery,
+    DeliveryOutcome,
+    Recipient,
+)
+from cloud_plane.alerts.ratelimit import RateLimiter
+from cloud_plane.alerts.service import AlertService
+from cloud_plane.clock import Clock
+from cloud_plane.errors import NotFound
+from cloud_plane.store.alerts_base import AttemptResult, StoredAlert, StoredDelivery
+from cloud_plane.store.base import CloudStore
+
+log = logging.getLogger(__name__)
+
+SITE_NAME_TTL_S = 60.0
+
+
+def new_worker_id() -> str:
+    """Return an id naming this process (host, pid) plus randomness (restarts differ)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class DispatchStats:
+    """What one pass did."""
+
+    claimed: int = 0
+    deferred: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+class Dispatcher:
+    """Drains the delivery queue through the configured channels."""
+
+    def __init__(
+        self,
+        *,
+        store: CloudStore,
+        channels: Mapping[str, Channel],
+        alerts: AlertService,
+        clock: Clock,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        rng: random.Random | None = None,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        senders: int = 16,
+        timezone: str = "UTC",
+    ) -> None:
+        """Send through ``channels`` (keyed by channel name: sms, email, webhook, file)."""
+        self.store = store
+        self.channels = dict(channels)
+        self.alerts = alerts
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or RateLimiter()
+        self.rng = rng or random.Random()
+        self.worker_id = worker_id or new_worker_id()
+        self.lease = lease
+        self.senders = senders
+        self.timezone = timezone
+        self._pool = ThreadPoolExecutor(senders, thread_name_prefix="alert-send")
+        self._sites: dict[str, tuple[float, str]] = {}
+        self._in_flight = 0
+        self._slots = threading.Condition()
+
+    def close(self) -> None:
+        """Wait for sends in flight, then stop the sender threads."""
+        self._pool.shutdown(wait=True)
+
+    # --- one pass ------------------------------------------------------------------------
+    def prepare(self, limit: int) -> list[StoredDelivery]:
+        """Claim up to ``limit`` due deliveries, defer rate-limited ones, begin the rest."""
+        now = self.clock()
+        claimed = self.store.claim_deliveries(
+            worker=self.worker_id, now=now, lease=self.lease, limit=limit
+        )
+        go: list[str] = []
+        for delivery in claimed:
+            permit = self.limiter.acquire(delivery.recipient_id, _kind(delivery.channel), now)
+            if permit.granted:
+                go.append(delivery.delivery_id)
+            else:
+                self.store.defer_delivery(
+                    delivery.delivery_id, worker=self.worker_id, until=permit.at
+                )
+        return self.store.begin_attempts(go, worker=self.worker_id, now=now)
+
+    def dispatch_once(self, limit: int | None = None) -> DispatchStats:
+        """Claim, send concurrently and record one batch; return what happened."""
+        started = self.prepare(limit or self.senders)
+        futures = [self._pool.submit(self.send, d) for d in started]
+        wait(futures)
+        outcomes = [f.result() for f in futures]
+        sent = sum(1 for o in outcomes if o.ok)
+        return DispatchStats(
+            claimed=len(started), sent=sent, failed=len(outcomes) - sent, deferred=0
+        )
+
+    def drain(self, max_passes: int = 1000) -> int:
+        """Dispatch until nothing is due now; return how many attempts were made (tests, CLI)."""
+        total = 0
+        for _ in range(max_passes):
+            stats = self.dispatch_once()
+            if stats.claimed == 0:
+                break
+            total += stats.claimed
+        return total
+
+    def run(self, stop: threading.Event, *, poll_s: float = 0.2) -> None:
+        """Keep every sender busy until ``stop`` is set; idle, look again every ``poll_s``."""
+        while not stop.is_set():
+            with self._slots:
+                while self._in_flight >= self.senders and not stop.is_set():
+                    self._slots.wait(poll_s)
+                free = self.senders - self._in_flight
+            if stop.is_set():
+                break
+            try:
+                started = self.prepare(free)
+            except Exception:  # the store is down: keep the worker alive and try again
+                log.exception("dispatcher could not claim deliveries")
+                stop.wait(max(poll_s, 1.0))
+                continue
+            if not started:
+                stop.wait(poll_s)
+                continue
+            with self._slots:
+                self._in_flight += len(started)
+            for delivery in started:
+                self._pool.submit(self.send, delivery).add_done_callback(self._release)
+
+    def _release(self, _: Future) -> None:
+        with self._slots:
+            self._in_flight -= 1
+            self._slots.notify()
+
+    # --- one delivery ----------------------------------------------------------------------
+    def send(self, delivery: StoredDelivery) -> DeliveryOutcome:
+        """Make the attempt ``begin_attempts`` started and record how it ended."""
+        try:
+            outcome = self._attempt(delivery)
+        except Exception as exc:  # a bug of ours: recorded and retried, never lost
+            log.exception("delivery %s failed inside the dispatcher", delivery.delivery_id)
+            outcome = DeliveryOutcome.failed(f"dispatcher error: {exc!r}", retryable=True)
+        try:
+            self._record(delivery, outcome)
+        except Exception:
+            # The ledger row stays unfinished; the lease expires and the send repeats once.
+            log.exception("could not record delivery %s", delivery.delivery_id)
+        return outcome
+
+    def _attempt(self, delivery: StoredDelivery) -> DeliveryOutcome:
+        channel = self.channels.get(delivery.channel)
+        if channel is None:
+            return DeliveryOutcome.failed(
+                f"channel {delivery.channel} is not configured", retryable=False
+            )
+        try:
+            stored = self.store.get_recipient(delivery.recipient_id)
+        except NotFound:
+            return DeliveryOutcome.failed("recipient was deleted", retryable=False)
+        alert = self.store.get_alert(delivery.alert_id)
+        try:
+            recipient = Recipient(
+                id=stored.recipient_id,
+                name=stored.name,
+                phone=stored.phone,
+                email=stored.email,
+                webhook_url=stored.webhook_url,
+                webhook_secret=stored.webhook_secret,
+            )
+            message = self.message(alert)
+        except ValidationError as exc:
+            return DeliveryOutcome.failed(f"cannot build the message: {exc}", retryable=False)
+        handed = Delivery(
+            alert_id=alert.alert_id,
+            recipient_id=delivery.recipient_id,
+            channel=_kind(delivery.channel),
+            attempt=delivery.attempt,
+        )
+        started = time.perf_counter()
+        outcome = channel.send(handed, message, recipient)
+        log.debug(
+            "delivery %s attempt %d by %s: %s in %.3fs",
+            delivery.delivery_id,
+            delivery.attempt,
+            delivery.channel,
+            "ok" if outcome.ok else outcome.error,
+            time.perf_counter() - started,
+        )
+        return outcome
+
+    def _record(self, delivery: StoredDelivery, outcome: DeliveryOutcome) -> None:
+        now = self.clock()
+        if outcome.ok:
+            result = AttemptResult(ok=True, provider_message_id=outcome.provider_message_id)
+        else:
+            retry_at = self.retry.next_attempt_at(
+                delivery.attempt,
+                now,
+                self.rng,
+                retryable=outcome.retryable,
+                retry_after_s=outcome.retry_after_s,
+            )
+            reason = None
+            if retry_at is None:
+                reason = (
+                    f"gave up after {delivery.attempt} attempt(s): {outcome.error}"
+                    if outcome.retryable
+                    else f"not retryable: {outcome.error}"
+                )
+            result = AttemptResult(
+                ok=False, error=outcome.error, retry_at=retry_at, give_up_reason=reason
+            )
+        with self.store.atomic():
+            after = self.store.finish_attempt(
+                delivery.delivery_id, delivery.attempt, result, now=now
+            )
+            if after.status == "gave_up" and after.attempt == delivery.attempt:
+                self.alerts.raise_delivery_failed(after, result.give_up_reason or "")
+        if after.status == "gave_up":
+            log.warning("delivery %s gave up: %s", delivery.delivery_id, result.give_up_reason)
+
+    # --- the message ---------------------------------------------------------------------
+    def message(self, alert: StoredAlert) -> AlertMessage:
+        """Return what channels say about ``alert`` (read now: grouped counts are current)."""
+        link = alert.link if alert.link and alert.link.startswith(("http://", "https://")) else None
+        return AlertMessage(
+            alert_id=alert.alert_id,
+            kind=AlertKind(alert.kind),
+            priority=alert.priority,
+            site_name=self._site_name(alert.site_id)[:200] or alert.site_id,
+            site_timezone=self.timezone,
+            site_id=alert.site_id,
+            camera_name=alert.camera_id,
+            camera_id=alert.camera_id,
+            plate=alert.plate,
+            list_name=alert.list_name,
+            reason=alert.reason[:2000],
+            confidence=alert.confidence,
+            occurred_at=alert.first_seen,
+            count=max(1, alert.count),
+            link_url=link,
+        )
+
+    def _site_name(self, site_id: str) -> str:
+        cached = self._sites.get(site_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            name = self.store.get_site(site_id).name
+        except NotFound:
+            name = site_id
+        self._sites[site_id] = (time.monotonic() + SITE_NAME_TTL_S, name)
+        return name
+
+
+def _kind(channel: str) -> ChannelKind:
+    try:
+        return ChannelKind(channel)
+    except ValueError:
+        return ChannelKind.FILE

@@ -1,0 +1,157 @@
+"""Health alerts: pure evaluation of a site's last heartbeat, and the monitor that applies it.
+
+Problems (each raised once while open, resolved when it clears):
+
+- ``site_offline``: no heartbeat for ``offline_after_s``;
+- ``camera_silent``: a camera in the heartbeat with no read for ``camera_silent_after_s``
+  (or never a read);
+- ``disk_nearly_full``: node disk use at or above ``disk_full_ratio``;
+- ``sync_backlog``: the oldest unsent read older than ``backlog_age_s``, or more than
+  ``backlog_count`` waiting;
+- ``clock_skew``: a camera's clock more than ``clock_skew_s`` from its node's.
+
+While a site is offline its last heartbeat is stale, so its other problems are
+neither raised nor resolved until it is back; a revoked site's problems resolve.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cloud_plane.alerts import rules
+from cloud_plane.alerts.model import AlertKind
+from cloud_plane.alerts.service import AlertService
+from cloud_plane.store.base import CloudStore, Site
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HealthThresholds:
+    """The bounds beyond which something is a problem (from settings)."""
+
+    offline_after_s: float = 300
+    camera_silent_after_s: float = 3600
+    disk_full_ratio: float = 0.9
+    backlog_age_s: float = 900
+    backlog_count: int = 100_000
+    clock_skew_s: float = 120
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One open problem found in a site's state."""
+
+    kind: AlertKind
+    site_id: str
+    reason: str
+    camera_id: str | None = None
+    since: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """Return its open-problem key (``rules.problem_key``)."""
+        return rules.problem_key(self.kind, self.site_id, self.camera_id)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The problems of a site now; ``settles`` says whether absent ones count as cleared."""
+
+    problems: list[Problem] = field(default_factory=list)
+    settles: bool = False
+
+
+def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evaluation:
+    """Return the site's problems at ``now`` from its last heartbeat. Pure."""
+    if site.revoked:
+        return Evaluation([], settles=True)
+    if site.last_heartbeat_at is None or site.heartbeat is None:
+        return Evaluation([], settles=False)  # never seen: nothing to say yet
+    silent_for = (now - site.last_heartbeat_at).total_seconds()
+    if silent_for > limits.offline_after_s:
+        reason = f"no heartbeat for {_duration(silent_for)}"
+        problem = Problem(
+            AlertKind.SITE_OFFLINE, site.site_id, reason, since=site.last_heartbeat_at
+        )
+        return Evaluation([problem], settles=False)
+    hb, found = site.heartbeat, []
+    if hb.disk_total_bytes > 0:
+        ratio = hb.disk_used_bytes / hb.disk_total_bytes
+        if ratio >= limits.disk_full_ratio:
+            reason = f"disk {ratio:.0%} used ({hb.disk_used_bytes} of {hb.disk_total_bytes} bytes)"
+            found.append(Problem(AlertKind.DISK_NEARLY_FULL, site.site_id, reason))
+    oldest = hb.backlog_oldest_age_s or 0.0
+    if oldest > limits.backlog_age_s or hb.backlog_count > limits.backlog_count:
+        reason = f"{hb.backlog_count} reads wait to sync, the oldest for {_duration(oldest)}"
+        found.append(Problem(AlertKind.SYNC_BACKLOG, site.site_id, reason))
+    for camera in hb.cameras:
+        if camera.last_seen is None:
+            reason = f"camera {camera.camera_id} has sent no read"
+            found.append(_camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None))
+        else:
+            quiet = (now - camera.last_seen).total_seconds()
+            if quiet > limits.camera_silent_after_s:
+                reason = f"camera {camera.camera_id}: no read for {_duration(quiet)}"
+                found.append(
+                    _camera(
+                        AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, camera.last_seen
+                    )
+                )
+        offset = camera.clock_offset_s
+        if offset is not None and abs(offset) > limits.clock_skew_s:
+            reason = f"camera {camera.camera_id} clock is {offset:+.0f} s off its node's"
+            found.append(_camera(AlertKind.CLOCK_SKEW, site, camera.camera_id, reason, None))
+    return Evaluation(found, settles=True)
+
+
+def _camera(
+    kind: AlertKind, site: Site, camera_id: str, reason: str, since: datetime | None
+) -> Problem:
+    return Problem(kind, site.site_id, reason, camera_id=camera_id, since=since)
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+@dataclass
+class HealthMonitor:
+    """Applies ``evaluate_site`` to every site: raises new problems, resolves cleared ones."""
+
+    store: CloudStore
+    alerts: AlertService
+    limits: HealthThresholds = field(default_factory=HealthThresholds)
+
+    def check(self) -> tuple[int, int]:
+        """Check every site once; return (alerts raised, alerts resolved)."""
+        now, raised, resolved = self.alerts.clock(), 0, 0
+        open_by_site: dict[str, list] = {}
+        for alert in self.store.open_problems():
+            open_by_site.setdefault(alert.site_id, []).append(alert)
+        for site in self.store.list_sites():
+            evaluation = evaluate_site(site, now, self.limits)
+            current = {p.key for p in evaluation.problems}
+            for problem in evaluation.problems:
+                outcome = self.alerts.raise_problem(
+                    problem.kind,
+                    problem.site_id,
+                    problem.reason,
+                    camera_id=problem.camera_id,
+                    since=problem.since,
+                )
+                raised += outcome.created
+            for alert in open_by_site.get(site.site_id, []):
+                cleared = alert.open_key not in current
+                if cleared and (evaluation.settles or alert.kind == AlertKind.SITE_OFFLINE):
+                    self.store.resolve_alert(alert.alert_id, now=now)
+                    log.info("alert %s resolved: %s cleared", alert.alert_id, alert.kind)
+                    resolved += 1
+        return raised, resolved

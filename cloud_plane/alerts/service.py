@@ -1,0 +1,189 @@
+"""Alert use cases: raise alerts (hits, health, failed deliveries), fan them out, ack, escalate.
+
+Raising and fanning out happen in one store transaction (``store.atomic()``),
+and the exchange calls ``on_hit`` inside *its* transaction, so a stored hit,
+its alert and the alert's queued deliveries commit together or not at all:
+no alert is lost if the process dies after the hit is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cloud_plane.alerts import rules
+from cloud_plane.alerts.model import AlertKind
+from cloud_plane.clock import Clock
+from cloud_plane.store.alerts_base import (
+    AlertRaised,
+    NewAlert,
+    NewDelivery,
+    StoredAlert,
+    StoredDelivery,
+)
+from cloud_plane.store.base import CloudStore, StoredHit
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HIT_PRIORITY = 50
+
+
+def new_uuid() -> str:
+    """Return a fresh random id (the default ``new_id``)."""
+    return str(uuid.uuid4())
+
+
+@dataclass
+class AlertService:
+    """Raises alerts and queues their deliveries against one store."""
+
+    store: CloudStore
+    clock: Clock
+    group_window: timedelta = timedelta(minutes=10)
+    escalation: rules.EscalationPolicy = field(default_factory=rules.EscalationPolicy)
+    channels: Collection[str] | None = None
+    public_url: str = "http://127.0.0.1:8090"
+    new_id: Callable[[], str] = new_uuid
+
+    def link(self, alert_id: str) -> str:
+        """Return the URL staff open to see the alert."""
+        return f"{self.public_url.rstrip('/')}/api/v1/alerts/{alert_id}"
+
+    # --- raising -------------------------------------------------------------------------
+    def on_hit(self, hit: StoredHit) -> AlertRaised:
+        """Raise (or group) the alert of a newly stored hit; call inside the hit's transaction."""
+        entry = self.store.get_entry(hit.list_name, hit.plate_norm)
+        priority = entry.priority if entry is not None else DEFAULT_HIT_PRIORITY
+        now, alert_id = self.clock(), self.new_id()
+        detection_id = str(hit.detection_id)
+        return self.raise_alert(
+            NewAlert(
+                alert_id=alert_id,
+                kind=AlertKind.HIT.value,
+                priority=priority,
+                site_id=hit.site_id,
+                occurred_at=hit.captured_at,
+                created_at=now,
+                reason=entry.reason if entry is not None else "",
+                camera_id=hit.camera_id,
+                plate=hit.plate,
+                plate_norm=hit.plate_norm,
+                list_name=hit.list_name,
+                detection_id=detection_id,
+                link=self.link(alert_id),
+                dedup_key=rules.hit_dedup_key(detection_id, hit.list_name, hit.plate_norm),
+                group_key=rules.hit_group_key(hit.site_id, hit.list_name, hit.plate_norm),
+                next_escalation_at=self.escalation.first_due(priority, now),
+            )
+        )
+
+    def raise_problem(
+        self,
+        kind: AlertKind,
+        site_id: str,
+        reason: str,
+        *,
+        camera_id: str | None = None,
+        since: datetime | None = None,
+    ) -> AlertRaised:
+        """Raise the health alert of an open problem (once until it is resolved)."""
+        now, alert_id = self.clock(), self.new_id()
+        priority = rules.HEALTH_PRIORITY[kind]
+        return self.raise_alert(
+            NewAlert(
+                alert_id=alert_id,
+                kind=kind.value,
+                priority=priority,
+                site_id=site_id,
+                occurred_at=since or now,
+                created_at=now,
+                reason=reason,
+                camera_id=camera_id,
+                link=self.link(alert_id),
+                open_key=rules.problem_key(kind, site_id, camera_id),
+                next_escalation_at=self.escalation.first_due(priority, now),
+            )
+        )
+
+    def raise_delivery_failed(self, delivery: StoredDelivery, reason: str) -> AlertRaised | None:
+        """Raise the visible alert of a delivery that gave up (not for one about a failure)."""
+        failed = self.store.get_alert(delivery.alert_id)
+        if failed.kind == AlertKind.DELIVERY_FAILED:
+            return None  # never a failure about a failure: that could loop
+        now, alert_id = self.clock(), self.new_id()
+        text = (
+            f"{failed.kind} alert {failed.alert_id} could not be delivered to "
+            f"{delivery.recipient_id} by {delivery.channel} after {delivery.attempt} "
+            f"attempt(s): {reason}"
+        )
+        return self.raise_alert(
+            NewAlert(
+                alert_id=alert_id,
+                kind=AlertKind.DELIVERY_FAILED.value,
+                priority=rules.HEALTH_PRIORITY[AlertKind.DELIVERY_FAILED],
+                site_id=failed.site_id,
+                occurred_at=now,
+                created_at=now,
+                reason=text,
+                camera_id=failed.camera_id,
+                link=self.link(failed.alert_id),
+                dedup_key=rules.delivery_failed_key(delivery.delivery_id),
+            )
+        )
+
+    def raise_alert(self, alert: NewAlert) -> AlertRaised:
+        """Store the alert and, if it is new, queue its first-tier deliveries (one transaction)."""
+        with self.store.atomic():
+            raised = self.store.raise_alert(alert, group_window=self.group_window)
+            if raised.created:
+                self.fan_out(raised.alert, tier=0)
+        if raised.created:
+            log.info("alert %s raised: %s at %s", raised.alert.alert_id, alert.kind, alert.site_id)
+        return raised
+
+    def fan_out(self, alert: StoredAlert, *, tier: int) -> int:
+        """Queue a delivery per matching subscription and channel at ``tier``; return how many."""
+        now = self.clock()
+        targets = rules.targets_for(
+            alert, self.store.list_subscriptions(), tier=tier, now=now, channels=self.channels
+        )
+        return self.store.enqueue_deliveries(
+            [
+                NewDelivery(
+                    delivery_id=self.new_id(),
+                    alert_id=alert.alert_id,
+                    recipient_id=t.recipient_id,
+                    channel=t.channel,
+                    next_at=t.not_before,
+                    created_at=now,
+                    tier=t.tier,
+                )
+                for t in targets
+            ]
+        )
+
+    # --- acknowledgement and escalation ---------------------------------------------------
+    def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:
+        """Acknowledge the alert (idempotent); its escalation stops."""
+        return self.store.ack_alert(alert_id, by=by, now=self.clock())
+
+    def escalate_due(self, limit: int = 100) -> int:
+        """Move every due, unacknowledged alert one tier on and queue that tier; return how many."""
+        now, moved = self.clock(), 0
+        subscriptions = self.store.list_subscriptions()
+        for alert in self.store.due_escalations(now, limit):
+            tier = alert.escalation_tier + 1
+            next_at = self.escalation.next_due(alert, tier, subscriptions, now)
+            with self.store.atomic():
+                escalated = self.store.escalate_alert(
+                    alert.alert_id, from_tier=alert.escalation_tier, next_at=next_at
+                )
+                if escalated is None:
+                    continue  # acknowledged or escalated by another worker meanwhile
+                queued = self.fan_out(escalated, tier=tier)
+            moved += 1
+            log.info("alert %s escalated to tier %d (%d deliveries)", alert.alert_id, tier, queued)
+        return moved
