@@ -35,7 +35,7 @@ from sync_protocol.version import check_version
 
 CONTENT_TYPE = "application/vnd.edgesync.sync+json"
 CONTENT_ENCODING = "deflate"
-COMPRESSION_LEVEL = 9
+COMPRESSION_LEVEL = 6  # level 9 costs ~8 ms more per 1,000-record batch for 0.1 B/detection
 
 MAX_BATCH_RECORDS = 5_000
 MAX_BODY_BYTES = 2 * 1024 * 1024

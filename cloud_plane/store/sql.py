@@ -39,7 +39,6 @@ from cloud_plane.store.base import (
     User,
     decode_cursor,
     encode_cursor,
-    iter_chunks,
 )
 from cloud_plane.store.engine import IMMEDIATE, make_engine
 from cloud_plane.store.migrate import upgrade
@@ -63,7 +62,6 @@ from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
 from sync_protocol.rules import clamp_made_at, op_wins
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
-INSERT_CHUNK = 500  # rows per INSERT (SQLite allows ~32k bound parameters per statement)
 LIST_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 _EPOCH = "epoch"
@@ -285,9 +283,13 @@ class SqlStore(AlertSqlMixin):
             if records[0].seq > mark + 1:
                 return BatchOutcome(high_water=mark, gap=True)
             new = [r for r in records if r.seq > mark]
-            for chunk in iter_chunks(new, INSERT_CHUNK):
-                rows = [_detection_row(site_id, stream_id, r, received_at) for r in chunk]
-                conn.execute(self._insert(conn, DetectionRow).values(rows).on_conflict_do_nothing())
+            if new:
+                # One statement with a list of parameter sets (executemany): compiled once and
+                # cached, where a multi-VALUES insert was rebuilt and compiled for every batch.
+                conn.execute(
+                    self._insert(conn, DetectionRow).on_conflict_do_nothing(),
+                    [_detection_row(site_id, stream_id, r, received_at) for r in new],
+                )
             if new:
                 mark = new[-1].seq
                 conn.execute(

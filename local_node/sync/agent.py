@@ -5,6 +5,11 @@ reply names (it answers after storing durably), hits are marked sent only when a
 came back, and a lower mark or a new cloud epoch moves the mark back so that the node
 resends what a restored cloud lost. Exchanges are serialised (one lock, one agent per
 node), so a reply is never older than the state it is applied to.
+
+Pipelining without a second exchange in flight: while a request is on the wire, a helper
+thread already turns the NEXT range of rows into wire records (the costly part of building
+a request). The next build uses them only if its plan starts exactly there; otherwise they
+are dropped. So node and cloud work overlap while acks and checkpoints stay strictly serial.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -62,6 +68,14 @@ class _Outgoing:
     newest_held: int | None
     sent_ops: dict
     gaps: list[str]
+    next_first: int | None = None  # database seq right after this request's batch
+
+
+@dataclass(frozen=True)
+class _Prebuilt:
+    stream_id: str
+    first: int  # database seq of the first record
+    records: list
 
 
 class SyncAgent:
@@ -87,6 +101,8 @@ class SyncAgent:
         self._clients: dict[str, SyncClient] = {}
         self._command_acks: list[str] = []
         self.max_records = settings.sync_batch_max_records
+        self._prebuilder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prebuild")
+        self._prebuilt: Future[_Prebuilt | None] | None = None
 
     # -- what is waiting ------------------------------------------------------------------
     def has_work(self) -> bool:
@@ -139,6 +155,7 @@ class SyncAgent:
             ) from None
         while True:
             out = self._build(enrolment, heartbeat=heartbeat)
+            self._start_prebuild(out)
             try:
                 reply = self._client(enrolment.cloud_url).exchange(
                     out.request,
@@ -173,18 +190,22 @@ class SyncAgent:
             held = store.held_spans(conn, known)
             candidates = [hit_stream] if hit_stream is not None else known
             plan = outbox.plan_batch(candidates, held, max_count=self.max_records)
+            prebuilt_first = self._prebuilt_first()
             rows = (
-                store.detection_rows(conn, plan.batch.first, plan.batch.last) if plan.batch else []
+                store.detection_rows(conn, plan.batch.first, plan.batch.last)
+                if plan.batch and plan.batch.first != prebuilt_first
+                else []
             )
             ops, sent_ops = hotlist_sync.pending_ops(conn, MAX_HOTLIST_OPS)
         stream = hit_stream or (plan.batch.stream if plan.batch else None)
         if stream is None:
             stream = next(s for s in known if s.stream_id == current)
-        records = outbox.first_fitting(
-            [outbox.to_record(r, stream) for r in rows],
-            max_count=self.max_records,
-            max_bytes=settings.sync_batch_max_bytes,
-        )
+        records = self._take_prebuilt(stream.stream_id, plan.batch.first if plan.batch else None)
+        if records is None:
+            if plan.batch and not rows:  # skipped for a prebuild that did not fit after all
+                with self._engine.connect() as conn:
+                    rows = store.detection_rows(conn, plan.batch.first, plan.batch.last)
+            records = self._records(rows, stream)
         batch = (
             DetectionBatch(stream_id=stream.stream_id, first_seq=records[0].seq, records=records)
             if records
@@ -227,7 +248,60 @@ class SyncAgent:
             newest_held=span[1] if span else None,
             sent_ops=sent_ops,
             gaps=plan.gaps,
+            next_first=(plan.batch.first + len(records)) if plan.batch and records else None,
         )
+
+    # -- pipelining -------------------------------------------------------------------------
+    def _records(self, rows: list, stream: outbox.StreamMark) -> list:
+        return outbox.first_fitting(
+            [outbox.to_record(r, stream) for r in rows],
+            max_count=self.max_records,
+            max_bytes=self._settings.sync_batch_max_bytes,
+        )
+
+    def _start_prebuild(self, out: _Outgoing) -> None:
+        """Build the records after this batch while this request is on the wire."""
+        self._prebuilt = None
+        if out.next_first is None or out.newest_held is None or out.next_first > out.newest_held:
+            return
+        stream, first = out.stream, out.next_first
+        if any(s.seq_base >= first - 1 and s.seq_base > stream.seq_base for s in out.streams):
+            return  # the next rows belong to a later stream: let the planner decide
+
+        def build() -> _Prebuilt | None:
+            with self._engine.connect() as conn:
+                rows = store.detection_rows(conn, first, first + self.max_records - 1)
+            later = [s.seq_base for s in out.streams if s.seq_base > stream.seq_base]
+            if later:
+                rows = [r for r in rows if r["seq"] <= min(later)]
+            records = self._records(rows, stream) if rows else []
+            return _Prebuilt(stream.stream_id, first, records) if records else None
+
+        self._prebuilt = self._prebuilder.submit(build)
+
+    def _prebuilt_first(self) -> int | None:
+        if self._prebuilt is None:
+            return None
+        try:
+            done = self._prebuilt.result()
+        except Exception:
+            log.exception("prebuilding the next batch failed; building it again")
+            self._prebuilt = None
+            return None
+        return done.first if done is not None else None
+
+    def _take_prebuilt(self, stream_id: str, first: int | None) -> list | None:
+        """The prebuilt records if the plan starts exactly where they start, else None."""
+        future, self._prebuilt = self._prebuilt, None
+        if future is None or first is None:
+            return None
+        try:
+            done = future.result()
+        except Exception:
+            return None
+        if done is None or done.stream_id != stream_id or done.first != first:
+            return None
+        return done.records[: self.max_records]  # the limit may have shrunk after a 413
 
     def _apply(self, out: _Outgoing, reply: ExchangeReply) -> ExchangeOutcome:
         now = self._clock()
@@ -339,7 +413,8 @@ class SyncAgent:
         return client
 
     def close(self) -> None:
-        """Release HTTP connections."""
+        """Release HTTP connections and stop the prebuild thread."""
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        self._prebuilder.shutdown(wait=True)
