@@ -70,7 +70,8 @@ def test_backoff_grows_and_retries_go_on_without_new_reads(running, cloud):
     wait_for(lambda: len(cloud.attempts) >= 6)
     assert agent.runner.delays[:5] == [0.05, 0.1, 0.2, 0.4, 0.4]
     gaps = [b - a for a, b in zip(cloud.attempts, cloud.attempts[1:], strict=False)]
-    assert gaps[3] > gaps[0]
+    # Wall-clock gaps can only be longer than the scheduled delays on a loaded machine.
+    assert all(g >= d - 0.02 for g, d in zip(gaps, agent.runner.delays, strict=False))
     cloud.fail_with = None
     wait_for(lambda: agent.runner.failures == 0)
     assert cloud.seqs(next(iter(cloud.marks))) == [1, 2, 3]
