@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from local_node.sync.client import CloudUnreachable
@@ -173,3 +175,22 @@ def test_a_heartbeat_reports_backlog_and_cameras(synced):
     assert beat.backlog_count == 3 and beat.backlog_oldest_age_s is not None
     [camera] = beat.cameras
     assert camera.detections_last_interval == 3 and camera.clock_offset_s is not None
+
+
+def test_the_next_batch_is_built_while_the_current_one_is_on_the_wire(synced):
+    s = synced(sync_batch_max_records=2)
+    post_many(s.node, 6)
+    built_by: list[str] = []
+    original = s.agent._records
+
+    def records(rows, stream):
+        built_by.append(threading.current_thread().name)
+        return original(rows, stream)
+
+    s.agent._records = records
+    while s.agent.exchange().records:
+        pass
+    # The first batch is built in line; the next two were ready when their turn came.
+    assert built_by[0] == threading.current_thread().name
+    assert all(name.startswith("sync-prebuild") for name in built_by[1:3])
+    assert s.cloud.seqs(s.stream_id) == [1, 2, 3, 4, 5, 6]
