@@ -82,6 +82,47 @@ def serve(
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+@cloud.command()
+@store_options
+@click.option(
+    "--once", is_flag=True, help="Send what is due, escalate, check health once, then exit."
+)
+def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> None:
+    """Run the alert dispatcher, escalation and health monitor without the API (until signalled)."""
+    import signal
+    import threading
+
+    from cloud_plane.alerts.wiring import build_alerting
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    store = _open(data_dir, database_url)
+    try:
+        alerting = build_alerting(settings, store, utc_now)
+    except CloudError as exc:
+        store.close()
+        _fail(exc.detail)
+    try:
+        if once:
+            sent = alerting.dispatcher.drain()
+            escalated = alerting.service.escalate_due()
+            raised, resolved = alerting.monitor.check()
+            alerting.dispatcher.close()
+            click.echo(
+                f"attempts {sent}, escalated {escalated}, raised {raised}, resolved {resolved}"
+            )
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        worker = alerting.worker()
+        worker.start()
+        click.echo(f"edgesync alert dispatcher {alerting.dispatcher.worker_id} running", err=True)
+        stop.wait()
+        worker.stop()
+    finally:
+        store.close()
+
+
 @cloud.command("create-site")
 @click.argument("name")
 @store_options

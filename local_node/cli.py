@@ -416,6 +416,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     from local_node.sync.agent import SyncAgent
     from local_node.sync.lock import AgentLock, AgentLockHeld
     from local_node.sync.scheduler import SyncRunner
+    from local_node.sync.wake import WakeListener
 
     settings = _settings(data_dir=data_dir, database_url=database_url)
     engine = _services_engine(settings)
@@ -432,8 +433,10 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
         if not runner.agent.enrolled():
             click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
         runner.start()
+        wake = WakeListener(settings.data_dir, runner.wake)  # hits stored by `node serve`
         click.echo("sync agent running", err=True)
         stop.wait()
+        wake.close()
     finally:
         runner.stop()
         lock.release()

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from local_node import __version__
+from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
@@ -23,7 +24,7 @@ from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
-from local_node.sync.runtime import start_agent_or_log
+from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,21 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         scheduler = _start_jobs(services) if run_jobs else None
         mqtt = None
         agent = None
+        fallback = None
         try:
             if run_jobs and settings.sync_agent:
                 agent = start_agent_or_log(services)  # after the writer: hits wake it
+            else:
+                wake_remote_agent_on_hits(services)  # `node agent` runs it elsewhere
+            fallback = start_fallback(services)  # None unless a fallback channel is set
             mqtt = start_frigate_listener(services)  # None unless settings.mqtt_url
             yield
         finally:
             stop_frigate_listener(mqtt)
             if agent is not None:
                 agent.stop()  # before the writer stops
+            if fallback is not None:
+                fallback.stop()  # hits it misses now are re-queued at the next start
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
             services.close()

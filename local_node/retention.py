@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.config import NodeSettings
-from local_node.db.tables import Detection, Hit
+from local_node.db.tables import Detection, Hit, LocalAlertDelivery
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
 from local_node.sync.store import deletable_through
@@ -134,6 +134,9 @@ class Retention:
                 if not rows:
                     return total
                 ids = [r.id for r in rows]
+                conn.execute(
+                    delete(LocalAlertDelivery).where(LocalAlertDelivery.detection_id.in_(ids))
+                )
                 conn.execute(delete(Hit).where(Hit.detection_id.in_(ids)))
                 conn.execute(delete(Detection).where(Detection.id.in_(ids)))
             for r in rows:

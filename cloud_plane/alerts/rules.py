@@ -35,13 +35,15 @@ def hit_dedup_key(detection_id: str, list_name: str, plate_norm: str) -> str:
     return KEY_SEP.join(("hit", detection_id, list_name, plate_norm))
 
 
-def hit_group_key(site_id: str, list_name: str, plate_norm: str) -> str:
-    """Return the group of a hit: one plate, at one site, on one list.
+def hit_group_key(site_id: str, list_name: str, plate_norm: str, read_norm: str = "") -> str:
+    """Return the group of a hit: one plate read, at one site, matching one entry of one list.
 
-    The list is part of the key so a low-priority ``watch`` alert never
-    swallows a ``stolen`` hit of the same read (they go to different people).
+    The plate *as read* (normalised) is part of the key so that a fuzzy match of
+    another read never swallows an exact read of the listed plate (the alert
+    shows the plate it was read as); the list is part of it so a low-priority
+    ``watch`` alert never swallows a ``stolen`` hit of the same read.
     """
-    return KEY_SEP.join(("group", site_id, list_name, plate_norm))
+    return KEY_SEP.join(("group", site_id, list_name, plate_norm, read_norm or plate_norm))
 
 
 def problem_key(kind: AlertKind | str, site_id: str, camera_id: str | None = None) -> str:

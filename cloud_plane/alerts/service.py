@@ -25,6 +25,7 @@ from cloud_plane.store.alerts_base import (
     StoredDelivery,
 )
 from cloud_plane.store.base import CloudStore, StoredHit
+from sync_protocol.plates import normalize_plate
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ class AlertService:
                 detection_id=detection_id,
                 link=self.link(alert_id),
                 dedup_key=rules.hit_dedup_key(detection_id, hit.list_name, hit.plate_norm),
-                group_key=rules.hit_group_key(hit.site_id, hit.list_name, hit.plate_norm),
+                group_key=rules.hit_group_key(
+                    hit.site_id, hit.list_name, hit.plate_norm, normalize_plate(hit.plate)
+                ),
                 next_escalation_at=self.escalation.first_due(priority, now),
             )
         )

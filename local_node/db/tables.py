@@ -151,3 +151,31 @@ class SyncStream(SQLModel, table=True):
     seq_base: int = Field(default=0, unique=True)
     acked: int = Field(default=0)
     created_at: datetime = Field(sa_column=_utc_column())
+
+
+class LocalAlertDelivery(SQLModel, table=True):
+    """One attempt of the offline fallback to alert one recipient of one hit (local_node.alerts).
+
+    A row is written *before* the send (``ok`` NULL: in flight) and settled after it, so
+    the unique (hit, channel, recipient, attempt) key lets only one sender claim an
+    attempt, and a recipient that has an ok or in-flight row is never sent the hit again.
+    """
+
+    __tablename__ = "local_alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "hit_id", "channel", "recipient", "attempt", name="uq_local_alert_attempt"
+        ),
+        Index("ix_local_alert_deliveries_hit", "hit_id", "ok"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hit_id: int = Field(description="hits.id (no foreign key: retention deletes both)")
+    detection_id: str = Field(max_length=36, index=True)
+    channel: str = Field(max_length=16, description="smtp | webhook")
+    recipient: str = Field(max_length=254, description="email address or redacted webhook label")
+    attempt: int = Field(default=1, description="1 for the first try")
+    attempted_at: datetime = Field(sa_column=_utc_column())
+    ok: bool | None = Field(default=None, description="NULL while in flight")
+    provider_message_id: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, max_length=500)

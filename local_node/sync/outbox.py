@@ -16,7 +16,7 @@ from typing import Any
 
 from sync_protocol import codec
 from sync_protocol.detections import DetectionRecord, Vehicle
-from sync_protocol.messages import HitRecord
+from sync_protocol.messages import MAX_LOCAL_DELIVERIES, HitRecord, LocalDelivery
 from sync_protocol.rules import SeqGap, batch_after_ack
 
 
@@ -198,7 +198,7 @@ def to_record(row: Mapping[str, Any], stream: StreamMark) -> DetectionRecord:
 
 
 def to_hit_record(row: Mapping[str, Any], stream: StreamMark, *, hotlist_version: int) -> HitRecord:
-    """The wire record of a hit row joined with its detection."""
+    """The wire record of a hit row joined with its detection (and its local deliveries)."""
     return HitRecord(
         detection_id=uuid.UUID(row["detection_id"]),
         seq=wire_seq(stream, row["detection_seq"]),
@@ -210,6 +210,15 @@ def to_hit_record(row: Mapping[str, Any], stream: StreamMark, *, hotlist_version
         plate=(_text(row["plate"], 20) or "?"),
         camera_id=row["camera_id"],
         captured_at=row["captured_at"],
+        delivered_locally=[
+            LocalDelivery(
+                channel=d["channel"],
+                recipient=d["recipient"][:254],
+                delivered_at=d["attempted_at"],
+                provider_message_id=_text(d["provider_message_id"], 500),
+            )
+            for d in row.get("delivered_locally", ())[:MAX_LOCAL_DELIVERIES]
+        ],
     )
 
 

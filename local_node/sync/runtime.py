@@ -12,6 +12,7 @@ from local_node.services import NodeServices
 from local_node.sync.agent import SyncAgent
 from local_node.sync.lock import AgentLock, AgentLockHeld
 from local_node.sync.scheduler import SyncRunner
+from local_node.sync.wake import WakeListener, send_wake
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,13 @@ class RunningAgent:
 
     lock: AgentLock
     runner: SyncRunner
+    wake: WakeListener | None = None
 
     def stop(self) -> None:
         """Stop the schedule (waiting for a running exchange), then release the lock."""
         try:
+            if self.wake is not None:
+                self.wake.close()
             self.runner.stop()
         finally:
             self.lock.release()
@@ -53,10 +57,11 @@ def start_agent(
         runner = SyncRunner(agent, services.settings, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)
         runner.start()
+        wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes
     except BaseException:
         lock.release()
         raise
-    return RunningAgent(lock, runner)
+    return RunningAgent(lock, runner, wake)
 
 
 def start_agent_or_log(services: NodeServices) -> RunningAgent | None:
@@ -64,5 +69,12 @@ def start_agent_or_log(services: NodeServices) -> RunningAgent | None:
     try:
         return start_agent(services)
     except AgentLockHeld as exc:
-        log.warning("%s; serving without a sync agent", exc)
+        log.warning("%s; serving without a sync agent (hits wake it there)", exc)
+        wake_remote_agent_on_hits(services)
         return None
+
+
+def wake_remote_agent_on_hits(services: NodeServices) -> None:
+    """In a process without the agent: send each hit's wake-up to the agent's process."""
+    data_dir = services.settings.data_dir
+    services.writer.add_hit_listener(lambda _hits: send_wake(data_dir))

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from local_node.db.tables import Detection, Hit, NodeState, SyncState, SyncStream
+from local_node.db.tables import (
+    Detection,
+    Hit,
+    LocalAlertDelivery,
+    NodeState,
+    SyncState,
+    SyncStream,
+)
 from local_node.sync.outbox import (
     StreamMark,
     acked_through,
@@ -135,8 +142,12 @@ def detection_rows(conn: Connection, first: int, last: int) -> list[Mapping[str,
 
 
 def pending_hits(conn: Connection, after_id: int, limit: int) -> list[Mapping[str, Any]]:
-    """Hits with id > ``after_id`` (not yet stored by the cloud), with their detection."""
-    return list(
+    """Hits with id > ``after_id`` (not yet stored by the cloud), with their detection.
+
+    Each row also has ``delivered_locally``: the successful offline-fallback deliveries
+    of the hit (local_node.alerts), read with one second query for the whole page.
+    """
+    rows = list(
         conn.execute(
             select(
                 Hit.id,
@@ -156,6 +167,25 @@ def pending_hits(conn: Connection, after_id: int, limit: int) -> list[Mapping[st
             .limit(limit)
         ).mappings()
     )
+    if not rows:
+        return []
+    delivered = local_deliveries(conn, [r["id"] for r in rows])
+    return [{**r, "delivered_locally": delivered.get(r["id"], [])} for r in rows]
+
+
+def local_deliveries(
+    conn: Connection, hit_ids: Sequence[int]
+) -> dict[int, list[Mapping[str, Any]]]:
+    """The successful local (offline-fallback) deliveries of these hits, oldest first."""
+    d = LocalAlertDelivery
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    for row in conn.execute(
+        select(d.hit_id, d.channel, d.recipient, d.attempted_at, d.provider_message_id)
+        .where(d.hit_id.in_(hit_ids), d.ok.is_(True))
+        .order_by(d.hit_id, d.attempted_at)
+    ).mappings():
+        out.setdefault(row["hit_id"], []).append(row)
+    return out
 
 
 def backlog(conn: Connection, now: datetime) -> Backlog:

@@ -225,16 +225,29 @@ class Hybrid:
             port=free_port(),
         )
         self.nodes: list[Node] = []
+        self.agents: list[subprocess.Popen] = []
 
     def start_cloud(self) -> Cloud:
         self.cloud.start()
         return self.cloud
 
-    def add_node(self, name: str, *, cloud_url: str | None = None) -> Node:
-        """Create a site in the cloud, a node enrolled in it, and start the node."""
+    def add_node(
+        self,
+        name: str,
+        *,
+        cloud_url: str | None = None,
+        separate_agent: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> Node:
+        """Create a site in the cloud, a node enrolled in it, and start the node.
+
+        With `separate_agent`, the node serves with --no-agent and `edgesync node agent` runs
+        beside it, as in docker-compose.local.yml.
+        """
         site_id, code = self.cloud.create_site(name)
         data = self.root / name
-        env = {**self.base_env, **self.node_env, "EDGESYNC_NODE_DATA_DIR": str(data)}
+        node_env = {**self.node_env, **(env or {})}
+        env = {**self.base_env, **node_env, "EDGESYNC_NODE_DATA_DIR": str(data)}
         key = edgesync("node", "add-camera", f"{name}-gate", "--json", env=env)["api_key"]
         token = edgesync("node", "create-token", "--role", "admin", "--json", env=env)["token"]
         edgesync(
@@ -249,7 +262,7 @@ class Hybrid:
         )
         node = Node(
             name=name,
-            args=["node", "serve"],
+            args=["node", "serve", "--no-agent"] if separate_agent else ["node", "serve"],
             env=env,
             log=self.root / f"{name}.log",
             port=free_port(),
@@ -259,9 +272,24 @@ class Hybrid:
         )
         node.start()
         self.nodes.append(node)
+        if separate_agent:
+            self.agents.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "edgesync", "node", "agent"],
+                    env=env,
+                    stdout=(self.root / f"{name}-agent.log").open("ab"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
         return node
 
     def stop(self) -> None:
+        for agent in self.agents:
+            agent.send_signal(signal.SIGTERM)
+            try:
+                agent.wait(20)
+            except subprocess.TimeoutExpired:
+                agent.kill()
         for node in self.nodes:
             node.stop()
         self.cloud.stop()

@@ -41,6 +41,20 @@ def test_hit_reaches_the_cloud_within_a_second(hybrid: Hybrid):
     assert time.monotonic() - started < 1.5
 
 
+def test_hit_is_pushed_at_once_by_an_agent_in_another_process(hybrid: Hybrid):
+    # As in docker-compose.local.yml; ticks 30 s away, so only the wake-up can be this fast.
+    slow_ticks = {f"EDGESYNC_NODE_SYNC_{n}_INTERVAL_S": "30" for n in ("PUSH", "HOTLIST")}
+    node = hybrid.add_node("site-a", separate_agent=True, env=slow_ticks)
+    with node.admin() as admin:
+        admin.put("/api/v1/hotlist/stolen/HT34HIT", json={"reason": "stolen"})
+    wait_for(lambda: node.status()["sync"]["last_success_at"], what="the agent's first exchange")
+    started = time.monotonic()
+    node.read("HT34HIT", event_id="hit-2")
+    with hybrid.cloud.api() as api:
+        wait_for(lambda: api.get("/api/v1/hits").json()["items"], every=0.02, what="the hit")
+    assert time.monotonic() - started < 1.5
+
+
 def test_cloud_hotlist_entry_reaches_every_site(hybrid: Hybrid):
     a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
     with hybrid.cloud.api() as api:
