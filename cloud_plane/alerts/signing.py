@@ -1,50 +1,27 @@
-"""Webhook signatures: ``X-Edgesync-Signature: sha256=HEX`` over ``timestamp + "." + body``.
+"""Webhook signatures, shared with the node's offline fallback: see sync_protocol.webhook_signing.
 
-Pure. The sender puts the Unix time (whole seconds) in ``X-Edgesync-Timestamp``
-and ``sha256=`` + hex HMAC-SHA256(secret, ``b"<timestamp>." + body``) in
-``X-Edgesync-Signature``. Signing the timestamp with the body lets a receiver
-reject replays older than its tolerance; comparing in constant time keeps the
-secret from leaking through timing.
+``X-Edgesync-Signature: sha256=HEX`` over ``timestamp + "." + body``; one implementation
+for both senders, so a receiver verifies cloud and node webhooks alike.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import datetime, timedelta
+from sync_protocol.webhook_signing import (
+    DEFAULT_TOLERANCE,
+    DELIVERY_HEADER,
+    SCHEME,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign_webhook,
+    verify_webhook_signature,
+)
 
-TIMESTAMP_HEADER = "X-Edgesync-Timestamp"
-SIGNATURE_HEADER = "X-Edgesync-Signature"
-DELIVERY_HEADER = "X-Edgesync-Delivery"
-SCHEME = "sha256="
-DEFAULT_TOLERANCE = timedelta(minutes=5)
-
-
-def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
-    """Return the signature header value for ``body`` sent at ``timestamp`` (Unix seconds)."""
-    mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
-    return SCHEME + mac.hexdigest()
-
-
-def verify_webhook_signature(
-    secret: str,
-    timestamp: str,
-    body: bytes,
-    signature: str,
-    *,
-    now: datetime,
-    tolerance: timedelta = DEFAULT_TOLERANCE,
-) -> bool:
-    """Return True if ``signature`` is ours for ``body`` and ``timestamp`` is within ``tolerance``.
-
-    For receivers: pass the raw request body (before any JSON parsing) and the
-    two headers. A timestamp too far in the past or the future is a replay or
-    a broken clock, and fails like a wrong signature does.
-    """
-    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
-        return False
-    sent_at = int(timestamp)
-    if abs(now.timestamp() - sent_at) > tolerance.total_seconds():
-        return False
-    expected = sign_webhook(secret, timestamp, body)
-    return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "DELIVERY_HEADER",
+    "SCHEME",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "sign_webhook",
+    "verify_webhook_signature",
+]
