@@ -66,6 +66,7 @@ def run(root: Path, *, samples: int, gap: tuple[float, float]) -> dict:
             )
         messages = root / "cloud" / "alerts" / "messages.jsonl"
         latencies, missed, offset = [], 0, 0
+        timings: dict[str, tuple[float, float]] = {}
         rng = random.Random(1)
         for plate in plates:
             posted = time.time()
@@ -89,7 +90,24 @@ def run(root: Path, *, samples: int, gap: tuple[float, float]) -> dict:
                 continue
             recorded = datetime.fromisoformat(found["recorded_at"].replace("Z", "+00:00"))
             latencies.append(recorded.timestamp() - posted)
+            timings[found["delivery"]["alert_id"]] = (posted, recorded.timestamp())
             time.sleep(rng.uniform(*gap))
-        return {"samples": samples, "missed": missed, **latency_summary(latencies)}
+        # Split each sample at the moment the cloud stored the alert (with the hit).
+        to_cloud, to_channel = [], []
+        with cloud.api() as api:
+            items = api.get("/api/v1/alerts", params={"kind": "hit", "limit": 500}).json()["items"]
+        for item in items:
+            if item["alert_id"] in timings:
+                posted, recorded_at = timings[item["alert_id"]]
+                created = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
+                to_cloud.append(created.timestamp() - posted)
+                to_channel.append(recorded_at - created.timestamp())
+        return {
+            "samples": samples,
+            "missed": missed,
+            **latency_summary(latencies),
+            "camera_to_alert_stored": latency_summary(to_cloud),
+            "alert_stored_to_channel": latency_summary(to_channel),
+        }
     finally:
         hybrid.stop()

@@ -101,6 +101,10 @@ def render(report: dict) -> str:
         f"serial would take {d['serial_floor_s']} s); ledger rows {d['ledger_rows']}",
         f"hit -> message: {h['samples']} hits, missed {h['missed']}: p50 {h['p50_ms']} ms, "
         f"p90 {h['p90_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms",
+        f"  camera -> alert stored in cloud: p50 {h['camera_to_alert_stored']['p50_ms']} ms, "
+        f"p99 {h['camera_to_alert_stored']['p99_ms']} ms",
+        f"  alert stored -> channel: p50 {h['alert_stored_to_channel']['p50_ms']} ms, "
+        f"p99 {h['alert_stored_to_channel']['p99_ms']} ms",
         "",
         f"{'target':<56}{'value':>10}   {'limit':<8}result",
         "-" * 82,
