@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ from cloud_plane.store.alerts_base import (
     StoredDelivery,
 )
 from cloud_plane.store.base import CloudStore, StoredHit
+from sync_protocol.messages import LocalDelivery
 from sync_protocol.plates import normalize_plate
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,14 @@ class AlertService:
         return f"{self.public_url.rstrip('/')}/api/v1/alerts/{alert_id}"
 
     # --- raising -------------------------------------------------------------------------
-    def on_hit(self, hit: StoredHit) -> AlertRaised:
-        """Raise (or group) the alert of a newly stored hit; call inside the hit's transaction."""
+    def on_hit(
+        self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()
+    ) -> AlertRaised:
+        """Raise (or group) the alert of a newly stored hit; call inside the hit's transaction.
+
+        `delivered_locally`: what the node's offline fallback already sent for this hit. The
+        alert is then recorded with those deliveries (source "node") and not sent again.
+        """
         entry = self.store.get_entry(hit.list_name, hit.plate_norm)
         priority = entry.priority if entry is not None else DEFAULT_HIT_PRIORITY
         now, alert_id = self.clock(), self.new_id()
@@ -80,7 +87,9 @@ class AlertService:
                     hit.site_id, hit.list_name, hit.plate_norm, normalize_plate(hit.plate)
                 ),
                 next_escalation_at=self.escalation.first_due(priority, now),
-            )
+            ),
+            fan_out=not delivered_locally,
+            node_deliveries=delivered_locally,
         )
 
     def raise_problem(
@@ -137,12 +146,35 @@ class AlertService:
             )
         )
 
-    def raise_alert(self, alert: NewAlert) -> AlertRaised:
+    def raise_alert(
+        self,
+        alert: NewAlert,
+        *,
+        fan_out: bool = True,
+        node_deliveries: Sequence[LocalDelivery] = (),
+    ) -> AlertRaised:
         """Store the alert and, if it is new, queue its first-tier deliveries (one transaction)."""
         with self.store.atomic():
             raised = self.store.raise_alert(alert, group_window=self.group_window)
-            if raised.created:
+            if raised.created and fan_out:
                 self.fan_out(raised.alert, tier=0)
+            if node_deliveries:
+                self.store.enqueue_deliveries(
+                    [
+                        NewDelivery(
+                            delivery_id=self.new_id(),
+                            alert_id=raised.alert.alert_id,
+                            recipient_id=("node:" + d.recipient)[:64],
+                            channel=d.channel,
+                            next_at=d.delivered_at,
+                            created_at=self.clock(),
+                            source="node",
+                            sent_at=d.delivered_at,
+                            provider_message_id=d.provider_message_id,
+                        )
+                        for d in node_deliveries
+                    ]
+                )
         if raised.created:
             log.info("alert %s raised: %s at %s", raised.alert.alert_id, alert.kind, alert.site_id)
         return raised

@@ -184,6 +184,10 @@ class NewDelivery:
     created_at: datetime
     tier: int = 0
     source: DeliverySource = "cloud"
+    # Set for source="node": the node's offline fallback already delivered it (recorded as
+    # sent, never queued for sending).
+    sent_at: datetime | None = None
+    provider_message_id: str | None = None
 
 
 @dataclass(frozen=True)

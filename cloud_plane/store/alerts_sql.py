@@ -619,18 +619,21 @@ def _subscription(row: Any) -> Subscription:
 
 
 def _delivery_row(d: NewDelivery) -> dict[str, Any]:
+    by_node = d.source == "node"  # delivered by the node's offline fallback: a record only
     return {
         "delivery_id": d.delivery_id,
         "alert_id": d.alert_id,
         "recipient_id": d.recipient_id,
         "channel": d.channel,
-        "status": "pending",
-        "attempt": 0,
-        "next_at": d.next_at,
+        "status": "sent" if by_node else "pending",
+        "attempt": 1 if by_node else 0,
+        "next_at": None if by_node else d.next_at,
         "tier": d.tier,
         "source": d.source,
         "created_at": d.created_at,
         "updated_at": d.created_at,
+        "sent_at": d.sent_at if by_node else None,
+        "provider_message_id": d.provider_message_id,
     }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cloud_plane.clock import Clock
@@ -28,7 +28,7 @@ from cloud_plane.hotlist.matching import MatcherCache
 from cloud_plane.hotlist.service import delta_for
 from cloud_plane.store.base import CloudStore, StoredHit
 from sync_protocol.detections import DetectionRecord
-from sync_protocol.messages import ExchangeReply, ExchangeRequest, ResendFrom
+from sync_protocol.messages import ExchangeReply, ExchangeRequest, LocalDelivery, ResendFrom
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ExchangeService:
     clock: Clock
     snapshot_threshold: int
     matchers: MatcherCache = field(default_factory=MatcherCache)
-    on_hit: Callable[[StoredHit], object] | None = None
+    on_hit: Callable[[StoredHit, Sequence[LocalDelivery]], object] | None = None
 
     def exchange(
         self, site_id: str, request: ExchangeRequest
@@ -90,7 +90,8 @@ class ExchangeService:
                         hotlist_version=hit.hotlist_version,
                         created_at=now,
                         image_sha256=hit.image_sha256,
-                    )
+                    ),
+                    delivered_locally=hit.delivered_locally,
                 )
             if stats.stored:
                 new = request.batch.records[-stats.stored :] if request.batch else []
@@ -145,10 +146,10 @@ class ExchangeService:
                 )
         return raised
 
-    def _put_hit(self, hit: StoredHit) -> bool:
+    def _put_hit(self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()) -> bool:
         new = self.store.put_hit(hit)
         if new and self.on_hit is not None:
-            self.on_hit(hit)
+            self.on_hit(hit, delivered_locally)
         return new
 
 

@@ -116,3 +116,29 @@ def test_a_hit_reaches_a_phone_through_sns(
             break
         time.sleep(0.05)
     assert (delivery.status, delivery.provider_message_id) == ("sent", message_id)
+
+
+def test_a_hit_the_node_delivered_offline_is_recorded_and_not_sent_again(
+    cloud_factory: Callable[..., RunningCloud],
+) -> None:
+    from datetime import UTC, datetime
+
+    from sync_protocol.messages import LocalDelivery
+
+    cloud = cloud_factory(alert_worker=False)
+    setup(cloud)
+    node = cloud.node()
+    delivered = LocalDelivery(
+        channel="smtp",
+        recipient="duty@example.com",
+        delivered_at=datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+        provider_message_id="<m1@node>",
+    )
+    hit = node_hit(node).model_copy(update={"delivered_locally": [delivered]})
+    node.exchange(batch=node.records(1, 1), hits=[hit])
+    [alert] = cloud.store.list_alerts(AlertQuery()).items
+    [delivery] = cloud.store.list_deliveries(alert.alert_id)
+    assert (delivery.source, delivery.status, delivery.channel) == ("node", "sent", "smtp")
+    assert delivery.recipient_id == "node:duty@example.com"
+    cloud.services.alerting.dispatcher.drain()
+    assert lines(cloud) == []  # the cloud sent nothing itself
