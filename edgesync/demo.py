@@ -169,6 +169,8 @@ def demo(
             f"  cloud API       : {cloud_url}/docs   login {DEMO_USER} / {DEMO_PASSWORD}"
             f" (POST /api/v1/auth/login)\n"
             + "".join(f"  site {s.name:<8}: {s.url}/docs   (token {s.token})\n" for s in site_list)
+            + f"  alert messages  : {data_dir / 'cloud' / 'alerts' / 'messages.jsonl'}"
+            " (file channel: SMS and email as sent)\n"
             + "  hotlist plates  : "
             + ", ".join(p for _, p, _, _ in HOTLIST)
             + "\nPress Ctrl-C to stop.\n"
@@ -178,7 +180,7 @@ def demo(
             for proc in procs:
                 if proc.poll() is not None:
                     raise click.ClickException(f"a demo process exited ({proc.args[3:5]})")
-            _report(cloud_url, token, site_list)
+            _report(cloud_url, token, site_list, data_dir / "cloud" / "alerts" / "messages.jsonl")
             for _ in range(50):
                 if stopping:
                     break
@@ -205,6 +207,8 @@ def _start(
     port = cloud_port or _free_port()
     cloud_url = f"http://127.0.0.1:{port}"
     cloud_env["EDGESYNC_CLOUD_PUBLIC_URL"] = cloud_url
+    messages_file = data_dir / "cloud" / "alerts" / "messages.jsonl"
+    cloud_env["EDGESYNC_CLOUD_ALERT_FILE_PATH"] = str(messages_file)
     _cli(
         "cloud",
         "create-user",
@@ -231,13 +235,26 @@ def _start(
     token = httpx.post(
         f"{cloud_url}/api/v1/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD}
     ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
     for list_name, plate, reason, priority in HOTLIST:
         r = httpx.put(
             f"{cloud_url}/api/v1/hotlist/{list_name}/{plate}",
             json={"reason": reason, "priority": priority},
-            headers={"Authorization": f"Bearer {token}"},
+            headers=auth,
         )
         r.raise_for_status()
+    # A duty officer who gets every hit by SMS and email; in the embedded default both
+    # channels are the file channel, so the messages land in cloud/alerts/messages.jsonl.
+    httpx.put(
+        f"{cloud_url}/api/v1/recipients/duty",
+        json={"name": "Duty Officer", "phone": "+447700900123", "email": "duty@demo.local"},
+        headers=auth,
+    ).raise_for_status()
+    httpx.put(
+        f"{cloud_url}/api/v1/recipients/duty/subscriptions/all-hits",
+        json={"channels": ["sms", "email"], "kinds": ["hit"]},
+        headers=auth,
+    ).raise_for_status()
     for site in site_list:
         env = {
             **base_env,
@@ -282,7 +299,7 @@ def _start(
     return cloud_url, token, site_list
 
 
-def _report(cloud_url: str, token: str, sites: list[Site]) -> None:
+def _report(cloud_url: str, token: str, sites: list[Site], messages: Path) -> None:
     """One line: reads and sync lag per site, hits the cloud holds."""
     parts = []
     for site in sites:
@@ -314,4 +331,28 @@ def _report(cloud_url: str, token: str, sites: list[Site]) -> None:
         )
     except (httpx.HTTPError, ValueError, KeyError):
         parts.append("cloud: unreachable")
+    parts.append(_alerts_line(cloud_url, token, messages))
     click.echo(time.strftime("%H:%M:%S ") + " | ".join(parts), err=True)
+
+
+def _alerts_line(cloud_url: str, token: str, messages: Path) -> str:
+    """Alerts raised, messages handed to the channel, and the demo's acknowledgement."""
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        alerts = httpx.get(
+            f"{cloud_url}/api/v1/alerts", params={"limit": 100}, headers=auth, timeout=2
+        ).json()["items"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return "alerts: unreachable"
+    sent = len(messages.read_text().splitlines()) if messages.exists() else 0
+    acked = [a for a in alerts if a.get("acked_by")]
+    note = ""
+    hits = [a for a in alerts if a["kind"] == "hit"]
+    if hits and not acked:
+        # The demo plays the operator once: acknowledge the oldest hit alert.
+        oldest = hits[-1]
+        r = httpx.post(f"{cloud_url}/api/v1/alerts/{oldest['alert_id']}/ack", headers=auth)
+        if r.status_code == 200:
+            note = f" (acknowledged {oldest['plate']} alert as {r.json()['acked_by']})"
+            acked = [oldest]
+    return f"alerts: {len(alerts)} raised, {sent} messages sent, {len(acked)} acknowledged{note}"

@@ -38,6 +38,7 @@ def test_demo_runs_syncs_and_stops_on_ctrl_c():
     assert proc.returncode == 0, err[-3000:]
     assert "cloud API" in out and "site-a" in out and "site-b" in out
     assert "hits" in err and "stopped." in err
+    assert "messages sent" in err and "acknowledged" in err
     reports = [line for line in err.splitlines() if "site-a:" in line and "reads" in line]
     assert reports, err[-3000:]
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
