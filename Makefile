@@ -34,3 +34,4 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.alerts
