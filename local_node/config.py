@@ -92,10 +92,10 @@ class NodeSettings(BaseSettings):
         default=300, gt=0, description="Longest retry delay after repeated failures"
     )
     sync_batch_max_records: int = Field(
-        default=1000, ge=1, le=5000, description="Most detections in one exchange"
+        default=5000, ge=1, le=5000, description="Most detections in one exchange"
     )
     sync_batch_max_bytes: int = Field(
-        default=1 * MiB,
+        default=2 * MiB,
         ge=1024,
         le=2 * MiB,
         description="Most bytes of detection JSON (before compression) in one exchange",
