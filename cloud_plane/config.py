@@ -182,6 +182,12 @@ class CloudSettings(BaseSettings):
     camera_silent_after_s: float = Field(
         default=3600, gt=0, description="A camera with no read for this long is silent"
     )
+    camera_expected_hours: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
+        description="HH:MM-HH:MM (alert_timezone) when cameras are expected to read; a silent "
+        "camera outside it is no problem (unset: all day; may wrap midnight, e.g. 22:00-06:00)",
+    )
     disk_full_ratio: float = Field(
         default=0.9, gt=0, le=1, description="Disk use (used/total) at which a node is nearly full"
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
@@ -38,6 +39,36 @@ class HealthThresholds:
     backlog_age_s: float = 900
     backlog_count: int = 100_000
     clock_skew_s: float = 120
+    # Cameras are expected to read only within these hours (local time in `timezone`), e.g.
+    # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
+    expected_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
+    timezone: str = "UTC"
+
+
+def parse_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Parse "HH:MM-HH:MM" into ((h, m), (h, m)); ValueError names the problem."""
+    try:
+        start, end = (part.strip() for part in text.split("-"))
+        parsed = tuple(tuple(int(x) for x in part.split(":")) for part in (start, end))
+    except ValueError:
+        raise ValueError(f"expected hours must look like 06:00-22:00, not {text!r}") from None
+    for hour, minute in parsed:
+        if not (0 <= hour <= 24 and 0 <= minute < 60):
+            raise ValueError(f"expected hours out of range: {text!r}")
+    return parsed  # type: ignore[return-value]
+
+
+def within_expected_hours(now: datetime, limits: HealthThresholds) -> bool:
+    """Whether cameras are expected to be reading at ``now``. Pure."""
+    if limits.expected_hours is None:
+        return True
+    local = now.astimezone(ZoneInfo(limits.timezone))
+    minute = local.hour * 60 + local.minute
+    (h1, m1), (h2, m2) = limits.expected_hours
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start <= end:
+        return start <= minute < end
+    return minute >= start or minute < end  # the window wraps midnight
 
 
 @dataclass(frozen=True)
@@ -93,7 +124,7 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
             found.append(_camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None))
         else:
             quiet = (now - camera.last_seen).total_seconds()
-            if quiet > limits.camera_silent_after_s:
+            if quiet > limits.camera_silent_after_s and within_expected_hours(now, limits):
                 reason = f"camera {camera.camera_id}: no read for {_duration(quiet)}"
                 found.append(
                     _camera(

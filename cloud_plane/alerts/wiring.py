@@ -13,7 +13,7 @@ from datetime import timedelta
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
 from cloud_plane.alerts.dispatcher import Dispatcher
-from cloud_plane.alerts.health import HealthMonitor, HealthThresholds
+from cloud_plane.alerts.health import HealthMonitor, HealthThresholds, parse_hours
 from cloud_plane.alerts.model import ChannelKind
 from cloud_plane.alerts.ratelimit import Rate, RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
@@ -152,6 +152,12 @@ def build_alerting(
             backlog_age_s=settings.backlog_age_s,
             backlog_count=settings.backlog_count,
             clock_skew_s=settings.clock_skew_s,
+            expected_hours=(
+                parse_hours(settings.camera_expected_hours)
+                if settings.camera_expected_hours
+                else None
+            ),
+            timezone=settings.alert_timezone,
         ),
     )
     return Alerting(service=service, dispatcher=dispatcher, monitor=monitor, settings=settings)

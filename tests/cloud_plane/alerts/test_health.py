@@ -133,3 +133,50 @@ def test_a_site_never_seen_or_revoked_has_nothing_to_say() -> None:
     assert evaluate_site(never, T0, limits).problems == []
     revoked = Site(site_id="s", name="S", created_at=T0, revoked_at=T0)
     assert evaluate_site(revoked, T0, limits).settles
+
+
+def _site_heard_now_with_a_camera_quiet_since(now, last_seen) -> Site:
+    from dataclasses import replace
+
+    hb = Heartbeat(
+        node_version="1",
+        uptime_s=10,
+        disk_used_bytes=1,
+        disk_total_bytes=100,
+        db_size_bytes=1,
+        backlog_count=0,
+        cameras=[CameraHealth(camera_id="gate", last_seen=last_seen)],
+    )
+    return replace(Site(site_id="s", name="S", created_at=T0), last_heartbeat_at=now, heartbeat=hb)
+
+
+@pytest.mark.parametrize(
+    ("hours", "local_time", "silent"),
+    [
+        ("06:00-22:00", "12:00", True),
+        ("06:00-22:00", "23:30", False),
+        ("22:00-06:00", "23:30", True),  # a window that wraps midnight
+        ("22:00-06:00", "12:00", False),
+    ],
+)
+def test_a_silent_camera_counts_only_within_its_expected_hours(hours, local_time, silent):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cloud_plane.alerts.health import parse_hours
+
+    h, m = (int(x) for x in local_time.split(":"))
+    now = datetime(2026, 11, 26, h, m, tzinfo=ZoneInfo("Europe/London"))
+    site = _site_heard_now_with_a_camera_quiet_since(now, now - timedelta(hours=2))
+    limits = HealthThresholds(
+        camera_silent_after_s=3600, expected_hours=parse_hours(hours), timezone="Europe/London"
+    )
+    kinds = [p.kind.value for p in evaluate_site(site, now, limits).problems]
+    assert ("camera_silent" in kinds) is silent
+
+
+def test_expected_hours_that_do_not_parse_are_refused():
+    from cloud_plane.alerts.health import parse_hours
+
+    with pytest.raises(ValueError, match="06:00-22:00"):
+        parse_hours("six to ten")
