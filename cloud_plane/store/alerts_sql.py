@@ -33,6 +33,7 @@ from cloud_plane.store.alerts_base import (
     Subscription,
 )
 from cloud_plane.store.base import Page, decode_cursor, encode_cursor, iter_chunks
+from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.tables import (
     AlertGroupRow,
     AlertKeyRow,
@@ -49,6 +50,8 @@ _LIVE = ("pending", "in_flight")
 
 class AlertSqlMixin:
     """``AlertStore`` over the alert tables; needs ``_tx`` and ``_insert`` of ``SqlStore``."""
+
+    secret_box: SecretBox  # seals webhook secrets at rest (set by SqlStore)
 
     def _tx(self, *, write: bool = False) -> AbstractContextManager[Connection]:
         raise NotImplementedError  # pragma: no cover - provided by SqlStore
@@ -258,7 +261,7 @@ class AlertSqlMixin:
             "phone": recipient.phone,
             "email": recipient.email,
             "webhook_url": recipient.webhook_url,
-            "webhook_secret": recipient.webhook_secret,
+            "webhook_secret": self.secret_box.seal(recipient.webhook_secret),
             "created_at": recipient.created_at,
             "updated_at": recipient.updated_at,
         }
@@ -277,7 +280,7 @@ class AlertSqlMixin:
         ).first()
         if row is None:
             raise NotFound(f"no recipient {recipient_id!r}")
-        return _stored_recipient(row._mapping)
+        return _stored_recipient(row._mapping, self.secret_box)
 
     def get_recipient(self, recipient_id: str) -> StoredRecipient:
         """Return the recipient; raise NotFound."""
@@ -288,7 +291,7 @@ class AlertSqlMixin:
         """Return every recipient by name."""
         stmt = select(RecipientRow).order_by(RecipientRow.name, RecipientRow.recipient_id)
         with self._tx() as conn:
-            return [_stored_recipient(r) for r in conn.execute(stmt).mappings()]
+            return [_stored_recipient(r, self.secret_box) for r in conn.execute(stmt).mappings()]
 
     def delete_recipient(self, recipient_id: str) -> None:
         """Delete the recipient and its subscriptions; raise NotFound."""
@@ -587,7 +590,7 @@ def _stored_alert(row: Any) -> StoredAlert:
     )
 
 
-def _stored_recipient(row: Any) -> StoredRecipient:
+def _stored_recipient(row: Any, box: SecretBox) -> StoredRecipient:
     return StoredRecipient(
         recipient_id=row["recipient_id"],
         name=row["name"],
@@ -596,7 +599,7 @@ def _stored_recipient(row: Any) -> StoredRecipient:
         phone=row["phone"],
         email=row["email"],
         webhook_url=row["webhook_url"],
-        webhook_secret=row["webhook_secret"],
+        webhook_secret=box.open(row["webhook_secret"]),
     )
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import and_, delete, false, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
@@ -42,6 +43,7 @@ from cloud_plane.store.base import (
 )
 from cloud_plane.store.engine import IMMEDIATE, make_engine
 from cloud_plane.store.migrate import upgrade
+from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.tables import (
     DetectionRow,
     EnrollmentRow,
@@ -85,17 +87,26 @@ class SqlStore(AlertSqlMixin):
     The alert calls come from ``AlertSqlMixin`` (``store/alerts_sql.py``).
     """
 
-    def __init__(self, engine: Engine, *, fuzzy_scan_rows: int = FUZZY_SCAN_ROWS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        fuzzy_scan_rows: int = FUZZY_SCAN_ROWS,
+        secret_box: SecretBox | None = None,
+    ) -> None:
         self.engine = engine
         self._fuzzy_scan_rows = fuzzy_scan_rows
+        # Webhook secrets are sealed with this key; without one (tests, tools) a throwaway key
+        # is used, so nothing is ever written in clear.
+        self.secret_box = secret_box or SecretBox(Fernet.generate_key())
         self._local = threading.local()
 
     @classmethod
-    def open(cls, url: str) -> SqlStore:
+    def open(cls, url: str, *, secret_box: SecretBox | None = None) -> SqlStore:
         """Connect, run the migrations and create the meta rows (epoch) if new."""
         engine = make_engine(url)
         upgrade(engine)
-        store = cls(engine)
+        store = cls(engine, secret_box=secret_box)
         store._ensure_meta()
         return store
 

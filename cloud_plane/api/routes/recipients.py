@@ -35,7 +35,8 @@ class RecipientIn(BaseModel):
     phone: Phone | None = Field(default=None, description="E.164, e.g. +447700900123")
     email: Email | None = None
     webhook_url: HttpUrl | None = None
-    webhook_secret: str | None = Field(default=None, min_length=16, max_length=512)
+    # 256: its sealed form (Fernet, base64) must fit the 512-character column.
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
 
 
 class RecipientOut(BaseModel):
