@@ -74,6 +74,7 @@ def test_a_silent_camera_raises_camera_silent(cloud: RunningCloud) -> None:
                 CameraHealth(camera_id="gate-2", last_seen=quiet_since),
                 CameraHealth(camera_id="gate-3", last_seen=None),
             ],
+            uptime_s=86_400,
         )
     )
     check(cloud)
@@ -180,3 +181,11 @@ def test_expected_hours_that_do_not_parse_are_refused():
 
     with pytest.raises(ValueError, match="06:00-22:00"):
         parse_hours("six to ten")
+
+
+def test_a_camera_without_reads_on_a_fresh_node_is_not_silent_yet(cloud: RunningCloud) -> None:
+    node = cloud.node()
+    fresh = [CameraHealth(camera_id="gate-9", last_seen=None)]
+    node.exchange(heartbeat=beat(cloud, cameras=fresh, uptime_s=5))
+    check(cloud)
+    assert alerts(cloud) == []
