@@ -263,7 +263,7 @@ class IngestWriter:
                         .returning(NodeState.next_seq, NodeState.stream_id)
                     ).one()
                     seq = last - len(rows)
-                    base = self._stream_base(conn, stream_id)
+                    base = self._stream_base(conn, stream_id, seq)
                     for row in rows:
                         row["seq"] = seq
                         # Derived from the stream and the seq the cloud will see it under,
@@ -302,15 +302,26 @@ class IngestWriter:
                 results[i] = _as_repeat(first) if isinstance(first, IngestResult) else first
         return results  # type: ignore[return-value]
 
-    def _stream_base(self, conn: Connection, stream_id: str) -> int:
-        """The seq just before the stream's first read (0 until a restore starts a new one)."""
+    def _stream_base(self, conn: Connection, stream_id: str, first_seq: int) -> int:
+        """The seq just before the stream's first read, registering the stream if it is new.
+
+        Registered here, in the transaction of the stream's first rows, so the base every id
+        was derived from can never change later (a later, different base could make two
+        reads of one stream derive the same id).
+        """
         if stream_id in self._stream_bases:
             return self._stream_bases[stream_id]
         base = conn.execute(
             select(SyncStream.seq_base).where(SyncStream.stream_id == stream_id)
         ).scalar_one_or_none()
         if base is None:
-            return 0  # not registered yet: the first stream, based at 0
+            others = conn.execute(select(SyncStream.stream_id).limit(1)).first()
+            base = 0 if others is None else first_seq - 1  # the node's first stream starts at 0
+            conn.execute(
+                insert(SyncStream.__table__).values(
+                    stream_id=stream_id, seq_base=base, acked=0, created_at=self._clock()
+                )
+            )
         self._stream_bases[stream_id] = base
         return base
 

@@ -106,3 +106,25 @@ def test_ids_derive_from_the_seq_the_cloud_will_see(writer_parts):
     writer.stop()
     assert result.seq == 11
     assert result.id == str(detection_uuid("restored-stream", 1))
+
+
+def test_a_streams_base_is_fixed_by_its_first_read(writer_parts):
+    # The base every id derives from is registered with the stream's first rows, so it can
+    # never change afterwards (a later base could make two reads derive the same id).
+    from sqlalchemy import select, update
+
+    from local_node.db.tables import NodeState, SyncStream
+
+    engine, images, camera_id = writer_parts
+    writer = IngestWriter(engine=engine, images=images, clock=clock)
+    writer.start()
+    first = writer.submit(camera_id=camera_id, detection=read(), image=None, image_kind=None)
+    first.result(10)
+    with engine.begin() as conn:  # a new stream begins, as a restore would make it
+        conn.execute(update(NodeState).values(stream_id="second-stream"))
+    second = writer.submit(camera_id=camera_id, detection=read(), image=None, image_kind=None)
+    assert second.result(10).seq == 2
+    writer.stop()
+    with engine.connect() as conn:
+        bases = dict(conn.execute(select(SyncStream.stream_id, SyncStream.seq_base)).all())
+    assert sorted(bases.values()) == [0, 1] and bases["second-stream"] == 1
