@@ -33,6 +33,7 @@ from cloud_plane.store.alerts_base import (
     Subscription,
 )
 from cloud_plane.store.base import Page, decode_cursor, encode_cursor, iter_chunks
+from cloud_plane.store.rows import from_row
 from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.tables import (
     AlertGroupRow,
@@ -562,45 +563,11 @@ def _alert_row(alert: NewAlert) -> dict[str, Any]:
 
 
 def _stored_alert(row: Any) -> StoredAlert:
-    return StoredAlert(
-        alert_id=row["alert_id"],
-        kind=row["kind"],
-        priority=row["priority"],
-        site_id=row["site_id"],
-        status=row["status"],
-        first_seen=row["first_seen"],
-        last_seen=row["last_seen"],
-        count=row["count"],
-        created_at=row["created_at"],
-        reason=row["reason"],
-        camera_id=row["camera_id"],
-        plate=row["plate"],
-        plate_norm=row["plate_norm"],
-        list_name=row["list_name"],
-        confidence=row["confidence"],
-        detection_id=row["detection_id"],
-        link=row["link"],
-        group_key=row["group_key"],
-        open_key=row["open_key"],
-        acked_by=row["acked_by"],
-        acked_at=row["acked_at"],
-        resolved_at=row["resolved_at"],
-        escalation_tier=row["escalation_tier"],
-        next_escalation_at=row["next_escalation_at"],
-    )
+    return from_row(StoredAlert, row)
 
 
 def _stored_recipient(row: Any, box: SecretBox) -> StoredRecipient:
-    return StoredRecipient(
-        recipient_id=row["recipient_id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        phone=row["phone"],
-        email=row["email"],
-        webhook_url=row["webhook_url"],
-        webhook_secret=box.open(row["webhook_secret"]),
-    )
+    return from_row(StoredRecipient, row, webhook_secret=box.open(row["webhook_secret"]))
 
 
 def _subscription(row: Any) -> Subscription:
@@ -641,38 +608,8 @@ def _delivery_row(d: NewDelivery) -> dict[str, Any]:
 
 
 def _stored_delivery(row: Any) -> StoredDelivery:
-    return StoredDelivery(
-        delivery_id=row["delivery_id"],
-        alert_id=row["alert_id"],
-        recipient_id=row["recipient_id"],
-        channel=row["channel"],
-        status=row["status"],
-        attempt=row["attempt"],
-        next_at=row["next_at"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        tier=row["tier"],
-        source=row["source"],
-        lease_until=row["lease_until"],
-        leased_by=row["leased_by"],
-        provider_message_id=row["provider_message_id"],
-        last_error=row["last_error"],
-        gave_up_reason=row["gave_up_reason"],
-        sent_at=row["sent_at"],
-    )
+    return from_row(StoredDelivery, row)
 
 
 def _stored_attempt(row: Any) -> StoredAttempt:
-    return StoredAttempt(
-        delivery_id=row["delivery_id"],
-        attempt=row["attempt"],
-        alert_id=row["alert_id"],
-        recipient_id=row["recipient_id"],
-        channel=row["channel"],
-        worker=row["worker"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        outcome=row["outcome"],
-        provider_message_id=row["provider_message_id"],
-        error=row["error"],
-    )
+    return from_row(StoredAttempt, row)

@@ -43,6 +43,7 @@ from cloud_plane.store.base import (
 )
 from cloud_plane.store.engine import IMMEDIATE, make_engine
 from cloud_plane.store.migrate import upgrade
+from cloud_plane.store.rows import from_row
 from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.tables import (
     DetectionRow,
@@ -704,22 +705,7 @@ def _detection_cursor(d: StoredDetection) -> str:
 
 
 def _stored_hit(row: Any) -> StoredHit:
-    return StoredHit(
-        detection_id=uuid.UUID(row["detection_id"]),
-        list_name=row["list_name"],
-        plate_norm=row["plate_norm"],
-        site_id=row["site_id"],
-        stream_id=row["stream_id"],
-        seq=row["seq"],
-        match_kind=row["match_kind"],
-        source=row["source"],
-        plate=row["plate"],
-        camera_id=row["camera_id"],
-        captured_at=row["captured_at"],
-        hotlist_version=row["hotlist_version"],
-        created_at=row["created_at"],
-        image_sha256=row["image_sha256"],
-    )
+    return from_row(StoredHit, row, detection_id=uuid.UUID(row["detection_id"]))
 
 
 def _entry(row: Any) -> HotlistEntry:
