@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import ipaddress
-import ssl
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from aiosmtpd.controller import Controller
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +21,7 @@ from starlette.routing import Route
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
 from tests.conftest import free_port
+from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
 REGION = "eu-west-2"
 SENDER = "alerts@edgesync.example.com"
@@ -121,97 +115,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # --- a real SMTP server (aiosmtpd) ----------------------------------------------------------------
 
 
-@dataclass
-class Inbox:
-    """What the SMTP server received; ``rcpt_reply`` makes it refuse recipients."""
-
-    envelopes: list[Any] = field(default_factory=list)
-    tls: list[bool] = field(default_factory=list)
-    rcpt_reply: str | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        self.tls.append(session.ssl is not None)
-        return "250 2.0.0 Ok: queued"
-
-
-@dataclass
-class SmtpServer:
-    """A running aiosmtpd server on loopback."""
-
-    host: str
-    port: int
-    inbox: Inbox
-    ca_file: Path | None = None
-
-
-def _self_signed_cert(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
-def _start_smtp(inbox: Inbox, **kwargs: Any) -> tuple[Controller, int]:
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    return controller, port
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A plain SMTP server (no TLS) on a free loopback port."""
-    inbox = Inbox()
-    controller, port = _start_smtp(inbox)
-    try:
-        yield SmtpServer("127.0.0.1", port, inbox)
-    finally:
-        controller.stop()
+    with running_smtp(Inbox()) as server:
+        yield server
 
 
 @pytest.fixture
 def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
     """An SMTP server that requires STARTTLS, with a self-signed certificate for 127.0.0.1."""
-    cert_file, key_file = _self_signed_cert(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    inbox = Inbox()
-    controller, port = _start_smtp(inbox, tls_context=context, require_starttls=True)
-    try:
-        yield SmtpServer("127.0.0.1", port, inbox, ca_file=cert_file)
-    finally:
-        controller.stop()
+    with running_smtp(Inbox(), tls_folder=tmp_path) as server:
+        yield server
 
 
 # --- a real HTTP webhook receiver (uvicorn + starlette) -------------------------------------------

@@ -3,25 +3,17 @@ enrolled node whose cloud has been unreachable for a while."""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -34,6 +26,7 @@ from local_node.db.tables import LocalAlertDelivery
 from local_node.sync import store
 from tests.conftest import free_port
 from tests.local_node.conftest import RunningNode
+from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
 SENDER = "node@site-a.example.com"
 DUTY = "duty@example.com"
@@ -43,90 +36,16 @@ WEBHOOK_SECRET = "node-webhook-secret-0123456789"
 # --- a real SMTP server ---------------------------------------------------------------------------
 
 
-@dataclass
-class Inbox:
-    """What the SMTP server received; set ``data_reply`` to refuse messages (e.g. ``451 ...``)."""
-
-    envelopes: list[Any] = field(default_factory=list)
-    tls: list[bool] = field(default_factory=list)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-    data_reply: str | None = None
-    attempts: int = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.attempts += 1
-        if self.data_reply:
-            return self.data_reply
-        self.envelopes.append(envelope)
-        self.tls.append(session.ssl is not None)
-        return "250 2.0.0 Ok: queued"
-
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        while len(self.envelopes) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.envelopes
-
-
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    inbox: Inbox
-    ca_file: Path | None = None
-
-
-def self_signed_cert(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A plain SMTP server (no TLS) on a free loopback port."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, inbox)
-    finally:
-        controller.stop()
+    with running_smtp(Inbox()) as server:
+        yield server
 
 
 @pytest.fixture
 def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
     """An SMTP server that requires STARTTLS and a login (user ``node``, password ``pw``)."""
-    cert_file, key_file = self_signed_cert(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
     inbox = Inbox()
 
     def authenticate(server, session, envelope, mechanism, auth_data):
@@ -136,21 +55,10 @@ def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
             return AuthResult(success=login == ("node", "pw"), handled=False)
         return AuthResult(success=False, handled=False)
 
-    port = free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        authenticator=authenticate,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, inbox, ca_file=cert_file)
-    finally:
-        controller.stop()
+    with running_smtp(
+        inbox, tls_folder=tmp_path, authenticator=authenticate, auth_required=True
+    ) as server:
+        yield server
 
 
 def smtp_channel(server: SmtpServer, *, to: list[str] | None = None, **kwargs: Any) -> SmtpChannel:
