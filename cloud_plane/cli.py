@@ -14,7 +14,8 @@ import click
 from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
-from cloud_plane.store.base import ROLES, CloudStore
+from cloud_plane.records.users import ROLES
+from cloud_plane.store.base import CloudStore
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
@@ -99,7 +100,7 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
     try:
         alerting = build_alerting(settings, store, utc_now)
     except CloudError as exc:
-        store.close()
+        store.meta.close()
         _fail(exc.detail)
     try:
         if once:
@@ -120,7 +121,7 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
         stop.wait()
         worker.stop()
     finally:
-        store.close()
+        store.meta.close()
 
 
 @cloud.command("create-site")
@@ -141,7 +142,7 @@ def create_site(name: str, data_dir: Path | None, database_url: str | None, as_j
             store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
         )
     finally:
-        store.close()
+        store.meta.close()
     hours = settings.enrollment_code_ttl_s / 3600
     _print(
         as_json,
@@ -178,13 +179,13 @@ def create_user(
     store = _open(data_dir, database_url)
     try:
         for site_id in site_ids:
-            store.get_site(site_id)
+            store.sites.get_site(site_id)
         password = password or generate_password()
-        store.create_user(email, hash_password(password), role, site_ids, now=utc_now())  # type: ignore[arg-type]
+        store.users.create_user(email, hash_password(password), role, site_ids, now=utc_now())  # type: ignore[arg-type]
     except CloudError as exc:
         _fail(exc.detail)
     finally:
-        store.close()
+        store.meta.close()
     _print(
         as_json,
         {"username": email, "password": password},
@@ -199,11 +200,11 @@ def revoke_site(site_id: str, data_dir: Path | None, database_url: str | None) -
     """Revoke a site: its node can no longer sync."""
     store = _open(data_dir, database_url)
     try:
-        site = store.revoke_site(site_id, now=utc_now())
+        site = store.sites.revoke_site(site_id, now=utc_now())
     except CloudError as exc:
         _fail(exc.detail)
     finally:
-        store.close()
+        store.meta.close()
     click.echo(f"site {site.site_id} revoked at {site.revoked_at.isoformat()}")  # type: ignore[union-attr]
 
 
@@ -213,9 +214,9 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
     """Start a new cloud epoch after restoring a backup: every node resends what we lack."""
     store = _open(data_dir, database_url)
     try:
-        epoch = store.new_epoch()
+        epoch = store.meta.new_epoch()
     finally:
-        store.close()
+        store.meta.close()
     click.echo(f"cloud epoch is now {epoch}")
 
 

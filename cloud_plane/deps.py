@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cloud_plane.errors import Forbidden, NotAuthenticated, NotFound
+from cloud_plane.records.users import Role
 from cloud_plane.services import CloudServices
-from cloud_plane.store.base import Role
 
 
 def get_services(request: Request) -> CloudServices:
@@ -56,7 +56,9 @@ def staff_auth(request: Request, services: Services) -> Staff:
     if claims.role == "admin":
         return Staff(claims.username, claims.role, None)
     # Scope lives in the store, keyed by username (Cognito: also by sub), for both modes.
-    user = services.store.get_user(claims.username) or services.store.get_user(claims.sub)
+    user = services.store.users.get_user(claims.username) or services.store.users.get_user(
+        claims.sub
+    )
     return Staff(claims.username, claims.role, user.sites if user else frozenset())
 
 

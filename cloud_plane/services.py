@@ -41,7 +41,7 @@ class CloudServices:
 
     def close(self) -> None:
         """Release the store."""
-        self.store.close()
+        self.store.meta.close()
 
 
 def open_store(settings: CloudSettings) -> CloudStore:

@@ -18,7 +18,9 @@ from cloud_plane.alerts.model import (
 )
 from cloud_plane.alerts.wiring import build_alerting
 from cloud_plane.config import CloudSettings
-from cloud_plane.store.alerts_base import NewAlert, NewDelivery, StoredRecipient
+from cloud_plane.records.alerts import NewAlert
+from cloud_plane.records.deliveries import NewDelivery
+from cloud_plane.records.recipients import StoredRecipient
 from cloud_plane.store.sql import SqlStore
 
 
@@ -50,11 +52,11 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
     channel = FixedLatencyChannel(latency_s)
     alerting = build_alerting(settings, store, lambda: datetime.now(UTC), channels={"sms": channel})
     now = datetime.now(UTC)
-    site = store.create_site("Bench", now=now)
+    site = store.sites.create_site("Bench", now=now)
     alert_ids = []
     for i in range(max(1, deliveries // 100)):
         alert_id = str(uuid.uuid4())
-        store.raise_alert(
+        store.alerts.raise_alert(
             NewAlert(
                 alert_id=alert_id,
                 kind="hit",
@@ -73,7 +75,7 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
     queue = []
     for i in range(deliveries):
         rid = f"r{i:05d}"
-        store.put_recipient(
+        store.recipients.put_recipient(
             StoredRecipient(
                 recipient_id=rid, name=rid, created_at=now, updated_at=now, phone="+447700900123"
             )
@@ -88,7 +90,7 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
                 created_at=now,
             )
         )
-    store.enqueue_deliveries(queue)
+    store.deliveries.enqueue_deliveries(queue)
     dispatcher = alerting.dispatcher
     stop = threading.Event()
     worker = threading.Thread(
@@ -101,7 +103,9 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
         time.sleep(0.005)
     # The last outcomes are recorded just after the sends return: wait for the ledger too.
     while time.perf_counter() < deadline:
-        pending = sum(1 for a in alert_ids for d in store.list_deliveries(a) if d.status != "sent")
+        pending = sum(
+            1 for a in alert_ids for d in store.deliveries.list_deliveries(a) if d.status != "sent"
+        )
         if pending == 0:
             break
         time.sleep(0.02)
@@ -109,8 +113,8 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
     stop.set()
     worker.join(30)
     dispatcher.close()
-    attempts = sum(len(store.list_attempts(a)) for a in alert_ids)
-    store.close()
+    attempts = sum(len(store.deliveries.list_attempts(a)) for a in alert_ids)
+    store.meta.close()
     return {
         "deliveries": deliveries,
         "latency_ms": latency_s * 1000,

@@ -46,7 +46,8 @@ from cloud_plane.alerts.ratelimit import RateLimiter
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.clock import Clock
 from cloud_plane.errors import NotFound
-from cloud_plane.store.alerts_base import AttemptResult, StoredAlert, StoredDelivery
+from cloud_plane.records.alerts import StoredAlert
+from cloud_plane.records.deliveries import AttemptResult, StoredDelivery
 from cloud_plane.store.base import CloudStore
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class Dispatcher:
     def prepare(self, limit: int) -> list[StoredDelivery]:
         """Claim up to ``limit`` due deliveries, defer rate-limited ones, begin the rest."""
         now = self.clock()
-        claimed = self.store.claim_deliveries(
+        claimed = self.store.deliveries.claim_deliveries(
             worker=self.worker_id, now=now, lease=self.lease, limit=limit
         )
         go: list[str] = []
@@ -122,10 +123,10 @@ class Dispatcher:
             if permit.granted:
                 go.append(delivery.delivery_id)
             else:
-                self.store.defer_delivery(
+                self.store.deliveries.defer_delivery(
                     delivery.delivery_id, worker=self.worker_id, until=permit.at
                 )
-        return self.store.begin_attempts(go, worker=self.worker_id, now=now)
+        return self.store.deliveries.begin_attempts(go, worker=self.worker_id, now=now)
 
     def dispatch_once(self, limit: int | None = None) -> DispatchStats:
         """Claim, send concurrently and record one batch; return what happened."""
@@ -209,7 +210,7 @@ class Dispatcher:
 
     def _record_many(self, done: list[tuple[StoredDelivery, DeliveryOutcome]]) -> None:
         try:
-            with self.store.atomic():
+            with self.store.meta.atomic():
                 for delivery, outcome in done:
                     self._record(delivery, outcome)
         except Exception:
@@ -246,10 +247,10 @@ class Dispatcher:
                 f"channel {delivery.channel} is not configured", retryable=False
             )
         try:
-            stored = self.store.get_recipient(delivery.recipient_id)
+            stored = self.store.recipients.get_recipient(delivery.recipient_id)
         except NotFound:
             return DeliveryOutcome.failed("recipient was deleted", retryable=False)
-        alert = self.store.get_alert(delivery.alert_id)
+        alert = self.store.alerts.get_alert(delivery.alert_id)
         try:
             recipient = Recipient(
                 id=stored.recipient_id,
@@ -302,8 +303,8 @@ class Dispatcher:
             result = AttemptResult(
                 ok=False, error=outcome.error, retry_at=retry_at, give_up_reason=reason
             )
-        with self.store.atomic():
-            after = self.store.finish_attempt(
+        with self.store.meta.atomic():
+            after = self.store.deliveries.finish_attempt(
                 delivery.delivery_id, delivery.attempt, result, now=now
             )
             if after.status == "gave_up" and after.attempt == delivery.attempt:
@@ -338,7 +339,7 @@ class Dispatcher:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
-            name = self.store.get_site(site_id).name
+            name = self.store.sites.get_site(site_id).name
         except NotFound:
             name = site_id
         self._sites[site_id] = (time.monotonic() + SITE_NAME_TTL_S, name)

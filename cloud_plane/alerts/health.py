@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.service import AlertService
-from cloud_plane.store.base import CloudStore, Site
+from cloud_plane.records.sites import Site
+from cloud_plane.store.base import CloudStore
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,7 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
             # A camera just registered, or a node just started, has had no chance to read yet.
             if hb.uptime_s > limits.camera_silent_after_s and within_expected_hours(now, limits):
                 reason = f"camera {camera.camera_id} has sent no read"
-                found.append(
-                    _camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None)
-                )
+                found.append(_camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None))
         else:
             quiet = (now - camera.last_seen).total_seconds()
             if quiet > limits.camera_silent_after_s and within_expected_hours(now, limits):
@@ -169,9 +168,9 @@ class HealthMonitor:
         """Check every site once; return (alerts raised, alerts resolved)."""
         now, raised, resolved = self.alerts.clock(), 0, 0
         open_by_site: dict[str, list] = {}
-        for alert in self.store.open_problems():
+        for alert in self.store.alerts.open_problems():
             open_by_site.setdefault(alert.site_id, []).append(alert)
-        for site in self.store.list_sites():
+        for site in self.store.sites.list_sites():
             evaluation = evaluate_site(site, now, self.limits)
             current = {p.key for p in evaluation.problems}
             for problem in evaluation.problems:
@@ -186,7 +185,7 @@ class HealthMonitor:
             for alert in open_by_site.get(site.site_id, []):
                 cleared = alert.open_key not in current
                 if cleared and (evaluation.settles or alert.kind == AlertKind.SITE_OFFLINE):
-                    self.store.resolve_alert(alert.alert_id, now=now)
+                    self.store.alerts.resolve_alert(alert.alert_id, now=now)
                     log.info("alert %s resolved: %s cleared", alert.alert_id, alert.kind)
                     resolved += 1
         return raised, resolved

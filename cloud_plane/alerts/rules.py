@@ -1,9 +1,9 @@
 """Pure alert rules: keys, grouping, who is told (subscriptions, quiet hours) and escalation.
 
 No I/O, no clock: every time is passed in. The store applies ``joins_group``
-under its group lock, and ``group_reads`` replays the same rule over a list of
-reads, so the property tests of grouping and the store's contract tests check
-one definition.
+(``records/alerts.py``) under its group lock, and ``group_reads`` replays the
+same rule over a list of reads, so the property tests of grouping and the
+store's contract tests check one definition.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cloud_plane.alerts.model import AlertKind
-from cloud_plane.store.alerts_base import StoredAlert, Subscription
+from cloud_plane.records.alerts import StoredAlert, joins_group
+from cloud_plane.records.recipients import Subscription
 
 KEY_SEP = "|"
 
@@ -57,14 +58,7 @@ def delivery_failed_key(delivery_id: str) -> str:
 
 
 # --- grouping --------------------------------------------------------------------------------
-def joins_group(first_seen: datetime, occurred_at: datetime, window: timedelta) -> bool:
-    """Return True if a read at ``occurred_at`` belongs to a group that began at ``first_seen``.
-
-    The window is anchored at the group's first read (not sliding), so a plate
-    read all day makes one alert per window rather than one alert forever; a
-    read that arrives late but happened within the window still joins.
-    """
-    return abs(occurred_at - first_seen) < window
+# ``joins_group`` (the window rule) lives in ``records/alerts.py``: the store applies it too.
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Alert use cases: raise alerts (hits, health, failed deliveries), fan them out, ack, escalate.
 
-Raising and fanning out happen in one store transaction (``store.atomic()``),
+Raising and fanning out happen in one store transaction (``store.meta.atomic()``),
 and the exchange calls ``on_hit`` inside *its* transaction, so a stored hit,
 its alert and the alert's queued deliveries commit together or not at all:
 no alert is lost if the process dies after the hit is committed.
@@ -17,14 +17,10 @@ from datetime import datetime, timedelta
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.clock import Clock
-from cloud_plane.store.alerts_base import (
-    AlertRaised,
-    NewAlert,
-    NewDelivery,
-    StoredAlert,
-    StoredDelivery,
-)
-from cloud_plane.store.base import CloudStore, StoredHit
+from cloud_plane.records.alerts import AlertRaised, NewAlert, StoredAlert
+from cloud_plane.records.deliveries import NewDelivery, StoredDelivery
+from cloud_plane.records.hits import StoredHit
+from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import LocalDelivery
 from sync_protocol.plates import normalize_plate
 
@@ -63,7 +59,7 @@ class AlertService:
         `delivered_locally`: what the node's offline fallback already sent for this hit. The
         alert is then recorded with those deliveries (source "node") and not sent again.
         """
-        entry = self.store.get_entry(hit.list_name, hit.plate_norm)
+        entry = self.store.hotlist.get_entry(hit.list_name, hit.plate_norm)
         priority = entry.priority if entry is not None else DEFAULT_HIT_PRIORITY
         now, alert_id = self.clock(), self.new_id()
         detection_id = str(hit.detection_id)
@@ -122,7 +118,7 @@ class AlertService:
 
     def raise_delivery_failed(self, delivery: StoredDelivery, reason: str) -> AlertRaised | None:
         """Raise the visible alert of a delivery that gave up (not for one about a failure)."""
-        failed = self.store.get_alert(delivery.alert_id)
+        failed = self.store.alerts.get_alert(delivery.alert_id)
         if failed.kind == AlertKind.DELIVERY_FAILED:
             return None  # never a failure about a failure: that could loop
         now, alert_id = self.clock(), self.new_id()
@@ -154,12 +150,12 @@ class AlertService:
         node_deliveries: Sequence[LocalDelivery] = (),
     ) -> AlertRaised:
         """Store the alert and, if it is new, queue its first-tier deliveries (one transaction)."""
-        with self.store.atomic():
-            raised = self.store.raise_alert(alert, group_window=self.group_window)
+        with self.store.meta.atomic():
+            raised = self.store.alerts.raise_alert(alert, group_window=self.group_window)
             if raised.created and fan_out:
                 self.fan_out(raised.alert, tier=0)
             if node_deliveries:
-                self.store.enqueue_deliveries(
+                self.store.deliveries.enqueue_deliveries(
                     [
                         NewDelivery(
                             delivery_id=self.new_id(),
@@ -183,9 +179,13 @@ class AlertService:
         """Queue a delivery per matching subscription and channel at ``tier``; return how many."""
         now = self.clock()
         targets = rules.targets_for(
-            alert, self.store.list_subscriptions(), tier=tier, now=now, channels=self.channels
+            alert,
+            self.store.recipients.list_subscriptions(),
+            tier=tier,
+            now=now,
+            channels=self.channels,
         )
-        return self.store.enqueue_deliveries(
+        return self.store.deliveries.enqueue_deliveries(
             [
                 NewDelivery(
                     delivery_id=self.new_id(),
@@ -203,17 +203,17 @@ class AlertService:
     # --- acknowledgement and escalation ---------------------------------------------------
     def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:
         """Acknowledge the alert (idempotent); its escalation stops."""
-        return self.store.ack_alert(alert_id, by=by, now=self.clock())
+        return self.store.alerts.ack_alert(alert_id, by=by, now=self.clock())
 
     def escalate_due(self, limit: int = 100) -> int:
         """Move every due, unacknowledged alert one tier on and queue that tier; return how many."""
         now, moved = self.clock(), 0
-        subscriptions = self.store.list_subscriptions()
-        for alert in self.store.due_escalations(now, limit):
+        subscriptions = self.store.recipients.list_subscriptions()
+        for alert in self.store.alerts.due_escalations(now, limit):
             tier = alert.escalation_tier + 1
             next_at = self.escalation.next_due(alert, tier, subscriptions, now)
-            with self.store.atomic():
-                escalated = self.store.escalate_alert(
+            with self.store.meta.atomic():
+                escalated = self.store.alerts.escalate_alert(
                     alert.alert_id, from_tier=alert.escalation_tier, next_at=next_at
                 )
                 if escalated is None:

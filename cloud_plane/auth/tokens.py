@@ -31,7 +31,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from cloud_plane.clock import Clock
 from cloud_plane.errors import Forbidden, NotAuthenticated
-from cloud_plane.store.base import ROLES, Role
+from cloud_plane.records.users import ROLES, Role
 
 ALGORITHM = "RS256"
 LEEWAY_S = 30

@@ -1,15 +1,51 @@
-"""Hotlist use cases: staff edits in the cloud, and the delta (or snapshot) a node pulls."""
+"""Hotlist use cases: applying an edit (staff or node), and the delta (or snapshot) a node pulls."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.store.base import CloudStore
-from sync_protocol.hotlist_messages import MAX_DELTA_ENTRIES, HotlistDelta, HotlistEntry, HotlistOp
+from cloud_plane.store.roles import HotlistStore
+from sync_protocol.hotlist_messages import (
+    MAX_DELTA_ENTRIES,
+    HotlistDelta,
+    HotlistEntry,
+    HotlistOp,
+    OpResult,
+)
 from sync_protocol.plates import normalize_pattern
 from sync_protocol.rules import needs_snapshot
+
+LIST_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def op_problem(op: HotlistOp) -> str | None:
+    """Return why an op (from a node or staff) is not a valid edit, or None if it is."""
+    if not LIST_NAME.match(op.list_name):
+        return f"list name {op.list_name!r} must match {LIST_NAME.pattern}"
+    norm = normalize_pattern(op.plate_norm)
+    if norm != op.plate_norm:
+        return f"plate_norm {op.plate_norm!r} is not normalised (expected {norm!r})"
+    if not norm.strip("*?"):
+        return "plate_norm must contain letters or digits"
+    return None
+
+
+def apply_op(
+    hotlist: HotlistStore, op: HotlistOp, site_id: str | None, *, received_at: datetime
+) -> OpResult:
+    """Apply one edit by last-writer-wins; an invalid op is rejected without touching the store.
+
+    A rejection is not recorded: the same op is rejected again the same way, since the
+    check depends on the op alone. ``site_id`` None: a staff edit in the cloud.
+    """
+    reason = op_problem(op)
+    if reason:
+        return OpResult(status="rejected", reason=reason)
+    return hotlist.apply_op(op, site_id, received_at=received_at)[1]
 
 
 def normalized_entry_plate(plate: str) -> str:
@@ -44,13 +80,13 @@ def staff_upsert(
         reason=reason,
         priority=priority,
         expires_at=expires_at,
-        made_at=_after_current(store, list_name, norm, now),
+        made_at=_after_current(store.hotlist, list_name, norm, now),
         made_by=by[:64],
     )
-    _, result = store.apply_op(op, None, received_at=op.made_at)
+    result = apply_op(store.hotlist, op, None, received_at=op.made_at)
     if result.status == "rejected":
         raise InvalidInput(result.reason or "edit refused")
-    entry = store.get_entry(list_name, norm)
+    entry = store.hotlist.get_entry(list_name, norm)
     assert entry is not None
     return entry
 
@@ -60,7 +96,7 @@ def staff_delete(
 ) -> HotlistEntry:
     """Delete a live entry (kept as a tombstone for deltas); raise NotFound."""
     norm = normalized_entry_plate(plate)
-    current = store.get_entry(list_name, norm)
+    current = store.hotlist.get_entry(list_name, norm)
     if current is None or current.deleted:
         raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
     op = HotlistOp(
@@ -68,29 +104,29 @@ def staff_delete(
         action="delete",
         list_name=list_name,
         plate_norm=norm,
-        made_at=_after_current(store, list_name, norm, now),
+        made_at=_after_current(store.hotlist, list_name, norm, now),
         made_by=by[:64],
     )
-    store.apply_op(op, None, received_at=op.made_at)
-    entry = store.get_entry(list_name, norm)
+    apply_op(store.hotlist, op, None, received_at=op.made_at)
+    entry = store.hotlist.get_entry(list_name, norm)
     assert entry is not None
     return entry
 
 
-def _after_current(store: CloudStore, list_name: str, norm: str, now: datetime) -> datetime:
+def _after_current(hotlist: HotlistStore, list_name: str, norm: str, now: datetime) -> datetime:
     """Return ``now``, or just after the stored edit if that is not older (same-instant edits).
 
     Staff edit the state they see: their edit must win over it under the LWW
     rule even when both carry the same timestamp.
     """
-    current = store.get_entry(list_name, norm)
+    current = hotlist.get_entry(list_name, norm)
     if current is not None and current.updated_at >= now:
         return current.updated_at + timedelta(microseconds=1)
     return now
 
 
 def delta_for(
-    store: CloudStore, node_version: int, *, snapshot_threshold: int
+    hotlist: HotlistStore, node_version: int, *, snapshot_threshold: int
 ) -> HotlistDelta | None:
     """Return what a node at ``node_version`` needs: None (up to date), a delta or a snapshot.
 
@@ -100,18 +136,18 @@ def delta_for(
     ``MAX_DELTA_ENTRIES``; a capped delta ends at its last entry's version and
     the node pulls the rest next time.
     """
-    current = store.current_version()
+    current = hotlist.current_version()
     if node_version == current:
         return None
     behind = current - node_version
     if behind > snapshot_threshold or needs_snapshot(
-        node_version, store.oldest_retained_version(), current
+        node_version, hotlist.oldest_retained_version(), current
     ):
-        entries = store.list_entries(include_deleted=False)[:MAX_DELTA_ENTRIES]
+        entries = hotlist.list_entries(include_deleted=False)[:MAX_DELTA_ENTRIES]
         # A concurrent edit may land between the reads: never claim less than we send.
         to_version = max([current, *(e.version for e in entries)])
         return HotlistDelta(from_version=0, to_version=to_version, entries=entries, snapshot=True)
-    changes = store.changes_since(node_version, MAX_DELTA_ENTRIES)
+    changes = hotlist.changes_since(node_version, MAX_DELTA_ENTRIES)
     if len(changes) >= MAX_DELTA_ENTRIES:
         to_version = changes[-1].version
     else:

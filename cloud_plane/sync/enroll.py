@@ -7,7 +7,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from cloud_plane.errors import InvalidInput
-from cloud_plane.store.base import CloudStore, Site
+from cloud_plane.records.sites import Site
+from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import EnrollReply, EnrollRequest
 from sync_protocol.signing import key_thumbprint
 
@@ -26,7 +27,7 @@ def create_site_with_code(
     store: CloudStore, name: str, *, now: datetime, ttl_s: int
 ) -> tuple[Site, str]:
     """Create a site and its first enrolment code; return both (the code is shown once)."""
-    site = store.create_site(name, now=now)
+    site = store.sites.create_site(name, now=now)
     code = issue_code(store, site.site_id, now=now, ttl_s=ttl_s)
     return site, code
 
@@ -34,7 +35,7 @@ def create_site_with_code(
 def issue_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) -> str:
     """Return a new one-time code for an existing site."""
     code = new_code()
-    store.create_enrollment(site_id, hash_code(code), now + timedelta(seconds=ttl_s))
+    store.sites.create_enrollment(site_id, hash_code(code), now + timedelta(seconds=ttl_s))
     return code
 
 
@@ -46,7 +47,9 @@ def enroll(store: CloudStore, request: EnrollRequest, *, now: datetime) -> Enrol
         raise InvalidInput("public_key_pem is not a PEM public key") from None
     if "BEGIN PUBLIC KEY" not in request.public_key_pem:
         raise InvalidInput("public_key_pem must be a SubjectPublicKeyInfo PEM")
-    site = store.consume_enrollment(hash_code(request.code), now, request.public_key_pem, key_id)
+    site = store.sites.consume_enrollment(
+        hash_code(request.code), now, request.public_key_pem, key_id
+    )
     return EnrollReply(
-        site_id=site.site_id, site_name=site.name, key_id=key_id, cloud_epoch=store.epoch()
+        site_id=site.site_id, site_name=site.name, key_id=key_id, cloud_epoch=store.meta.epoch()
     )

@@ -1,6 +1,6 @@
 """The exchange use case: apply what a node pushed, answer with acks, hotlist and commands.
 
-Order of effects (all inside ``store.atomic()``: one transaction on SQL, and each
+Order of effects (all inside ``store.meta.atomic()``: one transaction on SQL, and each
 step idempotent on its own for stores without multi-item transactions):
 
 1. the batch, by ``put_batch`` (duplicates change nothing; a batch past a gap is
@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from cloud_plane.clock import Clock
 from cloud_plane.hotlist.matching import MatcherCache
-from cloud_plane.hotlist.service import delta_for
-from cloud_plane.store.base import CloudStore, StoredHit
+from cloud_plane.hotlist.service import apply_op, delta_for
+from cloud_plane.records.hits import StoredHit
+from cloud_plane.store.base import CloudStore
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import ExchangeReply, ExchangeRequest, LocalDelivery, ResendFrom
 
@@ -63,16 +64,16 @@ class ExchangeService:
         stream = request.stream_id
         commands: list[ResendFrom] = []
         op_results = {}
-        with store.atomic():
+        with store.meta.atomic():
             if request.batch is not None:
                 records = request.batch.records
-                outcome = store.put_batch(site_id, stream, records, received_at=now)
+                outcome = store.detections.put_batch(site_id, stream, records, received_at=now)
                 high_water = outcome.high_water
                 stats.stored, stats.gap = outcome.stored, outcome.gap
                 if outcome.gap:
                     commands.append(_resend(stream, high_water))
             else:
-                high_water = store.high_water(site_id, stream)
+                high_water = store.detections.high_water(site_id, stream)
             for hit in request.hits:
                 stats.node_hits += self._put_hit(
                     StoredHit(
@@ -97,15 +98,15 @@ class ExchangeService:
                 new = request.batch.records[-stats.stored :] if request.batch else []
                 stats.cloud_hits = self._match(site_id, stream, new)
             if request.heartbeat is not None:
-                store.record_heartbeat(site_id, request.heartbeat, now)
+                store.detections.record_heartbeat(site_id, request.heartbeat, now)
             for op in request.hotlist_ops:
-                _, result = store.apply_op(op, site_id, received_at=now)
+                result = apply_op(store.hotlist, op, site_id, received_at=now)
                 op_results[op.op_id] = result
                 stats.ops += 1
             delta = delta_for(
-                store, request.hotlist_version, snapshot_threshold=self.snapshot_threshold
+                store.hotlist, request.hotlist_version, snapshot_threshold=self.snapshot_threshold
             )
-            epoch = store.epoch()
+            epoch = store.meta.epoch()
         if not commands and request.cloud_epoch is not None and request.cloud_epoch != epoch:
             # The cloud was restored (or its epoch renewed): have the node resend what we lack.
             commands.append(_resend(stream, high_water))
@@ -121,8 +122,10 @@ class ExchangeService:
 
     def _match(self, site_id: str, stream_id: str, records: list[DetectionRecord]) -> int:
         store, now = self.store, self.clock()
-        version = store.current_version()
-        matcher = self.matchers.get(version, lambda: store.list_entries(include_deleted=False))
+        version = store.hotlist.current_version()
+        matcher = self.matchers.get(
+            version, lambda: store.hotlist.list_entries(include_deleted=False)
+        )
         raised = 0
         for record in records:
             for found in matcher.match(record.plate_norm, now):
@@ -147,7 +150,7 @@ class ExchangeService:
         return raised
 
     def _put_hit(self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()) -> bool:
-        new = self.store.put_hit(hit)
+        new = self.store.hits.put_hit(hit)
         if new and self.on_hit is not None:
             self.on_hit(hit, delivered_locally)
         return new

@@ -31,8 +31,8 @@ from cloud_plane.errors import (
     PayloadTooLarge,
     UpgradeRequired,
 )
+from cloud_plane.records.sites import EnrollmentRefused
 from cloud_plane.services import CloudServices
-from cloud_plane.store.base import EnrollmentRefused
 from cloud_plane.sync.enroll import enroll
 from cloud_plane.sync.exchange import ExchangeStats
 from cloud_plane.sync.replay import StoreReplayCache
@@ -127,13 +127,13 @@ def _exchange(
         signer = verify_request(
             token,
             body,
-            public_key_pem_lookup=store.get_site_key,
+            public_key_pem_lookup=store.sites.get_site_key,
             now=services.clock(),
-            replay_cache=StoreReplayCache(store, services.clock),
+            replay_cache=StoreReplayCache(store.sites, services.clock),
         )
     except SignatureError as exc:
         raise NotAuthenticated(f"request signature refused: {exc}") from None
-    site = store.get_site(signer.site_id)
+    site = store.sites.get_site(signer.site_id)
     if site.revoked:
         raise Forbidden(f"site {site.site_id!r} was revoked; re-enrol the node")
     message = decode(body, ExchangeRequest)

@@ -95,7 +95,7 @@ class RunningCloud:
     def staff(self, role: str = "admin", sites: list[str] | None = None) -> httpx.Client:
         name = f"{role}-{secrets.token_hex(3)}@example.com"
         if role != "admin":
-            self.store.create_user(name, None, role, sites or [], now=self.clock())  # type: ignore[arg-type]
+            self.store.users.create_user(name, None, role, sites or [], now=self.clock())  # type: ignore[arg-type]
         return self.http(self.token(name, role))
 
     def new_site(self, name: str = "Depot") -> tuple[str, str]:

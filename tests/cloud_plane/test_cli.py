@@ -35,11 +35,11 @@ def test_create_site_and_user_print_one_json_object(tmp_path: Path, database_url
     assert out["username"] == "ann@example.com" and len(out["password"]) >= 16
     store = SqlStore.open(database_url)
     try:
-        stored = store.get_user("ann@example.com")
+        stored = store.users.get_user("ann@example.com")
         assert stored.sites == {created["site_id"]}
         assert verify_password(out["password"], stored.password_hash)
     finally:
-        store.close()
+        store.meta.close()
 
 
 def test_create_user_failures_exit_non_zero_with_a_message(
@@ -65,17 +65,17 @@ def test_revoke_site_and_new_epoch(tmp_path: Path, database_url: str) -> None:
         "site_id"
     ]
     store = SqlStore.open(database_url)
-    epoch = store.epoch()
-    store.close()
+    epoch = store.meta.epoch()
+    store.meta.close()
     assert _run(["revoke-site", site_id], tmp_path, database_url).exit_code == 0
     missing = _run(["revoke-site", "nope"], tmp_path, database_url)
     assert missing.exit_code != 0 and "no site" in missing.stderr
     assert _run(["new-epoch"], tmp_path, database_url).exit_code == 0
     store = SqlStore.open(database_url)
     try:
-        assert store.get_site(site_id).revoked and store.epoch() != epoch
+        assert store.sites.get_site(site_id).revoked and store.meta.epoch() != epoch
     finally:
-        store.close()
+        store.meta.close()
 
 
 def test_help_shows_the_environment_variables() -> None:

@@ -11,13 +11,8 @@ from pydantic import BaseModel
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.deps import Services, StaffAuth
 from cloud_plane.errors import Forbidden, NotFound
-from cloud_plane.store.alerts_base import (
-    AlertQuery,
-    AlertStatus,
-    StoredAlert,
-    StoredAttempt,
-    StoredDelivery,
-)
+from cloud_plane.records.alerts import AlertQuery, AlertStatus, StoredAlert
+from cloud_plane.records.deliveries import StoredAttempt, StoredDelivery
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -147,7 +142,7 @@ def _attempt(a: StoredAttempt) -> AttemptOut:
 
 
 def _visible(services: Services, staff: StaffAuth, alert_id: str) -> StoredAlert:
-    alert = services.store.get_alert(alert_id)
+    alert = services.store.alerts.get_alert(alert_id)
     if not staff.can_see(alert.site_id):
         raise NotFound(f"no alert {alert_id!r}")  # out of scope looks like absent
     return alert
@@ -164,7 +159,7 @@ def list_alerts(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> AlertPage:
     """Return alerts in the caller's sites, newest first."""
-    page = services.store.list_alerts(
+    page = services.store.alerts.list_alerts(
         AlertQuery(
             site_ids=staff.scope(site_id),
             status=status,
@@ -184,8 +179,8 @@ def get_alert(alert_id: AlertId, services: Services, staff: StaffAuth) -> AlertD
     alert = _visible(services, staff, alert_id)
     return AlertDetailOut(
         **_alert(alert),
-        deliveries=[_delivery(d) for d in services.store.list_deliveries(alert_id)],
-        attempts=[_attempt(a) for a in services.store.list_attempts(alert_id)],
+        deliveries=[_delivery(d) for d in services.store.deliveries.list_deliveries(alert_id)],
+        attempts=[_attempt(a) for a in services.store.deliveries.list_attempts(alert_id)],
     )
 
 

@@ -55,7 +55,7 @@ async def login(request: Request, services: Services) -> TokenOut:
     creds = await _credentials(request)
     username = creds.username.strip().lower()
     services.limiter.check(username)
-    user = await run_in_threadpool(services.store.get_user, username)
+    user = await run_in_threadpool(services.store.users.get_user, username)
     ok = await run_in_threadpool(
         verify_password, creds.password, user.password_hash if user else None
     )

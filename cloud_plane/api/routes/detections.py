@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from cloud_plane.deps import Services, StaffAuth
 from cloud_plane.errors import InvalidInput
-from cloud_plane.store.base import DetectionQuery, StoredDetection
+from cloud_plane.records.detections import DetectionQuery, StoredDetection
 from sync_protocol.detections import Vehicle
 from sync_protocol.plates import normalize_pattern
 
@@ -95,7 +95,7 @@ def list_detections(
     """Search detections across the caller's sites, newest first, with cursor paging."""
     if plate is not None and not normalize_pattern(plate):
         raise InvalidInput("plate has no letters or digits")
-    page = services.store.search_detections(
+    page = services.store.detections.search_detections(
         DetectionQuery(
             plate=plate,
             fuzzy=fuzzy,

@@ -46,7 +46,7 @@ def list_hits(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> HitPage:
     """Return hits in the caller's sites, newest first."""
-    page = services.store.list_hits(
+    page = services.store.hits.list_hits(
         site_ids=staff.scope(site_id), since=aware(since, "since"), limit=limit, cursor=cursor
     )
     items = [

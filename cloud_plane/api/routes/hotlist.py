@@ -65,7 +65,7 @@ def list_hotlist(
     include_deleted: bool = False,
 ) -> list[HotlistOut]:
     """Return hotlist entries (tombstones too, if asked)."""
-    rows = services.store.list_entries(include_deleted=include_deleted)
+    rows = services.store.hotlist.list_entries(include_deleted=include_deleted)
     return [_out(e) for e in rows if list_name is None or e.list_name == list_name]
 
 

@@ -21,7 +21,7 @@ from cloud_plane.alerts.model import (
 from cloud_plane.alerts.rules import parse_hhmm
 from cloud_plane.deps import AdminAuth, Services
 from cloud_plane.errors import InvalidInput, NotFound
-from cloud_plane.store.alerts_base import StoredRecipient, Subscription
+from cloud_plane.records.recipients import StoredRecipient, Subscription
 
 router = APIRouter(prefix="/api/v1/recipients", tags=["recipients"])
 
@@ -120,13 +120,13 @@ def _subscription(s: Subscription) -> SubscriptionOut:
 @router.get("", response_model=list[RecipientOut])
 def list_recipients(services: Services, _: AdminAuth) -> list[RecipientOut]:
     """Return every recipient."""
-    return [_recipient(r) for r in services.store.list_recipients()]
+    return [_recipient(r) for r in services.store.recipients.list_recipients()]
 
 
 @router.get("/{recipient_id}", response_model=RecipientOut)
 def get_recipient(recipient_id: Id, services: Services, _: AdminAuth) -> RecipientOut:
     """Return one recipient."""
-    return _recipient(services.store.get_recipient(recipient_id))
+    return _recipient(services.store.recipients.get_recipient(recipient_id))
 
 
 @router.put("/{recipient_id}", response_model=RecipientOut)
@@ -136,7 +136,7 @@ def put_recipient(
     """Create or replace a recipient; omit ``webhook_secret`` to keep the stored one."""
     store, now = services.store, services.clock()
     try:
-        existing: StoredRecipient | None = store.get_recipient(recipient_id)
+        existing: StoredRecipient | None = store.recipients.get_recipient(recipient_id)
     except NotFound:
         existing = None
     secret = body.webhook_secret
@@ -155,7 +155,7 @@ def put_recipient(
         )
     except ValidationError as exc:
         raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from None
-    stored = store.put_recipient(
+    stored = store.recipients.put_recipient(
         StoredRecipient(
             recipient_id=recipient_id,
             name=body.name,
@@ -173,15 +173,15 @@ def put_recipient(
 @router.delete("/{recipient_id}", status_code=204)
 def delete_recipient(recipient_id: Id, services: Services, _: AdminAuth) -> Response:
     """Delete the recipient and their subscriptions (queued deliveries to them give up)."""
-    services.store.delete_recipient(recipient_id)
+    services.store.recipients.delete_recipient(recipient_id)
     return Response(status_code=204)
 
 
 @router.get("/{recipient_id}/subscriptions", response_model=list[SubscriptionOut])
 def list_subscriptions(recipient_id: Id, services: Services, _: AdminAuth) -> list[SubscriptionOut]:
     """Return the recipient's subscriptions."""
-    services.store.get_recipient(recipient_id)
-    return [_subscription(s) for s in services.store.list_subscriptions(recipient_id)]
+    services.store.recipients.get_recipient(recipient_id)
+    return [_subscription(s) for s in services.store.recipients.list_subscriptions(recipient_id)]
 
 
 @router.put("/{recipient_id}/subscriptions/{subscription_id}", response_model=SubscriptionOut)
@@ -193,11 +193,11 @@ def put_subscription(
     _: AdminAuth,
 ) -> SubscriptionOut:
     """Create or replace one of the recipient's subscriptions."""
-    existing = {s.subscription_id: s for s in services.store.list_subscriptions()}
+    existing = {s.subscription_id: s for s in services.store.recipients.list_subscriptions()}
     other = existing.get(subscription_id)
     if other is not None and other.recipient_id != recipient_id:
         raise InvalidInput(f"subscription {subscription_id!r} belongs to another recipient")
-    stored = services.store.put_subscription(
+    stored = services.store.recipients.put_subscription(
         Subscription(
             subscription_id=subscription_id,
             recipient_id=recipient_id,
@@ -222,8 +222,8 @@ def delete_subscription(
     recipient_id: Id, subscription_id: Id, services: Services, _: AdminAuth
 ) -> Response:
     """Delete one of the recipient's subscriptions."""
-    mine = {s.subscription_id for s in services.store.list_subscriptions(recipient_id)}
+    mine = {s.subscription_id for s in services.store.recipients.list_subscriptions(recipient_id)}
     if subscription_id not in mine:
         raise NotFound(f"no subscription {subscription_id!r} of {recipient_id!r}")
-    services.store.delete_subscription(subscription_id)
+    services.store.recipients.delete_subscription(subscription_id)
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from cloud_plane.deps import Services, StaffAuth
 from cloud_plane.errors import NotFound
-from cloud_plane.store.base import Site
+from cloud_plane.records.sites import Site
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
@@ -72,7 +72,7 @@ def _out(site: Site, services: Services) -> dict:
 @router.get("", response_model=list[SiteOut])
 def list_sites(services: Services, staff: StaffAuth) -> list[SiteOut]:
     """Return the sites the caller may see."""
-    return [SiteOut(**_out(s, services)) for s in services.store.list_sites(staff.sites)]
+    return [SiteOut(**_out(s, services)) for s in services.store.sites.list_sites(staff.sites)]
 
 
 @router.get("/{site_id}", response_model=SiteDetailOut)
@@ -80,7 +80,7 @@ def get_site(site_id: str, services: Services, staff: StaffAuth) -> SiteDetailOu
     """Return one site's health: last heartbeat, status, cameras, sync backlog."""
     if not staff.can_see(site_id):
         raise NotFound(f"no site {site_id!r}")  # out of scope looks like absent
-    site = services.store.get_site(site_id)
+    site = services.store.sites.get_site(site_id)
     hb = site.heartbeat
     return SiteDetailOut(
         **_out(site, services),

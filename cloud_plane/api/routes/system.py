@@ -13,7 +13,7 @@ router = APIRouter(tags=["system"])
 @router.get("/healthz")
 def healthz(services: Services) -> dict[str, str]:
     """Return ok when the store answers (no auth)."""
-    services.store.current_version()
+    services.store.hotlist.current_version()
     return {"status": "ok"}
 
 

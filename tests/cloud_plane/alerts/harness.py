@@ -13,8 +13,9 @@ from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.ratelimit import RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.alerts.service import AlertService
-from cloud_plane.store.alerts_base import AlertRaised, StoredRecipient, Subscription
-from cloud_plane.store.base import StoredHit
+from cloud_plane.records.alerts import AlertRaised
+from cloud_plane.records.hits import StoredHit
+from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.sql import SqlStore
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -56,7 +57,7 @@ class Alerting:
             channels=set(self.channels),
             public_url="https://cloud.example.com",
         )
-        self.site = self.store.create_site("Depot", now=T0)
+        self.site = self.store.sites.create_site("Depot", now=T0)
 
     def dispatcher(self, worker_id: str = "w1", **kw) -> Dispatcher:
         return Dispatcher(
@@ -75,7 +76,7 @@ class Alerting:
 
     def recipient(self, rid: str = "r1", channels: tuple[str, ...] = ("sms",), **sub) -> None:
         kinds = sub.get("kinds", ())
-        self.store.put_recipient(
+        self.store.recipients.put_recipient(
             StoredRecipient(
                 recipient_id=rid,
                 name=f"Duty {rid}",
@@ -85,7 +86,7 @@ class Alerting:
                 email=f"{rid}@example.com",
             )
         )
-        self.store.put_subscription(
+        self.store.recipients.put_subscription(
             Subscription(
                 subscription_id=f"{rid}-{sub.get('tier', 0)}-{'-'.join(sorted(kinds))}",
                 recipient_id=rid,

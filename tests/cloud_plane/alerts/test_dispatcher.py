@@ -14,8 +14,8 @@ from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.model import ChannelKind
 from cloud_plane.alerts.ratelimit import Rate, RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
-from cloud_plane.store.alerts_base import AlertQuery
-from cloud_plane.store.base import StoredHit
+from cloud_plane.records.alerts import AlertQuery
+from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.sql import SqlStore
 from sync_protocol.hotlist_messages import HotlistOp
 from tests.cloud_plane.alerts.doubles import PERMANENT, TRANSIENT, FailingChannel, ScriptedChannel
@@ -26,7 +26,7 @@ from tests.cloud_plane.alerts.harness import T0, Alerting, Clock
 def store(database_url: str) -> Iterator[SqlStore]:
     impl = SqlStore.open(database_url)
     yield impl
-    impl.close()
+    impl.meta.close()
 
 
 def make(store: SqlStore, channel: ScriptedChannel | None = None, **kw) -> Alerting:
@@ -43,9 +43,9 @@ def test_a_hit_is_delivered_once_and_the_ledger_says_so(store: SqlStore) -> None
     [call] = channel.calls
     assert call.message.plate == "AB12CDE" and call.message.site_name == "Depot"
     assert call.recipient.phone == "+447700900123" and call.delivery.attempt == 1
-    [d] = store.list_deliveries(raised.alert.alert_id)
+    [d] = store.deliveries.list_deliveries(raised.alert.alert_id)
     assert (d.status, d.attempt, d.provider_message_id) == ("sent", 1, "scripted-1")
-    [row] = store.list_attempts(raised.alert.alert_id)
+    [row] = store.deliveries.list_attempts(raised.alert.alert_id)
     assert (row.outcome, row.worker, row.provider_message_id) == ("sent", "w1", "scripted-1")
     assert a.dispatcher().drain() == 0
 
@@ -59,7 +59,7 @@ def test_failures_are_retried_with_growing_jittered_backoff(store: SqlStore) -> 
     bounds = []
     for attempt in (1, 2):
         assert dispatcher.drain() == 1
-        [d] = store.list_deliveries(raised.alert.alert_id)
+        [d] = store.deliveries.list_deliveries(raised.alert.alert_id)
         assert (d.status, d.attempt, d.last_error) == ("pending", attempt, TRANSIENT.error)
         wait = (d.next_at - a.clock()).total_seconds()  # type: ignore[operator]
         bound = 2.0 * 2 ** (attempt - 1)
@@ -68,9 +68,9 @@ def test_failures_are_retried_with_growing_jittered_backoff(store: SqlStore) -> 
         assert dispatcher.drain() == 0  # not due yet
         a.clock.now = d.next_at  # type: ignore[assignment]
     assert dispatcher.drain() == 1
-    [d] = store.list_deliveries(raised.alert.alert_id)
+    [d] = store.deliveries.list_deliveries(raised.alert.alert_id)
     assert (d.status, d.attempt) == ("sent", 3)
-    assert [r.outcome for r in store.list_attempts(raised.alert.alert_id)] == [
+    assert [r.outcome for r in store.deliveries.list_attempts(raised.alert.alert_id)] == [
         "failed",
         "failed",
         "sent",
@@ -89,10 +89,10 @@ def test_giving_up_raises_a_visible_delivery_failed_alert(store: SqlStore) -> No
     for _ in range(3):
         dispatcher.drain()
         a.clock.advance(seconds=2)
-    [d] = store.list_deliveries(raised.alert.alert_id)
+    [d] = store.deliveries.list_deliveries(raised.alert.alert_id)
     assert (d.status, d.attempt) == ("gave_up", 3)
     assert d.gave_up_reason == f"gave up after 3 attempt(s): {TRANSIENT.error}"
-    [failed] = store.list_alerts(AlertQuery(kind="delivery_failed")).items
+    [failed] = store.alerts.list_alerts(AlertQuery(kind="delivery_failed")).items
     assert raised.alert.alert_id in failed.reason and "r1 by sms" in failed.reason
     dispatcher.drain()
     [told] = a.channels["file"].calls  # type: ignore[attr-defined]
@@ -105,13 +105,13 @@ def test_a_refusal_that_cannot_succeed_gives_up_at_once(store: SqlStore) -> None
     a.recipient()
     raised = a.hit()
     a.dispatcher().drain()
-    [d] = store.list_deliveries(raised.alert.alert_id)
+    [d] = store.deliveries.list_deliveries(raised.alert.alert_id)
     assert (d.status, d.attempt, d.gave_up_reason) == (
         "gave_up",
         1,
         f"not retryable: {PERMANENT.error}",
     )
-    assert len(store.list_alerts(AlertQuery(kind="delivery_failed")).items) == 1
+    assert len(store.alerts.list_alerts(AlertQuery(kind="delivery_failed")).items) == 1
 
 
 def test_rate_limits_queue_deliveries_rather_than_drop_them(store: SqlStore) -> None:
@@ -126,8 +126,8 @@ def test_rate_limits_queue_deliveries_rather_than_drop_them(store: SqlStore) -> 
     assert len(channel.calls) == 2
     waiting = [
         d
-        for alert in store.list_alerts(AlertQuery()).items
-        for d in store.list_deliveries(alert.alert_id)
+        for alert in store.alerts.list_alerts(AlertQuery()).items
+        for d in store.deliveries.list_deliveries(alert.alert_id)
     ]
     pending = [d for d in waiting if d.status == "pending"]
     assert len(pending) == 3 and all(d.attempt == 0 and d.next_at > a.clock() for d in pending)  # type: ignore[operator]
@@ -157,7 +157,8 @@ def test_a_worker_killed_before_sending_loses_nothing(store: SqlStore) -> None:
     assert survivor.drain() == 1
     assert len(channel.calls) == 1
     assert [
-        (r.attempt, r.worker, r.outcome) for r in store.list_attempts(raised.alert.alert_id)
+        (r.attempt, r.worker, r.outcome)
+        for r in store.deliveries.list_attempts(raised.alert.alert_id)
     ] == [
         (1, "dead-worker", None),
         (2, "w2", "sent"),
@@ -179,13 +180,17 @@ def test_a_worker_killed_mid_send_repeats_only_that_send(store: SqlStore) -> Non
     survivor.drain()
     keys = [c.delivery.key for c in channel.calls]
     assert len(keys) == 5 and len(set(keys)) == 4  # four deliveries, the in-flight one twice
-    ledgers = store.list_attempts(first.alert.alert_id) + store.list_attempts(second.alert.alert_id)
+    ledgers = store.deliveries.list_attempts(first.alert.alert_id) + store.deliveries.list_attempts(
+        second.alert.alert_id
+    )
     unfinished = [r for r in ledgers if r.outcome is None]
     assert len(unfinished) == 1 and unfinished[0].worker == "dead-worker"
     repeat = [r for r in ledgers if r.delivery_id == unfinished[0].delivery_id]
     assert [(r.attempt, r.outcome) for r in repeat] == [(1, None), (2, "sent")]
     for alert in (first, second):
-        assert {d.status for d in store.list_deliveries(alert.alert.alert_id)} == {"sent"}
+        assert {d.status for d in store.deliveries.list_deliveries(alert.alert.alert_id)} == {
+            "sent"
+        }
 
 
 def test_unacknowledged_high_priority_alerts_escalate_to_the_next_tier(store: SqlStore) -> None:
@@ -194,7 +199,7 @@ def test_unacknowledged_high_priority_alerts_escalate_to_the_next_tier(store: Sq
     a = make(store, channel, escalation=policy)
     a.recipient("duty", tier=0)
     a.recipient("boss", tier=1)
-    store.apply_op(_op(priority=90), None, received_at=a.clock())
+    store.hotlist.apply_op(_op(priority=90), None, received_at=a.clock())
     raised = a.hit()
     dispatcher = a.dispatcher()
     dispatcher.drain()
@@ -205,7 +210,7 @@ def test_unacknowledged_high_priority_alerts_escalate_to_the_next_tier(store: Sq
     assert a.service.escalate_due() == 0  # once
     dispatcher.drain()
     assert [c.recipient.id for c in channel.calls] == ["duty", "boss"]
-    alert = store.get_alert(raised.alert.alert_id)
+    alert = store.alerts.get_alert(raised.alert.alert_id)
     assert (alert.escalation_tier, alert.next_escalation_at) == (1, None)  # no tier 2
 
 
@@ -214,7 +219,7 @@ def test_acknowledgement_stops_escalation(store: SqlStore) -> None:
     a = make(store, channel, escalation=EscalationPolicy(after=timedelta(minutes=10)))
     a.recipient("duty", tier=0)
     a.recipient("boss", tier=1)
-    store.apply_op(_op(priority=90), None, received_at=a.clock())
+    store.hotlist.apply_op(_op(priority=90), None, received_at=a.clock())
     raised = a.hit()
     a.dispatcher().drain()
     acked = a.service.acknowledge(raised.alert.alert_id, by="duty@example.com")

@@ -22,7 +22,7 @@ def test_dispatcher_once_delivers_due_alerts_to_the_file_channel(
         a.recipient("duty", ("email",))
         raised = a.hit()
     finally:
-        store.close()
+        store.meta.close()
     result = CliRunner().invoke(
         cloud, ["dispatcher", "--once", "--data-dir", str(tmp_path), "--database-url", database_url]
     )

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from cloud_plane.alerts.health import HealthThresholds, evaluate_site
-from cloud_plane.store.alerts_base import AlertQuery, StoredAlert
-from cloud_plane.store.base import Site
+from cloud_plane.records.alerts import AlertQuery, StoredAlert
+from cloud_plane.records.sites import Site
 from sync_protocol.messages import CameraHealth, Heartbeat
 from tests.cloud_plane.alerts.harness import T0
 from tests.cloud_plane.conftest import RunningCloud
@@ -42,7 +42,7 @@ def check(cloud: RunningCloud) -> tuple[int, int]:
 
 
 def alerts(cloud: RunningCloud, status: str | None = None) -> list[StoredAlert]:
-    return cloud.store.list_alerts(AlertQuery(status=status)).items  # type: ignore[arg-type]
+    return cloud.store.alerts.list_alerts(AlertQuery(status=status)).items  # type: ignore[arg-type]
 
 
 def test_a_stopped_node_raises_site_offline_once_and_resolves_when_back(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns import sns_backends
 
-from cloud_plane.store.alerts_base import AlertQuery
+from cloud_plane.records.alerts import AlertQuery
 from sync_protocol.messages import HitRecord
 from tests.cloud_plane.alerts.conftest import REGION
 from tests.cloud_plane.conftest import NodeClient, RunningCloud
@@ -66,7 +66,7 @@ def test_the_same_exchange_twice_makes_one_alert_and_one_message(
     body = codec.encode(request)
     for _ in range(2):  # the same bytes again (a retry after a lost reply), signed anew
         assert node.send(body).status_code == 200
-    [alert] = cloud.store.list_alerts(AlertQuery()).items
+    [alert] = cloud.store.alerts.list_alerts(AlertQuery()).items
     assert (alert.kind, alert.plate, alert.count, alert.priority) == ("hit", "AB12CDE", 1, 90)
     cloud.services.alerting.dispatcher.drain()
     sent = lines(cloud)
@@ -86,7 +86,7 @@ def test_repeated_reads_of_a_plate_group_and_another_plate_is_not_swallowed(
     node.exchange(batch=node.records(1, 3, plate="AB12CDE"))  # cloud-side matching
     node.exchange(batch=node.records(4, 1, plate="XY99ZZZ"))
     node.exchange(batch=node.records(5, 2, plate="AB12CDE"))
-    alerts = cloud.store.list_alerts(AlertQuery()).items
+    alerts = cloud.store.alerts.list_alerts(AlertQuery()).items
     assert sorted((a.plate, a.count) for a in alerts) == [("AB12CDE", 5), ("XY99ZZZ", 1)]
     cloud.services.alerting.dispatcher.drain()
     assert sorted(m["payload"]["alert"]["plate"] for m in lines(cloud)) == ["AB12CDE", "XY99ZZZ"]
@@ -108,10 +108,10 @@ def test_a_hit_reaches_a_phone_through_sns(
         time.sleep(0.05)
     [(message_id, (phone, text))] = recorded.items()
     assert phone == "+447700900123" and "AB12CDE" in text and "stolen" in text.lower()
-    [alert] = cloud.store.list_alerts(AlertQuery()).items
+    [alert] = cloud.store.alerts.list_alerts(AlertQuery()).items
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        [delivery] = cloud.store.list_deliveries(alert.alert_id)
+        [delivery] = cloud.store.deliveries.list_deliveries(alert.alert_id)
         if delivery.status == "sent":
             break
         time.sleep(0.05)
@@ -136,8 +136,8 @@ def test_a_hit_the_node_delivered_offline_is_recorded_and_not_sent_again(
     )
     hit = node_hit(node).model_copy(update={"delivered_locally": [delivered]})
     node.exchange(batch=node.records(1, 1), hits=[hit])
-    [alert] = cloud.store.list_alerts(AlertQuery()).items
-    [delivery] = cloud.store.list_deliveries(alert.alert_id)
+    [alert] = cloud.store.alerts.list_alerts(AlertQuery()).items
+    [delivery] = cloud.store.deliveries.list_deliveries(alert.alert_id)
     assert (delivery.source, delivery.status, delivery.channel) == ("node", "sent", "smtp")
     assert delivery.recipient_id == "node:duty@example.com"
     cloud.services.alerting.dispatcher.drain()

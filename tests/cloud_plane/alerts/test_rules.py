@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloud_plane.alerts import rules
-from cloud_plane.store.alerts_base import StoredAlert, Subscription
+from cloud_plane.records.alerts import StoredAlert
+from cloud_plane.records.recipients import Subscription
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=10)

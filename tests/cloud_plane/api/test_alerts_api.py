@@ -28,7 +28,7 @@ def test_recipients_are_admin_only_and_never_show_webhook_secrets(cloud: Running
     assert renamed.json()["has_webhook_secret"] is True  # kept
     listed = admin.get("/api/v1/recipients")
     assert [r["name"] for r in listed.json()] == ["Ops"] and SECRET not in listed.text
-    assert cloud.store.get_recipient("ops").webhook_secret == SECRET
+    assert cloud.store.recipients.get_recipient("ops").webhook_secret == SECRET
     assert (
         admin.put("/api/v1/recipients/bad", json={"name": "x", "phone": "0770"}).status_code == 422
     )

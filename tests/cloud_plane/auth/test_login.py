@@ -10,7 +10,7 @@ from tests.cloud_plane.conftest import RunningCloud
 
 
 def _user(cloud: RunningCloud, role: str = "viewer") -> tuple[str, str]:
-    cloud.store.create_user(
+    cloud.store.users.create_user(
         "Ann@Example.com", hash_password("s3cret-pass", n=2**10), role, [], now=cloud.clock()
     )
     return "ann@example.com", "s3cret-pass"

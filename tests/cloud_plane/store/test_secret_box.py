@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from cloud_plane.store.alerts_base import StoredRecipient
+from cloud_plane.records.recipients import StoredRecipient
 from cloud_plane.store.secret_box import load_or_create_box
 from cloud_plane.store.sql import SqlStore
 
@@ -33,7 +33,7 @@ def test_a_recipients_webhook_secret_is_not_stored_in_clear(tmp_path: Path, data
 
     store = SqlStore.open(database_url, secret_box=load_or_create_box(tmp_path / "k"))
     now = datetime.now(UTC)
-    store.put_recipient(
+    store.recipients.put_recipient(
         StoredRecipient(
             recipient_id="ops",
             name="Ops",
@@ -43,8 +43,8 @@ def test_a_recipients_webhook_secret_is_not_stored_in_clear(tmp_path: Path, data
             webhook_secret=SECRET,
         )
     )
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         raw = conn.execute(text("SELECT webhook_secret FROM cloud_recipients")).scalar_one()
     assert SECRET not in raw
-    assert store.get_recipient("ops").webhook_secret == SECRET
-    store.engine.dispose()
+    assert store.recipients.get_recipient("ops").webhook_secret == SECRET
+    store.db.engine.dispose()

@@ -20,8 +20,8 @@ def test_enrolment_registers_the_key_under_its_thumbprint(cloud: RunningCloud) -
     assert reply.site_id == site_id
     assert reply.site_name == "North gate"
     assert reply.key_id == key_thumbprint(node.public_pem)
-    assert reply.cloud_epoch == cloud.store.epoch()
-    assert cloud.store.get_site_key(site_id, reply.key_id) == node.public_pem
+    assert reply.cloud_epoch == cloud.store.meta.epoch()
+    assert cloud.store.sites.get_site_key(site_id, reply.key_id) == node.public_pem
 
 
 def test_a_code_works_once(cloud: RunningCloud) -> None:
@@ -48,7 +48,7 @@ def test_an_unknown_code_is_refused(cloud: RunningCloud) -> None:
 
 def test_a_revoked_site_cannot_enrol(cloud: RunningCloud) -> None:
     site_id, code = cloud.new_site()
-    cloud.store.revoke_site(site_id, now=cloud.clock())
+    cloud.store.sites.revoke_site(site_id, now=cloud.clock())
     response = _client(cloud).enroll_response(code)
     assert response.status_code == 403
     assert "revoked" in response.json()["detail"]

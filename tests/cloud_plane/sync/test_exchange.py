@@ -15,16 +15,20 @@ from tests.cloud_plane.conftest import RunningCloud
 
 
 def _count(cloud: RunningCloud, site_id: str) -> int:
-    from cloud_plane.store.base import DetectionQuery
+    from cloud_plane.records.detections import DetectionQuery
 
-    return len(cloud.store.search_detections(DetectionQuery(site_ids={site_id}, limit=1000)).items)
+    return len(
+        cloud.store.detections.search_detections(
+            DetectionQuery(site_ids={site_id}, limit=1000)
+        ).items
+    )
 
 
 def test_a_batch_is_acked_and_stored(cloud: RunningCloud) -> None:
     node = cloud.node()
     reply = node.exchange(batch=node.records(1, 5))
     assert reply.ack == {node.stream_id: 5}
-    assert reply.cloud_epoch == cloud.store.epoch()
+    assert reply.cloud_epoch == cloud.store.meta.epoch()
     assert reply.commands == []
     assert _count(cloud, node.site_id) == 5
 
@@ -66,7 +70,7 @@ def test_a_new_epoch_asks_the_node_to_resend(cloud: RunningCloud) -> None:
     node = cloud.node()
     node.exchange(batch=node.records(1, 4))
     old_epoch = node.cloud_epoch
-    new_epoch = cloud.store.new_epoch()
+    new_epoch = cloud.store.meta.new_epoch()
     node.cloud_epoch = old_epoch
     reply = node.exchange()
     assert reply.cloud_epoch == new_epoch != old_epoch
@@ -85,7 +89,7 @@ def test_heartbeat_is_kept_on_the_site(cloud: RunningCloud) -> None:
         backlog_count=7,
     )
     node.exchange(heartbeat=beat)
-    site = cloud.store.get_site(node.site_id)
+    site = cloud.store.sites.get_site(node.site_id)
     assert site.heartbeat == beat
     assert site.last_heartbeat_at == cloud.clock()
 
@@ -107,7 +111,7 @@ def test_node_hits_are_stored_once(cloud: RunningCloud) -> None:
     )
     node.exchange(hits=[hit])
     node.exchange(hits=[hit])
-    hits = cloud.store.list_hits().items
+    hits = cloud.store.hits.list_hits().items
     assert [(h.source, h.match_kind, h.image_sha256) for h in hits] == [
         ("node", "confusion", "a" * 64)
     ]
@@ -176,7 +180,7 @@ def test_a_request_signed_with_another_key_is_refused(cloud: RunningCloud) -> No
 
 def test_a_revoked_site_is_refused(cloud: RunningCloud) -> None:
     node = cloud.node()
-    cloud.store.revoke_site(node.site_id, now=cloud.clock())
+    cloud.store.sites.revoke_site(node.site_id, now=cloud.clock())
     response = node.send(codec.encode(node.request(batch=node.records(1, 1))))
     assert response.status_code == 403
     assert "revoked" in response.json()["detail"]

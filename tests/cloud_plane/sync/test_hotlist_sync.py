@@ -87,7 +87,7 @@ def test_site_ops_are_confirmed_with_versions_and_resent_ops_apply_once(
     assert first.op_results[op.op_id].status == "applied"
     assert first.op_results[op.op_id].version == 1
     assert again.op_results[op.op_id] == first.op_results[op.op_id]
-    assert cloud.store.current_version() == 1
+    assert cloud.store.hotlist.current_version() == 1
 
 
 def test_concurrent_site_ops_resolve_by_last_writer_wins(cloud: RunningCloud) -> None:
@@ -100,7 +100,7 @@ def test_concurrent_site_ops_resolve_by_last_writer_wins(cloud: RunningCloud) ->
     assert b_reply.op_results[later.op_id].status == "applied"
     assert a_reply.op_results[earlier.op_id].status == "superseded"
     assert a_reply.op_results[earlier.op_id].version == b_reply.op_results[later.op_id].version
-    entry = cloud.store.get_entry("stolen", "XY99ZZZ")
+    entry = cloud.store.hotlist.get_entry("stolen", "XY99ZZZ")
     assert entry.deleted and entry.op_id == later.op_id
 
 
@@ -108,7 +108,7 @@ def test_an_op_from_the_future_is_clamped_to_receive_time(cloud: RunningCloud) -
     node = cloud.node()
     future = _op(cloud, made_at=cloud.clock() + timedelta(days=365))
     node.exchange(hotlist_ops=[future])
-    assert cloud.store.get_entry("stolen", "XY99ZZZ").updated_at == cloud.clock()
+    assert cloud.store.hotlist.get_entry("stolen", "XY99ZZZ").updated_at == cloud.clock()
     cloud.clock.advance(seconds=1)
     staff = cloud.staff("admin").put("/api/v1/hotlist/stolen/XY99ZZZ", json={"reason": "staff"})
     assert staff.json()["reason"] == "staff"
@@ -128,7 +128,7 @@ def test_the_cloud_raises_hits_the_node_missed_once(cloud: RunningCloud) -> None
     records = node.records(1, 2, plate="A812CDE")
     node.exchange(batch=records)
     node.exchange(batch=records)
-    hits = cloud.store.list_hits().items
+    hits = cloud.store.hits.list_hits().items
     assert sorted((h.seq, h.source, h.match_kind) for h in hits) == [
         (1, "cloud", "confusion"),
         (2, "cloud", "confusion"),
@@ -152,7 +152,7 @@ def test_a_hit_the_node_raised_is_not_raised_again_by_the_cloud(cloud: RunningCl
         captured_at=record.captured_at,
     )
     node.exchange(batch=[record], hits=[hit])
-    [stored] = cloud.store.list_hits().items
+    [stored] = cloud.store.hits.list_hits().items
     assert stored.source == "node"
 
 
@@ -161,4 +161,4 @@ def test_expired_entries_raise_no_cloud_hits(cloud: RunningCloud) -> None:
     past = (cloud.clock() - timedelta(minutes=1)).isoformat()
     cloud.staff("admin").put("/api/v1/hotlist/stolen/AB12CDE", json={"expires_at": past})
     node.exchange(batch=node.records(1, 1))
-    assert cloud.store.list_hits().items == []
+    assert cloud.store.hits.list_hits().items == []

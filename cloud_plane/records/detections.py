@@ -1,0 +1,51 @@
+"""Detections as the cloud holds them, the outcome of storing a batch, and the search query."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sync_protocol.detections import DetectionRecord
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What ``put_batch`` did: the stream's contiguous high-water mark after the call.
+
+    ``stored`` counts records new to the cloud; ``gap`` is True when the batch
+    started beyond ``high_water + 1`` and was refused whole (nothing stored).
+    """
+
+    high_water: int
+    stored: int = 0
+    gap: bool = False
+
+
+@dataclass(frozen=True)
+class StoredDetection:
+    """One detection as the cloud holds it (the node's record plus where and when it came)."""
+
+    site_id: str
+    stream_id: str
+    ingested_at: datetime
+    record: DetectionRecord
+
+
+@dataclass(frozen=True)
+class DetectionQuery:
+    """A search over detections across sites, newest first by (received_at, site, stream, seq).
+
+    ``plate``: exact normalised plate, ``AB*``/``A?C`` pattern, or with ``fuzzy``
+    also OCR confusions and one edit. ``site_ids`` None means every site; an
+    empty collection means none. ``since``/``until`` bound the node's
+    ``received_at`` (inclusive / exclusive).
+    """
+
+    plate: str | None = None
+    fuzzy: bool = False
+    site_ids: Collection[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    cursor: str | None = None

@@ -1,0 +1,31 @@
+"""Sites (one per local node) and the refusal of an enrolment code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cloud_plane.errors import Forbidden
+from sync_protocol.messages import Heartbeat
+
+
+class EnrollmentRefused(Forbidden):
+    """An enrolment code that is unknown, already used, expired, or of a revoked site."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A site (one local node) as the cloud knows it."""
+
+    site_id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    enrolled_at: datetime | None = None
+    last_heartbeat_at: datetime | None = None
+    heartbeat: Heartbeat | None = None
+
+    @property
+    def revoked(self) -> bool:
+        """Return True once the site was revoked (its keys no longer sync)."""
+        return self.revoked_at is not None

@@ -1,0 +1,216 @@
+"""The store's roles for sites, detections, hits, hotlist and users: small Protocols by aggregate.
+
+Every method reads or writes by a key a DynamoDB table can serve directly
+(``store/keys.py`` names those keys), so the SQL implementation used for
+self-hosting and the DynamoDB one used in AWS answer the same calls the same way.
+``tests/cloud_plane/store/contracts/`` runs one suite per role over each implementation.
+Times are tz-aware UTC and passed in by the caller.
+
+Errors raised (all from ``cloud_plane.errors``)::
+
+    NotFound           the site / entry the call names does not exist
+    Conflict           create_* of something that already exists
+    EnrollmentRefused  (a Forbidden, ``records/sites.py``) the code is unknown, used,
+                       expired or its site revoked
+    InvalidInput       a cursor this store did not hand out
+
+Idempotency is the store's job: a re-sent batch, hit or hotlist op changes
+nothing and answers what the first call answered. Writes that must happen
+together can be wrapped in ``with store.meta.atomic():`` (one transaction on SQL,
+spanning every role of the store; on DynamoDB each call is its own conditional
+write, which is why every write here is idempotent on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
+from cloud_plane.records.hits import StoredHit
+from cloud_plane.records.paging import Page
+from cloud_plane.records.sites import Site
+from cloud_plane.records.users import Role, User
+from sync_protocol.detections import DetectionRecord
+from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
+from sync_protocol.messages import Heartbeat
+
+
+class MetaStore(Protocol):
+    """The store itself: its epoch, transactions spanning roles, and its connections."""
+
+    def epoch(self) -> str:
+        """Return the store's epoch (made when the store was created)."""
+        ...
+
+    def new_epoch(self) -> str:
+        """Replace the epoch (after restoring a backup) and return it; nodes then resend."""
+        ...
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Group the calls made inside into one transaction where the backend can."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class SiteStore(Protocol):
+    """Sites, their one-time enrolment codes, the nodes' public keys and the nonce cache."""
+
+    def create_site(self, name: str, *, now: datetime) -> Site:
+        """Create a site with a fresh id."""
+        ...
+
+    def get_site(self, site_id: str) -> Site:
+        """Return the site; raise NotFound."""
+        ...
+
+    def list_sites(self, site_ids: Collection[str] | None = None) -> list[Site]:
+        """Return sites by name (only ``site_ids`` if given; unknown ids are skipped)."""
+        ...
+
+    def revoke_site(self, site_id: str, *, now: datetime) -> Site:
+        """Revoke the site (idempotent: the first revocation time stays); raise NotFound."""
+        ...
+
+    def create_enrollment(self, site_id: str, code_hash: str, expires_at: datetime) -> None:
+        """Register a one-time code (stored only as its hash) for the site; raise NotFound."""
+        ...
+
+    def consume_enrollment(
+        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+    ) -> Site:
+        """Use the code once and register the node's key under ``key_id``; return the site.
+
+        Raise EnrollmentRefused if the code is unknown, already used, expired at
+        ``now``, or its site is revoked. Exactly one of concurrent callers succeeds.
+        """
+        ...
+
+    def get_site_key(self, site_id: str, key_id: str) -> str | None:
+        """Return the public key PEM registered for the site under ``key_id``, or None."""
+        ...
+
+    def remember_nonce(self, key: str, expires_at: datetime, now: datetime) -> bool:
+        """Record a request nonce until ``expires_at``; return True if it is already recorded.
+
+        Shared by every process on the store (the sync replay cache). Expired
+        nonces may be forgotten at any time after ``expires_at``.
+        """
+        ...
+
+
+class DetectionStore(Protocol):
+    """Detection batches per stream, their high-water marks, search, and site heartbeats."""
+
+    def put_batch(
+        self,
+        site_id: str,
+        stream_id: str,
+        records: Sequence[DetectionRecord],
+        *,
+        received_at: datetime,
+    ) -> BatchOutcome:
+        """Store a contiguous batch idempotently and return the stream's high-water mark.
+
+        Records at or below the mark are duplicates and change nothing (the
+        first copy stays). A batch that starts beyond ``mark + 1`` is refused
+        whole (``gap=True``, nothing stored): the cloud never holds records past
+        a gap, so its mark is always "everything up to here".
+        """
+        ...
+
+    def high_water(self, site_id: str, stream_id: str) -> int:
+        """Return the contiguous high-water seq held for the stream (0: nothing)."""
+        ...
+
+    def search_detections(self, query: DetectionQuery) -> Page[StoredDetection]:
+        """Return one page of detections, newest first; raise InvalidInput for a bad cursor."""
+        ...
+
+    def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
+        """Keep the site's latest heartbeat (an older ``received_at`` never replaces a newer)."""
+        ...
+
+
+class HitStore(Protocol):
+    """Hits, deduplicated by (detection, list, plate)."""
+
+    def put_hit(self, hit: StoredHit) -> bool:
+        """Store a hit once per (detection_id, list_name, plate_norm); return True if new."""
+        ...
+
+    def list_hits(
+        self,
+        *,
+        site_ids: Collection[str] | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[StoredHit]:
+        """Return hits newest first (by cloud receive time); raise InvalidInput for a bad cursor."""
+        ...
+
+
+class HotlistStore(Protocol):
+    """The versioned hotlist: last-writer-wins edits, entries, and deltas for nodes.
+
+    Ops reach ``apply_op`` already valid (the hotlist use case checks list name and
+    plate first); the store keeps the LWW compare inside its write transaction.
+    """
+
+    def apply_op(
+        self, op: HotlistOp, site_id: str | None, *, received_at: datetime
+    ) -> tuple[int, OpResult]:
+        """Apply one edit by last-writer-wins; return (current version, result).
+
+        ``made_at`` is clamped to ``received_at`` first. A winning op stores the
+        entry under a new version (``applied``); a losing one changes nothing
+        (``superseded``, with the winner's version). The same ``op_id`` again
+        returns the first result. ``site_id`` None: a staff edit in the cloud.
+        """
+        ...
+
+    def get_entry(self, list_name: str, plate_norm: str) -> HotlistEntry | None:
+        """Return the entry's state (tombstones included) or None."""
+        ...
+
+    def list_entries(self, *, include_deleted: bool = False) -> list[HotlistEntry]:
+        """Return every entry by (list, plate_norm)."""
+        ...
+
+    def changes_since(self, version: int, limit: int) -> list[HotlistEntry]:
+        """Return entries (tombstones included) with version > ``version``, oldest first."""
+        ...
+
+    def current_version(self) -> int:
+        """Return the hotlist's version (0: never edited)."""
+        ...
+
+    def oldest_retained_version(self) -> int:
+        """Return the oldest version from which every change is still held (deltas start here)."""
+        ...
+
+
+class UserStore(Protocol):
+    """Staff users."""
+
+    def create_user(
+        self,
+        username: str,
+        password_hash: str | None,
+        role: Role,
+        sites: Collection[str],
+        *,
+        now: datetime,
+    ) -> User:
+        """Create a staff user (username case-insensitive); raise Conflict if it exists."""
+        ...
+
+    def get_user(self, username: str) -> User | None:
+        """Return the user (case-insensitive) or None."""
+        ...

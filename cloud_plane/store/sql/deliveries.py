@@ -1,0 +1,230 @@
+"""``DeliveryQueue`` on SQL: the delivery queue with leases, and the attempt ledger.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's single writer
+serialises claims anyway), so two workers never lease the same delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from cloud_plane.errors import NotFound
+from cloud_plane.records.deliveries import (
+    AttemptResult,
+    NewDelivery,
+    StoredAttempt,
+    StoredDelivery,
+)
+from cloud_plane.records.paging import iter_chunks
+from cloud_plane.store.rows import from_row
+from cloud_plane.store.sql.database import SqlDatabase
+from cloud_plane.store.tables import DeliveryAttemptRow, DeliveryRow
+
+INSERT_CHUNK = 500
+_LIVE = ("pending", "in_flight")
+
+
+class SqlDeliveries:
+    """``DeliveryQueue`` over the delivery and delivery attempt tables."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self._db = db
+
+    def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
+        """Queue deliveries; an existing (alert, recipient, channel) is kept."""
+        new = 0
+        with self._db.tx(write=True) as conn:
+            for chunk in iter_chunks(deliveries, INSERT_CHUNK):
+                rows = [_delivery_row(d) for d in chunk]
+                inserted = conn.execute(
+                    self._db.insert(conn, DeliveryRow)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .returning(DeliveryRow.delivery_id)
+                ).all()
+                new += len(inserted)
+        return new
+
+    def claim_deliveries(
+        self, *, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[StoredDelivery]:
+        """Lease up to ``limit`` due deliveries, oldest due first."""
+        d = DeliveryRow
+        due = select(d.delivery_id).where(d.status.in_(_LIVE), d.next_at <= now).limit(1)
+        with self._db.tx() as conn:
+            # An idle queue is the common case: answer it without taking the write lock.
+            if conn.execute(due).first() is None:
+                return []
+        with self._db.tx(write=True) as conn:
+            ids = list(
+                conn.execute(
+                    select(d.delivery_id)
+                    .where(d.status.in_(_LIVE), d.next_at <= now)
+                    .order_by(d.next_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+            )
+            if not ids:
+                return []
+            until = now + lease
+            conn.execute(
+                update(d)
+                .where(d.delivery_id.in_(ids))
+                .values(
+                    status="in_flight",
+                    leased_by=worker,
+                    lease_until=until,
+                    next_at=until,
+                    updated_at=now,
+                )
+            )
+            rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.lease_until))
+            return [_stored_delivery(r) for r in rows.mappings()]
+
+    def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:
+        """Return a leased delivery to pending until ``until`` (no attempt counted)."""
+        d = DeliveryRow
+        with self._db.tx(write=True) as conn:
+            result = conn.execute(
+                update(d)
+                .where(d.delivery_id == delivery_id, d.leased_by == worker, d.status == "in_flight")
+                .values(status="pending", next_at=until, lease_until=None, leased_by=None)
+            )
+            return result.rowcount == 1
+
+    def begin_attempts(
+        self, delivery_ids: Sequence[str], *, worker: str, now: datetime
+    ) -> list[StoredDelivery]:
+        """Count an attempt and write its (unfinished) ledger row for each delivery still ours."""
+        if not delivery_ids:
+            return []
+        d = DeliveryRow
+        mine = (
+            d.delivery_id.in_(list(delivery_ids)),
+            d.leased_by == worker,
+            d.status == "in_flight",
+        )
+        with self._db.tx(write=True) as conn:
+            conn.execute(update(d).where(*mine).values(attempt=d.attempt + 1, updated_at=now))
+            started = [_stored_delivery(r) for r in conn.execute(select(d).where(*mine)).mappings()]
+            if started:
+                conn.execute(
+                    self._db.insert(conn, DeliveryAttemptRow).values(
+                        [
+                            {
+                                "delivery_id": s.delivery_id,
+                                "attempt": s.attempt,
+                                "alert_id": s.alert_id,
+                                "recipient_id": s.recipient_id,
+                                "channel": s.channel,
+                                "worker": worker,
+                                "started_at": now,
+                            }
+                            for s in started
+                        ]
+                    )
+                )
+        order = {delivery_id: i for i, delivery_id in enumerate(delivery_ids)}
+        return sorted(started, key=lambda s: order[s.delivery_id])
+
+    def finish_attempt(
+        self, delivery_id: str, attempt: int, result: AttemptResult, *, now: datetime
+    ) -> StoredDelivery:
+        """Complete the ledger row; move the delivery on if ``attempt`` is still its latest."""
+        d = DeliveryRow
+        if result.ok:
+            changes: dict[str, Any] = {
+                "status": "sent",
+                "sent_at": now,
+                "provider_message_id": result.provider_message_id,
+                "next_at": None,
+            }
+        elif result.retry_at is not None:
+            changes = {"status": "pending", "next_at": result.retry_at, "last_error": result.error}
+        else:
+            changes = {
+                "status": "gave_up",
+                "next_at": None,
+                "last_error": result.error,
+                "gave_up_reason": result.give_up_reason or result.error,
+            }
+        changes.update(updated_at=now, lease_until=None, leased_by=None)
+        with self._db.tx(write=True) as conn:
+            conn.execute(
+                update(DeliveryAttemptRow)
+                .where(
+                    DeliveryAttemptRow.delivery_id == delivery_id,
+                    DeliveryAttemptRow.attempt == attempt,
+                )
+                .values(
+                    finished_at=now,
+                    outcome="sent" if result.ok else "failed",
+                    provider_message_id=result.provider_message_id,
+                    error=result.error,
+                )
+            )
+            conn.execute(
+                update(d)
+                .where(
+                    d.delivery_id == delivery_id,
+                    d.attempt == attempt,
+                    d.status.in_(_LIVE),
+                )
+                .values(changes)
+            )
+            row = conn.execute(select(d).where(d.delivery_id == delivery_id)).first()
+            if row is None:
+                raise NotFound(f"no delivery {delivery_id!r}")
+            return _stored_delivery(row._mapping)
+
+    def list_deliveries(self, alert_id: str) -> list[StoredDelivery]:
+        """Return the alert's deliveries by (created, recipient, channel)."""
+        d = DeliveryRow
+        stmt = (
+            select(d)
+            .where(d.alert_id == alert_id)
+            .order_by(d.created_at, d.recipient_id, d.channel)
+        )
+        with self._db.tx() as conn:
+            return [_stored_delivery(r) for r in conn.execute(stmt).mappings()]
+
+    def list_attempts(self, alert_id: str) -> list[StoredAttempt]:
+        """Return the alert's ledger by (started_at, delivery, attempt)."""
+        a = DeliveryAttemptRow
+        stmt = (
+            select(a).where(a.alert_id == alert_id).order_by(a.started_at, a.delivery_id, a.attempt)
+        )
+        with self._db.tx() as conn:
+            return [_stored_attempt(r) for r in conn.execute(stmt).mappings()]
+
+
+def _delivery_row(d: NewDelivery) -> dict[str, Any]:
+    by_node = d.source == "node"  # delivered by the node's offline fallback: a record only
+    return {
+        "delivery_id": d.delivery_id,
+        "alert_id": d.alert_id,
+        "recipient_id": d.recipient_id,
+        "channel": d.channel,
+        "status": "sent" if by_node else "pending",
+        "attempt": 1 if by_node else 0,
+        "next_at": None if by_node else d.next_at,
+        "tier": d.tier,
+        "source": d.source,
+        "created_at": d.created_at,
+        "updated_at": d.created_at,
+        "sent_at": d.sent_at if by_node else None,
+        "provider_message_id": d.provider_message_id,
+    }
+
+
+def _stored_delivery(row: Any) -> StoredDelivery:
+    return from_row(StoredDelivery, row)
+
+
+def _stored_attempt(row: Any) -> StoredAttempt:
+    return from_row(StoredAttempt, row)

@@ -1,0 +1,216 @@
+"""``DetectionStore`` on SQL: contiguous batches per stream, search, and site heartbeats."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import false, or_, select, update
+from sqlalchemy.engine import Connection
+
+from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
+from cloud_plane.records.paging import Page, cursor_time, decode_cursor, encode_cursor
+from cloud_plane.store.sql.database import SqlDatabase, before
+from cloud_plane.store.sql.sites import load_site
+from cloud_plane.store.tables import DetectionRow, SiteRow, StreamRow
+from sync_protocol.detections import DetectionRecord
+from sync_protocol.messages import Heartbeat
+from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
+
+FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
+
+
+class SqlDetections:
+    """``DetectionStore`` over the stream and detection tables (heartbeats on the site row)."""
+
+    def __init__(self, db: SqlDatabase, *, fuzzy_scan_rows: int = FUZZY_SCAN_ROWS) -> None:
+        self._db = db
+        self._fuzzy_scan_rows = fuzzy_scan_rows
+
+    def put_batch(
+        self,
+        site_id: str,
+        stream_id: str,
+        records: Sequence[DetectionRecord],
+        *,
+        received_at: datetime,
+    ) -> BatchOutcome:
+        """Store a contiguous batch idempotently; refuse it whole past a gap."""
+        for i, record in enumerate(records[1:], start=1):
+            if record.seq != records[0].seq + i:
+                raise ValueError("put_batch needs records with contiguous seqs")
+        with self._db.tx(write=True) as conn:
+            mark = self._lock_stream(conn, site_id, stream_id, received_at)
+            if not records:
+                return BatchOutcome(high_water=mark)
+            if records[0].seq > mark + 1:
+                return BatchOutcome(high_water=mark, gap=True)
+            new = [r for r in records if r.seq > mark]
+            if new:
+                # One statement with a list of parameter sets (executemany): compiled once and
+                # cached, where a multi-VALUES insert was rebuilt and compiled for every batch.
+                conn.execute(
+                    self._db.insert(conn, DetectionRow).on_conflict_do_nothing(),
+                    [_detection_row(site_id, stream_id, r, received_at) for r in new],
+                )
+            if new:
+                mark = new[-1].seq
+                conn.execute(
+                    update(StreamRow)
+                    .where(StreamRow.site_id == site_id, StreamRow.stream_id == stream_id)
+                    .values(high_water=mark, updated_at=received_at)
+                )
+            return BatchOutcome(high_water=mark, stored=len(new))
+
+    def _lock_stream(self, conn: Connection, site_id: str, stream_id: str, now: datetime) -> int:
+        conn.execute(
+            self._db.insert(conn, StreamRow)
+            .values(site_id=site_id, stream_id=stream_id, high_water=0, updated_at=now)
+            .on_conflict_do_nothing()
+        )
+        return conn.execute(
+            select(StreamRow.high_water)
+            .where(StreamRow.site_id == site_id, StreamRow.stream_id == stream_id)
+            .with_for_update()
+        ).scalar_one()
+
+    def high_water(self, site_id: str, stream_id: str) -> int:
+        """Return the contiguous high-water seq held for the stream (0: nothing)."""
+        with self._db.tx() as conn:
+            mark = conn.execute(
+                select(StreamRow.high_water).where(
+                    StreamRow.site_id == site_id, StreamRow.stream_id == stream_id
+                )
+            ).scalar_one_or_none()
+        return mark or 0
+
+    def search_detections(self, query: DetectionQuery) -> Page[StoredDetection]:
+        """Return one page of detections, newest first by (received_at, site, stream, seq)."""
+        d = DetectionRow
+        order = (d.received_at, d.site_id, d.stream_id, d.seq)
+        stmt = select(DetectionRow).order_by(*(c.desc() for c in order))
+        if query.cursor:
+            at, site, stream, seq = decode_cursor(query.cursor, 4)
+            stmt = stmt.where(before(order, (cursor_time(at), site, stream, int(seq))))
+        if query.site_ids is not None:
+            stmt = stmt.where(d.site_id.in_(list(query.site_ids)) if query.site_ids else false())
+        if query.since:
+            stmt = stmt.where(d.received_at >= query.since)
+        if query.until:
+            stmt = stmt.where(d.received_at < query.until)
+        pattern = normalize_pattern(query.plate) if query.plate else ""
+        with self._db.tx() as conn:
+            if pattern and query.fuzzy:
+                return self._fuzzy(conn, stmt, pattern, query.limit)
+            if pattern and ("*" in pattern or "?" in pattern):
+                # Normalised patterns hold only A-Z, 0-9, * and ?: nothing to escape in LIKE.
+                stmt = stmt.where(d.plate_norm.like(pattern.replace("*", "%").replace("?", "_")))
+            elif pattern:
+                stmt = stmt.where(d.plate_norm == pattern)
+            rows = list(conn.execute(stmt.limit(query.limit + 1)).mappings())
+        items = [_stored_detection(r) for r in rows]
+        if len(items) > query.limit:
+            return Page(items[: query.limit], _detection_cursor(items[query.limit - 1]))
+        return Page(items, None)
+
+    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int) -> Page:
+        # Fuzzy matches cannot use an index: scan newest first, bounded per page; a page
+        # cut short by the bound still returns a cursor so the caller can go on.
+        key = confusion_key(pattern.replace("*", "").replace("?", ""))
+        found: list[StoredDetection] = []
+        last: StoredDetection | None = None
+        rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
+        for scanned, row in enumerate(rows, start=1):
+            last = _stored_detection(row)
+            if row["plate_key"] == key or plate_matches(pattern, row["plate_norm"], fuzzy=True):
+                found.append(last)
+                if len(found) > limit:
+                    rows.close()
+                    return Page(found[:limit], _detection_cursor(found[limit - 1]))
+            if scanned >= self._fuzzy_scan_rows:
+                rows.close()
+                return Page(found, _detection_cursor(last))
+        return Page(found, None)
+
+    def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
+        """Keep the site's latest heartbeat; raise NotFound."""
+        with self._db.tx(write=True) as conn:
+            result = conn.execute(
+                update(SiteRow)
+                .where(
+                    SiteRow.site_id == site_id,
+                    or_(
+                        SiteRow.last_heartbeat_at.is_(None),
+                        SiteRow.last_heartbeat_at <= received_at,
+                    ),
+                )
+                .values(last_heartbeat_at=received_at, heartbeat_json=heartbeat.model_dump_json())
+            )
+            if result.rowcount == 0:
+                load_site(conn, site_id)
+
+
+def _detection_row(
+    site_id: str, stream_id: str, r: DetectionRecord, ingested_at: datetime
+) -> dict[str, Any]:
+    vehicle = r.vehicle
+    return {
+        "site_id": site_id,
+        "stream_id": stream_id,
+        "seq": r.seq,
+        "id": str(r.id),
+        "event_id": r.event_id,
+        "camera_id": r.camera_id,
+        "source_camera": r.source_camera,
+        "captured_at": r.captured_at,
+        "received_at": r.received_at,
+        "ingested_at": ingested_at,
+        "plate": r.plate,
+        "plate_norm": r.plate_norm,
+        "plate_key": confusion_key(r.plate_norm),
+        "confidence": r.confidence,
+        "region": r.region,
+        "direction": r.direction,
+        "bbox": json.dumps(list(r.bbox)) if r.bbox is not None else None,
+        "vehicle_type": vehicle.type if vehicle else None,
+        "vehicle_make": vehicle.make if vehicle else None,
+        "vehicle_model": vehicle.model if vehicle else None,
+        "vehicle_color": vehicle.color if vehicle else None,
+        "image_sha256": r.image_sha256,
+    }
+
+
+def _stored_detection(row: Any) -> StoredDetection:
+    vehicle = {k: row[f"vehicle_{k}"] for k in ("type", "make", "model", "color")}
+    record = DetectionRecord.model_validate(
+        {
+            "id": uuid.UUID(row["id"]),
+            "seq": row["seq"],
+            "event_id": row["event_id"],
+            "camera_id": row["camera_id"],
+            "source_camera": row["source_camera"],
+            "captured_at": row["captured_at"],
+            "received_at": row["received_at"],
+            "plate": row["plate"],
+            "plate_norm": row["plate_norm"],
+            "confidence": row["confidence"],
+            "region": row["region"],
+            "direction": row["direction"],
+            "bbox": json.loads(row["bbox"]) if row["bbox"] else None,
+            "vehicle": vehicle if any(v is not None for v in vehicle.values()) else None,
+            "image_sha256": row["image_sha256"],
+        }
+    )
+    return StoredDetection(
+        site_id=row["site_id"],
+        stream_id=row["stream_id"],
+        ingested_at=row["ingested_at"],
+        record=record,
+    )
+
+
+def _detection_cursor(d: StoredDetection) -> str:
+    return encode_cursor((d.record.received_at.isoformat(), d.site_id, d.stream_id, d.record.seq))

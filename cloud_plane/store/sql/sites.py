@@ -1,0 +1,151 @@
+"""``SiteStore`` on SQL: sites, enrolment codes, the nodes' keys and the nonce cache."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+
+from cloud_plane.errors import NotFound
+from cloud_plane.records.sites import EnrollmentRefused, Site
+from cloud_plane.store.sql.database import SqlDatabase
+from cloud_plane.store.tables import EnrollmentRow, NonceRow, SiteKeyRow, SiteRow
+from sync_protocol.messages import Heartbeat
+
+
+def new_site_id() -> str:
+    """Return a fresh random site id."""
+    return "site_" + secrets.token_hex(6)
+
+
+def load_site(conn: Connection, site_id: str) -> Site:
+    """Return the site read on ``conn``; raise NotFound."""
+    row = conn.execute(select(SiteRow).where(SiteRow.site_id == site_id)).first()
+    if row is None:
+        raise NotFound(f"no site {site_id!r}")
+    return _site(row._mapping)
+
+
+class SqlSites:
+    """``SiteStore`` over the site, enrolment, key and nonce tables."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self._db = db
+
+    def create_site(self, name: str, *, now: datetime) -> Site:
+        """Create a site with a fresh id."""
+        row = {"site_id": new_site_id(), "name": name, "created_at": now}
+        with self._db.tx(write=True) as conn:
+            conn.execute(self._db.insert(conn, SiteRow).values(row))
+        return Site(site_id=row["site_id"], name=name, created_at=now)
+
+    def get_site(self, site_id: str) -> Site:
+        """Return the site; raise NotFound."""
+        with self._db.tx() as conn:
+            return load_site(conn, site_id)
+
+    def list_sites(self, site_ids: Collection[str] | None = None) -> list[Site]:
+        """Return sites by name (only ``site_ids`` if given)."""
+        stmt = select(SiteRow).order_by(SiteRow.name, SiteRow.site_id)
+        if site_ids is not None:
+            if not site_ids:
+                return []
+            stmt = stmt.where(SiteRow.site_id.in_(list(site_ids)))
+        with self._db.tx() as conn:
+            return [_site(r) for r in conn.execute(stmt).mappings()]
+
+    def revoke_site(self, site_id: str, *, now: datetime) -> Site:
+        """Revoke the site (the first revocation time stays); raise NotFound."""
+        with self._db.tx(write=True) as conn:
+            conn.execute(
+                update(SiteRow)
+                .where(SiteRow.site_id == site_id, SiteRow.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            return self.get_site(site_id)
+
+    def create_enrollment(self, site_id: str, code_hash: str, expires_at: datetime) -> None:
+        """Register a one-time code hash for the site; raise NotFound."""
+        with self._db.tx(write=True) as conn:
+            self.get_site(site_id)
+            conn.execute(
+                self._db.insert(conn, EnrollmentRow).values(
+                    code_hash=code_hash, site_id=site_id, expires_at=expires_at
+                )
+            )
+
+    def consume_enrollment(
+        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+    ) -> Site:
+        """Use the code once and register the node's key; raise EnrollmentRefused."""
+        with self._db.tx(write=True) as conn:
+            row = conn.execute(
+                select(EnrollmentRow).where(EnrollmentRow.code_hash == code_hash).with_for_update()
+            ).first()
+            if row is None:
+                raise EnrollmentRefused("enrolment code is not valid")
+            if row.used_at is not None:
+                raise EnrollmentRefused("enrolment code was already used; ask for a new one")
+            if row.expires_at <= now:
+                raise EnrollmentRefused("enrolment code has expired; ask for a new one")
+            site = self.get_site(row.site_id)
+            if site.revoked:
+                raise EnrollmentRefused(f"site {site.site_id!r} was revoked")
+            conn.execute(
+                update(EnrollmentRow)
+                .where(EnrollmentRow.code_hash == code_hash)
+                .values(used_at=now, key_id=key_id)
+            )
+            conn.execute(
+                self._db.insert(conn, SiteKeyRow)
+                .values(
+                    site_id=site.site_id,
+                    key_id=key_id,
+                    public_key_pem=public_key_pem,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+            conn.execute(
+                update(SiteRow).where(SiteRow.site_id == site.site_id).values(enrolled_at=now)
+            )
+            return self.get_site(site.site_id)
+
+    def get_site_key(self, site_id: str, key_id: str) -> str | None:
+        """Return the public key PEM registered for the site under ``key_id``, or None."""
+        with self._db.tx() as conn:
+            return conn.execute(
+                select(SiteKeyRow.public_key_pem).where(
+                    SiteKeyRow.site_id == site_id, SiteKeyRow.key_id == key_id
+                )
+            ).scalar_one_or_none()
+
+    def remember_nonce(self, key: str, expires_at: datetime, now: datetime) -> bool:
+        """Record a nonce until ``expires_at``; return True if it is already recorded."""
+        with self._db.tx(write=True) as conn:
+            conn.execute(delete(NonceRow).where(NonceRow.expires_at < now))
+            # RETURNING, not rowcount: drivers disagree on rowcount after DO NOTHING.
+            inserted = conn.execute(
+                self._db.insert(conn, NonceRow)
+                .values(nonce_key=key, expires_at=expires_at)
+                .on_conflict_do_nothing()
+                .returning(NonceRow.nonce_key)
+            ).first()
+            return inserted is None
+
+
+def _site(row: Any) -> Site:
+    heartbeat = row["heartbeat_json"]
+    return Site(
+        site_id=row["site_id"],
+        name=row["name"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        enrolled_at=row["enrolled_at"],
+        last_heartbeat_at=row["last_heartbeat_at"],
+        heartbeat=Heartbeat.model_validate_json(heartbeat) if heartbeat else None,
+    )

@@ -1,0 +1,60 @@
+"""The store's contract suites: one module per role, each run over every implementation of it.
+
+A test module names its role (``ROLE = "sites"``); the ``store`` fixture gives it each
+implementation that serves that role, so a new backend (DynamoDB) can join one role at a
+time by listing the roles it implements so far in ``IMPLEMENTATIONS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cloud_plane.store.base import CloudStore
+from cloud_plane.store.sql import SqlStore
+
+ALL_ROLES = frozenset(
+    {
+        "meta",
+        "sites",
+        "detections",
+        "hits",
+        "hotlist",
+        "users",
+        "alerts",
+        "recipients",
+        "deliveries",
+    }
+)
+
+Opener = Callable[[pytest.FixtureRequest, Path], CloudStore]
+
+
+def _sql_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
+    return SqlStore.open(f"sqlite:///{tmp_path / 'cloud.db'}")
+
+
+def _sql_postgres(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
+    return SqlStore.open(request.getfixturevalue("postgres_url"))
+
+
+IMPLEMENTATIONS: dict[str, tuple[Opener, frozenset[str]]] = {
+    "sql-sqlite": (_sql_sqlite, ALL_ROLES),
+    "sql-postgres": (_sql_postgres, ALL_ROLES),
+}
+_MARKS = {"sql-postgres": pytest.mark.postgres}
+
+
+@pytest.fixture(params=[pytest.param(name, marks=_MARKS.get(name, ())) for name in IMPLEMENTATIONS])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CloudStore]:
+    """Each implementation of the test module's ``ROLE`` (skipped where not implemented yet)."""
+    opener, roles = IMPLEMENTATIONS[request.param]
+    role = request.module.ROLE
+    assert role in ALL_ROLES, f"unknown role {role!r}"
+    if role not in roles:
+        pytest.skip(f"{request.param} does not implement {role} yet")
+    impl = opener(request, tmp_path)
+    yield impl
+    impl.meta.close()

@@ -1,0 +1,139 @@
+"""The ``AlertStore`` contract: dedup, grouping, open problems, listing, ack, escalation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from cloud_plane.alerts import rules
+from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.alerts import AlertQuery
+from cloud_plane.store.base import CloudStore
+from tests.cloud_plane.store.contracts.builders import NOW, WINDOW, hit_alert, problem
+
+ROLE = "alerts"
+
+
+def test_the_same_hit_twice_makes_one_alert(store: CloudStore) -> None:
+    first = store.alerts.raise_alert(hit_alert("d1"), group_window=WINDOW)
+    again = store.alerts.raise_alert(hit_alert("d1"), group_window=WINDOW)
+    assert (first.result, again.result) == ("created", "duplicate")
+    assert again.alert.alert_id == first.alert.alert_id and again.alert.count == 1
+
+
+def test_reads_of_one_plate_within_the_window_group_into_one_alert(store: CloudStore) -> None:
+    a = store.alerts.raise_alert(hit_alert(at=NOW), group_window=WINDOW)
+    b = store.alerts.raise_alert(hit_alert(at=NOW + timedelta(minutes=3)), group_window=WINDOW)
+    c = store.alerts.raise_alert(hit_alert(at=NOW + timedelta(minutes=11)), group_window=WINDOW)
+    assert (a.result, b.result, c.result) == ("created", "grouped", "created")
+    grouped = store.alerts.get_alert(a.alert.alert_id)
+    assert grouped.count == 2 and grouped.last_seen == NOW + timedelta(minutes=3)
+    assert c.alert.alert_id != a.alert.alert_id and c.alert.count == 1
+
+
+def test_a_grouped_hit_sent_again_is_not_counted_twice(store: CloudStore) -> None:
+    a = store.alerts.raise_alert(hit_alert("d1"), group_window=WINDOW)
+    store.alerts.raise_alert(hit_alert("d2", at=NOW + timedelta(minutes=1)), group_window=WINDOW)
+    again = store.alerts.raise_alert(
+        hit_alert("d2", at=NOW + timedelta(minutes=1)), group_window=WINDOW
+    )
+    assert again.result == "duplicate" and again.alert.alert_id == a.alert.alert_id
+    assert store.alerts.get_alert(a.alert.alert_id).count == 2
+
+
+def test_a_different_plate_is_never_swallowed(store: CloudStore) -> None:
+    a = store.alerts.raise_alert(hit_alert(plate="AB12CDE"), group_window=WINDOW)
+    b = store.alerts.raise_alert(hit_alert(plate="XY99ZZZ"), group_window=WINDOW)
+    assert b.result == "created" and b.alert.alert_id != a.alert.alert_id
+
+
+def test_grouping_in_the_store_matches_the_pure_rule(store: CloudStore) -> None:
+    offsets = [0, 4, 9, 12, 13, 25, 3, 40]  # minutes; 3 arrives late
+    reads = []
+    for i, minutes in enumerate(offsets):
+        plate = "AB12CDE" if i % 3 else "CD34EFG"
+        alert = hit_alert(f"d{i}", plate=plate, at=NOW + timedelta(minutes=minutes))
+        store.alerts.raise_alert(alert, group_window=WINDOW)
+        reads.append(rules.Read(alert.dedup_key, alert.group_key, alert.occurred_at))  # type: ignore[arg-type]
+    expected = sorted(g.count for g in rules.group_reads(reads, WINDOW))
+    stored = store.alerts.list_alerts(AlertQuery(limit=100)).items
+    assert sorted(a.count for a in stored) == expected
+
+
+def test_a_problem_is_open_once_and_can_reopen_after_resolving(store: CloudStore) -> None:
+    first = store.alerts.raise_alert(problem(), group_window=WINDOW)
+    again = store.alerts.raise_alert(problem(at=NOW + timedelta(minutes=1)), group_window=WINDOW)
+    assert (first.result, again.result) == ("created", "already_open")
+    assert [a.alert_id for a in store.alerts.open_problems()] == [first.alert.alert_id]
+    resolved = store.alerts.resolve_alert(first.alert.alert_id, now=NOW + timedelta(minutes=2))
+    assert resolved.status == "resolved" and resolved.open_key is None
+    assert store.alerts.resolve_alert(
+        first.alert.alert_id, now=NOW + timedelta(hours=1)
+    ).resolved_at == (NOW + timedelta(minutes=2))
+    assert store.alerts.open_problems() == []
+    reopened = store.alerts.raise_alert(problem(at=NOW + timedelta(minutes=5)), group_window=WINDOW)
+    assert reopened.result == "created"
+
+
+def test_concurrent_raisers_of_one_problem_make_one_alert(store: CloudStore) -> None:
+    results: list[str] = []
+
+    def raise_one() -> None:
+        results.append(
+            store.alerts.raise_alert(problem("camera_silent", "cam-1"), group_window=WINDOW).result
+        )
+
+    threads = [threading.Thread(target=raise_one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["already_open"] * 5 + ["created"]
+
+
+def test_alerts_are_listed_newest_first_with_filters_and_cursor(store: CloudStore) -> None:
+    ids = []
+    for i in range(5):
+        raised = store.alerts.raise_alert(
+            hit_alert(plate=f"PLATE{i}", at=NOW + timedelta(seconds=i)), group_window=WINDOW
+        )
+        ids.append(raised.alert.alert_id)
+    store.alerts.raise_alert(problem(), group_window=WINDOW)
+    page = store.alerts.list_alerts(AlertQuery(kind="hit", limit=3))
+    assert [a.alert_id for a in page.items] == ids[::-1][:3]
+    rest = store.alerts.list_alerts(AlertQuery(kind="hit", limit=3, cursor=page.next_cursor))
+    assert [a.alert_id for a in rest.items] == ids[::-1][3:] and rest.next_cursor is None
+    assert [
+        a.kind
+        for a in store.alerts.list_alerts(AlertQuery(status="open", kind="site_offline")).items
+    ] == ["site_offline"]
+    assert store.alerts.list_alerts(AlertQuery(site_ids=set())).items == []
+    with pytest.raises(InvalidInput):
+        store.alerts.list_alerts(AlertQuery(cursor="garbage"))
+    with pytest.raises(NotFound):
+        store.alerts.get_alert("nope")
+
+
+def test_ack_is_idempotent_and_stops_escalation(store: CloudStore) -> None:
+    alert = hit_alert(next_escalation_at=NOW + timedelta(minutes=10))
+    raised = store.alerts.raise_alert(alert, group_window=WINDOW)
+    assert [a.alert_id for a in store.alerts.due_escalations(NOW + timedelta(minutes=10))] == [
+        raised.alert.alert_id
+    ]
+    acked = store.alerts.ack_alert(raised.alert.alert_id, by="ann", now=NOW + timedelta(minutes=1))
+    again = store.alerts.ack_alert(raised.alert.alert_id, by="bob", now=NOW + timedelta(minutes=2))
+    assert (again.status, again.acked_by, again.acked_at) == ("acked", "ann", acked.acked_at)
+    assert store.alerts.due_escalations(NOW + timedelta(hours=1)) == []
+    assert store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None) is None
+
+
+def test_escalation_moves_one_tier_once(store: CloudStore) -> None:
+    raised = store.alerts.raise_alert(
+        hit_alert(next_escalation_at=NOW + timedelta(minutes=10)), group_window=WINDOW
+    )
+    later = NOW + timedelta(minutes=20)
+    moved = store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later)
+    assert moved is not None and (moved.escalation_tier, moved.next_escalation_at) == (1, later)
+    assert store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later) is None

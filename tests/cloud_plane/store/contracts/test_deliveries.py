@@ -1,0 +1,121 @@
+"""The ``DeliveryQueue`` contract: queue, leases, retries and the attempt ledger."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from cloud_plane.records.deliveries import AttemptResult
+from cloud_plane.store.base import CloudStore
+from tests.cloud_plane.store.contracts.builders import LEASE, NOW, delivery
+
+ROLE = "deliveries"
+
+
+def test_enqueueing_the_same_delivery_twice_keeps_one(store: CloudStore) -> None:
+    assert (
+        store.deliveries.enqueue_deliveries([delivery("a1"), delivery("a1", channel="email")]) == 2
+    )
+    assert store.deliveries.enqueue_deliveries([delivery("a1")]) == 0
+    assert len(store.deliveries.list_deliveries("a1")) == 2
+
+
+def test_claims_lease_due_deliveries_to_one_worker(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries(
+        [delivery("a1"), delivery("a1", "r2"), delivery("a1", "r3", at=NOW + timedelta(hours=1))]
+    )
+    mine = store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=10)
+    assert {d.recipient_id for d in mine} == {"r1", "r2"}
+    assert all(d.status == "in_flight" and d.leased_by == "w1" for d in mine)
+    assert store.deliveries.claim_deliveries(worker="w2", now=NOW, lease=LEASE, limit=10) == []
+
+
+def test_concurrent_claims_never_share_a_delivery(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1", f"r{i}") for i in range(40)])
+    got: dict[str, list[str]] = {}
+
+    def claim(worker: str) -> None:
+        got[worker] = [
+            d.delivery_id
+            for d in store.deliveries.claim_deliveries(
+                worker=worker, now=NOW, lease=LEASE, limit=15
+            )
+        ]
+
+    threads = [threading.Thread(target=claim, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [d for ids in got.values() for d in ids]
+    assert len(claimed) == len(set(claimed)) == 40
+
+
+def test_an_attempt_is_in_the_ledger_before_and_after_the_send(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=1)
+    [started] = store.deliveries.begin_attempts([d.delivery_id], worker="w1", now=NOW)
+    assert started.attempt == 1
+    [row] = store.deliveries.list_attempts("a1")
+    assert (row.attempt, row.outcome, row.finished_at) == (1, None, None)
+    retry = NOW + timedelta(seconds=5)
+    after = store.deliveries.finish_attempt(
+        d.delivery_id, 1, AttemptResult(ok=False, error="busy", retry_at=retry), now=NOW
+    )
+    assert (after.status, after.next_at, after.last_error) == ("pending", retry, "busy")
+    [d] = store.deliveries.claim_deliveries(worker="w1", now=retry, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="w1", now=retry)
+    done = store.deliveries.finish_attempt(
+        d.delivery_id, 2, AttemptResult(ok=True, provider_message_id="m-1"), now=retry
+    )
+    assert (done.status, done.attempt, done.provider_message_id) == ("sent", 2, "m-1")
+    assert [(a.attempt, a.outcome) for a in store.deliveries.list_attempts("a1")] == [
+        (1, "failed"),
+        (2, "sent"),
+    ]
+
+
+def test_an_expired_lease_is_taken_over_and_the_ledger_shows_it(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="dead", now=NOW, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="dead", now=NOW)
+    assert (
+        store.deliveries.claim_deliveries(worker="w2", now=NOW + LEASE / 2, lease=LEASE, limit=1)
+        == []
+    )
+    [again] = store.deliveries.claim_deliveries(worker="w2", now=NOW + LEASE, lease=LEASE, limit=1)
+    assert (
+        store.deliveries.begin_attempts([again.delivery_id], worker="dead", now=NOW + LEASE) == []
+    )
+    [mine] = store.deliveries.begin_attempts([again.delivery_id], worker="w2", now=NOW + LEASE)
+    store.deliveries.finish_attempt(mine.delivery_id, 2, AttemptResult(ok=True), now=NOW + LEASE)
+    assert [(a.attempt, a.worker, a.outcome) for a in store.deliveries.list_attempts("a1")] == [
+        (1, "dead", None),
+        (2, "w2", "sent"),
+    ]
+
+
+def test_a_deferred_delivery_waits_without_counting_an_attempt(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=1)
+    later = NOW + timedelta(seconds=30)
+    assert store.deliveries.defer_delivery(d.delivery_id, worker="w1", until=later)
+    [back] = store.deliveries.list_deliveries("a1")
+    assert (back.status, back.attempt, back.next_at) == ("pending", 0, later)
+    assert store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=1) == []
+    assert len(store.deliveries.claim_deliveries(worker="w1", now=later, lease=LEASE, limit=1)) == 1
+
+
+def test_giving_up_keeps_the_reason(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="w1", now=NOW)
+    result = AttemptResult(ok=False, error="invalid number", give_up_reason="not retryable")
+    after = store.deliveries.finish_attempt(d.delivery_id, 1, result, now=NOW)
+    assert (after.status, after.gave_up_reason, after.next_at) == ("gave_up", "not retryable", None)
+    assert (
+        store.deliveries.claim_deliveries(
+            worker="w1", now=NOW + timedelta(days=1), lease=LEASE, limit=1
+        )
+        == []
+    )
