@@ -23,7 +23,11 @@ LIST_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 def op_problem(op: HotlistOp) -> str | None:
-    """Return why an op (from a node or staff) is not a valid edit, or None if it is."""
+    """Return why an op (from a node or staff) is not a valid edit, or None if it is.
+
+    Moved as-is from the SQL adapter (messages unchanged); the shared validation being
+    written in ``sync_protocol`` is to replace this body.
+    """
     if not LIST_NAME.match(op.list_name):
         return f"list name {op.list_name!r} must match {LIST_NAME.pattern}"
     norm = normalize_pattern(op.plate_norm)

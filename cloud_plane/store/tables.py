@@ -196,7 +196,7 @@ class UserRow(CloudTable, table=True):
     created_at: datetime = Field(sa_column=_utc())
 
 
-# --- alerts (issue 4): see store/alerts_base.py for the access patterns --------------------
+# --- alerts (issue 4): see store/alert_roles.py for the access patterns --------------------
 
 
 class AlertRow(CloudTable, table=True):
