@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
+from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
@@ -19,15 +20,6 @@ from local_node.ingest.writer import IngestWriter
 from local_node.metrics import NodeMetrics
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CachedCredential:
-    """A key or token recently checked against the database."""
-
-    subject: str
-    name: str
-    expires: float
 
 
 @dataclass
