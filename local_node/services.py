@@ -18,6 +18,7 @@ from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
 from local_node.metrics import NodeMetrics
+from local_node.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
-    from local_node.retention import Retention  # late: retention imports services' types
-
     retention = Retention(engine=engine, images=images, settings=settings, clock=clock)
     writer = IngestWriter(
         engine=engine,
