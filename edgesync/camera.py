@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from local_node.simulator.cli import simulate
+from edgesync.simulator.cli import simulate
 
 
 @click.group()

@@ -7,9 +7,10 @@ import time
 from fastapi import Request
 
 from local_node import credentials
+from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.errors import Forbidden, NotAuthenticated
-from local_node.services import CachedCredential, NodeServices
+from local_node.services import NodeServices
 
 CACHE_SECONDS = 30.0
 ROLE_RANK = {"viewer": 1, "admin": 2}

@@ -1,4 +1,4 @@
-"""API keys and tokens: made with `secrets`, stored only as SHA-256 digests.
+"""API keys and tokens: made with `secrets`, stored only as SHA-256 digests, and who they prove.
 
 The keys are 256-bit random strings, so a fast digest is enough to make a stolen database
 useless for authenticating (there is nothing to brute-force), and it keeps the per-request
@@ -10,9 +10,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 CAMERA_KEY_PREFIX = "esc_"
 TOKEN_PREFIX = "est_"
+
+
+@dataclass
+class CachedCredential:
+    """Who a key or token proved to be: a camera (ingest) or a token's role (the local API).
+
+    Kept here, below the composition root, so that ingest and auth depend on the identity
+    rather than on `local_node.services` (which builds ingest).
+    """
+
+    subject: str
+    name: str
+    expires: float
 
 
 def new_secret(prefix: str) -> str:

@@ -13,7 +13,8 @@ from local_node.auth import (
     cached_camera,
     presented_secret,
 )
-from local_node.services import CachedCredential, NodeServices
+from local_node.credentials import CachedCredential
+from local_node.services import NodeServices
 
 
 async def get_services(request: Request) -> NodeServices:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from local_node.ingest.writer import WriterMetrics
 
-
-class NodeMetrics(WriterMetrics):
-    """The node's metrics; also the writer's hooks."""
+class NodeMetrics:
+    """The node's metrics; also the writer's hooks (it satisfies `ingest.writer.WriterMetrics`)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

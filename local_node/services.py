@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
+from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
@@ -17,17 +18,9 @@ from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
 from local_node.metrics import NodeMetrics
+from local_node.retention import Retention
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CachedCredential:
-    """A key or token recently checked against the database."""
-
-    subject: str
-    name: str
-    expires: float
 
 
 @dataclass
@@ -65,8 +58,6 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
-    from local_node.retention import Retention  # late: retention imports services' types
-
     retention = Retention(engine=engine, images=images, settings=settings, clock=clock)
     writer = IngestWriter(
         engine=engine,

@@ -33,13 +33,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from edgesync.simulator import plates
+from edgesync.simulator.traffic import COLOURS, DIRECTIONS, FRAME, VEHICLES
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState
 from local_node.domain.hotlist import HotlistMatcher, LiveEntry
-from local_node.simulator import plates
-from local_node.simulator.traffic import COLOURS, DIRECTIONS, FRAME, VEHICLES
 from sync_protocol.detections import detection_uuid
 from sync_protocol.plates import confusion_key, normalize_plate
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Protocol
 
+from sqlalchemy.engine import Engine
+
+from local_node.clock import Clock
+from local_node.config import NodeSettings
+from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.ingest.service import ingest_blocking
 from local_node.ingest.vendors import VendorRead
 from local_node.ingest.vendors.mqtt import FrigateMqttListener, parse_broker_url
-from local_node.services import CachedCredential, NodeServices
+from local_node.ingest.writer import IngestWriter
+from local_node.metrics import NodeMetrics
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +32,30 @@ STORE_TIMEOUT_S = 20.0
 STARTUP_WAIT_S = 3.0
 
 
+class MqttHost(Protocol):
+    """What the listener needs of the running node; `local_node.services.NodeServices` has it.
+
+    Declared here rather than imported so that ingest does not depend on the composition
+    root, which builds the writer.
+    """
+
+    @property
+    def settings(self) -> NodeSettings: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def writer(self) -> IngestWriter: ...
+    @property
+    def metrics(self) -> NodeMetrics: ...
+
+
 class MqttConfigError(ValueError):
     """The MQTT settings name a node camera that is not registered, or a bad broker URL."""
 
 
-def resolve_cameras(services: NodeServices) -> tuple[dict[str, CachedCredential], str | None]:
+def resolve_cameras(services: MqttHost) -> tuple[dict[str, CachedCredential], str | None]:
     """Frigate name → node camera, and the default camera's id; refuse unknown node cameras."""
     settings = services.settings
     known: dict[str, CachedCredential] = {}
@@ -62,7 +88,7 @@ def resolve_cameras(services: NodeServices) -> tuple[dict[str, CachedCredential]
     return mapping, (mapping[""].subject if default is not None else None)
 
 
-def start_frigate_listener(services: NodeServices) -> FrigateMqttListener | None:
+def start_frigate_listener(services: MqttHost) -> FrigateMqttListener | None:
     """Start listening when `mqtt_url` is set (None otherwise); raise MqttConfigError early."""
     settings = services.settings
     if not settings.mqtt_url:

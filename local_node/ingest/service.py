@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from local_node.credentials import CachedCredential
 from local_node.errors import InvalidInput
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestResult, IngestWriter
-from local_node.services import CachedCredential
 
 
 def _check_camera(camera: CachedCredential, detection: DetectionIn) -> None:

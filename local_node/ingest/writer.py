@@ -16,7 +16,6 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,34 +30,13 @@ from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState, SyncSt
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
+from local_node.ingest.hooks import HitListener, NoMetrics, SpaceReclaimer, WriterMetrics
 from local_node.ingest.models import DetectionIn
+from local_node.ingest.results import HitOut, IngestResult
 from sync_protocol.detections import detection_uuid
 from sync_protocol.plates import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class HitOut:
-    """A hit as the camera API returns it."""
-
-    list: str
-    plate: str
-    reason: str | None
-    priority: int
-    match: str
-    distance: float
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """The outcome of one read: `created` is False when it repeated a stored event_id."""
-
-    id: str
-    seq: int
-    plate_norm: str
-    hits: list[HitOut]
-    created: bool
 
 
 @dataclass
@@ -70,13 +48,6 @@ class PendingRead:
     image: bytes | None
     image_kind: str | None
     future: Future[IngestResult] = field(default_factory=Future)
-
-
-SpaceReclaimer = Callable[[int], int]
-"""Frees at least the given number of bytes if it can; returns the bytes freed."""
-
-HitListener = Callable[[list[tuple[str, int]]], None]
-"""Told (detection id, seq) of reads that hit, right after their commit (priority lane)."""
 
 
 class IngestWriter:
@@ -104,7 +75,7 @@ class IngestWriter:
         self._min_free = min_free_bytes
         self._budget = disk_budget_bytes
         self._reclaim = reclaim
-        self._metrics = metrics or WriterMetrics()
+        self._metrics: WriterMetrics = metrics or NoMetrics()
         self._queue: queue.Queue[PendingRead | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._hotlist_rev = -1
@@ -453,16 +424,3 @@ def _hit_out(h: dict) -> HitOut:
 
 def _as_repeat(result: IngestResult) -> IngestResult:
     return IngestResult(result.id, result.seq, result.plate_norm, result.hits, created=False)
-
-
-class WriterMetrics:
-    """Hooks the writer calls; the default does nothing (the app wires Prometheus in)."""
-
-    def committed(self, count: int, seconds: float) -> None:
-        """A group commit of `count` reads took `seconds`."""
-
-    def duplicates(self, count: int) -> None:
-        """`count` reads repeated a stored event id."""
-
-    def rejected(self, reason: str) -> None:
-        """A read was refused for `reason`."""

@@ -5,16 +5,45 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
+from sqlalchemy.engine import Engine
 
-from local_node.services import NodeServices
+from local_node.clock import Clock
+from local_node.config import NodeSettings
+from local_node.ingest.hooks import HitListener
 from local_node.sync.agent import SyncAgent
 from local_node.sync.lock import AgentLock, AgentLockHeld
 from local_node.sync.scheduler import SyncRunner
 from local_node.sync.wake import WakeListener, send_wake
 
 log = logging.getLogger(__name__)
+
+
+class HitSource(Protocol):
+    """Tells listeners of committed reads that hit (`local_node.ingest.writer.IngestWriter`)."""
+
+    def add_hit_listener(self, listener: HitListener) -> None: ...
+
+
+class AgentHost(Protocol):
+    """What the agent needs of the running node; `local_node.services.NodeServices` has it.
+
+    Declared here rather than imported so that sync depends on these few parts, not on the
+    composition root that builds ingest and retention (which import sync).
+    """
+
+    @property
+    def settings(self) -> NodeSettings: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def started_at(self) -> float: ...
+    @property
+    def writer(self) -> HitSource: ...
 
 
 @dataclass
@@ -36,7 +65,7 @@ class RunningAgent:
 
 
 def start_agent(
-    services: NodeServices,
+    services: AgentHost,
     *,
     transport: httpx.BaseTransport | None = None,
     rng: random.Random | None = None,
@@ -64,7 +93,7 @@ def start_agent(
     return RunningAgent(lock, runner, wake)
 
 
-def start_agent_or_log(services: NodeServices) -> RunningAgent | None:
+def start_agent_or_log(services: AgentHost) -> RunningAgent | None:
     """``start_agent`` for `node serve`: if another agent holds the lock, serve without one."""
     try:
         return start_agent(services)
@@ -74,7 +103,7 @@ def start_agent_or_log(services: NodeServices) -> RunningAgent | None:
         return None
 
 
-def wake_remote_agent_on_hits(services: NodeServices) -> None:
+def wake_remote_agent_on_hits(services: AgentHost) -> None:
     """In a process without the agent: send each hit's wake-up to the agent's process."""
     data_dir = services.settings.data_dir
     services.writer.add_hit_listener(lambda _hits: send_wake(data_dir))

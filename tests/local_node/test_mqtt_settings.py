@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from local_node.cli import _mqtt_settings
+from local_node.cli.serve import _mqtt_settings
 from local_node.config import NodeSettings
 
 

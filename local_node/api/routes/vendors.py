@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from local_node.api.body import read_limited
 from local_node.api.routes.detections import INGEST_RESPONSES
 from local_node.api.schemas import IngestOut
+from local_node.credentials import CachedCredential
 from local_node.deps import CameraAuth, Services
 from local_node.errors import InvalidInput, UnsupportedMedia
 from local_node.ingest.parse import check_image
@@ -24,7 +25,7 @@ from local_node.ingest.service import ingest
 from local_node.ingest.vendors import VendorRead, parse_openalpr, parse_platerecognizer
 from local_node.ingest.vendors.base import decode_json_object
 from local_node.ingest.writer import IngestResult
-from local_node.services import CachedCredential, NodeServices
+from local_node.services import NodeServices
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["vendor ingest"])
 

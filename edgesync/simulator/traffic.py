@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from local_node.simulator import plates
+from edgesync.simulator import plates
 
 # Reads of one vehicle in a burst beyond the first: 1–3 more, so 2–4 in all.
 BURST_EXTRA = (1, 3)

@@ -12,14 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local_node.simulator.client import (
+from edgesync.simulator.client import (
     Camera,
     DetectionClient,
     load_keys_file,
     retry_delay,
 )
-from local_node.simulator.images import Picture
-from local_node.simulator.traffic import Read
+from edgesync.simulator.images import Picture
+from edgesync.simulator.traffic import Read
 
 from .fake_node import FakeNode
 

@@ -26,8 +26,8 @@ from typing import Literal, TextIO
 
 import httpx
 
-from local_node.simulator.images import Picture
-from local_node.simulator.traffic import Read
+from edgesync.simulator.images import Picture
+from edgesync.simulator.traffic import Read
 
 BodyFormat = Literal["multipart", "json"]
 DETECTIONS_PATH = "/api/v1/detections"

@@ -33,7 +33,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from local_node.simulator.plates import FORMATS, plate
+from edgesync.simulator.plates import FORMATS, plate
 
 ImageKind = Literal["jpeg", "png"]
 ImageMode = Literal["fresh", "pool"]

@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from local_node.simulator import plates
-from local_node.simulator.traffic import Read, TrafficConfig, reads_per_vehicle, schedule
+from edgesync.simulator import plates
+from edgesync.simulator.traffic import Read, TrafficConfig, reads_per_vehicle, schedule
 
 
 def _take(config: TrafficConfig, seed: int, n: int) -> list[Read]:

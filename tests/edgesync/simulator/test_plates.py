@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from local_node.simulator import plates
+from edgesync.simulator import plates
 
 EXAMPLES = {
     "uk": "AB12 CDE",

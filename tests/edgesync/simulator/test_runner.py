@@ -9,10 +9,10 @@ import random
 
 import httpx
 
-from local_node.simulator.client import Camera, DetectionClient
-from local_node.simulator.images import ImageFactory
-from local_node.simulator.runner import RunLimits, run
-from local_node.simulator.traffic import TrafficConfig, schedule
+from edgesync.simulator.client import Camera, DetectionClient
+from edgesync.simulator.images import ImageFactory
+from edgesync.simulator.runner import RunLimits, run
+from edgesync.simulator.traffic import TrafficConfig, schedule
 
 from .fake_node import FakeNode
 

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from local_node.simulator.client import Camera, DetectionClient, Stats
-from local_node.simulator.images import ImageFactory
-from local_node.simulator.traffic import Read
+from edgesync.simulator.client import Camera, DetectionClient, Stats
+from edgesync.simulator.images import ImageFactory
+from edgesync.simulator.traffic import Read
 
 # After a stop request, reads already in flight get this long to be acknowledged: cutting
 # them off would leave reads the node stored but the ack log never heard of.

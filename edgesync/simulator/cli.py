@@ -13,12 +13,12 @@ from typing import TextIO
 
 import click
 
-from local_node.simulator import plates
-from local_node.simulator.client import Camera, DetectionClient, Stats, load_keys_file
-from local_node.simulator.images import ImageFactory
-from local_node.simulator.report import Progress, human_summary
-from local_node.simulator.runner import RunLimits, run
-from local_node.simulator.traffic import TrafficConfig, schedule
+from edgesync.simulator import plates
+from edgesync.simulator.client import Camera, DetectionClient, Stats, load_keys_file
+from edgesync.simulator.images import ImageFactory
+from edgesync.simulator.report import Progress, human_summary
+from edgesync.simulator.runner import RunLimits, run
+from edgesync.simulator.traffic import TrafficConfig, schedule
 
 ENV = "EDGESYNC_CAMERA_"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from local_node.simulator.client import Stats
+from edgesync.simulator.client import Stats
 
 
 class Progress:

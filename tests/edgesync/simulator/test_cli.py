@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from local_node.simulator.cli import simulate
+from edgesync.simulator.cli import simulate
 
 
 def test_help_lists_every_option_with_its_environment_variable() -> None:

@@ -8,9 +8,9 @@ import random
 import pytest
 from PIL import Image, ImageChops
 
-from local_node.simulator import images
-from local_node.simulator.images import ImageFactory
-from local_node.simulator.plates import FORMATS, plate
+from edgesync.simulator import images
+from edgesync.simulator.images import ImageFactory
+from edgesync.simulator.plates import FORMATS, plate
 
 PLATES = [plate(random.Random(i), fmt) for i, fmt in enumerate(sorted(FORMATS) * 4)]
 

@@ -1,0 +1,28 @@
+"""`edgesync node ...`: run the node and manage its cameras, tokens and database.
+
+This package only assembles the `node` group; each command group lives in its own module
+(`serve`, `access`, `export`, `db`, `sync`, `backup`) with the flags they share in `options`.
+The commands import what they run lazily, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from local_node.cli.access import add_camera, create_token
+from local_node.cli.backup import backup, restore
+from local_node.cli.db import db
+from local_node.cli.export import export
+from local_node.cli.serve import serve
+from local_node.cli.sync import agent, enroll
+
+
+@click.group()
+def node() -> None:
+    """The local node at a site: camera API, detection log, hotlist, sync agent."""
+
+
+for command in (serve, add_camera, create_token, export, db, enroll, agent, backup, restore):
+    node.add_command(command)
+
+__all__ = ["node"]

@@ -1,0 +1,77 @@
+"""`edgesync node db ...`: SQLite maintenance (integrity check, optimize, size per table)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from local_node.cli.options import data_dir_option, database_url_option, settings_from
+
+
+@click.group()
+def db() -> None:
+    """SQLite maintenance: integrity check, optimize, size per table."""
+
+
+@db.command("check")
+@data_dir_option
+@database_url_option
+def db_check(data_dir: Path | None, database_url: str | None) -> None:
+    """Run SQLite's integrity and foreign-key checks; exit 1 on any problem."""
+    from local_node import maintenance
+
+    problems = maintenance.check(_sqlite_db(data_dir, database_url))
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")
+
+
+@db.command("optimize")
+@data_dir_option
+@database_url_option
+@click.option("--vacuum", is_flag=True, help="Also VACUUM (rewrites the file; needs free space).")
+def db_optimize(data_dir: Path | None, database_url: str | None, vacuum: bool) -> None:
+    """ANALYZE, PRAGMA optimize, WAL checkpoint (and VACUUM if asked)."""
+    from local_node import maintenance
+
+    before, after = maintenance.optimize(_sqlite_db(data_dir, database_url), vacuum=vacuum)
+    click.echo(f"database file: {before} -> {after} bytes")
+
+
+@db.command("sizes")
+@data_dir_option
+@database_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def db_sizes(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """Rows and bytes per table and index."""
+    from local_node import maintenance
+
+    sizes = maintenance.sizes(_sqlite_db(data_dir, database_url))
+    if as_json:
+        click.echo(json.dumps(sizes))
+        return
+    for row in sizes:
+        click.echo(
+            f"{row['name']:<40} {row['rows'] if row['rows'] is not None else '':>10} "
+            f"{row['bytes']:>14}"
+        )
+
+
+def _sqlite_db(data_dir: Path | None, database_url: str | None) -> Path:
+    from sqlalchemy.engine import make_url
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "database maintenance here is for SQLite; for PostgreSQL use VACUUM ANALYZE "
+            "and pg_total_relation_size"
+        )
+    path = Path(url.database or "")
+    if not path.exists():
+        raise click.ClickException(f"no database at {path}")
+    return path

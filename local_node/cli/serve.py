@@ -1,0 +1,130 @@
+"""`edgesync node serve`: run the camera API and the local API (and read Frigate's MQTT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from local_node.cli.options import F, data_dir_option, database_url_option, settings_from
+
+
+def mqtt_options(fn: F) -> F:
+    """--mqtt and its camera mapping, for `serve` (Frigate's licence-plate events)."""
+    options = [
+        click.option(
+            "--mqtt",
+            "mqtt_url",
+            metavar="URL",
+            envvar="EDGESYNC_NODE_MQTT_URL",
+            show_envvar=True,
+            help="Read Frigate's plate events from this broker: mqtt://[USER:PASS@]HOST[:PORT].",
+        ),
+        click.option(
+            "--mqtt-camera",
+            "mqtt_cameras",
+            metavar="FRIGATE_NAME=NODE_CAMERA",
+            multiple=True,
+            help="Store this Frigate camera's reads as this node camera (repeat the flag). "
+            'Env: EDGESYNC_NODE_MQTT_CAMERAS=\'{"FRIGATE_NAME": "NODE_CAMERA"}\'.',
+        ),
+        click.option(
+            "--mqtt-default-camera",
+            metavar="NODE_CAMERA",
+            envvar="EDGESYNC_NODE_MQTT_DEFAULT_CAMERA",
+            show_envvar=True,
+            help="Node camera for Frigate cameras not given with --mqtt-camera.",
+        ),
+        click.option(
+            "--mqtt-topic-prefix",
+            envvar="EDGESYNC_NODE_MQTT_TOPIC_PREFIX",
+            show_envvar=True,
+            help="Frigate's topic prefix (default: frigate).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _mqtt_settings(
+    *,
+    mqtt_url: str | None,
+    mqtt_cameras: tuple[str, ...],
+    mqtt_default_camera: str | None,
+    mqtt_topic_prefix: str | None,
+) -> dict[str, Any]:
+    """Settings overrides from the MQTT flags (unset flags leave the environment's value)."""
+    cameras: dict[str, str] = {}
+    for pair in mqtt_cameras:
+        frigate, sep, node_camera = pair.partition("=")
+        if not sep or not frigate.strip() or not node_camera.strip():
+            raise click.BadParameter(
+                f"{pair!r} is not FRIGATE_NAME=NODE_CAMERA", param_hint="--mqtt-camera"
+            )
+        cameras[frigate.strip()] = node_camera.strip()
+    if mqtt_url is not None:
+        from local_node.ingest.vendors.mqtt import parse_broker_url
+
+        try:
+            parse_broker_url(mqtt_url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--mqtt") from None
+    return {
+        "mqtt_url": mqtt_url,
+        "mqtt_cameras": cameras or None,
+        "mqtt_default_camera": mqtt_default_camera,
+        "mqtt_topic_prefix": mqtt_topic_prefix,
+    }
+
+
+@click.command()
+@data_dir_option
+@database_url_option
+@click.option("--host", envvar="EDGESYNC_NODE_HOST", show_envvar=True, help="Bind address.")
+@click.option("--port", type=int, envvar="EDGESYNC_NODE_PORT", show_envvar=True, help="Port.")
+@click.option(
+    "--disk-budget-bytes",
+    type=int,
+    envvar="EDGESYNC_NODE_DISK_BUDGET_BYTES",
+    show_envvar=True,
+    help="Most bytes the image store may use (oldest images are pruned first).",
+)
+@mqtt_options
+@click.option(
+    "--no-agent",
+    is_flag=True,
+    help="Do not run the sync agent here (run `edgesync node agent` separately).",
+)
+def serve(
+    data_dir: Path | None,
+    database_url: str | None,
+    host: str | None,
+    port: int | None,
+    disk_budget_bytes: int | None,
+    no_agent: bool = False,
+    **mqtt: Any,
+) -> None:
+    """Serve the camera API and the local API (default http://127.0.0.1:8080)."""
+    import uvicorn
+
+    from local_node.main import create_app
+
+    settings = settings_from(
+        data_dir=data_dir,
+        database_url=database_url,
+        host=host,
+        port=port,
+        disk_budget_bytes=disk_budget_bytes,
+        sync_agent=False if no_agent else None,
+        **_mqtt_settings(**mqtt),
+    )
+    click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )

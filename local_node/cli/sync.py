@@ -1,0 +1,111 @@
+"""`edgesync node enroll` and `agent`: join a cloud site, and run the sync agent on its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from local_node.cli.options import (
+    data_dir_option,
+    database_url_option,
+    open_database,
+    settings_from,
+)
+
+
+@click.command()
+@click.option(
+    "--cloud",
+    "cloud_url",
+    metavar="URL",
+    envvar="EDGESYNC_NODE_CLOUD_URL",
+    show_envvar=True,
+    required=True,
+    help="The cloud plane's URL, e.g. https://sync.example.com.",
+)
+@click.option("--code", required=True, help="One-time enrolment code from `cloud create-site`.")
+@click.option("--name", "node_name", help="This node's name in the cloud (default: host name).")
+@data_dir_option
+@database_url_option
+@click.option("--json", "as_json", is_flag=True, help='Print {"site_id"} only.')
+def enroll(
+    cloud_url: str,
+    code: str,
+    node_name: str | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Join a cloud site: make this node's key pair here and register its public key."""
+    import socket
+
+    from local_node.clock import utc_now
+    from local_node.sync.client import SyncClient
+    from local_node.sync.enroll import EnrollmentFailed
+    from local_node.sync.enroll import enroll as do_enroll
+
+    if not cloud_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--cloud")
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+    engine = open_database(settings)
+    client = SyncClient(cloud_url, timeout_s=settings.sync_timeout_s)
+    try:
+        reply = do_enroll(
+            engine,
+            data_dir=settings.data_dir,
+            cloud_url=cloud_url,
+            code=code,
+            node_name=node_name or socket.gethostname() or "node",
+            client=client,
+            now=utc_now(),
+        )
+    except EnrollmentFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        client.close()
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps({"site_id": reply.site_id}))
+    else:
+        click.echo(f"enrolled in site {reply.site_name!r} ({reply.site_id}) at {cloud_url}")
+
+
+@click.command()
+@data_dir_option
+@database_url_option
+def agent(data_dir: Path | None, database_url: str | None) -> None:
+    """Run the sync agent alone (beside `node serve --no-agent`); Ctrl-C stops it."""
+    import signal
+    import threading
+
+    from local_node.clock import utc_now
+    from local_node.sync.agent import SyncAgent
+    from local_node.sync.lock import AgentLock, AgentLockHeld
+    from local_node.sync.scheduler import SyncRunner
+    from local_node.sync.wake import WakeListener
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+    engine = open_database(settings)
+    try:
+        lock = AgentLock(settings.data_dir).acquire()
+    except AgentLockHeld as exc:
+        engine.dispose()
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner = SyncRunner(SyncAgent(engine=engine, settings=settings, clock=utc_now), settings)
+    try:
+        if not runner.agent.enrolled():
+            click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
+        runner.start()
+        wake = WakeListener(settings.data_dir, runner.wake)  # hits stored by `node serve`
+        click.echo("sync agent running", err=True)
+        stop.wait()
+        wake.close()
+    finally:
+        runner.stop()
+        lock.release()
+        engine.dispose()
