@@ -21,12 +21,12 @@ from cloud_plane.api.routes import (
     sites,
     system,
 )
+from cloud_plane.api.routes import sync as sync_routes
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
-from cloud_plane.api.routes import sync as sync_routes
 
 VERSION = "0.1.0"
 
