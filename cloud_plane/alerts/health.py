@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.service import AlertService
+from cloud_plane.config import HealthSettings
 from cloud_plane.store.base import CloudStore, Site
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,21 @@ class HealthThresholds:
     # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
     expected_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
     timezone: str = "UTC"
+
+    @classmethod
+    def from_settings(cls, settings: HealthSettings, *, timezone: str) -> HealthThresholds:
+        """The thresholds of the health settings (times of day read in ``timezone``)."""
+        hours = settings.camera_expected_hours
+        return cls(
+            offline_after_s=settings.offline_after_s,
+            camera_silent_after_s=settings.camera_silent_after_s,
+            disk_full_ratio=settings.disk_full_ratio,
+            backlog_age_s=settings.backlog_age_s,
+            backlog_count=settings.backlog_count,
+            clock_skew_s=settings.clock_skew_s,
+            expected_hours=parse_hours(hours) if hours else None,
+            timezone=timezone,
+        )
 
 
 def parse_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -123,9 +139,7 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
             # A camera just registered, or a node just started, has had no chance to read yet.
             if hb.uptime_s > limits.camera_silent_after_s and within_expected_hours(now, limits):
                 reason = f"camera {camera.camera_id} has sent no read"
-                found.append(
-                    _camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None)
-                )
+                found.append(_camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None))
         else:
             quiet = (now - camera.last_seen).total_seconds()
             if quiet > limits.camera_silent_after_s and within_expected_hours(now, limits):
