@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from local_node.config import NodeSettings, flat_settings
+from local_node.config import NodeSettings
+from local_node.grouped_settings import flat_settings
 
 # Every variable the flat NodeSettings documented before the groups: (name, env value, path, value)
 DOCUMENTED: list[tuple[str, str, str, Any]] = [
