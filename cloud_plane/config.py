@@ -1,19 +1,172 @@
-"""Typed settings of the cloud plane (environment prefix EDGESYNC_CLOUD_)."""
+"""Typed settings of the cloud plane (environment prefix EDGESYNC_CLOUD_), grouped by component.
+
+The alerting side's knobs are groups (``alerts``, ``smtp``, ``health``) handed to the
+components that use them. The variables stay flat as documented (``EDGESYNC_CLOUD_ALERT_SMS``
+is ``settings.alerts.sms``), and so do the constructor's keyword names
+(``CloudSettings(alert_sms="none")``); see cloud_plane.grouped_settings.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from cloud_plane.grouped_settings import GroupedSettings, SettingsGroup
 from sync_protocol.codec import MAX_BODY_BYTES
 
 
-class CloudSettings(BaseSettings):
-    """Every knob of the cloud plane; each is also the variable EDGESYNC_CLOUD_<NAME>."""
+# -- the cloud's groups ---------------------------------------------------------------------------
+class AlertSettings(SettingsGroup):
+    """Alert channels, grouping, delivery and escalation (the dispatcher and the alert service)."""
+
+    flat_prefix: ClassVar[str] = "alert_"
+
+    # --- channels ---------------------------------------------------------------------------------
+    sms: Literal["none", "sns", "file"] = Field(
+        default="file",
+        description="How SMS alerts travel: sns (Amazon SNS), file (recorded to alert_file_path, "
+        "the embedded default) or none (SMS subscriptions are not delivered)",
+    )
+    email: Literal["none", "ses", "smtp", "file"] = Field(
+        default="file",
+        description="How email alerts travel: ses (Amazon SES), smtp, file (recorded to "
+        "alert_file_path, the embedded default) or none",
+    )
+    webhooks: bool = Field(
+        default=True, description="Deliver to recipients' webhook URLs (signed, HMAC-SHA256)"
+    )
+    file_path: Path | None = Field(
+        default=None,
+        description="JSON-lines file the file channel appends every message to; "
+        "unset: DATA_DIR/alerts/messages.jsonl",
+    )
+    sns_sender_id: str | None = Field(
+        default=None, max_length=11, description="Alphanumeric SMS sender id (where allowed)"
+    )
+    ses_from: str | None = Field(
+        default=None, description="Verified SES identity alert emails come from (alert_email=ses)"
+    )
+    ses_configuration_set: str | None = Field(
+        default=None, description="SES configuration set for bounce/complaint events"
+    )
+    timezone: str = Field(
+        default="UTC", description="IANA time zone alert times are shown in (sites have none yet)"
+    )
+    # --- grouping, delivery, escalation -----------------------------------------------------------
+    group_window_s: float = Field(
+        default=600,
+        gt=0,
+        description="Reads of one plate at one site on one list within this many seconds of the "
+        "group's first read make one alert with a count",
+    )
+    max_attempts: int = Field(
+        default=8, ge=1, description="Attempts per delivery before it gives up (and says so)"
+    )
+    retry_base_s: float = Field(
+        default=2.0, gt=0, description="First retry delay bound (exponential, full jitter)"
+    )
+    retry_cap_s: float = Field(default=300.0, gt=0, description="Largest retry delay bound")
+    lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a worker holds a claimed delivery; a killed worker's claims "
+        "are taken over after this",
+    )
+    senders: int = Field(
+        default=16, ge=1, le=256, description="Deliveries a dispatcher sends concurrently"
+    )
+    poll_s: float = Field(
+        default=0.2, gt=0, description="How often an idle dispatcher looks for due deliveries"
+    )
+    recipient_rate_per_minute: int | None = Field(
+        default=30,
+        ge=1,
+        description="Messages per minute to one recipient on one channel (excess waits; "
+        "unset: no limit)",
+    )
+    channel_rate_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        description="Messages per minute on one channel in total (excess waits; unset: no limit)",
+    )
+    escalate_after_s: float = Field(
+        default=600,
+        gt=0,
+        description="An unacknowledged high-priority alert goes to the next tier after this",
+    )
+    escalate_min_priority: int = Field(
+        default=80, ge=0, le=100, description="Alerts of at least this priority escalate"
+    )
+    worker: bool = Field(
+        default=True,
+        description="Run the dispatcher, escalation and health monitor inside the API process "
+        "(false: run `edgesync cloud dispatcher` separately)",
+    )
+
+
+class SmtpSettings(SettingsGroup):
+    """The SMTP server of the smtp email channel (alert_email=smtp)."""
+
+    flat_prefix: ClassVar[str] = "smtp_"
+    flat_renames: ClassVar[Mapping[str, str]] = {"from_address": "smtp_from"}
+
+    host: str | None = Field(default=None, description="SMTP server (alert_email=smtp)")
+    port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
+    username: str | None = Field(default=None, description="SMTP login (with smtp_password)")
+    password: SecretStr | None = Field(
+        default=None, description="SMTP password (secret: never logged or shown)"
+    )
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (upgrade, required), tls (implicit, port 465) or none (local relay)",
+    )
+    from_address: str | None = Field(default=None, description="From address of SMTP alert emails")
+
+
+class HealthSettings(SettingsGroup):
+    """When a site or camera has a problem (the health monitor; site status)."""
+
+    flat_renames: ClassVar[Mapping[str, str]] = {"interval_s": "health_interval_s"}
+
+    interval_s: float = Field(
+        default=30, gt=0, description="How often sites and cameras are checked for problems"
+    )
+    offline_after_s: float = Field(
+        default=300, gt=0, description="A site without a heartbeat for this long is offline"
+    )
+    camera_silent_after_s: float = Field(
+        default=3600, gt=0, description="A camera with no read for this long is silent"
+    )
+    camera_expected_hours: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
+        description="HH:MM-HH:MM (alert_timezone) when cameras are expected to read; a silent "
+        "camera outside it is no problem (unset: all day; may wrap midnight, e.g. 22:00-06:00)",
+    )
+    disk_full_ratio: float = Field(
+        default=0.9, gt=0, le=1, description="Disk use (used/total) at which a node is nearly full"
+    )
+    backlog_age_s: float = Field(
+        default=900,
+        gt=0,
+        description="Sync is falling behind when the oldest unsent read is older than this",
+    )
+    backlog_count: int = Field(
+        default=100_000, ge=1, description="…or when more reads than this wait to be sent"
+    )
+    clock_skew_s: float = Field(
+        default=120, gt=0, description="Largest camera-to-node clock offset before an alert"
+    )
+
+
+# -- the cloud ------------------------------------------------------------------------------------
+class CloudSettings(GroupedSettings):
+    """Every knob of the cloud plane; each is also the variable EDGESYNC_CLOUD_<FLAT NAME>."""
 
     model_config = SettingsConfigDict(
         env_prefix="EDGESYNC_CLOUD_", extra="forbid", populate_by_name=True
@@ -70,9 +223,6 @@ class CloudSettings(BaseSettings):
         le=MAX_BODY_BYTES,
         description="Largest (compressed) sync request body accepted; larger ones get 413",
     )
-    offline_after_s: float = Field(
-        default=300, gt=0, description="A site without a heartbeat for this long is offline"
-    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins per username within login_window_s before 429"
     )
@@ -83,130 +233,20 @@ class CloudSettings(BaseSettings):
         default=False, description="Serve /metrics without a token (trusted scrape networks)"
     )
 
-    # --- alerts: channels --------------------------------------------------------------------
-    alert_sms: Literal["none", "sns", "file"] = Field(
-        default="file",
-        description="How SMS alerts travel: sns (Amazon SNS), file (recorded to alert_file_path, "
-        "the embedded default) or none (SMS subscriptions are not delivered)",
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, description="Alert channels, delivery and escalation"
     )
-    alert_email: Literal["none", "ses", "smtp", "file"] = Field(
-        default="file",
-        description="How email alerts travel: ses (Amazon SES), smtp, file (recorded to "
-        "alert_file_path, the embedded default) or none",
+    smtp: SmtpSettings = Field(
+        default_factory=SmtpSettings, description="The SMTP server of alert_email=smtp"
     )
-    alert_webhooks: bool = Field(
-        default=True, description="Deliver to recipients' webhook URLs (signed, HMAC-SHA256)"
-    )
-    alert_file_path: Path | None = Field(
-        default=None,
-        description="JSON-lines file the file channel appends every message to; "
-        "unset: DATA_DIR/alerts/messages.jsonl",
-    )
-    alert_sns_sender_id: str | None = Field(
-        default=None, max_length=11, description="Alphanumeric SMS sender id (where allowed)"
-    )
-    alert_ses_from: str | None = Field(
-        default=None, description="Verified SES identity alert emails come from (alert_email=ses)"
-    )
-    alert_ses_configuration_set: str | None = Field(
-        default=None, description="SES configuration set for bounce/complaint events"
-    )
-    smtp_host: str | None = Field(default=None, description="SMTP server (alert_email=smtp)")
-    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
-    smtp_username: str | None = Field(default=None, description="SMTP login (with smtp_password)")
-    smtp_password: SecretStr | None = Field(
-        default=None, description="SMTP password (secret: never logged or shown)"
-    )
-    smtp_security: Literal["starttls", "tls", "none"] = Field(
-        default="starttls",
-        description="starttls (upgrade, required), tls (implicit, port 465) or none (local relay)",
-    )
-    smtp_from: str | None = Field(default=None, description="From address of SMTP alert emails")
-    alert_timezone: str = Field(
-        default="UTC", description="IANA time zone alert times are shown in (sites have none yet)"
-    )
-    # --- alerts: grouping, delivery, escalation -----------------------------------------------
-    alert_group_window_s: float = Field(
-        default=600,
-        gt=0,
-        description="Reads of one plate at one site on one list within this many seconds of the "
-        "group's first read make one alert with a count",
-    )
-    alert_max_attempts: int = Field(
-        default=8, ge=1, description="Attempts per delivery before it gives up (and says so)"
-    )
-    alert_retry_base_s: float = Field(
-        default=2.0, gt=0, description="First retry delay bound (exponential, full jitter)"
-    )
-    alert_retry_cap_s: float = Field(default=300.0, gt=0, description="Largest retry delay bound")
-    alert_lease_s: float = Field(
-        default=60.0,
-        gt=0,
-        description="How long a worker holds a claimed delivery; a killed worker's claims "
-        "are taken over after this",
-    )
-    alert_senders: int = Field(
-        default=16, ge=1, le=256, description="Deliveries a dispatcher sends concurrently"
-    )
-    alert_poll_s: float = Field(
-        default=0.2, gt=0, description="How often an idle dispatcher looks for due deliveries"
-    )
-    alert_recipient_rate_per_minute: int | None = Field(
-        default=30,
-        ge=1,
-        description="Messages per minute to one recipient on one channel (excess waits; "
-        "unset: no limit)",
-    )
-    alert_channel_rate_per_minute: int | None = Field(
-        default=None,
-        ge=1,
-        description="Messages per minute on one channel in total (excess waits; unset: no limit)",
-    )
-    alert_escalate_after_s: float = Field(
-        default=600,
-        gt=0,
-        description="An unacknowledged high-priority alert goes to the next tier after this",
-    )
-    alert_escalate_min_priority: int = Field(
-        default=80, ge=0, le=100, description="Alerts of at least this priority escalate"
-    )
-    alert_worker: bool = Field(
-        default=True,
-        description="Run the dispatcher, escalation and health monitor inside the API process "
-        "(false: run `edgesync cloud dispatcher` separately)",
-    )
-    # --- alerts: health monitor ---------------------------------------------------------------
-    health_interval_s: float = Field(
-        default=30, gt=0, description="How often sites and cameras are checked for problems"
-    )
-    camera_silent_after_s: float = Field(
-        default=3600, gt=0, description="A camera with no read for this long is silent"
-    )
-    camera_expected_hours: str | None = Field(
-        default=None,
-        pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
-        description="HH:MM-HH:MM (alert_timezone) when cameras are expected to read; a silent "
-        "camera outside it is no problem (unset: all day; may wrap midnight, e.g. 22:00-06:00)",
-    )
-    disk_full_ratio: float = Field(
-        default=0.9, gt=0, le=1, description="Disk use (used/total) at which a node is nearly full"
-    )
-    backlog_age_s: float = Field(
-        default=900,
-        gt=0,
-        description="Sync is falling behind when the oldest unsent read is older than this",
-    )
-    backlog_count: int = Field(
-        default=100_000, ge=1, description="…or when more reads than this wait to be sent"
-    )
-    clock_skew_s: float = Field(
-        default=120, gt=0, description="Largest camera-to-node clock offset before an alert"
+    health: HealthSettings = Field(
+        default_factory=HealthSettings, description="Site and camera health thresholds"
     )
 
     @property
     def resolved_alert_file(self) -> Path:
         """The file channel's file."""
-        return self.alert_file_path or self.data_dir / "alerts" / "messages.jsonl"
+        return self.alerts.file_path or self.data_dir / "alerts" / "messages.jsonl"
 
     @property
     def resolved_database_url(self) -> str:

@@ -49,7 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = services.alerting.worker() if settings.alert_worker else None
+        worker = services.alerting.worker() if settings.alerts.worker else None
         if worker is not None:
             worker.start()
         try:

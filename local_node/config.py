@@ -1,14 +1,24 @@
-"""Typed settings of the local node (environment prefix EDGESYNC_NODE_)."""
+"""Typed settings of the local node (environment prefix EDGESYNC_NODE_), grouped by component.
+
+Each group (``sync``, ``fallback``, ``mqtt``, ``ingest``, ``retention``) is a small model handed
+to the component that uses it. The variables stay flat as documented
+(``EDGESYNC_NODE_SYNC_PUSH_INTERVAL_S`` is ``settings.sync.push_interval_s``), and so do the
+constructor's keyword names (``NodeSettings(sync_push_interval_s=5)``); see
+local_node.grouped_settings.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from local_node.grouped_settings import GroupedSettings, SettingsGroup
 
 MiB = 1024 * 1024
 
@@ -16,21 +26,10 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
 """Loose on purpose; what matters is no whitespace (no header injection) and one @."""
 
 
-class NodeSettings(BaseSettings):
-    """Every knob of the local node; each is also the variable EDGESYNC_NODE_<NAME>."""
+# -- the node's groups ----------------------------------------------------------------------------
+class IngestSettings(SettingsGroup):
+    """How reads come in and are made durable (the camera API and the writer)."""
 
-    model_config = SettingsConfigDict(env_prefix="EDGESYNC_NODE_", extra="forbid")
-
-    data_dir: Path = Field(
-        default=Path("edgesync-data/node"),
-        description="Images, the default SQLite database and the node's keys live here",
-    )
-    database_url: str | None = Field(
-        default=None,
-        description="sqlite:///PATH or postgresql+psycopg://...; unset: SQLite under data_dir",
-    )
-    host: str = Field(default="127.0.0.1", description="Address the node's HTTP API binds to")
-    port: int = Field(default=8080, ge=1, le=65535, description="Port of the node's HTTP API")
     max_body_bytes: int = Field(
         default=5 * MiB, ge=1024, description="Largest request body (and image) accepted"
     )
@@ -46,60 +45,6 @@ class NodeSettings(BaseSettings):
         ge=1,
         description="Reads waiting for the writer before new ones get 503 with Retry-After",
     )
-    disk_budget_bytes: int | None = Field(
-        default=None, ge=0, description="Most bytes the image store may use; unset: no cap"
-    )
-    min_free_bytes: int = Field(
-        default=512 * MiB, ge=0, description="Free space kept on the data volume at all times"
-    )
-    image_retention_days: float = Field(
-        default=30, gt=0, description="Images older than this are pruned"
-    )
-    hit_image_retention_days: float = Field(
-        default=365, gt=0, description="Evidence hold: images of hotlist hits are kept this long"
-    )
-    metadata_retention_days: float = Field(
-        default=400, gt=0, description="Detection metadata older than this is deleted"
-    )
-    retention_interval_s: float = Field(
-        default=300, gt=0, description="How often the retention job runs"
-    )
-    metrics_public: bool = Field(
-        default=False, description="Serve /metrics without a token (trusted scrape networks)"
-    )
-    cloud_url: str | None = Field(
-        default=None, description="The cloud plane's URL; unset: the node runs stand-alone"
-    )
-    sync_agent: bool = Field(
-        default=True, description="Run the sync agent inside `node serve` (off: --no-agent)"
-    )
-    sync_push_interval_s: float = Field(
-        default=2, gt=0, description="How often the agent pushes detections, hits and edits"
-    )
-    sync_heartbeat_interval_s: float = Field(
-        default=30, gt=0, description="How often the agent sends a heartbeat"
-    )
-    sync_hotlist_interval_s: float = Field(
-        default=10, gt=0, description="How often the agent pulls hotlist changes"
-    )
-    sync_timeout_s: float = Field(
-        default=15, gt=0, description="Timeout of every request to the cloud (connect, read)"
-    )
-    sync_backoff_base_s: float = Field(
-        default=1, gt=0, description="First retry delay after a failed exchange (full jitter)"
-    )
-    sync_backoff_cap_s: float = Field(
-        default=300, gt=0, description="Longest retry delay after repeated failures"
-    )
-    sync_batch_max_records: int = Field(
-        default=5000, ge=1, le=5000, description="Most detections in one exchange"
-    )
-    sync_batch_max_bytes: int = Field(
-        default=2 * MiB,
-        ge=1024,
-        le=2 * MiB,
-        description="Most bytes of detection JSON (before compression) in one exchange",
-    )
     openalpr_store_frames: bool = Field(
         default=False,
         description=(
@@ -107,24 +52,105 @@ class NodeSettings(BaseSettings):
             "one read per vehicle, is stored and frames are acknowledged and ignored)"
         ),
     )
-    mqtt_url: str | None = Field(
+
+
+class RetentionSettings(SettingsGroup):
+    """How long images and metadata are kept, and how much disk they may use."""
+
+    flat_renames: ClassVar[Mapping[str, str]] = {
+        "image_days": "image_retention_days",
+        "hit_image_days": "hit_image_retention_days",
+        "metadata_days": "metadata_retention_days",
+        "interval_s": "retention_interval_s",
+    }
+
+    disk_budget_bytes: int | None = Field(
+        default=None, ge=0, description="Most bytes the image store may use; unset: no cap"
+    )
+    min_free_bytes: int = Field(
+        default=512 * MiB, ge=0, description="Free space kept on the data volume at all times"
+    )
+    image_days: float = Field(default=30, gt=0, description="Images older than this are pruned")
+    hit_image_days: float = Field(
+        default=365, gt=0, description="Evidence hold: images of hotlist hits are kept this long"
+    )
+    metadata_days: float = Field(
+        default=400, gt=0, description="Detection metadata older than this is deleted"
+    )
+    interval_s: float = Field(default=300, gt=0, description="How often the retention job runs")
+
+
+class SyncSettings(SettingsGroup):
+    """The sync agent: where the cloud is, how often it talks to it, how much at once."""
+
+    flat_prefix: ClassVar[str] = "sync_"
+    flat_renames: ClassVar[Mapping[str, str]] = {"cloud_url": "cloud_url"}
+
+    cloud_url: str | None = Field(
+        default=None, description="The cloud plane's URL; unset: the node runs stand-alone"
+    )
+    agent: bool = Field(
+        default=True, description="Run the sync agent inside `node serve` (off: --no-agent)"
+    )
+    push_interval_s: float = Field(
+        default=2, gt=0, description="How often the agent pushes detections, hits and edits"
+    )
+    heartbeat_interval_s: float = Field(
+        default=30, gt=0, description="How often the agent sends a heartbeat"
+    )
+    hotlist_interval_s: float = Field(
+        default=10, gt=0, description="How often the agent pulls hotlist changes"
+    )
+    timeout_s: float = Field(
+        default=15, gt=0, description="Timeout of every request to the cloud (connect, read)"
+    )
+    backoff_base_s: float = Field(
+        default=1, gt=0, description="First retry delay after a failed exchange (full jitter)"
+    )
+    backoff_cap_s: float = Field(
+        default=300, gt=0, description="Longest retry delay after repeated failures"
+    )
+    batch_max_records: int = Field(
+        default=5000, ge=1, le=5000, description="Most detections in one exchange"
+    )
+    batch_max_bytes: int = Field(
+        default=2 * MiB,
+        ge=1024,
+        le=2 * MiB,
+        description="Most bytes of detection JSON (before compression) in one exchange",
+    )
+
+
+class MqttSettings(SettingsGroup):
+    """Frigate's licence-plate events over MQTT."""
+
+    flat_prefix: ClassVar[str] = "mqtt_"
+
+    url: str | None = Field(
         default=None,
         description="mqtt://[user:pass@]host[:port] or mqtts://... of Frigate's broker; unset: off",
     )
-    mqtt_topic_prefix: str = Field(
+    topic_prefix: str = Field(
         default="frigate",
         min_length=1,
         description="Frigate's MQTT topic prefix; the node reads <prefix>/tracked_object_update",
     )
-    mqtt_cameras: dict[str, str] = Field(
+    cameras: dict[str, str] = Field(
         default_factory=dict,
         description="Frigate camera name -> node camera name (or id), as a JSON object in the env",
     )
-    mqtt_default_camera: str | None = Field(
+    default_camera: str | None = Field(
         default=None,
         description="Node camera for Frigate cameras not in mqtt_cameras; unset: their reads drop",
     )
-    fallback_after_s: float = Field(
+
+
+class FallbackSettings(SettingsGroup):
+    """The offline fallback: hit alerts the node sends itself while the cloud is away."""
+
+    flat_prefix: ClassVar[str] = "fallback_"
+
+    after_s: float = Field(
         default=120,
         gt=0,
         description=(
@@ -132,54 +158,54 @@ class NodeSettings(BaseSettings):
             "hit alerts itself through the fallback channels below (none set: never)"
         ),
     )
-    fallback_min_priority: int = Field(
+    min_priority: int = Field(
         default=0,
         ge=0,
         description="Only hits of hotlist entries with at least this priority go out locally",
     )
-    fallback_max_age_s: float = Field(
+    max_age_s: float = Field(
         default=86_400,
         gt=0,
         description="Hits older than this are left to the cloud (no stale alerts after restarts)",
     )
-    fallback_smtp_host: str | None = Field(
+    smtp_host: str | None = Field(
         default=None, description="SMTP server for fallback email; unset: no email fallback"
     )
-    fallback_smtp_port: int = Field(
+    smtp_port: int = Field(
         default=587, ge=1, le=65535, description="Port of the fallback SMTP server"
     )
-    fallback_smtp_starttls: bool = Field(
+    smtp_starttls: bool = Field(
         default=True,
         description="Upgrade the SMTP connection with STARTTLS (fail if the server cannot)",
     )
-    fallback_smtp_user: str | None = Field(
+    smtp_user: str | None = Field(
         default=None, description="SMTP login user (with fallback_smtp_password); unset: none"
     )
-    fallback_smtp_password: SecretStr | None = Field(
+    smtp_password: SecretStr | None = Field(
         default=None, description="SMTP login password (secret: never logged)"
     )
-    fallback_email_from: str | None = Field(
+    email_from: str | None = Field(
         default=None, description="From address of fallback email (needed with the SMTP host)"
     )
-    fallback_email_to: list[str] = Field(
+    email_to: list[str] = Field(
         default_factory=list,
         max_length=16,
         description="Fallback email recipients, one email each (a JSON list in the env)",
     )
-    fallback_webhook_url: str | None = Field(
+    webhook_url: str | None = Field(
         default=None,
         max_length=2048,
         description="http(s) URL for fallback webhooks (signed); unset: no webhook fallback",
     )
-    fallback_webhook_secret: SecretStr | None = Field(
+    webhook_secret: SecretStr | None = Field(
         default=None,
         description="HMAC key of fallback webhooks, at least 16 characters (secret: never logged)",
     )
-    fallback_timeout_s: float = Field(
+    timeout_s: float = Field(
         default=10, gt=0, description="Timeout of every fallback send (SMTP, webhook)"
     )
 
-    @field_validator("fallback_email_from", "fallback_email_to")
+    @field_validator("email_from", "email_to")
     @classmethod
     def _email_addresses(cls, value: str | list[str] | None) -> str | list[str] | None:
         for address in [value] if isinstance(value, str) else value or []:
@@ -187,32 +213,66 @@ class NodeSettings(BaseSettings):
                 raise ValueError(f"not an email address: {address!r}")
         return value
 
-    @field_validator("fallback_webhook_url")
+    @field_validator("webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and (
             not value.startswith(("https://", "http://")) or any(c.isspace() for c in value)
         ):
-            raise ValueError("must be an http(s) URL without spaces")
+            raise ValueError("fallback_webhook_url must be an http(s) URL without spaces")
         return value
 
     @model_validator(mode="after")
-    def _fallback_complete(self) -> NodeSettings:
-        if self.fallback_smtp_host and not (self.fallback_email_from and self.fallback_email_to):
+    def _complete(self) -> FallbackSettings:
+        if self.smtp_host and not (self.email_from and self.email_to):
             raise ValueError("fallback_smtp_host needs fallback_email_from and fallback_email_to")
-        if (self.fallback_smtp_user is None) != (self.fallback_smtp_password is None):
+        if (self.smtp_user is None) != (self.smtp_password is None):
             raise ValueError("fallback_smtp_user and fallback_smtp_password go together")
-        if (self.fallback_webhook_url is None) != (self.fallback_webhook_secret is None):
+        if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("fallback_webhook_url and fallback_webhook_secret go together")
-        secret = self.fallback_webhook_secret
+        secret = self.webhook_secret
         if secret is not None and len(secret.get_secret_value()) < 16:
             raise ValueError("fallback_webhook_secret must have at least 16 characters")
         return self
 
     @property
-    def fallback_configured(self) -> bool:
+    def configured(self) -> bool:
         """Whether any offline-fallback channel is set up."""
-        return bool(self.fallback_smtp_host or self.fallback_webhook_url)
+        return bool(self.smtp_host or self.webhook_url)
+
+
+# -- the node -------------------------------------------------------------------------------------
+class NodeSettings(GroupedSettings):
+    """Every knob of the local node; each is also the variable EDGESYNC_NODE_<FLAT NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="EDGESYNC_NODE_", extra="forbid")
+
+    data_dir: Path = Field(
+        default=Path("edgesync-data/node"),
+        description="Images, the default SQLite database and the node's keys live here",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="sqlite:///PATH or postgresql+psycopg://...; unset: SQLite under data_dir",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the node's HTTP API binds to")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port of the node's HTTP API")
+    metrics_public: bool = Field(
+        default=False, description="Serve /metrics without a token (trusted scrape networks)"
+    )
+    ingest: IngestSettings = Field(
+        default_factory=IngestSettings, description="The camera API and the ingest writer"
+    )
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings, description="The retention job and the disk limits"
+    )
+    sync: SyncSettings = Field(default_factory=SyncSettings, description="The sync agent")
+    mqtt: MqttSettings = Field(
+        default_factory=MqttSettings, description="Frigate's plate events over MQTT"
+    )
+    fallback: FallbackSettings = Field(
+        default_factory=FallbackSettings, description="The offline alert fallback"
+    )
 
     @property
     def resolved_database_url(self) -> str:

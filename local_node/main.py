@@ -42,12 +42,12 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         agent = None
         fallback = None
         try:
-            if run_jobs and settings.sync_agent:
+            if run_jobs and settings.sync.agent:
                 agent = start_agent_or_log(services)  # after the writer: hits wake it
             else:
                 wake_remote_agent_on_hits(services)  # `node agent` runs it elsewhere
-            fallback = start_fallback(services)  # None unless a fallback channel is set
-            mqtt = start_frigate_listener(services)  # None unless settings.mqtt_url
+            fallback = start_fallback(services, settings.fallback)  # None unless a channel is set
+            mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
             yield
         finally:
             stop_frigate_listener(mqtt)
@@ -78,7 +78,7 @@ def _start_jobs(services: NodeServices) -> BackgroundScheduler:
     retention = Retention(
         engine=services.engine,
         images=services.images,
-        settings=services.settings,
+        settings=services.settings.retention,
         clock=services.clock,
     )
 
@@ -94,7 +94,7 @@ def _start_jobs(services: NodeServices) -> BackgroundScheduler:
     scheduler.add_job(
         run_retention,
         "interval",
-        seconds=services.settings.retention_interval_s,
+        seconds=services.settings.retention.interval_s,
         id="retention",
         misfire_grace_time=60,
     )

@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
-from local_node.config import NodeSettings
+from local_node.config import RetentionSettings
 from local_node.db.tables import Detection, Hit, LocalAlertDelivery
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
@@ -37,15 +37,15 @@ class Retention:
     """Prunes the image store and the detection log according to the settings."""
 
     def __init__(
-        self, *, engine: Engine, images: ImageStore, settings: NodeSettings, clock: Clock
+        self, *, engine: Engine, images: ImageStore, settings: RetentionSettings, clock: Clock
     ) -> None:
         self._engine = engine
         self._images = images
         self._clock = clock
         self.policy = RetentionPolicy(
-            image_days=settings.image_retention_days,
-            hit_image_days=settings.hit_image_retention_days,
-            metadata_days=settings.metadata_retention_days,
+            image_days=settings.image_days,
+            hit_image_days=settings.hit_image_days,
+            metadata_days=settings.metadata_days,
         )
 
     def run(self) -> RetentionReport:

@@ -50,7 +50,7 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
-    images = FileImageStore(settings.images_dir, sync_mode=settings.image_sync)
+    images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)
@@ -58,15 +58,15 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
-    retention = Retention(engine=engine, images=images, settings=settings, clock=clock)
+    retention = Retention(engine=engine, images=images, settings=settings.retention, clock=clock)
     writer = IngestWriter(
         engine=engine,
         images=images,
         clock=clock,
-        batch_max=settings.commit_batch_max,
-        max_pending=settings.max_pending,
-        min_free_bytes=settings.min_free_bytes,
-        disk_budget_bytes=settings.disk_budget_bytes,
+        batch_max=settings.ingest.commit_batch_max,
+        max_pending=settings.ingest.max_pending,
+        min_free_bytes=settings.retention.min_free_bytes,
+        disk_budget_bytes=settings.retention.disk_budget_bytes,
         image_bytes_total=repo.image_bytes_total(engine),
         reclaim=retention.reclaim,
         metrics=metrics,

@@ -94,7 +94,7 @@ def run(root: Path, *, deliveries: int, latency_s: float, senders: int | None) -
     dispatcher = alerting.dispatcher
     stop = threading.Event()
     worker = threading.Thread(
-        target=dispatcher.run, args=(stop,), kwargs={"poll_s": settings.alert_poll_s}
+        target=dispatcher.run, args=(stop,), kwargs={"poll_s": settings.alerts.poll_s}
     )
     started = time.perf_counter()
     worker.start()

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.service import AlertService
+from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site
 from cloud_plane.store.base import CloudStore
 
@@ -44,6 +45,21 @@ class HealthThresholds:
     # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
     expected_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
     timezone: str = "UTC"
+
+    @classmethod
+    def from_settings(cls, settings: HealthSettings, *, timezone: str) -> HealthThresholds:
+        """The thresholds of the health settings (times of day read in ``timezone``)."""
+        hours = settings.camera_expected_hours
+        return cls(
+            offline_after_s=settings.offline_after_s,
+            camera_silent_after_s=settings.camera_silent_after_s,
+            disk_full_ratio=settings.disk_full_ratio,
+            backlog_age_s=settings.backlog_age_s,
+            backlog_count=settings.backlog_count,
+            clock_skew_s=settings.clock_skew_s,
+            expected_hours=parse_hours(hours) if hours else None,
+            timezone=timezone,
+        )
 
 
 def parse_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]]:

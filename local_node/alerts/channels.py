@@ -27,7 +27,7 @@ import httpx
 from pydantic import SecretStr
 
 from local_node.alerts.messages import HitAlert, email_content, webhook_body
-from local_node.config import NodeSettings
+from local_node.config import FallbackSettings
 from sync_protocol.webhook_signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -275,7 +275,7 @@ class WebhookChannel:
 
 
 def build_channels(
-    settings: NodeSettings,
+    settings: FallbackSettings,
     *,
     clock: Callable[[], datetime],
     tz: tzinfo | None = None,
@@ -284,27 +284,27 @@ def build_channels(
 ) -> list[FallbackChannel]:
     """Return the channels the settings configure (empty: the fallback is off)."""
     channels: list[FallbackChannel] = []
-    if settings.fallback_smtp_host and settings.fallback_email_from:
+    if settings.smtp_host and settings.email_from:
         channels.append(
             SmtpChannel(
-                settings.fallback_smtp_host,
-                settings.fallback_smtp_port,
-                from_address=settings.fallback_email_from,
-                to=settings.fallback_email_to,
-                starttls=settings.fallback_smtp_starttls,
-                username=settings.fallback_smtp_user,
-                password=settings.fallback_smtp_password,
-                timeout=settings.fallback_timeout_s,
+                settings.smtp_host,
+                settings.smtp_port,
+                from_address=settings.email_from,
+                to=settings.email_to,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_user,
+                password=settings.smtp_password,
+                timeout=settings.timeout_s,
                 ssl_context=ssl_context,
                 tz=tz,
             )
         )
-    if settings.fallback_webhook_url and settings.fallback_webhook_secret:
+    if settings.webhook_url and settings.webhook_secret:
         channels.append(
             WebhookChannel(
-                settings.fallback_webhook_url,
-                settings.fallback_webhook_secret,
-                timeout=settings.fallback_timeout_s,
+                settings.webhook_url,
+                settings.webhook_secret,
+                timeout=settings.timeout_s,
                 clock=clock,
                 transport=transport,
                 tz=tz,

@@ -34,7 +34,7 @@ from local_node.alerts.channels import FallbackChannel, SendOutcome, build_chann
 from local_node.alerts.decide import decide
 from local_node.alerts.messages import HitAlert
 from local_node.clock import Clock
-from local_node.config import NodeSettings
+from local_node.config import FallbackSettings
 from local_node.db.tables import SyncState
 from local_node.services import NodeServices
 
@@ -96,7 +96,7 @@ class FallbackRunner:
         self,
         *,
         engine: Engine,
-        settings: NodeSettings,
+        settings: FallbackSettings,
         clock: Clock,
         channels: Sequence[FallbackChannel],
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
@@ -108,7 +108,7 @@ class FallbackRunner:
         self._clock = clock
         self._channels = list(channels)
         self._retry_delays = tuple(retry_delays)
-        self._poll_s = poll_interval_s or min(10.0, max(1.0, settings.fallback_after_s / 10))
+        self._poll_s = poll_interval_s or min(10.0, max(1.0, settings.after_s / 10))
         self._batch = batch
         self._queue: queue.SimpleQueue[threading.Event | None] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -201,8 +201,8 @@ class FallbackRunner:
             rows = ledger.candidates(
                 conn,
                 after_hit_id=state.hits_acked,
-                min_priority=self._settings.fallback_min_priority,
-                not_before=ledger.max_age_start(now, self._settings.fallback_max_age_s),
+                min_priority=self._settings.min_priority,
+                not_before=ledger.max_age_start(now, self._settings.max_age_s),
                 targets=targets,
                 skip=self._skip,
                 limit=self._batch,
@@ -223,11 +223,11 @@ class FallbackRunner:
             enrolled=state.enrolled,
             last_success_at=state.last_success_at,
             enrolled_at=state.enrolled_at,
-            fallback_after_s=self._settings.fallback_after_s,
+            fallback_after_s=self._settings.after_s,
             priority=row["priority"],
-            min_priority=self._settings.fallback_min_priority,
+            min_priority=self._settings.min_priority,
             hit_at=row["created_at"],
-            max_age_s=self._settings.fallback_max_age_s,
+            max_age_s=self._settings.max_age_s,
             cloud_has_hit=row["id"] <= state.hits_acked,
         )
         return decision.reason if decision.send else None
@@ -310,14 +310,14 @@ class FallbackRunner:
         return False
 
 
-def start_fallback(services: NodeServices) -> FallbackRunner | None:
+def start_fallback(services: NodeServices, settings: FallbackSettings) -> FallbackRunner | None:
     """Start the fallback beside the node's writer when a channel is configured (else None)."""
-    channels = build_channels(services.settings, clock=services.clock)
+    channels = build_channels(settings, clock=services.clock)
     if not channels:
         return None
     runner = FallbackRunner(
         engine=services.engine,
-        settings=services.settings,
+        settings=settings,
         clock=services.clock,
         channels=channels,
     )
@@ -326,6 +326,6 @@ def start_fallback(services: NodeServices) -> FallbackRunner | None:
     log.info(
         "offline fallback: hits go out via %s once the cloud is unreachable for %gs",
         ", ".join(c.name for c in channels),
-        services.settings.fallback_after_s,
+        settings.after_s,
     )
     return runner

@@ -50,7 +50,7 @@ def enroll(
         raise click.BadParameter("must start with http:// or https://", param_hint="--cloud")
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     engine = open_database(settings)
-    client = SyncClient(cloud_url, timeout_s=settings.sync_timeout_s)
+    client = SyncClient(cloud_url, timeout_s=settings.sync.timeout_s)
     try:
         reply = do_enroll(
             engine,
@@ -96,7 +96,10 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner = SyncRunner(SyncAgent(engine=engine, settings=settings, clock=utc_now), settings)
+    agent = SyncAgent(
+        engine=engine, settings=settings.sync, data_dir=settings.data_dir, clock=utc_now
+    )
+    runner = SyncRunner(agent, settings.sync)
     try:
         if not runner.agent.enrolled():
             click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)

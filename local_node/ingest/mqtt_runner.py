@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
-from local_node.config import NodeSettings
+from local_node.config import MqttSettings
 from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.ingest.service import ingest_blocking
@@ -40,8 +40,6 @@ class MqttHost(Protocol):
     """
 
     @property
-    def settings(self) -> NodeSettings: ...
-    @property
     def engine(self) -> Engine: ...
     @property
     def clock(self) -> Clock: ...
@@ -55,9 +53,10 @@ class MqttConfigError(ValueError):
     """The MQTT settings name a node camera that is not registered, or a bad broker URL."""
 
 
-def resolve_cameras(services: MqttHost) -> tuple[dict[str, CachedCredential], str | None]:
+def resolve_cameras(
+    services: MqttHost, settings: MqttSettings
+) -> tuple[dict[str, CachedCredential], str | None]:
     """Frigate name → node camera, and the default camera's id; refuse unknown node cameras."""
-    settings = services.settings
     known: dict[str, CachedCredential] = {}
     for cam in repo.list_cameras(services.engine):
         cred = CachedCredential(subject=cam.id, name=cam.name, expires=math.inf)
@@ -75,9 +74,9 @@ def resolve_cameras(services: MqttHost) -> tuple[dict[str, CachedCredential], st
 
     mapping = {
         frigate: find(node_camera, f"mqtt_cameras[{frigate!r}]")
-        for frigate, node_camera in settings.mqtt_cameras.items()
+        for frigate, node_camera in settings.cameras.items()
     }
-    default = settings.mqtt_default_camera
+    default = settings.default_camera
     if default is not None:
         mapping[""] = find(default, "mqtt_default_camera")
     elif not mapping:
@@ -88,16 +87,17 @@ def resolve_cameras(services: MqttHost) -> tuple[dict[str, CachedCredential], st
     return mapping, (mapping[""].subject if default is not None else None)
 
 
-def start_frigate_listener(services: MqttHost) -> FrigateMqttListener | None:
+def start_frigate_listener(
+    services: MqttHost, settings: MqttSettings
+) -> FrigateMqttListener | None:
     """Start listening when `mqtt_url` is set (None otherwise); raise MqttConfigError early."""
-    settings = services.settings
-    if not settings.mqtt_url:
+    if not settings.url:
         return None
     try:
-        address = parse_broker_url(settings.mqtt_url)
+        address = parse_broker_url(settings.url)
     except ValueError as exc:
         raise MqttConfigError(str(exc)) from None
-    mapping, default_id = resolve_cameras(services)
+    mapping, default_id = resolve_cameras(services, settings)
     by_id = {cred.subject: cred for cred in mapping.values()}
     state = repo.ensure_state(services.engine, services.clock())
 
@@ -116,11 +116,11 @@ def start_frigate_listener(services: MqttHost) -> FrigateMqttListener | None:
                 services.metrics.hits.inc(len(result.hits))
 
     listener = FrigateMqttListener(
-        settings.mqtt_url,
+        settings.url,
         on_read=on_read,
         cameras={f: cred.subject for f, cred in mapping.items() if f},
         default_camera=default_id,
-        topic_prefix=settings.mqtt_topic_prefix,
+        topic_prefix=settings.topic_prefix,
         # Stable per database and distinct per node, so two nodes on one host sharing a
         # broker keep separate sessions (and a restart resumes its own). 23 characters:
         # the most MQTT 3.1.1 obliges every broker to accept.
@@ -133,7 +133,7 @@ def start_frigate_listener(services: MqttHost) -> FrigateMqttListener | None:
         listener.topic,
         address.host,
         address.port,
-        len(settings.mqtt_cameras),
+        len(settings.cameras),
         ", others to the default camera" if default_id else "",
     )
     if not listener.wait_subscribed(STARTUP_WAIT_S):

@@ -21,13 +21,14 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
-from local_node.config import NodeSettings
+from local_node.config import SyncSettings
 from local_node.db.tables import NodeState
 from local_node.sync import hotlist_sync, outbox, store
 from local_node.sync.client import CloudRefused, SyncClient, SyncError
@@ -85,7 +86,8 @@ class SyncAgent:
         self,
         *,
         engine: Engine,
-        settings: NodeSettings,
+        settings: SyncSettings,
+        data_dir: Path,
         clock: Clock,
         started_at: float | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -93,6 +95,7 @@ class SyncAgent:
     ) -> None:
         self._engine = engine
         self._settings = settings
+        self._data_dir = data_dir
         self._clock = clock
         self._started_at = time.monotonic() if started_at is None else started_at
         self._transport = transport
@@ -100,7 +103,7 @@ class SyncAgent:
         self._lock = threading.Lock()
         self._clients: dict[str, SyncClient] = {}
         self._command_acks: list[str] = []
-        self.max_records = settings.sync_batch_max_records
+        self.max_records = settings.batch_max_records
         self._prebuilder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prebuild")
         self._prebuilt: Future[_Prebuilt | None] | None = None
 
@@ -147,10 +150,10 @@ class SyncAgent:
 
     def _exchange(self, enrolment: store.Enrolment, *, heartbeat: bool) -> ExchangeOutcome:
         try:
-            private_pem = read_private_key(key_path(self._settings.data_dir))
+            private_pem = read_private_key(key_path(self._data_dir))
         except FileNotFoundError:
             raise SyncError(
-                f"the node's key {key_path(self._settings.data_dir)} is missing: "
+                f"the node's key {key_path(self._data_dir)} is missing: "
                 "enrol again with `edgesync node enroll`"
             ) from None
         while True:
@@ -220,8 +223,8 @@ class SyncAgent:
                 self._engine,
                 now=now,
                 started_at=self._started_at,
-                data_dir=settings.data_dir,
-                interval_s=settings.sync_heartbeat_interval_s,
+                data_dir=self._data_dir,
+                interval_s=settings.heartbeat_interval_s,
             )
             if heartbeat
             else None
@@ -256,7 +259,7 @@ class SyncAgent:
         return outbox.first_fitting(
             [outbox.to_record(r, stream) for r in rows],
             max_count=self.max_records,
-            max_bytes=self._settings.sync_batch_max_bytes,
+            max_bytes=self._settings.batch_max_bytes,
         )
 
     def _start_prebuild(self, out: _Outgoing) -> None:
@@ -406,9 +409,7 @@ class SyncAgent:
     def _client(self, url: str) -> SyncClient:
         client = self._clients.get(url)
         if client is None:
-            client = SyncClient(
-                url, timeout_s=self._settings.sync_timeout_s, transport=self._transport
-            )
+            client = SyncClient(url, timeout_s=self._settings.timeout_s, transport=self._transport)
             self._clients[url] = client
         return client
 

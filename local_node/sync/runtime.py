@@ -78,12 +78,13 @@ def start_agent(
     try:
         agent = SyncAgent(
             engine=services.engine,
-            settings=services.settings,
+            settings=services.settings.sync,
+            data_dir=services.settings.data_dir,
             clock=services.clock,
             started_at=services.started_at,
             transport=transport,
         )
-        runner = SyncRunner(agent, services.settings, rng=rng)
+        runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)
         runner.start()
         wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes

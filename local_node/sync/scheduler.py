@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from local_node.config import NodeSettings
+from local_node.config import SyncSettings
 from local_node.sync.agent import SyncAgent
 from sync_protocol.rules import backoff_delays
 
@@ -38,7 +38,7 @@ class SyncRunner:
     """Runs a ``SyncAgent`` on a schedule; ``start()`` once, ``stop()`` to end cleanly."""
 
     def __init__(
-        self, agent: SyncAgent, settings: NodeSettings, *, rng: random.Random | None = None
+        self, agent: SyncAgent, settings: SyncSettings, *, rng: random.Random | None = None
     ) -> None:
         self.agent = agent
         self._settings = settings
@@ -61,8 +61,8 @@ class SyncRunner:
 
     def _new_delays(self):
         return backoff_delays(
-            self._settings.sync_backoff_base_s,
-            max(self._settings.sync_backoff_cap_s, self._settings.sync_backoff_base_s),
+            self._settings.backoff_base_s,
+            max(self._settings.backoff_cap_s, self._settings.backoff_base_s),
             self._rng,
         )
 
@@ -72,9 +72,9 @@ class SyncRunner:
         s = self._settings
         now = datetime.now(UTC)
         for kind, every in (
-            ("push", s.sync_push_interval_s),
-            ("hotlist", s.sync_hotlist_interval_s),
-            ("heartbeat", s.sync_heartbeat_interval_s),
+            ("push", s.push_interval_s),
+            ("hotlist", s.hotlist_interval_s),
+            ("heartbeat", s.heartbeat_interval_s),
         ):
             self._scheduler.add_job(
                 self._tick,

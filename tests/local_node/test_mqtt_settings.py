@@ -27,9 +27,9 @@ def test_repeated_camera_flags_become_the_mapping():
 
     settings = NodeSettings(**{k: v for k, v in overrides.items() if v is not None})
 
-    assert settings.mqtt_url == "mqtt://broker:1883"
-    assert settings.mqtt_cameras == {"driveway_cam": "driveway", "gate_lpr": "gate 1"}
-    assert settings.mqtt_topic_prefix == "frigate" and settings.mqtt_default_camera is None
+    assert settings.mqtt.url == "mqtt://broker:1883"
+    assert settings.mqtt.cameras == {"driveway_cam": "driveway", "gate_lpr": "gate 1"}
+    assert settings.mqtt.topic_prefix == "frigate" and settings.mqtt.default_camera is None
 
 
 def test_mapping_comes_from_the_environment_as_json(monkeypatch):
@@ -40,8 +40,8 @@ def test_mapping_comes_from_the_environment_as_json(monkeypatch):
 
     settings = NodeSettings()
 
-    assert settings.mqtt_cameras == {"driveway_cam": "driveway"}
-    assert (settings.mqtt_default_camera, settings.mqtt_topic_prefix) == (
+    assert settings.mqtt.cameras == {"driveway_cam": "driveway"}
+    assert (settings.mqtt.default_camera, settings.mqtt.topic_prefix) == (
         "gate",
         "site-a/frigate",
     )
@@ -60,6 +60,6 @@ def test_broker_url_of_another_scheme_is_refused():
 
 
 def test_openalpr_frames_are_off_unless_asked(monkeypatch):
-    assert NodeSettings().openalpr_store_frames is False
+    assert NodeSettings().ingest.openalpr_store_frames is False
     monkeypatch.setenv("EDGESYNC_NODE_OPENALPR_STORE_FRAMES", "true")
-    assert NodeSettings().openalpr_store_frames is True
+    assert NodeSettings().ingest.openalpr_store_frames is True

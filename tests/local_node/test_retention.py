@@ -23,7 +23,9 @@ def post(node: RunningNode, plate: str, image: bytes) -> httpx.Response:
 
 def retention(node: RunningNode) -> Retention:
     s = node.services
-    return Retention(engine=s.engine, images=s.images, settings=s.settings, clock=node.clock)
+    return Retention(
+        engine=s.engine, images=s.images, settings=s.settings.retention, clock=node.clock
+    )
 
 
 def detail(node: RunningNode, detection_id: str) -> dict:

@@ -61,7 +61,7 @@ def _out(site: Site, services: Services) -> dict:
     return {
         "site_id": site.site_id,
         "name": site.name,
-        "status": status_of(site, services.clock(), services.settings.offline_after_s),
+        "status": status_of(site, services.clock(), services.settings.health.offline_after_s),
         "created_at": site.created_at,
         "enrolled_at": site.enrolled_at,
         "revoked_at": site.revoked_at,

@@ -49,7 +49,7 @@ async def post_detection(
     request: Request, response: Response, services: Services, camera: CameraAuth
 ) -> IngestOut:
     """A camera reports one plate read (multipart `metadata` + `image`, or JSON + `image_b64`)."""
-    limit = services.settings.max_body_bytes
+    limit = services.settings.ingest.max_body_bytes
     body = await read_limited(request, limit)
     content_type = request.headers.get("content-type", "").lower()
     image: bytes | None = None

@@ -105,8 +105,8 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
         sync = sync_summary(
             conn,
             now,
-            fresh_s=3 * services.settings.sync_heartbeat_interval_s,
-            default_cloud_url=services.settings.cloud_url,
+            fresh_s=3 * services.settings.sync.heartbeat_interval_s,
+            default_cloud_url=services.settings.sync.cloud_url,
         )
         total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
         per_camera = {
@@ -154,7 +154,7 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
             total_bytes=usage.total,
             free_bytes=usage.free,
             image_bytes=services.writer.image_bytes_total,
-            budget_bytes=services.settings.disk_budget_bytes,
+            budget_bytes=services.settings.retention.disk_budget_bytes,
         ),
         sync=SyncStatus(
             stream_id=state.stream_id,

@@ -86,7 +86,7 @@ async def post_platerecognizer(
 
     One read per plate in `data.results`, all sharing the uploaded image.
     """
-    limit = services.settings.max_body_bytes
+    limit = services.settings.ingest.max_body_bytes
     body = await read_limited(request, limit)
     content_type = _media_type(request)
     upload: bytes | None = None
@@ -132,13 +132,13 @@ async def post_openalpr(
     node's `openalpr_store_frames` is on; `heartbeat` updates the health of the agent's
     streams in `/api/v1/status`; any other type is acknowledged with 200 `{"ignored"}`.
     """
-    body = await read_limited(request, services.settings.max_body_bytes)
+    body = await read_limited(request, services.settings.ingest.max_body_bytes)
     content_type = _media_type(request)
     if content_type not in JSON_TYPES and content_type != "":
         raise UnsupportedMedia("send the agent's JSON as application/json")
     parsed = parse_openalpr(
         decode_json_object(body, field="body"),
-        store_frames=services.settings.openalpr_store_frames,
+        store_frames=services.settings.ingest.openalpr_store_frames,
     )
     if parsed.kind == "heartbeat" and parsed.heartbeat is not None:
         count = services.vendor_health.record_heartbeat(
@@ -149,7 +149,7 @@ async def post_openalpr(
     if parsed.kind == "ignored" or (parsed.kind == "alpr_results" and not parsed.reads):
         response.status_code = 200
         return IgnoredOut(ignored=parsed.data_type or parsed.kind)
-    limit = services.settings.max_body_bytes
+    limit = services.settings.ingest.max_body_bytes
     kinds = [
         check_image(r.image, declared=None, limit=limit) if r.image is not None else None
         for r in parsed.reads

@@ -30,7 +30,7 @@ def test_site_detail_shows_health_from_the_last_heartbeat(cloud: RunningCloud) -
     assert detail["status"] == "online"
     assert detail["backlog"] == {"count": 12, "oldest_age_s": 3.5}
     assert [c["camera_id"] for c in detail["cameras"]] == ["gate-1"]
-    cloud.clock.advance(seconds=cloud.settings.offline_after_s + 1)
+    cloud.clock.advance(seconds=cloud.settings.health.offline_after_s + 1)
     assert admin.get(f"/api/v1/sites/{node.site_id}").json()["status"] == "offline"
     assert admin.get("/api/v1/sites/nope").status_code == 404
 

@@ -186,7 +186,7 @@ def runners() -> Iterator[Callable[..., FallbackRunner]]:
     ) -> FallbackRunner:
         runner = FallbackRunner(
             engine=node.services.engine,
-            settings=node.settings.model_copy(update=overrides),
+            settings=node.settings.fallback.model_copy(update=overrides),
             clock=node.clock,
             channels=channels,
             retry_delays=(0.01, 0.01),

@@ -120,7 +120,7 @@ def test_nothing_is_sent_while_the_cloud_is_reachable_and_sent_once_the_outage_p
     node = node_factory()
     enrol_offline(node, cloud_silent_s=5)
     list_plate(node)
-    runner = runners(node, [smtp_channel(smtp_server)], fallback_after_s=120)
+    runner = runners(node, [smtp_channel(smtp_server)], after_s=120)
     post(node, "AB12CDE")
     assert runner.drain()
     assert smtp_server.inbox.envelopes == [] and ledger_rows(node) == []
@@ -138,7 +138,7 @@ def test_a_hit_the_cloud_acknowledged_is_never_sent_locally(
     node = node_factory()
     enrol_offline(node, cloud_silent_s=5)
     list_plate(node)
-    runner = runners(node, [smtp_channel(smtp_server)], fallback_after_s=120)
+    runner = runners(node, [smtp_channel(smtp_server)], after_s=120)
     post(node, "AB12CDE")
     assert runner.drain()
     with node.services.engine.begin() as conn:  # the agent pushed it; the cloud stored it
@@ -154,7 +154,7 @@ def test_entries_below_the_minimum_priority_and_stand_alone_nodes_send_nothing(
     node = node_factory()
     list_plate(node, "LOW1", priority=1)
     list_plate(node, "HIGH1", priority=8)
-    runner = runners(node, [smtp_channel(smtp_server)], fallback_min_priority=5)
+    runner = runners(node, [smtp_channel(smtp_server)], min_priority=5)
     post(node, "HIGH1")
     assert runner.drain() and smtp_server.inbox.envelopes == []  # not enrolled
     enrol_offline(node, cloud_silent_s=600)
@@ -255,7 +255,8 @@ def test_the_next_exchange_tells_the_cloud_which_hits_were_delivered_locally(
     # When the cloud is back and the agent pushes the hit
     agent = SyncAgent(
         engine=node.services.engine,
-        settings=node.settings,
+        settings=node.settings.sync,
+        data_dir=node.settings.data_dir,
         clock=node.clock,
         transport=cloud.transport(),
     )

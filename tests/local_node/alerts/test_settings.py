@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from local_node.alerts.channels import build_channels
 from local_node.clock import utc_now
-from local_node.config import NodeSettings
+from local_node.config import FallbackSettings, NodeSettings
 
 
 def test_fallback_settings_come_from_the_environment_and_hide_their_secrets(
@@ -28,11 +28,11 @@ def test_fallback_settings_come_from_the_environment_and_hide_their_secrets(
     }.items():
         monkeypatch.setenv(f"EDGESYNC_NODE_{name}", value)
     settings = NodeSettings(data_dir=tmp_path)
-    assert settings.fallback_email_to == ["duty@example.com", "desk@example.com"]
-    assert settings.fallback_after_s == 300 and settings.fallback_smtp_starttls
+    assert settings.fallback.email_to == ["duty@example.com", "desk@example.com"]
+    assert settings.fallback.after_s == 300 and settings.fallback.smtp_starttls
     shown = repr(settings) + str(settings.model_dump())
     assert "smtp-pass-987" not in shown and "hook-secret-0123456789" not in shown
-    channels = build_channels(settings, clock=utc_now)
+    channels = build_channels(settings.fallback, clock=utc_now)
     assert [c.name for c in channels] == ["smtp", "webhook"]
     assert channels[0].recipients() == ["duty@example.com", "desk@example.com"]
     assert "secret-path" not in channels[1].recipients()[0]
@@ -55,11 +55,11 @@ def test_incomplete_or_unsafe_fallback_settings_are_refused(overrides: dict, tmp
 
 
 def test_every_fallback_setting_is_described_and_off_by_default(tmp_path: Path):
-    fields = {k: f for k, f in NodeSettings.model_fields.items() if k.startswith("fallback_")}
+    fields = FallbackSettings.model_fields
     assert len(fields) >= 11 and all(f.description for f in fields.values())
     settings = NodeSettings(data_dir=tmp_path)
-    assert not settings.fallback_configured
-    assert build_channels(settings, clock=utc_now) == []
+    assert not settings.fallback.configured
+    assert build_channels(settings.fallback, clock=utc_now) == []
 
 
 def test_starting_the_fallback_logs_no_secret(

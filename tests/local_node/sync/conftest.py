@@ -62,7 +62,8 @@ def synced(node_factory, cloud) -> Iterator[Callable[..., SyncedNode]]:
         enroll_node(node, cloud)
         agent = SyncAgent(
             engine=node.services.engine,
-            settings=node.settings,
+            settings=node.settings.sync,
+            data_dir=node.settings.data_dir,
             clock=node.clock,
             transport=cloud.transport(),
         )

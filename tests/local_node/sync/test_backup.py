@@ -156,7 +156,11 @@ def test_after_a_restore_the_cloud_keeps_everything_and_gets_the_new_stream_from
         now=now(),
     )
     agent = SyncAgent(
-        engine=site.engine, settings=site.settings, clock=now, transport=cloud.transport()
+        engine=site.engine,
+        settings=site.settings.sync,
+        data_dir=site.settings.data_dir,
+        clock=now,
+        transport=cloud.transport(),
     )
     for i in range(5):
         site.read(f"OLD{i}")
@@ -177,7 +181,11 @@ def test_after_a_restore_the_cloud_keeps_everything_and_gets_the_new_stream_from
     assert run(restored, "restore", str(backup)).exit_code == 0
     site2 = Site(restored)
     agent2 = SyncAgent(
-        engine=site2.engine, settings=site2.settings, clock=now, transport=cloud.transport()
+        engine=site2.engine,
+        settings=site2.settings.sync,
+        data_dir=site2.settings.data_dir,
+        clock=now,
+        transport=cloud.transport(),
     )
     try:
         site2.read("NEW0")

@@ -11,7 +11,9 @@ from tests.local_node.sync.conftest import post_many
 
 def retention(node) -> Retention:
     s = node.services
-    return Retention(engine=s.engine, images=s.images, settings=s.settings, clock=node.clock)
+    return Retention(
+        engine=s.engine, images=s.images, settings=s.settings.retention, clock=node.clock
+    )
 
 
 def test_retention_never_deletes_rows_the_cloud_has_not_acked(synced):
