@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
-from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
+from sync_protocol.plate_rules import confusion_key, normalize_pattern, plate_matches
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 

@@ -26,7 +26,7 @@ from cloud_plane.store.alerts_base import (
 )
 from cloud_plane.store.base import CloudStore, StoredHit
 from sync_protocol.messages import LocalDelivery
-from sync_protocol.plates import normalize_plate
+from sync_protocol.plate_rules import normalize_plate
 
 log = logging.getLogger(__name__)
 

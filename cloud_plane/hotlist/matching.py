@@ -2,7 +2,7 @@
 
 A site may not have pulled the newest entries when a vehicle passes; the cloud
 matches each newly stored detection again so such hits are still raised. The
-rules are ``sync_protocol.plates`` (the node's), and hits are deduplicated by
+rules are ``sync_protocol.plate_rules`` (the node's), and hits are deduplicated by
 ``(detection id, list, plate_norm)`` in the store, so a hit the node already
 raised is not raised twice.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sync_protocol.hotlist_messages import HotlistEntry
-from sync_protocol.plates import HotlistIndex
+from sync_protocol.hotlist_index import HotlistIndex
 
 EntryKey = tuple[str, str]  # (list, plate_norm)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.store.base import CloudStore
 from sync_protocol.hotlist_messages import MAX_DELTA_ENTRIES, HotlistDelta, HotlistEntry, HotlistOp
-from sync_protocol.plates import normalize_pattern
+from sync_protocol.plate_rules import normalize_pattern
 from sync_protocol.rules import needs_snapshot
 
 

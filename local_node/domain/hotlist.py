@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sync_protocol.plates import HotlistIndex
+from sync_protocol.hotlist_index import HotlistIndex
 
 EntryKey = tuple[str, str]  # (list name, normalised plate or pattern)
 

@@ -33,7 +33,7 @@ from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
 from local_node.ingest.models import DetectionIn
 from sync_protocol.detections import detection_uuid
-from sync_protocol.plates import confusion_key, normalize_plate
+from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from local_node.db import repo
 from local_node.db.tables import HotlistEntry
 from local_node.deps import AdminAuth, Services, ViewerAuth
 from local_node.errors import InvalidInput, NotFound
-from sync_protocol.plates import normalize_pattern
+from sync_protocol.plate_rules import normalize_pattern
 
 router = APIRouter(prefix="/api/v1/hotlist", tags=["hotlist"])
 
