@@ -123,9 +123,7 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
             # A camera just registered, or a node just started, has had no chance to read yet.
             if hb.uptime_s > limits.camera_silent_after_s and within_expected_hours(now, limits):
                 reason = f"camera {camera.camera_id} has sent no read"
-                found.append(
-                    _camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None)
-                )
+                found.append(_camera(AlertKind.CAMERA_SILENT, site, camera.camera_id, reason, None))
         else:
             quiet = (now - camera.last_seen).total_seconds()
             if quiet > limits.camera_silent_after_s and within_expected_hours(now, limits):

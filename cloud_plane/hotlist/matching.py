@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.hotlist_index import HotlistIndex
+from sync_protocol.hotlist_messages import HotlistEntry
 
 EntryKey = tuple[str, str]  # (list, plate_norm)
 

@@ -8,18 +8,16 @@ from datetime import datetime, timedelta
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.store.base import CloudStore
 from sync_protocol.hotlist_messages import MAX_DELTA_ENTRIES, HotlistDelta, HotlistEntry, HotlistOp
-from sync_protocol.plate_rules import normalize_pattern
+from sync_protocol.hotlist_rules import MAX_PLATE_LENGTH, InvalidEntry, validated_entry_plate
 from sync_protocol.rules import needs_snapshot
 
 
 def normalized_entry_plate(plate: str) -> str:
     """Return the entry key of a staff-entered plate or pattern; raise InvalidInput."""
-    norm = normalize_pattern(plate)
-    if not norm or not norm.strip("*?"):
-        raise InvalidInput("plate must contain letters or digits")
-    if len(norm) > 20:
-        raise InvalidInput("plate is longer than 20 characters")
-    return norm
+    try:
+        return validated_entry_plate(plate)
+    except InvalidEntry as e:
+        raise InvalidInput(str(e)) from None
 
 
 def staff_upsert(
@@ -40,7 +38,7 @@ def staff_upsert(
         action="upsert",
         list_name=list_name,
         plate_norm=norm,
-        plate=plate.strip().upper()[:20] or norm,
+        plate=plate.strip().upper()[:MAX_PLATE_LENGTH] or norm,
         reason=reason,
         priority=priority,
         expires_at=expires_at,
