@@ -1,4 +1,4 @@
-"""Tests for plate normalisation and hotlist matching (sync_protocol.plate_rules, sync_protocol.hotlist_index)."""
+"""Tests for plate normalisation and hotlist matching (plate_rules and hotlist_index)."""
 
 from __future__ import annotations
 
