@@ -161,7 +161,11 @@ class FallbackSettings(SettingsGroup):
     min_priority: int = Field(
         default=0,
         ge=0,
-        description="Only hits of hotlist entries with at least this priority go out locally",
+        le=100,
+        description=(
+            "Only hits of hotlist entries with at least this priority (0-100, the hotlist's "
+            "scale) go out locally"
+        ),
     )
     max_age_s: float = Field(
         default=86_400,

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
-from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
+from sync_protocol.plate_rules import normalize_pattern
+from sync_protocol.plate_search import fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 
@@ -98,18 +99,11 @@ def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | Non
 
 
 def _fuzzy(conn, stmt, pattern: str, limit: int) -> tuple[list[Detection], str | None]:
-    # Fuzzy matches cannot use an index: scan newest first in chunks, bounded per page; a
-    # page cut short by the bound still returns a cursor so the caller can go on.
-    key = confusion_key(pattern.replace("*", "").replace("?", ""))
-    found: list[Detection] = []
-    last_seq: int | None = None
+    # Fuzzy matches cannot use an index: the shared bounded scan, newest first, in chunks.
     rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
-    for scanned, row in enumerate(rows, start=1):
-        last_seq = row["seq"]
-        if row["plate_key"] == key or plate_matches(pattern, row["plate_norm"], fuzzy=True):
-            found.append(Detection.model_validate(row))
-            if len(found) > limit:
-                return found[:limit], encode_cursor(found[limit - 1].seq)
-        if scanned >= FUZZY_SCAN_ROWS:
-            return found, encode_cursor(last_seq)
-    return found, None
+    try:
+        page = fuzzy_scan(rows, pattern, limit, FUZZY_SCAN_ROWS)
+    finally:
+        rows.close()
+    cursor = None if page.resume_after is None else encode_cursor(page.resume_after["seq"])
+    return [Detection.model_validate(r) for r in page.items], cursor

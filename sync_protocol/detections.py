@@ -56,7 +56,7 @@ class DetectionRecord(RequestModel):
     captured_at: UtcDatetime = Field(description="camera clock, UTC; never used for ordering")
     received_at: UtcDatetime = Field(description="node clock, UTC")
     plate: PlateText = Field(description="plate text as read")
-    plate_norm: PlateText = Field(description="normalised plate text (sync_protocol.plates)")
+    plate_norm: PlateText = Field(description="normalised plate text (sync_protocol.plate_rules)")
     confidence: float | None = Field(default=None, ge=0.0, le=1.0, description="OCR confidence")
     region: ShortText | None = Field(default=None, description="plate region, e.g. gb, eu-de")
     direction: ShortText | None = Field(default=None, description="approaching, receding…")

@@ -12,10 +12,11 @@ of one entry are resolved by ``sync_protocol.rules`` (last writer wins by
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from sync_protocol.hotlist_rules import DEFAULT_PRIORITY, Priority
 from sync_protocol.wire_types import (
     Mark,
     PlateText,
@@ -30,9 +31,6 @@ from sync_protocol.wire_types import (
 MAX_DELTA_ENTRIES = 100_000
 """Most entries in one delta or snapshot (a whole national watch list fits)."""
 
-Priority = Annotated[int, Field(ge=0, le=100)]
-"""Alert priority of an entry: 0 lowest, 100 highest."""
-
 
 class HotlistEntry(ReplyModel):
     """The cloud's state of one hotlist entry, keyed by ``(list, plate_norm)``."""
@@ -41,7 +39,7 @@ class HotlistEntry(ReplyModel):
     plate_norm: PlateText = Field(description="normalised plate: the entry key with list")
     plate: PlateText = Field(description="plate as entered by staff")
     reason: Text = Field(default="", description="why the plate is listed")
-    priority: Priority = Field(default=50, description="alert priority")
+    priority: Priority = Field(default=DEFAULT_PRIORITY, description="alert priority")
     expires_at: UtcDatetime | None = Field(default=None, description="no match after this")
     updated_by: ShortText = Field(description="who made the winning edit")
     updated_at: UtcDatetime = Field(description="when the winning edit was made")
@@ -59,7 +57,7 @@ class HotlistOp(RequestModel):
     plate_norm: PlateText
     plate: PlateText | None = Field(default=None, description="defaults to plate_norm")
     reason: Text = ""
-    priority: Priority = 50
+    priority: Priority = DEFAULT_PRIORITY
     expires_at: UtcDatetime | None = None
     made_at: UtcDatetime = Field(description="node clock when the edit was made")
     made_by: ShortText = Field(description="local user who made the edit")

@@ -32,7 +32,7 @@ from sync_protocol.codec import MAX_BATCH_RECORDS
 from sync_protocol.columnar import from_columns, to_columns
 from sync_protocol.detections import DetectionRecord, Vehicle, detection_uuid
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistEntry, HotlistOp, OpResult
-from sync_protocol.plates import MatchKind
+from sync_protocol.plate_rules import MatchKind
 from sync_protocol.version import PROTOCOL_VERSION, check_version
 from sync_protocol.wire_types import (
     Count,
@@ -145,7 +145,7 @@ class HitRecord(RequestModel):
     seq: Seq
     list_name: Token = Field(alias="list")
     plate_norm: PlateText = Field(description="the entry's plate_norm (entry key with list)")
-    match_kind: MatchKind = Field(description="how the read matched (sync_protocol.plates)")
+    match_kind: MatchKind = Field(description="how the read matched (sync_protocol.plate_rules)")
     hotlist_version: Mark = Field(description="hotlist version the node matched against")
     plate: PlateText = Field(description="plate as read")
     camera_id: Token

@@ -63,7 +63,10 @@ ShortText = Annotated[str, StringConstraints(max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=500)]
 """Longer free text: hotlist reasons, rejection reasons."""
 
-PlateText = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+MAX_PLATE_LENGTH = 20
+"""Most characters of a plate on the wire, as read or normalised (real plates have ~10)."""
+
+PlateText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PLATE_LENGTH)]
 """A plate as read or normalised; real plates are at most ~10 characters."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -41,7 +41,7 @@ from local_node.db.migrate import upgrade
 from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState
 from local_node.domain.hotlist import HotlistMatcher, LiveEntry
 from sync_protocol.detections import detection_uuid
-from sync_protocol.plates import confusion_key, normalize_plate
+from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 SEED_READS_PER_S = 20 * 10 / 60  # the seed site: 20 cameras x 10 reads per minute
 CAMERAS = 20

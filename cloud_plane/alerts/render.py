@@ -24,9 +24,14 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, Delivery
-
-WEBHOOK_PAYLOAD_VERSION = 1
-"""Bumped only when a field of the webhook payload changes meaning or disappears."""
+from sync_protocol.webhook_payload import WEBHOOK_PAYLOAD_VERSION as WEBHOOK_PAYLOAD_VERSION
+from sync_protocol.webhook_payload import (
+    WebhookAlert,
+    WebhookCamera,
+    WebhookDelivery,
+    WebhookPayload,
+    WebhookSite,
+)
 
 MAX_SMS_SEGMENTS = 2
 """An SMS is never longer than this many segments (cost, and phones that split badly)."""
@@ -293,46 +298,41 @@ def email_content(message: AlertMessage) -> EmailContent:
 # --- webhook -----------------------------------------------------------------------------------
 
 
-def _iso_utc(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def webhook_payload(message: AlertMessage, delivery: Delivery) -> dict[str, Any]:
-    """Return the webhook JSON document (``version`` 1; field names are a public contract).
+def webhook_model(message: AlertMessage, delivery: Delivery) -> WebhookPayload:
+    """Return the webhook document as the shared model (``sync_protocol.webhook_payload``).
 
     ``delivery.id`` is the same for every attempt of one delivery: receivers
     dedupe retries on it. ``alert.id`` is the same for every recipient.
     """
-    camera = (
-        {"id": message.camera_id, "name": message.camera_name}
-        if message.camera_name or message.camera_id
-        else None
+    return WebhookPayload(
+        source="cloud",
+        delivery=WebhookDelivery(id=delivery.key, attempt=delivery.attempt),
+        alert=WebhookAlert(
+            id=str(message.alert_id),
+            kind=message.kind.value,
+            priority=message.priority,
+            occurred_at=message.occurred_at,
+            occurred_at_local=site_time(message),
+            site=WebhookSite(
+                id=message.site_id, name=message.site_name, timezone=message.site_timezone
+            ),
+            camera=WebhookCamera(id=message.camera_id, name=message.camera_name),
+            plate=message.plate,
+            list_name=message.list_name,
+            reason=message.reason,
+            confidence=message.confidence,
+            count=message.count,
+            link=message.link_url,
+            detection_id=None,
+            match_kind=None,
+        ),
+        text=sms_text(message),
     )
-    return {
-        "version": WEBHOOK_PAYLOAD_VERSION,
-        "event": "alert",
-        "delivery": {"id": delivery.key, "attempt": delivery.attempt},
-        "alert": {
-            "id": str(message.alert_id),
-            "kind": message.kind.value,
-            "priority": message.priority,
-            "occurred_at": _iso_utc(message.occurred_at),
-            "occurred_at_local": site_time(message).isoformat(),
-            "site": {
-                "id": message.site_id,
-                "name": message.site_name,
-                "timezone": message.site_timezone,
-            },
-            "camera": camera,
-            "plate": message.plate,
-            "list": message.list_name,
-            "reason": message.reason,
-            "confidence": message.confidence,
-            "count": message.count,
-            "link": message.link_url,
-        },
-        "text": sms_text(message),
-    }
+
+
+def webhook_payload(message: AlertMessage, delivery: Delivery) -> dict[str, Any]:
+    """Return the webhook JSON document (``version`` 1; field names are a public contract)."""
+    return webhook_model(message, delivery).document()
 
 
 def webhook_body(message: AlertMessage, delivery: Delivery) -> bytes:

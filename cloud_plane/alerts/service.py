@@ -22,7 +22,7 @@ from cloud_plane.records.deliveries import NewDelivery, StoredDelivery
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import LocalDelivery
-from sync_protocol.plates import normalize_plate
+from sync_protocol.plate_rules import normalize_plate
 
 log = logging.getLogger(__name__)
 

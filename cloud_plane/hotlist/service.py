@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,26 +15,13 @@ from sync_protocol.hotlist_messages import (
     HotlistOp,
     OpResult,
 )
-from sync_protocol.plates import normalize_pattern
+from sync_protocol.hotlist_rules import (
+    MAX_PLATE_LENGTH,
+    InvalidEntry,
+    op_problem,
+    validated_entry_plate,
+)
 from sync_protocol.rules import needs_snapshot
-
-LIST_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-
-
-def op_problem(op: HotlistOp) -> str | None:
-    """Return why an op (from a node or staff) is not a valid edit, or None if it is.
-
-    Moved as-is from the SQL adapter (messages unchanged); the shared validation being
-    written in ``sync_protocol`` is to replace this body.
-    """
-    if not LIST_NAME.match(op.list_name):
-        return f"list name {op.list_name!r} must match {LIST_NAME.pattern}"
-    norm = normalize_pattern(op.plate_norm)
-    if norm != op.plate_norm:
-        return f"plate_norm {op.plate_norm!r} is not normalised (expected {norm!r})"
-    if not norm.strip("*?"):
-        return "plate_norm must contain letters or digits"
-    return None
 
 
 def apply_op(
@@ -54,12 +40,10 @@ def apply_op(
 
 def normalized_entry_plate(plate: str) -> str:
     """Return the entry key of a staff-entered plate or pattern; raise InvalidInput."""
-    norm = normalize_pattern(plate)
-    if not norm or not norm.strip("*?"):
-        raise InvalidInput("plate must contain letters or digits")
-    if len(norm) > 20:
-        raise InvalidInput("plate is longer than 20 characters")
-    return norm
+    try:
+        return validated_entry_plate(plate)
+    except InvalidEntry as e:
+        raise InvalidInput(str(e)) from None
 
 
 def staff_upsert(
@@ -80,7 +64,7 @@ def staff_upsert(
         action="upsert",
         list_name=list_name,
         plate_norm=norm,
-        plate=plate.strip().upper()[:20] or norm,
+        plate=plate.strip().upper()[:MAX_PLATE_LENGTH] or norm,
         reason=reason,
         priority=priority,
         expires_at=expires_at,

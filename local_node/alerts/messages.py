@@ -5,24 +5,32 @@ value is put on one line without control characters (no header injection through
 subject, no forged rows in the text body) and the HTML is rendered by Jinja2 with
 autoescaping. Times are shown on the node's clock (its local time zone, unless one is
 passed) and in UTC, because the people at the gate read the first and the cloud's
-records use the second. The webhook document has the shape of the cloud's version-1
-alert webhook, plus ``"source": "node"``, so one receiver handles both.
+records use the second. The webhook document is the shared version-1 model
+(``sync_protocol.webhook_payload``) with ``"source": "node"``, so one receiver handles both.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-WEBHOOK_PAYLOAD_VERSION = 1
-"""The version of the cloud's alert webhook payload this document follows."""
+from sync_protocol.webhook_payload import WEBHOOK_PAYLOAD_VERSION as WEBHOOK_PAYLOAD_VERSION
+from sync_protocol.webhook_payload import (
+    WebhookAlert,
+    WebhookCamera,
+    WebhookDelivery,
+    WebhookPayload,
+    WebhookSite,
+)
 
 ALERT_NAMESPACE = uuid.UUID("5d0c3c1e-6b8f-4b6e-9d61-0b7a52f1c3a4")
 """uuid5 namespace of hit alert ids: the same hit has the same id on every node restart."""
@@ -178,39 +186,63 @@ def email_content(alert: HitAlert, tz: tzinfo | None = None) -> EmailContent:
     return EmailContent(subject=subject, text=text.render(context), html=html.render(context))
 
 
-def _iso_utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def zone_name(tz: tzinfo | None) -> str | None:
+    """Return the IANA name of ``tz`` (None: the node's own zone), or None if it has none.
+
+    Receivers want the IANA name: an abbreviation such as ``BST`` names several zones.
+    The node's own zone is found the way the C library finds it (``TZ``, then the
+    ``/etc/localtime`` link into the zone database).
+    """
+    if tz is not None:
+        return getattr(tz, "key", None)  # a ZoneInfo knows its name; fixed offsets do not
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            target = os.path.realpath("/etc/localtime")
+        except OSError:
+            return None
+        _, found, name = target.partition("/zoneinfo/")
+        if not found:
+            return None
+    try:
+        return ZoneInfo(name).key
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
+def webhook_model(
+    alert: HitAlert, *, delivery_id: str, attempt: int, tz: tzinfo | None = None
+) -> WebhookPayload:
+    """Return the webhook document as the shared model (the cloud's version 1, ``source: node``)."""
+    return WebhookPayload(
+        source="node",
+        delivery=WebhookDelivery(id=delivery_id, attempt=attempt),
+        alert=WebhookAlert(
+            id=str(alert.alert_id),
+            kind="hit",
+            priority=alert.priority,
+            occurred_at=alert.captured_at.astimezone(UTC),
+            occurred_at_local=_local(alert.captured_at, tz),
+            site=WebhookSite(id=alert.site_id, name=alert.site_id, timezone=zone_name(tz)),
+            camera=WebhookCamera(id=alert.camera_id, name=alert.camera_name or alert.camera_id),
+            plate=alert.plate,
+            list_name=alert.list_name,
+            reason=alert.reason,
+            confidence=alert.confidence,
+            count=1,
+            link=None,
+            detection_id=alert.detection_id,
+            match_kind=alert.match_kind,
+        ),
+        text=short_text(alert, tz),
+    )
 
 
 def webhook_payload(
     alert: HitAlert, *, delivery_id: str, attempt: int, tz: tzinfo | None = None
 ) -> dict[str, Any]:
     """Return the webhook JSON document (the cloud's version-1 alert shape, ``source: node``)."""
-    local = _local(alert.captured_at, tz)
-    return {
-        "version": WEBHOOK_PAYLOAD_VERSION,
-        "event": "alert",
-        "source": "node",
-        "delivery": {"id": delivery_id, "attempt": attempt},
-        "alert": {
-            "id": str(alert.alert_id),
-            "kind": "hit",
-            "priority": alert.priority,
-            "occurred_at": _iso_utc(alert.captured_at),
-            "occurred_at_local": local.isoformat(),
-            "site": {"id": alert.site_id, "name": alert.site_id, "timezone": local.strftime("%Z")},
-            "camera": {"id": alert.camera_id, "name": alert.camera_name or alert.camera_id},
-            "plate": alert.plate,
-            "list": alert.list_name,
-            "reason": alert.reason,
-            "confidence": alert.confidence,
-            "count": 1,
-            "link": None,
-            "detection_id": alert.detection_id,
-            "match_kind": alert.match_kind,
-        },
-        "text": short_text(alert, tz),
-    }
+    return webhook_model(alert, delivery_id=delivery_id, attempt=attempt, tz=tz).document()
 
 
 def webhook_body(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from local_node import credentials
@@ -124,34 +124,32 @@ def list_hotlist(engine: Engine, *, include_deleted: bool = False) -> Sequence[H
         return session.exec(query).scalars().all()
 
 
-def upsert_hotlist(engine: Engine, entry: HotlistEntry) -> HotlistEntry:
-    """Insert or replace an entry and bump the hotlist revision in the same transaction."""
-    with Session(engine, expire_on_commit=False) as session:
-        session.merge(entry)
-        _bump_hotlist_rev(session)
-        session.commit()
-    return entry
+def put_hotlist_row(session: Session, entry: HotlistEntry) -> None:
+    """Insert or replace an entry in ``session`` (the caller bumps the revision and commits)."""
+    session.merge(entry)
 
 
-def delete_hotlist(
-    engine: Engine, list_name: str, plate_norm: str, *, by: str, now: datetime
+def tombstone_hotlist_row(
+    session: Session, list_name: str, plate_norm: str, *, by: str, now: datetime
 ) -> bool:
-    """Turn an entry into a tombstone; False if there was no live entry."""
-    with Session(engine, expire_on_commit=False) as session:
-        row = session.get(HotlistEntry, (list_name, plate_norm))
-        if row is None or row.deleted:
-            return False
-        row.deleted = True
-        row.updated_by = by
-        row.updated_at = now
-        row.version = None
-        _bump_hotlist_rev(session)
-        session.commit()
-        return True
+    """Turn a live entry into a pending tombstone in ``session``; False if none was live."""
+    row = session.get(HotlistEntry, (list_name, plate_norm))
+    if row is None or row.deleted:
+        return False
+    row.deleted = True
+    row.updated_by = by
+    row.updated_at = now
+    row.version = None
+    return True
 
 
-def _bump_hotlist_rev(session: Session) -> None:
-    session.exec(
+def bump_hotlist_rev(conn: Session | Connection) -> None:
+    """Tell the ingest writer (in any process) to reload its matcher: the one place it is bumped.
+
+    Call it in the transaction that changed the hotlist, so a writer never sees the change
+    without the new revision.
+    """
+    conn.execute(
         update(NodeState).where(NodeState.id == 1).values(hotlist_rev=NodeState.hotlist_rev + 1)
     )
 

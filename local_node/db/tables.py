@@ -8,6 +8,7 @@ from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from local_node.db.types import UTCDateTime
+from sync_protocol.hotlist_rules import DEFAULT_PRIORITY
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:
@@ -93,7 +94,7 @@ class HotlistEntry(SQLModel, table=True):
     plate_norm: str = Field(primary_key=True, max_length=32, description="Plate or pattern")
     plate: str = Field(max_length=32, description="As entered")
     reason: str | None = Field(default=None, max_length=500)
-    priority: int = Field(default=1)
+    priority: int = Field(default=DEFAULT_PRIORITY, description="0..100, as on the wire")
     expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     updated_by: str | None = Field(default=None, max_length=128)
     updated_at: datetime = Field(sa_column=_utc_column())
@@ -118,7 +119,7 @@ class Hit(SQLModel, table=True):
     entry_plate: str = Field(max_length=32)
     match_kind: str = Field(max_length=16)
     distance: float = 0.0
-    priority: int = 1
+    priority: int = DEFAULT_PRIORITY
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_utc_column())
 

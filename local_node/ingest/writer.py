@@ -34,7 +34,7 @@ from local_node.ingest.hooks import HitListener, NoMetrics, SpaceReclaimer, Writ
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.results import HitOut, IngestResult
 from sync_protocol.detections import detection_uuid
-from sync_protocol.plates import confusion_key, normalize_plate
+from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
 

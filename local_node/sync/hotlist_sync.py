@@ -26,9 +26,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from local_node.db.tables import HotlistEntry, NodeState
+from local_node.db.repo import bump_hotlist_rev as bump_hotlist_rev  # the agent's name for it
+from local_node.db.tables import HotlistEntry
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistOp, OpResult
 from sync_protocol.hotlist_messages import HotlistEntry as WireEntry
+from sync_protocol.hotlist_rules import MAX_PLATE_LENGTH, entry_problem
 from sync_protocol.rules import write_key
 
 log = logging.getLogger(__name__)
@@ -63,11 +65,14 @@ def pending_ops(conn: Connection, limit: int) -> tuple[list[HotlistOp], dict[uui
     ops: list[HotlistOp] = []
     sent: dict[uuid.UUID, SentOp] = {}
     for row in rows:
-        if len(row["plate_norm"]) > 20 or len(row["list_name"]) > 64:
+        problem = entry_problem(row["list_name"], row["plate_norm"])
+        if problem:
+            # Only rows stored before the node applied the shared rule can get here.
             log.error(
-                "hotlist entry %s/%s cannot travel (too long); kept local only",
+                "hotlist entry %s/%s cannot travel (%s); kept local only",
                 row["list_name"],
                 row["plate_norm"],
+                problem,
             )
             _settle(conn, row["list_name"], row["plate_norm"], row["updated_at"])
             continue
@@ -78,9 +83,9 @@ def pending_ops(conn: Connection, limit: int) -> tuple[list[HotlistOp], dict[uui
                 action="delete" if row["deleted"] else "upsert",
                 list_name=row["list_name"],
                 plate_norm=row["plate_norm"],
-                plate=(row["plate"] or row["plate_norm"])[:20],
+                plate=(row["plate"] or row["plate_norm"])[:MAX_PLATE_LENGTH],
                 reason=(row["reason"] or "")[:500],
-                priority=max(0, min(100, row["priority"])),
+                priority=row["priority"],  # one scale on node and wire (migration 0005)
                 expires_at=row["expires_at"],
                 made_at=row["updated_at"],
                 made_by=(row["updated_by"] or "node")[:64],
@@ -206,10 +211,3 @@ def _store(conn: Connection, entry: WireEntry, *, exists: bool) -> None:
         conn.execute(
             table.insert().values(list_name=entry.list_name, plate_norm=entry.plate_norm, **values)
         )
-
-
-def bump_hotlist_rev(conn: Connection) -> None:
-    """Tell the ingest writer (in any process) to reload its matcher."""
-    conn.execute(
-        update(NodeState).where(NodeState.id == 1).values(hotlist_rev=NodeState.hotlist_rev + 1)
-    )

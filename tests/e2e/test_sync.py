@@ -81,6 +81,24 @@ def test_site_edit_reaches_the_cloud_and_the_other_sites(hybrid: Hybrid):
         wait_for(lambda: admin.get("/api/v1/hotlist").json(), what="edit at site-b")
 
 
+def test_site_priorities_keep_their_order_at_the_cloud_and_the_other_sites(hybrid: Hybrid):
+    a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
+    with a.admin() as admin:
+        assert admin.put("/api/v1/hotlist/stolen/HI12PRI", json={"priority": 80}).is_success
+        assert admin.put("/api/v1/hotlist/watch/LO12PRI", json={"priority": 9}).is_success
+
+    def priorities(client) -> dict[str, int]:
+        return {e["plate_norm"]: e["priority"] for e in client.get("/api/v1/hotlist").json()}
+
+    with hybrid.cloud.api() as api:
+        wait_for(lambda: len(priorities(api)) == 2, what="both edits in the cloud")
+        assert priorities(api) == {"HI12PRI": 80, "LO12PRI": 9}
+    with b.admin() as admin:
+        wait_for(lambda: len(priorities(admin)) == 2, what="both edits at site-b")
+        assert priorities(admin) == {"HI12PRI": 80, "LO12PRI": 9}
+    assert b.read("HI12PRI")["hits"][0]["priority"] > b.read("LO12PRI")["hits"][0]["priority"]
+
+
 def test_delete_propagates_as_a_tombstone(hybrid: Hybrid):
     a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
     with hybrid.cloud.api() as api:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sync_protocol.messages import HitRecord
-from sync_protocol.plates import KIND_RANK
+from sync_protocol.plate_rules import KIND_RANK
 
 
 def _hit(**changes: object) -> HitRecord:

@@ -1,4 +1,4 @@
-"""Tests for plate normalisation and hotlist matching (sync_protocol.plates)."""
+"""Tests for plate normalisation and hotlist matching (plate_rules and hotlist_index)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_protocol.plates import (
+from sync_protocol.hotlist_index import HotlistIndex
+from sync_protocol.plate_rules import (
     CONFUSION_CLASSES,
     KIND_RANK,
     MAX_FUZZY_LENGTH,
     MIN_FUZZY_LENGTH,
-    HotlistIndex,
     PlateMatch,
     confusion_key,
     fuzzy_match,

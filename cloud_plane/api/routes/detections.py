@@ -12,7 +12,7 @@ from cloud_plane.deps import Services, StaffAuth
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.detections import DetectionQuery, StoredDetection
 from sync_protocol.detections import Vehicle
-from sync_protocol.plates import normalize_pattern
+from sync_protocol.plate_rules import normalize_pattern
 
 router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
 

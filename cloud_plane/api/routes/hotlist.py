@@ -12,11 +12,17 @@ from cloud_plane.deps import AdminAuth, Services, StaffAuth
 from cloud_plane.errors import InvalidInput
 from cloud_plane.hotlist import service
 from sync_protocol.hotlist_messages import HotlistEntry
+from sync_protocol.hotlist_rules import (
+    DEFAULT_PRIORITY,
+    LIST_NAME_PATTERN,
+    MAX_LIST_NAME_LENGTH,
+    Priority,
+)
 
 router = APIRouter(prefix="/api/v1/hotlist", tags=["hotlist"])
 
 ListName = Annotated[
-    str, Path(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="stolen, wanted, watch, allow, ...")
+    str, Path(pattern=LIST_NAME_PATTERN, description="stolen, wanted, watch, allow, ...")
 ]
 PlateParam = Annotated[str, Path(min_length=1, max_length=32, description="Plate or AB* pattern")]
 
@@ -25,7 +31,7 @@ class HotlistIn(BaseModel):
     """An entry as an admin sets it."""
 
     reason: str | None = Field(default=None, max_length=500)
-    priority: int = Field(default=50, ge=0, le=100)
+    priority: Priority = Field(default=DEFAULT_PRIORITY, description="0 lowest, 100 highest")
     expires_at: datetime | None = None
 
 
@@ -61,7 +67,7 @@ def _out(e: HotlistEntry) -> HotlistOut:
 def list_hotlist(
     services: Services,
     _: StaffAuth,
-    list_name: Annotated[str | None, Query(alias="list", max_length=32)] = None,
+    list_name: Annotated[str | None, Query(alias="list", max_length=MAX_LIST_NAME_LENGTH)] = None,
     include_deleted: bool = False,
 ) -> list[HotlistOut]:
     """Return hotlist entries (tombstones too, if asked)."""

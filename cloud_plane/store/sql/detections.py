@@ -18,7 +18,8 @@ from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, SiteRow, StreamRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
-from sync_protocol.plates import confusion_key, normalize_pattern, plate_matches
+from sync_protocol.plate_rules import confusion_key, normalize_pattern
+from sync_protocol.plate_search import fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 
@@ -117,23 +118,14 @@ class SqlDetections:
         return Page(items, None)
 
     def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int) -> Page:
-        # Fuzzy matches cannot use an index: scan newest first, bounded per page; a page
-        # cut short by the bound still returns a cursor so the caller can go on.
-        key = confusion_key(pattern.replace("*", "").replace("?", ""))
-        found: list[StoredDetection] = []
-        last: StoredDetection | None = None
         rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
-        for scanned, row in enumerate(rows, start=1):
-            last = _stored_detection(row)
-            if row["plate_key"] == key or plate_matches(pattern, row["plate_norm"], fuzzy=True):
-                found.append(last)
-                if len(found) > limit:
-                    rows.close()
-                    return Page(found[:limit], _detection_cursor(found[limit - 1]))
-            if scanned >= self._fuzzy_scan_rows:
-                rows.close()
-                return Page(found, _detection_cursor(last))
-        return Page(found, None)
+        try:
+            page = fuzzy_scan(rows, pattern, limit, self._fuzzy_scan_rows)
+        finally:
+            rows.close()
+        after = page.resume_after
+        cursor = None if after is None else _detection_cursor(_stored_detection(after))
+        return Page([_stored_detection(r) for r in page.items], cursor)
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
         """Keep the site's latest heartbeat; raise NotFound."""

@@ -11,13 +11,18 @@ from pydantic import BaseModel, Field
 from local_node.db import repo
 from local_node.db.tables import HotlistEntry
 from local_node.deps import AdminAuth, Services, ViewerAuth
-from local_node.errors import InvalidInput, NotFound
-from sync_protocol.plates import normalize_pattern
+from local_node.hotlist import service
+from sync_protocol.hotlist_rules import (
+    DEFAULT_PRIORITY,
+    LIST_NAME_PATTERN,
+    MAX_LIST_NAME_LENGTH,
+    Priority,
+)
 
 router = APIRouter(prefix="/api/v1/hotlist", tags=["hotlist"])
 
 ListName = Annotated[
-    str, Path(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="stolen, wanted, watch, allow, ...")
+    str, Path(pattern=LIST_NAME_PATTERN, description="stolen, wanted, watch, allow, ...")
 ]
 PlateParam = Annotated[str, Path(min_length=1, max_length=32, description="Plate or AB* pattern")]
 
@@ -26,7 +31,7 @@ class HotlistIn(BaseModel):
     """An entry as an admin sets it."""
 
     reason: str | None = Field(default=None, max_length=500)
-    priority: int = Field(default=1, ge=0, le=10)
+    priority: Priority = Field(default=DEFAULT_PRIORITY, description="0 lowest, 100 highest")
     expires_at: datetime | None = None
 
 
@@ -58,18 +63,11 @@ def _out(e: HotlistEntry) -> HotlistOut:
     )
 
 
-def _norm(plate: str) -> str:
-    norm = normalize_pattern(plate)
-    if not norm or norm.strip("*?") == "":
-        raise InvalidInput("plate must contain letters or digits")
-    return norm
-
-
 @router.get("", response_model=list[HotlistOut])
 def list_hotlist(
     services: Services,
     _: ViewerAuth,
-    list_name: Annotated[str | None, Query(alias="list", max_length=32)] = None,
+    list_name: Annotated[str | None, Query(alias="list", max_length=MAX_LIST_NAME_LENGTH)] = None,
     include_deleted: bool = False,
 ) -> list[HotlistOut]:
     """Hotlist entries (tombstones too, if asked)."""
@@ -81,24 +79,18 @@ def list_hotlist(
 def put_entry(
     list_name: ListName, plate: PlateParam, body: HotlistIn, services: Services, who: AdminAuth
 ) -> HotlistOut:
-    """Create or replace an entry; it matches new reads at once."""
-    now = services.clock()
-    expires = body.expires_at
-    if expires is not None and expires.tzinfo is None:
-        raise InvalidInput("expires_at needs a time zone (RFC 3339)")
-    entry = HotlistEntry(
+    """Create or replace an entry; it matches new reads at once (422 if it could not sync)."""
+    entry = service.put_entry(
+        services.engine,
         list_name=list_name,
-        plate_norm=_norm(plate),
-        plate=plate.strip().upper()[:32],
+        plate=plate,
         reason=body.reason,
         priority=body.priority,
-        expires_at=expires,
-        updated_by=f"token:{who.subject}",
-        updated_at=now,
-        deleted=False,
-        version=None,
+        expires_at=body.expires_at,
+        by=f"token:{who.subject}",
+        now=services.clock(),
     )
-    return _out(repo.upsert_hotlist(services.engine, entry))
+    return _out(entry)
 
 
 @router.delete("/{list_name}/{plate}", status_code=204)
@@ -106,8 +98,11 @@ def delete_entry(
     list_name: ListName, plate: PlateParam, services: Services, who: AdminAuth
 ) -> Response:
     """Delete an entry (kept as a tombstone so the deletion can be synced)."""
-    if not repo.delete_hotlist(
-        services.engine, list_name, _norm(plate), by=f"token:{who.subject}", now=services.clock()
-    ):
-        raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
+    service.delete_entry(
+        services.engine,
+        list_name=list_name,
+        plate=plate,
+        by=f"token:{who.subject}",
+        now=services.clock(),
+    )
     return Response(status_code=204)

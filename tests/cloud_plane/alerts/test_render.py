@@ -230,7 +230,10 @@ def test_webhook_payload_has_stable_versioned_fields() -> None:
         "confidence": 0.94,
         "count": 3,
         "link": f"https://cloud.example.com/d/{message.alert_id}",
+        "detection_id": None,
+        "match_kind": None,
     }
+    assert payload["source"] == "cloud"
     assert payload["text"] == sms_text(message)
 
 
@@ -243,9 +246,9 @@ def test_webhook_body_is_compact_sorted_utf8_json_of_the_payload() -> None:
     assert body.startswith(b'{"alert":{"camera"')
 
 
-def test_webhook_payload_of_site_alert_has_no_camera() -> None:
+def test_webhook_payload_of_site_alert_has_a_camera_with_no_id_or_name() -> None:
     message = health_message(alert_id=uuid.uuid4())
     payload = webhook_payload(message, delivery_for(message, ChannelKind.WEBHOOK))
-    assert payload["alert"]["camera"] is None
+    assert payload["alert"]["camera"] == {"id": None, "name": None}
     assert payload["alert"]["kind"] == "site_offline"
     assert payload["alert"]["occurred_at"] == OCCURRED.isoformat().replace("+00:00", "Z")

@@ -114,3 +114,29 @@ def test_naive_expiry_is_422(node: RunningNode):
     with node.admin() as admin:
         r = admin.put("/api/v1/hotlist/stolen/AB12CDE", json={"expires_at": "2030-01-01T00:00:00"})
     assert r.status_code == 422 and "expires_at" in r.json()["detail"]
+
+
+def test_priority_is_on_the_shared_0_to_100_scale(node: RunningNode):
+    assert put(node, "stolen", "AB12CDE", priority=80)["priority"] == 80
+
+
+def test_priority_defaults_to_the_shared_default(node: RunningNode):
+    assert put(node, "stolen", "AB12CDE")["priority"] == 50
+
+
+def test_priority_above_100_is_422(node: RunningNode):
+    with node.admin() as admin:
+        r = admin.put("/api/v1/hotlist/stolen/AB12CDE", json={"priority": 101})
+    assert r.status_code == 422
+
+
+def test_plate_longer_than_the_wire_carries_is_422_and_not_stored(node: RunningNode):
+    with node.admin() as admin:
+        r = admin.put(f"/api/v1/hotlist/stolen/{'A' * 21}", json={})
+        stored = admin.get("/api/v1/hotlist").json()
+    assert r.status_code == 422 and "longer than 20" in r.text
+    assert stored == []
+
+
+def test_plate_of_exactly_the_wire_limit_is_stored(node: RunningNode):
+    assert put(node, "stolen", "A" * 20)["plate_norm"] == "A" * 20

@@ -29,12 +29,8 @@ def upgrade() -> None:
         sa.Column("enrolled_at", local_node.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("hotlist_version", sa.Integer(), nullable=False),
         sa.Column("hits_acked", sa.Integer(), nullable=False),
-        sa.Column(
-            "last_attempt_at", local_node.db.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "last_success_at", local_node.db.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_attempt_at", local_node.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", local_node.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -1,0 +1,1 @@
+"""The node's hotlist use cases (``service``): site edits, validated by the shared rules."""

@@ -1,0 +1,80 @@
+"""Hotlist use cases at a site: an admin puts or deletes an entry (mirrors the cloud's service).
+
+Each edit is validated by the shared rules (``sync_protocol.hotlist_rules``), so the node
+stores only what the wire can carry and the cloud will accept, and is stored in one
+transaction with one bump of the hotlist revision (the ingest writer reloads its matcher
+before the next read). The stored row, with ``version`` NULL, is the op the sync agent
+sends (``local_node.sync.hotlist_sync``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from local_node.db import repo
+from local_node.db.tables import HotlistEntry
+from local_node.errors import InvalidInput, NotFound
+from sync_protocol.hotlist_rules import (
+    MAX_PLATE_LENGTH,
+    InvalidEntry,
+    list_name_problem,
+    validated_entry_plate,
+)
+
+
+def entry_key(list_name: str, plate: str) -> tuple[str, str]:
+    """Return ``(list, plate_norm)`` of an entry as typed; raise InvalidInput (422)."""
+    problem = list_name_problem(list_name)
+    if problem:
+        raise InvalidInput(problem)
+    try:
+        return list_name, validated_entry_plate(plate)
+    except InvalidEntry as e:
+        raise InvalidInput(str(e)) from None
+
+
+def put_entry(
+    engine: Engine,
+    *,
+    list_name: str,
+    plate: str,
+    reason: str | None,
+    priority: int,
+    expires_at: datetime | None,
+    by: str,
+    now: datetime,
+) -> HotlistEntry:
+    """Create or replace an entry as a pending site edit; it matches new reads at once."""
+    list_name, norm = entry_key(list_name, plate)
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone (RFC 3339)")
+    entry = HotlistEntry(
+        list_name=list_name,
+        plate_norm=norm,
+        plate=plate.strip().upper()[:MAX_PLATE_LENGTH] or norm,
+        reason=reason,
+        priority=priority,
+        expires_at=expires_at,
+        updated_by=by,
+        updated_at=now,
+        deleted=False,
+        version=None,
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        repo.put_hotlist_row(session, entry)
+        repo.bump_hotlist_rev(session)
+        session.commit()
+    return entry
+
+
+def delete_entry(engine: Engine, *, list_name: str, plate: str, by: str, now: datetime) -> None:
+    """Delete a live entry (kept as a tombstone so the deletion syncs); raise NotFound."""
+    list_name, norm = entry_key(list_name, plate)
+    with Session(engine, expire_on_commit=False) as session:
+        if not repo.tombstone_hotlist_row(session, list_name, norm, by=by, now=now):
+            raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
+        repo.bump_hotlist_rev(session)
+        session.commit()
