@@ -74,14 +74,15 @@ def build_auth(
         ]
         if missing:
             raise ConfigError(f"auth=cognito needs {', '.join(missing)}")
-        issuer = cognito_issuer(settings.aws_region, settings.cognito_user_pool_id)  # type: ignore[arg-type]
-        keys = JwksUrlKeySource(f"{issuer}/.well-known/jwks.json")
-        verifier = StaffTokenVerifier(
-            keys,
-            issuer=issuer,
-            client_id=settings.cognito_client_id,
-            clock=clock,  # type: ignore[arg-type]
+        region, pool, client_id = (
+            settings.aws_region,
+            settings.cognito_user_pool_id,
+            settings.cognito_client_id,
         )
+        assert region and pool and client_id  # each one checked just above
+        issuer = cognito_issuer(region, pool)
+        keys = JwksUrlKeySource(f"{issuer}/.well-known/jwks.json")
+        verifier = StaffTokenVerifier(keys, issuer=issuer, client_id=client_id, clock=clock)
         return verifier, None
     local = LocalIssuer(
         load_or_create_key(settings.staff_key_path),

@@ -92,6 +92,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     raise click.ClickException(f"{url} did not become healthy; see {log}")
 
 
+def _describe(proc: subprocess.Popen) -> str:
+    """Return the demo's words for a process: its command after the interpreter."""
+    args = proc.args
+    return " ".join(map(str, args[3:5])) if isinstance(args, list) else str(args)
+
+
 def _stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is None:
@@ -179,7 +185,7 @@ def demo(
         while not stopping and (duration is None or time.monotonic() - started < duration):
             for proc in procs:
                 if proc.poll() is not None:
-                    raise click.ClickException(f"a demo process exited ({proc.args[3:5]})")
+                    raise click.ClickException(f"a demo process exited ({_describe(proc)})")
             _report(cloud_url, token, site_list, data_dir / "cloud" / "alerts" / "messages.jsonl")
             for _ in range(50):
                 if stopping:

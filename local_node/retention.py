@@ -120,14 +120,14 @@ class Retention:
         total = 0
         while True:
             with self._engine.begin() as conn:
-                old = Detection.received_at < cutoff
+                old = [Detection.received_at < cutoff]
                 # The detection log is the sync outbox: never delete what the cloud lacks.
                 acked = deletable_through(conn)
                 if acked is not None:
-                    old = and_(old, Detection.seq <= acked)
+                    old.append(Detection.seq <= acked)
                 rows = conn.execute(
                     select(Detection.id, Detection.image_path, Detection.image_pruned_at)
-                    .where(old)
+                    .where(*old)
                     .order_by(Detection.seq)
                     .limit(CHUNK)
                 ).all()

@@ -75,7 +75,7 @@ def _unit(values: Sequence[int]) -> int:
 def _check_unit(unit: object) -> int:
     if unit not in _UNITS:
         raise ValueError(f"time unit_us must be one of {_UNITS}, got {unit!r}")
-    return unit  # type: ignore[return-value]
+    return unit
 
 
 def _dict_column(values: Sequence[Hashable]) -> dict[str, Any]:

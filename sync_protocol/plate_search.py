@@ -16,7 +16,7 @@ from sync_protocol.plate_rules import confusion_key, plate_matches
 
 __all__ = ["ScanPage", "fuzzy_scan"]
 
-R = TypeVar("R", bound=Mapping[str, Any])
+R = TypeVar("R", bound=Mapping[Any, Any])
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,10 +232,10 @@ def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, rsa.RSAPrivateKey):
         raise ValueError(f"{path} does not hold an RSA private key")
-    return key
+    return loaded
 
 
 def _kid(public_key: rsa.RSAPublicKey) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 import httpx
 
@@ -226,7 +226,7 @@ class DetectionClient:
 
     def _encode(
         self, meta: dict[str, object], picture: Picture | None
-    ) -> tuple[dict[str, str], dict[str, object]]:
+    ) -> tuple[dict[str, str], dict[str, Any]]:
         """Encode the body once; every attempt sends these same bytes (and event id)."""
         if self._format == "json":
             body = dict(meta)
@@ -243,7 +243,7 @@ class DetectionClient:
         return {}, {"files": files}
 
     async def _post_with_retries(
-        self, camera: Camera, read: Read, headers: dict[str, str], content: dict[str, object]
+        self, camera: Camera, read: Read, headers: dict[str, str], content: dict[str, Any]
     ) -> int | None:
         headers = {**headers, "authorization": f"Bearer {camera.key}"}
         status: int | None = None

@@ -102,11 +102,13 @@ class _Glyphs:
         """The mask of `char`, its offset from the pen position on the baseline, its advance."""
         hit = self._masks.get(char)
         if hit is None:
-            left, top, right, bottom = self.font.getbbox(char, anchor="ls")
+            # Pillow types bbox edges as floats; bitmap fonts give whole pixels anyway.
+            left, top, right, bottom = (int(v) for v in self.font.getbbox(char, anchor="ls"))
             mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)))
             ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=self.font, anchor="ls")
-            hit = (mask, left, top, self.font.getlength(char))
-            self._masks[char] = hit  # a race only draws a glyph twice
+            glyph = (mask, left, top, self.font.getlength(char))
+            self._masks[char] = glyph  # a race only draws a glyph twice
+            return glyph
         return hit
 
     def width(self, text: str) -> float:
@@ -183,8 +185,8 @@ def draw_scene(rng: random.Random, width: int, height: int) -> _Scene:
         ],
         fill=(35, 45, 55),
     )
-    for side in (0.08, 0.72):  # headlights
-        lx = x0 + int(car_w * side)
+    for at in (0.08, 0.72):  # headlights
+        lx = x0 + int(car_w * at)
         d.ellipse((lx, y0 + car_h * 0.5, lx + car_w * 0.2, y0 + car_h * 0.62), fill=(235, 235, 210))
     grille_y = y0 + int(car_h * 0.55)
     d.rectangle(

@@ -58,7 +58,9 @@ class CloudState:
 def read_cloud_state(engine: Engine) -> CloudState:
     """Read the node's view of the cloud from ``sync_state`` (read only: no row, not enrolled)."""
     with engine.connect() as conn:
-        row = conn.execute(select(SyncState.__table__).where(SyncState.id == 1)).mappings().first()
+        # SQLModel sets __table__ on table classes at run time; its stubs do not declare it.
+        table = SyncState.__table__  # type: ignore[attr-defined]
+        row = conn.execute(select(table).where(table.c.id == 1)).mappings().first()
     if row is None:
         return CloudState(False, None, None, None, 0)
     return CloudState(

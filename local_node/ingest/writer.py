@@ -79,7 +79,7 @@ class IngestWriter:
         self._queue: queue.Queue[PendingRead | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._hotlist_rev = -1
-        self._matcher = HotlistMatcher([])
+        self._matcher: HotlistMatcher[LiveEntry] = HotlistMatcher([])
         self._hit_listeners: list[HitListener] = []
         self._stream_bases: dict[str, int] = {}
         self.image_bytes_total = image_bytes_total

@@ -107,4 +107,8 @@ def start_agent_or_log(services: AgentHost) -> RunningAgent | None:
 def wake_remote_agent_on_hits(services: AgentHost) -> None:
     """In a process without the agent: send each hit's wake-up to the agent's process."""
     data_dir = services.settings.data_dir
-    services.writer.add_hit_listener(lambda _hits: send_wake(data_dir))
+
+    def wake(_hits: list[tuple[str, int]]) -> None:
+        send_wake(data_dir)
+
+    services.writer.add_hit_listener(wake)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from local_node.db.tables import (
     Detection,
@@ -50,7 +50,7 @@ class Backlog:
     oldest_age_s: float | None
 
 
-def load_state(conn: Connection) -> Mapping[str, Any]:
+def load_state(conn: Connection) -> RowMapping:
     """The sync_state row (created empty on first use)."""
     row = conn.execute(select(SyncState.__table__).where(SyncState.id == 1)).mappings().first()
     if row is None:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from local_node import search
@@ -64,7 +64,7 @@ async def post_detection(
             detection = parse_metadata(raw, where="metadata")
             upload = form.get("image")
             if upload is not None:
-                if not hasattr(upload, "read"):
+                if not isinstance(upload, UploadFile):
                     raise InvalidInput("part 'image' must be a file part")
                 image = await upload.read()
                 kind = check_image(image, declared=upload.content_type, limit=limit)

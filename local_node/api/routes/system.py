@@ -118,7 +118,7 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
                 ).group_by(Detection.camera_id)
             )
         }
-        recent = dict(
+        recent: dict[str, int] = dict(
             conn.execute(
                 select(Detection.camera_id, func.count())
                 .where(Detection.received_at >= datetime.fromtimestamp(hour_ago, now.tzinfo))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from local_node.api.body import read_limited
@@ -101,7 +101,7 @@ async def post_platerecognizer(
             event = decode_json_object(raw, field="json")
             file = form.get("upload")
             if file is not None:
-                if not hasattr(file, "read"):
+                if not isinstance(file, UploadFile):
                     raise InvalidInput("part 'upload' must be a file part (the image)")
                 upload = await file.read() or None
                 declared = file.content_type

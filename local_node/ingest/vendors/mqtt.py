@@ -241,7 +241,7 @@ class FrigateMqttListener:
         """Handle one message; True when it is finished with and may be acknowledged."""
         self._count("received")
         try:
-            payload = decode_json_object(message.payload, field="payload")
+            payload = decode_json_object(bytes(message.payload), field="payload")
             read = parse_frigate_lpr(payload, clock=self._clock)
         except VendorPayloadError as exc:
             logger.warning("malformed Frigate message on %s: %s", message.topic, exc)

@@ -54,7 +54,7 @@ def test_invalid_hotlist_ops_are_rejected_and_remembered(store: CloudStore) -> N
     [
         ("Stolen!", "AB12CDE", "list name 'Stolen!' must match ^[a-z][a-z0-9_-]{0,31}$"),
         ("stolen", "ab 12", "plate_norm 'ab 12' is not normalised (expected 'AB12')"),
-        ("stolen", "*", "plate_norm must contain letters or digits"),
+        ("stolen", "*", "plate '*' has no letters or digits"),
     ],
 )
 def test_an_invalid_op_is_rejected_with_its_reason_without_calling_the_store(
