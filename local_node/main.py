@@ -46,7 +46,12 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
                 agent = start_agent_or_log(services)  # after the writer: hits wake it
             else:
                 wake_remote_agent_on_hits(services)  # `node agent` runs it elsewhere
-            fallback = start_fallback(services, settings.fallback)  # None unless a channel is set
+            fallback = start_fallback(  # None unless a channel is set
+                engine=services.engine,
+                clock=services.clock,
+                hits=services.writer,
+                settings=settings.fallback,
+            )
             mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
             yield
         finally:

@@ -89,7 +89,6 @@ def _one_edit_neighbourhood(key: str) -> set[str]:
 
 
 K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 def _sort_key(item: tuple[object, PlateMatch]) -> tuple[int, int, str]:
@@ -137,11 +136,14 @@ class HotlistIndex(Generic[K]):
     def build(cls, entries: Iterable[tuple[K, str]]) -> HotlistIndex[K]:
         """Index ``(key, plate or pattern)`` pairs; a repeated key keeps its last entry.
 
-        Raises ValueError for an entry with no letters or digits (see ``add``).
+        Raises ValueError if an entry normalises to nothing, or is a wildcard with no
+        letters or digits: silently dropping it would hide a hotlist entry, and keeping
+        ``*`` would make every read a hit. The index is immutable once built: a hotlist
+        change builds a new one (``HotlistMatcher``), which readers swap in whole.
         """
         index: HotlistIndex[K] = cls()
-        for key, text in entries:
-            index.add(key, text)
+        for key, text in dict(entries).items():
+            index._add(key, text)
         return index
 
     def __len__(self) -> int:
@@ -156,16 +158,8 @@ class HotlistIndex(Generic[K]):
         """Return the normalised plate or pattern stored for key, or None."""
         return self._entries.get(key)
 
-    def add(self, key: K, text: str) -> None:
-        """Insert or replace the entry for key.
-
-        Raises ValueError if the entry normalises to nothing, or is a wildcard with no
-        letters or digits: silently dropping it would hide a hotlist entry, and keeping
-        ``*`` would make every read a hit.
-        """
+    def _add(self, key: K, text: str) -> None:
         pattern = validated_entry_plate(text)
-        if key in self._entries:
-            self.remove(key)
         self._entries[key] = pattern
         key_ck = confusion_key(pattern)
         if is_wildcard(pattern):
@@ -186,33 +180,6 @@ class HotlistIndex(Generic[K]):
                 else:
                     holders.add(key_ck)
         same_key[key] = pattern
-
-    def remove(self, key: K) -> bool:
-        """Remove the entry for key; return False if there was none."""
-        pattern = self._entries.pop(key, None)
-        if pattern is None:
-            return False
-        key_ck = confusion_key(pattern)
-        if is_wildcard(pattern):
-            del self._globs[key]
-            anchor = _glob_anchor(key_ck)
-            _discard(self._glob_buckets, anchor, key)
-            shape = _anchor_shape(anchor)
-            self._glob_shapes[shape] -= 1
-            if not self._glob_shapes[shape]:
-                del self._glob_shapes[shape]
-            return True
-        _discard(self._confusion, key_ck, key)
-        if key_ck not in self._confusion and fuzzy_length_ok(key_ck):
-            for variant in _deletion_variants(key_ck):
-                holders = self._deletes[variant]
-                if isinstance(holders, str):
-                    del self._deletes[variant]
-                else:
-                    holders.discard(key_ck)
-                    if len(holders) == 1:
-                        self._deletes[variant] = holders.pop()
-        return True
 
     def match(
         self, plate_norm: str, *, fuzzy: bool = True, max_edits: int = 1
@@ -276,12 +243,3 @@ class HotlistIndex(Generic[K]):
                 if key not in found:
                     found[key] = PlateMatch(pattern, "fuzzy", distance)
 
-
-B = TypeVar("B", bound=Hashable)
-
-
-def _discard(buckets: dict[B, dict[K, V]], bucket: B, key: K) -> None:
-    members = buckets[bucket]
-    del members[key]
-    if not members:
-        del buckets[bucket]

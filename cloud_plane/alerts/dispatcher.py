@@ -65,7 +65,6 @@ class DispatchStats:
     """What one pass did."""
 
     claimed: int = 0
-    deferred: int = 0
     sent: int = 0
     failed: int = 0
 
@@ -135,9 +134,7 @@ class Dispatcher:
         wait(futures)
         outcomes = [f.result() for f in futures]
         sent = sum(1 for o in outcomes if o.ok)
-        return DispatchStats(
-            claimed=len(started), sent=sent, failed=len(outcomes) - sent, deferred=0
-        )
+        return DispatchStats(claimed=len(started), sent=sent, failed=len(outcomes) - sent)
 
     def drain(self, max_passes: int = 1000) -> int:
         """Dispatch until nothing is due now; return how many attempts were made (tests, CLI)."""

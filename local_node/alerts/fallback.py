@@ -24,7 +24,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -36,7 +36,7 @@ from local_node.alerts.messages import HitAlert
 from local_node.clock import Clock
 from local_node.config import FallbackSettings
 from local_node.db.tables import SyncState
-from local_node.services import NodeServices
+from local_node.ingest.hooks import HitListener
 
 log = logging.getLogger(__name__)
 
@@ -312,18 +312,21 @@ class FallbackRunner:
         return False
 
 
-def start_fallback(services: NodeServices, settings: FallbackSettings) -> FallbackRunner | None:
+class HitSource(Protocol):
+    """Where hits come from (the node's writer); declared here so alerts need not import it."""
+
+    def add_hit_listener(self, listener: HitListener) -> None: ...
+
+
+def start_fallback(
+    *, engine: Engine, clock: Clock, hits: HitSource, settings: FallbackSettings
+) -> FallbackRunner | None:
     """Start the fallback beside the node's writer when a channel is configured (else None)."""
-    channels = build_channels(settings, clock=services.clock)
+    channels = build_channels(settings, clock=clock)
     if not channels:
         return None
-    runner = FallbackRunner(
-        engine=services.engine,
-        settings=settings,
-        clock=services.clock,
-        channels=channels,
-    )
-    services.writer.add_hit_listener(runner.on_hits)
+    runner = FallbackRunner(engine=engine, settings=settings, clock=clock, channels=channels)
+    hits.add_hit_listener(runner.on_hits)
     runner.start()
     log.info(
         "offline fallback: hits go out via %s once the cloud is unreachable for %gs",

@@ -549,29 +549,6 @@ def test_index_keeps_the_last_entry_for_a_repeated_key() -> None:
     assert (len(index), index.get("k")) == (1, "XYZ789")
 
 
-def test_index_add_inserts_an_entry() -> None:
-    index: HotlistIndex[str] = HotlistIndex()
-    index.add("stolen", "ABC123")
-    assert [key for key, _ in index.match("ABC123")] == ["stolen"]
-
-
-def test_index_remove_forgets_every_way_to_match() -> None:
-    index = HotlistIndex.build([("stolen", "ABC123"), ("watch", "AB*")])
-    assert index.remove("stolen") and index.remove("watch")
-    assert index.match("ABC123") == []
-    assert index.match("ABC1234") == []
-
-
-def test_index_remove_keeps_other_entries_with_the_same_confusion_key() -> None:
-    index = HotlistIndex.build([("a", "ABC123"), ("b", "A8C123")])
-    index.remove("a")
-    assert [key for key, _ in index.match("ABC1234")] == ["b"]
-
-
-def test_index_remove_of_an_unknown_key_returns_false() -> None:
-    assert not HotlistIndex[str]().remove("missing")
-
-
 def test_index_rejects_an_entry_with_no_letters_or_digits() -> None:
     with pytest.raises(ValueError, match="no letters or digits"):
         HotlistIndex.build([("bad", " - ")])
@@ -620,21 +597,6 @@ def test_index_match_agrees_with_brute_force(
     assert len(got) == len(expected)  # every key at most once
     ranks = [(KIND_RANK[found.kind], found.distance) for _, found in got]
     assert ranks == sorted(ranks)
-
-
-@PROPERTY
-@given(
-    st.lists(st.one_of(dense_plates, dense_patterns), min_size=1, max_size=20),
-    st.data(),
-)
-def test_index_after_removals_equals_a_fresh_build(entries: list[str], data: st.DataObject) -> None:
-    removed = data.draw(st.sets(st.sampled_from(range(len(entries)))), label="removed")
-    plate = data.draw(_read_near(entries), label="plate")
-    index = HotlistIndex.build(enumerate(entries))
-    for key in removed:
-        index.remove(key)
-    fresh = HotlistIndex.build((k, e) for k, e in enumerate(entries) if k not in removed)
-    assert index.match(plate, max_edits=2) == fresh.match(plate, max_edits=2)
 
 
 @PROPERTY
