@@ -16,8 +16,8 @@ from typing import ClassVar, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from cloud_plane.grouped_settings import GroupedSettings, SettingsGroup
 from sync_protocol.codec import MAX_BODY_BYTES
+from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup
 
 
 # -- the cloud's groups ---------------------------------------------------------------------------

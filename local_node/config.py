@@ -18,7 +18,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from local_node.grouped_settings import GroupedSettings, SettingsGroup
+from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup
 
 MiB = 1024 * 1024
 

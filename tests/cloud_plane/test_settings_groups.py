@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from cloud_plane.config import CloudSettings
-from cloud_plane.grouped_settings import flat_settings
+from sync_protocol.grouped_settings import flat_settings
 
 # Every variable the flat CloudSettings documented before the groups: (name, env value, path, value)
 DOCUMENTED: list[tuple[str, str, str, Any]] = [

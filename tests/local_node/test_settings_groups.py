@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from local_node.config import NodeSettings
-from local_node.grouped_settings import flat_settings
+from sync_protocol.grouped_settings import flat_settings
 
 # Every variable the flat NodeSettings documented before the groups: (name, env value, path, value)
 DOCUMENTED: list[tuple[str, str, str, Any]] = [

@@ -3,8 +3,12 @@
 A group's field ``push_interval_s`` in group ``sync`` is also the flat setting
 ``sync_push_interval_s``: the environment variable PREFIX + its upper-case form and a keyword
 of the settings constructor, so grouping settings renames no documented variable.
-``flat_settings`` is the one table between flat names and attribute paths. (The same module
-lives in local_node: the two services share no code.)
+``flat_settings`` is the one table between flat names and attribute paths.
+
+It lives here because the naming rule is a promise both services keep (``EDGESYNC_NODE_*``
+and ``EDGESYNC_CLOUD_*`` are formed the same way, ``shared/INTERFACES.md``) and the services
+may share code only through ``sync_protocol``. It uses pydantic-settings, pydantic's own
+settings package; reading the environment happens only when a service builds its settings.
 """
 
 from __future__ import annotations
