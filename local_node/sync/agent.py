@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.config import SyncSettings
+from local_node.db.repo import bump_hotlist_rev
 from local_node.db.tables import NodeState
 from local_node.sync import hotlist_sync, outbox, store
 from local_node.sync.client import CloudRefused, SyncClient, SyncError
@@ -359,7 +360,7 @@ class SyncAgent:
                 conn, reply.op_results, out.sent_ops, version
             )
             if changed or settled:
-                hotlist_sync.bump_hotlist_rev(conn)
+                bump_hotlist_rev(conn)
             error = None
             if out.gaps:
                 error = (

@@ -26,7 +26,6 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from local_node.db.repo import bump_hotlist_rev as bump_hotlist_rev  # the agent's name for it
 from local_node.db.tables import HotlistEntry
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistOp, OpResult
 from sync_protocol.hotlist_messages import HotlistEntry as WireEntry
