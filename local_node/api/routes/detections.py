@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
+from starlette.datastructures import UploadFile
 
 from local_node import search
 from local_node.api.body import read_limited

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
 from local_node.api.body import read_limited
 from local_node.api.routes.detections import INGEST_RESPONSES
