@@ -4,7 +4,9 @@ The cloud holds the authoritative hotlist with one monotonic ``version``. A
 node pulls ``HotlistDelta`` (upserts and tombstones since its version, or a full
 snapshot when it is too far behind, see ``sync_protocol.rules.needs_snapshot``).
 Edits made at a site travel as ``HotlistOp`` with a client-made ``op_id`` (so a
-re-sent op is applied once) and come back as an ``OpResult``. Concurrent edits
+re-sent op is applied once) and come back as an ``OpResult``. The cloud attributes an op to
+the site that signed it (``updated_by`` ``site:<id>``; the node's ``made_by`` is kept as
+``reported_by``) and refuses ops on entries that site does not own (``hotlist_rules``). Concurrent edits
 of one entry are resolved by ``sync_protocol.rules`` (last writer wins by
 ``(made_at, op_id)``), the same on every side.
 """
@@ -16,7 +18,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from sync_protocol.hotlist_rules import DEFAULT_PRIORITY, Priority
+from sync_protocol.hotlist_rules import CLOUD_OWNER, DEFAULT_PRIORITY, Priority
 from sync_protocol.wire_types import (
     Mark,
     PlateText,
@@ -41,7 +43,17 @@ class HotlistEntry(ReplyModel):
     reason: Text = Field(default="", description="why the plate is listed")
     priority: Priority = Field(default=DEFAULT_PRIORITY, description="alert priority")
     expires_at: UtcDatetime | None = Field(default=None, description="no match after this")
-    updated_by: ShortText = Field(description="who made the winning edit")
+    updated_by: ShortText = Field(
+        description="who made the winning edit: a staff username, or site:<id> (the signer)"
+    )
+    reported_by: ShortText | None = Field(
+        default=None, description="the user the site's node named for the edit (not verified)"
+    )
+    owner: ShortText = Field(
+        default=CLOUD_OWNER,
+        description="cloud (only staff change it) or site:<id> (that site or staff change it);"
+        " absent from clouds before owners, whose entries were all the cloud's",
+    )
     updated_at: UtcDatetime = Field(description="when the winning edit was made")
     op_id: uuid.UUID = Field(description="id of the winning edit (conflict tiebreak)")
     deleted: bool = Field(default=False, description="tombstone: the entry was removed")
@@ -93,7 +105,8 @@ class OpResult(ReplyModel):
 
     ``applied``: stored at ``version``. ``superseded``: a later edit of the same
     entry already won (the node takes the entry from the delta). ``rejected``:
-    refused for ``reason`` (e.g. unknown list, not allowed for this site).
+    refused for ``reason`` (e.g. unknown list, an entry this site does not own); when the
+    entry exists, ``version`` is its current version, so the node re-pulls just that far.
     """
 
     status: Literal["applied", "superseded", "rejected"]

@@ -4,6 +4,11 @@ One list-name pattern, one plate-key rule (normalised, has a letter or digit, fi
 wire) and one priority scale. An entry the node accepts must be one the cloud accepts: a
 node edit the wire cannot carry would stay local and never reach the other sites.
 
+Who may change an entry is a rule here too (``change_problem``): every entry has an owner,
+``cloud`` (staff made it) or ``site:<site_id>`` (a site made it); staff change any entry, a
+site creates free keys (none, or a tombstone) and changes only its own. The cloud enforces
+it on every op; the node applies it early so its admin hears "no" at once.
+
 Two ways to ask, with the same rules and messages: ``*_problem`` functions return a
 message or None (for replies such as ``OpResult(status="rejected", reason=...)``), and
 ``validated_entry_plate`` raises ``InvalidEntry`` (a ``ValueError``) for callers that stop
@@ -21,6 +26,7 @@ from sync_protocol.plate_rules import is_wildcard, normalize_pattern
 from sync_protocol.wire_types import MAX_PLATE_LENGTH
 
 __all__ = [
+    "CLOUD_OWNER",
     "DEFAULT_PRIORITY",
     "LIST_NAME",
     "LIST_NAME_PATTERN",
@@ -30,10 +36,12 @@ __all__ = [
     "MIN_PRIORITY",
     "InvalidEntry",
     "Priority",
+    "change_problem",
     "entry_problem",
     "list_name_problem",
     "op_problem",
     "plate_problem",
+    "site_owner",
     "validated_entry_plate",
 ]
 
@@ -116,3 +124,30 @@ class EntryKey(Protocol):
 def op_problem(op: EntryKey) -> str | None:
     """Return why the cloud must reject ``op``, or None (drop-in for the store's check)."""
     return entry_problem(op.list_name, op.plate_norm)
+
+
+CLOUD_OWNER: Final = "cloud"
+"""Owner of entries staff made: only staff (the roles that edit the hotlist) change them."""
+SITE_OWNER_PREFIX: Final = "site:"
+
+
+def site_owner(site_id: str) -> str:
+    """Return the owner of the entries a site made (``site:<site_id>``)."""
+    return f"{SITE_OWNER_PREFIX}{site_id}"
+
+
+def change_problem(
+    list_name: str, plate_norm: str, owner: str | None, actor: str | None
+) -> str | None:
+    """Return why ``actor`` may not change the entry, or None.
+
+    ``owner``: the live entry's owner, None when there is no live entry (none, or a
+    tombstone): anyone may create it. ``actor``: ``site_owner(site_id)`` for an op from a
+    site, None for staff, who may change any entry.
+    """
+    if actor is None or owner is None or owner == actor:
+        return None
+    key = f"{list_name}/{plate_norm}"
+    if owner == CLOUD_OWNER:
+        return f"entry {key} is owned by the cloud; only staff can change it"
+    return f"entry {key} is owned by {owner}; only that site or staff can change it"

@@ -1,4 +1,11 @@
-"""Hotlist use cases: applying an edit (staff or node), and the delta (or snapshot) a node pulls."""
+"""Hotlist use cases: applying an edit (staff or node), and the delta (or snapshot) a node pulls.
+
+Who may change what is decided here (``sync_protocol.hotlist_rules.change_problem``): staff
+change any entry and make it the cloud's; a site creates free keys and changes only the
+entries it owns, and every op it sends is attributed to it (``updated_by`` ``site:<id>``,
+whatever ``made_by`` claims, which is kept as ``reported_by``). The store applies the rule
+inside its write lock (``OpAuthor.refusal``) and records each refusal.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.hotlist import OpAuthor
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.roles import HotlistStore
 from sync_protocol.hotlist_messages import (
@@ -16,12 +24,35 @@ from sync_protocol.hotlist_messages import (
     OpResult,
 )
 from sync_protocol.hotlist_rules import (
+    CLOUD_OWNER,
     MAX_PLATE_LENGTH,
     InvalidEntry,
+    change_problem,
     op_problem,
+    site_owner,
     validated_entry_plate,
 )
 from sync_protocol.rules import needs_snapshot
+
+
+def staff_author(username: str) -> OpAuthor:
+    """Staff (the roles that edit the hotlist) change any entry; it becomes the cloud's."""
+    return OpAuthor(site_id=None, owner=CLOUD_OWNER, updated_by=username[:64])
+
+
+def site_author(site_id: str, made_by: str) -> OpAuthor:
+    """An op signed by ``site_id``: attributed to the site, allowed on what it may change."""
+    actor = site_owner(site_id)
+
+    def refusal(current: HotlistEntry | None) -> str | None:
+        if current is None:
+            return None
+        live_owner = None if current.deleted else current.owner  # a tombstone is free
+        return change_problem(current.list_name, current.plate_norm, live_owner, actor)
+
+    return OpAuthor(
+        site_id=site_id, owner=actor, updated_by=actor[:64], reported_by=made_by, refusal=refusal
+    )
 
 
 def apply_op(
@@ -29,13 +60,17 @@ def apply_op(
 ) -> OpResult:
     """Apply one edit by last-writer-wins; an invalid op is rejected without touching the store.
 
-    A rejection is not recorded: the same op is rejected again the same way, since the
-    check depends on the op alone. ``site_id`` None: a staff edit in the cloud.
+    An invalid op's rejection is not recorded: the same op is rejected again the same way,
+    since the check depends on the op alone. A site's op on an entry it does not own is
+    refused by the store and recorded (it depends on the entry's state, so a resend must get
+    the first answer). ``site_id`` None: a staff edit in the cloud (``made_by`` is the staff
+    username the route authenticated).
     """
     reason = op_problem(op)
     if reason:
         return OpResult(status="rejected", reason=reason)
-    return hotlist.apply_op(op, site_id, received_at=received_at)[1]
+    author = staff_author(op.made_by) if site_id is None else site_author(site_id, op.made_by)
+    return hotlist.apply_op(op, author, received_at=received_at)[1]
 
 
 def normalized_entry_plate(plate: str) -> str:

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
 from cloud_plane.records.hits import StoredHit
+from cloud_plane.records.hotlist import OpAuthor, RefusedOp
 from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
@@ -160,19 +161,26 @@ class HotlistStore(Protocol):
     """The versioned hotlist: last-writer-wins edits, entries, and deltas for nodes.
 
     Ops reach ``apply_op`` already valid (the hotlist use case checks list name and
-    plate first); the store keeps the LWW compare inside its write transaction.
+    plate first) with their ``OpAuthor`` (attribution and ownership rule, also from the use
+    case); the store keeps the rule and the LWW compare inside its write transaction.
     """
 
     def apply_op(
-        self, op: HotlistOp, site_id: str | None, *, received_at: datetime
+        self, op: HotlistOp, author: OpAuthor, *, received_at: datetime
     ) -> tuple[int, OpResult]:
         """Apply one edit by last-writer-wins; return (current version, result).
 
-        ``made_at`` is clamped to ``received_at`` first. A winning op stores the
-        entry under a new version (``applied``); a losing one changes nothing
-        (``superseded``, with the winner's version). The same ``op_id`` again
-        returns the first result. ``site_id`` None: a staff edit in the cloud.
+        ``made_at`` is clamped to ``received_at`` first. If ``author.refusal`` gives a
+        reason for the stored state, nothing changes: ``rejected`` with that reason (and the
+        entry's version), recorded. A winning op stores the entry under a new version with
+        ``author``'s owner and attribution (``applied``); a losing one changes nothing
+        (``superseded``, with the winner's version). The same ``op_id`` again returns the
+        first result.
         """
+        ...
+
+    def list_refused(self, limit: int = 100) -> list[RefusedOp]:
+        """Return the ops refused by ``author.refusal``, newest first."""
         ...
 
     def get_entry(self, list_name: str, plate_norm: str) -> HotlistEntry | None:

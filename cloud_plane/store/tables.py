@@ -169,6 +169,8 @@ class HotlistRow(CloudTable, table=True):
     op_id: str = Field(max_length=36)
     deleted: bool = Field(default=False)
     version: int = Field(sa_type=BigInteger, unique=True)
+    owner: str = Field(default="cloud", max_length=80)
+    reported_by: str | None = Field(default=None, max_length=64)
 
 
 class HotlistOpRow(CloudTable, table=True):
@@ -182,6 +184,11 @@ class HotlistOpRow(CloudTable, table=True):
     version: int | None = Field(default=None, sa_type=BigInteger)
     reason: str | None = Field(default=None, max_length=500)
     applied_at: datetime = Field(sa_column=_utc())
+    # What a refused op tried (staff see refused attempts); NULL on rows before migration 0004.
+    action: str | None = Field(default=None, max_length=8)
+    list_name: str | None = Field(default=None, max_length=64)
+    plate_norm: str | None = Field(default=None, max_length=20)
+    reported_by: str | None = Field(default=None, max_length=64)
 
 
 class UserRow(CloudTable, table=True):

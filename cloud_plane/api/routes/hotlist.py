@@ -1,4 +1,8 @@
-"""The authoritative hotlist: read (any staff), edit (admin). Same shape as the node's."""
+"""The authoritative hotlist: read (any staff), edit (admin), and the sites' refused edits.
+
+Staff edits make an entry the cloud's (only staff change it after); entries a site made say
+``owner`` ``site:<id>``. ``GET /refused`` lists the ops sites sent on entries they do not own.
+"""
 
 from __future__ import annotations
 
@@ -42,10 +46,25 @@ class HotlistOut(BaseModel):
     reason: str | None
     priority: int
     expires_at: datetime | None
-    updated_by: str | None
+    updated_by: str | None = Field(description="staff username, or site:<id> for a site's edit")
+    reported_by: str | None = Field(default=None, description="user the site's node named")
+    owner: str = Field(description="cloud (staff only) or site:<id> (that site, or staff)")
     updated_at: datetime
     deleted: bool
     version: int | None
+
+
+class RefusedOut(BaseModel):
+    """An edit a site sent on an entry it does not own; the cloud changed nothing."""
+
+    op_id: str
+    site_id: str | None
+    action: str | None
+    list: str | None
+    plate_norm: str | None
+    reported_by: str | None
+    reason: str
+    refused_at: datetime
 
 
 def _out(e: HotlistEntry) -> HotlistOut:
@@ -57,6 +76,8 @@ def _out(e: HotlistEntry) -> HotlistOut:
         priority=e.priority,
         expires_at=e.expires_at,
         updated_by=e.updated_by,
+        reported_by=e.reported_by,
+        owner=e.owner,
         updated_at=e.updated_at,
         deleted=e.deleted,
         version=e.version,
@@ -73,6 +94,29 @@ def list_hotlist(
     """Return hotlist entries (tombstones too, if asked)."""
     rows = services.store.hotlist.list_entries(include_deleted=include_deleted)
     return [_out(e) for e in rows if list_name is None or e.list_name == list_name]
+
+
+@router.get("/refused", response_model=list[RefusedOut])
+def list_refused(
+    services: Services,
+    who: StaffAuth,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RefusedOut]:
+    """Return the edits sites sent on entries they do not own, newest first (sites in scope)."""
+    return [
+        RefusedOut(
+            op_id=str(r.op_id),
+            site_id=r.site_id,
+            action=r.action,
+            list=r.list_name,
+            plate_norm=r.plate_norm,
+            reported_by=r.reported_by,
+            reason=r.reason,
+            refused_at=r.refused_at,
+        )
+        for r in services.store.hotlist.list_refused(limit)
+        if r.site_id is None or who.can_see(r.site_id)
+    ]
 
 
 @router.put("/{list_name}/{plate}", response_model=HotlistOut)

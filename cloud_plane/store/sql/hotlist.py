@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from cloud_plane.records.hotlist import OpAuthor, RefusedOp
 from cloud_plane.store.sql.database import HOTLIST_PURGED, HOTLIST_VERSION, SqlDatabase
 from cloud_plane.store.tables import HotlistOpRow, HotlistRow, MetaRow
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
@@ -22,11 +23,12 @@ class SqlHotlist:
         self._db = db
 
     def apply_op(
-        self, op: HotlistOp, site_id: str | None, *, received_at: datetime
+        self, op: HotlistOp, author: OpAuthor, *, received_at: datetime
     ) -> tuple[int, OpResult]:
         """Apply one edit by last-writer-wins; return (current version, result)."""
         with self._db.tx(write=True) as conn:
-            # The counter row lock serialises every hotlist write (edits are rare).
+            # The counter row lock serialises every hotlist write (edits are rare), so the
+            # ownership rule and the LWW compare both see the state the write replaces.
             version = self._db.counter(conn, HOTLIST_VERSION, lock=True)
             done = conn.execute(
                 select(HotlistOpRow).where(HotlistOpRow.op_id == str(op.op_id))
@@ -35,24 +37,42 @@ class SqlHotlist:
                 return version, OpResult(
                     status=done.status, version=done.version, reason=done.reason
                 )
-            result, version = self._apply(conn, op, received_at, version)
+            current = self._entry(conn, op.list_name, op.plate_norm)
+            refusal = author.refusal(current)
+            if refusal is not None:
+                result = OpResult(
+                    status="rejected",
+                    reason=refusal,
+                    version=None if current is None else current.version,
+                )
+            else:
+                result, version = self._apply(conn, op, author, current, received_at, version)
             conn.execute(
                 self._db.insert(conn, HotlistOpRow).values(
                     op_id=str(op.op_id),
-                    site_id=site_id,
+                    site_id=author.site_id,
                     status=result.status,
                     version=result.version,
                     reason=result.reason,
                     applied_at=received_at,
+                    action=op.action,
+                    list_name=op.list_name,
+                    plate_norm=op.plate_norm,
+                    reported_by=author.reported_by,
                 )
             )
             return version, result
 
     def _apply(
-        self, conn: Connection, op: HotlistOp, received_at: datetime, version: int
+        self,
+        conn: Connection,
+        op: HotlistOp,
+        author: OpAuthor,
+        current: HotlistEntry | None,
+        received_at: datetime,
+        version: int,
     ) -> tuple[OpResult, int]:
         op = op.model_copy(update={"made_at": clamp_made_at(op.made_at, received_at)})
-        current = self._entry(conn, op.list_name, op.plate_norm)
         if not op_wins(current, op):
             assert current is not None
             return OpResult(status="superseded", version=current.version), version
@@ -64,7 +84,9 @@ class SqlHotlist:
             "reason": op.reason,
             "priority": op.priority,
             "expires_at": op.expires_at,
-            "updated_by": op.made_by,
+            "updated_by": author.updated_by,
+            "reported_by": author.reported_by,
+            "owner": author.owner,
             "updated_at": op.made_at,
             "op_id": str(op.op_id),
             "deleted": op.action == "delete",
@@ -123,6 +145,29 @@ class SqlHotlist:
         with self._db.tx() as conn:
             return self._db.counter(conn, HOTLIST_VERSION)
 
+    def list_refused(self, limit: int = 100) -> list[RefusedOp]:
+        """Return the ops refused by ``author.refusal``, newest first."""
+        stmt = (
+            select(HotlistOpRow)
+            .where(HotlistOpRow.status == "rejected")
+            .order_by(HotlistOpRow.applied_at.desc(), HotlistOpRow.op_id)
+            .limit(limit)
+        )
+        with self._db.tx() as conn:
+            return [
+                RefusedOp(
+                    op_id=uuid.UUID(r["op_id"]),
+                    site_id=r["site_id"],
+                    action=r["action"],
+                    list_name=r["list_name"],
+                    plate_norm=r["plate_norm"],
+                    reported_by=r["reported_by"],
+                    reason=r["reason"] or "",
+                    refused_at=r["applied_at"],
+                )
+                for r in conn.execute(stmt).mappings()
+            ]
+
     def oldest_retained_version(self) -> int:
         """Return the oldest version from which every change is still held."""
         with self._db.tx() as conn:
@@ -138,6 +183,8 @@ def _entry(row: Any) -> HotlistEntry:
         priority=row["priority"],
         expires_at=row["expires_at"],
         updated_by=row["updated_by"],
+        reported_by=row["reported_by"],
+        owner=row["owner"],
         updated_at=row["updated_at"],
         op_id=uuid.UUID(row["op_id"]),
         deleted=row["deleted"],

@@ -14,6 +14,7 @@ from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.model import ChannelKind
 from cloud_plane.alerts.ratelimit import Rate, RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
+from cloud_plane.hotlist.service import staff_author
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.sql import SqlStore
@@ -199,7 +200,7 @@ def test_unacknowledged_high_priority_alerts_escalate_to_the_next_tier(store: Sq
     a = make(store, channel, escalation=policy)
     a.recipient("duty", tier=0)
     a.recipient("boss", tier=1)
-    store.hotlist.apply_op(_op(priority=90), None, received_at=a.clock())
+    store.hotlist.apply_op(_op(priority=90), staff_author("admin"), received_at=a.clock())
     raised = a.hit()
     dispatcher = a.dispatcher()
     dispatcher.drain()
@@ -219,7 +220,7 @@ def test_acknowledgement_stops_escalation(store: SqlStore) -> None:
     a = make(store, channel, escalation=EscalationPolicy(after=timedelta(minutes=10)))
     a.recipient("duty", tier=0)
     a.recipient("boss", tier=1)
-    store.hotlist.apply_op(_op(priority=90), None, received_at=a.clock())
+    store.hotlist.apply_op(_op(priority=90), staff_author("admin"), received_at=a.clock())
     raised = a.hit()
     a.dispatcher().drain()
     acked = a.service.acknowledge(raised.alert.alert_id, by="duty@example.com")

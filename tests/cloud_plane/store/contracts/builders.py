@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from cloud_plane.alerts import rules
 from cloud_plane.records.alerts import NewAlert
 from cloud_plane.records.deliveries import NewDelivery
+from cloud_plane.records.hotlist import OpAuthor
 from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.hotlist_messages import HotlistOp
 
@@ -38,6 +39,16 @@ def op(action: str = "upsert", *, at: datetime = NOW, plate: str = "AB12CDE") ->
         made_at=at,
         made_by="t",
     )
+
+
+STAFF = OpAuthor(site_id=None, owner="cloud", updated_by="staff")
+
+
+def site(site_id: str = "s", **kw) -> OpAuthor:
+    """A site's author as the hotlist use case builds it (the store only persists it)."""
+    fields = {"owner": f"site:{site_id}", "updated_by": f"site:{site_id}", "reported_by": "t"}
+    fields.update(kw)
+    return OpAuthor(site_id=site_id, **fields)
 
 
 WINDOW = timedelta(minutes=10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cloud_plane.store.base import CloudStore
-from tests.cloud_plane.store.contracts.builders import NOW, op
+from tests.cloud_plane.store.contracts.builders import NOW, STAFF, op, site
 
 ROLE = "hotlist"
 
@@ -13,15 +13,15 @@ ROLE = "hotlist"
 def test_hotlist_ops_version_and_resolve_by_last_writer_wins(store: CloudStore) -> None:
     assert (store.hotlist.current_version(), store.hotlist.oldest_retained_version()) == (0, 1)
     first = op(at=NOW)
-    assert store.hotlist.apply_op(first, "s", received_at=NOW) == (
+    assert store.hotlist.apply_op(first, site(), received_at=NOW) == (
         1,
-        store.hotlist.apply_op(first, "s", received_at=NOW)[1],
+        store.hotlist.apply_op(first, site(), received_at=NOW)[1],
     )
     older = op("delete", at=NOW - timedelta(seconds=5))
-    version, result = store.hotlist.apply_op(older, "s", received_at=NOW)
+    version, result = store.hotlist.apply_op(older, site(), received_at=NOW)
     assert (version, result.status, result.version) == (1, "superseded", 1)
     newer = op("delete", at=NOW + timedelta(seconds=5))
-    version, result = store.hotlist.apply_op(newer, None, received_at=NOW + timedelta(seconds=10))
+    version, result = store.hotlist.apply_op(newer, STAFF, received_at=NOW + timedelta(seconds=10))
     assert (version, result.status, result.version) == (2, "applied", 2)
     entry = store.hotlist.get_entry("stolen", "AB12CDE")
     assert entry.deleted and entry.version == 2 and entry.op_id == newer.op_id
@@ -33,9 +33,59 @@ def test_hotlist_ops_version_and_resolve_by_last_writer_wins(store: CloudStore) 
 
 def test_hotlist_ops_from_the_future_are_clamped(store: CloudStore) -> None:
     future = op(at=NOW + timedelta(days=1))
-    store.hotlist.apply_op(future, "s", received_at=NOW)
+    store.hotlist.apply_op(future, site(), received_at=NOW)
     assert store.hotlist.get_entry("stolen", "AB12CDE").updated_at == NOW
     _, result = store.hotlist.apply_op(
-        op("delete", at=NOW + timedelta(seconds=1)), None, received_at=NOW + timedelta(seconds=1)
+        op("delete", at=NOW + timedelta(seconds=1)), STAFF, received_at=NOW + timedelta(seconds=1)
     )
     assert result.status == "applied"
+
+
+def test_a_winning_op_stores_its_authors_owner_and_attribution(store: CloudStore) -> None:
+    store.hotlist.apply_op(op(), site("a", reported_by="token:admin"), received_at=NOW)
+    entry = store.hotlist.get_entry("stolen", "AB12CDE")
+    assert (entry.owner, entry.updated_by, entry.reported_by) == (
+        "site:a",
+        "site:a",
+        "token:admin",
+    )
+
+
+def test_a_refused_op_changes_nothing_and_is_recorded(store: CloudStore) -> None:
+    store.hotlist.apply_op(op(), STAFF, received_at=NOW)
+    refused = op("delete", at=NOW + timedelta(seconds=1))
+    seen = []
+
+    def refusal(current):
+        seen.append(current)
+        return "owned by the cloud"
+
+    version, result = store.hotlist.apply_op(
+        refused, site("b", refusal=refusal), received_at=NOW + timedelta(seconds=2)
+    )
+    assert (version, result.status, result.reason, result.version) == (
+        1,
+        "rejected",
+        "owned by the cloud",
+        1,
+    )
+    assert seen[0].owner == "cloud" and seen[0].version == 1  # the rule saw the stored state
+    entry = store.hotlist.get_entry("stolen", "AB12CDE")
+    assert (entry.deleted, entry.version, store.hotlist.current_version()) == (False, 1, 1)
+    [logged] = store.hotlist.list_refused()
+    assert (logged.op_id, logged.site_id, logged.action, logged.plate_norm) == (
+        refused.op_id,
+        "b",
+        "delete",
+        "AB12CDE",
+    )
+    assert (logged.reported_by, logged.reason) == ("t", "owned by the cloud")
+
+
+def test_a_refused_op_resent_gets_the_first_answer(store: CloudStore) -> None:
+    refused = op()
+    first = store.hotlist.apply_op(refused, site(refusal=lambda _: "no"), received_at=NOW)[1]
+    again = store.hotlist.apply_op(refused, site(), received_at=NOW)[1]  # now it would pass
+    assert again == first and first.status == "rejected"
+    assert store.hotlist.get_entry("stolen", "AB12CDE") is None
+    assert len(store.hotlist.list_refused()) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloud_plane.store.base import CloudStore
-from tests.cloud_plane.store.contracts.builders import NOW, op, records
+from tests.cloud_plane.store.contracts.builders import NOW, op, records, site
 
 ROLE = "meta"
 
@@ -20,7 +20,7 @@ def test_epoch_exists_and_changes_on_demand(store: CloudStore) -> None:
 def test_atomic_rolls_back_everything_on_error(store: CloudStore) -> None:
     with pytest.raises(RuntimeError), store.meta.atomic():
         store.detections.put_batch("s", "st", records("st", 1, 2), received_at=NOW)
-        store.hotlist.apply_op(op(), "s", received_at=NOW)
+        store.hotlist.apply_op(op(), site(), received_at=NOW)
         raise RuntimeError("boom")
     assert store.detections.high_water("s", "st") == 0
     assert store.hotlist.current_version() == 0
