@@ -6,8 +6,8 @@ snapshot when it is too far behind, see ``sync_protocol.rules.needs_snapshot``).
 Edits made at a site travel as ``HotlistOp`` with a client-made ``op_id`` (so a
 re-sent op is applied once) and come back as an ``OpResult``. The cloud attributes an op to
 the site that signed it (``updated_by`` ``site:<id>``; the node's ``made_by`` is kept as
-``reported_by``) and refuses ops on entries that site does not own (``hotlist_rules``). Concurrent edits
-of one entry are resolved by ``sync_protocol.rules`` (last writer wins by
+``reported_by``) and refuses ops on entries that site does not own (``hotlist_rules``).
+Concurrent edits of one entry are resolved by ``sync_protocol.rules`` (last writer wins by
 ``(made_at, op_id)``), the same on every side.
 """
 
