@@ -12,7 +12,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from local_node import credentials
-from local_node.db.tables import ApiToken, Camera, Detection, Hit, HotlistEntry, NodeState
+from local_node.db.tables import (
+    ApiToken,
+    Camera,
+    Detection,
+    Hit,
+    HotlistEntry,
+    NodeState,
+    SyncState,
+)
 from local_node.images.store import FileImageStore
 
 
@@ -124,6 +132,16 @@ def list_hotlist(engine: Engine, *, include_deleted: bool = False) -> Sequence[H
         return session.exec(query).scalars().all()
 
 
+def get_hotlist_row(session: Session, list_name: str, plate_norm: str) -> HotlistEntry | None:
+    """The entry (tombstones included) in ``session``, or None."""
+    return session.get(HotlistEntry, (list_name, plate_norm))
+
+
+def own_site_id(session: Session) -> str | None:
+    """The site this node is enrolled in, or None (not enrolled)."""
+    return session.exec(select(SyncState.site_id).where(SyncState.id == 1)).scalar()
+
+
 def put_hotlist_row(session: Session, entry: HotlistEntry) -> None:
     """Insert or replace an entry in ``session`` (the caller bumps the revision and commits)."""
     session.merge(entry)
@@ -140,6 +158,7 @@ def tombstone_hotlist_row(
     row.updated_by = by
     row.updated_at = now
     row.version = None
+    row.refused_reason = row.refused_at = None  # a new edit: the old refusal is answered
     return True
 
 

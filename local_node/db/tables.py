@@ -100,6 +100,15 @@ class HotlistEntry(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc_column())
     deleted: bool = Field(default=False)
     version: int | None = Field(default=None, description="The cloud's version, once confirmed")
+    owner: str | None = Field(
+        default=None,
+        max_length=80,
+        description="cloud, or site:<id>; NULL: made here before the node knew its site id",
+    )
+    refused_reason: str | None = Field(
+        default=None, max_length=500, description="why the cloud refused this site's last edit"
+    )
+    refused_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Hit(SQLModel, table=True):

@@ -5,6 +5,11 @@ stores only what the wire can carry and the cloud will accept, and is stored in 
 transaction with one bump of the hotlist revision (the ingest writer reloads its matcher
 before the next read). The stored row, with ``version`` NULL, is the op the sync agent
 sends (``local_node.sync.hotlist_sync``).
+
+Who may change an entry is the shared rule (``hotlist_rules.change_problem``): this site
+changes entries it owns and creates free ones; an entry the node knows to be the cloud's or
+another site's is refused here at once (403), before anything is queued. If the node did
+not know yet, the cloud refuses the op and the sync keeps the refusal on the row.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from sqlmodel import Session
 
 from local_node.db import repo
 from local_node.db.tables import HotlistEntry
-from local_node.errors import InvalidInput, NotFound
+from local_node.errors import Forbidden, InvalidInput, NotFound
 from sync_protocol.hotlist_rules import (
+    CLOUD_OWNER,
     MAX_PLATE_LENGTH,
     InvalidEntry,
+    change_problem,
     list_name_problem,
+    site_owner,
     validated_entry_plate,
 )
 
@@ -64,6 +72,7 @@ def put_entry(
         version=None,
     )
     with Session(engine, expire_on_commit=False) as session:
+        entry.owner = _owner_for_edit(session, list_name, norm)
         repo.put_hotlist_row(session, entry)
         repo.bump_hotlist_rev(session)
         session.commit()
@@ -74,7 +83,25 @@ def delete_entry(engine: Engine, *, list_name: str, plate: str, by: str, now: da
     """Delete a live entry (kept as a tombstone so the deletion syncs); raise NotFound."""
     list_name, norm = entry_key(list_name, plate)
     with Session(engine, expire_on_commit=False) as session:
+        _owner_for_edit(session, list_name, norm)
         if not repo.tombstone_hotlist_row(session, list_name, norm, by=by, now=now):
             raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
         repo.bump_hotlist_rev(session)
         session.commit()
+
+
+def _owner_for_edit(session: Session, list_name: str, norm: str) -> str | None:
+    """Return the owner the edited entry keeps or gets; raise Forbidden if it is not ours.
+
+    None: this site, whose id the node does not know yet (not enrolled); the cloud stamps it.
+    """
+    site_id = repo.own_site_id(session)
+    row = repo.get_hotlist_row(session, list_name, norm)
+    live_owner = None if row is None or row.deleted else row.owner
+    if site_id is None and live_owner != CLOUD_OWNER:
+        return live_owner  # not enrolled: only the cloud's entries are surely not ours
+    mine = site_owner(site_id or "")
+    problem = change_problem(list_name, norm, live_owner, mine)
+    if problem:
+        raise Forbidden(problem)
+    return mine

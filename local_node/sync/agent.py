@@ -357,7 +357,7 @@ class SyncAgent:
             if reply.hotlist is not None:
                 version, changed = hotlist_sync.apply_delta(conn, reply.hotlist, version)
             version, settled = hotlist_sync.apply_op_results(
-                conn, reply.op_results, out.sent_ops, version
+                conn, reply.op_results, out.sent_ops, version, now=now
             )
             if changed or settled:
                 bump_hotlist_rev(conn)

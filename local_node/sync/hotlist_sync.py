@@ -7,8 +7,13 @@ time, so a resend is the same op and the cloud applies it once. The reply settle
 * ``applied``: the row gets the cloud's version (the delta then brings the cloud's copy);
 * ``superseded``: a later edit won; the row is marked settled (version 0) and the node pulls
   again from just below that version, so the winner replaces it;
-* ``rejected``: the cloud's state wins: an upsert becomes a local tombstone (it must not
-  keep matching as if it were policy), and the node re-pulls the whole hotlist.
+* ``rejected`` (e.g. the entry is the cloud's or another site's, and the node did not know
+  yet): the cloud's state wins, but not silently: the row keeps the refusal
+  (``refused_reason``, ``refused_at``) for the local admin to see until the next edit of the
+  entry (also when the same reply's delta already brought the cloud's state); meanwhile an
+  upsert becomes a local tombstone (it must not keep matching as if it were policy), and
+  the node re-pulls from just below the entry's version (the cloud says it), or the whole
+  hotlist, so the cloud's copy replaces the row at the next exchange.
 
 Incoming entries replace a local row unless the row is a pending edit that wins by the
 shared last-writer-wins rule (``sync_protocol.rules``). Any change bumps
@@ -114,6 +119,8 @@ def apply_op_results(
     results: Mapping[uuid.UUID, OpResult],
     sent: Mapping[uuid.UUID, SentOp],
     hotlist_version: int,
+    *,
+    now: datetime,
 ) -> tuple[int, bool]:
     """Settle the ops the cloud answered; return (hotlist version to hold, changed)."""
     changed = False
@@ -136,9 +143,23 @@ def apply_op_results(
                 op.plate_norm,
                 result.reason,
             )
-            if _settle(conn, op.list_name, op.plate_norm, op.made_at, deleted=True):
+            refused = {"refused_reason": (result.reason or "refused")[:500], "refused_at": now}
+            if _settle(conn, op.list_name, op.plate_norm, op.made_at, deleted=True, **refused):
                 changed = True
-                hotlist_version = 0
+                below = max(0, result.version - 1) if result.version else 0
+                hotlist_version = min(hotlist_version, below)
+            else:
+                # The same reply's delta already replaced the edit with the cloud's state:
+                # still say that the edit was refused (a newer pending edit has its own op).
+                conn.execute(
+                    update(HotlistEntry)
+                    .where(
+                        HotlistEntry.list_name == op.list_name,
+                        HotlistEntry.plate_norm == op.plate_norm,
+                        HotlistEntry.version.is_not(None),
+                    )
+                    .values(**refused)
+                )
     return hotlist_version, changed
 
 
@@ -195,6 +216,7 @@ def _store(conn: Connection, entry: WireEntry, *, exists: bool) -> None:
         "priority": entry.priority,
         "expires_at": entry.expires_at,
         "updated_by": entry.updated_by[:128] or None,
+        "owner": entry.owner,
         "updated_at": entry.updated_at,
         "deleted": entry.deleted,
         "version": entry.version,

@@ -1,9 +1,15 @@
-"""The local hotlist: read (viewer), edit (admin)."""
+"""The local hotlist: read (viewer), edit (admin), and this site's edits the cloud refused.
+
+Each entry says who owns it (``cloud``: only staff change it; ``site:<id>``) and where its
+sync stands: ``pending`` (an edit here not yet confirmed), ``refused`` (the cloud refused
+this site's last edit, ``refused_reason`` says why; the entry shows the cloud's state) or
+``synced``. Editing an entry this site does not own answers 403 at once.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
@@ -46,6 +52,18 @@ class HotlistOut(BaseModel):
     updated_at: datetime
     deleted: bool
     version: int | None
+    owner: str | None = Field(
+        description="cloud (only staff change it), site:<id>; null: made here, not yet synced"
+    )
+    sync_state: Literal["synced", "pending", "refused"]
+    refused_reason: str | None = Field(description="why the cloud refused this site's edit")
+    refused_at: datetime | None
+
+
+def _sync_state(e: HotlistEntry) -> Literal["synced", "pending", "refused"]:
+    if e.version is None:
+        return "pending"
+    return "refused" if e.refused_reason else "synced"
 
 
 def _out(e: HotlistEntry) -> HotlistOut:
@@ -60,6 +78,10 @@ def _out(e: HotlistEntry) -> HotlistOut:
         updated_at=e.updated_at,
         deleted=e.deleted,
         version=e.version,
+        owner=e.owner,
+        sync_state=_sync_state(e),
+        refused_reason=e.refused_reason,
+        refused_at=e.refused_at,
     )
 
 
@@ -75,11 +97,22 @@ def list_hotlist(
     return [_out(e) for e in rows if list_name is None or e.list_name == list_name]
 
 
+@router.get("/refused", response_model=list[HotlistOut])
+def list_refused(services: Services, _: ViewerAuth) -> list[HotlistOut]:
+    """Entries whose last edit here the cloud refused (with why and when), newest first."""
+    rows = repo.list_hotlist(services.engine, include_deleted=True)
+    refused = [e for e in rows if e.refused_reason and e.refused_at is not None]
+    return [_out(e) for e in sorted(refused, key=lambda e: e.refused_at, reverse=True)]
+
+
 @router.put("/{list_name}/{plate}", response_model=HotlistOut)
 def put_entry(
     list_name: ListName, plate: PlateParam, body: HotlistIn, services: Services, who: AdminAuth
 ) -> HotlistOut:
-    """Create or replace an entry; it matches new reads at once (422 if it could not sync)."""
+    """Create or replace an entry; it matches new reads at once (422 if it could not sync).
+
+    403 if the entry is the cloud's or another site's (only staff, or that site, change it).
+    """
     entry = service.put_entry(
         services.engine,
         list_name=list_name,
@@ -97,7 +130,7 @@ def put_entry(
 def delete_entry(
     list_name: ListName, plate: PlateParam, services: Services, who: AdminAuth
 ) -> Response:
-    """Delete an entry (kept as a tombstone so the deletion can be synced)."""
+    """Delete an entry (kept as a tombstone so the deletion can be synced); 403 if not ours."""
     service.delete_entry(
         services.engine,
         list_name=list_name,

@@ -13,6 +13,7 @@ import httpx
 
 from sync_protocol import codec
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistEntry, OpResult
+from sync_protocol.hotlist_rules import change_problem, site_owner
 from sync_protocol.messages import (
     EnrollReply,
     EnrollRequest,
@@ -66,8 +67,10 @@ class FakeCloud:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
-    def put_entry(self, list_name: str, plate: str, *, deleted: bool = False) -> HotlistEntry:
-        """A staff edit in the cloud."""
+    def put_entry(
+        self, list_name: str, plate: str, *, deleted: bool = False, owner: str = "cloud"
+    ) -> HotlistEntry:
+        """A staff edit in the cloud (or, with ``owner``, a site's entry as the cloud holds it)."""
         with self._lock:
             self.version += 1
             entry = HotlistEntry(
@@ -77,6 +80,7 @@ class FakeCloud:
                 reason="cloud",
                 priority=50,
                 updated_by="staff",
+                owner=owner,
                 updated_at=datetime.now(UTC),
                 op_id=uuid.uuid4(),
                 deleted=deleted,
@@ -170,7 +174,7 @@ class FakeCloud:
             )
         if req.heartbeat is not None:
             self.heartbeats.append(req.heartbeat)
-        results = {op.op_id: self._apply_op(op, now) for op in req.hotlist_ops}
+        results = {op.op_id: self._apply_op(op, req.site_id, now) for op in req.hotlist_ops}
         self.commands = [c for c in self.commands if c.command_id not in req.acked_commands]
         return ExchangeReply(
             cloud_epoch=self.epoch,
@@ -180,14 +184,18 @@ class FakeCloud:
             commands=list(self.commands),
         )
 
-    def _apply_op(self, op, now: datetime) -> OpResult:
+    def _apply_op(self, op, site_id: str, now: datetime) -> OpResult:
         if op.op_id in self.results:
             return self.results[op.op_id]
+        key = (op.list_name, op.plate_norm)
+        current = self.hotlist.get(key)
+        live_owner = None if current is None or current.deleted else current.owner
+        refusal = change_problem(op.list_name, op.plate_norm, live_owner, site_owner(site_id))
         if op.list_name in self.rejected_lists:
             result = OpResult(status="rejected", reason="list not allowed for this site")
+        elif refusal:
+            result = OpResult(status="rejected", reason=refusal, version=current.version)
         else:
-            key = (op.list_name, op.plate_norm)
-            current = self.hotlist.get(key)
             if op_wins(current, op):
                 self.version += 1
                 self.hotlist[key] = HotlistEntry(
@@ -197,7 +205,9 @@ class FakeCloud:
                     reason=op.reason,
                     priority=op.priority,
                     expires_at=op.expires_at,
-                    updated_by=op.made_by,
+                    updated_by=site_owner(site_id),
+                    reported_by=op.made_by,
+                    owner=site_owner(site_id),
                     updated_at=clamp_made_at(op.made_at, now),
                     op_id=op.op_id,
                     deleted=op.action == "delete",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_a_site_edit_is_sent_as_an_op_and_confirmed_with_the_clouds_version(sync
 
 def test_a_site_delete_travels_as_a_delete_op(synced):
     s = synced()
-    s.cloud.put_entry("stolen", "KX71ABC")
+    s.cloud.put_entry("stolen", "KX71ABC", owner="site:site-1")  # this site's entry
     s.agent.exchange()
     s.node.clock.advance(seconds=2)  # the node's test clock is frozen at its start
     with s.node.admin() as admin:
@@ -137,7 +138,7 @@ def test_a_site_delete_travels_as_a_delete_op(synced):
 def test_a_site_edit_older_than_the_clouds_loses_and_the_clouds_entry_returns(synced):
     s = synced()
     s.node.clock.advance(seconds=-60)
-    s.cloud.put_entry("stolen", "KX71ABC")
+    s.cloud.put_entry("stolen", "KX71ABC", owner="site:site-1")
     s.agent.exchange()
     with s.node.admin() as admin:
         admin.delete("/api/v1/hotlist/stolen/KX71ABC")  # made "a minute ago"
@@ -194,3 +195,50 @@ def test_the_next_batch_is_built_while_the_current_one_is_on_the_wire(synced):
     assert built_by[0] == threading.current_thread().name
     assert all(name.startswith("sync-prebuild") for name in built_by[1:3])
     assert s.cloud.seqs(s.stream_id) == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_edit_the_cloud_refuses_after_a_race_stays_visible_and_the_clouds_entry_returns(
+    synced,
+):
+    s = synced()
+    s.cloud.put_entry("stolen", "KX71ABC")  # staff made it; the node has not pulled it yet
+    with s.node.admin() as admin:
+        assert admin.put("/api/v1/hotlist/stolen/KX71ABC", json={"reason": "ours"}).status_code
+    s.agent.exchange()  # refused: the cloud's entry
+    s.agent.exchange()  # re-pulls the cloud's state
+    reason = "entry stolen/KX71ABC is owned by the cloud; only staff can change it"
+    with s.node.viewer() as v:
+        [entry] = v.get("/api/v1/hotlist").json()
+        refused = v.get("/api/v1/hotlist/refused").json()
+    assert (entry["reason"], entry["owner"], entry["deleted"]) == ("cloud", "cloud", False)
+    assert (entry["sync_state"], entry["refused_reason"]) == ("refused", reason)
+    assert [(r["plate_norm"], r["refused_reason"]) for r in refused] == [("KX71ABC", reason)]
+    assert post(s.node, "KX71ABC").json()["hits"][0]["reason"] == "cloud"
+
+
+def test_entries_pulled_from_the_cloud_keep_their_owner(synced):
+    s = synced()
+    s.cloud.put_entry("stolen", "KX71ABC")
+    s.cloud.put_entry("watch", "CD34EFG", owner="site:site-2")
+    s.agent.exchange()
+    with s.node.viewer() as v:
+        owners = {e["plate_norm"]: e["owner"] for e in v.get("/api/v1/hotlist").json()}
+    assert owners == {"KX71ABC": "cloud", "CD34EFG": "site:site-2"}
+
+
+def test_a_refused_edit_newer_than_the_clouds_entry_is_replaced_by_it_and_stays_visible(synced):
+    s = synced()
+    made = s.cloud.put_entry("stolen", "KX71ABC")
+    # Made a day ago: the local edit wins LWW, so only the refusal undoes it.
+    s.cloud.hotlist[("stolen", "KX71ABC")] = made.model_copy(
+        update={"updated_at": made.updated_at - timedelta(days=1)}
+    )
+    with s.node.admin() as admin:
+        admin.put("/api/v1/hotlist/stolen/KX71ABC", json={"reason": "ours"})
+    s.agent.exchange()  # refused: the row is a provisional tombstone
+    assert post(s.node, "KX71ABC").json()["hits"] == []  # never matches as the site's policy
+    s.agent.exchange()  # re-pulls the entry
+    with s.node.viewer() as v:
+        [entry] = v.get("/api/v1/hotlist").json()
+    assert (entry["reason"], entry["sync_state"]) == ("cloud", "refused")
+    assert entry["refused_reason"].endswith("owned by the cloud; only staff can change it")
