@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from local_node.config import NodeSettings
+from local_node.db.engine import make_engine
+from local_node.sync import keys
+from local_node.sync import store as sync_store
+from local_node.sync.client import SyncClient
+from sync_protocol.hotlist_messages import HotlistOp, OpResult
+from sync_protocol.messages import ExchangeRequest
 from tests.e2e.harness import Hybrid, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -132,5 +142,81 @@ def test_concurrent_edits_of_one_entry_end_the_same_everywhere(hybrid: Hybrid):
             seen |= {e["reason"] for e in api.get("/api/v1/hotlist").json()}
         return seen
 
+    # Both sites create the entry; the first to reach the cloud owns it and the other's op
+    # is refused (a site changes only its own entries): either way every side ends the same.
     final = wait_for(lambda: r if len(r := reasons()) == 1 else None, what="convergence")
-    assert final == {"from b"}
+    assert final in ({"from a"}, {"from b"})
+
+
+def _forge_op(hybrid: Hybrid, node, op: HotlistOp) -> OpResult:
+    """Send ``op`` straight over the signed sync channel with the node's own key."""
+    data_dir = Path(node.env["EDGESYNC_NODE_DATA_DIR"])
+    settings = NodeSettings(
+        data_dir=data_dir, database_url=node.env.get("EDGESYNC_NODE_DATABASE_URL")
+    )
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as conn:
+            enrolment = sync_store.enrolment(conn)
+    finally:
+        engine.dispose()
+    client = SyncClient(hybrid.cloud.url, timeout_s=30)
+    try:
+        reply = client.exchange(
+            ExchangeRequest(
+                site_id=enrolment.site_id,
+                stream_id="forged",
+                node_time=datetime.now(UTC),
+                hotlist_ops=[op],
+                hotlist_version=0,
+            ),
+            private_pem=keys.read_private_key(keys.key_path(data_dir)),
+            key_id=enrolment.key_id,
+            now=datetime.now(UTC),
+        )
+    finally:
+        client.close()
+    return reply.op_results[op.op_id]
+
+
+def test_no_site_can_change_a_cloud_entry_and_only_its_own_site_changes_a_site_entry(
+    hybrid: Hybrid,
+):
+    a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
+    with hybrid.cloud.api() as api:
+        assert api.put("/api/v1/hotlist/stolen/CL12OUD", json={"reason": "staff"}).is_success
+    with a.admin() as admin:
+        wait_for(lambda: admin.get("/api/v1/hotlist").json(), what="cloud entry at site-a")
+        assert admin.delete("/api/v1/hotlist/stolen/CL12OUD").status_code == 403
+        assert admin.put("/api/v1/hotlist/stolen/CL12OUD", json={}).status_code == 403
+        assert admin.put("/api/v1/hotlist/watch/SI12TEA", json={"reason": "a's"}).is_success
+    forged = HotlistOp(
+        op_id=uuid.uuid4(),
+        action="delete",
+        list_name="stolen",
+        plate_norm="CL12OUD",
+        made_at=datetime.now(UTC),
+        made_by="staff-admin",
+    )
+    result = _forge_op(hybrid, a, forged)
+    assert (result.status, result.reason) == (
+        "rejected",
+        "entry stolen/CL12OUD is owned by the cloud; only staff can change it",
+    )
+    with b.admin() as admin:
+        entries = wait_for(
+            lambda: r if len(r := admin.get("/api/v1/hotlist").json()) == 2 else None,
+            what="both entries at site-b",
+        )
+        owners = {e["plate_norm"]: (e["owner"], e["reason"]) for e in entries}
+        assert owners == {
+            "CL12OUD": ("cloud", "staff"),
+            "SI12TEA": (f"site:{a.site_id}", "a's"),
+        }
+        assert admin.put("/api/v1/hotlist/watch/SI12TEA", json={}).status_code == 403
+    with hybrid.cloud.api() as api:
+        [refused] = api.get("/api/v1/hotlist/refused").json()
+        assert (refused["site_id"], refused["reported_by"]) == (a.site_id, "staff-admin")
+        live = {e["plate_norm"]: e for e in api.get("/api/v1/hotlist").json()}
+        assert (live["CL12OUD"]["reason"], live["CL12OUD"]["deleted"]) == ("staff", False)
+        assert live["SI12TEA"]["updated_by"] == f"site:{a.site_id}"

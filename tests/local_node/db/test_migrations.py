@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import MetaData, Table, select
 from sqlmodel import SQLModel
 
 import local_node.db.tables  # noqa: F401
@@ -65,3 +65,30 @@ def test_0005_rescales_node_made_priorities_and_keeps_cloud_ones(database_url: s
         stored = dict(conn.execute(select(hotlist.c.plate_norm, hotlist.c.priority)).all())
     engine.dispose()
     assert stored == {"NODE9": 90, "NODE0": 0, "CLOUD9": 9, "CLOUD80": 80}
+
+
+def test_0006_gives_existing_entries_owners_made_here_or_by_the_cloud(database_url: str):
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    old = MetaData()
+    hotlist = Table("hotlist", old, autoload_with=engine)  # as it was then
+    sync_state = Table("sync_state", old, autoload_with=engine)
+    pending = {**_hotlist_row("watch", "PENDING1", 50, "token:admin-1"), "version": None}
+    with engine.begin() as conn:
+        conn.execute(
+            hotlist.insert(),
+            [
+                _hotlist_row("stolen", "NODE1", 50, "token:admin-1"),  # made through the API
+                _hotlist_row("stolen", "CLOUD1", 50, "alice"),  # staff
+                pending,
+            ],
+        )
+        conn.execute(
+            sync_state.insert().values(id=1, site_id="site_a", hotlist_version=3, hits_acked=0)
+        )
+    upgrade(engine)
+    new = HotlistEntry.__table__
+    with engine.connect() as conn:
+        owners = dict(conn.execute(select(new.c.plate_norm, new.c.owner)).all())
+    engine.dispose()
+    assert owners == {"NODE1": "site:site_a", "CLOUD1": "cloud", "PENDING1": "site:site_a"}
