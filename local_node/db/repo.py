@@ -132,6 +132,17 @@ def list_hotlist(engine: Engine, *, include_deleted: bool = False) -> Sequence[H
         return session.exec(query).scalars().all()
 
 
+def list_refused_hotlist(engine: Engine) -> Sequence[HotlistEntry]:
+    """Entries whose last site edit the cloud refused, most recently refused first."""
+    with Session(engine, expire_on_commit=False) as session:
+        query = (
+            select(HotlistEntry)
+            .where(HotlistEntry.refused_at.is_not(None))
+            .order_by(HotlistEntry.refused_at.desc())
+        )
+        return session.exec(query).scalars().all()
+
+
 def get_hotlist_row(session: Session, list_name: str, plate_norm: str) -> HotlistEntry | None:
     """The entry (tombstones included) in ``session``, or None."""
     return session.get(HotlistEntry, (list_name, plate_norm))

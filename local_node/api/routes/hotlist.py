@@ -100,9 +100,7 @@ def list_hotlist(
 @router.get("/refused", response_model=list[HotlistOut])
 def list_refused(services: Services, _: ViewerAuth) -> list[HotlistOut]:
     """Entries whose last edit here the cloud refused (with why and when), newest first."""
-    rows = repo.list_hotlist(services.engine, include_deleted=True)
-    refused = [e for e in rows if e.refused_reason and e.refused_at is not None]
-    return [_out(e) for e in sorted(refused, key=lambda e: e.refused_at, reverse=True)]
+    return [_out(e) for e in repo.list_refused_hotlist(services.engine)]
 
 
 @router.put("/{list_name}/{plate}", response_model=HotlistOut)
