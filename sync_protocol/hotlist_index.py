@@ -242,3 +242,4 @@ class HotlistIndex(Generic[K]):
             for key, pattern in self._confusion[candidate].items():
                 if key not in found:
                     found[key] = PlateMatch(pattern, "fuzzy", distance)
+
