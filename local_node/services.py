@@ -41,6 +41,7 @@ class NodeServices:
     def close(self) -> None:
         """Drain the writer and release the database."""
         self.writer.stop()
+        self.images.close()
         self.engine.dispose()
 
 
@@ -51,6 +52,7 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
     images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
+    log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)
