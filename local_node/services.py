@@ -14,6 +14,7 @@ from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
+from local_node.images.integrity import ImageHealth, check_recent
 from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
@@ -33,6 +34,7 @@ class NodeServices:
     writer: IngestWriter
     metrics: NodeMetrics
     clock: Clock
+    image_health: ImageHealth
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
     # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
@@ -60,6 +62,8 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
+    image_health = ImageHealth(settings.data_dir)
+    _check_recent_images(engine, images, image_health, metrics, clock)
     retention = Retention(engine=engine, images=images, settings=settings.retention, clock=clock)
     writer = IngestWriter(
         engine=engine,
@@ -81,4 +85,24 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
         writer=writer,
         metrics=metrics,
         clock=clock,
+        image_health=image_health,
     )
+
+
+def _check_recent_images(
+    engine: Engine, images: FileImageStore, health: ImageHealth, metrics: NodeMetrics, clock: Clock
+) -> None:
+    """Verify the images of the last commits: what a power cut would have caught."""
+    report = check_recent(engine, images, now=clock)
+    health.save(report)
+    metrics.damaged_images.labels(found_by="start").inc(report.damaged)
+    if report.damaged:
+        log.error(
+            "%d of the %d most recent images are damaged on disk (a power cut?), e.g. %s; "
+            "run `edgesync node db check --images` for all of them",
+            report.damaged,
+            report.checked,
+            "; ".join(d.describe() for d in report.sample[:3]),
+        )
+    else:
+        log.info("checked the %d most recent images: all intact", report.checked)
