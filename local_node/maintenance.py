@@ -1,11 +1,19 @@
-"""SQLite maintenance through sqlite-utils: integrity, optimize, sizes per table."""
+"""Database maintenance (SQLite through sqlite-utils: integrity, optimize, sizes per table) and
+the check of every held image against the size and sha256 its read recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from local_node.clock import utc_now
+from local_node.config import NodeSettings
+from local_node.db.engine import make_engine
+from local_node.images.integrity import CheckReport, Damage, ImageHealth, Progress, check_images
+from local_node.images.store import FileImageStore
 
 
 def check(path: Path) -> list[str]:
@@ -55,3 +63,21 @@ def sizes(path: Path) -> list[dict[str, Any]]:
         return out
     finally:
         db.close()
+
+
+def check_all_images(
+    settings: NodeSettings,
+    *,
+    progress: Progress | None = None,
+    on_damage: Callable[[Damage], None] | None = None,
+) -> CheckReport:
+    """Verify every held image, newest first; the report becomes the one the status shows."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        # "file": this store only reads, and must open whatever the node's flush setting is
+        images = FileImageStore(settings.images_dir, sync_mode="file")
+        report = check_images(engine, images, now=utc_now, progress=progress, on_damage=on_damage)
+    finally:
+        engine.dispose()
+    ImageHealth(settings.data_dir).save(report)
+    return report
