@@ -7,7 +7,7 @@ from pathlib import Path
 
 from local_node.db import repo
 from local_node.services import build_services
-from tests.local_node.conftest import RunningNode, make_png
+from tests.local_node.conftest import RunningNode
 
 
 def post_image(node: RunningNode, image: bytes, content_type: str = "image/jpeg") -> str:
@@ -48,12 +48,6 @@ def test_a_polyglot_jpeg_with_html_is_served_as_a_jpeg_with_nosniff(node):
     assert r.status_code == 200 and r.content == polyglot
     assert r.headers["content-type"] == "image/jpeg"
     assert r.headers["x-content-type-options"] == "nosniff"
-
-
-def test_a_png_is_served_as_png(node):
-    read_id = post_image(node, make_png(), "image/png")
-    with node.viewer() as v:
-        assert v.get(f"/api/v1/detections/{read_id}/image").headers["content-type"] == "image/png"
 
 
 def test_an_image_emptied_by_a_power_cut_answers_410_with_the_sizes(node, jpeg):
