@@ -14,10 +14,11 @@ from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
-from local_node.images.integrity import ImageHealth, check_recent
+from local_node.images.integrity import ImageHealth
 from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
+from local_node.maintenance import check_recent
 from local_node.metrics import NodeMetrics
 from local_node.retention import Retention
 

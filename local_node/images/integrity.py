@@ -1,10 +1,11 @@
-"""Whether acknowledged images are really on disk: checks on serve, at start and on demand.
+"""Whether an acknowledged image is really on disk, and the evidence of the last checks.
 
 Every stored read records its image's size and sha256. An image is damaged when its file is
 missing, has another size (a power cut on a filesystem that lost the data leaves 0 bytes) or
 other bytes. The sha256 is checked every time, not only the size: it costs ~0.1 ms for a
 50 kB JPEG and ~5 ms for the largest image the node accepts (5 MiB), small beside serving it.
 
+The checks over many reads (at start, `node db check --images`) are in local_node/maintenance.py.
 The last full or start-up check is kept in ``<data dir>/image-check.json`` so that
 ``/api/v1/status`` shows it whichever process ran it (`node serve` or `node db check`).
 """
@@ -16,14 +17,10 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
-
-from local_node.db import repo
 from local_node.images.store import FileImageStore
 
 log = logging.getLogger(__name__)
@@ -31,10 +28,6 @@ log = logging.getLogger(__name__)
 REPORT_FILE = "image-check.json"
 SAMPLE = 10
 """Damaged read ids kept in a report and shown by the status."""
-START_WINDOW = timedelta(minutes=10)
-START_LIMIT = 1000
-"""At start, the images of the reads of the last 10 minutes before the newest read, at most
-1000 of them: the commits a power cut could have caught."""
 
 
 @dataclass(frozen=True)
@@ -108,58 +101,6 @@ class CheckReport:
         out["started_at"] = self.started_at.isoformat()
         out["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
         return out
-
-
-Progress = Callable[[int, int], None]
-"""Told (checked so far, total) now and then during a check."""
-
-
-def check_images(
-    engine: Engine,
-    store: FileImageStore,
-    *,
-    now: Callable[[], datetime],
-    scope: str = "all",
-    since: datetime | None = None,
-    limit: int | None = None,
-    progress: Progress | None = None,
-    on_damage: Callable[[Damage], None] | None = None,
-) -> CheckReport:
-    """Verify the held (not pruned) images, newest first; `since`/`limit` narrow the set."""
-    report = CheckReport(scope=scope, started_at=now())
-    total = repo.count_held_images(engine, since)
-    total = min(total, limit) if limit is not None else total
-    for row in repo.held_images(engine, since, limit):
-        result = read_verified(
-            store,
-            detection_id=row.id,
-            path=row.image_path,
-            size=row.image_bytes,
-            sha256=row.image_sha256,
-        )
-        report.checked += 1
-        if isinstance(result, Damage):
-            report.damaged += 1
-            if len(report.sample) < SAMPLE:
-                report.sample.append(result)
-            if on_damage is not None:
-                on_damage(result)
-        if progress is not None and (report.checked % 500 == 0 or report.checked == total):
-            progress(report.checked, total)
-    report.finished_at = now()
-    return report
-
-
-def check_recent(
-    engine: Engine, store: FileImageStore, *, now: Callable[[], datetime]
-) -> CheckReport:
-    """The start-up check: the images of the last commits before the node stopped."""
-    newest = repo.newest_received_at(engine)
-    if newest is None:
-        return CheckReport(scope="start", started_at=now(), finished_at=now())
-    return check_images(
-        engine, store, now=now, scope="start", since=newest - START_WINDOW, limit=START_LIMIT
-    )
 
 
 class ImageHealth:
