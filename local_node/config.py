@@ -33,9 +33,15 @@ class IngestSettings(SettingsGroup):
     max_body_bytes: int = Field(
         default=5 * MiB, ge=1024, description="Largest request body (and image) accepted"
     )
-    image_sync: Literal["group", "file"] = Field(
-        default="group",
-        description="group: one syncfs(2) per group commit; file: fsync every image file",
+    image_sync: Literal["auto", "fdatasync", "syncfs", "file", "group"] = Field(
+        default="auto",
+        description=(
+            "How images are flushed before a read is acknowledged. auto: syncfs where the "
+            "image folder's filesystem is known to honour it (ext4, xfs, btrfs...), else "
+            "fdatasync; fdatasync: every image of a group commit, concurrently; syncfs: one "
+            "syncfs(2) per group commit (refused at start on other filesystems, e.g. FUSE); "
+            "file: fsync each image as it is written; group: the old name of auto"
+        ),
     )
     commit_batch_max: int = Field(
         default=128, ge=1, le=4096, description="Most reads made durable by one group commit"

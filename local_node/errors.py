@@ -4,6 +4,7 @@ NodeError
 ├── NotAuthenticated        401  missing or unknown key/token
 ├── Forbidden               403  authenticated, but not allowed
 ├── NotFound                404
+├── ImageDamaged            410  an acknowledged image is missing, truncated or altered on disk
 ├── PayloadTooLarge         413  body or image over the limit
 ├── UnsupportedMedia        415  image is not JPEG/PNG by content
 ├── InvalidInput            422  metadata that does not validate
@@ -36,6 +37,12 @@ class Forbidden(NodeError):
 
 class NotFound(NodeError):
     status_code = 404
+
+
+class ImageDamaged(NodeError):
+    """410 rather than 500 (the server works; those bytes are gone) or 404 (the read exists)."""
+
+    status_code = 410
 
 
 class PayloadTooLarge(NodeError):

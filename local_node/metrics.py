@@ -44,6 +44,12 @@ class NodeMetrics:
         self.disk_free = Gauge(
             "edgesync_node_disk_free_bytes", "Free bytes on the data volume", registry=r
         )
+        self.damaged_images = Counter(
+            "edgesync_node_images_damaged",
+            "Acknowledged images found missing, truncated or altered, by check",
+            ["found_by"],
+            registry=r,
+        )
         self.pruned_images = Counter(
             "edgesync_node_images_pruned", "Images removed by retention", registry=r
         )

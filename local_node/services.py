@@ -14,9 +14,11 @@ from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
+from local_node.images.integrity import ImageHealth
 from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
+from local_node.maintenance import check_recent
 from local_node.metrics import NodeMetrics
 from local_node.retention import Retention
 
@@ -33,6 +35,7 @@ class NodeServices:
     writer: IngestWriter
     metrics: NodeMetrics
     clock: Clock
+    image_health: ImageHealth
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
     # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
@@ -41,6 +44,7 @@ class NodeServices:
     def close(self) -> None:
         """Drain the writer and release the database."""
         self.writer.stop()
+        self.images.close()
         self.engine.dispose()
 
 
@@ -51,6 +55,7 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
     images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
+    log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)
@@ -58,6 +63,8 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
+    image_health = ImageHealth(settings.data_dir)
+    _check_recent_images(engine, images, image_health, metrics, clock)
     retention = Retention(engine=engine, images=images, settings=settings.retention, clock=clock)
     writer = IngestWriter(
         engine=engine,
@@ -79,4 +86,24 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
         writer=writer,
         metrics=metrics,
         clock=clock,
+        image_health=image_health,
     )
+
+
+def _check_recent_images(
+    engine: Engine, images: FileImageStore, health: ImageHealth, metrics: NodeMetrics, clock: Clock
+) -> None:
+    """Verify the images of the last commits: what a power cut would have caught."""
+    report = check_recent(engine, images, now=clock)
+    health.save(report)
+    metrics.damaged_images.labels(found_by="start").inc(report.damaged)
+    if report.damaged:
+        log.error(
+            "%d of the %d most recent images are damaged on disk (a power cut?), e.g. %s; "
+            "run `edgesync node db check --images` for all of them",
+            report.damaged,
+            report.checked,
+            "; ".join(d.describe() for d in report.sample[:3]),
+        )
+    else:
+        log.info("checked the %d most recent images: all intact", report.checked)

@@ -22,8 +22,9 @@ LOOP = "uvloop C code (epoll wait, socket I/O, httptools)"
 WATCH = [
     ("writer: image write+fsync+rename", r"^FileImageStore\.write "),
     (
-        "writer: directory fsyncs / mkdir",
-        r"^(FileImageStore\.make_durable|_syncfs_path|_fsync_dir|FileImageStore\._make_dirs) ",
+        "writer: flushes (syncfs / fdatasync / directory fsyncs) / mkdir",
+        r"^(FileImageStore\.make_durable|FileImageStore\._all|OsSyncer\.\w+|_fsync_dir"
+        r"|FileImageStore\._make_dirs) ",
     ),
     ("writer: space check (statvfs)", r"^IngestWriter\._check_space "),
     ("writer: SQLite (SQLAlchemy, sqlite3, commit)", r"\((sqlalchemy|sqlite3)/"),

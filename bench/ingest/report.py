@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.ingest import modes
 from bench.ingest.profile import IDLE
 
 # name, figure key, comparison, threshold, what it means
@@ -98,6 +99,9 @@ def render(report: dict) -> str:
         f"raw fsync: {raw['files_per_s']:.0f} files/s, p50 {raw['p50_ms']:.2f} ms, "
         f"p99 {raw['p99_ms']:.2f} ms per file"
     )
+    if report.get("node_sync_mode"):
+        lines.append(f"images flushed with {report['node_sync_mode']} in the main run (default)")
+    lines += modes.render(report.get("sync_modes") or {})
     prof = report.get("node_profile")
     if prof:
         lines += ["", f"where the node's time goes (py-spy, wall clock, {prof['raw_stacks']}):"]

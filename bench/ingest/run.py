@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ingest import load, profile
+from bench.ingest import load, modes, profile
 from bench.ingest.payload import build_payload
 from bench.ingest.procs import (
     Children,
@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="closed-loop load generator (auto: hey, installed with apt-get if missing and root)",
     )
     p.add_argument("--client-processes", type=int, help="processes of the Python client")
+    p.add_argument(
+        "--image-sync",
+        default=",".join(modes.MODES),
+        help="image flush modes to compare, each on a fresh node at saturation (comma-separated "
+        "of syncfs, fdatasync, file, auto; `none` to skip); the main run uses the node's default",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     p.add_argument(
@@ -78,6 +84,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 3.0)
     args.seed_duration = args.seed_duration or (6.0 if quick else 90.0)
     args.raw_seconds = args.raw_seconds or (1.0 if quick else 5.0)
+    try:
+        args.image_sync = modes.parse_modes(args.image_sync)
+    except ValueError as exc:
+        p.error(str(exc))
     return args
 
 
@@ -124,6 +134,10 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
     progress("node: fresh data dir, SQLite default, durability as shipped")
     node = _node_run(args, children, tmp, closed, payload.image)
     seed, sat = node["seed"], node["saturation"]
+    progress(f"  the node flushed images with {node['sync_mode']} (its default here)")
+    sync_modes = modes.compare(
+        args.image_sync, lambda mode: _mode_run(args, children, tmp, closed, mode)
+    )
 
     figures = {
         "durable_per_s": sat["ok_per_s"],
@@ -136,6 +150,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_bare_ratio": round(sat["ok_per_s"] / bare["ok_per_s"], 3) if bare["ok_per_s"] else 0,
         "raw_fsync_files_per_s": raw["files_per_s"],
         "node_raw_ratio": round(sat["ok_per_s"] / raw["files_per_s"], 3),
+        **sync_modes["ratios"],
     }
     return {
         "schema": 1,
@@ -154,6 +169,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
             "seed_rate_per_s": round(args.seed_rate, 3),
             "seed_duration_s": args.seed_duration,
             "raw_seconds": args.raw_seconds,
+            "image_sync_modes": args.image_sync,
         },
         "payload": {"image_bytes": len(payload.image), "body_bytes": len(payload.body)},
         "figures": figures,
@@ -163,6 +179,8 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_seed": seed,
         "node_saturation": sat,
         "node_peak_rss_bytes": node["peak_rss_bytes"],
+        "node_sync_mode": node["sync_mode"],
+        "sync_modes": sync_modes,
         "node_profile": node["profile"],
         "code": _code_version(),
     }
@@ -244,22 +262,61 @@ def _bare_run(args, children: Children, tmp: Path, closed: ClosedLoop) -> dict:
     return result
 
 
-def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: bytes) -> dict:
-    data = tmp / "node"
-    port = free_port()
+def _node_env(data: Path, port: int, **extra: str) -> tuple[dict[str, str], str, str]:
+    """A node's environment on a fresh data dir, with a camera key and a viewer token."""
     env = {
         **_clean_env(),
         "EDGESYNC_NODE_DATA_DIR": str(data),
         "EDGESYNC_NODE_HOST": "127.0.0.1",
         "EDGESYNC_NODE_PORT": str(port),
+        **extra,
     }
     key = _cli_json(["node", "add-camera", "bench-cam", "--json"], env)["api_key"]
     token = _cli_json(["node", "create-token", "--role", "viewer", "--json"], env)["token"]
+    return env, key, token
+
+
+def _mode_run(args, children: Children, tmp: Path, closed: ClosedLoop, mode: str) -> dict | None:
+    """One saturation run of a fresh node flushing images with `mode` (None: it refused)."""
+    port = free_port()
+    env, key, token = _node_env(tmp / f"node-{mode}", port, EDGESYNC_NODE_IMAGE_SYNC=mode)
+    log = tmp / f"node-{mode}.log"
+    proc = children.start([*_edgesync(), "node", "serve"], log=log, env=env)
+    try:
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
+        except RuntimeError:
+            progress(f"image sync {mode}: the node refused to start (see {log})")
+            return None
+        progress(f"image sync {mode}: c={args.concurrency}, {args.duration}s")
+        sat = _saturate(closed, proc.pid, port, key, args)
+        sat["sync_mode"] = _sync_mode(port, token)
+        progress(f"  {sat['ok_per_s']:.0f} durable reads/s, p99 {sat['p99_ms']:.1f} ms")
+        return sat
+    finally:
+        children.stop(proc)
+
+
+def _sync_mode(port: int, token: str) -> str | None:
+    """How the node says it flushes images (its status), e.g. auto resolved to syncfs."""
+    r = httpx.get(
+        f"http://127.0.0.1:{port}/api/v1/status",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    return r.json().get("images", {}).get("sync_mode") if r.status_code == 200 else None
+
+
+def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: bytes) -> dict:
+    data = tmp / "node"
+    port = free_port()
+    env, key, token = _node_env(data, port)
     log = tmp / "node.log"
     proc = children.start([*_edgesync(), "node", "serve"], log=log, env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
         progress(f"  node pid {proc.pid} on port {port}")
+        sync_mode = _sync_mode(port, token)
 
         n = max(1, round(args.seed_rate * args.seed_duration))
         progress(
@@ -290,7 +347,13 @@ def _node_run(args, children: Children, tmp: Path, closed: ClosedLoop, image: by
         progress(f"  node stopped (exit {status}); peak memory {peak / 1e6:.0f} MB")
     finally:
         children.stop(proc)
-    return {"seed": seed, "saturation": sat, "peak_rss_bytes": peak, "profile": profiled}
+    return {
+        "seed": seed,
+        "saturation": sat,
+        "peak_rss_bytes": peak,
+        "profile": profiled,
+        "sync_mode": sync_mode,
+    }
 
 
 def _profile(args, closed: ClosedLoop, pid: int, port: int, key: str) -> dict | None:

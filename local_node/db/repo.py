@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlmodel import Session
 
 from local_node import credentials
@@ -213,3 +213,58 @@ def remove_orphan_images(engine: Engine, images: FileImageStore, now: datetime) 
     for path in orphans:
         images.delete(path)
     return len(orphans)
+
+
+@dataclass(frozen=True)
+class HeldImage:
+    """What a read recorded about its image: where, how big, which bytes."""
+
+    id: str
+    image_path: str
+    image_bytes: int | None
+    image_sha256: str | None
+
+
+def _held(since: datetime | None) -> list:
+    conds = [Detection.image_path.is_not(None), Detection.image_pruned_at.is_(None)]
+    if since is not None:
+        conds.append(Detection.received_at >= since)
+    return conds
+
+
+def count_held_images(engine: Engine, since: datetime | None = None) -> int:
+    """Reads whose image is held (not pruned), received at or after `since` if given."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(Detection).where(*_held(since))
+            ).scalar_one()
+        )
+
+
+def held_images(
+    engine: Engine, since: datetime | None = None, limit: int | None = None
+) -> Iterator[HeldImage]:
+    """The held images' records, newest read first, streamed (no list of all in memory)."""
+    query = (
+        select(Detection.id, Detection.image_path, Detection.image_bytes, Detection.image_sha256)
+        .where(*_held(since))
+        .order_by(Detection.seq.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        row: Row
+        for row in conn.execution_options(yield_per=1000).execute(query):
+            yield HeldImage(*row)
+
+
+def newest_received_at(engine: Engine) -> datetime | None:
+    """When the newest stored read arrived (node clock), or None on an empty log."""
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(Detection.received_at))).scalar_one_or_none()
+    if isinstance(newest, str):  # SQLite aggregates lose the column type
+        newest = datetime.fromisoformat(newest)
+    if newest is not None and newest.tzinfo is None:
+        newest = newest.replace(tzinfo=UTC)
+    return newest

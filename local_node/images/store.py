@@ -2,31 +2,40 @@
 
 Each image is written under a hidden temporary name and renamed into place; the caller then
 calls `make_durable` once per group commit, BEFORE committing the rows that point at the
-images. Two modes:
-
-- "group" (default on Linux): no per-file fsync; one `syncfs(2)` flushes the data, the
-  renames and the folders of the whole group in a single call. N images cost one flush
-  instead of N fsyncs. A crash before the flush can leave a file without its row (swept at
-  start by `recent_files` + the repo), never a row without its file.
-- "file": fsync every file, then each touched folder once (for filesystems where syncfs is
-  missing or too broad, e.g. a volume shared with busy unrelated writers).
+images. How the flush is done (one syncfs, concurrent fdatasyncs, or an fsync per file) is
+chosen at start for the filesystem the images live on: see images/durability.py. A crash
+before the flush can leave a file without its row (swept at start by `recent_files` + the
+repo), never an acknowledged row without its bytes.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import logging
 import os
 import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from local_node.images.durability import (
+    OsSyncer,
+    Syncer,
+    filesystem_type,
+    resolve_mode,
+    syncfs_available,
+)
+
 log = logging.getLogger(__name__)
 TEMP_PREFIX = ".tmp-"
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png"}
+MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
+FLUSH_THREADS = 8
+"""Concurrent fdatasyncs per group: enough for the device to merge them into few flushes."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class ImageStore(Protocol):
     def write(
         self, *, detection_id: str, camera_id: str, received_at: datetime, data: bytes, kind: str
     ) -> tuple[StoredImage, Path]:
-        """Write one image (file fsynced, renamed into place); return it and its directory."""
+        """Write one image (renamed into place; `make_durable` flushes it); return it, its dir."""
         ...
 
     def make_durable(self, dirs: set[Path]) -> None:
@@ -71,15 +80,24 @@ class ImageStore(Protocol):
 class FileImageStore:
     """The one image store: a directory tree on a local (or RAID) volume."""
 
-    def __init__(self, root: Path, *, sync_mode: str = "group") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        sync_mode: str = "auto",
+        syncer: Syncer | None = None,
+        fs_type: str | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        if sync_mode == "group" and _syncfs is None:
-            log.warning("syncfs(2) is not available here: fsyncing each image instead")
-            sync_mode = "file"
-        if sync_mode not in ("group", "file"):
-            raise ValueError(f"unknown image sync mode {sync_mode!r}")
-        self.sync_mode = sync_mode
+        self.fs_type = fs_type if fs_type is not None else filesystem_type(self.root)
+        self.sync_mode = resolve_mode(sync_mode, self.fs_type, syncfs_present=syncfs_available())
+        self._syncer: Syncer = syncer or OsSyncer()
+        # fdatasync mode: files written but not yet flushed, still open (rel path -> fd), so
+        # the flush goes through the very descriptor that wrote the bytes.
+        self._unflushed: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     def write(
         self, *, detection_id: str, camera_id: str, received_at: datetime, data: bytes, kind: str
@@ -97,22 +115,62 @@ class FileImageStore:
                 written = os.write(fd, view)
                 view = view[written:]
             if self.sync_mode == "file":
-                os.fsync(fd)
-        finally:
+                self._syncer.fsync(fd)
+            os.replace(tmp, directory / name)
+        except BaseException:
             os.close(fd)
-        os.replace(tmp, directory / name)
+            raise
+        rel_path = f"{rel_dir}/{name}"
+        if self.sync_mode == "fdatasync":
+            with self._lock:
+                self._unflushed[rel_path] = fd
+        else:
+            os.close(fd)
         digest = hashlib.sha256(data).hexdigest()
-        return StoredImage(path=f"{rel_dir}/{name}", sha256=digest, size=len(data)), directory
+        return StoredImage(path=rel_path, sha256=digest, size=len(data)), directory
 
     def make_durable(self, dirs: set[Path]) -> None:
-        """One syncfs for the whole group, or an fsync per touched folder in "file" mode."""
-        if not dirs:
+        """Flush every image written since the last call, and the folders given."""
+        with self._lock:
+            fds, self._unflushed = list(self._unflushed.values()), {}
+        try:
+            if self.sync_mode == "syncfs":
+                if dirs or fds:
+                    fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+                    try:
+                        self._syncer.syncfs(fd)
+                    finally:
+                        os.close(fd)
+                return
+            # Data first, then the folders that name it: a folder entry must never be durable
+            # before the bytes it points at (that is the empty-file-after-a-cut case).
+            self._all(self._syncer.fdatasync, fds)
+            dir_fds = [os.open(d, os.O_RDONLY | os.O_DIRECTORY) for d in dirs]
+            fds += dir_fds
+            self._all(self._syncer.fsync, dir_fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _all(self, flush: Callable[[int], None], fds: list[int]) -> None:
+        if len(fds) <= 1:
+            for fd in fds:
+                flush(fd)
             return
-        if self.sync_mode == "group":
-            _syncfs_path(self.root)
-            return
-        for directory in dirs:
-            _fsync_dir(directory)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="image-flush")
+        # list() waits for all and re-raises the first failure
+        list(self._pool.map(flush, fds))
+
+    def close(self) -> None:
+        """Stop the flush threads and close files never flushed (their reads were refused)."""
+        with self._lock:
+            fds, self._unflushed = list(self._unflushed.values()), {}
+        for fd in fds:
+            os.close(fd)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def path_of(self, rel_path: str) -> Path:
         """Resolve a stored relative path, refusing anything outside the root."""
@@ -124,6 +182,10 @@ class FileImageStore:
     def delete(self, rel_path: str) -> int:
         """Remove a stored image; missing files count as already deleted."""
         path = self.path_of(rel_path)
+        with self._lock:
+            fd = self._unflushed.pop(rel_path, None)
+        if fd is not None:
+            os.close(fd)
         try:
             size = path.stat().st_size
             path.unlink()
@@ -172,31 +234,6 @@ class FileImageStore:
         # A new directory's own entry lives in its parent: fsync the parents too.
         for created in reversed(missing):
             _fsync_dir(created.parent)
-
-
-def _load_syncfs():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        func = libc.syncfs
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int]
-    func.restype = ctypes.c_int
-    return func
-
-
-_syncfs = _load_syncfs()
-
-
-def _syncfs_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        # ctypes releases the GIL for the call: the event loop keeps serving meanwhile.
-        if _syncfs(fd) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"syncfs failed: {os.strerror(err)}")
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -52,3 +52,38 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path):
     assert sat["rows_match"], f"{sat['rows_in_db']} rows but {sat['ok_total_node']} 201s"
     assert sat["image_files"] == sat["rows_in_db"]
     assert "durable detections/s" in done.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.e2e
+def test_quick_benchmark_compares_the_image_flush_modes_as_ratios(tmp_path: Path):
+    out = tmp_path / "ingest.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.ingest",
+            "--quick",
+            "--duration",
+            "1.5",
+            "--warmup",
+            "0",
+            "--seed-duration",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    per_s = report["sync_modes"]["durable_per_s"]
+    assert set(per_s) == {"syncfs", "fdatasync", "file"} and min(per_s.values()) > 0
+    assert report["figures"]["fdatasync_syncfs_ratio"] > 0
+    assert report["figures"]["file_syncfs_ratio"] > 0
+    assert report["sync_modes"]["runs"]["fdatasync"]["sync_mode"] == "fdatasync"
+    assert "fdatasync" in done.stdout and "x1.00 of syncfs" in done.stdout

@@ -132,3 +132,66 @@ def test_db_optimize_runs(env):
 def test_db_commands_on_a_missing_database_fail_clearly(env):
     code, _, err = run(env, "node", "db", "check")
     assert code != 0 and "no database" in err
+
+
+def _stock_images(tmp_path: Path, n: int) -> list[tuple[str, Path]]:
+    """`n` reads with an image each, as the writer stores them: (read id, image file)."""
+    from local_node.db import repo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'node' / 'node.db'}")
+    images = FileImageStore(tmp_path / "node" / "images")
+    camera = repo.create_camera(engine, "cam", datetime.now(UTC))
+    writer = IngestWriter(engine=engine, images=images, clock=lambda: datetime.now(UTC))
+    writer.start()
+    futures = [
+        writer.submit(
+            camera_id=camera.id,
+            detection=DetectionIn(plate=f"AB{i:03d}CD", captured_at=datetime.now(UTC)),
+            image=b"\xff\xd8\xff\xe0" + bytes([i]) * 1000,
+            image_kind="jpeg",
+        )
+        for i in range(n)
+    ]
+    ids = [f.result(10).id for f in futures]
+    writer.stop()
+    out = []
+    for read_id in ids:
+        found = repo.get_detection(engine, read_id)
+        assert found is not None and found[0].image_path is not None
+        out.append((read_id, images.path_of(found[0].image_path)))
+    engine.dispose()
+    return out
+
+
+def test_db_check_images_passes_when_every_image_is_intact(env, tmp_path: Path):
+    run(env, "node", "create-token", "--role", "viewer")
+    _stock_images(tmp_path, 3)
+    code, out, err = run(env, "node", "db", "check", "--images")
+    assert code == 0 and "3 checked, 0 damaged" in out and "checked 3/3 images" in err
+
+
+def test_db_check_images_lists_the_damaged_reads_and_fails(env, tmp_path: Path):
+    run(env, "node", "create-token", "--role", "viewer")
+    stored = _stock_images(tmp_path, 4)
+    (emptied, emptied_file), (removed, removed_file) = stored[0], stored[2]
+    emptied_file.write_bytes(b"")
+    removed_file.unlink()
+    code, out, _ = run(env, "node", "db", "check", "--images", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False and report["images"]["checked"] == 4
+    damaged = {d["detection_id"]: d for d in report["images"]["damaged"]}
+    assert set(damaged) == {emptied, removed}
+    assert damaged[emptied]["problem"] == "size" and damaged[emptied]["found_bytes"] == 0
+    assert damaged[removed]["problem"] == "missing"
+
+
+def test_db_check_images_becomes_the_check_the_status_shows(env, tmp_path: Path):
+    from local_node.images.integrity import ImageHealth
+
+    run(env, "node", "create-token", "--role", "viewer")
+    (read_id, path), *_ = _stock_images(tmp_path, 2)
+    path.write_bytes(b"")
+    run(env, "node", "db", "check", "--images")
+    last = ImageHealth(tmp_path / "node").last_check()
+    assert last is not None and last["scope"] == "all" and last["damaged"] == 1
+    assert [d["detection_id"] for d in last["sample"]] == [read_id]

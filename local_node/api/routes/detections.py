@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
 from local_node import search
@@ -15,7 +14,9 @@ from local_node.api.body import read_limited
 from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
 from local_node.db import repo
 from local_node.deps import CameraAuth, Services, ViewerAuth
-from local_node.errors import InvalidInput, NotFound, UnsupportedMedia
+from local_node.errors import ImageDamaged, InvalidInput, NotFound, UnsupportedMedia
+from local_node.images.integrity import Damage, read_verified
+from local_node.images.store import MEDIA_TYPES
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.parse import check_image, decode_image_b64, parse_metadata
 from local_node.ingest.service import ingest
@@ -150,9 +151,22 @@ def get_detection(detection_id: str, services: Services, _: ViewerAuth) -> Detec
     return detection_out(*found)
 
 
-@router.get("/{detection_id}/image", response_class=FileResponse)
-def get_detection_image(detection_id: str, services: Services, _: ViewerAuth) -> FileResponse:
-    """The image of a detection, as stored."""
+IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+"""nosniff: a polyglot (a valid JPEG that is also HTML) is never rendered as a page;
+no-store: evidence images stay out of browser and proxy caches."""
+
+
+@router.get(
+    "/{detection_id}/image",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}},
+        404: {"description": "No such read, no image, or pruned by retention"},
+        410: {"description": "The acknowledged image is missing, truncated or altered on disk"},
+    },
+)
+def get_detection_image(detection_id: str, services: Services, _: ViewerAuth) -> Response:
+    """The image of a detection, as stored (size and sha256 verified)."""
     found = repo.get_detection(services.engine, detection_id)
     if found is None:
         raise NotFound(f"no detection {detection_id!r}")
@@ -161,5 +175,16 @@ def get_detection_image(detection_id: str, services: Services, _: ViewerAuth) ->
         raise NotFound("this detection came without an image")
     if row.image_pruned_at is not None:
         raise NotFound(f"the image was pruned by retention at {row.image_pruned_at.isoformat()}")
-    media = "image/png" if row.image_type == "png" else "image/jpeg"
-    return FileResponse(services.images.path_of(row.image_path), media_type=media)
+    data = read_verified(
+        services.images,
+        detection_id=row.id,
+        path=row.image_path,
+        size=row.image_bytes,
+        sha256=row.image_sha256,
+    )
+    if isinstance(data, Damage):
+        services.metrics.damaged_images.labels(found_by="serve").inc()
+        services.image_health.served_damaged(data)
+        raise ImageDamaged(data.describe())
+    media = MEDIA_TYPES.get(row.image_type or "", "application/octet-stream")
+    return Response(data, media_type=media, headers=IMAGE_HEADERS)

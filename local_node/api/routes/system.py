@@ -65,6 +65,19 @@ class SyncStatus(BaseModel):
     hotlist_version: int = 0
 
 
+class ImageCheckStatus(BaseModel):
+    """Evidence of damaged images: the last check (at start or `node db check --images`)."""
+
+    sync_mode: str
+    filesystem: str
+    last_check_scope: str | None = None
+    last_check_at: datetime | None = None
+    checked: int = 0
+    damaged: int = 0
+    damaged_ids: list[str] = []
+    damaged_on_serve: list[str] = []
+
+
 class NodeStatus(BaseModel):
     version: str
     uptime_s: float
@@ -73,6 +86,7 @@ class NodeStatus(BaseModel):
     cameras: list[CameraStatus]
     disk: DiskStatus
     sync: SyncStatus
+    images: ImageCheckStatus
 
 
 @router.get("/healthz")
@@ -161,4 +175,20 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
             last_seq=state.next_seq - 1,
             **sync.__dict__,
         ),
+        images=_image_status(services),
+    )
+
+
+def _image_status(services: Services) -> ImageCheckStatus:
+    health = services.image_health
+    last = health.last_check() or {}
+    return ImageCheckStatus(
+        sync_mode=services.images.sync_mode,
+        filesystem=services.images.fs_type,
+        last_check_scope=last.get("scope"),
+        last_check_at=last.get("finished_at"),
+        checked=last.get("checked", 0),
+        damaged=last.get("damaged", 0),
+        damaged_ids=[d["detection_id"] for d in last.get("sample", [])],
+        damaged_on_serve=health.damaged_on_serve()[:10],
     )
