@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotAuthenticated, NotFound
+from sync_protocol import json_depth
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -41,8 +41,10 @@ async def _credentials(request: Request) -> LoginIn:
         if content_type.startswith("application/x-www-form-urlencoded"):
             fields = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         else:
-            fields = json.loads(body or b"{}")
+            fields = json_depth.loads(body or b"{}")
         return LoginIn.model_validate(fields)
+    except json_depth.JsonTooDeep as exc:
+        raise InvalidInput(str(exc)) from None
     except (ValueError, ValidationError):
         raise InvalidInput("send username and password (JSON or form fields)") from None
 
