@@ -17,8 +17,10 @@ from sync_protocol.plate_rules import normalize_pattern
 from sync_protocol.plate_search import fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
-MAX_SEQ = 2**63 - 1  # what a BIGINT holds: a larger cursor made the driver overflow (a 500)
-_CURSOR = re.compile(r"s(\d{1,19})")
+# What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
+# (OverflowError, or "integer out of range"), a 500.
+MAX_SEQ = 2**31 - 1
+_CURSOR = re.compile(r"s(\d{1,10})")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def encode_cursor(seq: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The seq a cursor stands for (0..2^63-1), or a 422 naming the cursor."""
+    """The seq a cursor stands for (0..MAX_SEQ), or a 422 naming the cursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):

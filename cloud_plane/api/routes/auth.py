@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -50,8 +50,11 @@ async def _credentials(request: Request) -> LoginIn:
 
 
 @router.post("/login", response_model=TokenOut)
-async def login(request: Request, services: Services) -> TokenOut:
+async def login(request: Request, response: Response, services: Services) -> TokenOut:
     """Trade a username and password for an access token (self-hosted mode only)."""
+    # A token must not be kept by a browser or proxy cache (RFC 6749 section 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     if services.issuer is None:
         raise NotFound("local login is off: staff sign in with Cognito")
     creds = await _credentials(request)
