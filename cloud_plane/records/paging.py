@@ -33,7 +33,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[str | int]:
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
     """Return the keyset position of a cursor; raise InvalidInput if it is not one of ours.
 
     A cursor comes back from the client, so every value is bounded before it reaches SQL:
