@@ -72,6 +72,7 @@ def serve(
     """Serve the cloud plane as one process (self-hosting, development)."""
     import uvicorn
 
+    from cloud_plane.api.server import server_config
     from cloud_plane.main import create_app
 
     settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
@@ -80,7 +81,7 @@ def serve(
     except CloudError as exc:
         _fail(exc.detail)
     click.echo(f"edgesync cloud on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(server_config(app, settings)).run()
 
 
 @cloud.command()

@@ -201,6 +201,19 @@ class CloudSettings(GroupedSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the cloud's HTTP API binds to")
     port: int = Field(default=8090, ge=1, le=65535, description="Port of the cloud's HTTP API")
+    request_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "`cloud serve`: a request's headers, and then its body, must arrive within this many "
+            "seconds or the connection is closed (the body: 408)"
+        ),
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=1,
+        description="`cloud serve`: open connections past which new requests get 503",
+    )
     public_url: str | None = Field(
         default=None,
         description="URL staff and nodes reach the cloud at (links, local token issuer); "

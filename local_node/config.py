@@ -270,6 +270,17 @@ class NodeSettings(GroupedSettings):
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without a token (trusted scrape networks)"
     )
+    request_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "A request's headers, and then its body, must arrive within this many seconds or "
+            "the connection is closed (the body: 408)"
+        ),
+    )
+    max_connections: int = Field(
+        default=200, ge=1, description="Open connections past which new requests get 503"
+    )
     ingest: IngestSettings = Field(
         default_factory=IngestSettings, description="The camera API and the ingest writer"
     )

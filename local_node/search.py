@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,10 @@ from sync_protocol.plate_rules import normalize_pattern
 from sync_protocol.plate_search import fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
+# What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
+# (OverflowError, or "integer out of range"), a 500.
+MAX_SEQ = 2**31 - 1
+_CURSOR = re.compile(r"s(\d{1,10})")
 
 
 @dataclass(frozen=True)
@@ -37,14 +42,15 @@ def encode_cursor(seq: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The seq a cursor stands for, or a 422 naming the cursor."""
+    """The seq a cursor stands for (0..MAX_SEQ), or a 422 naming the cursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("s"):
-            raise ValueError
-        return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned") from None
+    found = _CURSOR.fullmatch(raw)
+    if found is None or int(found.group(1)) > MAX_SEQ:
+        raise InvalidInput("cursor is not one this API returned")
+    return int(found.group(1))
 
 
 def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | None]:

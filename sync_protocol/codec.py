@@ -8,6 +8,7 @@ A body is the model's JSON (by alias) compressed with zlib (HTTP
   refused after at most that many bytes of output (zlib.decompressobj with
   ``max_length``), never inflated into memory.
 * ``MAX_BATCH_RECORDS``: detections per batch (enforced by ``DetectionBatch``).
+* ``MAX_JSON_DEPTH`` (``sync_protocol.json_depth``): nesting, checked before parsing.
 
 Exceptions::
 
@@ -31,6 +32,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sync_protocol.json_depth import JsonTooDeep, check_json_depth
 from sync_protocol.version import check_version
 
 CONTENT_TYPE = "application/vnd.edgesync.sync+json"
@@ -98,6 +100,10 @@ def decode(data: bytes, model_type: type[M]) -> M:
     Raises ``PayloadTooLarge``, ``CodecError`` or ``UnsupportedProtocolVersion``.
     """
     raw = decompress(data)
+    try:
+        check_json_depth(raw)
+    except JsonTooDeep as exc:
+        raise CodecError(str(exc)) from None
     try:
         obj: Any = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

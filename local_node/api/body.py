@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+import logging
 
-from local_node.errors import InvalidInput, PayloadTooLarge
+from fastapi import Request
+from starlette.requests import ClientDisconnect
+
+from local_node.errors import InvalidInput, NodeError, PayloadTooLarge
+
+logger = logging.getLogger(__name__)
+
+
+class ClientGone(NodeError):
+    """The client closed the connection (or was cut off) before its body ended.
+
+    Nobody reads the 400: it is there for the access log and the request metrics.
+    """
+
+    status_code = 400
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -18,11 +32,23 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise InvalidInput("Content-Length is not a number") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A camera that drops mid-upload is routine (power, radio): one line, no traceback.
+        client = f"{request.client.host}:{request.client.port}" if request.client else "unknown"
+        logger.warning(
+            "client %s went away after %d bytes of the body of %s %s",
+            client,
+            size,
+            request.method,
+            request.url.path,
+        )
+        raise ClientGone("the client closed the connection before the body ended") from None
     body = b"".join(chunks)
     # Starlette's form parser reads request._body when set, so the limit holds for it too.
     request._body = body

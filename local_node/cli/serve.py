@@ -109,6 +109,7 @@ def serve(
     """Serve the camera API and the local API (default http://127.0.0.1:8080)."""
     import uvicorn
 
+    from local_node.api.server import server_config
     from local_node.main import create_app
 
     settings = settings_from(
@@ -121,10 +122,4 @@ def serve(
         **_mqtt_settings(**mqtt),
     )
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.Server(server_config(create_app(settings), settings)).run()

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sync_protocol.plate_rules import normalize_plate
+
 MAX_PLATE_CHARS = 32
 MAX_TEXT_CHARS = 64
 # A camera clock this far from the node's is broken, not merely skewed.
@@ -48,6 +50,14 @@ class DetectionIn(BaseModel):
     direction: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     bbox: tuple[int, int, int, int] | None = Field(default=None, description="[x, y, w, h]")
     vehicle: Vehicle | None = None
+
+    @field_validator("plate")
+    @classmethod
+    def _has_plate_characters(cls, value: str) -> str:
+        # Stored, such a read would have an empty normalised plate that no search finds.
+        if not normalize_plate(value):
+            raise ValueError("plate has no letters or digits")
+        return value
 
     @field_validator("captured_at")
     @classmethod

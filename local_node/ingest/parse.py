@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 from local_node.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 from local_node.images.store import sniff_image_kind
 from local_node.ingest.models import DetectionIn
+from sync_protocol import json_depth
 
 DECLARED_KINDS = {
     "image/jpeg": "jpeg",
@@ -35,13 +35,23 @@ def validation_errors(exc: ValidationError, prefix: str = "body") -> list[dict[s
     return [{"loc": [prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
 
 
+def load_json_object(raw: bytes | str, *, where: str = "body") -> dict[str, Any]:
+    """Decode a JSON object, refusing nesting deeper than any read needs before parsing."""
+    try:
+        value = json_depth.loads(raw)
+    except json_depth.JsonTooDeep as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{where} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where} must be a JSON object")
+    return value
+
+
 def parse_metadata(raw: bytes | str | dict[str, Any], *, where: str = "body") -> DetectionIn:
     """Validate metadata given as JSON text or an already-decoded object."""
     if isinstance(raw, (bytes, str)):
-        try:
-            raw = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{where} is not valid JSON: {exc}") from None
+        raw = load_json_object(raw, where=where)
     if not isinstance(raw, dict):
         raise InvalidInput(f"{where} must be a JSON object")
     try:

@@ -23,6 +23,8 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("AWS_REGION", "eu-west-1", "aws_region", "eu-west-1"),
     ("HOST", "0.0.0.0", "host", "0.0.0.0"),
     ("PORT", "8191", "port", 8191),
+    ("REQUEST_TIMEOUT_S", "12", "request_timeout_s", 12),
+    ("MAX_CONNECTIONS", "50", "max_connections", 50),
     ("PUBLIC_URL", "https://sync.example.com", "public_url", "https://sync.example.com"),
     ("TOKEN_TTL_S", "600", "token_ttl_s", 600),
     ("ENROLLMENT_CODE_TTL_S", "7200", "enrollment_code_ttl_s", 7200),

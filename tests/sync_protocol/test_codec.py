@@ -121,3 +121,9 @@ def test_wire_size_with_digests_on_hits_only_meets_the_target() -> None:
         for r in realistic_records(1000)
     ]
     assert wire_bytes_per_detection(records) <= WIRE_TARGET_BYTES
+
+
+def test_deeply_nested_body_is_a_codec_error_not_a_recursion_error() -> None:
+    body = zlib.compress(b'{"cloud_epoch": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    with pytest.raises(CodecError, match="JSON nested deeper than 32 levels"):
+        decode(body, ExchangeReply)

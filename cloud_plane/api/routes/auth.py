@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotAuthenticated, NotFound
+from sync_protocol import json_depth
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -41,15 +41,20 @@ async def _credentials(request: Request) -> LoginIn:
         if content_type.startswith("application/x-www-form-urlencoded"):
             fields = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         else:
-            fields = json.loads(body or b"{}")
+            fields = json_depth.loads(body or b"{}")
         return LoginIn.model_validate(fields)
+    except json_depth.JsonTooDeep as exc:
+        raise InvalidInput(str(exc)) from None
     except (ValueError, ValidationError):
         raise InvalidInput("send username and password (JSON or form fields)") from None
 
 
 @router.post("/login", response_model=TokenOut)
-async def login(request: Request, services: Services) -> TokenOut:
+async def login(request: Request, response: Response, services: Services) -> TokenOut:
     """Trade a username and password for an access token (self-hosted mode only)."""
+    # A token must not be kept by a browser or proxy cache (RFC 6749 section 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     if services.issuer is None:
         raise NotFound("local login is off: staff sign in with Cognito")
     creds = await _credentials(request)

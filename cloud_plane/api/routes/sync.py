@@ -17,14 +17,17 @@ are ``application/json`` ``{"detail": ...}``:
 
 from __future__ import annotations
 
+import logging
 from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from cloud_plane.deps import Services
 from cloud_plane.errors import (
+    CloudError,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
@@ -47,6 +50,14 @@ router = APIRouter(prefix="/sync/v1", tags=["sync"])
 
 AUTH_SCHEMES = ("edgesync", "bearer")  # EdgeSync is canonical; Bearer is accepted too
 
+logger = logging.getLogger(__name__)
+
+
+class ClientGone(CloudError):
+    """The node hung up (or was cut off) before its body ended; nobody reads the 400."""
+
+    status_code = 400
+
 
 async def read_body(request: Request, limit: int) -> bytes:
     """Return the request body, refusing (413) more than ``limit`` bytes without reading on."""
@@ -54,11 +65,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {declared} bytes exceeds the limit of {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A node on a flaky uplink drops mid-push routinely: one line, no traceback.
+        client = f"{request.client.host}:{request.client.port}" if request.client else "unknown"
+        logger.warning("client %s went away after %d bytes of %s", client, size, request.url.path)
+        raise ClientGone("the client closed the connection before the body ended") from None
     return b"".join(chunks)
 
 

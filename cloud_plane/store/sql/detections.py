@@ -12,7 +12,14 @@ from sqlalchemy import false, or_, select, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
-from cloud_plane.records.paging import Page, cursor_time, decode_cursor, encode_cursor
+from cloud_plane.records.paging import (
+    Page,
+    cursor_int,
+    cursor_text,
+    cursor_time,
+    decode_cursor,
+    encode_cursor,
+)
 from cloud_plane.store.sql.database import SqlDatabase, before
 from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, SiteRow, StreamRow
@@ -95,7 +102,8 @@ class SqlDetections:
         stmt = select(DetectionRow).order_by(*(c.desc() for c in order))
         if query.cursor:
             at, site, stream, seq = decode_cursor(query.cursor, 4)
-            stmt = stmt.where(before(order, (cursor_time(at), site, stream, int(seq))))
+            position = (cursor_time(at), cursor_text(site), cursor_text(stream), cursor_int(seq))
+            stmt = stmt.where(before(order, position))
         if query.site_ids is not None:
             stmt = stmt.where(d.site_id.in_(list(query.site_ids)) if query.site_ids else false())
         if query.since:

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import false, select
 
 from cloud_plane.records.hits import StoredHit
-from cloud_plane.records.paging import Page, cursor_time, decode_cursor, encode_cursor
+from cloud_plane.records.paging import (
+    Page,
+    cursor_text,
+    cursor_time,
+    decode_cursor,
+    encode_cursor,
+)
 from cloud_plane.store.rows import from_row
 from cloud_plane.store.sql.database import SqlDatabase, before
 from cloud_plane.store.tables import HitRow
@@ -63,7 +69,8 @@ class SqlHits:
         stmt = select(HitRow).order_by(*(c.desc() for c in order)).limit(limit + 1)
         if cursor:
             at, det, list_name, plate = decode_cursor(cursor, 4)
-            stmt = stmt.where(before(order, (cursor_time(at), det, list_name, plate)))
+            texts = (cursor_text(det), cursor_text(list_name), cursor_text(plate))
+            stmt = stmt.where(before(order, (cursor_time(at), *texts)))
         if site_ids is not None:
             stmt = stmt.where(h.site_id.in_(list(site_ids)) if site_ids else false())
         if since:

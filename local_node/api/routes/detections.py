@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +17,12 @@ from local_node.errors import ImageDamaged, InvalidInput, NotFound, UnsupportedM
 from local_node.images.integrity import Damage, read_verified
 from local_node.images.store import MEDIA_TYPES
 from local_node.ingest.models import DetectionIn
-from local_node.ingest.parse import check_image, decode_image_b64, parse_metadata
+from local_node.ingest.parse import (
+    check_image,
+    decode_image_b64,
+    load_json_object,
+    parse_metadata,
+)
 from local_node.ingest.service import ingest
 from local_node.ingest.writer import IngestResult
 
@@ -89,12 +93,7 @@ async def post_detection(
 
 
 def _json_body(body: bytes, limit: int) -> tuple[DetectionIn, bytes | None]:
-    try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise InvalidInput("body must be a JSON object")
+    raw = load_json_object(body)
     image_b64 = raw.pop("image_b64", None)
     image = decode_image_b64(image_b64, limit=limit) if image_b64 is not None else None
     return parse_metadata(raw), image

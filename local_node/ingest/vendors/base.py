@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from local_node.ingest.models import MAX_TEXT_CHARS, DetectionIn, Vehicle
+from sync_protocol import json_depth
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,7 +71,9 @@ def parse_vendor_model(model: type[M], payload: object, *, prefix: str = "") -> 
 def decode_json_object(raw: str | bytes, *, field: str = "body") -> dict[str, Any]:
     """Decode a JSON object (a multipart `json` part, an MQTT payload) or raise naming `field`."""
     try:
-        value = json.loads(raw)
+        value = json_depth.loads(raw)
+    except json_depth.JsonTooDeep as exc:
+        raise VendorPayloadError(field, str(exc)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VendorPayloadError(field, f"not valid JSON ({exc})") from None
     if not isinstance(value, dict):
