@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from cloud_plane.auth.client_address import client_address, parse_networks
+from cloud_plane.config import CloudSettings
 
 PROXIES = parse_networks("10.0.0.0/16, 127.0.0.1")
 
@@ -24,3 +28,8 @@ def test_behind_trusted_proxies_the_rightmost_untrusted_hop_is_the_client() -> N
 def test_a_trusted_peer_without_the_header_is_the_client() -> None:
     assert client_address("127.0.0.1", [], PROXIES) == "127.0.0.1"
     assert client_address(None, [], PROXIES) == "unknown"
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError):
+        CloudSettings(trusted_proxies="10.0.0.0/16,alb.internal")
