@@ -14,7 +14,7 @@ import click
 from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
-from cloud_plane.records.users import ROLES
+from cloud_plane.records.users import ROLES, Role, User
 from cloud_plane.store.base import CloudStore
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
@@ -192,6 +192,131 @@ def create_user(
         {"username": email, "password": password},
         f"user {email} ({role}) password: {password}",
     )
+
+
+@cloud.group()
+def users() -> None:
+    """Day-2 management of staff users (self-hosted; in Cognito mode, their site scope).
+
+    Every change takes effect at the user's next request: disable and reset-password
+    revoke the tokens issued before, set-role changes what the same token may do.
+    """
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "sites": sorted(user.sites),
+        "disabled": user.disabled,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def _user_text(user: User) -> str:
+    scope = "all sites" if user.role == "admin" else ",".join(sorted(user.sites)) or "no sites"
+    state = " DISABLED" if user.disabled else ""
+    return f"{user.username}  {user.role}  {scope}{state}"
+
+
+def _change_user(
+    data_dir: Path | None, database_url: str | None, change: Callable[[CloudStore], User]
+) -> User:
+    store = _open(data_dir, database_url)
+    try:
+        return change(store)
+    except CloudError as exc:
+        _fail(exc.detail)
+        raise  # unreachable: _fail raises
+    finally:
+        store.meta.close()
+
+
+@users.command("list")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def users_list(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """List staff users: role, sites, disabled."""
+    store = _open(data_dir, database_url)
+    try:
+        found = store.users.list_users()
+    finally:
+        store.meta.close()
+    _print(
+        as_json,
+        {"users": [_user_json(u) for u in found]},
+        "\n".join(_user_text(u) for u in found) or "no users",
+    )
+
+
+@users.command("disable")
+@click.argument("username")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def users_disable(
+    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Disable a user: their tokens stop working at the next request."""
+    user = _change_user(data_dir, database_url, lambda s: s.users.disable_user(username))
+    _print(as_json, _user_json(user), f"user {user.username} disabled")
+
+
+@users.command("enable")
+@click.argument("username")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def users_enable(
+    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Enable a disabled user again (they sign in anew; old tokens stay revoked)."""
+    user = _change_user(data_dir, database_url, lambda s: s.users.enable_user(username))
+    _print(as_json, _user_json(user), f"user {user.username} enabled")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def users_reset_password(
+    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Give a user a new random password (printed once) and revoke their tokens."""
+    from cloud_plane.auth.passwords import generate_password, hash_password
+
+    password = generate_password()
+    hashed = hash_password(password)
+    user = _change_user(data_dir, database_url, lambda s: s.users.set_password(username, hashed))
+    _print(
+        as_json,
+        {"username": user.username, "password": password},
+        f"user {user.username} password: {password}",
+    )
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Staff role.")
+@click.option("--sites", default="", help="Comma-separated site ids (managers and viewers).")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def users_set_role(
+    username: str,
+    role: Role,
+    sites: str,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Change a user's role and sites (their current token gets the new rights at once)."""
+    site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+
+    def change(store: CloudStore) -> User:
+        for site_id in site_ids:
+            store.sites.get_site(site_id)
+        return store.users.set_role(username, role, site_ids)
+
+    user = _change_user(data_dir, database_url, change)
+    _print(as_json, _user_json(user), f"user {_user_text(user)}")
 
 
 @cloud.command("revoke-site")

@@ -8,12 +8,13 @@ is ``settings.alerts.sms``), and so do the constructor's keyword names
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.codec import MAX_BODY_BYTES
@@ -237,10 +238,29 @@ class CloudSettings(GroupedSettings):
         description="Largest (compressed) sync request body accepted; larger ones get 413",
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed logins per username within login_window_s before 429"
+        default=5,
+        ge=1,
+        description="Failed logins from one address (or for one username) before each further "
+        "attempt waits: 1 s, then doubling (429 with Retry-After)",
     )
     login_window_s: float = Field(
-        default=300, gt=0, description="Window of the per-username login rate limit"
+        default=300,
+        gt=0,
+        description="Failures are forgotten this long after the next attempt they allowed",
+    )
+    login_address_max_delay_s: float = Field(
+        default=900, gt=0, description="Longest wait imposed on an address that keeps failing"
+    )
+    login_user_max_delay_s: float = Field(
+        default=30,
+        gt=0,
+        description="Longest wait imposed on a username under attack (only for addresses that "
+        "have failed; a correct password from a clean address is always accepted)",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDRs of reverse proxies (e.g. the ALB's "
+        "subnets) whose X-Forwarded-For names the client; empty: the socket peer is the client",
     )
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without a token (trusted scrape networks)"
@@ -255,6 +275,14 @@ class CloudSettings(GroupedSettings):
     health: HealthSettings = Field(
         default_factory=HealthSettings, description="Site and camera health thresholds"
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError: a clear 422
+        return value
 
     @property
     def resolved_alert_file(self) -> Path:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from cloud_plane.errors import Forbidden, NotAuthenticated, NotFound
-from cloud_plane.records.users import Role
+from cloud_plane.auth.staff import Staff, current_staff
+from cloud_plane.errors import Forbidden, NotAuthenticated
 from cloud_plane.services import CloudServices
+
+__all__ = [
+    "AdminAuth",
+    "Services",
+    "Staff",
+    "StaffAuth",
+    "admin_auth",
+    "bearer_token",
+    "get_services",
+    "staff_auth",
+]
 
 
 def get_services(request: Request) -> CloudServices:
@@ -19,27 +28,6 @@ def get_services(request: Request) -> CloudServices:
 
 
 Services = Annotated[CloudServices, Depends(get_services)]
-
-
-@dataclass(frozen=True)
-class Staff:
-    """An authenticated staff member and the sites they may see (None: every site)."""
-
-    username: str
-    role: Role
-    sites: frozenset[str] | None
-
-    def can_see(self, site_id: str) -> bool:
-        """Return True if the site is in scope."""
-        return self.sites is None or site_id in self.sites
-
-    def scope(self, site_id: str | None = None) -> Collection[str] | None:
-        """Return the site ids a query may cover (narrowed to ``site_id`` if given)."""
-        if site_id is None:
-            return self.sites
-        if not self.can_see(site_id):
-            raise NotFound(f"no site {site_id!r}")
-        return {site_id}
 
 
 def bearer_token(request: Request) -> str:
@@ -51,15 +39,9 @@ def bearer_token(request: Request) -> str:
 
 
 def staff_auth(request: Request, services: Services) -> Staff:
-    """Return the caller (any staff role), scoped by the sites the store grants them."""
+    """Return the caller as the store has them now (role, scope; disabled or revoked: 401)."""
     claims = services.verifier.verify(bearer_token(request))
-    if claims.role == "admin":
-        return Staff(claims.username, claims.role, None)
-    # Scope lives in the store, keyed by username (Cognito: also by sub), for both modes.
-    user = services.store.users.get_user(claims.username) or services.store.users.get_user(
-        claims.sub
-    )
-    return Staff(claims.username, claims.role, user.sites if user else frozenset())
+    return current_staff(claims, services.store.users, local=services.issuer is not None)
 
 
 def admin_auth(staff: Annotated[Staff, Depends(staff_auth)]) -> Staff:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.wiring import Alerting, build_alerting
+from cloud_plane.auth.client_address import Network, parse_networks
 from cloud_plane.auth.ratelimit import LoginLimiter
 from cloud_plane.auth.tokens import (
     JwksUrlKeySource,
@@ -35,6 +36,7 @@ class CloudServices:
     verifier: StaffTokenVerifier
     issuer: LocalIssuer | None
     limiter: LoginLimiter
+    trusted_proxies: list[Network]
     exchange: ExchangeService
     metrics: CloudMetrics
     alerting: Alerting
@@ -117,8 +119,11 @@ def build_services(
         limiter=LoginLimiter(
             max_failures=settings.login_max_failures,
             window_s=settings.login_window_s,
+            address_cap_s=settings.login_address_max_delay_s,
+            user_cap_s=settings.login_user_max_delay_s,
             clock=clock,
         ),
+        trusted_proxies=parse_networks(settings.trusted_proxies),
         exchange=ExchangeService(
             store=store,
             clock=clock,

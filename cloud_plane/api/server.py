@@ -39,6 +39,8 @@ def server_config(app: ASGIApp, settings: CloudSettings, **overrides: Any) -> uv
         "host": settings.host,
         "port": settings.port,
         "log_level": "warning",
+        # Off: only EDGESYNC_CLOUD_TRUSTED_PROXIES decides whom X-Forwarded-For names.
+        "proxy_headers": False,
         "limit_concurrency": settings.max_connections,
         "http": header_deadline_protocol(settings.request_timeout_s),
         **overrides,

@@ -1,52 +1,156 @@
-"""A small per-username limit on failed logins (one process; enough for self-hosting)."""
+"""Failed staff logins slow down whoever is failing, and never lock the owner out for long.
+
+The rule (also in the README, "Staff login"):
+
+- Every attempt counts as a failure when it starts (parallel guesses cannot slip in before
+  the first is recorded); a correct password takes its own count back.
+- Per client address: the first ``free`` failures cost nothing; after the k-th failure the
+  next attempt from that address waits ``base * 2**(k - free)`` seconds, capped at
+  ``address_cap_s`` (15 min by default). This is what slows a guesser and a sprayer (one
+  password over many usernames from one address).
+- Per username: the same ramp capped at ``user_cap_s`` (30 s), and it applies only to
+  addresses that have failed recently. An address with no failure on record is *clean*: its
+  attempt is always checked, so the owner, signing in from their usual address, is never
+  held back by an attack on their username from elsewhere. An attacker's address stops
+  being clean at its first failure, so a botnet gets one unthrottled guess per address.
+- A correct password forgets the username's failures (the owner proved themselves) but not
+  the address's other failures (one valid account must not let a sprayer reset itself).
+- A counter is forgotten ``window_s`` after its next allowed attempt.
+
+So the owner waits at most ``user_cap_s`` (plus whatever their own address earned by
+failing). Refusals are 429 with ``Retry-After``; refused attempts are not counted.
+
+State is in this process only, bounded to ``max_tracked`` keys per kind (the least recently
+failing are evicted first); several API processes each keep their own (issue 18 moves it
+to the store).
+"""
 
 from __future__ import annotations
 
+import math
 import threading
-from collections import deque
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from cloud_plane.clock import Clock
 from cloud_plane.errors import TooManyRequests
 
-MAX_TRACKED = 10_000  # usernames remembered at once; bounds memory under a spray attack
+MAX_TRACKED = 10_000  # keys remembered per kind; bounds memory under a spray or a botnet
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential delay after ``free`` failures: base, 2 base, 4 base, ... up to ``cap_s``."""
+
+    free: int
+    base_s: float
+    cap_s: float
+
+    def delay(self, failures: int) -> float:
+        """Return how long to wait after the ``failures``-th failure."""
+        if failures < self.free:
+            return 0.0
+        exponent = min(failures - self.free, 64)  # 2**64 s is past any cap
+        return min(self.base_s * 2**exponent, self.cap_s)
+
+
+@dataclass
+class _Count:
+    failures: int
+    next_at: float  # earliest allowed attempt
+    forget_at: float
+
+
+class FailureCounter:
+    """Failures per key with exponential back-off; not thread-safe (the limiter locks)."""
+
+    def __init__(self, backoff: Backoff, *, window_s: float, max_keys: int) -> None:
+        self._backoff = backoff
+        self._window = window_s
+        self._max = max_keys
+        self._counts: OrderedDict[str, _Count] = OrderedDict()
+
+    def failures(self, key: str, now: float) -> int:
+        """Return the failures on record for ``key``."""
+        count = self._live(key, now)
+        return count.failures if count else 0
+
+    def wait(self, key: str, now: float) -> float:
+        """Return the seconds until ``key`` may try again (0: now)."""
+        count = self._live(key, now)
+        return max(0.0, count.next_at - now) if count else 0.0
+
+    def fail(self, key: str, now: float) -> None:
+        """Record a failure and push the next allowed attempt back."""
+        count = self._live(key, now) or _Count(0, now, now)
+        count.failures += 1
+        count.next_at = now + self._backoff.delay(count.failures)
+        count.forget_at = count.next_at + self._window
+        self._counts[key] = count
+        self._counts.move_to_end(key)
+        while len(self._counts) > self._max:
+            self._counts.popitem(last=False)
+
+    def take_back(self, key: str) -> None:
+        """Undo one failure (an attempt that turned out right); its delay stays."""
+        count = self._counts.get(key)
+        if count is not None and count.failures > 0:
+            count.failures -= 1
+
+    def forget(self, key: str) -> None:
+        """Drop the key's failures."""
+        self._counts.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def _live(self, key: str, now: float) -> _Count | None:
+        count = self._counts.get(key)
+        if count is not None and now > count.forget_at:
+            del self._counts[key]
+            return None
+        return count
 
 
 class LoginLimiter:
-    """Refuses a username after ``max_failures`` failed logins within ``window_s``."""
+    """Back-off per client address and per username (the rule is the module's docstring)."""
 
-    def __init__(self, *, max_failures: int, window_s: float, clock: Clock) -> None:
-        self._max = max_failures
-        self._window = window_s
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        window_s: float,
+        clock: Clock,
+        address_cap_s: float = 900.0,
+        user_cap_s: float = 30.0,
+        base_s: float = 1.0,
+        max_tracked: int = MAX_TRACKED,
+    ) -> None:
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self.addresses = FailureCounter(
+            Backoff(max_failures, base_s, address_cap_s), window_s=window_s, max_keys=max_tracked
+        )
+        self.users = FailureCounter(
+            Backoff(max_failures, base_s, user_cap_s), window_s=window_s, max_keys=max_tracked
+        )
         self._lock = threading.Lock()
 
-    def check(self, username: str) -> None:
-        """Raise TooManyRequests while ``username`` is locked out."""
+    def begin(self, address: str, username: str) -> None:
+        """Admit one attempt (counted as failed until ``succeeded``); raise TooManyRequests."""
         now = self._clock().timestamp()
         with self._lock:
-            recent = self._recent(username, now)
-            if len(recent) >= self._max:
+            wait = self.addresses.wait(address, now)
+            if self.addresses.failures(address, now) > 0:  # not clean: the username's pace too
+                wait = max(wait, self.users.wait(username, now))
+            if wait > 0:
                 raise TooManyRequests(
-                    "too many failed logins; try again later",
-                    retry_after_s=int(recent[0] + self._window - now) + 1,
+                    "too many failed logins; try again later", retry_after_s=math.ceil(wait)
                 )
+            self.addresses.fail(address, now)
+            self.users.fail(username, now)
 
-    def failed(self, username: str) -> None:
-        """Record a failed login."""
-        now = self._clock().timestamp()
+    def succeeded(self, address: str, username: str) -> None:
+        """Take the attempt back from the address and forget the username's failures."""
         with self._lock:
-            if len(self._failures) >= MAX_TRACKED and username not in self._failures:
-                self._failures.pop(next(iter(self._failures)))
-            self._recent(username, now).append(now)
-
-    def succeeded(self, username: str) -> None:
-        """Forget the failures of a user who logged in."""
-        with self._lock:
-            self._failures.pop(username, None)
-
-    def _recent(self, username: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(username, deque())
-        while recent and recent[0] <= now - self._window:
-            recent.popleft()
-        return recent
+            self.addresses.take_back(address)
+            self.users.forget(username)

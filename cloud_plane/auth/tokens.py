@@ -7,7 +7,9 @@ clock. Key sources: ``StaticKeySource`` (the self-hosted cloud's own RSA key,
 or any fixed JWKS) and ``JwksUrlKeySource`` (Cognito's JWKS URL via a cached
 ``PyJWKClient``). ``LocalIssuer`` mints tokens of the Cognito access-token shape
 (``sub``, ``username``, ``cognito:groups``, ``token_use``, ``client_id``, ``iss``,
-``iat``, ``exp``, ``jti``) so the same verifier serves both modes.
+``iat``, ``exp``, ``jti``) so the same verifier serves both modes, plus
+``edgesync:token_version``: the user's version when the token was issued (a password
+reset or disabling bumps it, revoking older tokens; see ``auth/staff.py``).
 
 Every refusal raises ``NotAuthenticated`` (401) with a short reason; a valid
 token without a staff role raises ``Forbidden`` (403).
@@ -36,6 +38,7 @@ from cloud_plane.records.users import ROLES, Role
 ALGORITHM = "RS256"
 LEEWAY_S = 30
 LOCAL_CLIENT_ID = "edgesync-dashboard"
+VERSION_CLAIM = "edgesync:token_version"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class StaffClaims:
     username: str
     role: Role
     jti: str | None
+    # The local issuer's user token version (0 for its tokens from before versions existed);
+    # None for a token without one (Cognito's), which the store cannot revoke this way.
+    token_version: int | None = None
 
 
 class KeySource(Protocol):
@@ -146,11 +152,15 @@ class StaffTokenVerifier:
         if claims["client_id"] != self._client_id:
             raise NotAuthenticated("token was issued to another client")
         username = claims.get("username") or claims.get("cognito:username") or claims["sub"]
+        version = claims.get(VERSION_CLAIM)
+        if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+            raise NotAuthenticated("token version is invalid")
         return StaffClaims(
             sub=str(claims["sub"]),
             username=str(username),
             role=_role(claims.get("cognito:groups")),
             jti=claims.get("jti"),
+            token_version=version,
         )
 
 
@@ -184,8 +194,10 @@ class LocalIssuer:
         self.ttl_s = ttl_s
         self._clock = clock
 
-    def issue(self, username: str, role: Role, *, now: datetime | None = None) -> str:
-        """Return an access token for ``username`` with ``role``."""
+    def issue(
+        self, username: str, role: Role, *, version: int = 0, now: datetime | None = None
+    ) -> str:
+        """Return an access token for ``username`` with ``role``, under token ``version``."""
         iat = int((now or self._clock()).timestamp())
         claims = {
             "sub": username,
@@ -197,6 +209,7 @@ class LocalIssuer:
             "iat": iat,
             "exp": iat + self.ttl_s,
             "jti": str(uuid.uuid4()),
+            VERSION_CLAIM: version,
         }
         return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.kid})
 

@@ -12,10 +12,16 @@ ROLES: tuple[Role, ...] = ("admin", "manager", "viewer")
 
 @dataclass(frozen=True)
 class User:
-    """A staff member; ``sites`` is the scope of managers and viewers (admins see all)."""
+    """A staff member; ``sites`` is the scope of managers and viewers (admins see all).
+
+    ``token_version`` is carried by the tokens the self-hosted issuer mints; a password
+    reset or disabling bumps it, so every token issued before is refused.
+    """
 
     username: str
     role: Role
     sites: frozenset[str]
     created_at: datetime
     password_hash: str | None = None
+    disabled: bool = False
+    token_version: int = 0

@@ -205,7 +205,12 @@ class HotlistStore(Protocol):
 
 
 class UserStore(Protocol):
-    """Staff users."""
+    """Staff users, their role and scope, and what revokes their tokens.
+
+    ``disable_user`` and ``set_password`` bump the user's ``token_version`` (tokens issued
+    before are refused); ``set_role`` does not (the cloud reads role and sites from here on
+    every request). Each raises NotFound for an unknown user and returns the user as stored.
+    """
 
     def create_user(
         self,
@@ -221,4 +226,24 @@ class UserStore(Protocol):
 
     def get_user(self, username: str) -> User | None:
         """Return the user (case-insensitive) or None."""
+        ...
+
+    def list_users(self) -> list[User]:
+        """Return every user by username."""
+        ...
+
+    def disable_user(self, username: str) -> User:
+        """Disable the user and revoke their tokens (idempotent); raise NotFound."""
+        ...
+
+    def enable_user(self, username: str) -> User:
+        """Enable the user again (tokens revoked while disabled stay revoked); raise NotFound."""
+        ...
+
+    def set_role(self, username: str, role: Role, sites: Collection[str]) -> User:
+        """Replace the user's role and site scope; raise NotFound."""
+        ...
+
+    def set_password(self, username: str, password_hash: str) -> User:
+        """Replace the password hash and revoke the user's tokens; raise NotFound."""
         ...

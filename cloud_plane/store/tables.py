@@ -201,6 +201,9 @@ class UserRow(CloudTable, table=True):
     role: str = Field(max_length=16)
     sites_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_utc())
+    # issue 16: revocation. Disabling or a password reset bumps token_version (tokens carry it).
+    disabled: bool = Field(default=False)
+    token_version: int = Field(default=0)
 
 
 # --- alerts (issue 4): see store/alert_roles.py for the access patterns --------------------

@@ -89,13 +89,25 @@ class RunningCloud:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def token(self, username: str, role: str = "admin") -> str:
+        """A token for ``username`` (created with ``role`` and no sites if the store lacks it)."""
         assert self.services.issuer is not None
-        return self.services.issuer.issue(username, role, now=self.clock())  # type: ignore[arg-type]
+        user = self.store.users.get_user(username) or self.store.users.create_user(
+            username,
+            None,
+            role,  # type: ignore[arg-type]
+            [],
+            now=self.clock(),
+        )
+        return self.services.issuer.issue(
+            user.username,
+            role,  # type: ignore[arg-type]
+            version=user.token_version,
+            now=self.clock(),
+        )
 
     def staff(self, role: str = "admin", sites: list[str] | None = None) -> httpx.Client:
         name = f"{role}-{secrets.token_hex(3)}@example.com"
-        if role != "admin":
-            self.store.users.create_user(name, None, role, sites or [], now=self.clock())  # type: ignore[arg-type]
+        self.store.users.create_user(name, None, role, sites or [], now=self.clock())  # type: ignore[arg-type]
         return self.http(self.token(name, role))
 
     def new_site(self, name: str = "Depot") -> tuple[str, str]:
@@ -234,7 +246,14 @@ def cloud_factory(
         clock = MovableClock()
         app = create_app(settings, clock=clock)
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                proxy_headers=False,  # as `edgesync cloud serve`: the app decides on proxies
+            )
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -101,3 +101,67 @@ def test_settings_refuse_unknown_fields_and_default_sensibly(tmp_path: Path) -> 
     with pytest.raises(ValueError):
         CloudSettings(data_dir=tmp_path, not_a_setting=1)
     assert all(f.description for f in CloudSettings.model_fields.values())
+
+
+def _ann(tmp_path: Path, database_url: str, role: str = "admin") -> dict:
+    result = _run(
+        ["create-user", "ann@example.com", "--role", role, "--json"], tmp_path, database_url
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _stored(database_url: str, username: str = "ann@example.com"):
+    store = SqlStore.open(database_url)
+    try:
+        return store.users.get_user(username)
+    finally:
+        store.meta.close()
+
+
+def test_users_list_prints_one_json_object(tmp_path: Path, database_url: str) -> None:
+    _ann(tmp_path, database_url)
+    result = _run(["users", "list", "--json"], tmp_path, database_url)
+    assert result.exit_code == 0, result.output
+    (user,) = json.loads(result.stdout)["users"]
+    assert user["username"] == "ann@example.com" and user["role"] == "admin"
+    assert user["disabled"] is False and "password" not in json.dumps(user)
+
+
+def test_users_disable_and_enable(tmp_path: Path, database_url: str) -> None:
+    _ann(tmp_path, database_url)
+    result = _run(["users", "disable", "ANN@example.com", "--json"], tmp_path, database_url)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["disabled"] is True and _stored(database_url).disabled
+    assert _run(["users", "enable", "ann@example.com"], tmp_path, database_url).exit_code == 0
+    assert not _stored(database_url).disabled
+
+
+def test_users_reset_password_prints_a_new_password_once(tmp_path: Path, database_url: str) -> None:
+    old = _ann(tmp_path, database_url)["password"]
+    result = _run(["users", "reset-password", "ann@example.com", "--json"], tmp_path, database_url)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["username"] == "ann@example.com" and len(out["password"]) >= 16
+    stored = _stored(database_url)
+    assert verify_password(out["password"], stored.password_hash)
+    assert not verify_password(old, stored.password_hash) and stored.token_version == 1
+
+
+def test_users_set_role_checks_the_sites(tmp_path: Path, database_url: str) -> None:
+    _ann(tmp_path, database_url)
+    site = json.loads(_run(["create-site", "North", "--json"], tmp_path, database_url).stdout)
+    args = ["users", "set-role", "ann@example.com", "--role", "viewer"]
+    result = _run([*args, "--sites", site["site_id"], "--json"], tmp_path, database_url)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sites"] == [site["site_id"]]
+    assert _stored(database_url).role == "viewer"
+    bad = _run([*args, "--sites", "nope"], tmp_path, database_url)
+    assert bad.exit_code != 0 and "no site 'nope'" in bad.stderr
+
+
+def test_users_commands_on_an_unknown_user_fail_with_a_message(
+    tmp_path: Path, database_url: str
+) -> None:
+    result = _run(["users", "disable", "nobody@example.com"], tmp_path, database_url)
+    assert result.exit_code != 0 and "no user 'nobody@example.com'" in result.stderr

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from cloud_plane.auth.client_address import client_address
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotAuthenticated, NotFound
@@ -51,7 +52,11 @@ async def _credentials(request: Request) -> LoginIn:
 
 @router.post("/login", response_model=TokenOut)
 async def login(request: Request, response: Response, services: Services) -> TokenOut:
-    """Trade a username and password for an access token (self-hosted mode only)."""
+    """Trade a username and password for an access token (self-hosted mode only).
+
+    Failures slow down the failing address and, for addresses that have failed, the
+    username (``cloud_plane/auth/ratelimit.py``): 429 with ``Retry-After``.
+    """
     # A token must not be kept by a browser or proxy cache (RFC 6749 section 5.1).
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -59,16 +64,23 @@ async def login(request: Request, response: Response, services: Services) -> Tok
         raise NotFound("local login is off: staff sign in with Cognito")
     creds = await _credentials(request)
     username = creds.username.strip().lower()
-    services.limiter.check(username)
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        services.trusted_proxies,
+    )
+    services.limiter.begin(address, username)
     user = await run_in_threadpool(services.store.users.get_user, username)
     ok = await run_in_threadpool(
         verify_password, creds.password, user.password_hash if user else None
     )
     if user is None or not ok:
-        services.limiter.failed(username)
         services.metrics.logins.labels(outcome="failed").inc()
         raise NotAuthenticated(FAILED)
-    services.limiter.succeeded(username)
+    services.limiter.succeeded(address, username)
+    if user.disabled:  # only said to someone who knows the password
+        services.metrics.logins.labels(outcome="disabled").inc()
+        raise NotAuthenticated("account disabled")
     services.metrics.logins.labels(outcome="ok").inc()
-    token = services.issuer.issue(user.username, user.role)
+    token = services.issuer.issue(user.username, user.role, version=user.token_version)
     return TokenOut(access_token=token, expires_in=services.issuer.ttl_s)

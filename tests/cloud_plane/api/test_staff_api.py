@@ -87,7 +87,7 @@ def test_a_manager_sees_only_their_sites(cloud: RunningCloud) -> None:
 def test_a_user_without_scope_sees_nothing(cloud: RunningCloud) -> None:
     node = cloud.node()
     node.exchange(batch=node.records(1, 1))
-    # A Cognito viewer the store knows nothing about: authenticated, but no sites.
+    # A viewer granted no sites: authenticated, but sees nothing.
     stranger = cloud.http(cloud.token("ghost@example.com", "viewer"))
     assert stranger.get("/api/v1/sites").json() == []
     assert stranger.get("/api/v1/detections").json()["items"] == []

@@ -79,3 +79,46 @@ def test_password_hashes_are_salted_and_verified() -> None:
     assert a != b and a.startswith("scrypt$")
     assert verify_password("pw", a) and not verify_password("px", a)
     assert not verify_password("pw", None) and not verify_password("pw", "garbage")
+
+
+def _login(http, username: str, password: str, address: str | None = None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    return http.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}, headers=headers
+    )
+
+
+def test_an_attack_on_a_username_does_not_lock_its_owner_out(cloud_factory) -> None:
+    cloud = cloud_factory(trusted_proxies="127.0.0.1")  # tests reach the cloud as its proxy
+    username, password = _user(cloud)
+    with cloud.http() as http:
+        attacker = [_login(http, username, "guess", "203.0.113.9").status_code for _ in range(20)]
+        assert set(attacker) == {401, 429}
+        assert _login(http, username, password, "198.51.100.7").status_code == 200
+
+
+def test_spraying_one_password_over_many_usernames_is_slowed(cloud: RunningCloud) -> None:
+    with cloud.http() as http:
+        codes = [
+            _login(http, f"user{i}@example.com", "Winter2026!").status_code for i in range(100)
+        ]
+        refused = _login(http, "user100@example.com", "Winter2026!")
+    assert codes[: cloud.settings.login_max_failures] == [401] * cloud.settings.login_max_failures
+    assert codes.count(401) <= cloud.settings.login_max_failures + 1
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(cloud: RunningCloud) -> None:
+    with cloud.http() as http:
+        codes = [
+            _login(http, "ann@example.com", "guess", f"192.0.2.{i}").status_code for i in range(10)
+        ]
+    assert 429 in codes
+
+
+def test_a_disabled_user_cannot_log_in_even_with_the_password(cloud: RunningCloud) -> None:
+    username, password = _user(cloud)
+    cloud.store.users.disable_user(username)
+    with cloud.http() as http:
+        response = _login(http, username, password)
+    assert response.status_code == 401 and response.json() == {"detail": "account disabled"}

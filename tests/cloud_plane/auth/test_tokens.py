@@ -50,7 +50,8 @@ def test_a_local_token_has_the_cognito_access_token_shape(issuer, verifier) -> N
     token = issuer.issue("ann@example.com", "manager")
     claims = jwt.decode(token, options={"verify_signature": False})
     assert set(claims) == {
-        "sub", "username", "cognito:groups", "token_use", "client_id", "iss", "iat", "exp", "jti"
+        "sub", "username", "cognito:groups", "token_use", "client_id", "iss", "iat", "exp", "jti",
+        "edgesync:token_version",
     }  # fmt: skip
     staff = verifier.verify(token)
     assert (staff.username, staff.role) == ("ann@example.com", "manager")

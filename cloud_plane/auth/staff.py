@@ -1,0 +1,70 @@
+"""Who a verified staff token is now: the store's word on role, scope and revocation.
+
+A token proves who signed in and when; what they may do is read again on every request,
+so disabling a user, changing a role or resetting a password takes effect at the next
+request, not when the token expires.
+
+Self-hosted mode (the cloud issued the token): the user must exist and be enabled
+(401 "account disabled" otherwise), the token's ``edgesync:token_version`` must equal
+the stored one (a password reset or disabling bumps it: 401 "token was revoked"), and
+the role and sites are the stored ones, never the token's.
+
+Cognito mode (users live in Cognito): the role stays the token's groups (Cognito is the
+authority on roles) and the sites come from the store as before; a user the store marks
+disabled is refused too (the same lookup, so free). Disabling in Cognito itself
+(AdminDisableUser + AdminUserGlobalSignOut) takes effect within the access token's lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from cloud_plane.auth.tokens import StaffClaims
+from cloud_plane.errors import NotAuthenticated, NotFound
+from cloud_plane.records.users import Role, User
+from cloud_plane.store.roles import UserStore
+
+
+@dataclass(frozen=True)
+class Staff:
+    """An authenticated staff member and the sites they may see (None: every site)."""
+
+    username: str
+    role: Role
+    sites: frozenset[str] | None
+
+    def can_see(self, site_id: str) -> bool:
+        """Return True if the site is in scope."""
+        return self.sites is None or site_id in self.sites
+
+    def scope(self, site_id: str | None = None) -> Collection[str] | None:
+        """Return the site ids a query may cover (narrowed to ``site_id`` if given)."""
+        if site_id is None:
+            return self.sites
+        if not self.can_see(site_id):
+            raise NotFound(f"no site {site_id!r}")
+        return {site_id}
+
+
+def current_staff(claims: StaffClaims, users: UserStore, *, local: bool) -> Staff:
+    """Return the caller as the store has them now; raise NotAuthenticated if they may not be."""
+    if local:
+        return _local(claims, users.get_user(claims.username))
+    # Cognito: scope lives in the store, keyed by username (or by sub).
+    user = users.get_user(claims.username) or users.get_user(claims.sub)
+    if user is not None and user.disabled:
+        raise NotAuthenticated("account disabled")
+    if claims.role == "admin":
+        return Staff(claims.username, claims.role, None)
+    return Staff(claims.username, claims.role, user.sites if user else frozenset())
+
+
+def _local(claims: StaffClaims, user: User | None) -> Staff:
+    if user is None:
+        raise NotAuthenticated("account no longer exists")
+    if user.disabled:
+        raise NotAuthenticated("account disabled")
+    if (claims.token_version or 0) != user.token_version:
+        raise NotAuthenticated("token was revoked (password reset or account change); sign in")
+    return Staff(user.username, user.role, None if user.role == "admin" else user.sites)
