@@ -24,7 +24,7 @@ from cloud_plane.api.routes import (
 from cloud_plane.api.routes import sync as sync_routes
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
-from cloud_plane.errors import CloudError
+from cloud_plane.errors import CloudError, public_detail, public_errors
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
 
@@ -87,14 +87,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CloudError)
     async def cloud_error(_: Request, exc: CloudError) -> JSONResponse:
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": public_detail(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape, without echoing the input back (it may be huge or hostile).
-        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors())}, status_code=422)
 
 
 def _install_request_metrics(app: FastAPI) -> None:

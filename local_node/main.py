@@ -18,7 +18,7 @@ from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
-from local_node.errors import NodeError
+from local_node.errors import NodeError, public_detail, public_errors
 from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_listener
 from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
@@ -110,24 +110,23 @@ def _start_jobs(services: NodeServices) -> BackgroundScheduler:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MetadataInvalid)
     async def metadata_invalid(_: Request, exc: MetadataInvalid) -> JSONResponse:
-        return JSONResponse({"detail": exc.errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors)}, status_code=422)
 
     @app.exception_handler(VendorPayloadError)
     async def vendor_payload_invalid(_: Request, exc: VendorPayloadError) -> JSONResponse:
         # The message names the vendor's field first: "data.results[0].plate: ...".
-        return JSONResponse({"detail": f"invalid event: {exc}"}, status_code=422)
+        return JSONResponse({"detail": public_detail(f"invalid event: {exc}")}, status_code=422)
 
     @app.exception_handler(NodeError)
     async def node_error(_: Request, exc: NodeError) -> JSONResponse:
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": public_detail(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape, without echoing the input back (it may be huge or hostile).
-        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors())}, status_code=422)
 
 
 def _install_request_metrics(app: FastAPI) -> None:
