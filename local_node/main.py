@@ -9,7 +9,10 @@ from contextlib import asynccontextmanager
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from local_node import __version__
 from local_node.alerts.fallback import start_fallback
@@ -69,12 +72,14 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         version=__version__,
         description="Camera ingest, detection log, hotlist and status of one site.",
         lifespan=lifespan,
+        docs_url=None,  # served by _install_docs from local files, not a CDN
     )
     app.include_router(detections.router)
     app.include_router(hotlist.router)
     app.include_router(system.router)
     app.include_router(vendors.router)
     _install_error_handlers(app)
+    _install_docs(app)
     _install_request_metrics(app)
     return app
 
@@ -127,6 +132,25 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape, without echoing the input back (it may be huge or hostile).
         return JSONResponse({"detail": public_errors(exc.errors())}, status_code=422)
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Serve /docs from Swagger UI files shipped in a package: a site LAN may have no internet."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # behind a proxy or API Gateway stage
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def _install_request_metrics(app: FastAPI) -> None:
