@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.api.openapi import install_openapi
 from cloud_plane.api.routes import (
     alerts,
     auth,
@@ -84,6 +85,7 @@ def create_app(
         app.include_router(router)
     _install_error_handlers(app)
     _install_docs(app)
+    install_openapi(app)
     _install_request_metrics(app)
     return app
 

@@ -107,6 +107,9 @@ def build_services(
     channels: dict[str, Channel] | None = None,
 ) -> CloudServices:
     """Build every collaborator from settings (``store``/``channels`` given: use them)."""
+    from cloud_plane.store.engine import private_dir
+
+    private_dir(settings.data_dir)  # before the signing key is written into it
     verifier, issuer = build_auth(settings, clock)
     store = store if store is not None else open_store(settings)
     alerting = build_alerting(settings, store, clock, channels=channels)

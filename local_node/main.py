@@ -17,6 +17,7 @@ from swagger_ui_bundle import swagger_ui_path
 from local_node import __version__
 from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
+from local_node.api.openapi import install_openapi
 from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
@@ -80,6 +81,7 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
     app.include_router(vendors.router)
     _install_error_handlers(app)
     _install_docs(app)
+    install_openapi(app)
     _install_request_metrics(app)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotAuthenticated, NotFound
@@ -47,7 +48,7 @@ async def _credentials(request: Request) -> LoginIn:
         raise InvalidInput("send username and password (JSON or form fields)") from None
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, openapi_extra=LOGIN_BODY)
 async def login(request: Request, services: Services) -> TokenOut:
     """Trade a username and password for an access token (self-hosted mode only)."""
     if services.issuer is None:
