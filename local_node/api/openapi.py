@@ -97,8 +97,11 @@ PLATERECOGNIZER_BODY: dict[str, Any] = {
 
 
 def _alpr(data_type: str, model: type[BaseModel]) -> dict[str, Any]:
-    tagged = {"type": "object", "required": ["data_type"]}
-    tagged["properties"] = {"data_type": {"const": data_type}}
+    tagged: dict[str, Any] = {
+        "type": "object",
+        "required": ["data_type"],
+        "properties": {"data_type": {"const": data_type}},
+    }
     return {"allOf": [tagged, ref(model)]}
 
 
