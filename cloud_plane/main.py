@@ -8,9 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.api.openapi import install_openapi
 from cloud_plane.api.routes import (
     alerts,
     auth,
@@ -24,7 +28,7 @@ from cloud_plane.api.routes import (
 from cloud_plane.api.routes import sync as sync_routes
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
-from cloud_plane.errors import CloudError
+from cloud_plane.errors import CloudError, public_detail, public_errors
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
 
@@ -64,6 +68,7 @@ def create_app(
         version=VERSION,
         description="Node sync, staff API across sites, hotlist authority.",
         lifespan=lifespan,
+        docs_url=None,  # served by _install_docs from local files, not a CDN
     )
     app.state.services = services
     for router in (
@@ -79,6 +84,8 @@ def create_app(
     ):
         app.include_router(router)
     _install_error_handlers(app)
+    _install_docs(app)
+    install_openapi(app)
     _install_request_metrics(app)
     return app
 
@@ -87,14 +94,32 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CloudError)
     async def cloud_error(_: Request, exc: CloudError) -> JSONResponse:
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": public_detail(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape, without echoing the input back (it may be huge or hostile).
-        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors())}, status_code=422)
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Serve /docs from Swagger UI files shipped in a package: a site LAN may have no internet."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # behind a proxy or API Gateway stage
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def _install_request_metrics(app: FastAPI) -> None:

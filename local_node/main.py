@@ -9,16 +9,20 @@ from contextlib import asynccontextmanager
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from local_node import __version__
 from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
+from local_node.api.openapi import install_openapi
 from local_node.api.routes import detections, hotlist, system, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
-from local_node.errors import NodeError
+from local_node.errors import NodeError, public_detail, public_errors
 from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_listener
 from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
@@ -69,12 +73,15 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
         version=__version__,
         description="Camera ingest, detection log, hotlist and status of one site.",
         lifespan=lifespan,
+        docs_url=None,  # served by _install_docs from local files, not a CDN
     )
     app.include_router(detections.router)
     app.include_router(hotlist.router)
     app.include_router(system.router)
     app.include_router(vendors.router)
     _install_error_handlers(app)
+    _install_docs(app)
+    install_openapi(app)
     _install_request_metrics(app)
     return app
 
@@ -110,24 +117,42 @@ def _start_jobs(services: NodeServices) -> BackgroundScheduler:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MetadataInvalid)
     async def metadata_invalid(_: Request, exc: MetadataInvalid) -> JSONResponse:
-        return JSONResponse({"detail": exc.errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors)}, status_code=422)
 
     @app.exception_handler(VendorPayloadError)
     async def vendor_payload_invalid(_: Request, exc: VendorPayloadError) -> JSONResponse:
         # The message names the vendor's field first: "data.results[0].plate: ...".
-        return JSONResponse({"detail": f"invalid event: {exc}"}, status_code=422)
+        return JSONResponse({"detail": public_detail(f"invalid event: {exc}")}, status_code=422)
 
     @app.exception_handler(NodeError)
     async def node_error(_: Request, exc: NodeError) -> JSONResponse:
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": public_detail(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape, without echoing the input back (it may be huge or hostile).
-        errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": public_errors(exc.errors())}, status_code=422)
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Serve /docs from Swagger UI files shipped in a package: a site LAN may have no internet."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # behind a proxy or API Gateway stage
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def _install_request_metrics(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.credentials import CachedCredential
 from local_node.db import repo
-from local_node.db.engine import make_engine
+from local_node.db.engine import make_engine, private_dir
 from local_node.db.migrate import upgrade
 from local_node.images.integrity import ImageHealth
 from local_node.images.store import FileImageStore
@@ -50,7 +50,7 @@ class NodeServices:
 
 def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeServices:
     """Open the database (migrating it), the image store and the writer."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # plates, times, credentials: the owner only
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     state = repo.ensure_state(engine, clock())

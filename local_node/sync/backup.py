@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from local_node.db import repo
+from local_node.db.engine import PRIVATE_DIR_MODE, private_file, tighten
 from local_node.sync import store
 
 
@@ -47,10 +48,11 @@ def backup_sqlite(db_path: Path, dest_dir: Path, now: datetime) -> Path:
     """Copy the live database to ``dest_dir/node-<UTC time>.db``; return its path."""
     if not db_path.exists():
         raise BackupError(f"no database at {db_path}")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     target = dest_dir / f"node-{now:%Y%m%dT%H%M%S%fZ}.db"
     tmp = dest_dir / f".{target.name}.tmp"
     tmp.unlink(missing_ok=True)
+    private_file(tmp)  # 0600 before a byte is in it: a backup holds what the database holds
     src = sqlite3.connect(db_path, timeout=30)
     try:
         dst = sqlite3.connect(tmp)
@@ -71,6 +73,8 @@ def copy_images(images_dir: Path, dest: Path) -> int:
     """Copy the image tree (skipping partial files); return the number of files copied."""
     if not images_dir.exists():
         return 0
+    dest.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    tighten(dest, PRIVATE_DIR_MODE)
     count = 0
     for src in images_dir.rglob("*"):
         if not src.is_file() or src.name.startswith("."):
@@ -120,6 +124,8 @@ def put_in_place(backup: Path, db_path: Path, now: datetime) -> Path | None:
     for suffix in ("-wal", "-shm"):  # a stale WAL must never be applied to the new file
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.restore")
+    tmp.unlink(missing_ok=True)
+    private_file(tmp)  # copyfile keeps the mode of an existing target
     shutil.copyfile(backup, tmp)
     _fsync_file(tmp)
     os.replace(tmp, db_path)

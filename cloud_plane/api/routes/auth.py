@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.client_address import client_address
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
@@ -50,7 +51,7 @@ async def _credentials(request: Request) -> LoginIn:
         raise InvalidInput("send username and password (JSON or form fields)") from None
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, openapi_extra=LOGIN_BODY)
 async def login(request: Request, response: Response, services: Services) -> TokenOut:
     """Trade a username and password for an access token (self-hosted mode only).
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from cloud_plane.api.openapi import ENROLL_BODY, EXCHANGE_BODY
 from cloud_plane.deps import Services
 from cloud_plane.errors import (
     CloudError,
@@ -104,7 +105,7 @@ def signature_token(request: Request) -> str:
     return token.strip()
 
 
-@router.post("/enroll", response_class=Response)
+@router.post("/enroll", response_class=Response, openapi_extra=ENROLL_BODY)
 async def post_enroll(request: Request, services: Services) -> Response:
     """Join a site with a one-time code and register the node's public key."""
     body = await read_body(request, services.settings.max_request_bytes)
@@ -118,7 +119,7 @@ async def post_enroll(request: Request, services: Services) -> Response:
     return sync_response(reply)
 
 
-@router.post("/exchange", response_class=Response)
+@router.post("/exchange", response_class=Response, openapi_extra=EXCHANGE_BODY)
 async def post_exchange(request: Request, services: Services) -> Response:
     """Apply a signed push from a node and answer with acks, hotlist changes and commands."""
     metrics = services.metrics.exchanges

@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 
 from local_node import search
 from local_node.api.body import read_limited
+from local_node.api.openapi import DETECTION_BODY
 from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
 from local_node.db import repo
 from local_node.deps import CameraAuth, Services, ViewerAuth
@@ -29,7 +30,10 @@ from local_node.ingest.writer import IngestResult
 router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
 
 INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "A repeat of a stored event_id: the first read's answer"},
+    200: {
+        "description": "A repeat of a stored event_id: the first read's answer",
+        "model": IngestOut,
+    },
     401: {"description": "Missing or unknown camera key"},
     413: {"description": "Body or image over the limit"},
     415: {"description": "Image is not JPEG/PNG by content, or body type unsupported"},
@@ -50,7 +54,13 @@ def ingest_response(result: IngestResult, response: Response) -> IngestOut:
     )
 
 
-@router.post("", status_code=201, response_model=IngestOut, responses=INGEST_RESPONSES)
+@router.post(
+    "",
+    status_code=201,
+    response_model=IngestOut,
+    responses=INGEST_RESPONSES,
+    openapi_extra=DETECTION_BODY,
+)
 async def post_detection(
     request: Request, response: Response, services: Services, camera: CameraAuth
 ) -> IngestOut:

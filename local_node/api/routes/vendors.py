@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from local_node.api.body import read_limited
+from local_node.api.openapi import OPENALPR_BODY, PLATERECOGNIZER_BODY
 from local_node.api.routes.detections import INGEST_RESPONSES
 from local_node.api.schemas import IngestOut
 from local_node.credentials import CachedCredential
@@ -79,6 +80,7 @@ JSON_TYPES = ("application/json", "text/json", "text/plain")
     status_code=201,
     response_model=VendorIngestOut,
     responses=VENDOR_RESPONSES,
+    openapi_extra=PLATERECOGNIZER_BODY,
 )
 async def post_platerecognizer(
     request: Request, response: Response, services: Services, camera: CameraAuth
@@ -123,6 +125,7 @@ async def post_platerecognizer(
     status_code=201,
     response_model=VendorIngestOut | HeartbeatOut | IgnoredOut,
     responses=OPENALPR_RESPONSES,
+    openapi_extra=OPENALPR_BODY,
 )
 async def post_openalpr(
     request: Request, response: Response, services: Services, camera: CameraAuth
