@@ -2,6 +2,7 @@
 
 CloudError
 ├── ConfigError             500  a setting cannot be served (raised at start-up, not per request)
+├── ClientGone              400  the client hung up before its body ended (for the logs only)
 ├── NotAuthenticated        401  missing, expired, tampered or unknown token / signature
 ├── Forbidden               403  authenticated, but not allowed (scope, role, revoked site)
 ├── NotFound                404  missing, or outside the caller's scope
@@ -35,6 +36,12 @@ class CloudError(Exception):
 
 class ConfigError(CloudError):
     """The configuration cannot be served."""
+
+
+class ClientGone(CloudError):
+    """The client hung up (or was cut off) before its body ended; nobody reads the 400."""
+
+    status_code = 400
 
 
 class NotAuthenticated(CloudError):

@@ -1,6 +1,7 @@
 """Domain errors of the local node, each with the HTTP status it maps to (mapped once, in main).
 
 NodeError
+├── ClientGone              400  the client hung up before its body ended (for the logs only)
 ├── NotAuthenticated        401  missing or unknown key/token
 ├── Forbidden               403  authenticated, but not allowed
 ├── NotFound                404
@@ -28,6 +29,15 @@ class NodeError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class ClientGone(NodeError):
+    """The client closed the connection (or was cut off) before its body ended.
+
+    Nobody reads the 400: it is there for the access log and the request metrics.
+    """
+
+    status_code = 400
 
 
 class NotAuthenticated(NodeError):

@@ -7,18 +7,10 @@ import logging
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
-from local_node.errors import InvalidInput, NodeError, PayloadTooLarge
+from local_node.errors import ClientGone, InvalidInput, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
-
-class ClientGone(NodeError):
-    """The client closed the connection (or was cut off) before its body ended.
-
-    Nobody reads the 400: it is there for the access log and the request metrics.
-    """
-
-    status_code = 400
 
 
 async def read_limited(request: Request, limit: int) -> bytes:

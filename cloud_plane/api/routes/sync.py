@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 from cloud_plane.api.openapi import ENROLL_BODY, EXCHANGE_BODY
 from cloud_plane.deps import Services
 from cloud_plane.errors import (
-    CloudError,
+    ClientGone,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
@@ -53,11 +53,6 @@ AUTH_SCHEMES = ("edgesync", "bearer")  # EdgeSync is canonical; Bearer is accept
 
 logger = logging.getLogger(__name__)
 
-
-class ClientGone(CloudError):
-    """The node hung up (or was cut off) before its body ended; nobody reads the 400."""
-
-    status_code = 400
 
 
 async def read_body(request: Request, limit: int) -> bytes:
