@@ -12,7 +12,7 @@ ERROR = {"$ref": "#/components/schemas/ErrorOut"}
 
 
 def test_login_and_sync_document_their_bodies(cloud: RunningCloud) -> None:
-    paths = httpx.get(f"{cloud.url}/openapi.json").json()["paths"]
+    paths = httpx.get(f"{cloud.url}/openapi.json", timeout=60).json()["paths"]
     content = {
         path: paths[path]["post"]["requestBody"]["content"]
         for path in ("/api/v1/auth/login", "/sync/v1/enroll", "/sync/v1/exchange")
@@ -26,7 +26,7 @@ def test_login_and_sync_document_their_bodies(cloud: RunningCloud) -> None:
 
 
 def test_every_error_response_is_documented_as_the_one_error_model(cloud: RunningCloud) -> None:
-    doc = httpx.get(f"{cloud.url}/openapi.json").json()
+    doc = httpx.get(f"{cloud.url}/openapi.json", timeout=60).json()
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
@@ -36,7 +36,7 @@ def test_every_error_response_is_documented_as_the_one_error_model(cloud: Runnin
 
 
 def test_the_errors_sent_match_the_documented_model(cloud: RunningCloud) -> None:
-    doc = httpx.get(f"{cloud.url}/openapi.json").json()
+    doc = httpx.get(f"{cloud.url}/openapi.json", timeout=60).json()
     admin = cloud.staff("admin")
     ours = admin.get("/api/v1/detections", params={"cursor": "bogus"}).json()  # a message
     fields = admin.get("/api/v1/detections", params={"limit": "x"}).json()  # a list

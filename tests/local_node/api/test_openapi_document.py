@@ -11,7 +11,7 @@ ERROR = {"$ref": "#/components/schemas/ErrorOut"}
 
 
 def test_camera_and_vendor_endpoints_document_their_bodies(node: RunningNode) -> None:
-    paths = httpx.get(f"{node.url}/openapi.json").json()["paths"]
+    paths = httpx.get(f"{node.url}/openapi.json", timeout=60).json()["paths"]
     content = {
         path: set(paths[path]["post"]["requestBody"]["content"])
         for path in (
@@ -28,7 +28,7 @@ def test_camera_and_vendor_endpoints_document_their_bodies(node: RunningNode) ->
 
 
 def test_every_error_response_is_documented_as_the_one_error_model(node: RunningNode) -> None:
-    doc = httpx.get(f"{node.url}/openapi.json").json()
+    doc = httpx.get(f"{node.url}/openapi.json", timeout=60).json()
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
@@ -38,7 +38,7 @@ def test_every_error_response_is_documented_as_the_one_error_model(node: Running
 
 
 def test_the_errors_sent_match_the_documented_model(node: RunningNode) -> None:
-    doc = httpx.get(f"{node.url}/openapi.json").json()
+    doc = httpx.get(f"{node.url}/openapi.json", timeout=60).json()
     with node.camera() as cam:
         ours = cam.post("/api/v1/detections", content=b"not json").json()  # detail: a message
         fields = cam.post("/api/v1/detections", json={"plate": "X"}).json()  # detail: a list

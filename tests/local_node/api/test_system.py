@@ -43,7 +43,7 @@ def test_status_shows_cameras_disk_and_stream(node: RunningNode):
 
 
 def test_openapi_documents_the_camera_endpoint(node: RunningNode):
-    doc = httpx.get(f"{node.url}/openapi.json").json()
+    doc = httpx.get(f"{node.url}/openapi.json", timeout=60).json()
     responses = doc["paths"]["/api/v1/detections"]["post"]["responses"]
     assert {"201", "200", "401", "413", "415", "422", "503", "507"} <= set(responses)
 
