@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
 from sync_protocol.grouped_settings import GroupedSettings, flat_settings
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 DATABASE_SCHEMES = ("sqlite", "postgresql")
 """What ``database_url`` may name: SQLite or PostgreSQL (any driver, e.g. ``+psycopg``)."""
@@ -97,8 +100,8 @@ def _variable(cls: type[BaseSettings], loc: tuple[Any, ...]) -> tuple[str, bool]
     return prefix + group.upper(), False
 
 
-def _message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "invalid"))
+def _message(error: ErrorDetails) -> str:
+    message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message
