@@ -16,12 +16,31 @@ from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.records.users import ROLES, Role, User
 from cloud_plane.store.base import CloudStore
+from sync_protocol.settings_errors import DATA_DIR_META, DATABASE_META, check_database_url
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
 def _settings(**overrides: Any) -> CloudSettings:
-    return CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment and the given flags; `edgesync` words a bad value.
+
+    The data dir and database are noted on the click context so that a failure to open them
+    later names the variable to check.
+    """
+    settings = CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.store == "sql":
+        check_database_url(settings.resolved_database_url, "EDGESYNC_CLOUD_DATABASE_URL")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[DATABASE_META] = ("EDGESYNC_CLOUD_DATABASE_URL", settings.resolved_database_url)
+        ctx.meta[DATA_DIR_META] = ("EDGESYNC_CLOUD_DATA_DIR", settings.data_dir)
+    return settings
+
+
+def _default_shown(name: str) -> str | bool:
+    """A setting's default for `--help`, or False when it has none to show (computed, unset)."""
+    default = CloudSettings.model_fields[name].default
+    return str(default) if isinstance(default, str | int | Path) else False
 
 
 def store_options(fn: Callable) -> Callable:
@@ -37,6 +56,7 @@ def store_options(fn: Callable) -> Callable:
         type=click.Path(file_okay=False, path_type=Path),
         envvar="EDGESYNC_CLOUD_DATA_DIR",
         show_envvar=True,
+        show_default=_default_shown("data_dir"),
         help="Where the cloud keeps its signing key and default SQLite database.",
     )(fn)
 
@@ -55,16 +75,27 @@ def _print(as_json: bool, obj: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(obj) if as_json else text)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def cloud() -> None:
     """The cloud control plane: node sync, staff API, sites and users."""
 
 
 @cloud.command()
 @store_options
-@click.option("--host", envvar="EDGESYNC_CLOUD_HOST", show_envvar=True, help="Bind address.")
 @click.option(
-    "--port", type=int, envvar="EDGESYNC_CLOUD_PORT", show_envvar=True, help="Port (8090)."
+    "--host",
+    default=CloudSettings.model_fields["host"].default,
+    envvar="EDGESYNC_CLOUD_HOST",
+    show_envvar=True,
+    help="Bind address (0.0.0.0: every interface, for nodes on other machines).",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=CloudSettings.model_fields["port"].default,
+    envvar="EDGESYNC_CLOUD_PORT",
+    show_envvar=True,
+    help="Port.",
 )
 def serve(
     data_dir: Path | None, database_url: str | None, host: str | None, port: int | None

@@ -19,6 +19,7 @@ from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.codec import MAX_BODY_BYTES
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup
+from sync_protocol.units import ByteSize, Seconds, WholeSeconds
 
 
 # -- the cloud's groups ---------------------------------------------------------------------------
@@ -59,7 +60,7 @@ class AlertSettings(SettingsGroup):
         default="UTC", description="IANA time zone alert times are shown in (sites have none yet)"
     )
     # --- grouping, delivery, escalation -----------------------------------------------------------
-    group_window_s: float = Field(
+    group_window_s: Seconds = Field(
         default=600,
         gt=0,
         description="Reads of one plate at one site on one list within this many seconds of the "
@@ -68,11 +69,11 @@ class AlertSettings(SettingsGroup):
     max_attempts: int = Field(
         default=8, ge=1, description="Attempts per delivery before it gives up (and says so)"
     )
-    retry_base_s: float = Field(
+    retry_base_s: Seconds = Field(
         default=2.0, gt=0, description="First retry delay bound (exponential, full jitter)"
     )
-    retry_cap_s: float = Field(default=300.0, gt=0, description="Largest retry delay bound")
-    lease_s: float = Field(
+    retry_cap_s: Seconds = Field(default=300.0, gt=0, description="Largest retry delay bound")
+    lease_s: Seconds = Field(
         default=60.0,
         gt=0,
         description="How long a worker holds a claimed delivery; a killed worker's claims "
@@ -81,7 +82,7 @@ class AlertSettings(SettingsGroup):
     senders: int = Field(
         default=16, ge=1, le=256, description="Deliveries a dispatcher sends concurrently"
     )
-    poll_s: float = Field(
+    poll_s: Seconds = Field(
         default=0.2, gt=0, description="How often an idle dispatcher looks for due deliveries"
     )
     recipient_rate_per_minute: int | None = Field(
@@ -95,7 +96,7 @@ class AlertSettings(SettingsGroup):
         ge=1,
         description="Messages per minute on one channel in total (excess waits; unset: no limit)",
     )
-    escalate_after_s: float = Field(
+    escalate_after_s: Seconds = Field(
         default=600,
         gt=0,
         description="An unacknowledged high-priority alert goes to the next tier after this",
@@ -134,13 +135,13 @@ class HealthSettings(SettingsGroup):
 
     flat_renames: ClassVar[Mapping[str, str]] = {"interval_s": "health_interval_s"}
 
-    interval_s: float = Field(
+    interval_s: Seconds = Field(
         default=30, gt=0, description="How often sites and cameras are checked for problems"
     )
-    offline_after_s: float = Field(
+    offline_after_s: Seconds = Field(
         default=300, gt=0, description="A site without a heartbeat for this long is offline"
     )
-    camera_silent_after_s: float = Field(
+    camera_silent_after_s: Seconds = Field(
         default=3600, gt=0, description="A camera with no read for this long is silent"
     )
     camera_expected_hours: str | None = Field(
@@ -152,7 +153,7 @@ class HealthSettings(SettingsGroup):
     disk_full_ratio: float = Field(
         default=0.9, gt=0, le=1, description="Disk use (used/total) at which a node is nearly full"
     )
-    backlog_age_s: float = Field(
+    backlog_age_s: Seconds = Field(
         default=900,
         gt=0,
         description="Sync is falling behind when the oldest unsent read is older than this",
@@ -160,7 +161,7 @@ class HealthSettings(SettingsGroup):
     backlog_count: int = Field(
         default=100_000, ge=1, description="…or when more reads than this wait to be sent"
     )
-    clock_skew_s: float = Field(
+    clock_skew_s: Seconds = Field(
         default=120, gt=0, description="Largest camera-to-node clock offset before an alert"
     )
 
@@ -202,7 +203,7 @@ class CloudSettings(GroupedSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the cloud's HTTP API binds to")
     port: int = Field(default=8090, ge=1, le=65535, description="Port of the cloud's HTTP API")
-    request_timeout_s: float = Field(
+    request_timeout_s: Seconds = Field(
         default=30,
         gt=0,
         description=(
@@ -220,10 +221,10 @@ class CloudSettings(GroupedSettings):
         description="URL staff and nodes reach the cloud at (links, local token issuer); "
         "unset: http://HOST:PORT",
     )
-    token_ttl_s: int = Field(
+    token_ttl_s: WholeSeconds = Field(
         default=3600, ge=60, le=86_400, description="Lifetime of staff tokens from the local issuer"
     )
-    enrollment_code_ttl_s: int = Field(
+    enrollment_code_ttl_s: WholeSeconds = Field(
         default=24 * 3600, ge=60, description="How long a site's one-time enrolment code works"
     )
     hotlist_snapshot_threshold: int = Field(
@@ -231,7 +232,7 @@ class CloudSettings(GroupedSettings):
         ge=1,
         description="A node more than this many hotlist versions behind gets a snapshot",
     )
-    max_request_bytes: int = Field(
+    max_request_bytes: ByteSize = Field(
         default=MAX_BODY_BYTES,
         ge=1024,
         le=MAX_BODY_BYTES,
@@ -243,15 +244,15 @@ class CloudSettings(GroupedSettings):
         description="Failed logins from one address (or for one username) before each further "
         "attempt waits: 1 s, then doubling (429 with Retry-After)",
     )
-    login_window_s: float = Field(
+    login_window_s: Seconds = Field(
         default=300,
         gt=0,
         description="Failures are forgotten this long after the next attempt they allowed",
     )
-    login_address_max_delay_s: float = Field(
+    login_address_max_delay_s: Seconds = Field(
         default=900, gt=0, description="Longest wait imposed on an address that keeps failing"
     )
-    login_user_max_delay_s: float = Field(
+    login_user_max_delay_s: Seconds = Field(
         default=30,
         gt=0,
         description="Longest wait imposed on a username under attack (only for addresses that "

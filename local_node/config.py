@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup
+from sync_protocol.units import ByteSize, Days, OptionalByteSize, Seconds
 
 MiB = 1024 * 1024
 
@@ -30,7 +31,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
 class IngestSettings(SettingsGroup):
     """How reads come in and are made durable (the camera API and the writer)."""
 
-    max_body_bytes: int = Field(
+    max_body_bytes: ByteSize = Field(
         default=5 * MiB, ge=1024, description="Largest request body (and image) accepted"
     )
     image_sync: Literal["auto", "fdatasync", "syncfs", "file", "group"] = Field(
@@ -70,20 +71,20 @@ class RetentionSettings(SettingsGroup):
         "interval_s": "retention_interval_s",
     }
 
-    disk_budget_bytes: int | None = Field(
+    disk_budget_bytes: OptionalByteSize = Field(
         default=None, ge=0, description="Most bytes the image store may use; unset: no cap"
     )
-    min_free_bytes: int = Field(
+    min_free_bytes: ByteSize = Field(
         default=512 * MiB, ge=0, description="Free space kept on the data volume at all times"
     )
-    image_days: float = Field(default=30, gt=0, description="Images older than this are pruned")
-    hit_image_days: float = Field(
+    image_days: Days = Field(default=30, gt=0, description="Images older than this are pruned")
+    hit_image_days: Days = Field(
         default=365, gt=0, description="Evidence hold: images of hotlist hits are kept this long"
     )
-    metadata_days: float = Field(
+    metadata_days: Days = Field(
         default=400, gt=0, description="Detection metadata older than this is deleted"
     )
-    interval_s: float = Field(default=300, gt=0, description="How often the retention job runs")
+    interval_s: Seconds = Field(default=300, gt=0, description="How often the retention job runs")
 
 
 class SyncSettings(SettingsGroup):
@@ -98,28 +99,28 @@ class SyncSettings(SettingsGroup):
     agent: bool = Field(
         default=True, description="Run the sync agent inside `node serve` (off: --no-agent)"
     )
-    push_interval_s: float = Field(
+    push_interval_s: Seconds = Field(
         default=2, gt=0, description="How often the agent pushes detections, hits and edits"
     )
-    heartbeat_interval_s: float = Field(
+    heartbeat_interval_s: Seconds = Field(
         default=30, gt=0, description="How often the agent sends a heartbeat"
     )
-    hotlist_interval_s: float = Field(
+    hotlist_interval_s: Seconds = Field(
         default=10, gt=0, description="How often the agent pulls hotlist changes"
     )
-    timeout_s: float = Field(
+    timeout_s: Seconds = Field(
         default=15, gt=0, description="Timeout of every request to the cloud (connect, read)"
     )
-    backoff_base_s: float = Field(
+    backoff_base_s: Seconds = Field(
         default=1, gt=0, description="First retry delay after a failed exchange (full jitter)"
     )
-    backoff_cap_s: float = Field(
+    backoff_cap_s: Seconds = Field(
         default=300, gt=0, description="Longest retry delay after repeated failures"
     )
     batch_max_records: int = Field(
         default=5000, ge=1, le=5000, description="Most detections in one exchange"
     )
-    batch_max_bytes: int = Field(
+    batch_max_bytes: ByteSize = Field(
         default=2 * MiB,
         ge=1024,
         le=2 * MiB,
@@ -156,7 +157,7 @@ class FallbackSettings(SettingsGroup):
 
     flat_prefix: ClassVar[str] = "fallback_"
 
-    after_s: float = Field(
+    after_s: Seconds = Field(
         default=120,
         gt=0,
         description=(
@@ -173,7 +174,7 @@ class FallbackSettings(SettingsGroup):
             "scale) go out locally"
         ),
     )
-    max_age_s: float = Field(
+    max_age_s: Seconds = Field(
         default=86_400,
         gt=0,
         description="Hits older than this are left to the cloud (no stale alerts after restarts)",
@@ -211,7 +212,7 @@ class FallbackSettings(SettingsGroup):
         default=None,
         description="HMAC key of fallback webhooks, at least 16 characters (secret: never logged)",
     )
-    timeout_s: float = Field(
+    timeout_s: Seconds = Field(
         default=10, gt=0, description="Timeout of every fallback send (SMTP, webhook)"
     )
 
@@ -270,7 +271,7 @@ class NodeSettings(GroupedSettings):
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without a token (trusted scrape networks)"
     )
-    request_timeout_s: float = Field(
+    request_timeout_s: Seconds = Field(
         default=30,
         gt=0,
         description=(

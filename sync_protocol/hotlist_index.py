@@ -242,4 +242,3 @@ class HotlistIndex(Generic[K]):
             for key, pattern in self._confusion[candidate].items():
                 if key not in found:
                     found[key] = PlateMatch(pattern, "fuzzy", distance)
-

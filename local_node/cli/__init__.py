@@ -17,7 +17,7 @@ from local_node.cli.serve import serve
 from local_node.cli.sync import agent, enroll
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def node() -> None:
     """The local node at a site: camera API, detection log, hotlist, sync agent."""
 

@@ -47,7 +47,11 @@ def backup(
 
 
 @click.command()
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+# FILE is required except with --new-stream (after pg_restore), so the usage shows it
+# without brackets and the command itself refuses a missing one.
+@click.argument(
+    "file", required=False, metavar="FILE", type=click.Path(dir_okay=False, path_type=Path)
+)
 @data_dir_option
 @database_url_option
 @click.option(
@@ -58,7 +62,11 @@ def backup(
 def restore(
     file: Path | None, data_dir: Path | None, database_url: str | None, new_stream: bool
 ) -> None:
-    """Put a backup FILE in place (stop the node first) and start a new detection stream."""
+    """Put a backup FILE in place (stop the node first) and start a new detection stream.
+
+    FILE is a backup made by `edgesync node backup`. On PostgreSQL, restore with pg_restore
+    and then run this command with --new-stream and no FILE.
+    """
     from sqlalchemy.engine import make_url
 
     from local_node.clock import utc_now
@@ -67,10 +75,13 @@ def restore(
     from local_node.sync.backup import BackupError, put_in_place, start_new_stream
     from local_node.sync.lock import AgentLock, AgentLockHeld
 
+    if file is None and not new_stream:
+        raise click.UsageError(
+            "Missing argument 'FILE': a backup from `edgesync node backup` "
+            "(or, on PostgreSQL, --new-stream after pg_restore)"
+        )
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     url = make_url(settings.resolved_database_url)
-    if file is None and not new_stream:
-        raise click.UsageError("give a backup FILE (or --new-stream after pg_restore)")
     try:
         lock = AgentLock(settings.data_dir).acquire()  # a running node's agent holds it
     except AgentLockHeld:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -14,20 +14,38 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
+from sync_protocol.settings_errors import SettingProblem
+from sync_protocol.units import parse_duration
+
+TIME_ACCEPTED = (
+    "an RFC 3339 time (2024-05-01T08:00:00Z, 2024-05-01; naive = UTC) or how long ago (30m, 2h, 1d)"
+)
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def _parse_time(value: str | None, option: str, now: datetime) -> datetime | None:
+    """An RFC 3339 time, or a duration meaning that long before ``now``."""
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:
+            ago = parse_duration(value)
+        except ValueError:
+            ago = None
+        if not isinstance(ago, int | float) or isinstance(ago, bool) or ago < 0:
+            raise SettingProblem(option, value, TIME_ACCEPTED) from None
+        return now - timedelta(seconds=ago)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @click.command()
 @data_dir_option
 @database_url_option
-@click.option("--since", help="Received at or after (RFC 3339; naive = UTC).")
-@click.option("--until", help="Received before (RFC 3339; naive = UTC).")
+@click.option(
+    "--since", help="Received at or after: RFC 3339 (naive = UTC) or how long ago (2h, 1d)."
+)
+@click.option("--until", help="Received before: RFC 3339 (naive = UTC) or how long ago.")
 @click.option(
     "--format",
     "fmt",
@@ -48,8 +66,11 @@ def export(
     out: Path | None,
 ) -> None:
     """Export detections of a time range, streaming, with a progress bar on stderr."""
+    from local_node.clock import utc_now
     from local_node.export import export_detections
 
+    now = utc_now()
+    start, end = _parse_time(since, "--since", now), _parse_time(until, "--until", now)
     engine = open_database(settings_from(data_dir=data_dir, database_url=database_url))
     stream = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
@@ -57,8 +78,8 @@ def export(
             engine,
             stream,
             fmt=fmt,
-            since=_parse_time(since),
-            until=_parse_time(until),
+            since=start,
+            until=end,
             progress=True,
         )
     finally:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from local_node.config import NodeSettings
+from sync_protocol.settings_errors import DATA_DIR_META, DATABASE_META, check_database_url
 
 if TYPE_CHECKING:  # sqlalchemy is imported only by the commands that open the database
     from sqlalchemy.engine import Engine
@@ -16,9 +17,31 @@ if TYPE_CHECKING:  # sqlalchemy is imported only by the commands that open the d
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DATABASE_VARIABLE = "EDGESYNC_NODE_DATABASE_URL"
+DATA_DIR_VARIABLE = "EDGESYNC_NODE_DATA_DIR"
+
+
 def settings_from(**overrides: Any) -> NodeSettings:
-    """Settings from the environment, with the flags that were given (None means not given)."""
-    return NodeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment, with the flags that were given (None means not given).
+
+    A bad value raises (pydantic's ValidationError, SettingProblem for the database URL);
+    `edgesync` words it. The data dir and database are noted on the click context so that
+    a failure to open them later is reported with the variable to check.
+    """
+    settings = NodeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    url = settings.resolved_database_url
+    check_database_url(url, DATABASE_VARIABLE)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[DATABASE_META] = (DATABASE_VARIABLE, url)
+        ctx.meta[DATA_DIR_META] = (DATA_DIR_VARIABLE, settings.data_dir)
+    return settings
+
+
+def settings_default(name: str) -> str | bool:
+    """A setting's default for `--help` (show_default), or False when it has none to show."""
+    default = NodeSettings.model_fields[name].default
+    return False if default is None or not isinstance(default, str | int | Path) else str(default)
 
 
 def data_dir_option(fn: F) -> F:
@@ -28,6 +51,7 @@ def data_dir_option(fn: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         envvar="EDGESYNC_NODE_DATA_DIR",
         show_envvar=True,
+        show_default=settings_default("data_dir"),
         help="Where the node keeps images, its SQLite database and keys.",
     )(fn)
 

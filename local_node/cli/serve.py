@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from local_node.cli.options import F, data_dir_option, database_url_option, settings_from
+from local_node.cli.options import (
+    F,
+    data_dir_option,
+    database_url_option,
+    settings_from,
+)
+from local_node.config import NodeSettings
 
 
 def mqtt_options(fn: F) -> F:
@@ -40,7 +46,8 @@ def mqtt_options(fn: F) -> F:
             "--mqtt-topic-prefix",
             envvar="EDGESYNC_NODE_MQTT_TOPIC_PREFIX",
             show_envvar=True,
-            help="Frigate's topic prefix (default: frigate).",
+            show_default="frigate",
+            help="Frigate's topic prefix.",
         ),
     ]
     for option in reversed(options):
@@ -82,14 +89,28 @@ def _mqtt_settings(
 @click.command()
 @data_dir_option
 @database_url_option
-@click.option("--host", envvar="EDGESYNC_NODE_HOST", show_envvar=True, help="Bind address.")
-@click.option("--port", type=int, envvar="EDGESYNC_NODE_PORT", show_envvar=True, help="Port.")
+@click.option(
+    "--host",
+    envvar="EDGESYNC_NODE_HOST",
+    show_envvar=True,
+    default=NodeSettings.model_fields["host"].default,
+    help="Bind address.",
+)
+@click.option(
+    "--port",
+    type=int,
+    envvar="EDGESYNC_NODE_PORT",
+    show_envvar=True,
+    default=NodeSettings.model_fields["port"].default,
+    help="Port.",
+)
 @click.option(
     "--disk-budget-bytes",
-    type=int,
+    metavar="SIZE",
     envvar="EDGESYNC_NODE_DISK_BUDGET_BYTES",
     show_envvar=True,
-    help="Most bytes the image store may use (oldest images are pruned first).",
+    help="Most bytes the image store may use, e.g. 200GB or 500GiB (oldest images are pruned "
+    "first; default: no cap).",
 )
 @mqtt_options
 @click.option(
@@ -102,7 +123,7 @@ def serve(
     database_url: str | None,
     host: str | None,
     port: int | None,
-    disk_budget_bytes: int | None,
+    disk_budget_bytes: str | None,
     no_agent: bool = False,
     **mqtt: Any,
 ) -> None:

@@ -4,9 +4,11 @@ Exceptions::
 
     SyncError               an exchange or enrolment did not complete; retried with backoff
      ├── CloudUnreachable   network error, timeout, 429 or 5xx (``retry_after`` if given)
-     └── CloudRefused       the cloud answered 4xx: ``status`` and ``detail`` say why
+     │    └── UnreadableReply  a 2xx whose body is not a sync message (not an edgesync cloud?)
+     └── CloudRefused       the cloud answered 3xx or 4xx: ``status`` and ``detail`` say why
                             (401 bad signature, 403 revoked / used code, 413 too large,
-                            422 malformed, 426 protocol version)
+                            422 malformed, 426 protocol version); ``error_shape`` whether
+                            the body was the cloud's ``{"detail": ...}`` JSON
 """
 
 from __future__ import annotations
@@ -41,13 +43,30 @@ class CloudUnreachable(SyncError):
         self.retry_after = retry_after
 
 
-class CloudRefused(SyncError):
-    """The cloud refused the request (4xx)."""
+class UnreadableReply(CloudUnreachable):
+    """A success status whose body is no sync message (a web page, another service)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+
+class CloudRefused(SyncError):
+    """The cloud refused the request (4xx), or something else answered (3xx, not its shape)."""
+
+    def __init__(
+        self, status: int, detail: str, *, error_shape: bool = True, location: str = ""
+    ) -> None:
         super().__init__(f"cloud refused the request ({status}): {detail}")
         self.status = status
         self.detail = detail
+        self.error_shape = error_shape
+        self.location = location
+
+
+def _error_shape(response: httpx.Response) -> bool:
+    """Whether the body is the cloud's error shape: a JSON object with a string ``detail``."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(body, dict) and isinstance(body.get("detail"), str)
 
 
 def _headers() -> dict[str, str]:
@@ -136,7 +155,12 @@ class SyncClient:
                 _retry_after(response),
             )
         if response.status_code >= 300:
-            raise CloudRefused(response.status_code, _detail(response))
+            raise CloudRefused(
+                response.status_code,
+                _detail(response),
+                error_shape=_error_shape(response),
+                location=response.headers.get("location", ""),
+            )
         return response
 
     @staticmethod
@@ -144,4 +168,4 @@ class SyncClient:
         try:
             return codec.decode(response.content, model)
         except (codec.CodecError, ValueError) as exc:
-            raise CloudUnreachable(f"cloud sent an unreadable reply: {exc}") from exc
+            raise UnreadableReply(f"cloud sent an unreadable reply: {exc}") from exc

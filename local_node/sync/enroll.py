@@ -1,4 +1,14 @@
-"""Enrolment: make the node's key pair here, register the public half with a one-time code."""
+"""Enrolment: make the node's key pair here, register the public half with a one-time code.
+
+A failed enrolment says which of three things went wrong, because each has a different fix::
+
+    EnrollmentFailed
+     ├── CodeRefused     the cloud's enrolment route refused the code (403): ask for a new
+     │                   code for the same site
+     ├── NotACloud       something that is not an edgesync cloud answered (404 on the route,
+     │                   a redirect, a web page): fix the URL; the code was not used
+     └── CloudNotReached nothing answered (refused, timeout, DNS): fix the URL or the network
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,13 @@ from sqlalchemy.engine import Engine
 from local_node import __version__
 from local_node.db.tables import SyncStream
 from local_node.sync import store
-from local_node.sync.client import CloudRefused, CloudUnreachable, SyncClient
+from local_node.sync.client import (
+    ENROLL_PATH,
+    CloudRefused,
+    CloudUnreachable,
+    SyncClient,
+    UnreadableReply,
+)
 from local_node.sync.keys import key_path, write_private_key
 from sync_protocol.messages import EnrollReply, EnrollRequest
 from sync_protocol.signing import generate_keypair
@@ -19,6 +35,47 @@ from sync_protocol.signing import generate_keypair
 
 class EnrollmentFailed(Exception):
     """Enrolment did not complete; the message says why and what to do."""
+
+
+class CodeRefused(EnrollmentFailed):
+    """The cloud's enrolment route refused the code (unknown, used, expired, revoked site)."""
+
+
+class NotACloud(EnrollmentFailed):
+    """The URL does not lead to an edgesync cloud's enrolment route."""
+
+
+class CloudNotReached(EnrollmentFailed):
+    """Nothing answered at the URL."""
+
+
+URL_ADVICE = (
+    "check --cloud: the cloud's base URL as `edgesync cloud serve` prints it "
+    "(e.g. https://sync.example.com), not this node's address nor a path under the cloud"
+)
+
+
+def explain_refusal(exc: CloudRefused, cloud_url: str) -> EnrollmentFailed:
+    """Tell a refused code (403 in the cloud's error shape) from a wrong URL."""
+    route = f"{cloud_url.rstrip('/')}{ENROLL_PATH}"
+    if exc.status == 403 and exc.error_shape:
+        return CodeRefused(
+            f"the cloud at {cloud_url} refused the enrolment code: {exc.detail}. "
+            "Ask the cloud's admin for a new code for the same site "
+            "(`edgesync cloud sites new-code SITE_ID`); `create-site` would make a second site"
+        )
+    if 300 <= exc.status < 400:
+        moved = f" to {exc.location}" if exc.location else ""
+        return NotACloud(
+            f"{route} redirected{moved} ({exc.status}); the code was not used: {URL_ADVICE}"
+        )
+    if exc.status in (404, 405) or not exc.error_shape:
+        return NotACloud(
+            f"no edgesync cloud at {cloud_url}: {route} answered {exc.status} "
+            f"({exc.detail[:80]}); the code was not used: {URL_ADVICE}"
+        )
+    # 413, 422, 426...: the real route answered about the request itself.
+    return EnrollmentFailed(f"the cloud at {cloud_url} refused enrolment: {exc}")
 
 
 def enroll(
@@ -43,14 +100,17 @@ def enroll(
     try:
         reply = client.enroll(request)
     except CloudRefused as exc:
-        if exc.status in (403, 404, 410):
-            raise EnrollmentFailed(
-                f"the cloud refused enrolment code ({exc.status}: {exc.detail}); codes are "
-                "single-use and expire: ask for a new one with `edgesync cloud create-site`"
-            ) from None
-        raise EnrollmentFailed(str(exc)) from None
+        raise explain_refusal(exc, cloud_url) from None
+    except UnreadableReply:
+        raise NotACloud(
+            f"no edgesync cloud at {cloud_url}: {ENROLL_PATH} answered with something that is "
+            f"not a sync reply; the code was not used: {URL_ADVICE}"
+        ) from None
     except CloudUnreachable as exc:
-        raise EnrollmentFailed(f"cannot reach the cloud at {cloud_url}: {exc}") from None
+        raise CloudNotReached(
+            f"cannot reach the cloud at {cloud_url} ({exc}); the code was not used: check "
+            "--cloud, that the cloud runs, and that this machine can reach it"
+        ) from None
     write_private_key(key_path(data_dir), private_pem)
     with engine.begin() as conn:
         store.update_state(

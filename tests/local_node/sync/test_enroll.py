@@ -6,6 +6,7 @@ import functools
 import json
 import stat
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -56,7 +57,7 @@ def test_the_private_key_is_made_on_the_node_with_mode_0600(env, tmp_path, cloud
 def test_a_used_code_is_refused_with_a_clear_message(env):
     enroll(env)
     code, _, err = enroll(env)
-    assert code != 0 and "refused enrolment code" in err and "new one" in err
+    assert code != 0 and "refused the enrolment code" in err and "new code" in err
 
 
 def test_an_unreachable_cloud_is_named(tmp_path):
@@ -64,4 +65,30 @@ def test_an_unreachable_cloud_is_named(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     code, _, err = enroll(env, "CODE-123456", url)
     assert code != 0 and f"cannot reach the cloud at {url}" in err
+    assert not key_path(tmp_path / "node").exists()
+
+
+def mock_enroll(tmp_path, monkeypatch, response: httpx.Response) -> tuple[int, str]:
+    real = client_module.SyncClient
+    transport = httpx.MockTransport(lambda _request: response)
+    monkeypatch.setattr(client_module, "SyncClient", functools.partial(real, transport=transport))
+    return enroll({"EDGESYNC_NODE_DATA_DIR": str(tmp_path / "node")})[::2]
+
+
+def test_a_403_web_page_is_no_cloud_not_a_refused_code(tmp_path, monkeypatch):
+    page = httpx.Response(403, html="<html><body>Forbidden by proxy</body></html>")
+    code, err = mock_enroll(tmp_path, monkeypatch, page)
+    assert code != 0 and "no edgesync cloud at" in err and "403" in err
+    assert "refused the enrolment code" not in err
+
+
+def test_a_redirect_names_where_it_leads(tmp_path, monkeypatch):
+    moved = httpx.Response(301, headers={"location": "https://cloud.test/sync/v1/enroll"})
+    code, err = mock_enroll(tmp_path, monkeypatch, moved)
+    assert code != 0 and "redirected to https://cloud.test/sync/v1/enroll" in err
+
+
+def test_a_success_that_is_no_sync_reply_is_no_cloud(tmp_path, monkeypatch):
+    code, err = mock_enroll(tmp_path, monkeypatch, httpx.Response(200, html="<html>hi</html>"))
+    assert code != 0 and "no edgesync cloud at" in err and "not a sync reply" in err
     assert not key_path(tmp_path / "node").exists()
