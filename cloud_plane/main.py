@@ -31,6 +31,7 @@ from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError, public_detail, public_errors
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
+from sync_protocol.request_guard import RefuseControlCharacters
 
 VERSION = "0.1.0"
 
@@ -87,6 +88,8 @@ def create_app(
     _install_docs(app)
     install_openapi(app)
     _install_request_metrics(app)
+    # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
+    app.add_middleware(RefuseControlCharacters)
     return app
 
 

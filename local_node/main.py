@@ -29,6 +29,7 @@ from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
 from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
+from sync_protocol.request_guard import RefuseControlCharacters
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +158,5 @@ def _install_docs(app: FastAPI) -> None:
 
 def _install_request_metrics(app: FastAPI) -> None:
     app.add_middleware(RequestMetrics)
+    # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
+    app.add_middleware(RefuseControlCharacters)

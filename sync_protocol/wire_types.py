@@ -17,8 +17,10 @@ all datetimes are timezone-aware and normalised to UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import unquote_to_bytes
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -54,19 +56,41 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A timezone-aware datetime, converted to UTC; naive datetimes are refused."""
 
-Token = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls (but tab, newline, carriage return) and DEL: no real text holds them, PostgreSQL
+refuses NUL in text, and a terminal or log viewer may act on the others."""
+
+
+def refuse_control_characters(value: str) -> str:
+    """Return ``value``; raise ValueError if it holds a control character (NUL, ESC, ...)."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters (such as NUL or ESC)")
+    return value
+
+
+def strip_control_characters(value: str) -> str:
+    """Return ``value`` without control characters (for text stored before they were refused)."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+Printable = AfterValidator(refuse_control_characters)
+"""Text without control characters; every free-text type below carries it."""
+
+Token = Annotated[str, StringConstraints(min_length=1, max_length=64), Printable]
 """Identifiers: site, stream, camera, key, list names, command ids."""
 
-ShortText = Annotated[str, StringConstraints(max_length=64)]
+ShortText = Annotated[str, StringConstraints(max_length=64), Printable]
 """Short free text: vehicle make/model/colour, region, direction, versions."""
 
-Text = Annotated[str, StringConstraints(max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=500), Printable]
 """Longer free text: hotlist reasons, rejection reasons."""
 
 MAX_PLATE_LENGTH = 20
 """Most characters of a plate on the wire, as read or normalised (real plates have ~10)."""
 
-PlateText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PLATE_LENGTH)]
+PlateText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PLATE_LENGTH), Printable
+]
 """A plate as read or normalised; real plates are at most ~10 characters."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -80,3 +104,13 @@ Mark = Annotated[int, Field(ge=0, le=2**62)]
 
 Count = Annotated[int, Field(ge=0, le=2**62)]
 """A non-negative counter or byte size."""
+
+
+def request_line_problem(path: str, query_string: bytes) -> str | None:
+    """Return why a request's path or query is refused (control characters), or None."""
+    if CONTROL_CHARACTERS.search(path):
+        return "the path holds control characters (such as NUL)"
+    query = unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8", "replace")
+    if CONTROL_CHARACTERS.search(query):
+        return "the query holds control characters (such as NUL)"
+    return None

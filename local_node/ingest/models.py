@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sync_protocol.plate_rules import normalize_plate
+from sync_protocol.wire_types import refuse_control_characters
 
 MAX_PLATE_CHARS = 32
 MAX_TEXT_CHARS = 64
@@ -24,6 +25,11 @@ class Vehicle(BaseModel):
     make: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     model: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     color: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+
+    @field_validator("*")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return refuse_control_characters(value) if isinstance(value, str) else value
 
 
 class DetectionIn(BaseModel):
@@ -50,6 +56,12 @@ class DetectionIn(BaseModel):
     direction: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     bbox: tuple[int, int, int, int] | None = Field(default=None, description="[x, y, w, h]")
     vehicle: Vehicle | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        # Camera text is stored and shown as is: no NUL (PostgreSQL refuses it), no ESC.
+        return refuse_control_characters(value) if isinstance(value, str) else value
 
     @field_validator("plate")
     @classmethod

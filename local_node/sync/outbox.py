@@ -18,6 +18,7 @@ from sync_protocol import codec
 from sync_protocol.detections import DetectionRecord, Vehicle
 from sync_protocol.messages import MAX_LOCAL_DELIVERIES, HitRecord, LocalDelivery
 from sync_protocol.rules import SeqGap, batch_after_ack
+from sync_protocol.wire_types import strip_control_characters
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def first_fitting(
 def _text(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    # Rows stored before control characters were refused must not hold up the stream.
+    value = strip_control_characters(value).strip()
     return value[:limit] if value else None
 
 
@@ -180,7 +182,7 @@ def to_record(row: Mapping[str, Any], stream: StreamMark) -> DetectionRecord:
     return DetectionRecord(
         id=uuid.UUID(row["id"]),
         seq=wire_seq(stream, row["seq"]),
-        event_id=event_id if event_id and len(event_id) <= 64 else None,
+        event_id=_text(event_id, 64) if event_id and len(event_id) <= 64 else None,
         camera_id=row["camera_id"],
         source_camera=_text(row.get("source_camera"), 64),
         captured_at=row["captured_at"],

@@ -321,3 +321,21 @@ def test_columns_with_bad_digests_or_missing_positions_are_refused() -> None:
     wire["columns"]["bbox"]["missing"] = [0]
     with pytest.raises(ValidationError, match="bbox has 1 values for 0 rows"):
         DetectionBatch.model_validate(wire)
+
+
+def test_wire_text_refuses_control_characters() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from sync_protocol.wire_types import ShortText
+
+    with pytest.raises(ValidationError, match="control characters"):
+        TypeAdapter(ShortText).validate_python("Ford\x00")
+    assert TypeAdapter(ShortText).validate_python("Ford\tFocus") == "Ford\tFocus"
+
+
+def test_request_line_problem_finds_encoded_control_characters_in_the_query() -> None:
+    from sync_protocol.wire_types import request_line_problem
+
+    assert request_line_problem("/api/v1/sites/x", b"plate=AB%00") is not None
+    assert request_line_problem("/api/v1/sites/\x00", b"") is not None
+    assert request_line_problem("/api/v1/sites/x", b"plate=AB+12") is None

@@ -22,6 +22,7 @@ from sync_protocol.hotlist_rules import (
     MAX_LIST_NAME_LENGTH,
     Priority,
 )
+from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/hotlist", tags=["hotlist"])
 
@@ -34,7 +35,7 @@ PlateParam = Annotated[str, Path(min_length=1, max_length=32, description="Plate
 class HotlistIn(BaseModel):
     """An entry as an admin sets it."""
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Annotated[str, Printable] | None = Field(default=None, max_length=500)
     priority: Priority = Field(default=DEFAULT_PRIORITY, description="0 lowest, 100 highest")
     expires_at: datetime | None = None
 

@@ -22,6 +22,7 @@ from cloud_plane.alerts.rules import parse_hhmm
 from cloud_plane.deps import AdminAuth, Services
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.recipients import StoredRecipient, Subscription
+from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/recipients", tags=["recipients"])
 
@@ -36,7 +37,9 @@ class RecipientIn(BaseModel):
     email: Email | None = None
     webhook_url: HttpUrl | None = None
     # 256: its sealed form (Fernet, base64) must fit the 512-character column.
-    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+    webhook_secret: Annotated[str, Printable] | None = Field(
+        default=None, min_length=16, max_length=256
+    )
 
 
 class RecipientOut(BaseModel):
@@ -54,8 +57,12 @@ class SubscriptionIn(BaseModel):
     """What a recipient is told about, how, and at which escalation tier."""
 
     channels: list[ChannelKind] = Field(min_length=1, description="sms, email, webhook, file")
-    site_id: str | None = Field(default=None, max_length=64, description="None: every site")
-    lists: list[str] = Field(default_factory=list, max_length=50, description="[]: any list")
+    site_id: Annotated[str, Printable] | None = Field(
+        default=None, max_length=64, description="None: every site"
+    )
+    lists: list[Annotated[str, Printable]] = Field(
+        default_factory=list, max_length=50, description="[]: any list"
+    )
     min_priority: int | None = Field(default=None, ge=0, le=100)
     kinds: list[AlertKind] = Field(default_factory=list, description="[]: every kind")
     quiet_start: str | None = Field(default=None, description="HH:MM in quiet_zone")

@@ -87,3 +87,19 @@ def test_cursor_at_the_largest_seq_is_accepted(cloud: RunningCloud) -> None:
     cursor = _cursor([AT, "s", "t", 2**63 - 1])
     response = cloud.staff("admin").get("/api/v1/detections", params={"cursor": cursor})
     assert response.status_code == 200, response.text
+
+
+def test_a_recipient_named_with_a_nul_is_422_not_a_server_error(cloud: RunningCloud) -> None:
+    # PostgreSQL refuses NUL in text; found by the schemathesis run (a 500 on PostgreSQL).
+    with cloud.staff() as http:
+        response = http.put("/api/v1/recipients/duty", json={"name": "\x00"})
+        listed = http.get("/api/v1/recipients")
+    assert response.status_code == 422, response.text
+    assert listed.json() == [] or all(r["recipient_id"] != "duty" for r in listed.json())
+
+
+def test_a_nul_in_a_path_is_422_not_a_server_error(cloud: RunningCloud) -> None:
+    with cloud.staff() as http:
+        response = http.get("/api/v1/sites/%00")
+    assert response.status_code == 422, response.text
+    assert "control characters" in response.json()["detail"]

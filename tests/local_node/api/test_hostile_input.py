@@ -134,3 +134,23 @@ def test_vendor_read_whose_plate_has_no_letters_or_digits_is_422(node: RunningNo
         assert r.status_code == 422, r.text
         assert "plate has no letters or digits" in r.json()["detail"]
     assert stored_count(node) == 0
+
+
+# -- control characters ----------------------------------------------------------------------
+
+
+def test_a_read_with_a_nul_in_its_text_is_refused_with_422(node: RunningNode):
+    before = stored_count(node)
+    with node.camera() as cam:
+        response = cam.post("/api/v1/detections", json=meta(vehicle={"make": "Ford\x00"}))
+    assert response.status_code == 422, response.text
+    assert "control characters" in response.text
+    assert stored_count(node) == before
+
+
+def test_a_nul_in_a_path_or_query_is_422_not_a_server_error(node: RunningNode):
+    with node.admin() as http:
+        by_path = http.get("/api/v1/detections/%00")
+        by_query = http.get("/api/v1/detections", params={"camera_id": "\x00"})
+    assert (by_path.status_code, by_query.status_code) == (422, 422)
+    assert "control characters" in by_path.json()["detail"]

@@ -94,3 +94,9 @@ def test_a_new_epoch_resets_streams_the_cloud_did_not_name():
 def test_values_longer_than_the_wire_allows_do_not_block_the_stream():
     record = to_record(row(1, event_id="e" * 100, plate="X" * 30, bbox="not json"), S1)
     assert record.event_id is None and len(record.plate) == 20 and record.bbox is None
+
+
+def test_control_characters_stored_before_they_were_refused_do_not_block_the_stream():
+    record = to_record(row(1, plate="AB\x0012", vehicle_make="Ford\x1b[31m"), S1)
+    assert record.plate == "AB12" and record.vehicle is not None
+    assert record.vehicle.make == "Ford[31m"
