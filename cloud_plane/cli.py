@@ -51,6 +51,12 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def _check_scope(role: str, site_ids: list[str]) -> None:
+    """Refuse a manager without sites: they could manage nothing and would look broken."""
+    if role == "manager" and not site_ids:
+        _fail("a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]")
+
+
 def _print(as_json: bool, obj: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(obj) if as_json else text)
 
@@ -142,6 +148,8 @@ def create_site(name: str, data_dir: Path | None, database_url: str | None, as_j
         site, code = create_site_with_code(
             store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
         )
+    except CloudError as exc:  # a site of that name exists already
+        _fail(exc.detail)
     finally:
         store.meta.close()
     hours = settings.enrollment_code_ttl_s / 3600
@@ -177,6 +185,7 @@ def create_user(
     if password is not None and len(password) < 8:
         _fail("password must be at least 8 characters")
     site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+    _check_scope(role, site_ids)
     store = _open(data_dir, database_url)
     try:
         for site_id in site_ids:
@@ -309,6 +318,7 @@ def users_set_role(
 ) -> None:
     """Change a user's role and sites (their current token gets the new rights at once)."""
     site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+    _check_scope(role, site_ids)
 
     def change(store: CloudStore) -> User:
         for site_id in site_ids:
@@ -344,6 +354,12 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
     finally:
         store.meta.close()
     click.echo(f"cloud epoch is now {epoch}")
+
+
+# At the end: `cli_sites` uses the helpers above (and lives apart to keep this module short).
+from cloud_plane.cli_sites import sites  # noqa: E402
+
+cloud.add_command(sites)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`
