@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -11,8 +10,13 @@ from typing import Any
 
 import click
 
+from cloud_plane.cli_options import fail as _fail
+from cloud_plane.cli_options import open_store_at as _open
+from cloud_plane.cli_options import print_result as _print
+from cloud_plane.cli_options import settings_from as _settings
+from cloud_plane.cli_options import store_options
+from cloud_plane.cli_sites import sites
 from cloud_plane.clock import utc_now
-from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.records.users import ROLES, Role, User
 from cloud_plane.store.base import CloudStore
@@ -20,45 +24,10 @@ from cloud_plane.store.base import CloudStore
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
-def _settings(**overrides: Any) -> CloudSettings:
-    return CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def store_options(fn: Callable) -> Callable:
-    """--data-dir and --database-url, shared by every cloud command."""
-    fn = click.option(
-        "--database-url",
-        envvar="EDGESYNC_CLOUD_DATABASE_URL",
-        show_envvar=True,
-        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite in data dir).",
-    )(fn)
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="EDGESYNC_CLOUD_DATA_DIR",
-        show_envvar=True,
-        help="Where the cloud keeps its signing key and default SQLite database.",
-    )(fn)
-
-
-def _open(data_dir: Path | None, database_url: str | None) -> CloudStore:
-    from cloud_plane.services import open_store
-
-    return open_store(_settings(data_dir=data_dir, database_url=database_url))
-
-
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
 def _check_scope(role: str, site_ids: list[str]) -> None:
     """Refuse a manager without sites: they could manage nothing and would look broken."""
     if role == "manager" and not site_ids:
         _fail("a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]")
-
-
-def _print(as_json: bool, obj: dict[str, Any], text: str) -> None:
-    click.echo(json.dumps(obj) if as_json else text)
 
 
 @click.group()
@@ -355,9 +324,6 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
         store.meta.close()
     click.echo(f"cloud epoch is now {epoch}")
 
-
-# At the end: `cli_sites` uses the helpers above (and lives apart to keep this module short).
-from cloud_plane.cli_sites import sites  # noqa: E402
 
 cloud.add_command(sites)
 

@@ -1,7 +1,7 @@
 """`edgesync cloud sites list|rename|new-code|archive`: sites after they were created.
 
-Registered on the `cloud` group by `cloud_plane.cli` (whose shared flags and helpers these
-commands use); `create-site` and `revoke-site` stay there.
+Registered on the `cloud` group by `cloud_plane.cli`; `create-site` and `revoke-site` stay
+there. The flags and helpers both share live in `cloud_plane.cli_options`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from typing import Any
 
 import click
 
-from cloud_plane.cli import _fail, _open, _print, _settings, store_options
+from cloud_plane.cli_options import fail as _fail
+from cloud_plane.cli_options import open_store_at as _open
+from cloud_plane.cli_options import print_result as _print
+from cloud_plane.cli_options import settings_from as _settings
+from cloud_plane.cli_options import store_options
 from cloud_plane.clock import utc_now
 from cloud_plane.errors import CloudError
 from cloud_plane.records.sites import Site
