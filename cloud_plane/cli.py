@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -11,68 +10,25 @@ from typing import Any
 
 import click
 
+from cloud_plane.cli_options import fail as _fail
+from cloud_plane.cli_options import open_store_at as _open
+from cloud_plane.cli_options import print_result as _print
+from cloud_plane.cli_options import settings_from as _settings
+from cloud_plane.cli_options import store_options
+from cloud_plane.cli_sites import sites
 from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.records.users import ROLES, Role, User
 from cloud_plane.store.base import CloudStore
-from sync_protocol.settings_errors import DATA_DIR_META, DATABASE_META, check_database_url
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
-def _settings(**overrides: Any) -> CloudSettings:
-    """Settings from the environment and the given flags; `edgesync` words a bad value.
-
-    The data dir and database are noted on the click context so that a failure to open them
-    later names the variable to check.
-    """
-    settings = CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
-    if settings.store == "sql":
-        check_database_url(settings.resolved_database_url, "EDGESYNC_CLOUD_DATABASE_URL")
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.meta[DATABASE_META] = ("EDGESYNC_CLOUD_DATABASE_URL", settings.resolved_database_url)
-        ctx.meta[DATA_DIR_META] = ("EDGESYNC_CLOUD_DATA_DIR", settings.data_dir)
-    return settings
-
-
-def _default_shown(name: str) -> str | bool:
-    """A setting's default for `--help`, or False when it has none to show (computed, unset)."""
-    default = CloudSettings.model_fields[name].default
-    return str(default) if isinstance(default, str | int | Path) else False
-
-
-def store_options(fn: Callable) -> Callable:
-    """--data-dir and --database-url, shared by every cloud command."""
-    fn = click.option(
-        "--database-url",
-        envvar="EDGESYNC_CLOUD_DATABASE_URL",
-        show_envvar=True,
-        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite in data dir).",
-    )(fn)
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="EDGESYNC_CLOUD_DATA_DIR",
-        show_envvar=True,
-        show_default=_default_shown("data_dir"),
-        help="Where the cloud keeps its signing key and default SQLite database.",
-    )(fn)
-
-
-def _open(data_dir: Path | None, database_url: str | None) -> CloudStore:
-    from cloud_plane.services import open_store
-
-    return open_store(_settings(data_dir=data_dir, database_url=database_url))
-
-
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
-def _print(as_json: bool, obj: dict[str, Any], text: str) -> None:
-    click.echo(json.dumps(obj) if as_json else text)
+def _check_scope(role: str, site_ids: list[str]) -> None:
+    """Refuse a manager without sites: they could manage nothing and would look broken."""
+    if role == "manager" and not site_ids:
+        _fail("a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -173,6 +129,8 @@ def create_site(name: str, data_dir: Path | None, database_url: str | None, as_j
         site, code = create_site_with_code(
             store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
         )
+    except CloudError as exc:  # a site of that name exists already
+        _fail(exc.detail)
     finally:
         store.meta.close()
     hours = settings.enrollment_code_ttl_s / 3600
@@ -208,6 +166,7 @@ def create_user(
     if password is not None and len(password) < 8:
         _fail("password must be at least 8 characters")
     site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+    _check_scope(role, site_ids)
     store = _open(data_dir, database_url)
     try:
         for site_id in site_ids:
@@ -340,6 +299,7 @@ def users_set_role(
 ) -> None:
     """Change a user's role and sites (their current token gets the new rights at once)."""
     site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
+    _check_scope(role, site_ids)
 
     def change(store: CloudStore) -> User:
         for site_id in site_ids:
@@ -375,6 +335,9 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
     finally:
         store.meta.close()
     click.echo(f"cloud epoch is now {epoch}")
+
+
+cloud.add_command(sites)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

@@ -1,18 +1,34 @@
-"""Who is calling: cameras by API key, scripts and the UI by token (both cached briefly)."""
+"""Who is calling: cameras by API key (cached briefly), scripts and the UI by token.
+
+Camera keys are cached for ``CACHE_SECONDS`` in each serving process, so that the ingest path
+costs no query per read: a camera disabled, deleted or rotated out by the CLI (another
+process) is refused within that time. Tokens are checked against the database on every
+request (the local API's calls are few and each queries the database anyway), so a revoked
+token gets 401 at once.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from fastapi import Request
 
 from local_node import credentials
 from local_node.credentials import CachedCredential
-from local_node.db import repo
-from local_node.errors import Forbidden, NotAuthenticated
+from local_node.db import access
+from local_node.errors import (
+    CAMERA_DISABLED,
+    MISSING_CREDENTIALS,
+    TOKEN_EXPIRED,
+    UNKNOWN_KEY,
+    Forbidden,
+    NotAuthenticated,
+)
 from local_node.services import NodeServices
 
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 10.0
+"""How long a checked camera key is trusted without the database (refusal lag after disable)."""
 ROLE_RANK = {"viewer": 1, "admin": 2}
 
 
@@ -29,9 +45,9 @@ def presented_secret(request: Request) -> str | None:
 def authenticate_camera(services: NodeServices, secret: str | None) -> CachedCredential:
     """The camera a key belongs to, or NotAuthenticated."""
     if not secret:
-        raise NotAuthenticated("missing camera key (Authorization: Bearer <key> or X-API-Key)")
+        raise NotAuthenticated(MISSING_CREDENTIALS)
     if not secret.startswith(credentials.CAMERA_KEY_PREFIX):
-        raise NotAuthenticated("invalid camera key")
+        raise NotAuthenticated(UNKNOWN_KEY)
     return _cached(
         services, "camera:" + credentials.digest(secret), lambda: _camera(services, secret)
     )
@@ -45,29 +61,36 @@ def cached_camera(services: NodeServices, secret: str | None) -> CachedCredentia
     return hit if hit is not None and hit.expires > time.monotonic() else None
 
 
+def forget_cached_cameras(services: NodeServices) -> None:
+    """Drop every cached camera key (after a change made in this process)."""
+    services.credential_cache.clear()
+
+
 def authenticate_token(services: NodeServices, secret: str | None, need: str) -> CachedCredential:
     """The role of a token, checked against the role the route needs."""
     if not secret:
-        raise NotAuthenticated("missing token (Authorization: Bearer <token>)")
+        raise NotAuthenticated(MISSING_CREDENTIALS)
     if not secret.startswith(credentials.TOKEN_PREFIX):
-        raise NotAuthenticated("invalid token")
-    cred = _cached(
-        services, "token:" + credentials.digest(secret), lambda: _token(services, secret)
-    )
-    if ROLE_RANK.get(cred.subject, 0) < ROLE_RANK[need]:
+        raise NotAuthenticated(UNKNOWN_KEY)
+    now = services.clock()
+    row = access.token_for(services.engine, secret, now)
+    if row is None:
+        raise NotAuthenticated(UNKNOWN_KEY)
+    if row.expires_at is not None and row.expires_at <= now:
+        raise NotAuthenticated(TOKEN_EXPIRED)
+    if ROLE_RANK.get(row.role, 0) < ROLE_RANK[need]:
         raise Forbidden(f"this needs the {need} role")
-    return cred
+    return CachedCredential(subject=row.role, name=row.name or row.role, expires=time.monotonic())
 
 
-def _cached(services: NodeServices, key: str, load) -> CachedCredential:
+def _cached(
+    services: NodeServices, key: str, load: Callable[[], tuple[str, str]]
+) -> CachedCredential:
     now = time.monotonic()
     hit = services.credential_cache.get(key)
     if hit is not None and hit.expires > now:
         return hit
-    found = load()
-    if found is None:
-        raise NotAuthenticated("invalid key or token")
-    subject, name = found
+    subject, name = load()
     cred = CachedCredential(subject=subject, name=name, expires=now + CACHE_SECONDS)
     if len(services.credential_cache) > 10_000:
         services.credential_cache.clear()
@@ -75,11 +98,10 @@ def _cached(services: NodeServices, key: str, load) -> CachedCredential:
     return cred
 
 
-def _camera(services: NodeServices, secret: str) -> tuple[str, str] | None:
-    camera = repo.camera_by_key(services.engine, secret)
-    return (camera.id, camera.name) if camera else None
-
-
-def _token(services: NodeServices, secret: str) -> tuple[str, str] | None:
-    role = repo.token_role(services.engine, secret)
-    return (role, role) if role else None
+def _camera(services: NodeServices, secret: str) -> tuple[str, str]:
+    camera = access.camera_for_key(services.engine, secret, services.clock())
+    if camera is None:
+        raise NotAuthenticated(UNKNOWN_KEY)
+    if camera.disabled:
+        raise NotAuthenticated(CAMERA_DISABLED)
+    return camera.id, camera.name

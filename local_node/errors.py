@@ -41,8 +41,18 @@ class ClientGone(NodeError):
 
 
 class NotAuthenticated(NodeError):
+    """401, always with one of the wordings below (one per reason, the same on every route)."""
+
     status_code = 401
     headers = {"WWW-Authenticate": "Bearer"}
+
+
+# Every 401 the node sends, so that scripts and people see one wording per reason.
+MISSING_CREDENTIALS = "missing credentials: send the key or token as Authorization: Bearer <key>"
+UNKNOWN_KEY = "unknown or revoked key"
+"""A camera key or token that is malformed, unknown, revoked, deleted or rotated out."""
+CAMERA_DISABLED = "camera disabled"
+TOKEN_EXPIRED = "token expired"
 
 
 class Forbidden(NodeError):

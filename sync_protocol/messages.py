@@ -166,6 +166,9 @@ class CameraHealth(RequestModel):
     """One camera's health in a heartbeat."""
 
     camera_id: Token
+    name: ShortText | None = Field(
+        default=None, description="the camera's name on the node (optional: older nodes omit it)"
+    )
     last_seen: UtcDatetime | None = None
     detections_last_interval: Count = 0
     errors: Count = 0

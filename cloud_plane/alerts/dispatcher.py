@@ -48,6 +48,7 @@ from cloud_plane.clock import Clock
 from cloud_plane.errors import NotFound
 from cloud_plane.records.alerts import StoredAlert
 from cloud_plane.records.deliveries import AttemptResult, StoredDelivery
+from cloud_plane.records.sites import Site
 from cloud_plane.store.base import CloudStore
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class Dispatcher:
         self.senders = senders
         self.timezone = timezone
         self._pool = ThreadPoolExecutor(senders, thread_name_prefix="alert-send")
-        self._sites: dict[str, tuple[float, str]] = {}
+        self._sites: dict[str, tuple[float, Site | None]] = {}
         self._in_flight = 0
         self._done: list[tuple[StoredDelivery, DeliveryOutcome]] = []
         self._slots = threading.Condition()
@@ -313,14 +314,15 @@ class Dispatcher:
     def message(self, alert: StoredAlert) -> AlertMessage:
         """Return what channels say about ``alert`` (read now: grouped counts are current)."""
         link = alert.link if alert.link and alert.link.startswith(("http://", "https://")) else None
+        site = self._site(alert.site_id)
         return AlertMessage(
             alert_id=alert.alert_id,
             kind=AlertKind(alert.kind),
             priority=alert.priority,
-            site_name=self._site_name(alert.site_id)[:200] or alert.site_id,
+            site_name=(site.name if site else alert.site_id)[:200] or alert.site_id,
             site_timezone=self.timezone,
             site_id=alert.site_id,
-            camera_name=alert.camera_id,
+            camera_name=camera_name(site, alert.camera_id),
             camera_id=alert.camera_id,
             plate=alert.plate,
             list_name=alert.list_name,
@@ -331,16 +333,25 @@ class Dispatcher:
             link_url=link,
         )
 
-    def _site_name(self, site_id: str) -> str:
+    def _site(self, site_id: str) -> Site | None:
         cached = self._sites.get(site_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
-            name = self.store.sites.get_site(site_id).name
+            site: Site | None = self.store.sites.get_site(site_id)
         except NotFound:
-            name = site_id
-        self._sites[site_id] = (time.monotonic() + SITE_NAME_TTL_S, name)
-        return name
+            site = None
+        self._sites[site_id] = (time.monotonic() + SITE_NAME_TTL_S, site)
+        return site
+
+
+def camera_name(site: Site | None, camera_id: str | None) -> str | None:
+    """The camera's name from the site's last heartbeat; its id if the node sent no name."""
+    if camera_id is None:
+        return None
+    cameras = site.heartbeat.cameras if site and site.heartbeat else []
+    named = next((c.name for c in cameras if c.camera_id == camera_id and c.name), None)
+    return named or camera_id
 
 
 def _kind(channel: str) -> ChannelKind:

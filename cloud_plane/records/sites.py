@@ -24,6 +24,12 @@ class Site:
     enrolled_at: datetime | None = None
     last_heartbeat_at: datetime | None = None
     heartbeat: Heartbeat | None = None
+    archived_at: datetime | None = None
+
+    @property
+    def archived(self) -> bool:
+        """Return True once the site was archived (revoked, kept for its data, out of lists)."""
+        return self.archived_at is not None
 
     @property
     def revoked(self) -> bool:

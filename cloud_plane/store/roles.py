@@ -63,7 +63,20 @@ class SiteStore(Protocol):
     """Sites, their one-time enrolment codes, the nodes' public keys and the nonce cache."""
 
     def create_site(self, name: str, *, now: datetime) -> Site:
-        """Create a site with a fresh id."""
+        """Create a site with a fresh id; raise Conflict if a site not archived has the name."""
+        ...
+
+    def rename_site(self, site_id: str, name: str) -> Site:
+        """Rename the site; raise NotFound, or Conflict if another live site has the name."""
+        ...
+
+    def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
+        """Retire the site; raise NotFound.
+
+        A site that never enrolled is deleted with its codes (return None). An enrolled one
+        is archived: revoked (its keys stop syncing) with its data kept, and its name free
+        for a new site; return it.
+        """
         ...
 
     def get_site(self, site_id: str) -> Site:
@@ -80,6 +93,11 @@ class SiteStore(Protocol):
 
     def create_enrollment(self, site_id: str, code_hash: str, expires_at: datetime) -> None:
         """Register a one-time code (stored only as its hash) for the site; raise NotFound."""
+        ...
+
+    def reissue_enrollment(self, site_id: str, code_hash: str, expires_at: datetime) -> None:
+        """Replace the site's unused codes by this one; raise NotFound, or Conflict if the
+        site is revoked or archived (it can no longer enrol)."""
         ...
 
     def consume_enrollment(

@@ -51,6 +51,7 @@ class SiteRow(CloudTable, table=True):
     enrolled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     last_heartbeat_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     heartbeat_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class SiteKeyRow(CloudTable, table=True):

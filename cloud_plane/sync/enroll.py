@@ -39,6 +39,13 @@ def issue_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) ->
     return code
 
 
+def reissue_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) -> str:
+    """Return a new one-time code for the site; its earlier unused codes stop working."""
+    code = new_code()
+    store.sites.reissue_enrollment(site_id, hash_code(code), now + timedelta(seconds=ttl_s))
+    return code
+
+
 def enroll(store: CloudStore, request: EnrollRequest, *, now: datetime) -> EnrollReply:
     """Register the node's public key with the code's site; raise EnrollmentRefused."""
     try:

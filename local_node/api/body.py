@@ -12,7 +12,6 @@ from local_node.errors import ClientGone, InvalidInput, PayloadTooLarge
 logger = logging.getLogger(__name__)
 
 
-
 async def read_limited(request: Request, limit: int) -> bytes:
     """The whole body, or 413 as soon as it passes `limit` (declared or actual)."""
     declared = request.headers.get("content-length")

@@ -1,7 +1,8 @@
 """`edgesync node ...`: run the node and manage its cameras, tokens and database.
 
 This package only assembles the `node` group; each command group lives in its own module
-(`serve`, `access`, `export`, `db`, `sync`, `backup`) with the flags they share in `options`.
+(`serve`, `access`, `cameras`, `tokens`, `export`, `db`, `sync`, `backup`) with the flags they
+share in `options`.
 The commands import what they run lazily, so `--help` stays fast.
 """
 
@@ -11,10 +12,12 @@ import click
 
 from local_node.cli.access import add_camera, create_token
 from local_node.cli.backup import backup, restore
+from local_node.cli.cameras import cameras
 from local_node.cli.db import db
 from local_node.cli.export import export
 from local_node.cli.serve import serve
 from local_node.cli.sync import agent, enroll
+from local_node.cli.tokens import tokens
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -22,7 +25,19 @@ def node() -> None:
     """The local node at a site: camera API, detection log, hotlist, sync agent."""
 
 
-for command in (serve, add_camera, create_token, export, db, enroll, agent, backup, restore):
+for command in (
+    serve,
+    add_camera,
+    create_token,
+    cameras,
+    tokens,
+    export,
+    db,
+    enroll,
+    agent,
+    backup,
+    restore,
+):
     node.add_command(command)
 
 __all__ = ["node"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,6 +17,31 @@ from local_node.cli.options import (
 )
 
 CAMERA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class Duration(click.ParamType):
+    """A duration such as ``90s``, ``15m``, ``24h``, ``30d``, ``2w`` or ``0`` (plain: seconds)."""
+
+    name = "duration"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, timedelta):
+            return value
+        match = _DURATION.match(str(value))
+        if match is None:
+            self.fail(f"{value!r} is not a duration (e.g. 90s, 15m, 24h, 30d, 2w)", param, ctx)
+        return timedelta(seconds=float(match[1]) * _UNIT_S[match[2]])
+
+
+def check_camera_name(name: str) -> None:
+    """Refuse names that could not be a folder name or a label (the image store uses ids)."""
+    if not CAMERA_NAME.match(name) or ".." in name:
+        raise click.BadParameter(
+            "use letters, digits, space, dot, dash or underscore (max 64, no '..')",
+            param_hint="NAME",
+        )
 
 
 @click.command("add-camera")
@@ -30,11 +56,7 @@ def add_camera(name: str, data_dir: Path | None, database_url: str | None, as_js
     from local_node.clock import utc_now
     from local_node.db import repo
 
-    if not CAMERA_NAME.match(name) or ".." in name:
-        raise click.BadParameter(
-            "use letters, digits, space, dot, dash or underscore (max 64, no '..')",
-            param_hint="NAME",
-        )
+    check_camera_name(name)
     engine = open_database(settings_from(data_dir=data_dir, database_url=database_url))
     try:
         cred = repo.create_camera(engine, name, utc_now())
@@ -49,17 +71,40 @@ def add_camera(name: str, data_dir: Path | None, database_url: str | None, as_js
 
 @click.command("create-token")
 @click.option("--role", type=click.Choice(["viewer", "admin"]), required=True, help="Its role.")
+@click.option("--name", help="A label to tell tokens apart in `node tokens list`.")
+@click.option(
+    "--expires-in", type=Duration(), help="Refuse the token after this long (e.g. 30d, 12h)."
+)
 @data_dir_option
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help='Print {"token"} only.')
-def create_token(role: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"token", "token_id", "expires_at"} only.'
+)
+def create_token(
+    role: str,
+    name: str | None,
+    expires_in: timedelta | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
     """Make an API token for scripts and the local UI (shown once, stored hashed)."""
     from local_node.clock import utc_now
-    from local_node.db import repo
+    from local_node.db import access
 
+    if name is not None and not 1 <= len(name.strip()) <= 64:
+        raise click.BadParameter("1-64 characters", param_hint="--name")
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise click.BadParameter("must be more than 0", param_hint="--expires-in")
     engine = open_database(settings_from(data_dir=data_dir, database_url=database_url))
-    cred = repo.create_token(engine, role, utc_now())
+    now = utc_now()
+    expires_at = now + expires_in if expires_in is not None else None
+    cred = access.create_token(
+        engine, role, now, name=name.strip() if name else None, expires_at=expires_at
+    )
     if as_json:
-        click.echo(json.dumps({"token": cred.secret}))
+        until = expires_at.isoformat() if expires_at else None
+        click.echo(json.dumps({"token": cred.secret, "token_id": cred.id, "expires_at": until}))
     else:
-        click.echo(f"{role} token (shown once): {cred.secret}")
+        until = f", expires {expires_at.isoformat()}" if expires_at else ""
+        click.echo(f"{role} token {cred.id}{until} (shown once): {cred.secret}")

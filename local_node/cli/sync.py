@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @click.command()
@@ -29,6 +33,11 @@ from local_node.cli.options import (
 @click.option("--name", "node_name", help="This node's name in the cloud (default: host name).")
 @data_dir_option
 @database_url_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Enrol again although this node is enrolled already (it moves to the code's site).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"site_id"} only.')
 def enroll(
     cloud_url: str,
@@ -36,6 +45,7 @@ def enroll(
     node_name: str | None,
     data_dir: Path | None,
     database_url: str | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Join a cloud site: make this node's key pair here and register its public key."""
@@ -50,6 +60,8 @@ def enroll(
         raise click.BadParameter("must start with http:// or https://", param_hint="--cloud")
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     engine = open_database(settings)
+    if not force:
+        _refuse_re_enrolment(engine)
     client = SyncClient(cloud_url, timeout_s=settings.sync.timeout_s)
     try:
         reply = do_enroll(
@@ -70,6 +82,24 @@ def enroll(
         click.echo(json.dumps({"site_id": reply.site_id}))
     else:
         click.echo(f"enrolled in site {reply.site_name!r} ({reply.site_id}) at {cloud_url}")
+
+
+def _refuse_re_enrolment(engine: Engine) -> None:
+    """Stop with what re-enrolling would do, if this node is enrolled in a site already."""
+    from local_node.sync import store
+
+    with engine.connect() as conn:
+        state = store.load_state(conn)
+    if state["site_id"] is None:
+        return
+    engine.dispose()
+    raise click.ClickException(
+        f"this node is already enrolled in site {state['site_id']} at {state['cloud_url']}. "
+        "Enrolling again with --force moves it to the code's site: its reads are sent to that "
+        "site from the start (a new stream there), and the old site keeps the data it has in "
+        "the cloud but gets nothing new (retire it with "
+        f"`edgesync cloud sites archive {state['site_id']}`)."
+    )
 
 
 @click.command()

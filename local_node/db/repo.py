@@ -11,10 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlmodel import Session
 
-from local_node import credentials
+from local_node.db.access import (  # noqa: F401 - the camera and token functions' old home
+    NewCredential,
+    camera_by_key,
+    create_camera,
+    create_token,
+    list_cameras,
+    token_role,
+)
 from local_node.db.tables import (
-    ApiToken,
-    Camera,
     Detection,
     Hit,
     HotlistEntry,
@@ -43,63 +48,6 @@ def start_new_stream(engine: Engine) -> str:
         session.exec(update(NodeState).where(NodeState.id == 1).values(stream_id=stream_id))
         session.commit()
     return stream_id
-
-
-@dataclass(frozen=True)
-class NewCredential:
-    """A freshly made credential; the secret is shown once and never stored."""
-
-    id: str
-    name: str
-    secret: str
-
-
-def create_camera(engine: Engine, name: str, now: datetime) -> NewCredential:
-    """Register a camera and return its one-time API key."""
-    key = credentials.new_secret(credentials.CAMERA_KEY_PREFIX)
-    camera = Camera(
-        id=credentials.new_id(), name=name, key_hash=credentials.digest(key), created_at=now
-    )
-    with Session(engine, expire_on_commit=False) as session:
-        session.add(camera)
-        session.commit()
-    return NewCredential(id=camera.id, name=name, secret=key)
-
-
-def camera_by_key(engine: Engine, key: str) -> Camera | None:
-    """The enabled camera owning this key, if any."""
-    with Session(engine, expire_on_commit=False) as session:
-        return session.exec(
-            select(Camera).where(
-                Camera.key_hash == credentials.digest(key), Camera.disabled.is_(False)
-            )
-        ).scalar_one_or_none()
-
-
-def list_cameras(engine: Engine) -> Sequence[Camera]:
-    """Every registered camera."""
-    with Session(engine, expire_on_commit=False) as session:
-        return session.exec(select(Camera).order_by(Camera.name)).scalars().all()
-
-
-def create_token(engine: Engine, role: str, now: datetime) -> NewCredential:
-    """Make an API token for scripts and the local UI."""
-    token = credentials.new_secret(credentials.TOKEN_PREFIX)
-    row = ApiToken(
-        id=credentials.new_id(), role=role, token_hash=credentials.digest(token), created_at=now
-    )
-    with Session(engine, expire_on_commit=False) as session:
-        session.add(row)
-        session.commit()
-    return NewCredential(id=row.id, name=role, secret=token)
-
-
-def token_role(engine: Engine, token: str) -> str | None:
-    """The role of a token, or None if it is unknown."""
-    with Session(engine, expire_on_commit=False) as session:
-        return session.exec(
-            select(ApiToken.role).where(ApiToken.token_hash == credentials.digest(token))
-        ).scalar_one_or_none()
 
 
 def get_detection(engine: Engine, detection_id: str) -> tuple[Detection, list[Hit]] | None:

@@ -37,6 +37,15 @@ class Camera(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=_utc_column())
     disabled: bool = Field(default=False)
+    previous_key_hash: str | None = Field(
+        default=None, max_length=64, index=True, description="The key before the last rotation"
+    )
+    previous_key_expires_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(nullable=True)
+    )
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(nullable=True), description="Key gone, reads kept"
+    )
 
 
 class ApiToken(SQLModel, table=True):
@@ -48,6 +57,12 @@ class ApiToken(SQLModel, table=True):
     role: str = Field(max_length=16)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=_utc_column())
+    name: str | None = Field(default=None, max_length=64)
+    expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(nullable=True), description="To within a minute"
+    )
 
 
 class Detection(SQLModel, table=True):

@@ -45,7 +45,10 @@ def camera_health(conn: Connection, now: datetime, interval_s: float) -> list[Ca
     """Health of every enabled camera (most recently seen first, at most MAX_CAMERAS)."""
     since = now - timedelta(seconds=interval_s)
     out = []
-    for cam in conn.execute(select(Camera.id).where(Camera.disabled.is_(False))).scalars():
+    enabled = select(Camera.id, Camera.name).where(
+        Camera.disabled.is_(False), Camera.deleted_at.is_(None)
+    )
+    for cam, name in conn.execute(enabled).all():
         recent = conn.execute(
             select(Detection.captured_at, Detection.received_at)
             .where(Detection.camera_id == cam)
@@ -60,6 +63,7 @@ def camera_health(conn: Connection, now: datetime, interval_s: float) -> list[Ca
         out.append(
             CameraHealth(
                 camera_id=cam,
+                name=name,
                 last_seen=recent[0].received_at if recent else None,
                 detections_last_interval=count,
                 errors=0,

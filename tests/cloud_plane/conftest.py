@@ -75,6 +75,7 @@ class RunningCloud:
     clock: MovableClock
     node_keys: list[tuple[str, str]]
     _nodes: int = 0
+    _sites: int = 0
 
     @property
     def services(self) -> CloudServices:
@@ -110,13 +111,17 @@ class RunningCloud:
         self.store.users.create_user(name, None, role, sites or [], now=self.clock())  # type: ignore[arg-type]
         return self.http(self.token(name, role))
 
-    def new_site(self, name: str = "Depot") -> tuple[str, str]:
+    def new_site(self, name: str | None = None) -> tuple[str, str]:
+        # Site names are unique: the default is "Depot", then "Depot 2", "Depot 3"...
+        self._sites += 1
+        if name is None:
+            name = "Depot" if self._sites == 1 else f"Depot {self._sites}"
         site, code = create_site_with_code(
             self.store, name, now=self.clock(), ttl_s=self.settings.enrollment_code_ttl_s
         )
         return site.site_id, code
 
-    def node(self, name: str = "Depot") -> NodeClient:
+    def node(self, name: str | None = None) -> NodeClient:
         """A site with an enrolled node."""
         _, code = self.new_site(name)
         private, public = self.node_keys[self._nodes % len(self.node_keys)]

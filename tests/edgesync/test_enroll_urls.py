@@ -75,10 +75,10 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "enrolling-node"
 
 
-def enroll(data_dir: Path, url: str, code: str) -> tuple[int, str]:
+def enroll(data_dir: Path, url: str, code: str, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
-        ["node", "enroll", "--cloud", url, "--code", code],
+        ["node", "enroll", "--cloud", url, "--code", code, *extra],
         env={"EDGESYNC_NODE_DATA_DIR": str(data_dir)},
     )
     return result.exit_code, result.stderr
@@ -86,7 +86,7 @@ def enroll(data_dir: Path, url: str, code: str) -> tuple[int, str]:
 
 def test_a_refused_code_says_so_and_asks_for_a_new_code_for_the_same_site(cloud, code, data_dir):
     assert enroll(data_dir, cloud.url, code)[0] == 0
-    status, err = enroll(data_dir, cloud.url, code)
+    status, err = enroll(data_dir, cloud.url, code, "--force")  # enrolled: only --force tries
     assert status != 0
     assert "refused the enrolment code" in err and "already used" in err
     assert "sites new-code" in err and "second site" in err

@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 class CameraOut(BaseModel):
     camera_id: str
+    name: str | None = None  # from the node's heartbeat (older nodes send none)
     last_seen: datetime | None
     detections_last_interval: int
     errors: int
@@ -34,6 +35,7 @@ class SiteOut(BaseModel):
     created_at: datetime
     enrolled_at: datetime | None
     revoked_at: datetime | None
+    archived_at: datetime | None = None
     last_heartbeat_at: datetime | None
 
 
@@ -65,6 +67,7 @@ def _out(site: Site, services: Services) -> dict:
         "created_at": site.created_at,
         "enrolled_at": site.enrolled_at,
         "revoked_at": site.revoked_at,
+        "archived_at": site.archived_at,
         "last_heartbeat_at": site.last_heartbeat_at,
     }
 

@@ -54,7 +54,6 @@ AUTH_SCHEMES = ("edgesync", "bearer")  # EdgeSync is canonical; Bearer is accept
 logger = logging.getLogger(__name__)
 
 
-
 async def read_body(request: Request, limit: int) -> bytes:
     """Return the request body, refusing (413) more than ``limit`` bytes without reading on."""
     declared = request.headers.get("content-length", "")

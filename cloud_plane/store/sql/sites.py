@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from cloud_plane.errors import NotFound
+from cloud_plane.errors import Conflict, NotFound
 from cloud_plane.records.sites import EnrollmentRefused, Site
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.tables import EnrollmentRow, NonceRow, SiteKeyRow, SiteRow
@@ -37,11 +37,35 @@ class SqlSites:
         self._db = db
 
     def create_site(self, name: str, *, now: datetime) -> Site:
-        """Create a site with a fresh id."""
+        """Create a site with a fresh id; raise Conflict if a live site has the name."""
         row = {"site_id": new_site_id(), "name": name, "created_at": now}
         with self._db.tx(write=True) as conn:
+            _refuse_taken(conn, name)
             conn.execute(self._db.insert(conn, SiteRow).values(row))
         return Site(site_id=row["site_id"], name=name, created_at=now)
+
+    def rename_site(self, site_id: str, name: str) -> Site:
+        """Rename the site; raise NotFound, or Conflict if another live site has the name."""
+        with self._db.tx(write=True) as conn:
+            load_site(conn, site_id)
+            _refuse_taken(conn, name, other_than=site_id)
+            conn.execute(update(SiteRow).where(SiteRow.site_id == site_id).values(name=name))
+            return load_site(conn, site_id)
+
+    def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
+        """Delete a never-enrolled site (None), or revoke and archive an enrolled one."""
+        with self._db.tx(write=True) as conn:
+            site = load_site(conn, site_id)
+            if site.enrolled_at is None:
+                conn.execute(delete(EnrollmentRow).where(EnrollmentRow.site_id == site_id))
+                conn.execute(delete(SiteRow).where(SiteRow.site_id == site_id))
+                return None
+            conn.execute(
+                update(SiteRow)
+                .where(SiteRow.site_id == site_id)
+                .values(revoked_at=site.revoked_at or now, archived_at=site.archived_at or now)
+            )
+            return load_site(conn, site_id)
 
     def get_site(self, site_id: str) -> Site:
         """Return the site; raise NotFound."""
@@ -72,6 +96,23 @@ class SqlSites:
         """Register a one-time code hash for the site; raise NotFound."""
         with self._db.tx(write=True) as conn:
             self.get_site(site_id)
+            conn.execute(
+                self._db.insert(conn, EnrollmentRow).values(
+                    code_hash=code_hash, site_id=site_id, expires_at=expires_at
+                )
+            )
+
+    def reissue_enrollment(self, site_id: str, code_hash: str, expires_at: datetime) -> None:
+        """Replace the site's unused codes by this one; raise NotFound or Conflict."""
+        with self._db.tx(write=True) as conn:
+            site = load_site(conn, site_id)
+            if site.revoked:
+                raise Conflict(f"site {site_id!r} was revoked or archived; it cannot enrol")
+            conn.execute(
+                delete(EnrollmentRow).where(
+                    EnrollmentRow.site_id == site_id, EnrollmentRow.used_at.is_(None)
+                )
+            )
             conn.execute(
                 self._db.insert(conn, EnrollmentRow).values(
                     code_hash=code_hash, site_id=site_id, expires_at=expires_at
@@ -138,6 +179,20 @@ class SqlSites:
             return inserted is None
 
 
+def _refuse_taken(conn: Connection, name: str, other_than: str | None = None) -> None:
+    """Raise Conflict if a site that is not archived already has ``name``.
+
+    Checked in the write transaction rather than by a unique index, so that databases made
+    before this rule (which may hold two sites of one name) still migrate.
+    """
+    stmt = select(SiteRow.site_id).where(SiteRow.name == name, SiteRow.archived_at.is_(None))
+    if other_than is not None:
+        stmt = stmt.where(SiteRow.site_id != other_than)
+    taken = conn.execute(stmt.limit(1)).scalar_one_or_none()
+    if taken is not None:
+        raise Conflict(f"site {taken} is already named {name!r}; choose another name")
+
+
 def _site(row: Any) -> Site:
     heartbeat = row["heartbeat_json"]
     return Site(
@@ -148,4 +203,5 @@ def _site(row: Any) -> Site:
         enrolled_at=row["enrolled_at"],
         last_heartbeat_at=row["last_heartbeat_at"],
         heartbeat=Heartbeat.model_validate_json(heartbeat) if heartbeat else None,
+        archived_at=row["archived_at"],
     )

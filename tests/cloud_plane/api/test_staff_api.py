@@ -35,6 +35,16 @@ def test_site_detail_shows_health_from_the_last_heartbeat(cloud: RunningCloud) -
     assert admin.get("/api/v1/sites/nope").status_code == 404
 
 
+def test_site_detail_names_each_camera_as_the_node_does(cloud: RunningCloud) -> None:
+    node = cloud.node("North")
+    beat = _beat(cloud).model_copy(
+        update={"cameras": [CameraHealth(camera_id="9f2c01ab", name="north gate")]}
+    )
+    node.exchange(heartbeat=beat)
+    detail = cloud.staff("admin").get(f"/api/v1/sites/{node.site_id}").json()
+    assert [(c["camera_id"], c["name"]) for c in detail["cameras"]] == [("9f2c01ab", "north gate")]
+
+
 def test_detections_are_searched_newest_first_with_paging(cloud: RunningCloud) -> None:
     node = cloud.node()
     node.exchange(batch=node.records(1, 3, plate="AB12CDE") + node.records(4, 2, plate="XY34ZZZ"))

@@ -56,8 +56,15 @@ def test_the_private_key_is_made_on_the_node_with_mode_0600(env, tmp_path, cloud
 
 def test_a_used_code_is_refused_with_a_clear_message(env):
     enroll(env)
-    code, _, err = enroll(env)
+    code, _, err = enroll(env, "CODE-123456", "http://cloud.test", "--force")
     assert code != 0 and "refused the enrolment code" in err and "new code" in err
+
+
+def test_enrolling_an_enrolled_node_needs_force_and_says_what_happens(env):
+    enroll(env)
+    code, _, err = enroll(env, "CODE-OTHER", "http://cloud.test")
+    assert code != 0 and "already enrolled in site site-1" in err and "--force" in err
+    assert "old site keeps the data" in err
 
 
 def test_an_unreachable_cloud_is_named(tmp_path):
@@ -92,3 +99,10 @@ def test_a_success_that_is_no_sync_reply_is_no_cloud(tmp_path, monkeypatch):
     code, err = mock_enroll(tmp_path, monkeypatch, httpx.Response(200, html="<html>hi</html>"))
     assert code != 0 and "no edgesync cloud at" in err and "not a sync reply" in err
     assert not key_path(tmp_path / "node").exists()
+
+
+def test_force_moves_an_enrolled_node_to_the_new_site(env, cloud):
+    cloud.codes["CODE-OTHER"] = "site-2"
+    enroll(env)
+    code, out, _ = enroll(env, "CODE-OTHER", "http://cloud.test", "--force", "--json")
+    assert code == 0 and json.loads(out) == {"site_id": "site-2"}

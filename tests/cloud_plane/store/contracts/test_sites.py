@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from cloud_plane.errors import NotFound
+from cloud_plane.errors import Conflict, NotFound
 from cloud_plane.records.sites import EnrollmentRefused
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.store.contracts.builders import NOW
@@ -74,3 +74,58 @@ def test_nonces_are_remembered_until_they_expire(store: CloudStore) -> None:
     assert store.sites.remember_nonce("s:n1", NOW + timedelta(seconds=60), NOW) is True
     later = NOW + timedelta(seconds=61)
     assert store.sites.remember_nonce("s:n1", later + timedelta(seconds=60), later) is False
+
+
+def test_a_second_live_site_of_one_name_is_refused(store: CloudStore) -> None:
+    store.sites.create_site("North", now=NOW)
+    with pytest.raises(Conflict, match="already named 'North'"):
+        store.sites.create_site("North", now=NOW)
+
+
+def test_a_site_is_renamed_unless_the_name_is_taken(store: CloudStore) -> None:
+    a = store.sites.create_site("A", now=NOW)
+    store.sites.create_site("B", now=NOW)
+    assert store.sites.rename_site(a.site_id, "C").name == "C"
+    assert store.sites.rename_site(a.site_id, "C").name == "C"  # its own name is not taken
+    with pytest.raises(Conflict):
+        store.sites.rename_site(a.site_id, "B")
+    with pytest.raises(NotFound):
+        store.sites.rename_site("nope", "D")
+
+
+def test_a_site_that_never_enrolled_is_deleted_by_archive(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    assert store.sites.archive_site(site.site_id, now=NOW) is None
+    with pytest.raises(NotFound):
+        store.sites.get_site(site.site_id)
+    with pytest.raises(EnrollmentRefused):
+        store.sites.consume_enrollment("h", NOW, "PEM", "k1")
+
+
+def test_an_enrolled_site_is_archived_revoked_and_its_name_freed(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    store.sites.consume_enrollment("h", NOW, "PEM", "k1")
+    archived = store.sites.archive_site(site.site_id, now=NOW)
+    assert archived is not None and archived.archived and archived.revoked
+    assert store.sites.get_site_key(site.site_id, "k1") == "PEM"  # kept, but the site is revoked
+    assert store.sites.create_site("S", now=NOW).site_id != site.site_id
+
+
+def test_a_reissued_code_replaces_the_sites_unused_codes(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "old", NOW + timedelta(hours=1))
+    store.sites.reissue_enrollment(site.site_id, "new", NOW + timedelta(hours=1))
+    with pytest.raises(EnrollmentRefused):
+        store.sites.consume_enrollment("old", NOW, "PEM", "k1")
+    assert store.sites.consume_enrollment("new", NOW, "PEM", "k1").site_id == site.site_id
+
+
+def test_no_code_is_reissued_for_a_revoked_site(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.revoke_site(site.site_id, now=NOW)
+    with pytest.raises(Conflict, match="cannot enrol"):
+        store.sites.reissue_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    with pytest.raises(NotFound):
+        store.sites.reissue_enrollment("nope", "h", NOW + timedelta(hours=1))

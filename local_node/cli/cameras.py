@@ -1,0 +1,207 @@
+"""`edgesync node cameras ...`: list, rename, disable, enable, rotate the key of, delete cameras.
+
+A CAMERA argument is a camera id or its name. These commands change the database; a running
+`node serve` trusts a camera key it checked for up to `local_node.auth.CACHE_SECONDS`, so a
+disabled, deleted or rotated-out key is refused within that time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from local_node.cli.access import Duration, check_camera_name
+from local_node.cli.options import (
+    data_dir_option,
+    database_url_option,
+    open_database,
+    settings_from,
+)
+
+QUIET_AFTER = timedelta(hours=1)
+"""A camera with no read for this long is reported as `quiet` (maybe down, maybe no traffic)."""
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def health_of(enabled: bool, last_read_at: datetime | None, now: datetime) -> str:
+    """disabled, never (no read yet), ok (a read in the last hour) or quiet."""
+    if not enabled:
+        return "disabled"
+    if last_read_at is None:
+        return "never"
+    return "ok" if now - last_read_at <= QUIET_AFTER else "quiet"
+
+
+def _engine(data_dir: Path | None, database_url: str | None):
+    return open_database(settings_from(data_dir=data_dir, database_url=database_url))
+
+
+def _missing(ref: str) -> click.ClickException:
+    return click.ClickException(f"no camera {ref!r} (see: edgesync node cameras list)")
+
+
+def _camera_json(camera: Any) -> dict[str, Any]:
+    return {
+        "camera_id": camera.id,
+        "name": camera.name,
+        "enabled": not camera.disabled,
+        "created_at": _iso(camera.created_at),
+    }
+
+
+@click.group()
+def cameras() -> None:
+    """Manage registered cameras (add one with `node add-camera`)."""
+
+
+@cameras.command("list")
+@data_dir_option
+@database_url_option
+@json_option
+def list_cameras(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """List cameras with their last read, reads today (UTC) and health."""
+    from local_node.clock import utc_now
+    from local_node.db import access
+
+    now = utc_now()
+    rows = []
+    for item in access.camera_health(_engine(data_dir, database_url), now):
+        row = _camera_json(item.camera)
+        row["last_read_at"] = _iso(item.last_read_at)
+        row["reads_today"] = item.reads_today
+        row["health"] = health_of(row["enabled"], item.last_read_at, now)
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps({"cameras": rows}))
+        return
+    if not rows:
+        click.echo("no cameras (add one with: edgesync node add-camera NAME)")
+    for r in rows:
+        last = r["last_read_at"] or "never"
+        click.echo(
+            f"{r['camera_id']}  {r['name']:<24} {r['health']:<8} "
+            f"last read {last}, {r['reads_today']} today"
+        )
+
+
+@cameras.command("rename")
+@click.argument("camera")
+@click.argument("name")
+@data_dir_option
+@database_url_option
+@json_option
+def rename(
+    camera: str, name: str, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Give CAMERA (id or name) the new NAME; its key and reads stay."""
+    from sqlalchemy.exc import IntegrityError
+
+    from local_node.db import access
+
+    check_camera_name(name)
+    try:
+        found = access.rename_camera(_engine(data_dir, database_url), camera, name)
+    except IntegrityError:
+        raise click.ClickException(f"a camera named {name!r} exists already") from None
+    if found is None:
+        raise _missing(camera)
+    _done(as_json, found, f"camera {found.id} is now named {name!r}")
+
+
+def _set_enabled(camera: str, enabled: bool, data_dir, database_url, as_json: bool) -> None:
+    from local_node.db import access
+
+    found = access.set_camera_disabled(_engine(data_dir, database_url), camera, not enabled)
+    if found is None:
+        raise _missing(camera)
+    state = "enabled" if enabled else "disabled (its key gets 401 'camera disabled')"
+    _done(as_json, found, f"camera {found.name!r} ({found.id}) {state}")
+
+
+@cameras.command("disable")
+@click.argument("camera")
+@data_dir_option
+@database_url_option
+@json_option
+def disable(camera: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """Refuse CAMERA's reads until it is enabled again (its key and reads stay)."""
+    _set_enabled(camera, False, data_dir, database_url, as_json)
+
+
+@cameras.command("enable")
+@click.argument("camera")
+@data_dir_option
+@database_url_option
+@json_option
+def enable(camera: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """Accept CAMERA's reads again."""
+    _set_enabled(camera, True, data_dir, database_url, as_json)
+
+
+@cameras.command("rotate-key")
+@click.argument("camera")
+@click.option(
+    "--grace",
+    type=Duration(),
+    default="24h",
+    show_default=True,
+    help="How long the old key keeps working (0: it stops now).",
+)
+@data_dir_option
+@database_url_option
+@json_option
+def rotate_key(
+    camera: str, grace: timedelta, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Give CAMERA a new API key (shown once); the old one works for the grace period."""
+    from local_node.clock import utc_now
+    from local_node.db import access
+
+    now = utc_now()
+    cred = access.rotate_camera_key(_engine(data_dir, database_url), camera, now, grace)
+    if cred is None:
+        raise _missing(camera)
+    until = now + grace if grace > timedelta(0) else None
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"camera_id": cred.id, "api_key": cred.secret, "old_key_valid_until": _iso(until)}
+            )
+        )
+        return
+    click.echo(f"camera {cred.name!r} ({cred.id}) has a new key")
+    click.echo(f"API key (shown once): {cred.secret}")
+    click.echo(
+        f"the old key works until {until.isoformat()}" if until else "the old key stopped working"
+    )
+
+
+@cameras.command("delete")
+@click.argument("camera")
+@data_dir_option
+@database_url_option
+@json_option
+def delete(camera: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+    """Delete CAMERA: its keys stop working and its name is free; its reads are kept."""
+    from local_node.clock import utc_now
+    from local_node.db import access
+
+    found = access.delete_camera(_engine(data_dir, database_url), camera, utc_now())
+    if found is None:
+        raise _missing(camera)
+    _done(as_json, found, f"camera {camera!r} ({found.id}) deleted; its reads are kept")
+
+
+def _done(as_json: bool, camera: Any, text: str) -> None:
+    click.echo(json.dumps(_camera_json(camera)) if as_json else text)
