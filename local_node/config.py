@@ -38,7 +38,10 @@ def default_data_dir(kind: str) -> Path:
         return Path(xdg) / "edgesync" / kind
     if os.geteuid() == 0:
         return Path("/var/lib/edgesync") / kind
-    return Path.home() / ".local" / "share" / "edgesync" / kind
+    try:
+        return Path.home() / ".local" / "share" / "edgesync" / kind
+    except RuntimeError:  # no HOME, no passwd entry (some containers): the start-up line names it
+        return Path("edgesync-data") / kind
 
 
 # -- the node's groups ----------------------------------------------------------------------------
