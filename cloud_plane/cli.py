@@ -63,10 +63,12 @@ def serve(
     from cloud_plane.main import create_app
 
     settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
+    new = "" if settings.data_dir.exists() else " (new)"
     try:
         app = create_app(settings)
     except CloudError as exc:
         _fail(exc.detail)
+    click.echo(f"edgesync cloud data in {settings.data_dir.resolve()}{new}", err=True)
     click.echo(f"edgesync cloud on http://{settings.host}:{settings.port}", err=True)
     uvicorn.Server(server_config(app, settings)).run()
 

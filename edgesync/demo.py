@@ -3,24 +3,29 @@
 One cloud plane (self-hosted mode), N sites each with a local node enrolled in it, and
 simulated cameras posting real JPEGs, some of them of plates on the hotlist. Everything is
 started through the same commands an operator would use, so the demo exercises the product
-rather than a special path. Ctrl-C (or --duration) stops every process cleanly.
+rather than a special path. Ctrl-C, closing the terminal, SIGTERM (or --duration) stops every
+process and removes the temporary folder; a failed run keeps it, naming the log that explains.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import httpx
+
+from edgesync.demo_procs import Child, explain_exit, port_busy, port_in_use, spawn, stop_all
 
 DEMO_PASSWORD = "edgesync-demo"
 DEMO_USER = "admin@demo.local"
@@ -41,7 +46,6 @@ class Site:
     port: int
     token: str = ""
     keys_file: Path | None = None
-    procs: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -68,46 +72,31 @@ def _cli(*args: str, env: dict[str, str]) -> dict:
     return json.loads(out.stdout)
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "edgesync", *args],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+CLOUD_PORT_ADVICE = "(another edgesync cloud?); use --cloud-port 0 or stop it"
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+class DemoStopped(BaseException):
+    """A signal ended the demo (a BaseException, like KeyboardInterrupt: nothing swallows it)."""
+
+
+def _wait_healthy(url: str, child: Child, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise click.ClickException(f"{url} exited early; see {log}")
+        if child.proc.poll() is not None:
+            raise click.ClickException(explain_exit(child))
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise click.ClickException(f"{url} did not become healthy; see {log}")
+    raise click.ClickException(f"{child.what} at {url} did not become healthy; see {child.log}")
 
 
-def _describe(proc: subprocess.Popen) -> str:
-    """Return the demo's words for a process: its command after the interpreter."""
-    args = proc.args
-    return " ".join(map(str, args[3:5])) if isinstance(args, list) else str(args)
-
-
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for proc in procs:
-        try:
-            proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def _say(message: str) -> None:
+    """Echo to stderr unless it is gone (the terminal was closed: SIGHUP)."""
+    with contextlib.suppress(OSError):
+        click.echo(message, err=True)
 
 
 @click.command()
@@ -135,7 +124,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep everything here (default: a temporary folder, removed at the end).",
+    help="Keep everything here (default: a temporary folder, removed at the end of a good run; "
+    "a failed run keeps it for its logs).",
 )
 @click.option("--duration", type=click.FloatRange(min=1), help="Stop after this many seconds.")
 @click.option(
@@ -154,49 +144,71 @@ def demo(
     cloud_port: int,
 ) -> None:
     """Run the whole hybrid system on one machine: a cloud plane, sites, simulated cameras."""
+    if cloud_port and port_in_use(cloud_port):
+        raise click.ClickException(port_busy(cloud_port, CLOUD_PORT_ADVICE))
     tmp = None
     if data_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="edgesync-demo-")
-        data_dir = Path(tmp.name)
+        # Not a TemporaryDirectory: a failed run keeps the folder so its logs can be read.
+        tmp = data_dir = Path(tempfile.mkdtemp(prefix="edgesync-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    procs: list[subprocess.Popen] = []
+    children: list[Child] = []
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
         nonlocal stopping
-        stopping = True
+        if not stopping:  # once: a second Ctrl-C must not interrupt the clean-up
+            stopping = True
+            raise DemoStopped(signum)
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    # SIGHUP too: closing the terminal must stop the children and remove the folder.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    failed = True
     try:
-        cloud_url, token, site_list = _start(data_dir, sites, cameras, rate, cloud_port, procs)
-        click.echo(
-            f"\nedgesync demo is running (data in {data_dir})\n"
-            f"  cloud API       : {cloud_url}/docs   login {DEMO_USER} / {DEMO_PASSWORD}"
-            f" (POST /api/v1/auth/login)\n"
-            + "".join(f"  site {s.name:<8}: {s.url}/docs   (token {s.token})\n" for s in site_list)
-            + f"  alert messages  : {data_dir / 'cloud' / 'alerts' / 'messages.jsonl'}"
-            " (file channel: SMS and email as sent)\n"
-            + "  hotlist plates  : "
-            + ", ".join(p for _, p, _, _ in HOTLIST)
-            + "\nPress Ctrl-C to stop.\n"
-        )
-        started = time.monotonic()
-        while not stopping and (duration is None or time.monotonic() - started < duration):
-            for proc in procs:
-                if proc.poll() is not None:
-                    raise click.ClickException(f"a demo process exited ({_describe(proc)})")
-            _report(cloud_url, token, site_list, data_dir / "cloud" / "alerts" / "messages.jsonl")
-            for _ in range(50):
-                if stopping:
-                    break
-                time.sleep(0.1)
+        _run(data_dir, sites, cameras, rate, duration, cloud_port, children)
+        failed = False
+    except DemoStopped:
+        failed = False
     finally:
-        click.echo("stopping...", err=True)
-        _stop(procs[::-1])
-        if tmp is not None:
-            tmp.cleanup()
-        click.echo("stopped.", err=True)
+        stopping = True
+        _say("stopping...")
+        stop_all(children)
+        if tmp is not None and not failed:
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp is not None:
+            _say(f"the failed run's data and logs are kept in {tmp} (remove it when done)")
+        _say("stopped.")
+
+
+def _run(
+    data_dir: Path,
+    sites: int,
+    cameras: int,
+    rate: float,
+    duration: float | None,
+    cloud_port: int,
+    children: list[Child],
+) -> None:
+    """Start everything, then report every 5 s until --duration (a signal raises DemoStopped)."""
+    cloud_url, token, site_list = _start(data_dir, sites, cameras, rate, cloud_port, children)
+    click.echo(
+        f"\nedgesync demo is running (data in {data_dir})\n"
+        f"  cloud API       : {cloud_url}/docs   login {DEMO_USER} / {DEMO_PASSWORD}"
+        f" (POST /api/v1/auth/login)\n"
+        + "".join(f"  site {s.name:<8}: {s.url}/docs   (token {s.token})\n" for s in site_list)
+        + f"  alert messages  : {data_dir / 'cloud' / 'alerts' / 'messages.jsonl'}"
+        " (file channel: SMS and email as sent)\n"
+        + "  hotlist plates  : "
+        + ", ".join(p for _, p, _, _ in HOTLIST)
+        + "\nPress Ctrl-C to stop.\n"
+    )
+    started = time.monotonic()
+    while duration is None or time.monotonic() - started < duration:
+        for child in children:
+            if child.proc.poll() is not None:
+                raise click.ClickException(explain_exit(child))
+        _report(cloud_url, token, site_list, data_dir / "cloud" / "alerts" / "messages.jsonl")
+        time.sleep(5)
 
 
 def _start(
@@ -205,7 +217,7 @@ def _start(
     cameras: int,
     rate: float,
     cloud_port: int,
-    procs: list[subprocess.Popen],
+    children: list[Child],
 ) -> tuple[str, str, list[Site]]:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
     base_env["EDGESYNC_LOG_LEVEL"] = "WARNING"
@@ -234,9 +246,16 @@ def _start(
             Site(name=name, site_id=created["site_id"], data_dir=data_dir / name, port=_free_port())
         )
         site_list[-1].token = created["enrollment_code"]  # replaced by a node token below
-    log = data_dir / "cloud.log"
-    procs.append(_spawn(["cloud", "serve", "--port", str(port)], cloud_env, log))
-    _wait_healthy(cloud_url, procs[-1], log)
+    cloud = spawn(
+        ["cloud", "serve", "--port", str(port)],
+        cloud_env,
+        data_dir / "cloud.log",
+        "cloud serve",
+        port=port,
+        busy_advice=CLOUD_PORT_ADVICE,
+    )
+    children.append(cloud)
+    _wait_healthy(cloud_url, cloud)
     click.echo(f"cloud plane up at {cloud_url}", err=True)
     token = httpx.post(
         f"{cloud_url}/api/v1/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD}
@@ -276,12 +295,18 @@ def _start(
         site.keys_file.chmod(0o600)
         _cli("node", "enroll", "--cloud", cloud_url, "--code", site.token, "--json", env=env)
         site.token = _cli("node", "create-token", "--role", "admin", "--json", env=env)["token"]
-        log = site.data_dir / "node.log"
-        procs.append(_spawn(["node", "serve", "--port", str(site.port)], env, log))
-        _wait_healthy(site.url, procs[-1], log)
+        node = spawn(
+            ["node", "serve", "--port", str(site.port)],
+            env,
+            site.data_dir / "node.log",
+            f"{site.name} node serve",
+            port=site.port,
+        )
+        children.append(node)
+        _wait_healthy(site.url, node)
         click.echo(f"{site.name} node up at {site.url}, enrolled as {site.site_id}", err=True)
-        procs.append(
-            _spawn(
+        children.append(
+            spawn(
                 [
                     "camera",
                     "simulate",
@@ -300,6 +325,7 @@ def _start(
                 ],
                 env,
                 site.data_dir / "cameras.log",
+                f"{site.name} camera simulate",
             )
         )
     return cloud_url, token, site_list

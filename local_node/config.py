@@ -9,6 +9,7 @@ local_node.grouped_settings.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -25,6 +26,23 @@ MiB = 1024 * 1024
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
 """Loose on purpose; what matters is no whitespace (no header injection) and one @."""
+
+
+def default_data_dir(kind: str) -> Path:
+    """Where data lives when no data dir is set: a per-user place, or the system's for root.
+
+    Not the current directory: a service started from another folder would silently start
+    over with an empty database. XDG_DATA_HOME, when set, wins (the user said where data goes).
+    """
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "edgesync" / kind
+    if os.geteuid() == 0:
+        return Path("/var/lib/edgesync") / kind
+    try:
+        return Path.home() / ".local" / "share" / "edgesync" / kind
+    except RuntimeError:  # no HOME, no passwd entry (some containers): the start-up line names it
+        return Path("edgesync-data") / kind
 
 
 # -- the node's groups ----------------------------------------------------------------------------
@@ -259,8 +277,10 @@ class NodeSettings(GroupedSettings):
     model_config = SettingsConfigDict(env_prefix="EDGESYNC_NODE_", extra="forbid")
 
     data_dir: Path = Field(
-        default=Path("edgesync-data/node"),
-        description="Images, the default SQLite database and the node's keys live here",
+        default_factory=lambda: default_data_dir("node"),
+        description="Images, the default SQLite database and the node's keys live here "
+        "(default: $XDG_DATA_HOME/edgesync/node, else "
+        "~/.local/share/edgesync/node; as root without XDG_DATA_HOME: /var/lib/edgesync/node)",
     )
     database_url: str | None = Field(
         default=None,

@@ -7,6 +7,7 @@ and the embedded default never touches boto3).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from cloud_plane.clock import Clock
 from cloud_plane.config import AlertSettings, CloudSettings, HealthSettings, SmtpSettings
 from cloud_plane.errors import ConfigError
 from cloud_plane.store.base import CloudStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,11 +51,33 @@ class Alerting:
         )
 
 
+def file_channel_warning(settings: AlertSettings, alert_file: Path) -> str | None:
+    """The start-up warning when SMS or email only go to a file (the default), else None.
+
+    Said loudly because the default looks like working alerting: messages are "sent" and
+    nobody's phone rings. The line names the file and the variables that send for real.
+    """
+    kinds = [k for k, v in (("SMS", settings.sms), ("email", settings.email)) if v == "file"]
+    if not kinds:
+        return None
+    return (
+        f"alert {' and '.join(kinds)} messages are written to the file {alert_file.resolve()}, "
+        "not sent: set EDGESYNC_CLOUD_ALERT_SMS=sns, EDGESYNC_CLOUD_ALERT_EMAIL=ses "
+        "(with EDGESYNC_CLOUD_ALERT_SES_FROM) or =smtp (with EDGESYNC_CLOUD_SMTP_HOST, "
+        "EDGESYNC_CLOUD_SMTP_FROM, EDGESYNC_CLOUD_SMTP_USERNAME, EDGESYNC_CLOUD_SMTP_PASSWORD), "
+        "or =none to turn a channel off"
+    )
+
+
 def build_channels(
     settings: AlertSettings, smtp: SmtpSettings, *, alert_file: Path, aws_region: str | None
 ) -> dict[str, Channel]:
     """Return the configured channels by name; raise ConfigError for an incomplete one."""
     from cloud_plane.alerts.channels.file import FileChannel
+
+    warning = file_channel_warning(settings, alert_file)
+    if warning:
+        log.warning(warning)
 
     # The file channel is always there: it costs nothing until a subscription names it.
     file_channel = FileChannel(alert_file)

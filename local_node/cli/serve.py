@@ -132,6 +132,7 @@ def serve(
 
     from local_node.api.server import server_config
     from local_node.main import create_app
+    from local_node.serve_lock import ServeLock, ServeLockHeld
 
     settings = settings_from(
         data_dir=data_dir,
@@ -142,5 +143,21 @@ def serve(
         sync_agent=False if no_agent else None,
         **_mqtt_settings(**mqtt),
     )
+    existed = settings.data_dir.exists()
+    try:
+        # Held for the process's life (the kernel drops it at exit): a second server on this
+        # data dir is refused before it opens the database or binds the port.
+        lock = ServeLock(settings.data_dir).acquire()
+    except ServeLockHeld as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.Server(server_config(create_app(settings), settings)).run()
+    try:
+        uvicorn.Server(server_config(create_app(settings), settings)).run()
+    finally:
+        lock.release()
+
+
+def data_dir_line(data_dir: Path, *, existed: bool) -> str:
+    """The start-up line naming where data lives: absolute, and marked when just created."""
+    return f"edgesync node data in {data_dir.resolve()}{'' if existed else ' (new)'}"

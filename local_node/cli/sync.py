@@ -14,6 +14,7 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
+from local_node.cli.serve import data_dir_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -117,7 +118,9 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     from local_node.sync.wake import WakeListener
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
+    existed = settings.data_dir.exists()
     engine = open_database(settings)
+    click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     try:
         lock = AgentLock(settings.data_dir).acquire()
     except AgentLockHeld as exc:
