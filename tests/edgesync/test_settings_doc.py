@@ -53,7 +53,7 @@ def test_every_listed_setting_has_a_description():
 
 
 def test_row_gives_type_bounds_and_default():
-    variable, kind, default, *_ = _row("EDGESYNC_NODE_PORT")
+    _, kind, default, *_ = _row("EDGESYNC_NODE_PORT")
     assert (kind, default) == ("integer, 1–65535", "8080")
 
 
