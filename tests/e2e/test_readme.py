@@ -225,5 +225,14 @@ def test_readme_walkthrough_runs_and_does_what_it_says(tmp_path: Path):
             ),
             f"the cloud to hold the node's {status['detections']} reads",
         )
+        # The entry the site put on its hotlist before enrolling is the site's at the cloud.
+        _poll(
+            lambda: [
+                e
+                for e in cloud.get("/api/v1/hotlist").json()
+                if e["plate_norm"] == "AB12CDE" and e["owner"] == f"site:{site}"
+            ],
+            "the site's hotlist entry at the cloud",
+        )
     finally:
         run.stop()
