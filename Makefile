@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint test-slow test-all bench install
+.PHONY: demo test check lint test-slow test-all bench install docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,3 +36,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.alerts
+
+# The settings reference is generated from the settings models (tests check it is current).
+docs: $(STAMP)
+	$(BIN)/python -m edgesync.settings_doc > docs/settings.md.tmp
+	mv docs/settings.md.tmp docs/settings.md
