@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from local_node.ingest.models import MAX_TEXT_CHARS, DetectionIn, Vehicle
 from sync_protocol import json_depth
+from sync_protocol.wire_types import strip_control_characters
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -124,11 +125,12 @@ def direction_text(degrees: float | None) -> str | None:
 def short_text(value: object) -> str | None:
     """A vendor's descriptive text (make, colour, region), trimmed to what we store.
 
-    Descriptive fields never refuse a read: blank becomes None, overlong is cut.
+    Descriptive fields never refuse a read: blank becomes None, overlong is cut, control
+    characters (which the read model refuses) are dropped.
     """
     if value is None:
         return None
-    text = str(value).strip()
+    text = strip_control_characters(str(value)).strip()
     return text[:MAX_TEXT_CHARS] or None
 
 

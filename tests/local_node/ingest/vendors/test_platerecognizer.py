@@ -264,3 +264,15 @@ def test_a_non_object_event_is_refused():
         parse_platerecognizer(["not", "an", "event"], None)  # type: ignore[arg-type]
 
     assert caught.value.field == "body"
+
+
+def test_control_characters_in_descriptive_fields_are_dropped_not_a_refusal(payload):
+    # Found by the schemathesis run: a control character in a colour was a 500.
+    event = payload("platerecognizer/stream_recognition_mmc")
+    for result in event["data"]["results"]:
+        for colour in result.get("color", []):
+            colour["color"] = "bl\x00ack"
+    reads = parse_platerecognizer(event, None)
+
+    assert reads[0].detection.vehicle is not None
+    assert reads[0].detection.vehicle.color == "black"
