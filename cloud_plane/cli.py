@@ -26,9 +26,13 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
 def _check_scope(role: str, site_ids: list[str]) -> None:
-    """Refuse a manager without sites: they could manage nothing and would look broken."""
-    if role == "manager" and not site_ids:
-        _fail("a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]")
+    """Refuse a manager without sites (the rule of `cloud_plane.staff_admin`)."""
+    from cloud_plane import staff_admin
+
+    try:
+        staff_admin.check_scope(role, site_ids)
+    except CloudError as exc:
+        _fail(exc.detail)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -120,18 +124,15 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def create_site(name: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
     """Create a site and print its one-time enrolment code."""
-    from cloud_plane.sync.enroll import create_site_with_code
+    from cloud_plane import staff_admin
 
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        _fail("site name must be 1-200 characters")
     settings = _settings(data_dir=data_dir, database_url=database_url)
     store = _open(data_dir, database_url)
     try:
-        site, code = create_site_with_code(
+        site, code = staff_admin.create_site(
             store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
         )
-    except CloudError as exc:  # a site of that name exists already
+    except CloudError as exc:  # a bad name, or a site of that name exists already
         _fail(exc.detail)
     finally:
         store.meta.close()
@@ -212,8 +213,8 @@ def _user_text(user: User) -> str:
 
 
 def _change_user(
-    data_dir: Path | None, database_url: str | None, change: Callable[[CloudStore], User]
-) -> User:
+    data_dir: Path | None, database_url: str | None, change: Callable[[CloudStore], Any]
+) -> Any:
     store = _open(data_dir, database_url)
     try:
         return change(store)
@@ -273,11 +274,11 @@ def users_reset_password(
     username: str, data_dir: Path | None, database_url: str | None, as_json: bool
 ) -> None:
     """Give a user a new random password (printed once) and revoke their tokens."""
-    from cloud_plane.auth.passwords import generate_password, hash_password
+    from cloud_plane import staff_admin
 
-    password = generate_password()
-    hashed = hash_password(password)
-    user = _change_user(data_dir, database_url, lambda s: s.users.set_password(username, hashed))
+    user, password = _change_user(
+        data_dir, database_url, lambda s: staff_admin.reset_password(s, username)
+    )
     _print(
         as_json,
         {"username": user.username, "password": password},
@@ -303,12 +304,13 @@ def users_set_role(
     site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
     _check_scope(role, site_ids)
 
-    def change(store: CloudStore) -> User:
-        for site_id in site_ids:
-            store.sites.get_site(site_id)
-        return store.users.set_role(username, role, site_ids)
+    from cloud_plane import staff_admin
 
-    user = _change_user(data_dir, database_url, change)
+    user = _change_user(
+        data_dir,
+        database_url,
+        lambda store: staff_admin.change_user(store, username, role=role, sites=site_ids),
+    )
     _print(as_json, _user_json(user), f"user {_user_text(user)}")
 
 

@@ -54,14 +54,6 @@ def site_json(site: Site) -> dict[str, Any]:
     }
 
 
-def check_site_name(name: str) -> str:
-    """The name stripped, or a one-line failure."""
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        _fail("site name must be 1-200 characters")
-    return name
-
-
 @click.group()
 def sites() -> None:
     """List, rename, re-issue codes for and archive sites (make one with `create-site`)."""
@@ -99,8 +91,11 @@ def sites_rename(
     site_id: str, name: str, data_dir: Path | None, database_url: str | None, as_json: bool
 ) -> None:
     """Give SITE_ID the new NAME (names are unique among sites not archived)."""
-    name = check_site_name(name)
-    site = _change(data_dir, database_url, lambda store: store.sites.rename_site(site_id, name))
+    from cloud_plane import staff_admin
+
+    site = _change(
+        data_dir, database_url, lambda store: staff_admin.rename_site(store, site_id, name)
+    )
     _print(as_json, site_json(site), f"site {site.site_id} is now named {site.name!r}")
 
 
@@ -112,13 +107,13 @@ def sites_new_code(
     site_id: str, data_dir: Path | None, database_url: str | None, as_json: bool
 ) -> None:
     """Issue a new one-time enrolment code for SITE_ID; its unused codes stop working."""
-    from cloud_plane.sync.enroll import reissue_code
+    from cloud_plane.staff_admin import new_enrollment_code
 
     settings = _settings(data_dir=data_dir, database_url=database_url)
     code = _change(
         data_dir,
         database_url,
-        lambda store: reissue_code(
+        lambda store: new_enrollment_code(
             store, site_id, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
         ),
     )
@@ -140,8 +135,10 @@ def sites_archive(
 ) -> None:
     """Retire SITE_ID: deleted if it never enrolled, else archived (its node stops syncing,
     its data stays, its name is free)."""
+    from cloud_plane.staff_admin import archive_site
+
     site = _change(
-        data_dir, database_url, lambda store: store.sites.archive_site(site_id, now=utc_now())
+        data_dir, database_url, lambda store: archive_site(store, site_id, now=utc_now())
     )
     if site is None:
         _print(

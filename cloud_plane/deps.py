@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cloud_plane.auth.staff import Staff, current_staff
-from cloud_plane.errors import Forbidden, NotAuthenticated
+from cloud_plane.errors import MISSING_TOKEN, Forbidden, NotAuthenticated
 from cloud_plane.services import CloudServices
 
 __all__ = [
@@ -34,7 +34,7 @@ def bearer_token(request: Request) -> str:
     """Return the token of ``Authorization: Bearer <token>``; raise NotAuthenticated."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("missing token (Authorization: Bearer <token>)")
+        raise NotAuthenticated(MISSING_TOKEN)
     return token.strip()
 
 

@@ -45,8 +45,35 @@ class ClientGone(CloudError):
 
 
 class NotAuthenticated(CloudError):
+    """401, always with one of the wordings below (one per reason, the same on every route)."""
+
     status_code = 401
     headers = {"WWW-Authenticate": "Bearer"}
+
+
+# Every 401 the cloud sends, one wording per reason, the same on every route (scripts match them).
+MISSING_TOKEN = "missing token (Authorization: Bearer <token>)"
+WRONG_PASSWORD = "wrong username or password"
+ACCOUNT_DISABLED = "account disabled"
+ACCOUNT_GONE = "account no longer exists"
+TOKEN_REVOKED = "token was revoked (password reset or account change); sign in"
+TOKEN_UNKNOWN_KEY = "token signed by an unknown key"
+TOKEN_KEYS_UNAVAILABLE = "token keys are unavailable; try again"
+TOKEN_MALFORMED = "malformed token"
+TOKEN_NO_KEY_ID = "token has no key id"
+TOKEN_ISSUER_UNTRUSTED = "token issuer is not trusted"
+TOKEN_INVALID = "token signature or claims are invalid"
+TOKEN_TIMES_INVALID = "token times are invalid"
+TOKEN_EXPIRED = "token has expired"
+TOKEN_FROM_THE_FUTURE = "token was issued in the future"
+ACCESS_TOKEN_REQUIRED = "an access token is required (token_use must be 'access')"
+TOKEN_OTHER_CLIENT = "token was issued to another client"
+TOKEN_VERSION_INVALID = "token version is invalid"
+UNSIGNED_REQUEST = "unsigned request: send Authorization: EdgeSync <request JWT>"
+TOKEN_BAD_ALGORITHM = "token algorithm must be {algorithm}"
+"""Formatted with the one algorithm accepted."""
+SIGNATURE_REFUSED = "request signature refused: {reason}"
+"""A node's signed request that does not verify; ``reason`` says which check failed."""
 
 
 class Forbidden(CloudError):

@@ -24,6 +24,7 @@ from cloud_plane.api.routes import (
     recipients,
     sites,
     system,
+    users,
 )
 from cloud_plane.api.routes import sync as sync_routes
 from cloud_plane.clock import Clock, utc_now
@@ -82,6 +83,7 @@ def create_app(
         alerts.router,
         recipients.router,
         system.router,
+        users.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -5,6 +5,7 @@ NodeError
 ├── NotAuthenticated        401  missing or unknown key/token
 ├── Forbidden               403  authenticated, but not allowed
 ├── NotFound                404
+├── Conflict                409  a name that is taken already
 ├── ImageDamaged            410  an acknowledged image is missing, truncated or altered on disk
 ├── PayloadTooLarge         413  body or image over the limit
 ├── UnsupportedMedia        415  image is not JPEG/PNG by content
@@ -61,6 +62,10 @@ class Forbidden(NodeError):
 
 class NotFound(NodeError):
     status_code = 404
+
+
+class Conflict(NodeError):
+    status_code = 409
 
 
 class ImageDamaged(NodeError):

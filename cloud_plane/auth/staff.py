@@ -21,7 +21,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from cloud_plane.auth.tokens import StaffClaims
-from cloud_plane.errors import NotAuthenticated, NotFound
+from cloud_plane.errors import (
+    ACCOUNT_DISABLED,
+    ACCOUNT_GONE,
+    TOKEN_REVOKED,
+    NotAuthenticated,
+    NotFound,
+)
 from cloud_plane.records.users import Role, User
 from cloud_plane.store.roles import UserStore
 
@@ -54,7 +60,7 @@ def current_staff(claims: StaffClaims, users: UserStore, *, local: bool) -> Staf
     # Cognito: scope lives in the store, keyed by username (or by sub).
     user = users.get_user(claims.username) or users.get_user(claims.sub)
     if user is not None and user.disabled:
-        raise NotAuthenticated("account disabled")
+        raise NotAuthenticated(ACCOUNT_DISABLED)
     if claims.role == "admin":
         return Staff(claims.username, claims.role, None)
     return Staff(claims.username, claims.role, user.sites if user else frozenset())
@@ -62,9 +68,9 @@ def current_staff(claims: StaffClaims, users: UserStore, *, local: bool) -> Staf
 
 def _local(claims: StaffClaims, user: User | None) -> Staff:
     if user is None:
-        raise NotAuthenticated("account no longer exists")
+        raise NotAuthenticated(ACCOUNT_GONE)
     if user.disabled:
-        raise NotAuthenticated("account disabled")
+        raise NotAuthenticated(ACCOUNT_DISABLED)
     if (claims.token_version or 0) != user.token_version:
-        raise NotAuthenticated("token was revoked (password reset or account change); sign in")
+        raise NotAuthenticated(TOKEN_REVOKED)
     return Staff(user.username, user.role, None if user.role == "admin" else user.sites)

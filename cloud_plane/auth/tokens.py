@@ -32,7 +32,23 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from cloud_plane.clock import Clock
-from cloud_plane.errors import Forbidden, NotAuthenticated
+from cloud_plane.errors import (
+    ACCESS_TOKEN_REQUIRED,
+    TOKEN_BAD_ALGORITHM,
+    TOKEN_EXPIRED,
+    TOKEN_FROM_THE_FUTURE,
+    TOKEN_INVALID,
+    TOKEN_ISSUER_UNTRUSTED,
+    TOKEN_KEYS_UNAVAILABLE,
+    TOKEN_MALFORMED,
+    TOKEN_NO_KEY_ID,
+    TOKEN_OTHER_CLIENT,
+    TOKEN_TIMES_INVALID,
+    TOKEN_UNKNOWN_KEY,
+    TOKEN_VERSION_INVALID,
+    Forbidden,
+    NotAuthenticated,
+)
 from cloud_plane.records.users import ROLES, Role
 
 ALGORITHM = "RS256"
@@ -82,7 +98,7 @@ class StaticKeySource:
         try:
             return self._keys[kid]
         except KeyError:
-            raise NotAuthenticated("token signed by an unknown key") from None
+            raise NotAuthenticated(TOKEN_UNKNOWN_KEY) from None
 
 
 class JwksUrlKeySource:
@@ -96,9 +112,9 @@ class JwksUrlKeySource:
         try:
             return self._client.get_signing_key(kid).key
         except jwt.PyJWKClientConnectionError:
-            raise NotAuthenticated("token keys are unavailable; try again") from None
+            raise NotAuthenticated(TOKEN_KEYS_UNAVAILABLE) from None
         except jwt.PyJWKClientError:
-            raise NotAuthenticated("token signed by an unknown key") from None
+            raise NotAuthenticated(TOKEN_UNKNOWN_KEY) from None
 
 
 class StaffTokenVerifier:
@@ -115,12 +131,12 @@ class StaffTokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise NotAuthenticated("malformed token") from None
+            raise NotAuthenticated(TOKEN_MALFORMED) from None
         if header.get("alg") != ALGORITHM:
-            raise NotAuthenticated(f"token algorithm must be {ALGORITHM}")
+            raise NotAuthenticated(TOKEN_BAD_ALGORITHM.format(algorithm=ALGORITHM))
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise NotAuthenticated("token has no key id")
+            raise NotAuthenticated(TOKEN_NO_KEY_ID)
         try:
             claims = jwt.decode(
                 token,
@@ -136,25 +152,25 @@ class StaffTokenVerifier:
                 },
             )
         except jwt.InvalidIssuerError:
-            raise NotAuthenticated("token issuer is not trusted") from None
+            raise NotAuthenticated(TOKEN_ISSUER_UNTRUSTED) from None
         except jwt.PyJWTError:
-            raise NotAuthenticated("token signature or claims are invalid") from None
+            raise NotAuthenticated(TOKEN_INVALID) from None
         now = self._clock().timestamp()
         exp, iat = claims["exp"], claims["iat"]
         if not isinstance(exp, int | float) or not isinstance(iat, int | float):
-            raise NotAuthenticated("token times are invalid")
+            raise NotAuthenticated(TOKEN_TIMES_INVALID)
         if exp < now - LEEWAY_S:
-            raise NotAuthenticated("token has expired")
+            raise NotAuthenticated(TOKEN_EXPIRED)
         if iat > now + LEEWAY_S:
-            raise NotAuthenticated("token was issued in the future")
+            raise NotAuthenticated(TOKEN_FROM_THE_FUTURE)
         if claims["token_use"] != "access":
-            raise NotAuthenticated("an access token is required (token_use must be 'access')")
+            raise NotAuthenticated(ACCESS_TOKEN_REQUIRED)
         if claims["client_id"] != self._client_id:
-            raise NotAuthenticated("token was issued to another client")
+            raise NotAuthenticated(TOKEN_OTHER_CLIENT)
         username = claims.get("username") or claims.get("cognito:username") or claims["sub"]
         version = claims.get(VERSION_CLAIM)
         if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-            raise NotAuthenticated("token version is invalid")
+            raise NotAuthenticated(TOKEN_VERSION_INVALID)
         return StaffClaims(
             sub=str(claims["sub"]),
             username=str(username),

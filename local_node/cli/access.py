@@ -15,8 +15,8 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
+from local_node.manage import CAMERA_NAME_RULE, valid_camera_name
 
-CAMERA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -37,11 +37,8 @@ class Duration(click.ParamType):
 
 def check_camera_name(name: str) -> None:
     """Refuse names that could not be a folder name or a label (the image store uses ids)."""
-    if not CAMERA_NAME.match(name) or ".." in name:
-        raise click.BadParameter(
-            "use letters, digits, space, dot, dash or underscore (max 64, no '..')",
-            param_hint="NAME",
-        )
+    if not valid_camera_name(name):
+        raise click.BadParameter(CAMERA_NAME_RULE, param_hint="NAME")
 
 
 @click.command("add-camera")

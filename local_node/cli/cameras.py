@@ -8,7 +8,7 @@ disabled, deleted or rotated-out key is refused within that time.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +21,11 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
-
-QUIET_AFTER = timedelta(hours=1)
-"""A camera with no read for this long is reported as `quiet` (maybe down, maybe no traffic)."""
+from local_node.manage import camera_json, camera_rows, rotated_json
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def health_of(enabled: bool, last_read_at: datetime | None, now: datetime) -> str:
-    """disabled, never (no read yet), ok (a read in the last hour) or quiet."""
-    if not enabled:
-        return "disabled"
-    if last_read_at is None:
-        return "never"
-    return "ok" if now - last_read_at <= QUIET_AFTER else "quiet"
 
 
 def _engine(data_dir: Path | None, database_url: str | None):
@@ -49,15 +34,6 @@ def _engine(data_dir: Path | None, database_url: str | None):
 
 def _missing(ref: str) -> click.ClickException:
     return click.ClickException(f"no camera {ref!r} (see: edgesync node cameras list)")
-
-
-def _camera_json(camera: Any) -> dict[str, Any]:
-    return {
-        "camera_id": camera.id,
-        "name": camera.name,
-        "enabled": not camera.disabled,
-        "created_at": _iso(camera.created_at),
-    }
 
 
 @click.group()
@@ -72,16 +48,9 @@ def cameras() -> None:
 def list_cameras(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
     """List cameras with their last read, reads today (UTC) and health."""
     from local_node.clock import utc_now
-    from local_node.db import access
 
     now = utc_now()
-    rows = []
-    for item in access.camera_health(_engine(data_dir, database_url), now):
-        row = _camera_json(item.camera)
-        row["last_read_at"] = _iso(item.last_read_at)
-        row["reads_today"] = item.reads_today
-        row["health"] = health_of(row["enabled"], item.last_read_at, now)
-        rows.append(row)
+    rows = camera_rows(_engine(data_dir, database_url), now)
     if as_json:
         click.echo(json.dumps({"cameras": rows}))
         return
@@ -172,19 +141,14 @@ def rotate_key(
     cred = access.rotate_camera_key(_engine(data_dir, database_url), camera, now, grace)
     if cred is None:
         raise _missing(camera)
-    until = now + grace if grace > timedelta(0) else None
+    shown = rotated_json(cred, now, grace)
     if as_json:
-        click.echo(
-            json.dumps(
-                {"camera_id": cred.id, "api_key": cred.secret, "old_key_valid_until": _iso(until)}
-            )
-        )
+        click.echo(json.dumps(shown))
         return
+    until = shown["old_key_valid_until"]
     click.echo(f"camera {cred.name!r} ({cred.id}) has a new key")
     click.echo(f"API key (shown once): {cred.secret}")
-    click.echo(
-        f"the old key works until {until.isoformat()}" if until else "the old key stopped working"
-    )
+    click.echo(f"the old key works until {until}" if until else "the old key stopped working")
 
 
 @cameras.command("delete")
@@ -204,4 +168,4 @@ def delete(camera: str, data_dir: Path | None, database_url: str | None, as_json
 
 
 def _done(as_json: bool, camera: Any, text: str) -> None:
-    click.echo(json.dumps(_camera_json(camera)) if as_json else text)
+    click.echo(json.dumps(camera_json(camera)) if as_json else text)

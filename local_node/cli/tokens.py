@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,33 +13,8 @@ from local_node.cli.options import (
     open_database,
     settings_from,
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def status_of(token: Any, now: datetime) -> str:
-    """revoked, expired or active."""
-    if token.revoked_at is not None:
-        return "revoked"
-    if token.expires_at is not None and token.expires_at <= now:
-        return "expired"
-    return "active"
-
-
-def token_json(token: Any, now: datetime) -> dict[str, Any]:
-    """What may be shown of a token: everything but its secret (only its digest is stored)."""
-    return {
-        "token_id": token.id,
-        "name": token.name,
-        "role": token.role,
-        "status": status_of(token, now),
-        "created_at": _iso(token.created_at),
-        "expires_at": _iso(token.expires_at),
-        "revoked_at": _iso(token.revoked_at),
-        "last_used_at": _iso(token.last_used_at),
-    }
+from local_node.manage import iso as _iso
+from local_node.manage import token_json
 
 
 @click.group()

@@ -12,13 +12,19 @@ from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.client_address import client_address
 from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
-from cloud_plane.errors import InvalidInput, NotAuthenticated, NotFound
+from cloud_plane.errors import (
+    ACCOUNT_DISABLED,
+    WRONG_PASSWORD,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
 from sync_protocol import json_depth
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 MAX_LOGIN_BODY = 4096
-FAILED = "wrong username or password"  # never says which part was wrong
+FAILED = WRONG_PASSWORD  # never says which part was wrong
 
 
 class LoginIn(BaseModel):
@@ -81,7 +87,7 @@ async def login(request: Request, response: Response, services: Services) -> Tok
     services.limiter.succeeded(address, username)
     if user.disabled:  # only said to someone who knows the password
         services.metrics.logins.labels(outcome="disabled").inc()
-        raise NotAuthenticated("account disabled")
+        raise NotAuthenticated(ACCOUNT_DISABLED)
     services.metrics.logins.labels(outcome="ok").inc()
     token = services.issuer.issue(user.username, user.role, version=user.token_version)
     return TokenOut(access_token=token, expires_in=services.issuer.ttl_s)

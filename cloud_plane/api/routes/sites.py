@@ -1,13 +1,15 @@
-"""Sites: list and detail (health from the last heartbeat), scoped to the caller."""
+"""Sites: list and detail (health from the last heartbeat), scoped to the caller; for admins,
+create, rename, re-issue an enrolment code and archive (as `edgesync cloud sites ...`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
 
-from cloud_plane.deps import Services, StaffAuth
+from cloud_plane import staff_admin
+from cloud_plane.deps import AdminAuth, Services, StaffAuth
 from cloud_plane.errors import NotFound
 from cloud_plane.records.sites import Site
 
@@ -97,3 +99,87 @@ def get_site(site_id: str, services: Services, staff: StaffAuth) -> SiteDetailOu
         else None,
         cameras=[CameraOut(**c.model_dump()) for c in hb.cameras] if hb else [],
     )
+
+
+# Admin only: the same use cases as `edgesync cloud create-site` and `cloud sites ...`.
+
+NO_STORE = {"Cache-Control": "no-store"}
+_ADMIN_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No token, or an invalid, expired or revoked one"},
+    403: {"description": "Not an admin"},
+}
+_NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such site"}}
+_TAKEN: dict[int | str, dict[str, str]] = {409: {"description": "A live site has this name"}}
+
+
+class SiteNameIn(BaseModel):
+    """A site's name (unique among sites not archived)."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SiteCreatedOut(BaseModel):
+    site_id: str
+    enrollment_code: str = Field(description="One-time; shown once (`node enroll --code`)")
+
+
+class EnrollmentCodeOut(BaseModel):
+    site_id: str
+    enrollment_code: str = Field(description="One-time; earlier unused codes stop working")
+
+
+class ArchivedOut(BaseModel):
+    site_id: str
+    status: str = Field(description="deleted (it never enrolled) or archived")
+
+
+@router.post(
+    "", status_code=201, response_model=SiteCreatedOut, responses={**_ADMIN_ERRORS, **_TAKEN}
+)
+def create_site(
+    body: SiteNameIn, services: Services, _: AdminAuth, response: Response
+) -> SiteCreatedOut:
+    """Create a site and its one-time enrolment code (in this answer only)."""
+    site, code = staff_admin.create_site(
+        services.store,
+        body.name,
+        now=services.clock(),
+        ttl_s=services.settings.enrollment_code_ttl_s,
+    )
+    response.headers.update(NO_STORE)
+    return SiteCreatedOut(site_id=site.site_id, enrollment_code=code)
+
+
+@router.patch(
+    "/{site_id}", response_model=SiteOut, responses={**_ADMIN_ERRORS, **_NOT_FOUND, **_TAKEN}
+)
+def rename_site(site_id: str, body: SiteNameIn, services: Services, _: AdminAuth) -> SiteOut:
+    """Rename a site; 409 if a live site has the name already."""
+    site = staff_admin.rename_site(services.store, site_id, body.name)
+    return SiteOut(**_out(site, services))
+
+
+@router.post(
+    "/{site_id}/enrollment-code",
+    response_model=EnrollmentCodeOut,
+    responses={**_ADMIN_ERRORS, **_NOT_FOUND, 409: {"description": "Revoked or archived"}},
+)
+def new_enrollment_code(
+    site_id: str, services: Services, _: AdminAuth, response: Response
+) -> EnrollmentCodeOut:
+    """A new one-time enrolment code (in this answer only); earlier unused ones stop working."""
+    code = staff_admin.new_enrollment_code(
+        services.store, site_id, now=services.clock(), ttl_s=services.settings.enrollment_code_ttl_s
+    )
+    response.headers.update(NO_STORE)
+    return EnrollmentCodeOut(site_id=site_id, enrollment_code=code)
+
+
+@router.post(
+    "/{site_id}/archive", response_model=ArchivedOut, responses={**_ADMIN_ERRORS, **_NOT_FOUND}
+)
+def archive_site(site_id: str, services: Services, _: AdminAuth) -> ArchivedOut:
+    """Retire a site: deleted if it never enrolled, else archived (its node stops syncing,
+    its data stays, its name is free)."""
+    site = staff_admin.archive_site(services.store, site_id, now=services.clock())
+    return ArchivedOut(site_id=site_id, status="deleted" if site is None else "archived")

@@ -28,6 +28,8 @@ from starlette.requests import ClientDisconnect
 from cloud_plane.api.openapi import ENROLL_BODY, EXCHANGE_BODY
 from cloud_plane.deps import Services
 from cloud_plane.errors import (
+    SIGNATURE_REFUSED,
+    UNSIGNED_REQUEST,
     ClientGone,
     Forbidden,
     InvalidInput,
@@ -95,7 +97,7 @@ def signature_token(request: Request) -> str:
     """Return the request JWT from ``Authorization: EdgeSync <jwt>``; raise NotAuthenticated."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() not in AUTH_SCHEMES or not token.strip():
-        raise NotAuthenticated("unsigned request: send Authorization: EdgeSync <request JWT>")
+        raise NotAuthenticated(UNSIGNED_REQUEST)
     return token.strip()
 
 
@@ -144,7 +146,7 @@ def _exchange(
             replay_cache=StoreReplayCache(store.sites, services.clock),
         )
     except SignatureError as exc:
-        raise NotAuthenticated(f"request signature refused: {exc}") from None
+        raise NotAuthenticated(SIGNATURE_REFUSED.format(reason=exc)) from None
     site = store.sites.get_site(signer.site_id)
     if site.revoked:
         raise Forbidden(f"site {site.site_id!r} was revoked; re-enrol the node")

@@ -1,0 +1,89 @@
+"""Use cases of the staff admin, shared by the CLI and the API so that they cannot disagree.
+
+Sites: create (a duplicate name is refused), rename, re-issue an enrolment code, archive.
+Users (self-hosted mode): change role, sites and disabled; reset a password. Each raises the
+cloud's domain errors (InvalidInput, NotFound, Conflict); the CLI prints them, the API maps them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cloud_plane.auth.passwords import generate_password, hash_password
+from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.sites import Site
+from cloud_plane.records.users import Role, User
+from cloud_plane.store.base import CloudStore
+from cloud_plane.sync.enroll import create_site_with_code, reissue_code
+
+SITE_NAME_RULE = "site name must be 1-200 characters"
+MANAGER_NEEDS_SITES = "a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]"
+
+
+def site_name(name: str) -> str:
+    """The name stripped; InvalidInput if it is empty or too long."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput(SITE_NAME_RULE)
+    return name
+
+
+def create_site(store: CloudStore, name: str, *, now: datetime, ttl_s: int) -> tuple[Site, str]:
+    """A new site and its one-time enrolment code; Conflict if a live site has the name."""
+    return create_site_with_code(store, site_name(name), now=now, ttl_s=ttl_s)
+
+
+def rename_site(store: CloudStore, site_id: str, name: str) -> Site:
+    """Rename; NotFound, or Conflict if another live site has the name."""
+    return store.sites.rename_site(site_id, site_name(name))
+
+
+def new_enrollment_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) -> str:
+    """A new one-time code for the site; its earlier unused codes stop working."""
+    return reissue_code(store, site_id, now=now, ttl_s=ttl_s)
+
+
+def archive_site(store: CloudStore, site_id: str, *, now: datetime) -> Site | None:
+    """Delete a site that never enrolled (None) or archive it (its node stops syncing)."""
+    return store.sites.archive_site(site_id, now=now)
+
+
+def check_scope(role: str, site_ids: list[str]) -> None:
+    """Refuse a manager without sites: they could manage nothing and would look broken."""
+    if role == "manager" and not site_ids:
+        raise InvalidInput(MANAGER_NEEDS_SITES)
+
+
+def change_user(
+    store: CloudStore,
+    username: str,
+    *,
+    role: Role | None = None,
+    sites: list[str] | None = None,
+    disabled: bool | None = None,
+) -> User:
+    """Change what is given (role and sites are checked together); NotFound if no such user.
+
+    Disabling revokes the user's tokens; a role or scope change applies to the same token.
+    """
+    user = store.users.get_user(username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    if role is not None or sites is not None:
+        new_role = role or user.role
+        site_ids = sorted(set(sites)) if sites is not None else sorted(user.sites)
+        check_scope(new_role, site_ids)
+        for site_id in site_ids:
+            store.sites.get_site(site_id)  # NotFound for an unknown site
+        user = store.users.set_role(username, new_role, site_ids)
+    if disabled is True:
+        user = store.users.disable_user(username)
+    elif disabled is False:
+        user = store.users.enable_user(username)
+    return user
+
+
+def reset_password(store: CloudStore, username: str) -> tuple[User, str]:
+    """A new random password (shown once); every token issued before stops working."""
+    password = generate_password()
+    return store.users.set_password(username, hash_password(password)), password
