@@ -29,9 +29,10 @@ from cloud_plane.api.routes import (
 from cloud_plane.api.routes import sync as sync_routes
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
-from cloud_plane.errors import CloudError, public_detail, public_errors
+from cloud_plane.errors import CloudError
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
+from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
 
 VERSION = "0.1.0"

@@ -22,13 +22,14 @@ from local_node.api.routes import cameras, detections, hotlist, system, tokens, 
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
-from local_node.errors import NodeError, public_detail, public_errors
+from local_node.errors import NodeError
 from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_listener
 from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
 from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
+from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 
-from cloud_plane.errors import ECHO_LIMIT
+from sync_protocol.error_text import ECHO_LIMIT
 from tests.cloud_plane.conftest import RunningCloud, post
 
 LONG = "A" * 5000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_node.errors import ECHO_LIMIT, public_detail
+from sync_protocol.error_text import ECHO_LIMIT, public_detail
 from tests.local_node.conftest import RunningNode
 
 LONG = "A" * 5000
