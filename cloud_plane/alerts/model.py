@@ -17,8 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sync_protocol.wire_types import Printable
-
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 """A phone number as SNS wants it: ``+`` then country code and number, 7–15 digits."""
 
@@ -83,7 +81,7 @@ IanaZone = Annotated[str, AfterValidator(_iana_zone)]
 Phone = Annotated[str, AfterValidator(_e164)]
 Email = Annotated[str, AfterValidator(_email)]
 HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
-Name = Annotated[str, Field(min_length=1, max_length=200), Printable]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _Frozen(BaseModel):

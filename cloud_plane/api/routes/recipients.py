@@ -32,7 +32,7 @@ Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
 class RecipientIn(BaseModel):
     """A recipient as an admin sets it (a missing webhook secret keeps the stored one)."""
 
-    name: Name
+    name: Annotated[Name, Printable]  # staff input: no NUL (PostgreSQL refuses it)
     phone: Phone | None = Field(default=None, description="E.164, e.g. +447700900123")
     email: Email | None = None
     webhook_url: HttpUrl | None = None
