@@ -4,6 +4,7 @@ create, rename, re-issue an enrolment code and archive (as `edgesync cloud sites
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -12,6 +13,7 @@ from cloud_plane import staff_admin
 from cloud_plane.deps import AdminAuth, Services, StaffAuth
 from cloud_plane.errors import NotFound
 from cloud_plane.records.sites import Site
+from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
@@ -115,7 +117,7 @@ _TAKEN: dict[int | str, dict[str, str]] = {409: {"description": "A live site has
 class SiteNameIn(BaseModel):
     """A site's name (unique among sites not archived)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Printable] = Field(min_length=1, max_length=200)  # no NUL: PostgreSQL
 
 
 class SiteCreatedOut(BaseModel):

@@ -16,6 +16,7 @@ from cloud_plane import staff_admin
 from cloud_plane.deps import AdminAuth, Services
 from cloud_plane.errors import NotFound
 from cloud_plane.records.users import Role, User
+from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -45,7 +46,7 @@ class UserPatch(BaseModel):
     """What to change; fields left out stay. A manager needs at least one site (422)."""
 
     role: Role | None = None
-    sites: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+    sites: list[Annotated[str, Field(min_length=1, max_length=64), Printable]] | None = Field(
         default=None, max_length=1000, description="Site ids (managers and viewers)"
     )
     disabled: bool | None = Field(default=None, description="true also revokes their tokens")

@@ -103,3 +103,10 @@ def test_a_nul_in_a_path_is_422_not_a_server_error(cloud: RunningCloud) -> None:
         response = http.get("/api/v1/sites/%00")
     assert response.status_code == 422, response.text
     assert "control characters" in response.json()["detail"]
+
+
+def test_a_site_named_with_a_nul_is_422_not_a_server_error(cloud: RunningCloud) -> None:
+    # Found by the schemathesis run on PostgreSQL (a 500).
+    with cloud.staff() as http:
+        response = http.post("/api/v1/sites", json={"name": "\x00"})
+    assert response.status_code == 422, response.text
