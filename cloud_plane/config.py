@@ -9,7 +9,6 @@ is ``settings.alerts.sms``), and so do the constructor's keyword names
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -19,25 +18,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.codec import MAX_BODY_BYTES
-from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup
+from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Seconds, WholeSeconds
-
-
-def default_data_dir(kind: str) -> Path:
-    """Where data lives when no data dir is set: a per-user place, or the system's for root.
-
-    Not the current directory: a service started from another folder would silently start
-    over with an empty database. XDG_DATA_HOME, when set, wins (the user said where data goes).
-    """
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    if os.path.isabs(xdg):
-        return Path(xdg) / "edgesync" / kind
-    if os.geteuid() == 0:
-        return Path("/var/lib/edgesync") / kind
-    try:
-        return Path.home() / ".local" / "share" / "edgesync" / kind
-    except RuntimeError:  # no HOME, no passwd entry (some containers): the start-up line names it
-        return Path("edgesync-data") / kind
 
 
 # -- the cloud's groups ---------------------------------------------------------------------------

@@ -13,8 +13,10 @@ settings package; reading the environment happens only when a service builds its
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
@@ -126,3 +128,20 @@ class GroupedSettings(BaseSettings):
     @classmethod
     def _nest_flat_names(cls, data: Any) -> Any:
         return nest_flat_names(cls, data) if isinstance(data, Mapping) else data
+
+
+def default_data_dir(kind: str) -> Path:
+    """Where data lives when no data dir is set: a per-user place, or the system's for root.
+
+    Not the current directory: a service started from another folder would silently start
+    over with an empty database. XDG_DATA_HOME, when set, wins (the user said where data goes).
+    """
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "edgesync" / kind
+    if os.geteuid() == 0:
+        return Path("/var/lib/edgesync") / kind
+    try:
+        return Path.home() / ".local" / "share" / "edgesync" / kind
+    except RuntimeError:  # no HOME, no passwd entry (some containers): the start-up line names it
+        return Path("edgesync-data") / kind
