@@ -53,9 +53,9 @@ def open_store(settings: CloudSettings) -> CloudStore:
             "EDGESYNC_CLOUD_STORE=dynamodb is not available in this build yet; "
             "use EDGESYNC_CLOUD_STORE=sql (SQLite or PostgreSQL via EDGESYNC_CLOUD_DATABASE_URL)"
         )
-    from cloud_plane.store.engine import private_dir
     from cloud_plane.store.secret_box import load_or_create_box
     from cloud_plane.store.sql import SqlStore
+    from sync_protocol.private_files import private_dir
 
     private_dir(settings.data_dir)  # keys, password hashes, plates: the owner only
     box = load_or_create_box(settings.data_dir / "secrets.key")
@@ -109,7 +109,7 @@ def build_services(
     channels: dict[str, Channel] | None = None,
 ) -> CloudServices:
     """Build every collaborator from settings (``store``/``channels`` given: use them)."""
-    from cloud_plane.store.engine import private_dir
+    from sync_protocol.private_files import private_dir
 
     private_dir(settings.data_dir)  # before the signing key is written into it
     verifier, issuer = build_auth(settings, clock)

@@ -30,7 +30,7 @@ class ServeLock:
 
     def acquire(self) -> ServeLock:
         """Take the lock or raise ``ServeLockHeld`` naming the holder's pid (never waits)."""
-        # Owner-only, as the data dir is everywhere else (db.engine.private_dir tightens it).
+        # Owner-only, as the data dir is everywhere else (private_files.private_dir tightens it).
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:

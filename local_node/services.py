@@ -12,7 +12,7 @@ from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.credentials import CachedCredential
 from local_node.db import repo
-from local_node.db.engine import make_engine, private_dir
+from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.images.integrity import ImageHealth
 from local_node.images.store import FileImageStore
@@ -21,6 +21,7 @@ from local_node.ingest.writer import IngestWriter
 from local_node.maintenance import check_recent
 from local_node.metrics import NodeMetrics
 from local_node.retention import Retention
+from sync_protocol.private_files import private_dir
 
 log = logging.getLogger(__name__)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import create_engine
+
+from sync_protocol.private_files import private_sqlite_files
 
 log = logging.getLogger(__name__)
 
@@ -32,58 +31,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def private_sqlite_files(db_path: Path) -> None:
-    """Make the database file (and its -wal/-shm) 0600 before SQLite opens it.
-
-    SQLite creates a new file with the process umask (0644 by default), and gives the
-    -wal and -shm files the mode of the database file: creating it 0600 first covers all
-    three. A new parent directory is made 0700; an existing one is left as it is (it may be
-    shared: the data directory itself is tightened by whoever owns it).
-    """
-    db_path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    private_file(db_path)
-    for suffix in ("-wal", "-shm", "-journal"):
-        tighten(Path(f"{db_path}{suffix}"), PRIVATE_FILE_MODE)
-
-
-PRIVATE_DIR_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
-"""Modes of what holds plates, times and credentials: the owner only, whatever the umask."""
-
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (owner-only, 0700) or tighten an existing looser one; return it."""
-    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    tighten(path, PRIVATE_DIR_MODE)
-    return path
-
-
-def private_file(path: Path) -> Path:
-    """Create ``path`` empty with mode 0600 unless it exists; tighten an existing looser one."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
-    tighten(path, PRIVATE_FILE_MODE)
-    return path
-
-
-def tighten(path: Path, mode: int) -> None:
-    """Drop every permission bit of ``path`` outside ``mode``; log when there were some."""
-    try:
-        current = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return
-    if not current & ~mode:
-        return  # logged at most once per file: the next start finds it tight
-    try:
-        os.chmod(path, current & mode)
-    except OSError as exc:  # not ours (a shared parent): say so, do not stop the service
-        log.warning(
-            "%s is readable by others (mode %o) and cannot be tightened: %s", path, current, exc
-        )
-        return
-    log.warning("%s was open to others (mode %o); tightened to %o", path, current, current & mode)
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

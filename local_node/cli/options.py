@@ -71,8 +71,9 @@ def open_database(settings: NodeSettings) -> Engine:
     # Imported here so that `--help` and the commands that need no database stay light.
     from local_node.clock import utc_now
     from local_node.db import repo
-    from local_node.db.engine import make_engine, private_dir
+    from local_node.db.engine import make_engine
     from local_node.db.migrate import upgrade
+    from sync_protocol.private_files import private_dir
 
     private_dir(settings.data_dir)
     engine = make_engine(settings.resolved_database_url)

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from local_node.db import repo
-from local_node.db.engine import PRIVATE_DIR_MODE, private_file, tighten
 from local_node.sync import store
+from sync_protocol.private_files import PRIVATE_DIR_MODE, private_file, tighten
 
 
 class BackupError(Exception):
