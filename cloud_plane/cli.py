@@ -161,7 +161,7 @@ def create_user(
     as_json: bool,
 ) -> None:
     """Create a staff user (self-hosted login; in Cognito mode, their site scope)."""
-    from cloud_plane.auth.passwords import generate_password, hash_password
+    from sync_protocol.passwords import generate_password, hash_password
 
     email = email.strip().lower()
     if not EMAIL.match(email):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cloud_plane.auth.passwords import generate_password, hash_password
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.enroll import create_site_with_code, reissue_code
+from sync_protocol.passwords import generate_password, hash_password
 
 SITE_NAME_RULE = "site name must be 1-200 characters"
 MANAGER_NEEDS_SITES = "a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cloud_plane.auth.passwords import verify_password
 from cloud_plane.cli import cloud
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
 from cloud_plane.main import create_app
 from cloud_plane.store.sql import SqlStore
+from sync_protocol.passwords import verify_password
 
 
 def _run(args: list[str], data_dir: Path, database_url: str) -> object:

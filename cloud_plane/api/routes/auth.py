@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.client_address import client_address
-from cloud_plane.auth.passwords import verify_password
 from cloud_plane.deps import Services
 from cloud_plane.errors import (
     ACCOUNT_DISABLED,
@@ -20,6 +19,7 @@ from cloud_plane.errors import (
     NotFound,
 )
 from sync_protocol import json_depth
+from sync_protocol.passwords import verify_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

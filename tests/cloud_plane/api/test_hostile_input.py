@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cloud_plane.auth.passwords import hash_password
+from sync_protocol.passwords import hash_password
 from tests.cloud_plane.conftest import RunningCloud, post
 
 DEEP = b"[" * 5000 + b"]" * 5000

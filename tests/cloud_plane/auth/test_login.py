@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from cloud_plane.auth.passwords import hash_password, verify_password
+from sync_protocol.passwords import hash_password, verify_password
 from tests.cloud_plane.conftest import RunningCloud
 
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cloud_plane.auth.passwords import hash_password
 from cloud_plane.auth.staff import current_staff
 from cloud_plane.auth.tokens import StaffClaims
 from cloud_plane.errors import NotAuthenticated
 from cloud_plane.store.sql import SqlStore
+from sync_protocol.passwords import hash_password
 from tests.cloud_plane.conftest import RunningCloud
 
 ANN = "ann@example.com"

@@ -1,0 +1,63 @@
+// The pages' only script: local times, live fragments, confirmations. No inline handlers
+// (the CSP forbids them); everything is wired here from data- attributes.
+"use strict";
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+// <time datetime="..." data-local>: the viewer's own time zone and locale.
+function localTimes(root) {
+  const fmt = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+  });
+  root.querySelectorAll("time[data-local]").forEach((el) => {
+    const at = new Date(el.getAttribute("datetime"));
+    if (!isNaN(at)) { el.textContent = fmt.format(at); el.title = el.getAttribute("datetime"); }
+  });
+}
+
+// An element with data-poll="URL" is replaced every data-interval seconds (default 5) by the
+// HTML fragment at URL. A session that ran out answers 401 with X-Sign-In: go there rather
+// than leave a broken page.
+function poll(el) {
+  const url = el.dataset.poll;
+  const every = 1000 * (parseFloat(el.dataset.interval) || 5);
+  async function tick() {
+    try {
+      const resp = await fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (resp.status === 401) {
+        window.location.assign(resp.headers.get("X-Sign-In") || "/sign-in");
+        return;
+      }
+      if (resp.ok) {
+        el.innerHTML = await resp.text();
+        localTimes(el);
+        el.dataset.updated = new Date().toISOString();
+      }
+    } catch (err) {
+      el.dataset.error = String(err);
+    }
+    setTimeout(tick, every);
+  }
+  setTimeout(tick, every);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes(document);
+  document.querySelectorAll("[data-poll]").forEach(poll);
+  // <form data-confirm="Remove this entry?">: ask first.
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+  // <select data-autosubmit>: filters apply on change (the button stays for keyboards).
+  document.querySelectorAll("select[data-autosubmit]").forEach((sel) => {
+    sel.addEventListener("change", () => sel.form && sel.form.requestSubmit());
+  });
+});
+
+window.edgesync = { csrfToken, localTimes };
