@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from cloud_plane.alerts.wiring import Alerting, build_alerting
 from cloud_plane.auth.client_address import Network, parse_networks
 from cloud_plane.auth.ratelimit import LoginLimiter
+from cloud_plane.auth.web_key import web_key
 from cloud_plane.auth.tokens import (
     JwksUrlKeySource,
     LocalIssuer,
@@ -40,6 +41,7 @@ class CloudServices:
     exchange: ExchangeService
     metrics: CloudMetrics
     alerting: Alerting
+    web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
 
     def close(self) -> None:
         """Release the store."""
@@ -137,4 +139,5 @@ def build_services(
         ),
         metrics=CloudMetrics(),
         alerting=alerting,
+        web_key=web_key(settings),
     )
