@@ -31,8 +31,8 @@ from cloud_plane.clock import Clock, utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.services import build_services
-from cloud_plane.web.app import install_web
 from cloud_plane.store.base import CloudStore
+from cloud_plane.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from cloud_plane.alerts.wiring import Alerting, build_alerting
 from cloud_plane.auth.client_address import Network, parse_networks
 from cloud_plane.auth.ratelimit import LoginLimiter
-from cloud_plane.auth.web_key import web_key
 from cloud_plane.auth.tokens import (
     JwksUrlKeySource,
     LocalIssuer,
@@ -16,6 +15,7 @@ from cloud_plane.auth.tokens import (
     cognito_issuer,
     load_or_create_key,
 )
+from cloud_plane.auth.web_key import web_key
 from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError

@@ -9,7 +9,8 @@ step idempotent on its own for stores without multi-item transactions):
    detections (same dedup key, so the node's hit wins the ``source``);
    Each hit that is new is handed to ``on_hit`` (the alert service) inside the
    same transaction, so its alert commits with it or not at all;
-3. the heartbeat and the hotlist version the node holds; 4. hotlist ops (LWW), each answered in ``op_results``;
+3. the heartbeat and the hotlist version the node holds;
+4. hotlist ops (LWW), each answered in ``op_results``;
 5. the hotlist delta since the node's version (or a snapshot).
 
 The ack is read from what ``put_batch`` committed, and the reply is built only

@@ -38,9 +38,18 @@ SKIP = (*DEFAULT_SKIP, "/sync/")  # nodes' signed exchanges are no pages
 
 def install_web(app: FastAPI, services: CloudServices) -> None:
     """Add the dashboard's routes and static files, and guard every page."""
-    from cloud_plane.web.pages import overview, signin
+    from cloud_plane.web.pages import (
+        alerts,
+        hotlist,
+        overview,
+        recipients,
+        search,
+        signin,
+        sites,
+        users,
+    )
 
-    for module in (signin, overview):
+    for module in (signin, overview, sites, search, hotlist, alerts, recipients, users):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")
     app.add_middleware(

@@ -65,3 +65,8 @@ def last_days(now: datetime, days: int = DAYS) -> list[str]:
 def per_day(counts: Mapping[str, int], days: list[str]) -> list[tuple[str, float]]:
     """(``MM-DD``, count) for each day, zero where nothing happened."""
     return [(day[5:], float(counts.get(day, 0))) for day in days]
+
+
+def hour_of_day_start(now: datetime) -> datetime:
+    """Midnight UTC of ``now``'s day (the start of "today" for counts)."""
+    return hour_of(now).replace(hour=0)

@@ -81,7 +81,9 @@ def site_card(
     """One site's card: degraded when online but a camera is silent, sync lags or disk fills."""
     status: str = status_of(site, now, health.offline_after_s)
     hb = site.heartbeat
-    cameras = camera_views(hb.cameras, now, health.camera_silent_after_s, camera_reads) if hb else []
+    cameras = (
+        camera_views(hb.cameras, now, health.camera_silent_after_s, camera_reads) if hb else []
+    )
     problems = []
     if hb is not None:
         silent = [c.name for c in cameras if not c.up]
@@ -91,7 +93,10 @@ def site_card(
             problems.append("sync is falling behind")
         elif hb.backlog_count > health.backlog_count:
             problems.append("sync backlog is large")
-        if hb.disk_total_bytes and hb.disk_used_bytes / hb.disk_total_bytes >= health.disk_full_ratio:
+        if (
+            hb.disk_total_bytes
+            and hb.disk_used_bytes / hb.disk_total_bytes >= health.disk_full_ratio
+        ):
             problems.append("disk nearly full")
     if status == "online" and problems:
         status = "degraded"

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.client_address import client_address
-from cloud_plane.deps import Services
 from cloud_plane.auth.login import password_login
+from cloud_plane.deps import Services
 from cloud_plane.errors import WRONG_PASSWORD, InvalidInput, NotFound
 from sync_protocol import json_depth
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,7 +24,7 @@ router = APIRouter(route_class=PageRoute)
 def site_cards(services: CloudServices, staff: Staff) -> list[SiteCard]:
     """The caller's sites, worst first (a few indexed queries; counts come pre-aggregated)."""
     store, now = services.store, services.clock()
-    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start = charts.hour_of_day_start(now)
     rows = store.detections.hourly_reads(
         staff.sites, since=day_start, until=now + timedelta(hours=1)
     )

@@ -66,8 +66,12 @@ async def sign_in(
     target = safe_next(next)
     if not username.strip() or not password:
         return _form(
-            request, services, next_path=target, username=username,
-            error="Enter your username and password.", status_code=422,
+            request,
+            services,
+            next_path=target,
+            username=username,
+            error="Enter your username and password.",
+            status_code=422,
         )
     signer = sign_in_for(services)
     try:
@@ -76,19 +80,23 @@ async def sign_in(
         )
     except (NotAuthenticated, TooManyRequests) as exc:
         response = _form(
-            request, services, next_path=target, username=username,
-            error=exc.detail, status_code=exc.status_code,
+            request,
+            services,
+            next_path=target,
+            username=username,
+            error=exc.detail,
+            status_code=exc.status_code,
         )
         if isinstance(exc, TooManyRequests):
             response.headers.update(exc.headers or {})  # Retry-After
         return response
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
+    done = RedirectResponse(target, status_code=303)
+    done.set_cookie(
         session_cookie_name(request),
         issued.access_token,
         **request.state.cookie_policy.attributes(max_age=issued.expires_in),
     )
-    return response
+    return done
 
 
 @router.post("/sign-out")
