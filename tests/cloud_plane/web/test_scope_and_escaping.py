@@ -48,7 +48,7 @@ def _no_bravo(text: str, bravo, *, reads: bool = True) -> None:
     ],
 )
 def test_the_other_site_never_appears(two_sites, path: str) -> None:
-    alpha, bravo, _, tab = two_sites
+    _, bravo, _, tab = two_sites
     r = tab.get(path)
     assert r.status_code == 200
     _no_bravo(r.text, bravo, reads=not path.startswith("/hotlist"))
