@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.records.detections import (
@@ -153,10 +153,14 @@ class SqlDetections:
         pattern = normalize_pattern(query.plate) if query.plate else ""
         with self._db.tx() as conn:
             if pattern and query.fuzzy:
-                return self._fuzzy(conn, stmt, pattern, query.limit)
+                bound = min(self._fuzzy_scan_rows, query.fuzzy_scan_rows or self._fuzzy_scan_rows)
+                return self._fuzzy(conn, stmt, pattern, query.limit, bound)
             if pattern and ("*" in pattern or "?" in pattern):
                 # Normalised patterns hold only A-Z, 0-9, * and ?: nothing to escape in LIKE.
                 stmt = stmt.where(d.plate_norm.like(pattern.replace("*", "%").replace("?", "_")))
+                head = _literal_head(pattern)
+                if head:  # a range the plate index serves (LIKE alone scans every row)
+                    stmt = stmt.where(d.plate_norm >= head, d.plate_norm < _next_text(head))
             elif pattern:
                 stmt = stmt.where(d.plate_norm == pattern)
             rows = list(conn.execute(stmt.limit(query.limit + 1)).mappings())
@@ -165,15 +169,30 @@ class SqlDetections:
             return Page(items[: query.limit], _detection_cursor(items[query.limit - 1]))
         return Page(items, None)
 
-    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int) -> Page:
-        rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
+    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int, bound: int) -> Page:
+        # Scan only what the match and the cursor need; load whole rows for the matches alone.
+        d = DetectionRow
+        narrow = stmt.with_only_columns(
+            d.received_at, d.site_id, d.stream_id, d.seq, d.plate_norm, d.plate_key
+        )
+        rows = conn.execute(narrow.execution_options(yield_per=5000)).mappings()
         try:
-            page = fuzzy_scan(rows, pattern, limit, self._fuzzy_scan_rows)
+            page = fuzzy_scan(rows, pattern, limit, bound)
         finally:
             rows.close()
+        keys = [(r["site_id"], r["stream_id"], r["seq"]) for r in page.items]
+        full = {}
+        if keys:
+            found = conn.execute(
+                select(DetectionRow).where(tuple_(d.site_id, d.stream_id, d.seq).in_(keys))
+            ).mappings()
+            full = {(r["site_id"], r["stream_id"], r["seq"]): _stored_detection(r) for r in found}
         after = page.resume_after
-        cursor = None if after is None else _detection_cursor(_stored_detection(after))
-        return Page([_stored_detection(r) for r in page.items], cursor)
+        cursor = None
+        if after is not None:
+            at = after["received_at"].isoformat()
+            cursor = encode_cursor((at, after["site_id"], after["stream_id"], after["seq"]))
+        return Page([full[k] for k in keys if k in full], cursor)
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
         """Keep the site's latest heartbeat; raise NotFound."""
@@ -191,6 +210,17 @@ class SqlDetections:
             )
             if result.rowcount == 0:
                 load_site(conn, site_id)
+
+
+def _literal_head(pattern: str) -> str:
+    """The characters of a pattern before its first wildcard."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def _next_text(head: str) -> str:
+    """The smallest string above every string starting with ``head`` (A-Z, 0-9 only)."""
+    return head[:-1] + chr(ord(head[-1]) + 1)
 
 
 def _detection_row(
