@@ -143,7 +143,11 @@ class SqlDetections:
             position = (cursor_time(at), cursor_text(site), cursor_text(stream), cursor_int(seq))
             stmt = stmt.where(before(order, position))
         if query.site_ids is not None:
-            stmt = stmt.where(d.site_id.in_(list(query.site_ids)) if query.site_ids else false())
+            # ``site_id || ''``: no index serves the filter, so the planner walks the order
+            # index (which holds site_id) newest first and stops at the page's end, instead
+            # of fetching and sorting every row of the sites through the primary key.
+            site = d.site_id.op("||")("")
+            stmt = stmt.where(site.in_(list(query.site_ids)) if query.site_ids else false())
         if query.camera_id is not None:
             stmt = stmt.where(d.camera_id == query.camera_id)
         if query.since:
