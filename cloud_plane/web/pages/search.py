@@ -120,8 +120,9 @@ def _csv_lines(
             form, staff, limit=min(CSV_PAGE, MAX_CSV_ROWS - sent), cursor=cursor
         )
         result = services.store.detections.search_detections(query)
-        for r in read_rows(services.store, result.items, sites):
-            yield csv_line(
+        # One chunk per page: every chunk is a trip through the middleware stack.
+        yield "".join(
+            csv_line(
                 (
                     r.plate,
                     r.plate_norm,
@@ -136,6 +137,8 @@ def _csv_lines(
                     r.detection_id,
                 )
             )
+            for r in read_rows(services.store, result.items, sites)
+        )
         sent += len(result.items)
         cursor = result.next_cursor
         if cursor is None:
