@@ -78,8 +78,9 @@ def session_ended(request: Request, ended: SessionEnded) -> Response:
     else:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(sign_in_url(here, notice=notice), status_code=303)
-    if notice:
-        response.delete_cookie(session_cookie_name(request), path="/")
+    if notice:  # a refused token is of no use to keep sending
+        secure = request.state.cookie_policy.secure
+        response.delete_cookie(session_cookie_name(request), path="/", secure=secure, httponly=True)
     return response
 
 

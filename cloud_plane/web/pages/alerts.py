@@ -13,7 +13,8 @@ from cloud_plane.alerts.model import AlertKind
 from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.errors import Forbidden, InvalidInput, NotFound
-from cloud_plane.records.alerts import ALERT_STATUSES, AlertQuery, StoredAlert
+from cloud_plane.records.alerts import ALERT_STATUSES, AlertQuery, AlertStatus, StoredAlert
+from cloud_plane.records.paging import Page
 from cloud_plane.services import CloudServices
 from cloud_plane.web.render import fragment, page
 from cloud_plane.web.routing import PageRoute
@@ -28,7 +29,7 @@ Filter = Annotated[str, Query(max_length=64)]
 
 def _feed(
     services: CloudServices, staff: Staff, site_id: str, status: str, kind: str, cursor: str | None
-):
+) -> Page[StoredAlert]:
     if status and status not in ALERT_STATUSES:
         raise InvalidInput("status must be open, acked or resolved")
     if kind and kind not in {k.value for k in AlertKind}:
@@ -36,12 +37,19 @@ def _feed(
     return services.store.alerts.list_alerts(
         AlertQuery(
             site_ids=staff.scope(site_id or None),
-            status=status or None,
+            status=_status(status),
             kind=kind or None,
             limit=FEED_SIZE,
             cursor=cursor,
         )
     )
+
+
+def _status(value: str) -> AlertStatus | None:
+    for known in ALERT_STATUSES:
+        if value == known:
+            return known
+    return None
 
 
 def _names(services: CloudServices, staff: Staff) -> dict[str, str]:

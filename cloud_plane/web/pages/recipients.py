@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cloud_plane.alerts import recipients_admin
 from cloud_plane.alerts.model import AlertKind, ChannelKind
+from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.recipients import Subscription
+from cloud_plane.services import CloudServices
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin
@@ -33,7 +35,12 @@ def _blank(value: str) -> str | None:
 
 
 def _recipients_page(
-    request: Request, services: Services, staff, *, error: str | None = None, form=None
+    request: Request,
+    services: CloudServices,
+    staff: Staff,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     store = services.store
     subs: dict[str, int] = {}
@@ -60,7 +67,7 @@ def recipients(request: Request, services: Services, staff: PageAdmin) -> HTMLRe
 
 
 def _save(
-    services,
+    services: CloudServices,
     recipient_id: str,
     name: str,
     phone: str,
@@ -104,7 +111,14 @@ def add_recipient(
     return RedirectResponse(f"/recipients/{recipient_id}?notice=saved", status_code=303)
 
 
-def _recipient_page(request, services, staff, recipient_id: str, *, error=None) -> HTMLResponse:
+def _recipient_page(
+    request: Request,
+    services: CloudServices,
+    staff: Staff,
+    recipient_id: str,
+    *,
+    error: str | None = None,
+) -> HTMLResponse:
     store = services.store
     recipient = store.recipients.get_recipient(recipient_id)
     sites = store.sites.list_sites()
@@ -126,7 +140,9 @@ def _recipient_page(request, services, staff, recipient_id: str, *, error=None) 
 
 
 @router.get("/recipients/{recipient_id}", response_class=HTMLResponse)
-def recipient(recipient_id: Id, request: Request, services: Services, staff: PageAdmin):
+def recipient(
+    recipient_id: Id, request: Request, services: Services, staff: PageAdmin
+) -> HTMLResponse:
     """One recipient: their details and subscriptions."""
     return _recipient_page(request, services, staff, recipient_id)
 
@@ -161,7 +177,7 @@ def delete_recipient(recipient_id: Id, services: Services, _s: PageAdmin, _: Csr
 
 
 def _subscription(
-    services,
+    services: CloudServices,
     recipient_id: str,
     channels: list[str],
     site_id: str,
