@@ -45,6 +45,7 @@ def _users_page(
     *,
     error: str | None = None,
     created: tuple[str, str] | None = None,
+    reset: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     local = services.issuer is not None
@@ -63,6 +64,7 @@ def _users_page(
         roles=ROLES,
         error=error,
         created=created,
+        reset=reset,
         status_code=status_code,
     )
 
@@ -148,3 +150,13 @@ def enable_user(username: Username, services: Services, _s: PageAdmin, _: Csrf) 
     _self_hosted(services)
     staff_admin.change_user(services.store, username, disabled=False)
     return RedirectResponse("/users?notice=saved", status_code=303)
+
+
+@router.post("/users/{username}/reset-password", response_class=HTMLResponse)
+def reset_password(
+    username: Username, request: Request, services: Services, staff: PageAdmin, _: Csrf
+) -> HTMLResponse:
+    """A new random password, shown once; the user's sessions end."""
+    _self_hosted(services)
+    user, password = staff_admin.reset_password(services.store, username)
+    return _users_page(request, services, staff, created=(user.username, password), reset=True)

@@ -191,3 +191,16 @@ def test_a_recipient_with_a_bad_phone_is_refused_with_the_reason(cloud, browser)
     r = tab.post("/recipients", {"name": "Desk", "phone": "12"})
     assert r.status_code == 422 and 'class="error"' in r.text
     assert cloud.store.recipients.list_recipients() == []
+
+
+def test_resetting_a_password_shows_the_new_one_and_ends_their_session(cloud, browser) -> None:
+    from tests.cloud_plane.web.conftest import make_user
+
+    other = browser()
+    name = make_user(cloud, "viewer", [cloud.new_site()[0]])
+    other.sign_in(name)
+    tab = signed_in(browser, cloud)
+    tab.get("/users")
+    r = tab.post(f"/users/{name}/reset-password")
+    assert r.status_code == 200 and "New password for" in r.text and 'class="password"' in r.text
+    assert other.get("/").status_code == 303
