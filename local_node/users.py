@@ -33,7 +33,7 @@ MIN_PASSWORD = 8
 TOUCH_EVERY = timedelta(minutes=1)
 _USERNAME = re.compile(USERNAME_PATTERN)
 
-__all__ = ["ROLES", "SessionUser", "SessionPolicy"]
+__all__ = ["ROLES", "SessionPolicy", "SessionUser"]
 
 
 @dataclass(frozen=True)
