@@ -80,7 +80,7 @@ def sign_in(
     response.set_cookie(
         session_cookie(request),
         sid,
-        **policy.attributes(int(web.sessions.max_age.total_seconds())),  # type: ignore[arg-type]
+        **policy.attributes(int(web.sessions.max_age.total_seconds())),
     )
     return response
 
