@@ -23,6 +23,11 @@ def install_web(app: FastAPI, settings: NodeSettings) -> None:
     for module in (sign_in, live, reads, search_page, hotlist_page, cameras_page, sync_page):
         app.include_router(module.router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # Browsers ask for it on every site; a 404 would be a console error on every page.
+        return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
+
     @app.exception_handler(SignInRequired)
     async def sign_in_required(_: Request, exc: SignInRequired) -> Response:
         if exc.fragment:
