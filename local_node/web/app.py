@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -12,11 +13,24 @@ from local_node.web.context import build_context
 from local_node.web.render import PageProblem, page
 from local_node.web.session import SignInRequired
 from sync_protocol import web_assets
-from sync_protocol.web_guard import PageGuard
+from sync_protocol.web_guard import DEFAULT_SKIP, PageGuard
+
+
+def invalid_fields(exc: RequestValidationError) -> str:
+    """What was wrong with a form or query, field by field (never echoing the input)."""
+    parts = []
+    for error in exc.errors():
+        field = str(error["loc"][-1]) if error.get("loc") else "input"
+        parts.append(f"{field}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the request was not valid"
 
 
 def install_web(app: FastAPI, settings: NodeSettings) -> None:
-    """Add the pages at `/` (the JSON API stays as it is)."""
+    """Add the pages at `/` (the JSON API stays as it is).
+
+    Call after the API's error handlers: a bad form or query on a page gets an HTML page
+    saying what was wrong, the API's the JSON it always had.
+    """
     web = build_context(settings)
     app.state.web = web
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")
@@ -33,6 +47,21 @@ def install_web(app: FastAPI, settings: NodeSettings) -> None:
         if exc.fragment:
             return Response("sign in again", status_code=401, headers={"X-Sign-In": exc.location})
         return RedirectResponse(exc.location, status_code=303)
+
+    api_invalid = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_form(request: Request, exc: RequestValidationError) -> Response:
+        if api_invalid is not None and request.url.path.startswith(DEFAULT_SKIP):
+            return await api_invalid(request, exc)  # the JSON API keeps its error shape
+        return page(
+            request,
+            web,
+            "error.html",
+            title="Not possible",
+            status=422,
+            message=invalid_fields(exc),
+        )
 
     @app.exception_handler(PageProblem)
     async def page_problem(request: Request, exc: PageProblem) -> HTMLResponse:
