@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -53,7 +55,8 @@ def install_web(app: FastAPI, settings: NodeSettings) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_form(request: Request, exc: RequestValidationError) -> Response:
         if api_invalid is not None and request.url.path.startswith(DEFAULT_SKIP):
-            return await api_invalid(request, exc)  # the JSON API keeps its error shape
+            answer = api_invalid(request, exc)  # the JSON API keeps its error shape
+            return await answer if inspect.isawaitable(answer) else answer
         return page(
             request,
             web,
