@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.plate_rules import normalize_pattern
-from sync_protocol.plate_search import fuzzy_scan
+from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
@@ -79,6 +79,7 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
                 stmt = stmt.where(
                     Detection.plate_norm.like(pattern.replace("*", "%").replace("?", "_"))
                 )
+                stmt = _prefix_range(stmt, pattern)
             else:
                 stmt = stmt.where(Detection.plate_norm == pattern)
             rows = [
@@ -87,11 +88,40 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
             ]
             return _page(rows, q.limit)
         if pattern and q.fuzzy:
-            return _fuzzy(conn, stmt, pattern, q.limit)
+            keys = fuzzy_keys(pattern)
+            if keys is None:  # a wildcard: the bounded scan
+                return _fuzzy(conn, stmt, pattern, q.limit)
+            # A plain plate: the few hundred keys it matches, looked up in plate_key's index.
+            stmt = stmt.where(Detection.plate_key.in_(sorted(keys)))
+            return _page(_fetch(conn, stmt.limit(q.limit + 1)), q.limit)
         rows = [
             Detection.model_validate(r) for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
         ]
         return _page(rows, q.limit)
+
+
+PLATE_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""The order of normalised plate characters, in byte and in linguistic collations alike."""
+
+
+def prefix_upper_bound(stem: str) -> str | None:
+    """The least string above every plate starting with ``stem`` (None: no bound, all Z)."""
+    for i in range(len(stem) - 1, -1, -1):
+        at = PLATE_ORDER.find(stem[i])
+        if 0 <= at < len(PLATE_ORDER) - 1:
+            return stem[:i] + PLATE_ORDER[at + 1]
+    return None
+
+
+def _prefix_range(stmt, pattern: str):
+    """Add an index range on plate_norm for a prefix (``AB12*``): LIKE alone uses no index on
+    SQLite (case-insensitive LIKE) nor on PostgreSQL outside the C collation."""
+    stem = pattern.split("*", 1)[0].split("?", 1)[0]
+    if not stem:
+        return stmt
+    stmt = stmt.where(Detection.plate_norm >= stem)
+    upper = prefix_upper_bound(stem)
+    return stmt if upper is None else stmt.where(Detection.plate_norm < upper)
 
 
 def _fetch(conn, stmt) -> list[Detection]:
@@ -105,7 +135,7 @@ def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | Non
 
 
 def _fuzzy(conn, stmt, pattern: str, limit: int) -> tuple[list[Detection], str | None]:
-    # Fuzzy matches cannot use an index: the shared bounded scan, newest first, in chunks.
+    # Fuzzy wildcard matches cannot use an index: the shared bounded scan, newest first.
     rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
     try:
         page = fuzzy_scan(rows, pattern, limit, FUZZY_SCAN_ROWS)

@@ -36,8 +36,7 @@ class StoredDetection:
 class DetectionQuery:
     """A search over detections across sites, newest first by (received_at, site, stream, seq).
 
-    ``camera_id``: only that node camera's reads. ``fuzzy_scan_rows``: scan at most this many
-    rows for a fuzzy page (the store's own bound applies too); a page cut short has a cursor.
+    ``camera_id``: only that node camera's reads.
     ``plate``: exact normalised plate, ``AB*``/``A?C`` pattern, or with ``fuzzy``
     also OCR confusions and one edit. ``site_ids`` None means every site; an
     empty collection means none. ``since``/``until`` bound the node's
@@ -52,7 +51,6 @@ class DetectionQuery:
     until: datetime | None = None
     limit: int = 50
     cursor: str | None = None
-    fuzzy_scan_rows: int | None = None  # fewer rows than the store's bound per fuzzy page
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, Stream
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 from sync_protocol.plate_rules import confusion_key, normalize_pattern
-from sync_protocol.plate_search import fuzzy_scan
+from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 
@@ -156,10 +156,13 @@ class SqlDetections:
             stmt = stmt.where(d.received_at < query.until)
         pattern = normalize_pattern(query.plate) if query.plate else ""
         with self._db.tx() as conn:
-            if pattern and query.fuzzy:
-                bound = min(self._fuzzy_scan_rows, query.fuzzy_scan_rows or self._fuzzy_scan_rows)
-                return self._fuzzy(conn, stmt, pattern, query.limit, bound)
-            if pattern and ("*" in pattern or "?" in pattern):
+            keys = fuzzy_keys(pattern) if pattern and query.fuzzy else None
+            if pattern and query.fuzzy and keys is None:  # a fuzzy wildcard: the bounded scan
+                return self._fuzzy(conn, stmt, pattern, query.limit, self._fuzzy_scan_rows)
+            if keys is not None:
+                # A plain plate: the few hundred confusion keys it matches, by plate_key's index.
+                stmt = stmt.where(d.plate_key.in_(sorted(keys)))
+            elif pattern and ("*" in pattern or "?" in pattern):
                 # Normalised patterns hold only A-Z, 0-9, * and ?: nothing to escape in LIKE.
                 stmt = stmt.where(d.plate_norm.like(pattern.replace("*", "%").replace("?", "_")))
                 head = _literal_head(pattern)

@@ -17,7 +17,7 @@ from cloud_plane.web.csv_cells import csv_line
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
-from cloud_plane.web.search_form import FUZZY_SCAN_ROWS, MODES, SearchForm, detection_query
+from cloud_plane.web.search_form import MODES, SearchForm, detection_query
 from cloud_plane.web.session import PageStaff
 
 router = APIRouter(route_class=PageRoute)
@@ -92,7 +92,6 @@ def search(
         rows=rows,
         next_url=next_url,
         csv_url="/search.csv?" + form.params(),
-        fuzzy_rows=FUZZY_SCAN_ROWS,
         error=error,
         status_code=422 if error else 200,
     )
