@@ -88,9 +88,7 @@ Text = Annotated[str, StringConstraints(max_length=500), Printable]
 MAX_PLATE_LENGTH = 20
 """Most characters of a plate on the wire, as read or normalised (real plates have ~10)."""
 
-PlateText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_PLATE_LENGTH), Printable
-]
+PlateText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PLATE_LENGTH), Printable]
 """A plate as read or normalised; real plates are at most ~10 characters."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -36,6 +36,8 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("LOGIN_USER_MAX_DELAY_S", "10", "login_user_max_delay_s", 10),
     ("TRUSTED_PROXIES", "10.0.0.0/16,127.0.0.1", "trusted_proxies", "10.0.0.0/16,127.0.0.1"),
     ("METRICS_PUBLIC", "true", "metrics_public", True),
+    ("WEB_SECRET", "k" * 32, "web_secret", "k" * 32),
+    ("WEB_COOKIE_SECURE", "never", "web_cookie_secure", "never"),
     ("ALERT_SMS", "sns", "alerts.sms", "sns"),
     ("ALERT_EMAIL", "smtp", "alerts.email", "smtp"),
     ("ALERT_WEBHOOKS", "false", "alerts.webhooks", False),

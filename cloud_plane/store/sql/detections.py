@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
+from cloud_plane.records.detections import (
+    BatchOutcome,
+    DetectionQuery,
+    HourlyReads,
+    StoredDetection,
+    hour_of,
+)
 from cloud_plane.records.paging import (
     Page,
     cursor_int,
@@ -22,11 +29,11 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.sql.database import SqlDatabase, before
 from cloud_plane.store.sql.sites import load_site
-from cloud_plane.store.tables import DetectionRow, SiteRow, StreamRow
+from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 from sync_protocol.plate_rules import confusion_key, normalize_pattern
-from sync_protocol.plate_search import fuzzy_scan
+from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 
@@ -65,6 +72,7 @@ class SqlDetections:
                     [_detection_row(site_id, stream_id, r, received_at) for r in new],
                 )
             if new:
+                self._count(conn, site_id, new)
                 mark = new[-1].seq
                 conn.execute(
                     update(StreamRow)
@@ -72,6 +80,36 @@ class SqlDetections:
                     .values(high_water=mark, updated_at=received_at)
                 )
             return BatchOutcome(high_water=mark, stored=len(new))
+
+    def _count(self, conn: Connection, site_id: str, new: Sequence[DetectionRecord]) -> None:
+        """Add the batch to the per-hour counters (a handful of rows per batch)."""
+        counts = Counter((hour_of(r.received_at), r.camera_id) for r in new)
+        stmt = self._db.insert(conn, ReadCountRow)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["site_id", "hour", "camera_id"],
+                set_={"reads": ReadCountRow.reads + stmt.excluded.reads},
+            ),
+            [
+                {"site_id": site_id, "hour": hour, "camera_id": camera, "reads": n}
+                for (hour, camera), n in sorted(counts.items())
+            ],
+        )
+
+    def hourly_reads(
+        self, site_ids: Collection[str] | None, *, since: datetime, until: datetime
+    ) -> list[HourlyReads]:
+        """Return reads per site, camera and hour in [since, until), by hour."""
+        c = ReadCountRow
+        stmt = (
+            select(c.site_id, c.hour, c.camera_id, c.reads)
+            .where(c.hour >= hour_of(since), c.hour < until)
+            .order_by(c.hour, c.site_id, c.camera_id)
+        )
+        if site_ids is not None:
+            stmt = stmt.where(c.site_id.in_(list(site_ids)) if site_ids else false())
+        with self._db.tx() as conn:
+            return [HourlyReads(*row) for row in conn.execute(stmt)]
 
     def _lock_stream(self, conn: Connection, site_id: str, stream_id: str, now: datetime) -> int:
         conn.execute(
@@ -105,18 +143,31 @@ class SqlDetections:
             position = (cursor_time(at), cursor_text(site), cursor_text(stream), cursor_int(seq))
             stmt = stmt.where(before(order, position))
         if query.site_ids is not None:
-            stmt = stmt.where(d.site_id.in_(list(query.site_ids)) if query.site_ids else false())
+            # ``site_id || ''``: no index serves the filter, so the planner walks the order
+            # index (which holds site_id) newest first and stops at the page's end, instead
+            # of fetching and sorting every row of the sites through the primary key.
+            site = d.site_id.op("||")("")
+            stmt = stmt.where(site.in_(list(query.site_ids)) if query.site_ids else false())
+        if query.camera_id is not None:
+            stmt = stmt.where(d.camera_id == query.camera_id)
         if query.since:
             stmt = stmt.where(d.received_at >= query.since)
         if query.until:
             stmt = stmt.where(d.received_at < query.until)
         pattern = normalize_pattern(query.plate) if query.plate else ""
         with self._db.tx() as conn:
-            if pattern and query.fuzzy:
-                return self._fuzzy(conn, stmt, pattern, query.limit)
-            if pattern and ("*" in pattern or "?" in pattern):
+            keys = fuzzy_keys(pattern) if pattern and query.fuzzy else None
+            if pattern and query.fuzzy and keys is None:  # a fuzzy wildcard: the bounded scan
+                return self._fuzzy(conn, stmt, pattern, query.limit, self._fuzzy_scan_rows)
+            if keys is not None:
+                # A plain plate: the few hundred confusion keys it matches, by plate_key's index.
+                stmt = stmt.where(d.plate_key.in_(sorted(keys)))
+            elif pattern and ("*" in pattern or "?" in pattern):
                 # Normalised patterns hold only A-Z, 0-9, * and ?: nothing to escape in LIKE.
                 stmt = stmt.where(d.plate_norm.like(pattern.replace("*", "%").replace("?", "_")))
+                head = _literal_head(pattern)
+                if head:  # a range the plate index serves (LIKE alone scans every row)
+                    stmt = stmt.where(d.plate_norm >= head, d.plate_norm < _next_text(head))
             elif pattern:
                 stmt = stmt.where(d.plate_norm == pattern)
             rows = list(conn.execute(stmt.limit(query.limit + 1)).mappings())
@@ -125,15 +176,30 @@ class SqlDetections:
             return Page(items[: query.limit], _detection_cursor(items[query.limit - 1]))
         return Page(items, None)
 
-    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int) -> Page:
-        rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
+    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int, bound: int) -> Page:
+        # Scan only what the match and the cursor need; load whole rows for the matches alone.
+        d = DetectionRow
+        narrow = stmt.with_only_columns(
+            d.received_at, d.site_id, d.stream_id, d.seq, d.plate_norm, d.plate_key
+        )
+        rows = conn.execute(narrow.execution_options(yield_per=5000)).mappings()
         try:
-            page = fuzzy_scan(rows, pattern, limit, self._fuzzy_scan_rows)
+            page = fuzzy_scan(rows, pattern, limit, bound)
         finally:
             rows.close()
+        keys = [(r["site_id"], r["stream_id"], r["seq"]) for r in page.items]
+        full = {}
+        if keys:
+            found = conn.execute(
+                select(DetectionRow).where(tuple_(d.site_id, d.stream_id, d.seq).in_(keys))
+            ).mappings()
+            full = {(r["site_id"], r["stream_id"], r["seq"]): _stored_detection(r) for r in found}
         after = page.resume_after
-        cursor = None if after is None else _detection_cursor(_stored_detection(after))
-        return Page([_stored_detection(r) for r in page.items], cursor)
+        cursor = None
+        if after is not None:
+            at = after["received_at"].isoformat()
+            cursor = encode_cursor((at, after["site_id"], after["stream_id"], after["seq"]))
+        return Page([full[k] for k in keys if k in full], cursor)
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
         """Keep the site's latest heartbeat; raise NotFound."""
@@ -151,6 +217,17 @@ class SqlDetections:
             )
             if result.rowcount == 0:
                 load_site(conn, site_id)
+
+
+def _literal_head(pattern: str) -> str:
+    """The characters of a pattern before its first wildcard."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def _next_text(head: str) -> str:
+    """The smallest string above every string starting with ``head`` (A-Z, 0-9 only)."""
+    return head[:-1] + chr(ord(head[-1]) + 1)
 
 
 def _detection_row(
