@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.wiring import Alerting, build_alerting
 from cloud_plane.auth.client_address import Network, parse_networks
-from cloud_plane.auth.ratelimit import LoginLimiter
 from cloud_plane.auth.tokens import (
     JwksUrlKeySource,
     LocalIssuer,
@@ -22,6 +21,7 @@ from cloud_plane.errors import ConfigError
 from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
+from sync_protocol.login_limiter import LoginLimiter
 
 if TYPE_CHECKING:
     from cloud_plane.alerts.channels.base import Channel

@@ -1,6 +1,6 @@
 """Self-hosted password login, one rule for the JSON route and the dashboard's sign-in form.
 
-Both go through ``password_login``: the same back-off (``auth/ratelimit.py``), the same
+Both go through ``password_login``: the same back-off (``sync_protocol/login_limiter.py``), the same
 wording (never which part was wrong; "account disabled" only to someone who knows the
 password), the same metrics, and a token of Cognito's shape from the local issuer.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloud_plane.auth.ratelimit import LoginLimiter
 from cloud_plane.auth.tokens import LocalIssuer
-from cloud_plane.errors import ACCOUNT_DISABLED, WRONG_PASSWORD, NotAuthenticated
+from cloud_plane.errors import ACCOUNT_DISABLED, WRONG_PASSWORD, NotAuthenticated, TooManyRequests
 from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.roles import UserStore
+from sync_protocol.login_limiter import LoginLimiter, LoginThrottled
 from sync_protocol.passwords import verify_password
 
 
@@ -41,7 +41,10 @@ def password_login(
     Blocking (scrypt and the store): call it from a worker thread in async code.
     """
     username = username.strip().lower()
-    limiter.begin(address, username)
+    try:
+        limiter.begin(address, username)
+    except LoginThrottled as exc:
+        raise TooManyRequests(str(exc), retry_after_s=exc.retry_after_s) from None
     user = users.get_user(username)
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok:

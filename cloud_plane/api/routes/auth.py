@@ -57,7 +57,7 @@ async def login(request: Request, response: Response, services: Services) -> Tok
     """Trade a username and password for an access token (self-hosted mode only).
 
     Failures slow down the failing address and, for addresses that have failed, the
-    username (``cloud_plane/auth/ratelimit.py``): 429 with ``Retry-After``.
+    username (``sync_protocol/login_limiter.py``): 429 with ``Retry-After``.
     """
     # A token must not be kept by a browser or proxy cache (RFC 6749 section 5.1).
     response.headers["Cache-Control"] = "no-store"

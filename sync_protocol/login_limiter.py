@@ -1,4 +1,7 @@
-"""Failed staff logins slow down whoever is failing, and never lock the owner out for long.
+"""Failed sign-ins slow down whoever is failing, and never lock the owner out for long.
+
+One rule for the cloud's staff login (JSON route and dashboard form) and the node's local
+web app sign-in; each app turns ``LoginThrottled`` into its own 429 answer.
 
 The rule (also in the README, "Staff login"):
 
@@ -30,12 +33,22 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from cloud_plane.clock import Clock
-from cloud_plane.errors import TooManyRequests
+Clock = Callable[[], datetime]
 
 MAX_TRACKED = 10_000  # keys remembered per kind; bounds memory under a spray or a botnet
+THROTTLED = "too many failed logins; try again later"
+
+
+class LoginThrottled(Exception):
+    """An attempt refused before the password is checked; ``retry_after_s`` says when to retry."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(THROTTLED)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -136,16 +149,14 @@ class LoginLimiter:
         self._lock = threading.Lock()
 
     def begin(self, address: str, username: str) -> None:
-        """Admit one attempt (counted as failed until ``succeeded``); raise TooManyRequests."""
+        """Admit one attempt (counted as failed until ``succeeded``); raise LoginThrottled."""
         now = self._clock().timestamp()
         with self._lock:
             wait = self.addresses.wait(address, now)
             if self.addresses.failures(address, now) > 0:  # not clean: the username's pace too
                 wait = max(wait, self.users.wait(username, now))
             if wait > 0:
-                raise TooManyRequests(
-                    "too many failed logins; try again later", retry_after_s=math.ceil(wait)
-                )
+                raise LoginThrottled(math.ceil(wait))
             self.addresses.fail(address, now)
             self.users.fail(username, now)
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cloud_plane.auth.ratelimit import LoginLimiter
-from cloud_plane.errors import TooManyRequests
+from sync_protocol.login_limiter import LoginLimiter, LoginThrottled
 
 
 class Clock:
@@ -28,8 +27,8 @@ def _limiter(clock: Clock, **kw) -> LoginLimiter:
 def _retry_after(limiter: LoginLimiter, address: str, username: str) -> int | None:
     try:
         limiter.begin(address, username)
-    except TooManyRequests as exc:
-        return int(exc.headers["Retry-After"])
+    except LoginThrottled as exc:
+        return exc.retry_after_s
     return None
 
 
@@ -79,7 +78,7 @@ def test_parallel_attempts_count_before_their_answers() -> None:
     limiter = _limiter(clock)
     for i in range(3):
         limiter.begin("203.0.113.9", f"user{i}@example.com")  # none answered yet
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(LoginThrottled):
         limiter.begin("203.0.113.9", "user9@example.com")
 
 
