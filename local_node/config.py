@@ -252,6 +252,26 @@ class FallbackSettings(SettingsGroup):
         return bool(self.smtp_host or self.webhook_url)
 
 
+class WebSettings(SettingsGroup):
+    """The site's local web app (pages at `/`): its sign-in sessions and cookies."""
+
+    flat_prefix: ClassVar[str] = "web_"
+
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description=(
+            "Secure flag of the web app's cookies. auto: when the request came over HTTPS "
+            "(a plain-HTTP site LAN still works); always: behind a TLS proxy; never: plain HTTP"
+        ),
+    )
+    session_idle_s: Seconds = Field(
+        default=12 * 3600, gt=0, description="A web session unused this long ends (sign in again)"
+    )
+    session_max_s: Seconds = Field(
+        default=7 * 86400, gt=0, description="A web session ends this long after sign-in, used or not"
+    )
+
+
 # -- the node -------------------------------------------------------------------------------------
 class NodeSettings(GroupedSettings):
     """Every knob of the local node; each is also the variable EDGESYNC_NODE_<FLAT NAME>."""
@@ -296,6 +316,9 @@ class NodeSettings(GroupedSettings):
     )
     fallback: FallbackSettings = Field(
         default_factory=FallbackSettings, description="The offline alert fallback"
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings, description="The local web app's sessions and cookies"
     )
 
     @property

@@ -1,8 +1,8 @@
-"""`edgesync node ...`: run the node and manage its cameras, tokens and database.
+"""`edgesync node ...`: run the node and manage its cameras, tokens, users and database.
 
 This package only assembles the `node` group; each command group lives in its own module
-(`serve`, `access`, `cameras`, `tokens`, `export`, `db`, `sync`, `backup`) with the flags they
-share in `options`.
+(`serve`, `access`, `cameras`, `tokens`, `users`, `export`, `db`, `sync`, `backup`) with the
+flags they share in `options`.
 The commands import what they run lazily, so `--help` stays fast.
 """
 
@@ -18,6 +18,7 @@ from local_node.cli.export import export
 from local_node.cli.serve import serve
 from local_node.cli.sync import agent, enroll
 from local_node.cli.tokens import tokens
+from local_node.cli.users import create_user, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -29,6 +30,8 @@ for command in (
     serve,
     add_camera,
     create_token,
+    create_user,
+    users,
     cameras,
     tokens,
     export,

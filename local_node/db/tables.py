@@ -204,3 +204,33 @@ class LocalAlertDelivery(SQLModel, table=True):
     ok: bool | None = Field(default=None, description="NULL while in flight")
     provider_message_id: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=500)
+
+
+class LocalUser(SQLModel, table=True):
+    """A person who signs in to the site's web app; the password kept as an scrypt hash.
+
+    ``version`` is bumped by a password reset or a disable: sessions carry the version they
+    were made under, so every older session ends at once.
+    """
+
+    __tablename__ = "local_users"
+
+    username: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16, description="admin | viewer")
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=_utc_column())
+    disabled: bool = Field(default=False)
+    version: int = Field(default=1, description="Bumped on password reset and disable")
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser; only the SHA-256 digest of its cookie's session id is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=64, foreign_key="local_users.username", index=True)
+    user_version: int = Field(description="The user's version at sign-in")
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column(index=True), description="Absolute end")
+    last_seen_at: datetime = Field(sa_column=_utc_column(), description="To within a minute")
