@@ -8,7 +8,9 @@ does not depend on the apps' field names. Used by the page benchmark and the e2e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -26,6 +28,7 @@ class Form:
     inputs: dict[str, str] = field(default_factory=dict)  # name -> value
     ids: dict[str, str] = field(default_factory=dict)  # element id -> name
     labels: dict[str, str] = field(default_factory=dict)  # label text -> element id
+    choices: dict[str, list[str]] = field(default_factory=dict)  # name -> option/radio values
 
     def name_for(self, label: str) -> str:
         """The input name of the field labelled ``label``; KeyError if there is none."""
@@ -39,6 +42,7 @@ class _FormParser(HTMLParser):
         self._form: Form | None = None
         self._label_for: str | None = None
         self._label_text: list[str] = []
+        self._select: str | None = None
         self.labels: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -47,9 +51,19 @@ class _FormParser(HTMLParser):
             self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
             self.forms.append(self._form)
         elif tag in ("input", "select", "textarea") and self._form is not None and "name" in a:
-            self._form.inputs.setdefault(a["name"], a.get("value", ""))
+            name = a["name"]
+            checkable = a.get("type") in ("radio", "checkbox")
+            if not checkable or "checked" in a:
+                self._form.inputs.setdefault(name, a.get("value", ""))
+            if checkable:
+                self._form.choices.setdefault(name, []).append(a.get("value", "on"))
             if "id" in a:
-                self._form.ids[a["id"]] = a["name"]
+                self._form.ids[a["id"]] = name
+            self._select = name if tag == "select" else None
+        elif tag == "option" and self._form is not None and self._select is not None:
+            self._form.choices.setdefault(self._select, []).append(a.get("value", ""))
+            if "selected" in a:
+                self._form.inputs[self._select] = a.get("value", "")
         elif tag == "label":
             self._label_for, self._label_text = a.get("for"), []
 
@@ -74,12 +88,30 @@ def parse_forms(html: str) -> list[Form]:
     return parser.forms
 
 
+def form_with(html: str, label: str) -> Form:
+    """The page's first form with a field labelled ``label``; ValueError if none has."""
+    for form in parse_forms(html):
+        if label in form.labels:
+            return form
+    raise ValueError(f"no form with a field labelled {label!r} on the page")
+
+
+def choice_field(form: Form, value: str) -> str | None:
+    """The name of the form's list or radio group that offers ``value`` (any case), if any."""
+    for name, values in form.choices.items():
+        if value.lower() in (v.lower() for v in values):
+            return name
+    return None
+
+
+def poll_urls(html: str) -> list[str]:
+    """The live fragments a page polls (``data-poll="URL"``, see web_assets/edgesync.js)."""
+    return [unescape(url) for url in re.findall(r'data-poll="([^"]+)"', html)]
+
+
 def sign_in_form(html: str) -> Form:
     """The page's form that has a field labelled "Password"; ValueError if none has."""
-    for form in parse_forms(html):
-        if "Password" in form.labels:
-            return form
-    raise ValueError("no sign-in form (no field labelled 'Password') on the page")
+    return form_with(html, "Password")
 
 
 def sign_in(client: httpx.Client, username: str, password: str, path: str = "/sign-in") -> str:
