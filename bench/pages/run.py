@@ -186,14 +186,14 @@ class PagesBench:
             progress("cloud: site-a's reads (the node's rows) through the sync use case")
             a = seeder.ship(
                 sites["site-a"]["site_id"], node_batches(self.node_dir / "node.db"),
-                self._node_cameras(), progress,
+                self._node_cameras(), progress, "site-a",
             )  # fmt: skip
             progress(f"  {a.records:,} reads, {a.cloud_hits:,} hits in {a.seconds:.1f} s")
             progress("cloud: site-b's reads (generated alike) through the sync use case")
             cameras, batches = generated_batches(
                 args.reads, hotlist=self.hot, end=datetime.now(UTC)
             )
-            b = seeder.ship(sites["site-b"]["site_id"], batches, cameras, progress)
+            b = seeder.ship(sites["site-b"]["site_id"], batches, cameras, progress, "site-b")
             progress(f"  {b.records:,} reads, {b.cloud_hits:,} hits in {b.seconds:.1f} s")
         finally:
             seeder.close()
@@ -288,8 +288,9 @@ class PagesBench:
                 try:
                     urls = target() if callable(target) else target
                 except (ValueError, httpx.HTTPError, StopIteration) as exc:
-                    self.problems.append(f"{name}: {exc}")
-                    progress(f"  {name}: not timed ({exc})")
+                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    self.problems.append(f"{name}: {reason}")
+                    progress(f"  {name}: not timed ({reason})")
                     continue
                 named = urls if isinstance(urls, dict) else {"": urls}
                 for mode, url in named.items():
@@ -310,8 +311,9 @@ class PagesBench:
         try:
             sign_in(client, username, password)
         except (ValueError, httpx.HTTPError) as exc:
-            self.problems.append(f"sign-in at {client.base_url}: {exc}")
-            progress(f"  sign-in at {client.base_url} failed: {exc}")
+            reason = str(exc).splitlines()[0]
+            self.problems.append(f"sign-in at {client.base_url}: {reason}")
+            progress(f"  sign-in at {client.base_url} failed: {reason}")
             return False
         return True
 

@@ -138,6 +138,7 @@ class CloudSeeder:
         batches: Iterator[tuple[str, list[DetectionRecord]]],
         camera_ids: Sequence[str],
         progress: Progress | None = None,
+        label: str = "",
     ) -> Shipped:
         """Apply every batch as the node's exchanges would, the heartbeat with the last one."""
         started = time.perf_counter()
@@ -159,7 +160,7 @@ class CloudSeeder:
             stored += stats.stored
             hits += stats.cloud_hits
             if progress and records % 50_000 < len(batch):
-                progress(f"  cloud {site_id[:8]}: {records:,} reads, {hits:,} hits")
+                progress(f"  cloud {label or site_id}: {records:,} reads, {hits:,} hits")
         return Shipped(site_id, records, stored, hits, round(time.perf_counter() - started, 2))
 
 
