@@ -268,6 +268,18 @@ class CloudSettings(GroupedSettings):
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without a token (trusted scrape networks)"
     )
+    web_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key of the dashboard's CSRF tokens (at least 32 characters; set the same "
+        "value on every process or Lambda serving the dashboard); unset: a random key kept in "
+        "DATA_DIR/web_secret.key (mode 0600)",
+    )
+    web_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="Dashboard cookies Secure: auto (when the request came over HTTPS), always "
+        "(behind a TLS proxy), never (plain-HTTP LAN)",
+    )
 
     alerts: AlertSettings = Field(
         default_factory=AlertSettings, description="Alert channels, delivery and escalation"
@@ -303,6 +315,11 @@ class CloudSettings(GroupedSettings):
     def resolved_public_url(self) -> str:
         """Where the cloud is reached; the local token issuer's `iss`."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def web_secret_path(self) -> Path:
+        """The dashboard's random key when ``web_secret`` is unset (created 0600)."""
+        return self.data_dir / "web_secret.key"
 
     @property
     def staff_key_path(self) -> Path:

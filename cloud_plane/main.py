@@ -32,6 +32,7 @@ from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
 from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
+from cloud_plane.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
 
@@ -91,6 +92,7 @@ def create_app(
     _install_docs(app)
     install_openapi(app)
     _install_request_metrics(app)
+    install_web(app, services)  # the dashboard at /, behind its page guard
     # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)
     return app

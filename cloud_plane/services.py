@@ -15,6 +15,7 @@ from cloud_plane.auth.tokens import (
     cognito_issuer,
     load_or_create_key,
 )
+from cloud_plane.auth.web_key import web_key
 from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
@@ -40,6 +41,7 @@ class CloudServices:
     exchange: ExchangeService
     metrics: CloudMetrics
     alerting: Alerting
+    web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
 
     def close(self) -> None:
         """Release the store."""
@@ -137,4 +139,5 @@ def build_services(
         ),
         metrics=CloudMetrics(),
         alerting=alerting,
+        web_key=web_key(settings),
     )

@@ -7,6 +7,7 @@ cloud's domain errors (InvalidInput, NotFound, Conflict); the CLI prints them, t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from cloud_plane.errors import InvalidInput, NotFound
@@ -87,3 +88,22 @@ def reset_password(store: CloudStore, username: str) -> tuple[User, str]:
     """A new random password (shown once); every token issued before stops working."""
     password = generate_password()
     return store.users.set_password(username, hash_password(password)), password
+
+
+USERNAME = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+
+
+def create_user(
+    store: CloudStore, username: str, role: Role, sites: list[str], *, now: datetime
+) -> tuple[User, str]:
+    """A new self-hosted staff user with a random password (shown once); Conflict if taken."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidInput(f"{username!r} is not an email address")
+    site_ids = sorted(set(sites))
+    check_scope(role, site_ids)
+    for site_id in site_ids:
+        store.sites.get_site(site_id)  # NotFound for an unknown site
+    password = generate_password()
+    user = store.users.create_user(username, hash_password(password), role, site_ids, now=now)
+    return user, password

@@ -268,7 +268,9 @@ class WebSettings(SettingsGroup):
         default=12 * 3600, gt=0, description="A web session unused this long ends (sign in again)"
     )
     session_max_s: Seconds = Field(
-        default=7 * 86400, gt=0, description="A web session ends this long after sign-in, used or not"
+        default=7 * 86400,
+        gt=0,
+        description="A web session ends this long after sign-in, used or not",
     )
 
 

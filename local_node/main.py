@@ -29,6 +29,7 @@ from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
 from local_node.services import NodeServices, build_services
 from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
+from local_node.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
 
@@ -83,6 +84,7 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
     app.include_router(vendors.router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
+    install_web(app, settings)  # the pages at `/`, behind PageGuard
     _install_error_handlers(app)
     _install_docs(app)
     install_openapi(app)

@@ -14,7 +14,7 @@ from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
-from local_node.images.integrity import ImageHealth
+from local_node.images.integrity import Damage, ImageHealth
 from local_node.images.store import FileImageStore
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
@@ -41,6 +41,11 @@ class NodeServices:
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
     # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
     vendor_health: VendorHealth = field(default_factory=VendorHealth)
+
+    def note_served_damage(self, damage: Damage) -> None:
+        """Count a damaged image found while serving it and keep it for /api/v1/status."""
+        self.metrics.damaged_images.labels(found_by="serve").inc()
+        self.image_health.served_damaged(damage)
 
     def close(self) -> None:
         """Drain the writer and release the database."""

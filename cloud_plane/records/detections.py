@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sync_protocol.detections import DetectionRecord
 
@@ -36,6 +36,7 @@ class StoredDetection:
 class DetectionQuery:
     """A search over detections across sites, newest first by (received_at, site, stream, seq).
 
+    ``camera_id``: only that node camera's reads.
     ``plate``: exact normalised plate, ``AB*``/``A?C`` pattern, or with ``fuzzy``
     also OCR confusions and one edit. ``site_ids`` None means every site; an
     empty collection means none. ``since``/``until`` bound the node's
@@ -45,7 +46,23 @@ class DetectionQuery:
     plate: str | None = None
     fuzzy: bool = False
     site_ids: Collection[str] | None = None
+    camera_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 50
     cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class HourlyReads:
+    """How many reads one camera of one site delivered in one hour (node receive time)."""
+
+    site_id: str
+    hour: datetime
+    camera_id: str
+    reads: int
+
+
+def hour_of(at: datetime) -> datetime:
+    """Return the start of ``at``'s hour, in UTC."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

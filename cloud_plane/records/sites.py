@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from cloud_plane.errors import Forbidden
 from sync_protocol.messages import Heartbeat
@@ -25,6 +26,8 @@ class Site:
     last_heartbeat_at: datetime | None = None
     heartbeat: Heartbeat | None = None
     archived_at: datetime | None = None
+    hotlist_version: int | None = None  # what its node said it holds at its last exchange
+    hotlist_seen_at: datetime | None = None
 
     @property
     def archived(self) -> bool:
@@ -35,3 +38,16 @@ class Site:
     def revoked(self) -> bool:
         """Return True once the site was revoked (its keys no longer sync)."""
         return self.revoked_at is not None
+
+
+SiteStatus = Literal["online", "offline", "never_seen", "revoked"]
+
+
+def status_of(site: Site, now: datetime, offline_after_s: float) -> SiteStatus:
+    """Return online/offline by heartbeat age; never_seen or revoked otherwise."""
+    if site.revoked:
+        return "revoked"
+    if site.last_heartbeat_at is None:
+        return "never_seen"
+    age = (now - site.last_heartbeat_at).total_seconds()
+    return "online" if age <= offline_after_s else "offline"

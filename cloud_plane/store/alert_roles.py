@@ -34,7 +34,7 @@ InvalidInput for a cursor this store did not hand out; nothing else is raised fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -70,6 +70,14 @@ class AlertStore(Protocol):
 
     def list_alerts(self, query: AlertQuery) -> Page[StoredAlert]:
         """Return alerts newest first; raise InvalidInput for a bad cursor."""
+        ...
+
+    def open_counts(self, site_ids: Collection[str] | None) -> dict[str, int]:
+        """Return the number of open alerts per site (sites without any are left out)."""
+        ...
+
+    def daily_counts(self, site_ids: Collection[str] | None, *, since: datetime) -> dict[str, int]:
+        """Return alerts created per UTC day (``YYYY-MM-DD``) at or after ``since``."""
         ...
 
     def open_problems(self, site_id: str | None = None) -> list[StoredAlert]:

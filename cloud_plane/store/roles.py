@@ -28,7 +28,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
+from cloud_plane.records.detections import (
+    BatchOutcome,
+    DetectionQuery,
+    HourlyReads,
+    StoredDetection,
+)
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.records.hotlist import OpAuthor, RefusedOp
 from cloud_plane.records.paging import Page
@@ -114,6 +119,10 @@ class SiteStore(Protocol):
         """Return the public key PEM registered for the site under ``key_id``, or None."""
         ...
 
+    def record_hotlist_version(self, site_id: str, version: int, *, at: datetime) -> None:
+        """Keep the hotlist version the site's node said it holds at ``at`` (unknown: no-op)."""
+        ...
+
     def remember_nonce(self, key: str, expires_at: datetime, now: datetime) -> bool:
         """Record a request nonce until ``expires_at``; return True if it is already recorded.
 
@@ -155,6 +164,16 @@ class DetectionStore(Protocol):
         """Keep the site's latest heartbeat (an older ``received_at`` never replaces a newer)."""
         ...
 
+    def hourly_reads(
+        self, site_ids: Collection[str] | None, *, since: datetime, until: datetime
+    ) -> list[HourlyReads]:
+        """Return reads per (site, camera, hour) from ``since``'s hour up to ``until``, by hour.
+
+        Counted as batches are stored (new records only), so a resent batch counts nothing.
+        ``site_ids`` None: every site; empty: none.
+        """
+        ...
+
 
 class HitStore(Protocol):
     """Hits, deduplicated by (detection, list, plate)."""
@@ -172,6 +191,10 @@ class HitStore(Protocol):
         cursor: str | None = None,
     ) -> Page[StoredHit]:
         """Return hits newest first (by cloud receive time); raise InvalidInput for a bad cursor."""
+        ...
+
+    def hit_detections(self, detection_ids: Collection[str]) -> set[str]:
+        """Return the ids among ``detection_ids`` that have at least one hit."""
         ...
 
 

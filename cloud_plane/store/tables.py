@@ -52,6 +52,9 @@ class SiteRow(CloudTable, table=True):
     last_heartbeat_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     heartbeat_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     archived_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The hotlist version the node said it holds at its last exchange (the dashboard shows it).
+    hotlist_version: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    hotlist_seen_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class SiteKeyRow(CloudTable, table=True):
@@ -128,6 +131,20 @@ class DetectionRow(CloudTable, table=True):
     vehicle_model: str | None = Field(default=None, max_length=64)
     vehicle_color: str | None = Field(default=None, max_length=64)
     image_sha256: str | None = Field(default=None, max_length=64)
+
+
+class ReadCountRow(CloudTable, table=True):
+    """Reads per site, camera and hour (node receive time), kept with each batch.
+
+    The dashboard's counts and charts read these few rows instead of counting detections.
+    """
+
+    __tablename__ = "cloud_read_counts"
+
+    site_id: str = Field(primary_key=True, max_length=64)
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    camera_id: str = Field(primary_key=True, max_length=64)
+    reads: int = Field(default=0, sa_type=BigInteger)
 
 
 class HitRow(CloudTable, table=True):

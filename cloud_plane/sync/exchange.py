@@ -9,7 +9,8 @@ step idempotent on its own for stores without multi-item transactions):
    detections (same dedup key, so the node's hit wins the ``source``);
    Each hit that is new is handed to ``on_hit`` (the alert service) inside the
    same transaction, so its alert commits with it or not at all;
-3. the heartbeat; 4. hotlist ops (LWW), each answered in ``op_results``;
+3. the heartbeat and the hotlist version the node holds;
+4. hotlist ops (LWW), each answered in ``op_results``;
 5. the hotlist delta since the node's version (or a snapshot).
 
 The ack is read from what ``put_batch`` committed, and the reply is built only
@@ -99,6 +100,7 @@ class ExchangeService:
                 stats.cloud_hits = self._match(site_id, stream, new)
             if request.heartbeat is not None:
                 store.detections.record_heartbeat(site_id, request.heartbeat, now)
+            store.sites.record_hotlist_version(site_id, request.hotlist_version, at=now)
             for op in request.hotlist_ops:
                 result = apply_op(store.hotlist, op, site_id, received_at=now)
                 op_results[op.op_id] = result

@@ -37,7 +37,8 @@ def _run(action):
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "viewer"]), required=True, help="Its role.")
 @click.option(
-    "--password", help="Its password (at least 8 characters); generated and shown once if not given."
+    "--password",
+    help="Its password (at least 8 characters); generated and shown once if not given.",
 )
 @data_dir_option
 @database_url_option
@@ -98,7 +99,9 @@ def _set_disabled(name: str, disabled: bool, data_dir, database_url, as_json: bo
     if as_json:
         click.echo(json.dumps(row))
     else:
-        click.echo(f"user {name!r} " + ("disabled; their sessions ended" if disabled else "enabled"))
+        click.echo(
+            f"user {name!r} " + ("disabled; their sessions ended" if disabled else "enabled")
+        )
 
 
 @users.command("disable")
@@ -155,4 +158,6 @@ def delete(name: str, data_dir: Path | None, database_url: str | None, as_json: 
     from local_node import users as use
 
     _run(lambda: use.delete_user(_engine(data_dir, database_url), name))
-    click.echo(json.dumps({"username": name, "deleted": True}) if as_json else f"user {name!r} deleted")
+    click.echo(
+        json.dumps({"username": name, "deleted": True}) if as_json else f"user {name!r} deleted"
+    )

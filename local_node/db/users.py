@@ -22,7 +22,9 @@ class SessionUser:
     role: str
 
 
-def create_user(engine: Engine, username: str, role: str, password_hash: str, now: datetime) -> None:
+def create_user(
+    engine: Engine, username: str, role: str, password_hash: str, now: datetime
+) -> None:
     """Add a user (IntegrityError if the name is taken)."""
     with Session(engine) as session:
         session.add(

@@ -15,6 +15,7 @@ not know yet, the cloud refuses the op and the sync keeps the refusal on the row
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -31,6 +32,14 @@ from sync_protocol.hotlist_rules import (
     site_owner,
     validated_entry_plate,
 )
+
+
+def sync_state(entry: HotlistEntry) -> Literal["synced", "pending", "refused"]:
+    """Where an entry's last edit stands: pending (not confirmed by the cloud yet), refused
+    (the cloud refused this site's edit; the row shows the cloud's state) or synced."""
+    if entry.version is None:
+        return "pending"
+    return "refused" if entry.refused_reason else "synced"
 
 
 def entry_key(list_name: str, plate: str) -> tuple[str, str]:

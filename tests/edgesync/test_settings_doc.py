@@ -76,6 +76,7 @@ def test_group_headings_name_each_group():
         "sync",
         "mqtt",
         "fallback",
+        "web",
         "alerts",
         "smtp",
         "health",

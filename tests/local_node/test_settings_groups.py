@@ -58,6 +58,9 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("FALLBACK_WEBHOOK_URL", "https://hooks.example.com/x", "fallback.webhook_url", "https://hooks.example.com/x"),
     ("FALLBACK_WEBHOOK_SECRET", "k" * 16, "fallback.webhook_secret", "k" * 16),
     ("FALLBACK_TIMEOUT_S", "4", "fallback.timeout_s", 4),
+    ("WEB_COOKIE_SECURE", "never", "web.cookie_secure", "never"),
+    ("WEB_SESSION_IDLE_S", "30m", "web.session_idle_s", 1800),
+    ("WEB_SESSION_MAX_S", "2d", "web.session_max_s", 172800),
 ]  # fmt: skip
 
 

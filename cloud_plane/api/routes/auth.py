@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -10,16 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.api.openapi import LOGIN_BODY
 from cloud_plane.auth.client_address import client_address
+from cloud_plane.auth.login import password_login
 from cloud_plane.deps import Services
-from cloud_plane.errors import (
-    ACCOUNT_DISABLED,
-    WRONG_PASSWORD,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-)
+from cloud_plane.errors import WRONG_PASSWORD, InvalidInput, NotFound
 from sync_protocol import json_depth
-from sync_protocol.passwords import verify_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -70,24 +65,21 @@ async def login(request: Request, response: Response, services: Services) -> Tok
     if services.issuer is None:
         raise NotFound("local login is off: staff sign in with Cognito")
     creds = await _credentials(request)
-    username = creds.username.strip().lower()
     address = client_address(
         request.client.host if request.client else None,
         request.headers.getlist("x-forwarded-for"),
         services.trusted_proxies,
     )
-    services.limiter.begin(address, username)
-    user = await run_in_threadpool(services.store.users.get_user, username)
-    ok = await run_in_threadpool(
-        verify_password, creds.password, user.password_hash if user else None
+    issued = await run_in_threadpool(
+        partial(
+            password_login,
+            users=services.store.users,
+            issuer=services.issuer,
+            limiter=services.limiter,
+            metrics=services.metrics,
+            username=creds.username,
+            password=creds.password,
+            address=address,
+        )
     )
-    if user is None or not ok:
-        services.metrics.logins.labels(outcome="failed").inc()
-        raise NotAuthenticated(FAILED)
-    services.limiter.succeeded(address, username)
-    if user.disabled:  # only said to someone who knows the password
-        services.metrics.logins.labels(outcome="disabled").inc()
-        raise NotAuthenticated(ACCOUNT_DISABLED)
-    services.metrics.logins.labels(outcome="ok").inc()
-    token = services.issuer.issue(user.username, user.role, version=user.token_version)
-    return TokenOut(access_token=token, expires_in=services.issuer.ttl_s)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from cloud_plane.alerts import recipients_admin
 from cloud_plane.alerts.model import (
     AlertKind,
     ChannelKind,
@@ -16,11 +17,9 @@ from cloud_plane.alerts.model import (
     IanaZone,
     Name,
     Phone,
-    Recipient,
 )
 from cloud_plane.alerts.rules import parse_hhmm
 from cloud_plane.deps import AdminAuth, Services
-from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from sync_protocol.wire_types import Printable
 
@@ -141,38 +140,15 @@ def put_recipient(
     recipient_id: Id, body: RecipientIn, services: Services, _: AdminAuth
 ) -> RecipientOut:
     """Create or replace a recipient; omit ``webhook_secret`` to keep the stored one."""
-    store, now = services.store, services.clock()
-    try:
-        existing: StoredRecipient | None = store.recipients.get_recipient(recipient_id)
-    except NotFound:
-        existing = None
-    secret = body.webhook_secret
-    if secret is None and body.webhook_url and existing is not None:
-        secret = existing.webhook_secret
-    if body.webhook_url is None:
-        secret = None
-    try:
-        Recipient(
-            id=recipient_id,
-            name=body.name,
-            phone=body.phone,
-            email=body.email,
-            webhook_url=body.webhook_url,
-            webhook_secret=secret,
-        )
-    except ValidationError as exc:
-        raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from None
-    stored = store.recipients.put_recipient(
-        StoredRecipient(
-            recipient_id=recipient_id,
-            name=body.name,
-            created_at=now,
-            updated_at=now,
-            phone=body.phone,
-            email=body.email,
-            webhook_url=body.webhook_url,
-            webhook_secret=secret,
-        )
+    stored = recipients_admin.save_recipient(
+        services.store,
+        recipient_id,
+        name=body.name,
+        phone=body.phone,
+        email=body.email,
+        webhook_url=body.webhook_url,
+        webhook_secret=body.webhook_secret,
+        now=services.clock(),
     )
     return _recipient(stored)
 
@@ -200,11 +176,8 @@ def put_subscription(
     _: AdminAuth,
 ) -> SubscriptionOut:
     """Create or replace one of the recipient's subscriptions."""
-    existing = {s.subscription_id: s for s in services.store.recipients.list_subscriptions()}
-    other = existing.get(subscription_id)
-    if other is not None and other.recipient_id != recipient_id:
-        raise InvalidInput(f"subscription {subscription_id!r} belongs to another recipient")
-    stored = services.store.recipients.put_subscription(
+    stored = recipients_admin.save_subscription(
+        services.store,
         Subscription(
             subscription_id=subscription_id,
             recipient_id=recipient_id,
@@ -219,7 +192,7 @@ def put_subscription(
             quiet_zone=body.quiet_zone,
             quiet_below_priority=body.quiet_below_priority,
             tier=body.tier,
-        )
+        ),
     )
     return _subscription(stored)
 
@@ -229,8 +202,5 @@ def delete_subscription(
     recipient_id: Id, subscription_id: Id, services: Services, _: AdminAuth
 ) -> Response:
     """Delete one of the recipient's subscriptions."""
-    mine = {s.subscription_id for s in services.store.recipients.list_subscriptions(recipient_id)}
-    if subscription_id not in mine:
-        raise NotFound(f"no subscription {subscription_id!r} of {recipient_id!r}")
-    services.store.recipients.delete_subscription(subscription_id)
+    recipients_admin.delete_subscription(services.store, recipient_id, subscription_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from cloud_plane import staff_admin
 from cloud_plane.deps import AdminAuth, Services, StaffAuth
 from cloud_plane.errors import NotFound
-from cloud_plane.records.sites import Site
+from cloud_plane.records.sites import Site, status_of
 from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
@@ -51,16 +51,6 @@ class SiteDetailOut(SiteOut):
     db_size_bytes: int | None
     backlog: BacklogOut | None
     cameras: list[CameraOut]
-
-
-def status_of(site: Site, now: datetime, offline_after_s: float) -> str:
-    """Return online/offline by heartbeat age; never_seen or revoked otherwise."""
-    if site.revoked:
-        return "revoked"
-    if site.last_heartbeat_at is None:
-        return "never_seen"
-    age = (now - site.last_heartbeat_at).total_seconds()
-    return "online" if age <= offline_after_s else "offline"
 
 
 def _out(site: Site, services: Services) -> dict:

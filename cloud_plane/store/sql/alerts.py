@@ -7,10 +7,11 @@ one key exactly one goes on; grouping locks the group's row.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.errors import NotFound
@@ -153,6 +154,28 @@ class SqlAlerts:
             cursor = encode_cursor((last.created_at.isoformat(), last.alert_id))
             return Page(items[: query.limit], cursor)
         return Page(items, None)
+
+    def open_counts(self, site_ids: Collection[str] | None) -> dict[str, int]:
+        """Return how many open (unacknowledged, unresolved) alerts each site has."""
+        a = AlertRow
+        stmt = select(a.site_id, func.count()).where(a.status == "open").group_by(a.site_id)
+        if site_ids is not None:
+            stmt = stmt.where(a.site_id.in_(list(site_ids)) if site_ids else false())
+        with self._db.tx() as conn:
+            return {site: n for site, n in conn.execute(stmt)}
+
+    def daily_counts(self, site_ids: Collection[str] | None, *, since: datetime) -> dict[str, int]:
+        """Return alerts created per UTC day (``YYYY-MM-DD``) from ``since`` on."""
+        a = AlertRow
+        with self._db.tx() as conn:
+            if conn.dialect.name == "postgresql":
+                day = func.to_char(func.timezone("UTC", a.created_at), "YYYY-MM-DD")
+            else:  # stored as UTC text (store/types.py)
+                day = func.substr(a.created_at, 1, 10)
+            stmt = select(day, func.count()).where(a.created_at >= since).group_by(day)
+            if site_ids is not None:
+                stmt = stmt.where(a.site_id.in_(list(site_ids)) if site_ids else false())
+            return {str(d): n for d, n in conn.execute(stmt)}
 
     def open_problems(self, site_id: str | None = None) -> list[StoredAlert]:
         """Return unresolved alerts holding an open key (optionally of one site)."""

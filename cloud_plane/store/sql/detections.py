@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.engine import Connection
 
-from cloud_plane.records.detections import BatchOutcome, DetectionQuery, StoredDetection
+from cloud_plane.records.detections import (
+    BatchOutcome,
+    DetectionQuery,
+    HourlyReads,
+    StoredDetection,
+    hour_of,
+)
 from cloud_plane.records.paging import (
     Page,
     cursor_int,
@@ -22,7 +29,7 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.sql.database import SqlDatabase, before
 from cloud_plane.store.sql.sites import load_site
-from cloud_plane.store.tables import DetectionRow, SiteRow, StreamRow
+from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 from sync_protocol.plate_rules import confusion_key, normalize_pattern
@@ -65,6 +72,7 @@ class SqlDetections:
                     [_detection_row(site_id, stream_id, r, received_at) for r in new],
                 )
             if new:
+                self._count(conn, site_id, new)
                 mark = new[-1].seq
                 conn.execute(
                     update(StreamRow)
@@ -72,6 +80,36 @@ class SqlDetections:
                     .values(high_water=mark, updated_at=received_at)
                 )
             return BatchOutcome(high_water=mark, stored=len(new))
+
+    def _count(self, conn: Connection, site_id: str, new: Sequence[DetectionRecord]) -> None:
+        """Add the batch to the per-hour counters (a handful of rows per batch)."""
+        counts = Counter((hour_of(r.received_at), r.camera_id) for r in new)
+        stmt = self._db.insert(conn, ReadCountRow)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["site_id", "hour", "camera_id"],
+                set_={"reads": ReadCountRow.reads + stmt.excluded.reads},
+            ),
+            [
+                {"site_id": site_id, "hour": hour, "camera_id": camera, "reads": n}
+                for (hour, camera), n in sorted(counts.items())
+            ],
+        )
+
+    def hourly_reads(
+        self, site_ids: Collection[str] | None, *, since: datetime, until: datetime
+    ) -> list[HourlyReads]:
+        """Return reads per site, camera and hour in [since, until), by hour."""
+        c = ReadCountRow
+        stmt = (
+            select(c.site_id, c.hour, c.camera_id, c.reads)
+            .where(c.hour >= hour_of(since), c.hour < until)
+            .order_by(c.hour, c.site_id, c.camera_id)
+        )
+        if site_ids is not None:
+            stmt = stmt.where(c.site_id.in_(list(site_ids)) if site_ids else false())
+        with self._db.tx() as conn:
+            return [HourlyReads(*row) for row in conn.execute(stmt)]
 
     def _lock_stream(self, conn: Connection, site_id: str, stream_id: str, now: datetime) -> int:
         conn.execute(
@@ -106,6 +144,8 @@ class SqlDetections:
             stmt = stmt.where(before(order, position))
         if query.site_ids is not None:
             stmt = stmt.where(d.site_id.in_(list(query.site_ids)) if query.site_ids else false())
+        if query.camera_id is not None:
+            stmt = stmt.where(d.camera_id == query.camera_id)
         if query.since:
             stmt = stmt.where(d.received_at >= query.since)
         if query.until:

@@ -55,6 +55,14 @@ class SqlHits:
             ).first()
             return inserted is not None
 
+    def hit_detections(self, detection_ids: Collection[str]) -> set[str]:
+        """Return which of these detections have at least one hit (one indexed lookup)."""
+        if not detection_ids:
+            return set()
+        stmt = select(HitRow.detection_id).where(HitRow.detection_id.in_(list(detection_ids)))
+        with self._db.tx() as conn:
+            return set(conn.execute(stmt.distinct()).scalars())
+
     def list_hits(
         self,
         *,

@@ -165,6 +165,15 @@ class SqlSites:
                 )
             ).scalar_one_or_none()
 
+    def record_hotlist_version(self, site_id: str, version: int, *, at: datetime) -> None:
+        """Keep the hotlist version the site's node holds (a later report wins)."""
+        with self._db.tx(write=True) as conn:
+            conn.execute(
+                update(SiteRow)
+                .where(SiteRow.site_id == site_id)
+                .values(hotlist_version=version, hotlist_seen_at=at)
+            )
+
     def remember_nonce(self, key: str, expires_at: datetime, now: datetime) -> bool:
         """Record a nonce until ``expires_at``; return True if it is already recorded."""
         with self._db.tx(write=True) as conn:
@@ -204,4 +213,6 @@ def _site(row: Any) -> Site:
         last_heartbeat_at=row["last_heartbeat_at"],
         heartbeat=Heartbeat.model_validate_json(heartbeat) if heartbeat else None,
         archived_at=row["archived_at"],
+        hotlist_version=row["hotlist_version"],
+        hotlist_seen_at=row["hotlist_seen_at"],
     )

@@ -14,9 +14,8 @@ from local_node.api.openapi import DETECTION_BODY
 from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
 from local_node.db import repo
 from local_node.deps import CameraAuth, Services, ViewerAuth
-from local_node.errors import ImageDamaged, InvalidInput, NotFound, UnsupportedMedia
-from local_node.images.integrity import Damage, read_verified
-from local_node.images.store import MEDIA_TYPES
+from local_node.errors import InvalidInput, NotFound, UnsupportedMedia
+from local_node.evidence import stored_image
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.parse import (
     check_image,
@@ -176,24 +175,7 @@ no-store: evidence images stay out of browser and proxy caches."""
 )
 def get_detection_image(detection_id: str, services: Services, _: ViewerAuth) -> Response:
     """The image of a detection, as stored (size and sha256 verified)."""
-    found = repo.get_detection(services.engine, detection_id)
-    if found is None:
-        raise NotFound(f"no detection {detection_id!r}")
-    row = found[0]
-    if row.image_path is None:
-        raise NotFound("this detection came without an image")
-    if row.image_pruned_at is not None:
-        raise NotFound(f"the image was pruned by retention at {row.image_pruned_at.isoformat()}")
-    data = read_verified(
-        services.images,
-        detection_id=row.id,
-        path=row.image_path,
-        size=row.image_bytes,
-        sha256=row.image_sha256,
+    data, media = stored_image(
+        services.engine, services.images, detection_id, on_damage=services.note_served_damage
     )
-    if isinstance(data, Damage):
-        services.metrics.damaged_images.labels(found_by="serve").inc()
-        services.image_health.served_damaged(data)
-        raise ImageDamaged(data.describe())
-    media = MEDIA_TYPES.get(row.image_type or "", "application/octet-stream")
     return Response(data, media_type=media, headers=IMAGE_HEADERS)

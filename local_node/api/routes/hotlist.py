@@ -60,12 +60,6 @@ class HotlistOut(BaseModel):
     refused_at: datetime | None
 
 
-def _sync_state(e: HotlistEntry) -> Literal["synced", "pending", "refused"]:
-    if e.version is None:
-        return "pending"
-    return "refused" if e.refused_reason else "synced"
-
-
 def _out(e: HotlistEntry) -> HotlistOut:
     return HotlistOut(
         list=e.list_name,
@@ -79,7 +73,7 @@ def _out(e: HotlistEntry) -> HotlistOut:
         deleted=e.deleted,
         version=e.version,
         owner=e.owner,
-        sync_state=_sync_state(e),
+        sync_state=service.sync_state(e),
         refused_reason=e.refused_reason,
         refused_at=e.refused_at,
     )

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from local_node import __version__
 from local_node.auth import authenticate_token, presented_secret
 from local_node.db import repo
-from local_node.db.tables import Detection, NodeState
+from local_node.db.tables import Detection
 from local_node.deps import Services, ViewerAuth
-from local_node.sync.status import summary as sync_summary
+from local_node.status import site_status
 
 router = APIRouter(tags=["system"])
 
@@ -114,15 +114,16 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
     """Cameras, disk, and what the sync agent will need to report."""
     now = services.clock()
     hour_ago = now.timestamp() - 3600
+    usage = services.images.disk_usage()
+    site = site_status(
+        services.engine,
+        now,
+        sync=services.settings.sync,
+        retention=services.settings.retention,
+        image_bytes=services.writer.image_bytes_total,
+        volume=(usage.total, usage.free),
+    )
     with services.engine.connect() as conn:
-        state = conn.execute(select(NodeState).where(NodeState.id == 1)).one()
-        sync = sync_summary(
-            conn,
-            now,
-            fresh_s=3 * services.settings.sync.heartbeat_interval_s,
-            default_cloud_url=services.settings.sync.cloud_url,
-        )
-        total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
         per_camera = {
             r.camera_id: r
             for r in conn.execute(
@@ -157,24 +158,14 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
                 ],
             )
         )
-    usage = services.images.disk_usage()
     return NodeStatus(
         version=__version__,
         uptime_s=round(time.monotonic() - services.started_at, 1),
-        detections=total,
+        detections=site.detections,
         pending_writes=services.writer.pending,
         cameras=cameras,
-        disk=DiskStatus(
-            total_bytes=usage.total,
-            free_bytes=usage.free,
-            image_bytes=services.writer.image_bytes_total,
-            budget_bytes=services.settings.retention.disk_budget_bytes,
-        ),
-        sync=SyncStatus(
-            stream_id=state.stream_id,
-            last_seq=state.next_seq - 1,
-            **sync.__dict__,
-        ),
+        disk=DiskStatus(**site.disk.__dict__),
+        sync=SyncStatus(stream_id=site.stream_id, last_seq=site.last_seq, **site.sync.__dict__),
         images=_image_status(services),
     )
 

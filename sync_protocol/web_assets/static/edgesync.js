@@ -61,3 +61,12 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 window.edgesync = { csrfToken, localTimes };
+
+// --- cloud dashboard -------------------------------------------------------------------------
+// <input data-tz>: the viewer's IANA time zone, so that the server reads datetime-local
+// fields (From/To) in the zone the viewer typed them in.
+document.addEventListener("DOMContentLoaded", () => {
+  let zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (err) { zone = ""; }
+  document.querySelectorAll("input[data-tz]").forEach((el) => { if (!el.value) el.value = zone; });
+});

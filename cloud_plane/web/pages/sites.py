@@ -1,0 +1,84 @@
+"""``/sites`` (the caller's sites) and ``/sites/{site_id}``: cameras, reads per hour, recent reads.
+
+A site out of the caller's scope is answered exactly like a missing one (404 page).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from cloud_plane.deps import Services
+from cloud_plane.records.detections import DetectionQuery
+from cloud_plane.web import charts
+from cloud_plane.web.app import PageRoute
+from cloud_plane.web.pages.overview import site_cards
+from cloud_plane.web.reads import read_rows
+from cloud_plane.web.render import page
+from cloud_plane.web.session import PageStaff
+from cloud_plane.web.site_health import site_card
+from sync_protocol.svg_charts import bar_chart
+
+router = APIRouter(route_class=PageRoute)
+
+RECENT = 20
+SiteId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/sites", response_class=HTMLResponse)
+def list_sites(request: Request, services: Services, staff: PageStaff) -> HTMLResponse:
+    """The caller's sites, worst first."""
+    return page(
+        request,
+        "sites.html",
+        title="Sites",
+        staff=staff,
+        active="Sites",
+        cards=site_cards(services, staff),
+    )
+
+
+@router.get("/sites/{site_id}", response_class=HTMLResponse)
+def site_detail(
+    site_id: SiteId, request: Request, services: Services, staff: PageStaff
+) -> HTMLResponse:
+    """One site: health, cameras, reads per hour, recent reads."""
+    scope = staff.scope(site_id)  # NotFound when out of scope
+    store, now = services.store, services.clock()
+    site = store.sites.get_site(site_id)
+    hours = charts.last_hours(now)
+    rows = store.detections.hourly_reads(scope, since=hours[0], until=now + timedelta(hours=1))
+    day_start = charts.hour_of_day_start(now)
+    card = site_card(
+        site,
+        now=now,
+        health=services.settings.health,
+        camera_reads=charts.reads_since(rows, day_start).get(site_id, {}),
+        open_alerts=store.alerts.open_counts(scope).get(site_id, 0),
+        hotlist_current=store.hotlist.current_version(),
+    )
+    recent = store.detections.search_detections(DetectionQuery(site_ids=scope, limit=RECENT))
+    chart = bar_chart(
+        list(
+            zip(
+                [charts.hour_label(h) for h in hours],
+                charts.reads_per_hour_total(rows, hours),
+                strict=True,
+            )
+        ),
+        title=f"Reads per hour at {site.name}, last 24 hours (UTC)",
+    )
+    return page(
+        request,
+        "site.html",
+        title=site.name,
+        staff=staff,
+        active="Sites",
+        card=card,
+        heartbeat=site.heartbeat,
+        chart=chart,
+        rows=read_rows(store, recent.items, {site_id: site}),
+    )

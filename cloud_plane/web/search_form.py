@@ -1,0 +1,88 @@
+"""The search form's fields → a detection query (pure; a problem is an InvalidInput)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cloud_plane.auth.staff import Staff
+from cloud_plane.errors import InvalidInput
+from cloud_plane.records.detections import DetectionQuery
+from sync_protocol.plate_rules import normalize_pattern
+
+MODES = (("exact", "Exact"), ("prefix", "Starts with"), ("fuzzy", "Fuzzy (OCR confusions)"))
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """What the viewer typed (kept to refill the form and build links)."""
+
+    plate: str = ""
+    mode: str = "exact"
+    site_id: str = ""
+    camera: str = ""
+    since: str = ""
+    until: str = ""
+    tz: str = ""
+
+    def params(self, **extra: str) -> str:
+        """The query string of this search (empty fields left out)."""
+        fields = {k: v for k, v in vars(self).items() if v}
+        return urlencode({**fields, **{k: v for k, v in extra.items() if v}})
+
+    def without_times(self) -> SearchForm:
+        """The same search over all time."""
+        return replace(self, since="", until="")
+
+
+def local_time(text: str, tz: str, name: str) -> datetime | None:
+    """A ``datetime-local`` value in the viewer's zone (UTC if unknown) → aware; or None."""
+    if not text:
+        return None
+    try:
+        zone = ZoneInfo(tz) if tz else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: not a date and time (YYYY-MM-DDTHH:MM)") from None
+    return at if at.tzinfo else at.replace(tzinfo=zone)
+
+
+def plate_filter(plate: str, mode: str) -> tuple[str | None, bool]:
+    """(the store's plate pattern, fuzzy) for the form's plate and mode."""
+    if mode not in {m for m, _ in MODES}:
+        raise InvalidInput("mode must be exact, prefix or fuzzy")
+    if not plate.strip():
+        return None, False
+    norm = normalize_pattern(plate).replace("*", "").replace("?", "")
+    if not norm:
+        raise InvalidInput("Plate has no letters or digits")
+    if mode == "prefix":
+        return norm + "*", False
+    return norm, mode == "fuzzy"
+
+
+def detection_query(
+    form: SearchForm, staff: Staff, *, limit: int = PAGE_SIZE, cursor: str | None = None
+) -> DetectionQuery:
+    """The store query for the form, scoped to the caller (a site out of scope: NotFound)."""
+    plate, fuzzy = plate_filter(form.plate, form.mode)
+    since = local_time(form.since, form.tz, "From")
+    until = local_time(form.until, form.tz, "To")
+    if since and until and since >= until:
+        raise InvalidInput("From must be before To")
+    return DetectionQuery(
+        plate=plate,
+        fuzzy=fuzzy,
+        site_ids=staff.scope(form.site_id or None),
+        camera_id=form.camera.strip() or None,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )

@@ -1,0 +1,70 @@
+"""What the node reports of itself: its stream, reads stored, sync agent and disk.
+
+One computation for `/api/v1/status` and the web app's Sync page, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from local_node.config import RetentionSettings, SyncSettings
+from local_node.db.tables import Detection, NodeState
+from local_node.sync.status import SyncSummary, summary
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    """The data volume and the image store's share of it."""
+
+    total_bytes: int
+    free_bytes: int
+    image_bytes: int
+    budget_bytes: int | None
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    """The node's stream, how many reads it holds, its sync agent and its disk."""
+
+    stream_id: str
+    last_seq: int
+    detections: int
+    sync: SyncSummary
+    disk: DiskUse
+
+
+def site_status(
+    engine: Engine,
+    now: datetime,
+    *,
+    sync: SyncSettings,
+    retention: RetentionSettings,
+    image_bytes: int,
+    volume: tuple[int, int],
+) -> SiteStatus:
+    """The node's status; ``volume`` is the data volume's (total, free) bytes."""
+    with engine.connect() as conn:
+        state = conn.execute(select(NodeState).where(NodeState.id == 1)).one()
+        agent = summary(
+            conn,
+            now,
+            fresh_s=3 * sync.heartbeat_interval_s,
+            default_cloud_url=sync.cloud_url,
+        )
+        total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
+    return SiteStatus(
+        stream_id=state.stream_id,
+        last_seq=state.next_seq - 1,
+        detections=total,
+        sync=agent,
+        disk=DiskUse(
+            total_bytes=volume[0],
+            free_bytes=volume[1],
+            image_bytes=image_bytes,
+            budget_bytes=retention.disk_budget_bytes,
+        ),
+    )
