@@ -31,6 +31,8 @@ class Timings:
     wall_ms: list[float] = field(default_factory=list)
     status: Counter[int] = field(default_factory=Counter)
     bytes: int = 0
+    expect: str | None = None  # text every answer should show (the searched plate)
+    showed_expected: int = 0
 
     def summary(self) -> dict:
         """The figures of this page (nearest-rank percentiles, ms)."""
@@ -49,6 +51,8 @@ class Timings:
             "wall_p50_ms": pct(self.wall_ms, 50),
             "wall_p95_ms": pct(self.wall_ms, 95),
             "body_bytes": self.bytes,
+            "expected_text": self.expect,
+            "answers_showing_it": self.showed_expected if self.expect else None,
         }
 
 
@@ -58,18 +62,38 @@ def server_ms(response: httpx.Response) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def time_page(client: httpx.Client, name: str, url: str, requests: int, warmup: int = 2) -> Timings:
-    """GET ``url`` ``warmup`` times unmeasured, then ``requests`` times, one at a time."""
+def time_page(
+    client: httpx.Client,
+    name: str,
+    url: str,
+    requests: int,
+    *,
+    warmup: int = 2,
+    budget_s: float = float("inf"),
+    at_least: int = 5,
+    expect: str | None = None,
+) -> Timings:
+    """GET ``url`` ``warmup`` times unmeasured, then ``requests`` times, one at a time.
+
+    A page slower than ``budget_s`` in all stops after ``at_least`` requests (its figures
+    then rest on fewer samples; the report says how many). ``expect``: text every answer
+    should show (counted, not asserted).
+    """
     for _ in range(warmup):
         client.get(url)
-    out = Timings(name=name, url=url)
-    for _ in range(requests):
+    out = Timings(name=name, url=url, expect=expect)
+    started = time.perf_counter()
+    for i in range(requests):
+        if i >= at_least and time.perf_counter() - started > budget_s:
+            break
         t0 = time.perf_counter()
         r = client.get(url)
         body = r.content
         out.wall_ms.append((time.perf_counter() - t0) * 1000)
         out.status[r.status_code] += 1
         out.bytes = len(body)
+        if expect is not None and expect in r.text:
+            out.showed_expected += 1
         if (ms := server_ms(r)) is not None:
             out.server_ms.append(ms)
     return out

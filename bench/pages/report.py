@@ -38,9 +38,9 @@ def render(report: dict) -> str:
         f"{cfg['reads_per_site']:,} reads, {cfg['requests']} requests per page, one at a time, "
         "SQLite, loopback)",
         "",
-        f"{'page':<28}{'server p50':>11}{'server p95':>11}{'wall p95':>10}"
+        f"{'page':<28}{'n':>4}{'server p50':>11}{'server p95':>11}{'wall p95':>10}"
         f"{'x base':>8}   {'target':<8}{'result':<6}",
-        "-" * 84,
+        "-" * 88,
     ]
     by_page = {t["figure"]: t for t in report["targets"]}
 
@@ -51,17 +51,18 @@ def render(report: dict) -> str:
         t = by_page.get(page["name"], {})
         ratio = page.get("wall_p95_over_baseline")
         lines.append(
-            f"{page['name']:<28}{ms(page['server_p50_ms']):>11}{ms(page['server_p95_ms']):>11}"
+            f"{page['name']:<28}{page['requests']:>4}{ms(page['server_p50_ms']):>11}{ms(page['server_p95_ms']):>11}"
             f"{ms(page['wall_p95_ms']):>10}{'-' if ratio is None else f'{ratio:.1f}':>8}   "
-            f"{t.get('target', ''):<8}{t.get('result', ''):<6}"
+            f"{t.get('target', ''):<8}{t.get('result', '')}"
             + (f"  {t['note']}" if t.get("note") else "")
         )
     for name, b in base.items():
         lines.append(
-            f"{name + ' (baseline)':<28}{'':>11}{'':>11}{ms(b['wall_p95_ms']):>10}{'1.0':>8}"
+            f"{name + ' (baseline)':<28}{b['requests']:>4}{'':>22}"
+            f"{ms(b['wall_p95_ms']):>10}{'1.0':>8}"
         )
     lines += [
-        "-" * 84,
+        "-" * 88,
         "server = Server-Timing app;dur (request in to response headers out); wall = the whole "
         "request here; x base = wall p95 / the same server's /healthz wall p95",
         f"seed: node {seed['node']['records']:,} reads ({seed['node']['hits']} hits) in "

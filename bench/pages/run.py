@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--reads", type=int, help=f"reads per site (default {DAY:,}: one day)")
     p.add_argument("--requests", type=int, help="timed requests per page (default 50)")
+    p.add_argument(
+        "--page-seconds",
+        type=float,
+        default=60.0,
+        help="stop timing a page after this long (at least 5 requests; default 60)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = p.parse_args(argv)
@@ -111,9 +117,8 @@ class PagesBench:
         self.children.stop(cloud)
         summaries = [p.summary() for p in pages]
         for page in summaries:
-            base = baseline[
-                "cloud /healthz" if page["name"].startswith("cloud") else "node /healthz"
-            ]
+            server = "cloud" if page["name"].startswith("cloud") else "node"
+            base = baseline[f"{server} /healthz"].summary()
             page["wall_p95_over_baseline"] = (
                 round(page["wall_p95_ms"] / base["wall_p95_ms"], 1)
                 if page["wall_p95_ms"] and base["wall_p95_ms"]
@@ -133,6 +138,7 @@ class PagesBench:
                 "sites": 2,
                 "reads_per_site": args.reads,
                 "requests": args.requests,
+                "page_seconds": args.page_seconds,
                 "hotlist_entries": HOTLIST_SIZE,
                 "servers": "`edgesync cloud serve` (SQLite) and `edgesync node serve`, defaults",
             },
@@ -295,7 +301,16 @@ class PagesBench:
                 named = urls if isinstance(urls, dict) else {"": urls}
                 for mode, url in named.items():
                     label = f"{name} {mode}".strip()
-                    pages.append(time_page(client, label, str(url), n))
+                    pages.append(
+                        time_page(
+                            client,
+                            label,
+                            str(url),
+                            n,
+                            budget_s=self.args.page_seconds,
+                            expect=self.plate if "search" in name else None,
+                        )
+                    )
                     s = pages[-1].summary()
                     progress(
                         f"  {label}: server p95 {s['server_p95_ms']} ms, statuses {s['status']}"

@@ -49,6 +49,8 @@ def test_quick_page_benchmark_times_every_page_of_both_apps(tmp_path: Path) -> N
     for page in timed.values():
         assert page["status"] == {"200": 10}, page
         assert page["server_p95_ms"] > 0 and page["wall_p95_ms"] > 0, page
+        if "search" in page["name"]:  # each search answered with the read it looked for
+            assert page["answers_showing_it"] == page["requests"], page
     assert report["seed"]["node"]["records"] == 20_000
     assert [s["records"] for s in report["seed"]["cloud"]] == [20_000, 20_000]
     assert {t["result"] for t in report["targets"]} <= {"PASS", "MISS"}
