@@ -28,7 +28,9 @@ class Browser:
             self.csrf = m.group(1)
         return r
 
-    def post(self, path: str, data: dict | None = None, *, csrf: bool = True, **kw) -> httpx.Response:
+    def post(
+        self, path: str, data: dict | None = None, *, csrf: bool = True, **kw
+    ) -> httpx.Response:
         form = dict(data or {})
         if csrf:
             form["csrf_token"] = self.csrf
@@ -39,14 +41,22 @@ class Browser:
         return self.post("/sign-in", {"username": username, "password": password, "next": next})
 
 
-def make_user(cloud: RunningCloud, role: str = "admin", sites: list[str] | None = None,
-              name: str | None = None) -> str:
+def make_user(
+    cloud: RunningCloud,
+    role: str = "admin",
+    sites: list[str] | None = None,
+    name: str | None = None,
+) -> str:
     """A staff user with PASSWORD; returns the username."""
     import secrets
 
     name = name or f"{role}-{secrets.token_hex(3)}@example.com"
     cloud.store.users.create_user(
-        name, hash_password(PASSWORD), role, sites or [], now=cloud.clock()  # type: ignore[arg-type]
+        name,
+        hash_password(PASSWORD),
+        role,
+        sites or [],
+        now=cloud.clock(),  # type: ignore[arg-type]
     )
     return name
 
@@ -66,7 +76,9 @@ def browser(cloud: RunningCloud):
         c.close()
 
 
-def signed_in(browser, cloud: RunningCloud, role: str = "admin", sites: list[str] | None = None) -> Browser:
+def signed_in(
+    browser, cloud: RunningCloud, role: str = "admin", sites: list[str] | None = None
+) -> Browser:
     """A tab signed in as a new user of ``role``."""
     tab = browser()
     r = tab.sign_in(make_user(cloud, role, sites))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+
 from cloud_plane.auth.web_key import load_or_create
 from tests.cloud_plane.conftest import RunningCloud
 from tests.cloud_plane.web.conftest import make_user, signed_in
@@ -83,7 +84,9 @@ def test_a_cross_origin_post_is_refused(cloud, browser):
     tab = signed_in(browser, cloud)
     tab.get("/hotlist")
     r = tab.post(
-        "/hotlist", {"list": "stolen", "plate": "AB12CDE"}, headers={"origin": "https://evil.example"}
+        "/hotlist",
+        {"list": "stolen", "plate": "AB12CDE"},
+        headers={"origin": "https://evil.example"},
     )
     assert r.status_code == 403
     assert cloud.store.hotlist.list_entries() == []
@@ -91,7 +94,9 @@ def test_a_cross_origin_post_is_refused(cloud, browser):
 
 def test_sign_in_in_cognito_mode_says_it_is_not_available_yet(cloud_factory, browser):
     cognito = cloud_factory(
-        auth="cognito", cognito_user_pool_id="eu-west-1_Abc", cognito_client_id="c1",
+        auth="cognito",
+        cognito_user_pool_id="eu-west-1_Abc",
+        cognito_client_id="c1",
         aws_region="eu-west-1",
     )
     with __import__("httpx").Client(base_url=cognito.url) as client:
@@ -105,4 +110,3 @@ def test_the_random_web_key_is_kept_owner_only_and_reused(tmp_path):
     first = load_or_create(path)
     assert load_or_create(path) == first and len(first) >= 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-

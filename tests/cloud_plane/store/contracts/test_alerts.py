@@ -137,3 +137,19 @@ def test_escalation_moves_one_tier_once(store: CloudStore) -> None:
     moved = store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later)
     assert moved is not None and (moved.escalation_tier, moved.next_escalation_at) == (1, later)
     assert store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later) is None
+
+
+def test_open_alerts_are_counted_per_site_and_alerts_per_day(store: CloudStore) -> None:
+    window = WINDOW
+    first = store.alerts.raise_alert(hit_alert(), group_window=window).alert
+    store.alerts.raise_alert(
+        hit_alert(plate="XY1", at=NOW + timedelta(days=1)), group_window=window
+    )
+    store.alerts.raise_alert(hit_alert(site_id="site-b", plate="Z9"), group_window=window)
+    store.alerts.ack_alert(first.alert_id, by="x", now=NOW)
+    assert store.alerts.open_counts(None) == {"site-a": 1, "site-b": 1}
+    assert store.alerts.open_counts({"site-b"}) == {"site-b": 1}
+    assert store.alerts.open_counts(set()) == {}
+    days = store.alerts.daily_counts(None, since=NOW - timedelta(days=1))
+    assert days == {NOW.date().isoformat(): 2, (NOW + timedelta(days=1)).date().isoformat(): 1}
+    assert store.alerts.daily_counts({"site-b"}, since=NOW) == {NOW.date().isoformat(): 1}

@@ -97,3 +97,33 @@ def test_heartbeats_keep_the_newest(store: CloudStore) -> None:
     assert got.last_heartbeat_at == NOW and got.heartbeat.backlog_count == 1
     with pytest.raises(NotFound):
         store.detections.record_heartbeat("nope", beat, NOW)
+
+
+def test_reads_are_counted_per_site_camera_and_hour_once(store: CloudStore) -> None:
+    store.detections.put_batch("a", "st", records("st", 1, 3), received_at=NOW)
+    store.detections.put_batch("a", "st", records("st", 1, 5), received_at=NOW)  # 2 new
+    store.detections.put_batch("b", "st", records("st", 1, 1), received_at=NOW)
+    hour = NOW.replace(minute=0)
+    rows = store.detections.hourly_reads(None, since=NOW, until=NOW + timedelta(hours=1))
+    assert {(r.site_id, r.hour, r.camera_id, r.reads) for r in rows} == {
+        ("a", hour, "cam", 5),
+        ("b", hour, "cam", 1),
+    }
+    assert [
+        r.site_id
+        for r in store.detections.hourly_reads({"b"}, since=NOW, until=NOW + timedelta(hours=1))
+    ] == ["b"]
+    assert store.detections.hourly_reads(set(), since=NOW, until=NOW + timedelta(hours=1)) == []
+    assert (
+        store.detections.hourly_reads(
+            None, since=NOW + timedelta(hours=1), until=NOW + timedelta(hours=2)
+        )
+        == []
+    )
+
+
+def test_search_filters_by_camera(store: CloudStore) -> None:
+    store.detections.put_batch("a", "st", records("st", 1, 2), received_at=NOW)
+    q = DetectionQuery
+    assert len(store.detections.search_detections(q(camera_id="cam")).items) == 2
+    assert store.detections.search_detections(q(camera_id="other")).items == []

@@ -29,3 +29,16 @@ def test_hits_are_deduplicated_and_listed_newest_first(store: CloudStore) -> Non
     assert [h.detection_id for h in store.hits.list_hits(cursor=page.next_cursor).items] == [d1]
     assert [h.site_id for h in store.hits.list_hits(site_ids={"a"}).items] == ["a"]
     assert store.hits.list_hits(since=NOW + timedelta(seconds=1)).items[0].detection_id == d2
+
+
+def test_which_detections_were_hits(store: CloudStore) -> None:
+    hit_id, other = uuid.uuid4(), uuid.uuid4()
+    store.hits.put_hit(
+        StoredHit(
+            detection_id=hit_id, list_name="stolen", plate_norm="AB12CDE", site_id="a",
+            stream_id="st", seq=1, match_kind="exact", source="node", plate="AB12CDE",
+            camera_id="c", captured_at=NOW, hotlist_version=1, created_at=NOW,
+        )
+    )  # fmt: skip
+    assert store.hits.hit_detections([str(hit_id), str(other)]) == {str(hit_id)}
+    assert store.hits.hit_detections([]) == set()

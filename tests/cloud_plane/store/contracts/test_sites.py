@@ -129,3 +129,11 @@ def test_no_code_is_reissued_for_a_revoked_site(store: CloudStore) -> None:
         store.sites.reissue_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
     with pytest.raises(NotFound):
         store.sites.reissue_enrollment("nope", "h", NOW + timedelta(hours=1))
+
+
+def test_the_hotlist_version_a_site_holds_is_kept(store: CloudStore) -> None:
+    site = store.sites.create_site("H", now=NOW)
+    assert store.sites.get_site(site.site_id).hotlist_version is None
+    store.sites.record_hotlist_version(site.site_id, 7, at=NOW)
+    kept = store.sites.get_site(site.site_id)
+    assert (kept.hotlist_version, kept.hotlist_seen_at) == (7, NOW)
