@@ -197,13 +197,12 @@ def _run(
         f"\nedgesync demo is running (data in {data_dir})\n"
         f"  cloud dashboard : {cloud_url}/   sign in as {DEMO_USER} / {DEMO_PASSWORD}\n"
         + "".join(
-            f"  site {s.name:<8}: {s.url}/   sign in as {NODE_USER} / {s.password}"
-            " (the site's local web app)\n"
+            f"  {s.name + ' web app':<16}: {s.url}/   sign in as {NODE_USER} / {s.password}\n"
             for s in site_list
         )
         + f"  cloud API       : {cloud_url}/docs   login {DEMO_USER} / {DEMO_PASSWORD}"
         f" (POST /api/v1/auth/login)\n"
-        + "".join(f"  site {s.name:<8}: {s.url}/docs   (token {s.token})\n" for s in site_list)
+        + "".join(f"  {s.name + ' API':<16}: {s.url}/docs   (token {s.token})\n" for s in site_list)
         + f"  alert messages  : {data_dir / 'cloud' / 'alerts' / 'messages.jsonl'}"
         " (file channel: SMS and email as sent)\n"
         + "  hotlist plates  : "

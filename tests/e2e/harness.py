@@ -333,7 +333,7 @@ class Login:
 
 
 _BANNER_LOGIN = re.compile(
-    r"^\s*(?:(cloud) dashboard|site (\S+))\s*: (http\S+)\s+sign in as (\S+) / (\S+)", re.M
+    r"^\s*(?:(cloud) dashboard|(\S+) web app)\s*: (http\S+)\s+sign in as (\S+) / (\S+)", re.M
 )
 
 
