@@ -41,6 +41,8 @@ def test_a_hotlist_entry_added_in_the_cloud_dashboard_is_a_hit_in_the_local_app(
     read = node.read(plate)
     local_page = new_page()
     sign_in(local_page, node.url, local["username"], local["password"])
+    row = local_page.locator("tr").filter(has_text=plate)  # on Live, the page people watch
+    expect(row.get_by_text("hit", exact=True)).to_be_visible()
     local_page.goto(f"{node.url}/reads/{read['id']}")
     expect(local_page.get_by_text(plate).first).to_be_visible()
     expect(local_page.get_by_text("hit", exact=True).first).to_be_visible()
