@@ -84,8 +84,8 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
     app.include_router(vendors.router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
-    install_web(app, settings)  # the pages at `/`, behind PageGuard
     _install_error_handlers(app)
+    install_web(app, settings)  # the pages at `/`, behind PageGuard
     _install_docs(app)
     install_openapi(app)
     _install_request_metrics(app)

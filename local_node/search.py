@@ -79,6 +79,7 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
                 stmt = stmt.where(
                     Detection.plate_norm.like(pattern.replace("*", "%").replace("?", "_"))
                 )
+                stmt = _prefix_range(stmt, pattern)
             else:
                 stmt = stmt.where(Detection.plate_norm == pattern)
             rows = [
@@ -92,6 +93,30 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
             Detection.model_validate(r) for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
         ]
         return _page(rows, q.limit)
+
+
+PLATE_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""The order of normalised plate characters, in byte and in linguistic collations alike."""
+
+
+def prefix_upper_bound(stem: str) -> str | None:
+    """The least string above every plate starting with ``stem`` (None: no bound, all Z)."""
+    for i in range(len(stem) - 1, -1, -1):
+        at = PLATE_ORDER.find(stem[i])
+        if 0 <= at < len(PLATE_ORDER) - 1:
+            return stem[:i] + PLATE_ORDER[at + 1]
+    return None
+
+
+def _prefix_range(stmt, pattern: str):
+    """Add an index range on plate_norm for a prefix (``AB12*``): LIKE alone uses no index on
+    SQLite (case-insensitive LIKE) nor on PostgreSQL outside the C collation."""
+    stem = pattern.split("*", 1)[0].split("?", 1)[0]
+    if not stem:
+        return stmt
+    stmt = stmt.where(Detection.plate_norm >= stem)
+    upper = prefix_upper_bound(stem)
+    return stmt if upper is None else stmt.where(Detection.plate_norm < upper)
 
 
 def _fetch(conn, stmt) -> list[Detection]:

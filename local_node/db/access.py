@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
@@ -86,31 +85,37 @@ def list_cameras(engine: Engine, *, include_deleted: bool = False) -> Sequence[C
 
 
 def camera_health(engine: Engine, now: datetime) -> list[CameraHealth]:
-    """Every camera (not deleted) with its last read and today's read count."""
+    """Every camera (not deleted) with its last read and today's read count.
+
+    Index walks only, whatever the size of the log: a camera's last read is its highest seq
+    (ix_detections_camera_seq); today's reads are its reads from the first seq received
+    today on (reads get their seq in the order they are received).
+    """
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    with engine.connect() as conn:
-        last: dict[str, Any] = dict(
-            conn.execute(
-                select(Detection.camera_id, func.max(Detection.received_at)).group_by(
-                    Detection.camera_id
-                )
-            ).all()
-        )
-        today: dict[str, int] = dict(
-            conn.execute(
-                select(Detection.camera_id, func.count())
-                .where(Detection.received_at >= midnight)
-                .group_by(Detection.camera_id)
-            ).all()
-        )
+    cameras = list_cameras(engine)
     out = []
-    for cam in list_cameras(engine):
-        seen = last.get(cam.id)
-        if isinstance(seen, str):  # SQLite aggregates lose the column type
-            seen = datetime.fromisoformat(seen)
-        if seen is not None and seen.tzinfo is None:
-            seen = seen.replace(tzinfo=now.tzinfo)
-        out.append(CameraHealth(cam, seen, int(today.get(cam.id, 0))))
+    with engine.connect() as conn:
+        first_today = conn.execute(
+            select(Detection.seq)
+            .where(Detection.received_at >= midnight)
+            .order_by(Detection.received_at)
+            .limit(1)
+        ).scalar_one_or_none()
+        for cam in cameras:
+            seen = conn.execute(
+                select(Detection.received_at)
+                .where(Detection.camera_id == cam.id)
+                .order_by(Detection.seq.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            today = 0
+            if first_today is not None:
+                today = conn.execute(
+                    select(func.count())
+                    .select_from(Detection)
+                    .where(Detection.camera_id == cam.id, Detection.seq >= first_today)
+                ).scalar_one()
+            out.append(CameraHealth(cam, seen, int(today)))
     return out
 
 

@@ -15,8 +15,8 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import Forbidden, InvalidInput, NotFound
 from cloud_plane.records.alerts import ALERT_STATUSES, AlertQuery, StoredAlert
 from cloud_plane.services import CloudServices
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.render import fragment, page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageStaff
 
 router = APIRouter(route_class=PageRoute)

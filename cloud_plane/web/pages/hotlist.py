@@ -14,7 +14,6 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.hotlist import service
 from cloud_plane.services import CloudServices
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.csv_cells import csv_line
 from cloud_plane.web.hotlist_csv import (
     COLUMNS,
@@ -24,6 +23,7 @@ from cloud_plane.web.hotlist_csv import (
     parse_import,
 )
 from cloud_plane.web.render import page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin, PageStaff
 from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.hotlist_rules import CLOUD_OWNER, LIST_NAME_PATTERN

@@ -12,8 +12,8 @@ from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.services import CloudServices
 from cloud_plane.web import charts
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.render import fragment, page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.site_health import SiteCard, site_card, worst_first
 from sync_protocol.svg_charts import bar_chart, line_chart

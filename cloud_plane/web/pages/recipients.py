@@ -16,8 +16,8 @@ from cloud_plane.alerts.model import AlertKind, ChannelKind
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.recipients import Subscription
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.render import page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin
 from sync_protocol.hotlist_rules import list_name_problem
 

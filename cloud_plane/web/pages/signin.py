@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.deps import Services
 from cloud_plane.errors import NotAuthenticated, TooManyRequests
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.render import page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import (
     Csrf,
     caller_address,

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse
 from cloud_plane.deps import Services
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.web import charts
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.pages.overview import site_cards
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.site_health import site_card
 from sync_protocol.svg_charts import bar_chart

@@ -15,8 +15,8 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import Conflict, InvalidInput, NotFound
 from cloud_plane.records.users import ROLES, Role
 from cloud_plane.services import CloudServices
-from cloud_plane.web.app import PageRoute
 from cloud_plane.web.render import page
+from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin
 
 router = APIRouter(route_class=PageRoute)

@@ -184,3 +184,15 @@ def test_an_admin_disables_and_enables_a_camera(node, client_for):
 def test_rotating_an_unknown_camera_is_a_404_page(node, client_for):
     r = client_for("admin").form("/cameras/nope/rotate-key")
     assert r.status_code == 404
+
+
+def test_a_too_long_form_field_gets_a_page_saying_which(node, client_for):
+    r = client_for("admin").form("/hotlist", {"list": "stolen", "plate": "A" * 300})
+    assert r.status_code == 422 and "text/html" in r.headers["content-type"]
+    assert "plate: String should have at most 100 characters" in r.text
+
+
+def test_the_json_api_keeps_its_error_shape(node):
+    with node.admin() as admin:
+        r = admin.get("/api/v1/detections", params={"limit": "0"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"
