@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.plate_rules import normalize_pattern
-from sync_protocol.plate_search import fuzzy_scan
+from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
 
 FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
@@ -88,7 +88,12 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
             ]
             return _page(rows, q.limit)
         if pattern and q.fuzzy:
-            return _fuzzy(conn, stmt, pattern, q.limit)
+            keys = fuzzy_keys(pattern)
+            if keys is None:  # a wildcard: the bounded scan
+                return _fuzzy(conn, stmt, pattern, q.limit)
+            # A plain plate: the few hundred keys it matches, looked up in plate_key's index.
+            stmt = stmt.where(Detection.plate_key.in_(sorted(keys)))
+            return _page(_fetch(conn, stmt.limit(q.limit + 1)), q.limit)
         rows = [
             Detection.model_validate(r) for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
         ]
@@ -130,7 +135,7 @@ def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | Non
 
 
 def _fuzzy(conn, stmt, pattern: str, limit: int) -> tuple[list[Detection], str | None]:
-    # Fuzzy matches cannot use an index: the shared bounded scan, newest first, in chunks.
+    # Fuzzy wildcard matches cannot use an index: the shared bounded scan, newest first.
     rows = conn.execute(stmt.execution_options(yield_per=2000)).mappings()
     try:
         page = fuzzy_scan(rows, pattern, limit, FUZZY_SCAN_ROWS)

@@ -33,8 +33,6 @@ MIN_PASSWORD = 8
 TOUCH_EVERY = timedelta(minutes=1)
 _USERNAME = re.compile(USERNAME_PATTERN)
 
-__all__ = ["ROLES", "SessionPolicy", "SessionUser"]
-
 
 @dataclass(frozen=True)
 class SessionPolicy:

@@ -1,9 +1,11 @@
-"""The fuzzy plate search scan, one rule for the node's and the cloud's detection search.
+"""The fuzzy plate search, one rule for the node's and the cloud's detection search.
 
-Fuzzy matches (OCR confusions, one edit) cannot use a database index, so both sides scan
-rows newest first and test each one here. The scan is bounded per page: a page cut short
-by the bound still says where to continue, so a caller can go on without one request
-scanning the whole log.
+A plain plate (no wildcard) matches fuzzily exactly the stored reads whose confusion key
+(stored with each read as ``plate_key``) is one of ``fuzzy_keys(plate)``: a few hundred
+keys an index can look up. A wildcard pattern cannot be expanded so; for it both sides scan
+rows newest first and test each one here (``fuzzy_scan``). The scan is bounded per page: a
+page cut short by the bound still says where to continue, so a caller can go on without one
+request scanning the whole log.
 """
 
 from __future__ import annotations
@@ -12,9 +14,34 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sync_protocol.plate_rules import confusion_key, plate_matches
+from sync_protocol.plate_rules import confusion_key, fuzzy_length_ok, is_wildcard, plate_matches
 
-__all__ = ["ScanPage", "fuzzy_scan"]
+__all__ = ["KEY_ALPHABET", "ScanPage", "fuzzy_keys", "fuzzy_scan"]
+
+KEY_ALPHABET = "".join(sorted({confusion_key(c) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}))
+"""The characters a confusion key is made of (each confusion class's representative)."""
+
+
+def fuzzy_keys(pattern: str) -> frozenset[str] | None:
+    """The confusion keys of every plate a fuzzy search for ``pattern`` matches; None for a
+    wildcard pattern (scan with ``fuzzy_scan`` instead).
+
+    ``pattern`` is normalised (``normalize_pattern``). A read matches when its key equals
+    the pattern's (OCR confusions) or, both being of a fuzzy length, is one insertion,
+    deletion or substitution away from it: the same rule as ``plate_matches(...,
+    fuzzy=True)``, as a set an index can look up.
+    """
+    if is_wildcard(pattern):
+        return None
+    key = confusion_key(pattern)
+    if not fuzzy_length_ok(key):
+        return frozenset({key})
+    near = {key[:i] + key[i + 1 :] for i in range(len(key))}
+    for c in KEY_ALPHABET:
+        near.update(key[:i] + c + key[i:] for i in range(len(key) + 1))
+        near.update(key[:i] + c + key[i + 1 :] for i in range(len(key)))
+    return frozenset({key} | {k for k in near if fuzzy_length_ok(k)})
+
 
 R = TypeVar("R", bound=Mapping[Any, Any])
 
