@@ -26,6 +26,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(MAKE) lint
 
+# Slow suites: crash, fault injection, schemathesis, and the browser tests (Playwright driving
+# Debian's Chromium; they skip, saying why, without it). `make test` never needs Chromium.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
@@ -36,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.pages
 
 # The settings reference is generated from the settings models (tests check it is current).
 docs: $(STAMP)

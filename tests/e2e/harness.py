@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +129,13 @@ class Cloud(Service):
             base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.token()}"}
         )
 
+    def create_user(self, email: str, role: str, sites: Sequence[str] = ()) -> dict:
+        """A staff user (``cloud create-user``); returns its username and generated password."""
+        return edgesync(
+            "cloud", "create-user", email, "--role", role, "--sites", ",".join(sites), "--json",
+            env=self.env,
+        )  # fmt: skip
+
     def detection_ids(self, site_id: str) -> list[str]:
         """Every detection id the cloud holds for a site (all pages)."""
         ids: list[str] = []
@@ -178,6 +186,10 @@ class Node(Service):
         answer = r.json()
         self.acked[event_id or answer["id"]] = answer["id"]
         return answer
+
+    def create_user(self, name: str, role: str = "admin") -> dict:
+        """A local web app user (``node create-user``): {"username", "password", "role"}."""
+        return edgesync("node", "create-user", name, "--role", role, "--json", env=self.env)
 
     def status(self) -> dict:
         with self.admin() as admin:
@@ -308,3 +320,52 @@ class Hybrid:
             what=f"cloud to hold {len(expected)} reads of {node.name}",
         )
         assert len(held) == len(set(held)), "a detection is held twice in the cloud"
+
+
+@dataclass(frozen=True)
+class Login:
+    """A dashboard and the login `edgesync demo` printed for it."""
+
+    what: str  # "cloud" or the site's name
+    url: str
+    username: str
+    password: str
+
+
+_BANNER_LOGIN = re.compile(
+    r"^\s*(?:(cloud) dashboard|(\S+) web app)\s*: (http\S+)\s+sign in as (\S+) / (\S+)", re.M
+)
+
+
+def demo_logins(banner: str) -> list[Login]:
+    """The dashboards and logins in the banner `edgesync demo` prints (cloud first)."""
+    return [
+        Login(what=cloud or site, url=url.rstrip("/"), username=user, password=password)
+        for cloud, site, url, user, password in _BANNER_LOGIN.findall(banner)
+    ]
+
+
+def start_demo(*args: str, tmp: Path | None = None) -> subprocess.Popen:
+    """`edgesync demo` on a free cloud port, its banner on stdout (a pipe, as text)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)  # where the demo's temporary folder goes
+    return subprocess.Popen(
+        [sys.executable, "-m", "edgesync", "demo", "--cloud-port", "0", "--rate", "120", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if tmp is None else (tmp / "demo.err").open("w"),
+        text=True,
+    )
+
+
+def read_banner(proc: subprocess.Popen, err_log: Path | None = None) -> str:
+    """The demo's banner, read up to its last line ("Press Ctrl-C to stop.")."""
+    assert proc.stdout is not None
+    banner = []
+    for line in proc.stdout:
+        banner.append(line)
+        if "Press Ctrl-C to stop." in line:
+            return "".join(banner)
+    tail = err_log.read_text()[-3000:] if err_log and err_log.exists() else ""
+    raise AssertionError(f"the demo ended before its banner: {''.join(banner)}{tail}")
