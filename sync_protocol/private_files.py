@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -64,3 +65,35 @@ def tighten(path: Path, mode: int) -> None:
         )
         return
     log.warning("%s was open to others (mode %o); tightened to %o", path, current, current & mode)
+
+
+SECRET_BYTES = 32
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The secret in ``path``, made (random, mode 0600, written whole) on first use.
+
+    Several processes may start together (the node's workers, the cloud's): each writes its
+    own temporary file and links it into place; the first link wins and everyone reads that
+    one, so they all sign with the same key.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        key = path.read_bytes().strip()
+        if len(key) >= SECRET_BYTES:
+            return key
+    private_dir(path.parent)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_urlsafe(SECRET_BYTES).encode())
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        # A short or empty file left by a crash is replaced; a whole one is kept.
+        if len(path.read_bytes().strip()) < SECRET_BYTES:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes().strip()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -12,14 +10,15 @@ from typing import Annotated
 import jinja2
 from fastapi import Depends, Request
 
+from local_node.clock import utc_now
 from local_node.config import NodeSettings
 from local_node.users import SessionPolicy
 from local_node.web.thumbs import ThumbnailCache
 from sync_protocol import web_assets
-from sync_protocol.private_files import private_dir, private_file
+from sync_protocol.login_limiter import LoginLimiter
+from sync_protocol.private_files import load_or_create_secret
 
 KEY_FILE = "web_secret.key"
-KEY_BYTES = 32
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -31,24 +30,15 @@ class WebContext:
     templates: jinja2.Environment
     thumbs: ThumbnailCache
     sessions: SessionPolicy
+    limiter: LoginLimiter  # failed sign-ins back off per address and username (this process)
 
 
 def load_key(data_dir: Path) -> bytes:
-    """The app's secret for form tokens, made on first start in an owner-only (0600) file.
+    """The app's secret for form tokens, kept across restarts in an owner-only (0600) file.
 
-    Kept across restarts so that a page open in a browser still posts after a restart.
+    Kept so that a page open in a browser still posts after a restart.
     """
-    private_dir(data_dir)
-    path = private_file(data_dir / KEY_FILE)
-    key = path.read_bytes()
-    if len(key) < KEY_BYTES:
-        key = secrets.token_bytes(KEY_BYTES)
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-        with os.fdopen(fd, "wb") as out:
-            out.write(key)
-            out.flush()
-            os.fsync(out.fileno())
-    return key
+    return load_or_create_secret(data_dir / KEY_FILE)
 
 
 def make_templates() -> jinja2.Environment:
@@ -86,6 +76,8 @@ def build_context(settings: NodeSettings) -> WebContext:
             idle=timedelta(seconds=settings.web.session_idle_s),
             max_age=timedelta(seconds=settings.web.session_max_s),
         ),
+        # The cloud's defaults: five free failures, then 1 s, 2 s, 4 s ... per address.
+        limiter=LoginLimiter(max_failures=5, window_s=900, clock=utc_now),
     )
 
 

@@ -12,6 +12,7 @@ from local_node.deps import Services
 from local_node.web.context import Web
 from local_node.web.render import page
 from local_node.web.session import CsrfField, check_csrf, session_cookie, session_id
+from sync_protocol.login_limiter import LoginThrottled
 from sync_protocol.web_security import safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -72,9 +73,25 @@ def sign_in(
     """Check the password; on success start a session and go to ``next``."""
     check_csrf(request, web, csrf_token)
     target = safe_next(next)
-    sid = users.sign_in(services.engine, username.strip(), password, services.clock(), web.sessions)
+    address = request.client.host if request.client else "unknown"
+    name = username.strip()
+    try:
+        web.limiter.begin(address, name.lower())
+    except LoginThrottled as exc:
+        response = _form(
+            request,
+            web,
+            next_path=target,
+            username=username,
+            error=f"Too many failed sign-ins; try again in {exc.retry_after_s} s.",
+            status=429,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+    sid = users.sign_in(services.engine, name, password, services.clock(), web.sessions)
     if sid is None:
         return _form(request, web, next_path=target, username=username, error=WRONG, status=401)
+    web.limiter.succeeded(address, name.lower())
     response = RedirectResponse(target, status_code=303)
     policy = request.state.cookie_policy
     response.set_cookie(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from cloud_plane.auth.web_key import load_or_create
+from sync_protocol.private_files import load_or_create_secret as load_or_create
 from tests.cloud_plane.conftest import RunningCloud
 from tests.cloud_plane.web.conftest import make_user, signed_in
 

@@ -130,3 +130,16 @@ def test_secure_cookies_when_always_is_set(node_factory):
     add_user(node, "ann", "admin")
     seed = httpx.get(f"{node.url}/sign-in").headers["set-cookie"]
     assert seed.startswith("__Host-edgesync_csrf=") and "Secure" in seed
+
+
+def test_repeated_wrong_passwords_are_slowed_down_with_429(node, client_for):
+    add_user(node, "ann", "admin")
+    client = client_for(None)
+    codes = [
+        client.form("/sign-in", {"username": "ann", "password": "guess", "next": "/"}).status_code
+        for _ in range(7)
+    ]
+    assert codes[:5] == [401] * 5 and 429 in codes[5:]
+    refused = client.form("/sign-in", {"username": "ann", "password": PASSWORD, "next": "/"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert "Too many failed sign-ins" in refused.text
