@@ -78,7 +78,7 @@ def sign_in(
     try:
         web.limiter.begin(address, name.lower())
     except LoginThrottled as exc:
-        response = _form(
+        refused = _form(
             request,
             web,
             next_path=target,
@@ -86,8 +86,8 @@ def sign_in(
             error=f"Too many failed sign-ins; try again in {exc.retry_after_s} s.",
             status=429,
         )
-        response.headers["Retry-After"] = str(exc.retry_after_s)
-        return response
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     sid = users.sign_in(services.engine, name, password, services.clock(), web.sessions)
     if sid is None:
         return _form(request, web, next_path=target, username=username, error=WRONG, status=401)
