@@ -30,7 +30,11 @@ class NewCredential:
 
 @dataclass(frozen=True)
 class CameraHealth:
-    """A camera with when it last posted and how many reads it posted today (UTC)."""
+    """A camera with when it last posted and how many reads it posted since a time.
+
+    ``reads_today`` counts from the ``since`` given to ``camera_health`` (UTC midnight
+    unless another start was asked for, e.g. the last hour for /api/v1/status).
+    """
 
     camera: Camera
     last_read_at: datetime | None
@@ -84,14 +88,16 @@ def list_cameras(engine: Engine, *, include_deleted: bool = False) -> Sequence[C
         return session.exec(query).scalars().all()
 
 
-def camera_health(engine: Engine, now: datetime) -> list[CameraHealth]:
-    """Every camera (not deleted) with its last read and today's read count.
+def camera_health(
+    engine: Engine, now: datetime, since: datetime | None = None
+) -> list[CameraHealth]:
+    """Every camera (not deleted) with its last read and its reads since ``since`` (midnight).
 
     Index walks only, whatever the size of the log: a camera's last read is its highest seq
-    (ix_detections_camera_seq); today's reads are its reads from the first seq received
-    today on (reads get their seq in the order they are received).
+    (ix_detections_camera_seq); its reads since a time are those from the first seq received
+    at or after it (reads get their seq in the order they are received).
     """
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = since or now.replace(hour=0, minute=0, second=0, microsecond=0)
     cameras = list_cameras(engine)
     out = []
     with engine.connect() as conn:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from local_node import __version__
 from local_node.auth import authenticate_token, presented_secret
-from local_node.db import repo
-from local_node.db.tables import Detection
+from local_node.db import access
 from local_node.deps import Services, ViewerAuth
 from local_node.status import site_status
 
@@ -113,7 +112,6 @@ def metrics(request: Request, services: Services) -> Response:
 def status(services: Services, _: ViewerAuth) -> NodeStatus:
     """Cameras, disk, and what the sync agent will need to report."""
     now = services.clock()
-    hour_ago = now.timestamp() - 3600
     usage = services.images.disk_usage()
     site = site_status(
         services.engine,
@@ -123,41 +121,20 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
         image_bytes=services.writer.image_bytes_total,
         volume=(usage.total, usage.free),
     )
-    with services.engine.connect() as conn:
-        per_camera = {
-            r.camera_id: r
-            for r in conn.execute(
-                select(
-                    Detection.camera_id,
-                    func.max(Detection.received_at).label("last_seen"),
-                ).group_by(Detection.camera_id)
-            )
-        }
-        recent: dict[str, int] = dict(
-            conn.execute(
-                select(Detection.camera_id, func.count())
-                .where(Detection.received_at >= datetime.fromtimestamp(hour_ago, now.tzinfo))
-                .group_by(Detection.camera_id)
-            ).all()
+    cameras = [
+        CameraStatus(
+            id=item.camera.id,
+            name=item.camera.name,
+            last_seen=item.last_read_at,
+            reads_last_hour=item.reads_today,
+            vendor_streams=[
+                VendorStreamStatus(**s.__dict__)
+                for s in services.vendor_health.streams_of(item.camera.id)
+            ],
         )
-    cameras = []
-    for cam in repo.list_cameras(services.engine):
-        last = per_camera.get(cam.id)
-        last_seen = last.last_seen if last else None
-        if isinstance(last_seen, str):  # SQLite aggregates lose the column type
-            last_seen = datetime.fromisoformat(last_seen).replace(tzinfo=now.tzinfo)
-        cameras.append(
-            CameraStatus(
-                id=cam.id,
-                name=cam.name,
-                last_seen=last_seen,
-                reads_last_hour=recent.get(cam.id, 0),
-                vendor_streams=[
-                    VendorStreamStatus(**s.__dict__)
-                    for s in services.vendor_health.streams_of(cam.id)
-                ],
-            )
-        )
+        # Index walks (not a GROUP BY over the whole log): fast at millions of reads.
+        for item in access.camera_health(services.engine, now, since=now - timedelta(hours=1))
+    ]
     return NodeStatus(
         version=__version__,
         uptime_s=round(time.monotonic() - services.started_at, 1),
