@@ -28,6 +28,10 @@ CSRF_FIELD = "csrf_token"
 """The hidden form field (and, for fetch() calls, the header ``X-CSRF-Token``)."""
 CSRF_HEADER = "x-csrf-token"
 CSRF_COOKIE = "edgesync_csrf"
+
+# The words both apps show, so the product says one thing (tests and docs quote them).
+SESSION_ENDED = "Your session has ended; sign in again."
+BAD_CSRF = "missing or wrong CSRF token"
 SEED_BYTES = 32
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from cloud_plane.auth.staff import Staff
 from sync_protocol import web_assets
+from sync_protocol.web_security import SESSION_ENDED
 
 APP_NAME = "edgesync"
 HERE = Path(__file__).with_name("templates")
@@ -30,7 +31,7 @@ NAV_ADMIN = (("Recipients", "/recipients"), ("Users", "/users"))
 
 # ``?notice=<code>`` after a redirect: fixed wordings, so a link cannot put its own text here.
 NOTICES = {
-    "session-ended": "Your session has ended; sign in again.",
+    "session-ended": SESSION_ENDED,
     "signed-out": "You are signed out.",
     "saved": "Saved.",
     "removed": "Removed.",

@@ -24,11 +24,9 @@ from cloud_plane.auth.staff import Staff, current_staff
 from cloud_plane.deps import Services, get_services
 from cloud_plane.errors import Forbidden, NotAuthenticated
 from cloud_plane.services import CloudServices
-from sync_protocol.web_security import CSRF_FIELD, CSRF_HEADER, csrf_ok
+from sync_protocol.web_security import BAD_CSRF, CSRF_FIELD, CSRF_HEADER, csrf_ok
 
 SESSION_COOKIE = "edgesync_session"
-SESSION_ENDED = "Your session has ended; sign in again."
-BAD_CSRF = "missing or wrong CSRF token"
 COGNITO_NOT_YET = (
     "Sign-in through Cognito is not available in the dashboard yet (issue 9). "
     "Use the API with a Cognito access token meanwhile."

@@ -20,10 +20,9 @@ from local_node.deps import Services
 from local_node.users import SessionUser
 from local_node.web.context import Web, WebContext
 from local_node.web.render import PageProblem
-from sync_protocol.web_security import CSRF_HEADER, csrf_ok, safe_next
+from sync_protocol.web_security import BAD_CSRF, CSRF_HEADER, csrf_ok, safe_next
 
 SESSION_COOKIE = "edgesync_node_session"
-BAD_CSRF = "missing or wrong CSRF token"
 ADMINS_ONLY = "Only an admin can change this; you are signed in as a viewer."
 
 

@@ -13,11 +13,10 @@ from local_node.web.context import Web
 from local_node.web.render import page
 from local_node.web.session import CsrfField, check_csrf, session_cookie, session_id
 from sync_protocol.login_limiter import LoginThrottled
-from sync_protocol.web_security import safe_next
+from sync_protocol.web_security import SESSION_ENDED, safe_next
 
 router = APIRouter(include_in_schema=False)
 
-SESSION_ENDED = "Your session has ended; sign in again."
 WRONG = "Wrong username or password."
 
 
