@@ -188,6 +188,27 @@ class CloudSettings(GroupedSettings):
         default="sql", description="Where the cloud keeps its data: sql (self-hosting) or dynamodb"
     )
     table: str | None = Field(default=None, description="DynamoDB table name (store=dynamodb only)")
+    detection_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="store=dynamodb: detections, hits and read counts expire by DynamoDB TTL this "
+        "many days after the node received them (unset: kept until deleted)",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key sealing webhook secrets at rest (store=dynamodb: required, e.g. "
+        "from Secrets Manager; store=sql: unset reads DATA_DIR/secrets.key, created 0600)",
+    )
+    delivery_queue_url: str | None = Field(
+        default=None,
+        description="SQS queue of alert deliveries (AWS mode: the delivery Lambda consumes it; "
+        "unset: the in-process dispatcher polls the store)",
+    )
+    delivery_dlq_url: str | None = Field(
+        default=None,
+        description="The delivery queue's dead-letter queue (its depth is in /metrics and "
+        "/api/v1/status)",
+    )
     auth: Literal["local", "cognito"] = Field(
         default="local",
         description="Staff login: local (built-in issuer, cloud's own key) or cognito (AWS)",

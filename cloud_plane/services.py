@@ -51,10 +51,7 @@ class CloudServices:
 def open_store(settings: CloudSettings) -> CloudStore:
     """Return the configured store (migrated); raise ConfigError for an unavailable one."""
     if settings.store == "dynamodb":
-        raise ConfigError(
-            "EDGESYNC_CLOUD_STORE=dynamodb is not available in this build yet; "
-            "use EDGESYNC_CLOUD_STORE=sql (SQLite or PostgreSQL via EDGESYNC_CLOUD_DATABASE_URL)"
-        )
+        return _open_dynamodb(settings)
     from cloud_plane.store.secret_box import load_or_create_box
     from cloud_plane.store.sql import SqlStore
     from sync_protocol.private_files import private_dir
@@ -62,6 +59,35 @@ def open_store(settings: CloudSettings) -> CloudStore:
     private_dir(settings.data_dir)  # keys, password hashes, plates: the owner only
     box = load_or_create_box(settings.data_dir / "secrets.key")
     return SqlStore.open(settings.resolved_database_url, secret_box=box)
+
+
+def _open_dynamodb(settings: CloudSettings) -> CloudStore:
+    from cloud_plane.store.dynamo import DynamoStore
+    from cloud_plane.store.secret_box import SecretBox
+
+    missing = [
+        name
+        for name, value in (
+            ("EDGESYNC_CLOUD_TABLE", settings.table),
+            ("EDGESYNC_CLOUD_SECRET_KEY", settings.secret_key),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(f"store=dynamodb needs {', '.join(missing)}")
+    assert settings.table and settings.secret_key  # each one checked just above
+    try:
+        box = SecretBox(settings.secret_key.get_secret_value().encode())
+    except ValueError:
+        raise ConfigError(
+            "EDGESYNC_CLOUD_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+    return DynamoStore.open(
+        settings.table,
+        region=settings.aws_region,
+        secret_box=box,
+        retention_days=settings.detection_retention_days,
+    )
 
 
 def build_auth(

@@ -84,9 +84,15 @@ def test_help_shows_the_environment_variables() -> None:
         assert var in out
 
 
-def test_the_dynamodb_store_is_refused_at_start_up(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="dynamodb is not available"):
+def test_the_dynamodb_store_needs_its_table_and_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="EDGESYNC_CLOUD_TABLE, EDGESYNC_CLOUD_SECRET_KEY"):
         create_app(CloudSettings(data_dir=tmp_path, store="dynamodb"))
+
+
+def test_the_dynamodb_store_refuses_a_secret_key_that_is_not_fernet(tmp_path: Path) -> None:
+    settings = CloudSettings(data_dir=tmp_path, store="dynamodb", table="t", secret_key="short")
+    with pytest.raises(ConfigError, match="must be a Fernet key"):
+        create_app(settings)
 
 
 def test_cognito_mode_needs_its_settings(tmp_path: Path) -> None:

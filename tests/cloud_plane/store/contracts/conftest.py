@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+from cryptography.fernet import Fernet
+from moto import mock_aws
 
 from cloud_plane.store.base import CloudStore
+from cloud_plane.store.dynamo import DynamoStore
+from cloud_plane.store.dynamo.schema import create_table
+from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.sql import SqlStore
 
 ALL_ROLES = frozenset(
@@ -40,9 +46,22 @@ def _sql_postgres(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     return SqlStore.open(request.getfixturevalue("postgres_url"))
 
 
+def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
+    """A fresh table in moto (in-process: ``mock_aws`` lasts until the test ends)."""
+    request.getfixturevalue("aws_credentials")
+    mock = mock_aws()
+    mock.start()
+    request.addfinalizer(mock.stop)
+    client = boto3.client("dynamodb", region_name="eu-west-1")
+    create_table(client, "edgesync-test")
+    box = SecretBox(Fernet.generate_key())
+    return DynamoStore.open("edgesync-test", client=client, secret_box=box, retention_days=30)
+
+
 IMPLEMENTATIONS: dict[str, tuple[Opener, frozenset[str]]] = {
     "sql-sqlite": (_sql_sqlite, ALL_ROLES),
     "sql-postgres": (_sql_postgres, ALL_ROLES),
+    "dynamodb": (_dynamodb, frozenset({"meta"})),
 }
 _MARKS = {"sql-postgres": pytest.mark.postgres}
 
