@@ -202,7 +202,13 @@ class Node(Service):
 class Hybrid:
     """A cloud plane and nodes, all real processes on loopback."""
 
-    def __init__(self, root: Path, *, node_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        node_env: dict[str, str] | None = None,
+        cloud_env: dict[str, str] | None = None,
+    ) -> None:
         self.root = root
         base = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
         base["EDGESYNC_LOG_LEVEL"] = "INFO"
@@ -217,7 +223,7 @@ class Hybrid:
             "EDGESYNC_NODE_SYNC_TIMEOUT_S": "5",
             **(node_env or {}),
         }
-        cloud_env = {**base, "EDGESYNC_CLOUD_DATA_DIR": str(root / "cloud")}
+        cloud_env = {**base, "EDGESYNC_CLOUD_DATA_DIR": str(root / "cloud"), **(cloud_env or {})}
         edgesync(
             "cloud",
             "create-user",

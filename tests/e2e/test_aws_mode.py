@@ -1,0 +1,133 @@
+"""End to end in AWS mode, against moto's server: DynamoDB, Cognito, SQS, SES and SNS.
+
+The cloud plane runs as a real process (`edgesync cloud serve`) with every AWS client pointed
+at a ``ThreadedMotoServer`` through ``AWS_ENDPOINT_URL``; what `cloud aws-dev-setup` printed is
+its whole configuration. A real node enrols and syncs through a proxy that cuts replies.
+The server runs in this test's process, so what SES recorded is read from moto's backend.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import free_port
+from tests.e2e.harness import PASSWORD, Hybrid, edgesync, wait_for
+from tests.faults.chaos_proxy import ChaosProxy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+REGION = "eu-west-1"
+SENDER = "alerts@edgesync.example"
+
+
+@pytest.fixture
+def moto_endpoint(aws_credentials: None) -> Iterator[str]:
+    """A moto server on loopback (real HTTP), fresh for the test."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_hybrid(tmp_path: Path, moto_endpoint: str) -> Iterator[Hybrid]:
+    """The cloud plane in AWS mode (settings from `aws-dev-setup`), started; no nodes yet."""
+    aws_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")},
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    settings = edgesync(
+        "cloud", "aws-dev-setup", "--sender", SENDER, "--json", env=aws_env
+    )  # fmt: skip
+    assert settings["EDGESYNC_CLOUD_STORE"] == "dynamodb"
+    cloud_env = {
+        **{k: v for k, v in aws_env.items() if k.startswith("AWS_")},
+        **{k: str(v) for k, v in settings.items()},
+        "EDGESYNC_CLOUD_ALERT_RETRY_BASE_S": "0.2",
+    }
+    system = Hybrid(tmp_path, cloud_env=cloud_env)
+    system.start_cloud()
+    try:
+        yield system
+    finally:
+        system.stop()
+
+
+def sent_emails() -> list:
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+def test_cognito_login_sync_through_cuts_hotlist_hit_alert_email_ack(aws_hybrid: Hybrid):
+    cloud = aws_hybrid.cloud
+    # A Cognito user (made by `cloud create-user` in the fixture) signs in like a local one.
+    login = httpx.post(
+        f"{cloud.url}/api/v1/auth/login", json={"username": "admin@e2e", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    assert login.json()["refresh_token"]
+    wrong = httpx.post(
+        f"{cloud.url}/api/v1/auth/login", json={"username": "admin@e2e", "password": "nope-nope"}
+    )
+    assert wrong.status_code == 401
+
+    proxy = ChaosProxy(cloud.port, seed=7, fault_rate=0.5)
+    proxy.start()
+    try:
+        node = aws_hybrid.add_node("site-a", cloud_url=proxy.url)
+        with cloud.api() as api:
+            r = api.put(
+                "/api/v1/recipients/duty",
+                json={"name": "Duty officer", "email": "duty@edgesync.example"},
+            )
+            assert r.status_code == 200, r.text
+            r = api.put(
+                "/api/v1/recipients/duty/subscriptions/stolen",
+                json={"channels": ["email"], "lists": ["stolen"]},
+            )
+            assert r.status_code == 200, r.text
+            r = api.put("/api/v1/hotlist/stolen/ST01LEN", json={"reason": "stolen", "priority": 1})
+            assert r.status_code == 200, r.text
+        proxy.enabled = True
+        for i in range(40):
+            node.read(f"AW{i:03d}SX", event_id=f"aw-{i}")
+        aws_hybrid.assert_cloud_holds_exactly(node, timeout=120)
+        assert {"drop_after", "duplicate"} <= {f for f, n in proxy.fates.items() if n}
+        with node.admin() as admin:  # the cloud's entry reached the node through the cuts
+            wait_for(
+                lambda: any(e["plate"] == "ST01LEN" for e in admin.get("/api/v1/hotlist").json()),
+                timeout=60,
+                what="the cloud's hotlist entry at the node",
+            )
+        assert node.read("ST01LEN", event_id="hit-1")["hits"][0]["list"] == "stolen"
+        with cloud.api() as api:
+            alert = wait_for(
+                lambda: api.get("/api/v1/alerts").json()["items"],
+                timeout=60,
+                what="the hit's alert",
+            )[0]
+            email = wait_for(
+                lambda: [m for m in sent_emails() if "ST01LEN" in str(vars(m))],
+                timeout=60,
+                what="SES to record the alert's email",
+            )[0]
+            assert "duty@edgesync.example" in str(email.destinations)
+            assert email.source == SENDER
+            acked = api.post(f"/api/v1/alerts/{alert['alert_id']}/ack")
+            assert acked.status_code == 200, acked.text
+            assert acked.json()["acked_by"] == "admin@e2e"
+    finally:
+        proxy.stop()
