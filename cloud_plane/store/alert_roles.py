@@ -149,6 +149,15 @@ class DeliveryQueue(Protocol):
         with an expired lease), oldest due first; concurrent workers never get the same one."""
         ...
 
+    def claim_delivery(
+        self, delivery_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> StoredDelivery | None:
+        """Lease this one delivery if it is due (pending with ``next_at`` ≤ now, or in flight
+        with an expired lease); None if it is not (sent, given up, not due yet, leased by
+        someone else) or unknown. For a worker told which delivery to send (a queue message);
+        of concurrent callers at most one gets it."""
+        ...
+
     def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:
         """Put a leased delivery back to pending until ``until`` without counting an attempt."""
         ...
