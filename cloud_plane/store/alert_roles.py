@@ -12,10 +12,14 @@ current alert of a plate's group      ``ALERTGROUP#<group_key>`` (conditional up
 the one open alert of a problem       ``ALERTOPEN#<open_key>`` (deleted on resolve)
 alerts newest first / due escalation  time-ordered secondary indexes (sparse)
 recipients, subscriptions             ``RECIPIENTS`` / ``SUBS`` partitions (small)
-deliveries of an alert                ``ALERT#<id>`` / ``DELIVERY#<recipient>#<channel>``
+a delivery (every by-id queue call)   ``DELIVERY#<delivery_id>``
+deliveries of an alert (one per       ``ALERT#<id>`` / ``DELIVERY#<recipient>#<channel>``
+recipient and channel)                (holds the delivery's id)
 due deliveries                        sparse index on ``next_at`` (pending, in flight)
 attempt ledger of an alert            ``ALERT#<id>`` / ``ATTEMPT#<delivery>#<n>``
 ====================================  ==============================================
+
+(The DynamoDB store's exact keys: ``store/alert_keys.py``.)
 
 Delivery lifecycle (the queue)::
 
@@ -23,6 +27,10 @@ Delivery lifecycle (the queue)::
        ▲                  │  └──finish, retry──▶ pending (next_at = backoff)
        │                  │  └──finish, give up──▶ gave_up (gave_up_reason)
        └──defer (rate)────┘  lease_until passed: claimable again (a killed worker)
+
+Claiming takes the due deliveries oldest first (``claim_deliveries``: a polling
+dispatcher) or the one delivery a queue message names (``claim_delivery``: a worker fed
+by SQS); either way of two concurrent claimers at most one gets a delivery.
 
 ``begin_attempts`` writes the ledger row *before* the send and
 ``finish_attempt`` completes it, so a crash mid-send leaves an unfinished row:
@@ -147,6 +155,15 @@ class DeliveryQueue(Protocol):
     ) -> list[StoredDelivery]:
         """Lease up to ``limit`` due deliveries (pending with ``next_at`` ≤ now, or in flight
         with an expired lease), oldest due first; concurrent workers never get the same one."""
+        ...
+
+    def claim_delivery(
+        self, delivery_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> StoredDelivery | None:
+        """Lease this one delivery if it is due (pending with ``next_at`` ≤ now, or in flight
+        with an expired lease); None if it is not (sent, given up, not due yet, leased by
+        someone else) or unknown. For a worker told which delivery to send (a queue message);
+        of concurrent callers at most one gets it."""
         ...
 
     def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:

@@ -1,12 +1,309 @@
-"""``DeliveryQueue`` on DynamoDB (being written: see the contract suite for what it must do)."""
+"""``DeliveryQueue`` on DynamoDB: the delivery queue with leases, and the attempt ledger.
+
+Items (``alert_keys.py``):
+
+- the delivery at ``DELIVERY#<id>``: every by-id call (claim, defer, attempt, finish —
+  the worker's hot path) is one conditional write on its own key, with no lookup first;
+- its slot ``ALERT#<alert>`` / ``DELIVERY#<recipient>#<channel>`` holding the id: written
+  with the delivery in one transaction whose conditions make (alert, recipient, channel)
+  one delivery, and the way ``list_deliveries`` finds an alert's deliveries;
+- ledger rows ``ALERT#<alert>`` / ``ATTEMPT#<delivery>#<n>``: an alert's ledger is one Query.
+
+Due deliveries are in the sparse ``gsi1`` partition ``DELIVERYDUE`` sorted by
+``<next_at>#<id>`` while pending or in flight (claiming sets ``next_at`` to the lease's
+end, as SQL does, so an expired lease is simply due again); sent and given-up deliveries
+leave it. Claiming walks that index oldest first and takes each candidate with a
+conditional update (``status`` live and ``next_at`` ≤ now): the index is eventually
+consistent and may offer a delivery another worker just took, but the condition is
+checked on the item itself, so of two workers exactly one wins it.
+
+``begin_attempts`` counts the attempt on the delivery (conditional on this worker's
+lease), then writes the unfinished ledger rows, and returns only after both: the send
+that follows is always preceded by its ledger row. A crash between the two leaves a
+counted attempt without a row — and without a send. ``finish_attempt`` completes the row
+first, then moves the delivery on (if the attempt is still its latest).
+
+No TTL: deliveries and the ledger are kept with their alert (the audit trail).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from cloud_plane.errors import NotFound
+from cloud_plane.records.deliveries import (
+    AttemptResult,
+    NewDelivery,
+    StoredAttempt,
+    StoredDelivery,
+)
+from cloud_plane.store import alert_keys as k
+from cloud_plane.store.dynamo.alert_items import (
+    Action,
+    commit,
+    from_item,
+    to_attributes,
+    to_value,
+    update_expression,
+)
 from cloud_plane.store.dynamo.db import DynamoDb
+
+# A claim is taken only if the item itself says it is due now: pending and due, or in
+# flight with its lease (= next_at) over.
+_DUE = "#st IN (:pending, :in_flight) AND #next <= :now"
+_MINE = "#st = :in_flight AND #by = :worker"
+_LIVE = "#st IN (:pending, :in_flight)"
+# DynamoDB refuses names and values an expression does not use: one set per condition.
+_DUE_NAMES = {"#st": "status", "#next": "next_at"}
+_MINE_NAMES = {"#st": "status", "#by": "leased_by"}
+_STATES = {":pending": "pending", ":in_flight": "in_flight"}
+_LEAVE_DUE_INDEX = {"gsi1pk": None, "gsi1sk": None}
 
 
 class DynamoDeliveries:
-    """``DeliveryQueue`` over the single table."""
+    """``DeliveryQueue`` over delivery items, their slots and the ledger rows."""
 
     def __init__(self, db: DynamoDb) -> None:
         self._db = db
+
+    def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
+        """Queue deliveries; an existing (alert, recipient, channel) is kept."""
+        new = 0
+        for d in deliveries:
+            slot = {
+                **k.delivery_slot(d.alert_id, d.recipient_id, d.channel),
+                "delivery_id": d.delivery_id,
+            }
+            actions = [
+                Action("Put", item=slot, condition="attribute_not_exists(pk)"),
+                Action("Put", item=_delivery_item(d), condition="attribute_not_exists(pk)"),
+            ]
+            if commit(self._db.table, actions):
+                new += 1
+        return new
+
+    def claim_deliveries(
+        self, *, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[StoredDelivery]:
+        """Lease up to ``limit`` due deliveries, oldest due first."""
+        if limit <= 0:
+            return []
+        candidates = self._db.table.query(
+            "gsi1pk = :p AND gsi1sk < :r",
+            values={":p": k.DELIVERIES_DUE, ":r": k.until(now)},
+            index="gsi1",
+            page_size=max(limit, 25),
+        )
+        claimed: list[StoredDelivery] = []
+        for candidate in candidates:
+            taken = self.claim_delivery(
+                candidate["delivery_id"], worker=worker, now=now, lease=lease
+            )
+            if taken is not None:
+                claimed.append(taken)
+                if len(claimed) >= limit:
+                    break
+        return claimed
+
+    def claim_delivery(
+        self, delivery_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> StoredDelivery | None:
+        """Lease this delivery if it is due now; None if it is not (or is unknown)."""
+        try:
+            key = k.delivery(delivery_id)
+        except ValueError:
+            return None  # no delivery can have this id
+        until = now + lease
+        expr, names, values = update_expression(
+            {
+                "status": "in_flight",
+                "leased_by": worker,
+                "lease_until": until,
+                "next_at": until,
+                "updated_at": now,
+                **k.due_index(until, delivery_id),
+            }
+        )
+        item = self._db.table.update(
+            key,
+            expr,
+            condition=_DUE,
+            names={**names, **_DUE_NAMES},
+            values={**values, **_STATES, ":now": to_value(now)},
+        )
+        return None if item is None else _stored_delivery(item)
+
+    def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:
+        """Return a leased delivery to pending until ``until`` (no attempt counted)."""
+        expr, names, values = update_expression(
+            {
+                "status": "pending",
+                "next_at": until,
+                "lease_until": None,
+                "leased_by": None,
+                **k.due_index(until, delivery_id),
+            }
+        )
+        item = self._db.table.update(
+            k.delivery(delivery_id),
+            expr,
+            condition=_MINE,
+            names={**names, **_MINE_NAMES},
+            values={**values, ":in_flight": "in_flight", ":worker": worker},
+        )
+        return item is not None
+
+    def begin_attempts(
+        self, delivery_ids: Sequence[str], *, worker: str, now: datetime
+    ) -> list[StoredDelivery]:
+        """Count an attempt and write its (unfinished) ledger row for each delivery still ours."""
+        started: list[StoredDelivery] = []
+        for delivery_id in delivery_ids:
+            expr, names, values = update_expression({"updated_at": now}, add={"attempt": 1})
+            item = self._db.table.update(
+                k.delivery(delivery_id),
+                expr,
+                condition=_MINE,
+                names={**names, **_MINE_NAMES},
+                values={**values, ":in_flight": "in_flight", ":worker": worker},
+            )
+            if item is not None:
+                started.append(_stored_delivery(item))
+        rows = [
+            {
+                **k.attempt(s.alert_id, s.delivery_id, s.attempt),
+                "delivery_id": s.delivery_id,
+                "attempt": s.attempt,
+                "alert_id": s.alert_id,
+                "recipient_id": s.recipient_id,
+                "channel": s.channel,
+                "worker": worker,
+                "started_at": to_value(now),
+            }
+            for s in started
+        ]
+        if rows:
+            self._db.table.batch_write(puts=rows)
+        return started
+
+    def finish_attempt(
+        self, delivery_id: str, attempt: int, result: AttemptResult, *, now: datetime
+    ) -> StoredDelivery:
+        """Complete the ledger row; move the delivery on if ``attempt`` is still its latest."""
+        key = k.delivery(delivery_id)
+        current = self._db.table.get(key)
+        if current is None:
+            raise NotFound(f"no delivery {delivery_id!r}")
+        expr, names, values = update_expression(
+            {
+                "finished_at": now,
+                "outcome": "sent" if result.ok else "failed",
+                "provider_message_id": result.provider_message_id,
+                "error": result.error,
+            }
+        )
+        # Only a row begin_attempts wrote is completed (an update would create a missing one).
+        self._db.table.update(
+            k.attempt(current["alert_id"], delivery_id, attempt),
+            expr,
+            condition="attribute_exists(pk)",
+            names=names,
+            values=values,
+        )
+        expr, names, values = update_expression(_finished(result, delivery_id, now))
+        item = self._db.table.update(
+            key,
+            expr,
+            condition=f"#attempt = :attempt AND {_LIVE}",
+            names={**names, "#st": "status", "#attempt": "attempt"},
+            values={**values, **_STATES, ":attempt": attempt},
+        )
+        return _stored_delivery(item if item is not None else current)
+
+    def list_deliveries(self, alert_id: str) -> list[StoredDelivery]:
+        """Return the alert's deliveries by (created, recipient, channel)."""
+        try:
+            partition = k.alert(alert_id)["pk"]
+        except ValueError:
+            return []
+        slots = self._db.table.query(
+            "pk = :p AND begins_with(sk, :s)",
+            values={":p": partition, ":s": k.DELIVERY_SLOT_PREFIX},
+            consistent=True,
+        )
+        keys = [k.delivery(slot["delivery_id"]) for slot in slots]
+        found = [_stored_delivery(i) for i in self._db.table.batch_get(keys, consistent=True)]
+        return sorted(found, key=lambda d: (d.created_at, d.recipient_id, d.channel))
+
+    def list_attempts(self, alert_id: str) -> list[StoredAttempt]:
+        """Return the alert's ledger by (started_at, delivery, attempt)."""
+        try:
+            partition = k.alert(alert_id)["pk"]
+        except ValueError:
+            return []
+        rows = self._db.table.query(
+            "pk = :p AND begins_with(sk, :s)",
+            values={":p": partition, ":s": k.ATTEMPT_PREFIX},
+            consistent=True,
+        )
+        attempts = [from_item(StoredAttempt, row) for row in rows]
+        return sorted(attempts, key=lambda a: (a.started_at, a.delivery_id, a.attempt))
+
+
+def _delivery_item(d: NewDelivery) -> dict[str, Any]:
+    """Return the item of a new delivery; a node's (already sent) one is a record only."""
+    by_node = d.source == "node"
+    stored = StoredDelivery(
+        delivery_id=d.delivery_id,
+        alert_id=d.alert_id,
+        recipient_id=d.recipient_id,
+        channel=d.channel,
+        status="sent" if by_node else "pending",
+        attempt=1 if by_node else 0,
+        next_at=None if by_node else d.next_at,
+        created_at=d.created_at,
+        updated_at=d.created_at,
+        tier=d.tier,
+        source=d.source,
+        sent_at=d.sent_at if by_node else None,
+        provider_message_id=d.provider_message_id,
+    )
+    item = {**k.delivery(d.delivery_id), **to_attributes(stored)}
+    if not by_node:
+        item.update(k.due_index(d.next_at, d.delivery_id))
+    return item
+
+
+def _finished(result: AttemptResult, delivery_id: str, now: datetime) -> dict[str, Any]:
+    """Return the delivery's changes for how its attempt ended (as the SQL store sets them)."""
+    if result.ok:
+        changes: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "provider_message_id": result.provider_message_id,
+            "next_at": None,
+            **_LEAVE_DUE_INDEX,
+        }
+    elif result.retry_at is not None:
+        changes = {
+            "status": "pending",
+            "next_at": result.retry_at,
+            "last_error": result.error,
+            **k.due_index(result.retry_at, delivery_id),
+        }
+    else:
+        changes = {
+            "status": "gave_up",
+            "next_at": None,
+            "last_error": result.error,
+            "gave_up_reason": result.give_up_reason or result.error,
+            **_LEAVE_DUE_INDEX,
+        }
+    changes.update(updated_at=now, lease_until=None, leased_by=None)
+    return changes
+
+
+def _stored_delivery(item: dict[str, Any]) -> StoredDelivery:
+    return from_item(StoredDelivery, item)

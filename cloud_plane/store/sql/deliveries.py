@@ -86,6 +86,30 @@ class SqlDeliveries:
             rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.lease_until))
             return [_stored_delivery(r) for r in rows.mappings()]
 
+    def claim_delivery(
+        self, delivery_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> StoredDelivery | None:
+        """Lease this delivery if it is due now; None if it is not (or is unknown)."""
+        d = DeliveryRow
+        until = now + lease
+        with self._db.tx(write=True) as conn:
+            # The due test is in the UPDATE's WHERE, so the row lock decides between racers.
+            result = conn.execute(
+                update(d)
+                .where(d.delivery_id == delivery_id, d.status.in_(_LIVE), d.next_at <= now)
+                .values(
+                    status="in_flight",
+                    leased_by=worker,
+                    lease_until=until,
+                    next_at=until,
+                    updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                return None
+            row = conn.execute(select(d).where(d.delivery_id == delivery_id)).one()
+            return _stored_delivery(row._mapping)
+
     def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:
         """Return a leased delivery to pending until ``until`` (no attempt counted)."""
         d = DeliveryRow

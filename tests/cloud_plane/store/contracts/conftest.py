@@ -7,8 +7,10 @@ time by listing the roles it implements so far in ``IMPLEMENTATIONS``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -46,6 +48,31 @@ def _sql_postgres(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     return SqlStore.open(request.getfixturevalue("postgres_url"))
 
 
+class _AtomicRequests:
+    """A boto3 client whose requests reach moto one at a time.
+
+    DynamoDB applies each request atomically (a condition and the write it guards cannot be
+    split by another writer); moto evaluates them in the calling thread without a lock, so
+    two threads can both pass one condition. Serialising the requests gives moto AWS's
+    guarantee, so the concurrency contracts test the store's use of conditions, not moto.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return call
+
+
 def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     """A fresh table in moto (in-process: ``mock_aws`` lasts until the test ends)."""
     request.getfixturevalue("aws_credentials")
@@ -55,13 +82,15 @@ def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     client = boto3.client("dynamodb", region_name="eu-west-1")
     create_table(client, "edgesync-test")
     box = SecretBox(Fernet.generate_key())
-    return DynamoStore.open("edgesync-test", client=client, secret_box=box, retention_days=30)
+    return DynamoStore.open(
+        "edgesync-test", client=_AtomicRequests(client), secret_box=box, retention_days=30
+    )
 
 
 IMPLEMENTATIONS: dict[str, tuple[Opener, frozenset[str]]] = {
     "sql-sqlite": (_sql_sqlite, ALL_ROLES),
     "sql-postgres": (_sql_postgres, ALL_ROLES),
-    "dynamodb": (_dynamodb, frozenset({"meta"})),
+    "dynamodb": (_dynamodb, frozenset({"meta", "alerts", "recipients", "deliveries"})),
 }
 _MARKS = {"sql-postgres": pytest.mark.postgres}
 

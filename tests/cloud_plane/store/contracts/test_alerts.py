@@ -153,3 +153,89 @@ def test_open_alerts_are_counted_per_site_and_alerts_per_day(store: CloudStore) 
     days = store.alerts.daily_counts(None, since=NOW - timedelta(days=1))
     assert days == {NOW.date().isoformat(): 2, (NOW + timedelta(days=1)).date().isoformat(): 1}
     assert store.alerts.daily_counts({"site-b"}, since=NOW) == {NOW.date().isoformat(): 1}
+
+
+def _raise_together(store: CloudStore, alerts: list) -> list[str]:
+    """Raise each alert in its own thread, all at once; return the results."""
+    results: list[str] = []
+    barrier = threading.Barrier(len(alerts))
+
+    def raise_one(alert) -> None:
+        barrier.wait()
+        results.append(store.alerts.raise_alert(alert, group_window=WINDOW).result)
+
+    threads = [threading.Thread(target=raise_one, args=(a,)) for a in alerts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_raisers_of_one_hit_make_one_alert(store: CloudStore) -> None:
+    results = _raise_together(store, [hit_alert("d1") for _ in range(6)])
+    assert sorted(results) == ["created"] + ["duplicate"] * 5
+    [alert] = store.alerts.list_alerts(AlertQuery()).items
+    assert alert.count == 1
+
+
+def test_concurrent_hits_of_one_plate_group_into_one_alert(store: CloudStore) -> None:
+    hits = [hit_alert(f"d{i}", at=NOW + timedelta(seconds=i)) for i in range(6)]
+    results = _raise_together(store, hits)
+    assert sorted(results) == ["created"] + ["grouped"] * 5
+    [alert] = store.alerts.list_alerts(AlertQuery()).items
+    assert (alert.count, alert.last_seen) == (6, NOW + timedelta(seconds=5))
+
+
+def test_listing_one_sites_open_alerts_pages_through_all_of_them(store: CloudStore) -> None:
+    mine = []
+    for i in range(7):
+        site = "site-a" if i % 2 else "site-b"
+        raised = store.alerts.raise_alert(
+            hit_alert(plate=f"P{i}", site_id=site, at=NOW + timedelta(seconds=i)),
+            group_window=WINDOW,
+        )
+        if site == "site-a":
+            mine.append(raised.alert.alert_id)
+    store.alerts.ack_alert(mine[0], by="ann", now=NOW)
+    seen, cursor = [], None
+    while True:
+        page = store.alerts.list_alerts(
+            AlertQuery(site_ids={"site-a"}, status="open", limit=1, cursor=cursor)
+        )
+        seen += [a.alert_id for a in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == mine[:0:-1]
+
+
+def test_due_escalations_come_oldest_first_up_to_the_limit(store: CloudStore) -> None:
+    due = []
+    for i in range(4):
+        raised = store.alerts.raise_alert(
+            hit_alert(plate=f"P{i}", next_escalation_at=NOW + timedelta(minutes=4 - i)),
+            group_window=WINDOW,
+        )
+        due.append(raised.alert.alert_id)
+    later = NOW + timedelta(minutes=3)
+    assert [a.alert_id for a in store.alerts.due_escalations(later, limit=2)] == due[:0:-1][:2]
+
+
+def test_an_escalation_without_a_next_time_is_due_no_more(store: CloudStore) -> None:
+    raised = store.alerts.raise_alert(
+        hit_alert(next_escalation_at=NOW + timedelta(minutes=1)), group_window=WINDOW
+    )
+    store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None)
+    assert store.alerts.due_escalations(NOW + timedelta(days=1)) == []
+
+
+def test_open_problems_are_listed_by_key_and_site(store: CloudStore) -> None:
+    silent = store.alerts.raise_alert(problem("camera_silent", "cam-1"), group_window=WINDOW)
+    offline = store.alerts.raise_alert(problem(), group_window=WINDOW)
+    problems = store.alerts.open_problems("site-a")
+    assert [a.alert_id for a in problems] == sorted(
+        [silent.alert.alert_id, offline.alert.alert_id],
+        key=lambda i: store.alerts.get_alert(i).open_key or "",
+    )
+    assert store.alerts.open_problems("site-b") == []

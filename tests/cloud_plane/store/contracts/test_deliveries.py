@@ -119,3 +119,89 @@ def test_giving_up_keeps_the_reason(store: CloudStore) -> None:
         )
         == []
     )
+
+
+def test_a_due_delivery_is_claimed_by_id(store: CloudStore) -> None:
+    [new] = [delivery("a1")]
+    store.deliveries.enqueue_deliveries([new])
+    mine = store.deliveries.claim_delivery(new.delivery_id, worker="w1", now=NOW, lease=LEASE)
+    assert mine is not None
+    assert (mine.status, mine.leased_by, mine.lease_until) == ("in_flight", "w1", NOW + LEASE)
+
+
+def test_a_delivery_leased_by_another_worker_is_not_claimed_by_id(store: CloudStore) -> None:
+    [new] = [delivery("a1")]
+    store.deliveries.enqueue_deliveries([new])
+    store.deliveries.claim_delivery(new.delivery_id, worker="w1", now=NOW, lease=LEASE)
+    later = NOW + LEASE / 2
+    assert (
+        store.deliveries.claim_delivery(new.delivery_id, worker="w2", now=later, lease=LEASE)
+        is None
+    )
+    [back] = store.deliveries.list_deliveries("a1")
+    assert back.leased_by == "w1"
+
+
+def test_an_expired_lease_is_claimed_by_id(store: CloudStore) -> None:
+    [new] = [delivery("a1")]
+    store.deliveries.enqueue_deliveries([new])
+    store.deliveries.claim_delivery(new.delivery_id, worker="dead", now=NOW, lease=LEASE)
+    again = store.deliveries.claim_delivery(
+        new.delivery_id, worker="w2", now=NOW + LEASE, lease=LEASE
+    )
+    assert again is not None and again.leased_by == "w2"
+
+
+def test_a_delivery_not_due_yet_is_not_claimed_by_id(store: CloudStore) -> None:
+    [new] = [delivery("a1", at=NOW + timedelta(minutes=5))]
+    store.deliveries.enqueue_deliveries([new])
+    assert (
+        store.deliveries.claim_delivery(new.delivery_id, worker="w", now=NOW, lease=LEASE) is None
+    )
+    [back] = store.deliveries.list_deliveries("a1")
+    assert back.status == "pending"
+
+
+def test_sent_given_up_and_unknown_deliveries_are_not_claimed_by_id(store: CloudStore) -> None:
+    sent, failed = delivery("a1", "r1"), delivery("a1", "r2")
+    store.deliveries.enqueue_deliveries([sent, failed])
+    for d in (sent, failed):
+        store.deliveries.claim_delivery(d.delivery_id, worker="w", now=NOW, lease=LEASE)
+        store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW)
+    store.deliveries.finish_attempt(sent.delivery_id, 1, AttemptResult(ok=True), now=NOW)
+    store.deliveries.finish_attempt(
+        failed.delivery_id, 1, AttemptResult(ok=False, error="no such number"), now=NOW
+    )
+    later = NOW + timedelta(days=1)
+    for delivery_id in (sent.delivery_id, failed.delivery_id, "no-such-delivery"):
+        assert (
+            store.deliveries.claim_delivery(delivery_id, worker="w2", now=later, lease=LEASE)
+            is None
+        )
+
+
+def test_concurrent_claims_of_one_delivery_by_id_lease_it_once(store: CloudStore) -> None:
+    [new] = [delivery("a1")]
+    store.deliveries.enqueue_deliveries([new])
+    winners: list[str] = []
+
+    def claim(worker: str) -> None:
+        got = store.deliveries.claim_delivery(new.delivery_id, worker=worker, now=NOW, lease=LEASE)
+        if got is not None:
+            winners.append(got.leased_by or "")
+
+    threads = [threading.Thread(target=claim, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+    [back] = store.deliveries.list_deliveries("a1")
+    assert back.leased_by == winners[0]
+
+
+def test_a_delivery_claimed_by_id_leaves_the_due_queue(store: CloudStore) -> None:
+    [new] = [delivery("a1")]
+    store.deliveries.enqueue_deliveries([new])
+    store.deliveries.claim_delivery(new.delivery_id, worker="w1", now=NOW, lease=LEASE)
+    assert store.deliveries.claim_deliveries(worker="w2", now=NOW, lease=LEASE, limit=10) == []
