@@ -13,8 +13,10 @@ refetches) and keeps it:
   rotation: a token signed by a key published after our fetch verifies after one refetch),
   so a stream of tokens with made-up ``kid``s costs one JWKS request per interval, not one
   per request;
-- a failed fetch keeps the keys already held (a Cognito hiccup does not sign everyone out)
-  and answers "keys are unavailable" only when no key for the ``kid`` is held.
+- a failed fetch keeps the keys already held (a Cognito hiccup does not sign everyone out),
+  is retried no sooner than ``JWKS_RETRY_AFTER_FAILURE_S`` later (an unreachable endpoint is
+  not hammered once per request), and answers "keys are unavailable" only when no key for
+  the ``kid`` is held.
 
 Only RSA keys are taken from a JWKS: the verifier pins RS256.
 """
@@ -34,6 +36,7 @@ from cloud_plane.errors import TOKEN_KEYS_UNAVAILABLE, TOKEN_UNKNOWN_KEY, NotAut
 
 JWKS_MAX_AGE_S = 3600.0
 JWKS_REFETCH_INTERVAL_S = 60.0
+JWKS_RETRY_AFTER_FAILURE_S = 5.0
 JWKS_TIMEOUT_S = 5.0
 MAX_JWKS_BYTES = 256 * 1024
 
@@ -97,7 +100,8 @@ class JwksUrlKeySource:
         self._monotonic = monotonic
         self._keys: dict[str, Any] = {}
         self._fetched_at: float | None = None  # last successful fetch
-        self._tried_at: float | None = None  # last attempt, successful or not
+        self._failed_at: float | None = None  # last failed fetch (retried after a pause)
+        self._unknown_at: float | None = None  # last refetch an unknown kid caused
         self._lock = threading.Lock()  # verifiers run in the threadpool: one fetch at a time
         self.fetches = 0  # JWKS requests made (metrics and tests)
 
@@ -105,10 +109,11 @@ class JwksUrlKeySource:
         """Return the key for ``kid``, fetching the JWKS when it is stale or lacks the kid."""
         with self._lock:
             now = self._monotonic()
-            stale = self._fetched_at is None or now - self._fetched_at >= self._max_age_s
-            may_refetch = self._tried_at is None or now - self._tried_at >= self._refetch_interval_s
             failed = False
-            if (stale or kid not in self._keys) and may_refetch:
+            if self._due(now):
+                failed = not self._fetch(now)
+            elif kid not in self._keys and _after(self._unknown_at, now, self._refetch_interval_s):
+                self._unknown_at = now  # rotation: one refetch, then none for the interval
                 failed = not self._fetch(now)
             key = self._keys.get(kid)
         if key is not None:
@@ -117,24 +122,37 @@ class JwksUrlKeySource:
             raise NotAuthenticated(TOKEN_KEYS_UNAVAILABLE)
         raise NotAuthenticated(TOKEN_UNKNOWN_KEY)
 
+    def _due(self, now: float) -> bool:
+        """True when the keys were never fetched or are stale (and no attempt just failed)."""
+        stale = self._fetched_at is None or now - self._fetched_at >= self._max_age_s
+        return stale and _after(self._failed_at, now, JWKS_RETRY_AFTER_FAILURE_S)
+
     def _fetch(self, now: float) -> bool:
         """Replace the cached keys from the URL; False (cache kept) if that failed."""
-        self._tried_at = now
         self.fetches += 1
+        keys = self._download()
+        if not keys:  # an error, or an empty or foreign document: keep the keys we hold
+            self._failed_at = now
+            return False
+        self._keys, self._fetched_at, self._failed_at = keys, now, None
+        return True
+
+    def _download(self) -> dict[str, Any]:
         try:
             response = self._client().get(self.url, timeout=JWKS_TIMEOUT_S)
             response.raise_for_status()
             if len(response.content) > MAX_JWKS_BYTES:
-                return False
-            keys = rsa_keys(response.json())
+                return {}
+            return rsa_keys(response.json())
         except (httpx.HTTPError, ValueError):
-            return False
-        if not keys:
-            return False  # an empty or foreign document must not wipe the keys we hold
-        self._keys, self._fetched_at = keys, now
-        return True
+            return {}
 
     def _client(self) -> httpx.Client:
         if self._http is None:  # made on first use, not at import or start-up
             self._http = httpx.Client(follow_redirects=False)
         return self._http
+
+
+def _after(then: float | None, now: float, interval_s: float) -> bool:
+    """True if ``then`` never happened or lies at least ``interval_s`` before ``now``."""
+    return then is None or now - then >= interval_s

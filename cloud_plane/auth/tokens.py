@@ -109,7 +109,9 @@ class StaffTokenVerifier:
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 options={
-                    "require": ["iss", "exp", "iat", "sub", "token_use", "client_id"],
+                    # client_id is checked below, after token_use: an ID token (aud, no
+                    # client_id) is then refused for what it is.
+                    "require": ["iss", "exp", "iat", "sub", "token_use"],
                     "verify_aud": False,  # access tokens carry client_id instead
                     "verify_exp": False,  # checked below against the injected clock
                     "verify_iat": False,
@@ -136,6 +138,8 @@ class StaffTokenVerifier:
                 raise NotAuthenticated(TOKEN_NOT_YET_VALID)
         if claims["token_use"] != "access":
             raise NotAuthenticated(ACCESS_TOKEN_REQUIRED)
+        if "client_id" not in claims:
+            raise NotAuthenticated(TOKEN_INVALID)
         if claims["client_id"] != self._client_id:
             raise NotAuthenticated(TOKEN_OTHER_CLIENT)
         username = claims.get("username") or claims.get("cognito:username") or claims["sub"]
