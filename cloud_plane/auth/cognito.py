@@ -26,6 +26,7 @@ InvalidInput (a password the pool's policy refuses).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from cloud_plane.auth.tokens import site_group, site_scope
-from cloud_plane.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from cloud_plane.errors import CloudError, Conflict, InvalidInput, NotFound, ServiceUnavailable
 from cloud_plane.records.users import ROLES, Role, User
 
 LoginFailure = Literal["wrong", "disabled", "challenge", "expired"]
@@ -152,8 +153,10 @@ class CognitoClient:
             self._set_password(username, password)
             self._set_groups(username, role, sites, current=[])
         except BaseException:
-            # Half a user (no password, or no role) would look broken: take it back out.
-            self._call("admin_delete_user", Username=username)
+            # Half a user (no password, or no role) would look broken: take it back out. If
+            # even that fails, the first error is the one worth reporting.
+            with contextlib.suppress(CloudError):
+                self._call("admin_delete_user", Username=username)
             raise
 
     def set_role(self, username: str, role: Role, sites: Iterable[str]) -> User:

@@ -148,3 +148,12 @@ def test_cognito_mode_without_a_pool_names_the_missing_setting(pool) -> None:
         "create-user", "a@b.c", "--role", "admin", env={"EDGESYNC_CLOUD_COGNITO_USER_POOL_ID": ""}
     )
     assert result.exit_code != 0 and "EDGESYNC_CLOUD_COGNITO_USER_POOL_ID" in result.stderr
+
+
+def test_a_password_the_pool_refuses_leaves_no_half_made_user(pool) -> None:
+    pool.idp.update_user_pool(
+        UserPoolId=pool.pool_id, Policies={"PasswordPolicy": {"MinimumLength": 20}}
+    )
+    result = pool.run("create-user", "a@b.c", "--role", "admin", "--password", "Short-pass-1")
+    assert result.exit_code != 0 and "Cognito refused the password" in result.stderr
+    assert pool.idp.list_users(UserPoolId=pool.pool_id)["Users"] == []
