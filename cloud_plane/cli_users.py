@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cloud_plane.auth.cognito import role_of
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
@@ -72,7 +73,7 @@ def user_json(user: User) -> dict[str, Any]:
     """A user as `--json` prints it."""
     return {
         "username": user.username,
-        "role": user.role,
+        "role": role_of(user),  # null: a Cognito user in no role group
         "sites": sorted(user.sites),
         "disabled": user.disabled,
         "created_at": user.created_at.isoformat(),
@@ -81,9 +82,10 @@ def user_json(user: User) -> dict[str, Any]:
 
 def user_text(user: User) -> str:
     """A user on one line."""
-    scope = "all sites" if user.role == "admin" else ",".join(sorted(user.sites)) or "no sites"
+    role = role_of(user) or "NO ROLE GROUP"
+    scope = "all sites" if role == "admin" else ",".join(sorted(user.sites)) or "no sites"
     state = " DISABLED" if user.disabled else ""
-    return f"{user.username}  {user.role}  {scope}{state}"
+    return f"{user.username}  {role}  {scope}{state}"
 
 
 @click.command("create-user")
@@ -140,7 +142,9 @@ def users_list(data_dir: Path | None, database_url: str | None, as_json: bool) -
     """List staff users: role, sites, disabled."""
 
     def listed(store: CloudStore, cognito: CognitoClient | None) -> list[User]:
-        return cognito.list_users() if cognito is not None else store.users.list_users()
+        if cognito is not None:
+            return list(cognito.list_users())
+        return store.users.list_users()
 
     found = _run(data_dir, database_url, listed)
     _print(

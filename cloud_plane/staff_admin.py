@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from cloud_plane.auth.cognito import CognitoClient, cognito_password
+from cloud_plane.auth.cognito import CognitoClient, cognito_password, role_of
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
@@ -169,7 +169,9 @@ def cognito_change_user(
     """``change_user`` for Cognito: groups for role and sites, AdminDisableUser/EnableUser."""
     user = cognito.get_user(username)  # NotFound first, before anything changes
     if role is not None or sites is not None:
-        new_role = role or user.role
+        new_role = role or role_of(user)
+        if new_role is None:  # never guess a role for a user in no role group
+            raise InvalidInput(f"{username!r} is in no role group in Cognito: give a role too")
         site_ids = sorted(set(sites)) if sites is not None else sorted(user.sites)
         check_scope(new_role, site_ids)
         for site_id in site_ids:

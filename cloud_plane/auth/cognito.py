@@ -50,6 +50,19 @@ class CognitoTokens:
     refresh_token: str | None
 
 
+@dataclass(frozen=True)
+class CognitoUser(User):
+    """A pool's user as the cloud shows users; ``has_role`` False: in no role group (their
+    tokens are refused 403, and ``role`` is only a placeholder: show ``role_of`` instead)."""
+
+    has_role: bool = True
+
+
+def role_of(user: User) -> Role | None:
+    """The user's role, or None for a Cognito user in no role group."""
+    return None if isinstance(user, CognitoUser) and not user.has_role else user.role
+
+
 class LoginRefused(Exception):
     """Cognito refused a sign-in or refresh; ``challenge`` names a challenge it asked for."""
 
@@ -159,12 +172,12 @@ class CognitoClient:
                 self._call("admin_delete_user", Username=username)
             raise
 
-    def set_role(self, username: str, role: Role, sites: Iterable[str]) -> User:
+    def set_role(self, username: str, role: Role, sites: Iterable[str]) -> CognitoUser:
         """Make ``role`` and ``sites`` the user's only role and site groups; NotFound."""
         self._set_groups(username, role, sites, current=self._groups(username))
         return self.get_user(username)
 
-    def set_disabled(self, username: str, disabled: bool) -> User:
+    def set_disabled(self, username: str, disabled: bool) -> CognitoUser:
         """Disable (and sign out everywhere: refresh tokens stop) or enable a user; NotFound."""
         if disabled:
             self._call("admin_disable_user", Username=username)
@@ -173,21 +186,21 @@ class CognitoClient:
             self._call("admin_enable_user", Username=username)
         return self.get_user(username)
 
-    def reset_password(self, username: str) -> tuple[User, str]:
+    def reset_password(self, username: str) -> tuple[CognitoUser, str]:
         """A new random permanent password (shown once); signs the user out everywhere."""
         password = cognito_password()
         self._set_password(username, password)
         self._call("admin_user_global_sign_out", Username=username)
         return self.get_user(username), password
 
-    def get_user(self, username: str) -> User:
+    def get_user(self, username: str) -> CognitoUser:
         """The user as the cloud shows users (role and sites from groups); NotFound."""
         found = self._call("admin_get_user", Username=username)
         return self._user(found["Username"], found, self._groups(username))
 
-    def list_users(self) -> list[User]:
+    def list_users(self) -> list[CognitoUser]:
         """Every user of the pool, by username (one group lookup per user)."""
-        users: list[User] = []
+        users: list[CognitoUser] = []
         token: str | None = None
         while True:
             page = self._call("list_users", **({"PaginationToken": token} if token else {}))
@@ -251,15 +264,16 @@ class CognitoClient:
             raise _unavailable(exc) from None
 
     @staticmethod
-    def _user(username: str, entry: dict[str, Any], groups: list[str]) -> User:
+    def _user(username: str, entry: dict[str, Any], groups: list[str]) -> CognitoUser:
         role = next((r for r in ROLES if r in groups), None)
         created = entry.get("UserCreateDate")
-        return User(
+        return CognitoUser(
             username=username,
-            role=role or "viewer",  # no role group: shown as the weakest; tokens get a 403
+            role=role or "viewer",  # a placeholder when has_role is False (see role_of)
             sites=site_scope(groups),
             created_at=created if isinstance(created, datetime) else datetime.fromtimestamp(0, UTC),
             disabled=not entry.get("Enabled", True),
+            has_role=role is not None,
         )
 
 

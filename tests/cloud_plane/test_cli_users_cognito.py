@@ -157,3 +157,10 @@ def test_a_password_the_pool_refuses_leaves_no_half_made_user(pool) -> None:
     result = pool.run("create-user", "a@b.c", "--role", "admin", "--password", "Short-pass-1")
     assert result.exit_code != 0 and "Cognito refused the password" in result.stderr
     assert pool.idp.list_users(UserPoolId=pool.pool_id)["Users"] == []
+
+
+def test_a_user_in_no_role_group_is_listed_without_a_role(pool) -> None:
+    pool.idp.admin_create_user(UserPoolId=pool.pool_id, Username="x@b.c", MessageAction="SUPPRESS")
+    (user,) = pool.json("users", "list")["users"]
+    assert user["role"] is None
+    assert "x@b.c  NO ROLE GROUP" in pool.run("users", "list").stdout

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from cloud_plane import staff_admin
+from cloud_plane.auth.cognito import role_of
 from cloud_plane.deps import AdminAuth, Services
 from cloud_plane.records.users import Role, User
 from sync_protocol.wire_types import Printable
@@ -33,7 +34,9 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 class UserOut(BaseModel):
     username: str
-    role: Role
+    role: Role | None = Field(
+        description="null: a Cognito user in no role group (their tokens are refused)"
+    )
     sites: list[str]
     disabled: bool
     created_at: datetime
@@ -61,7 +64,7 @@ class PasswordOut(BaseModel):
 def _out(user: User) -> UserOut:
     return UserOut(
         username=user.username,
-        role=user.role,
+        role=role_of(user),
         sites=sorted(user.sites),
         disabled=user.disabled,
         created_at=user.created_at,
@@ -104,6 +107,7 @@ def reset_password(
     username: Username, services: Services, _: AdminAuth, response: Response
 ) -> PasswordOut:
     """A new random password (in this answer only); the user's earlier tokens stop working."""
+    user: User
     if services.cognito is not None:
         user, password = services.cognito.reset_password(username)
     else:

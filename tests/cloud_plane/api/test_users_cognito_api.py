@@ -64,3 +64,12 @@ def test_a_viewer_may_not_manage_users(cognito_cloud, cognito_pool) -> None:
             "/api/v1/auth/login", json={"username": ANN, "password": PASSWORD}
         ).json()["access_token"]
     assert cognito_cloud.http(token).get("/api/v1/users").status_code == 403
+
+
+def test_changing_sites_of_a_user_in_no_role_group_needs_a_role(cognito_cloud, cognito_pool):
+    site, _ = cognito_cloud.new_site()
+    cognito_pool.add_user(ANN, [])
+    with _admin(cognito_cloud, cognito_pool) as admin:
+        r = admin.patch(f"/api/v1/users/{ANN}", json={"sites": [site]})
+    assert r.status_code == 422 and "no role group" in r.json()["detail"]
+    assert cognito_pool.groups(ANN) == set()
