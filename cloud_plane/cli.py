@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -16,23 +13,10 @@ from cloud_plane.cli_options import print_result as _print
 from cloud_plane.cli_options import settings_from as _settings
 from cloud_plane.cli_options import store_options
 from cloud_plane.cli_sites import sites
+from cloud_plane.cli_users import create_user, users
 from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import CloudError
-from cloud_plane.records.users import ROLES, Role, User
-from cloud_plane.store.base import CloudStore
-
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
-
-
-def _check_scope(role: str, site_ids: list[str]) -> None:
-    """Refuse a manager without sites (the rule of `cloud_plane.staff_admin`)."""
-    from cloud_plane import staff_admin
-
-    try:
-        staff_admin.check_scope(role, site_ids)
-    except CloudError as exc:
-        _fail(exc.detail)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -144,176 +128,6 @@ def create_site(name: str, data_dir: Path | None, database_url: str | None, as_j
     )
 
 
-@cloud.command("create-user")
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="Staff role.")
-@click.option("--sites", default="", help="Comma-separated site ids (managers and viewers).")
-@click.option("--password", help="Password (default: a random one is generated and printed).")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def create_user(
-    email: str,
-    role: str,
-    sites: str,
-    password: str | None,
-    data_dir: Path | None,
-    database_url: str | None,
-    as_json: bool,
-) -> None:
-    """Create a staff user (self-hosted login; in Cognito mode, their site scope)."""
-    from sync_protocol.passwords import generate_password, hash_password
-
-    email = email.strip().lower()
-    if not EMAIL.match(email):
-        _fail(f"{email!r} is not an email address")
-    if password is not None and len(password) < 8:
-        _fail("password must be at least 8 characters")
-    site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
-    _check_scope(role, site_ids)
-    store = _open(data_dir, database_url)
-    try:
-        for site_id in site_ids:
-            store.sites.get_site(site_id)
-        password = password or generate_password()
-        store.users.create_user(email, hash_password(password), role, site_ids, now=utc_now())  # type: ignore[arg-type]
-    except CloudError as exc:
-        _fail(exc.detail)
-    finally:
-        store.meta.close()
-    _print(
-        as_json,
-        {"username": email, "password": password},
-        f"user {email} ({role}) password: {password}",
-    )
-
-
-@cloud.group()
-def users() -> None:
-    """Day-2 management of staff users (self-hosted; in Cognito mode, their site scope).
-
-    Every change takes effect at the user's next request: disable and reset-password
-    revoke the tokens issued before, set-role changes what the same token may do.
-    """
-
-
-def _user_json(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "role": user.role,
-        "sites": sorted(user.sites),
-        "disabled": user.disabled,
-        "created_at": user.created_at.isoformat(),
-    }
-
-
-def _user_text(user: User) -> str:
-    scope = "all sites" if user.role == "admin" else ",".join(sorted(user.sites)) or "no sites"
-    state = " DISABLED" if user.disabled else ""
-    return f"{user.username}  {user.role}  {scope}{state}"
-
-
-def _change_user(
-    data_dir: Path | None, database_url: str | None, change: Callable[[CloudStore], Any]
-) -> Any:
-    store = _open(data_dir, database_url)
-    try:
-        return change(store)
-    except CloudError as exc:
-        _fail(exc.detail)
-        raise  # unreachable: _fail raises
-    finally:
-        store.meta.close()
-
-
-@users.command("list")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def users_list(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
-    """List staff users: role, sites, disabled."""
-    store = _open(data_dir, database_url)
-    try:
-        found = store.users.list_users()
-    finally:
-        store.meta.close()
-    _print(
-        as_json,
-        {"users": [_user_json(u) for u in found]},
-        "\n".join(_user_text(u) for u in found) or "no users",
-    )
-
-
-@users.command("disable")
-@click.argument("username")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def users_disable(
-    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
-) -> None:
-    """Disable a user: their tokens stop working at the next request."""
-    user = _change_user(data_dir, database_url, lambda s: s.users.disable_user(username))
-    _print(as_json, _user_json(user), f"user {user.username} disabled")
-
-
-@users.command("enable")
-@click.argument("username")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def users_enable(
-    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
-) -> None:
-    """Enable a disabled user again (they sign in anew; old tokens stay revoked)."""
-    user = _change_user(data_dir, database_url, lambda s: s.users.enable_user(username))
-    _print(as_json, _user_json(user), f"user {user.username} enabled")
-
-
-@users.command("reset-password")
-@click.argument("username")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def users_reset_password(
-    username: str, data_dir: Path | None, database_url: str | None, as_json: bool
-) -> None:
-    """Give a user a new random password (printed once) and revoke their tokens."""
-    from cloud_plane import staff_admin
-
-    user, password = _change_user(
-        data_dir, database_url, lambda s: staff_admin.reset_password(s, username)
-    )
-    _print(
-        as_json,
-        {"username": user.username, "password": password},
-        f"user {user.username} password: {password}",
-    )
-
-
-@users.command("set-role")
-@click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="Staff role.")
-@click.option("--sites", default="", help="Comma-separated site ids (managers and viewers).")
-@store_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def users_set_role(
-    username: str,
-    role: Role,
-    sites: str,
-    data_dir: Path | None,
-    database_url: str | None,
-    as_json: bool,
-) -> None:
-    """Change a user's role and sites (their current token gets the new rights at once)."""
-    site_ids = sorted({s.strip() for s in sites.split(",") if s.strip()})
-    _check_scope(role, site_ids)
-
-    from cloud_plane import staff_admin
-
-    user = _change_user(
-        data_dir,
-        database_url,
-        lambda store: staff_admin.change_user(store, username, role=role, sites=site_ids),
-    )
-    _print(as_json, _user_json(user), f"user {_user_text(user)}")
-
-
 @cloud.command("revoke-site")
 @click.argument("site_id")
 @store_options
@@ -342,6 +156,8 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
 
 
 cloud.add_command(sites)
+cloud.add_command(create_user)
+cloud.add_command(users)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

@@ -219,6 +219,12 @@ class CloudSettings(GroupedSettings):
     cognito_client_id: str | None = Field(
         default=None, description="Cognito app client id access tokens must carry (auth=cognito)"
     )
+    cognito_jwks_url: str | None = Field(
+        default=None,
+        description="Where the pool's signing keys are fetched (auth=cognito); unset: "
+        "https://cognito-idp.REGION.amazonaws.com/POOL/.well-known/jwks.json (set it when "
+        "developing against moto server: ENDPOINT/POOL/.well-known/jwks.json)",
+    )
     aws_region: str | None = Field(
         default=None,
         validation_alias=AliasChoices("EDGESYNC_CLOUD_AWS_REGION", "AWS_REGION", "aws_region"),

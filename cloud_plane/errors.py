@@ -10,7 +10,8 @@ CloudError
 ├── PayloadTooLarge         413  body over a limit
 ├── InvalidInput            422  malformed body or parameter
 ├── UpgradeRequired         426  the node speaks a protocol version this cloud no longer reads
-└── TooManyRequests         429  rate limited (Retry-After)
+├── TooManyRequests         429  rate limited (Retry-After)
+└── ServiceUnavailable      503  an AWS service the request needs (Cognito) failed; try again
 
 The store raises the subset that describes data (NotFound, Conflict, InvalidInput,
 Forbidden for refused enrolment codes); the HTTP layer adds the rest.
@@ -62,6 +63,7 @@ TOKEN_INVALID = "token signature or claims are invalid"
 TOKEN_TIMES_INVALID = "token times are invalid"
 TOKEN_EXPIRED = "token has expired"
 TOKEN_FROM_THE_FUTURE = "token was issued in the future"
+TOKEN_NOT_YET_VALID = "token is not valid yet (nbf)"
 ACCESS_TOKEN_REQUIRED = "an access token is required (token_use must be 'access')"
 TOKEN_OTHER_CLIENT = "token was issued to another client"
 TOKEN_VERSION_INVALID = "token version is invalid"
@@ -102,3 +104,7 @@ class TooManyRequests(CloudError):
     def __init__(self, detail: str, retry_after_s: int = 1) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(max(1, retry_after_s))}
+
+
+class ServiceUnavailable(CloudError):
+    status_code = 503

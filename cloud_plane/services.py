@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.wiring import Alerting, build_alerting
 from cloud_plane.auth.client_address import Network, parse_networks
+from cloud_plane.auth.cognito import CognitoClient
+from cloud_plane.auth.keys import JwksUrlKeySource
 from cloud_plane.auth.tokens import (
-    JwksUrlKeySource,
     LocalIssuer,
     StaffTokenVerifier,
     cognito_issuer,
@@ -35,7 +36,8 @@ class CloudServices:
     store: CloudStore
     clock: Clock
     verifier: StaffTokenVerifier
-    issuer: LocalIssuer | None
+    issuer: LocalIssuer | None  # self-hosted mode: the cloud issues staff tokens
+    cognito: CognitoClient | None  # Cognito mode: sign-in and refresh go to Cognito
     limiter: LoginLimiter
     trusted_proxies: list[Network]
     exchange: ExchangeService
@@ -90,32 +92,45 @@ def _open_dynamodb(settings: CloudSettings) -> CloudStore:
     )
 
 
-def build_auth(
-    settings: CloudSettings, clock: Clock
-) -> tuple[StaffTokenVerifier, LocalIssuer | None]:
-    """Return the staff token verifier and, in local mode, the issuer it trusts."""
-    if settings.auth == "cognito":
-        missing = [
-            name
-            for name, value in (
-                ("EDGESYNC_CLOUD_COGNITO_USER_POOL_ID", settings.cognito_user_pool_id),
-                ("EDGESYNC_CLOUD_COGNITO_CLIENT_ID", settings.cognito_client_id),
-                ("AWS_REGION", settings.aws_region),
-            )
-            if not value
-        ]
-        if missing:
-            raise ConfigError(f"auth=cognito needs {', '.join(missing)}")
-        region, pool, client_id = (
-            settings.aws_region,
-            settings.cognito_user_pool_id,
-            settings.cognito_client_id,
+@dataclass(frozen=True)
+class AuthParts:
+    """How staff sign in: the verifier, and the local issuer or the Cognito client."""
+
+    verifier: StaffTokenVerifier
+    issuer: LocalIssuer | None = None
+    cognito: CognitoClient | None = None
+
+
+def cognito_client(settings: CloudSettings) -> CognitoClient:
+    """The Cognito client of auth=cognito; raise ConfigError naming what is missing."""
+    missing = [
+        name
+        for name, value in (
+            ("EDGESYNC_CLOUD_COGNITO_USER_POOL_ID", settings.cognito_user_pool_id),
+            ("EDGESYNC_CLOUD_COGNITO_CLIENT_ID", settings.cognito_client_id),
+            ("AWS_REGION", settings.aws_region),
         )
-        assert region and pool and client_id  # each one checked just above
-        issuer = cognito_issuer(region, pool)
-        keys = JwksUrlKeySource(f"{issuer}/.well-known/jwks.json")
-        verifier = StaffTokenVerifier(keys, issuer=issuer, client_id=client_id, clock=clock)
-        return verifier, None
+        if not value
+    ]
+    if missing:
+        raise ConfigError(f"auth=cognito needs {', '.join(missing)}")
+    region, pool, client_id = (
+        settings.aws_region,
+        settings.cognito_user_pool_id,
+        settings.cognito_client_id,
+    )
+    assert region and pool and client_id  # each one checked just above
+    return CognitoClient(user_pool_id=pool, client_id=client_id, region=region)
+
+
+def build_auth(settings: CloudSettings, clock: Clock) -> AuthParts:
+    """Return the staff token verifier and the local issuer or Cognito client it trusts."""
+    if settings.auth == "cognito":
+        cognito = cognito_client(settings)
+        issuer = cognito_issuer(cognito.region, cognito.user_pool_id)
+        keys = JwksUrlKeySource(settings.cognito_jwks_url or f"{issuer}/.well-known/jwks.json")
+        verifier = StaffTokenVerifier(keys, issuer=issuer, client_id=cognito.client_id, clock=clock)
+        return AuthParts(verifier, cognito=cognito)
     local = LocalIssuer(
         load_or_create_key(settings.staff_key_path),
         issuer=settings.resolved_public_url,
@@ -126,7 +141,7 @@ def build_auth(
     verifier = StaffTokenVerifier(
         local.key_source(), issuer=local.issuer, client_id=local.client_id, clock=clock
     )
-    return verifier, local
+    return AuthParts(verifier, issuer=local)
 
 
 def build_services(
@@ -140,15 +155,16 @@ def build_services(
     from sync_protocol.private_files import private_dir
 
     private_dir(settings.data_dir)  # before the signing key is written into it
-    verifier, issuer = build_auth(settings, clock)
+    auth = build_auth(settings, clock)
     store = store if store is not None else open_store(settings)
     alerting = build_alerting(settings, store, clock, channels=channels)
     return CloudServices(
         settings=settings,
         store=store,
         clock=clock,
-        verifier=verifier,
-        issuer=issuer,
+        verifier=auth.verifier,
+        issuer=auth.issuer,
+        cognito=auth.cognito,
         limiter=LoginLimiter(
             max_failures=settings.login_max_failures,
             window_s=settings.login_window_s,

@@ -1,8 +1,13 @@
 """Use cases of the staff admin, shared by the CLI and the API so that they cannot disagree.
 
 Sites: create (a duplicate name is refused), rename, re-issue an enrolment code, archive.
-Users (self-hosted mode): change role, sites and disabled; reset a password. Each raises the
-cloud's domain errors (InvalidInput, NotFound, Conflict); the CLI prints them, the API maps them.
+Users (self-hosted mode): create, change role, sites and disabled; reset a password.
+Users (Cognito mode, ``cognito_*``): the same through ``auth/cognito.py`` (AdminCreateUser,
+group membership for role and ``site:<id>`` scope, AdminDisableUser + global sign-out,
+AdminSetUserPassword), with the same rules checked here first (an email address, a manager
+needs a site, every site exists in the store). Each raises the cloud's domain errors
+(InvalidInput, NotFound, Conflict, and ServiceUnavailable from Cognito); the CLI prints them,
+the API maps them.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from cloud_plane.auth.cognito import CognitoClient, cognito_password, role_of
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
@@ -93,17 +99,84 @@ def reset_password(store: CloudStore, username: str) -> tuple[User, str]:
 USERNAME = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
-def create_user(
-    store: CloudStore, username: str, role: Role, sites: list[str], *, now: datetime
-) -> tuple[User, str]:
-    """A new self-hosted staff user with a random password (shown once); Conflict if taken."""
+MIN_PASSWORD = 8
+
+
+def _checked(
+    store: CloudStore, username: str, role: Role, sites: list[str]
+) -> tuple[str, list[str]]:
+    """The username normalised and the site ids, once the shared rules hold."""
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput(f"{username!r} is not an email address")
-    site_ids = sorted(set(sites))
+    site_ids = sorted({s.strip() for s in sites if s.strip()})
     check_scope(role, site_ids)
     for site_id in site_ids:
         store.sites.get_site(site_id)  # NotFound for an unknown site
-    password = generate_password()
+    return username, site_ids
+
+
+def _password(password: str | None) -> None:
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
+
+
+def create_user(
+    store: CloudStore,
+    username: str,
+    role: Role,
+    sites: list[str],
+    *,
+    now: datetime,
+    password: str | None = None,
+) -> tuple[User, str]:
+    """A new self-hosted staff user with ``password`` or a random one (shown once); Conflict
+    if taken."""
+    username, site_ids = _checked(store, username, role, sites)
+    _password(password)
+    password = password or generate_password()
     user = store.users.create_user(username, hash_password(password), role, site_ids, now=now)
     return user, password
+
+
+def cognito_create_user(
+    store: CloudStore,
+    cognito: CognitoClient,
+    username: str,
+    role: Role,
+    sites: list[str],
+    *,
+    password: str | None = None,
+) -> tuple[User, str]:
+    """A Cognito user: its permanent password (given or random, shown once), its role group
+    and one ``site:<id>`` group per site; Conflict if the username is taken."""
+    username, site_ids = _checked(store, username, role, sites)
+    _password(password)
+    password = password or cognito_password()
+    cognito.create_user(username, password, role, site_ids)
+    return cognito.get_user(username), password
+
+
+def cognito_change_user(
+    store: CloudStore,
+    cognito: CognitoClient,
+    username: str,
+    *,
+    role: Role | None = None,
+    sites: list[str] | None = None,
+    disabled: bool | None = None,
+) -> User:
+    """``change_user`` for Cognito: groups for role and sites, AdminDisableUser/EnableUser."""
+    user = cognito.get_user(username)  # NotFound first, before anything changes
+    if role is not None or sites is not None:
+        new_role = role or role_of(user)
+        if new_role is None:  # never guess a role for a user in no role group
+            raise InvalidInput(f"{username!r} is in no role group in Cognito: give a role too")
+        site_ids = sorted(set(sites)) if sites is not None else sorted(user.sites)
+        check_scope(new_role, site_ids)
+        for site_id in site_ids:
+            store.sites.get_site(site_id)  # NotFound for an unknown site
+        user = cognito.set_role(username, new_role, site_ids)
+    if disabled is not None:
+        user = cognito.set_disabled(username, disabled)
+    return user

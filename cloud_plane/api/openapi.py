@@ -41,6 +41,12 @@ class LoginFields(BaseModel):
     password: str
 
 
+class RefreshFields(BaseModel):
+    """A Cognito refresh token (from the login answer), as JSON or as a form field."""
+
+    refresh_token: str
+
+
 def ref(model: type[BaseModel]) -> dict[str, str]:
     """A reference to ``model``'s schema, which the document will then contain."""
     _BODY_MODELS[model.__name__] = model
@@ -53,6 +59,16 @@ LOGIN_BODY: dict[str, Any] = {
         "content": {
             "application/json": {"schema": ref(LoginFields)},
             "application/x-www-form-urlencoded": {"schema": ref(LoginFields)},
+        },
+    }
+}
+
+REFRESH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ref(RefreshFields)},
+            "application/x-www-form-urlencoded": {"schema": ref(RefreshFields)},
         },
     }
 }

@@ -9,10 +9,14 @@ Self-hosted mode (the cloud issued the token): the user must exist and be enable
 the stored one (a password reset or disabling bumps it: 401 "token was revoked"), and
 the role and sites are the stored ones, never the token's.
 
-Cognito mode (users live in Cognito): the role stays the token's groups (Cognito is the
-authority on roles) and the sites come from the store as before; a user the store marks
-disabled is refused too (the same lookup, so free). Disabling in Cognito itself
-(AdminDisableUser + AdminUserGlobalSignOut) takes effect within the access token's lifetime.
+Cognito mode (users live in Cognito): Cognito is the authority on role and scope, both
+read from the access token's ``cognito:groups`` (``auth/tokens.py``): the role group, and one
+``site:<site_id>`` group per site in scope (an admin sees every site whatever its groups). A
+user record in the store, if there is one, is still consulted for ``disabled`` only (a store
+lookup per request, so a cloud-side block applies at once). Disabling in Cognito itself
+(``edgesync cloud users disable``: AdminDisableUser + AdminUserGlobalSignOut) stops new
+sign-ins and refreshes at once, and the access token already held within its lifetime
+(Cognito's default: one hour); a group change likewise reaches the next token.
 """
 
 from __future__ import annotations
@@ -57,13 +61,13 @@ def current_staff(claims: StaffClaims, users: UserStore, *, local: bool) -> Staf
     """Return the caller as the store has them now; raise NotAuthenticated if they may not be."""
     if local:
         return _local(claims, users.get_user(claims.username))
-    # Cognito: scope lives in the store, keyed by username (or by sub).
+    # Cognito: role and scope are the token's groups; the store may only block the user.
     user = users.get_user(claims.username) or users.get_user(claims.sub)
     if user is not None and user.disabled:
         raise NotAuthenticated(ACCOUNT_DISABLED)
     if claims.role == "admin":
         return Staff(claims.username, claims.role, None)
-    return Staff(claims.username, claims.role, user.sites if user else frozenset())
+    return Staff(claims.username, claims.role, claims.sites)
 
 
 def _local(claims: StaffClaims, user: User | None) -> Staff:

@@ -1,15 +1,24 @@
 """Staff JWTs: one verifier for Cognito access tokens and the self-hosted issuer's tokens.
 
-The verifier pins RS256 and checks the signature (key chosen by ``kid`` from a
-``KeySource``), ``iss``, ``token_use == "access"``, ``client_id`` (Cognito access
-tokens carry ``client_id``, not ``aud``) and ``exp``/``iat`` against an injected
-clock. Key sources: ``StaticKeySource`` (the self-hosted cloud's own RSA key,
-or any fixed JWKS) and ``JwksUrlKeySource`` (Cognito's JWKS URL via a cached
-``PyJWKClient``). ``LocalIssuer`` mints tokens of the Cognito access-token shape
-(``sub``, ``username``, ``cognito:groups``, ``token_use``, ``client_id``, ``iss``,
-``iat``, ``exp``, ``jti``) so the same verifier serves both modes, plus
-``edgesync:token_version``: the user's version when the token was issued (a password
-reset or disabling bumps it, revoking older tokens; see ``auth/staff.py``).
+The verifier pins RS256 (``alg: none`` and HS256 keyed with the public key are refused before
+any key is looked at) and checks the signature (key chosen by ``kid`` from a ``KeySource``,
+``auth/keys.py``: the local issuer's own key, or Cognito's JWKS fetched over HTTP and cached),
+``iss`` (the pool, or the local issuer), ``token_use == "access"`` (an ID token is refused),
+``client_id`` (Cognito access tokens carry ``client_id``, not ``aud``) and ``exp``/``nbf``/``iat``
+against an injected clock with ``LEEWAY_S`` of skew allowed.
+
+Roles and site scope come from ``cognito:groups``: the strongest of ``admin``, ``manager``,
+``viewer`` is the role; each group named ``site:<site_id>`` (``SITE_GROUP_PREFIX``) adds that
+site to the scope. Decided for issue 9: site scope is carried by **groups**, not by a custom
+attribute, because Cognito access tokens carry groups but not custom attributes (those are in
+the ID token only), and the API is called with access tokens. An admin sees every site
+whatever its groups (``auth/staff.py``).
+
+``LocalIssuer`` mints tokens of the Cognito access-token shape (``sub``, ``username``,
+``cognito:groups``, ``token_use``, ``client_id``, ``iss``, ``iat``, ``exp``, ``jti``) so the
+same verifier serves both modes, plus ``edgesync:token_version``: the user's version when the
+token was issued (a password reset or disabling bumps it, revoking older tokens; see
+``auth/staff.py``). In self-hosted mode the store, not the token, holds role and sites.
 
 Every refusal raises ``NotAuthenticated`` (401) with a short reason; a valid
 token without a staff role raises ``Forbidden`` (403).
@@ -24,13 +33,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from cloud_plane.auth.keys import KeySource, StaticKeySource
 from cloud_plane.clock import Clock
 from cloud_plane.errors import (
     ACCESS_TOKEN_REQUIRED,
@@ -39,12 +49,11 @@ from cloud_plane.errors import (
     TOKEN_FROM_THE_FUTURE,
     TOKEN_INVALID,
     TOKEN_ISSUER_UNTRUSTED,
-    TOKEN_KEYS_UNAVAILABLE,
     TOKEN_MALFORMED,
     TOKEN_NO_KEY_ID,
+    TOKEN_NOT_YET_VALID,
     TOKEN_OTHER_CLIENT,
     TOKEN_TIMES_INVALID,
-    TOKEN_UNKNOWN_KEY,
     TOKEN_VERSION_INVALID,
     Forbidden,
     NotAuthenticated,
@@ -55,6 +64,7 @@ ALGORITHM = "RS256"
 LEEWAY_S = 30
 LOCAL_CLIENT_ID = "edgesync-dashboard"
 VERSION_CLAIM = "edgesync:token_version"
+SITE_GROUP_PREFIX = "site:"
 
 
 @dataclass(frozen=True)
@@ -68,53 +78,8 @@ class StaffClaims:
     # The local issuer's user token version (0 for its tokens from before versions existed);
     # None for a token without one (Cognito's), which the store cannot revoke this way.
     token_version: int | None = None
-
-
-class KeySource(Protocol):
-    """Finds the public key that signed a token."""
-
-    def key_for(self, kid: str) -> Any:
-        """Return the verification key for ``kid``; raise NotAuthenticated if unknown."""
-        ...
-
-
-class StaticKeySource:
-    """A fixed set of public keys (a JWKS held in memory)."""
-
-    def __init__(self, keys: dict[str, Any]) -> None:
-        self._keys = dict(keys)
-
-    @classmethod
-    def from_jwks(cls, jwks: dict[str, Any]) -> StaticKeySource:
-        """Build from a JWKS document (``{"keys": [...]}``), RSA keys only."""
-        keys = {}
-        for jwk in jwks.get("keys", []):
-            if jwk.get("kty") == "RSA" and jwk.get("kid"):
-                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(json.dumps(jwk))
-        return cls(keys)
-
-    def key_for(self, kid: str) -> Any:
-        """Return the key for ``kid``."""
-        try:
-            return self._keys[kid]
-        except KeyError:
-            raise NotAuthenticated(TOKEN_UNKNOWN_KEY) from None
-
-
-class JwksUrlKeySource:
-    """Keys fetched from a JWKS URL (Cognito: ``<issuer>/.well-known/jwks.json``), cached."""
-
-    def __init__(self, url: str, *, lifespan_s: int = 3600) -> None:
-        self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=lifespan_s, timeout=10)
-
-    def key_for(self, kid: str) -> Any:
-        """Return the key for ``kid`` (fetches the JWKS when the kid is not cached)."""
-        try:
-            return self._client.get_signing_key(kid).key
-        except jwt.PyJWKClientConnectionError:
-            raise NotAuthenticated(TOKEN_KEYS_UNAVAILABLE) from None
-        except jwt.PyJWKClientError:
-            raise NotAuthenticated(TOKEN_UNKNOWN_KEY) from None
+    # Sites named by ``site:<id>`` groups (Cognito mode's scope; the local issuer adds none).
+    sites: frozenset[str] = frozenset()
 
 
 class StaffTokenVerifier:
@@ -144,7 +109,9 @@ class StaffTokenVerifier:
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 options={
-                    "require": ["iss", "exp", "iat", "sub", "token_use", "client_id"],
+                    # client_id is checked below, after token_use: an ID token (aud, no
+                    # client_id) is then refused for what it is.
+                    "require": ["iss", "exp", "iat", "sub", "token_use"],
                     "verify_aud": False,  # access tokens carry client_id instead
                     "verify_exp": False,  # checked below against the injected clock
                     "verify_iat": False,
@@ -163,32 +130,63 @@ class StaffTokenVerifier:
             raise NotAuthenticated(TOKEN_EXPIRED)
         if iat > now + LEEWAY_S:
             raise NotAuthenticated(TOKEN_FROM_THE_FUTURE)
+        nbf = claims.get("nbf")
+        if nbf is not None:
+            if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+                raise NotAuthenticated(TOKEN_TIMES_INVALID)
+            if nbf > now + LEEWAY_S:
+                raise NotAuthenticated(TOKEN_NOT_YET_VALID)
         if claims["token_use"] != "access":
             raise NotAuthenticated(ACCESS_TOKEN_REQUIRED)
+        if "client_id" not in claims:
+            raise NotAuthenticated(TOKEN_INVALID)
         if claims["client_id"] != self._client_id:
             raise NotAuthenticated(TOKEN_OTHER_CLIENT)
         username = claims.get("username") or claims.get("cognito:username") or claims["sub"]
         version = claims.get(VERSION_CLAIM)
         if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
             raise NotAuthenticated(TOKEN_VERSION_INVALID)
+        groups = _groups(claims.get("cognito:groups"))
         return StaffClaims(
             sub=str(claims["sub"]),
             username=str(username),
-            role=_role(claims.get("cognito:groups")),
+            role=_role(groups),
             jti=claims.get("jti"),
             token_version=version,
+            sites=site_scope(groups),
         )
+
+
+def _groups(groups: Any) -> list[str]:
+    """Cognito groups as a list (a JSON list, or "[a b]" as API Gateway flattens it)."""
+    if isinstance(groups, str):
+        groups = groups.strip("[]").replace(",", " ").split()
+    if isinstance(groups, list):
+        return [g for g in groups if isinstance(g, str)]
+    return []
 
 
 def _role(groups: Any) -> Role:
     """Return the strongest staff role among Cognito groups (list, or "[a b]" from API GW)."""
-    if isinstance(groups, str):
-        groups = groups.strip("[]").replace(",", " ").split()
-    if isinstance(groups, list):
-        for role in ROLES:  # strongest first
-            if role in groups:
-                return role
+    names = _groups(groups)
+    for role in ROLES:  # strongest first
+        if role in names:
+            return role
     raise Forbidden("token carries no staff role (admin, manager or viewer)")
+
+
+def site_scope(groups: Any) -> frozenset[str]:
+    """The site ids named by ``site:<site_id>`` groups."""
+    return frozenset(
+        g[len(SITE_GROUP_PREFIX) :]
+        for g in _groups(groups)
+        if g.startswith(SITE_GROUP_PREFIX) and len(g) > len(SITE_GROUP_PREFIX)
+    )
+
+
+def site_group(site_id: str) -> str:
+    """The Cognito group that puts ``site_id`` in a user's scope."""
+    return f"{SITE_GROUP_PREFIX}{site_id}"
 
 
 class LocalIssuer:

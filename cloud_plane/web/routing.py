@@ -1,7 +1,8 @@
 """Every dashboard route is a ``PageRoute``: a domain error becomes a page that says what was
 wrong with the error's status (400/403/404/422, never a 500), and a missing or refused
 session sends a full page to ``/sign-in?next=<path>`` (303) while a fragment answers 401 with
-``X-Sign-In`` (the shared script follows it).
+``X-Sign-In`` (the shared script follows it). A session renewed during the request (Cognito
+mode: the refresh token traded for a new access token) gets its new cookie on the answer.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from cloud_plane.errors import CloudError
 from cloud_plane.web.render import page
 from cloud_plane.web.session import (
     FRAGMENT_PREFIX,
+    NO_SESSION,
     SessionEnded,
+    forget_session,
     page_staff,
-    session_cookie_name,
+    remember_session,
+    renewed_session,
 )
 from sync_protocol.error_text import public_detail
 
@@ -36,13 +40,17 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                return await inner(request)
+                response = await inner(request)
             except SessionEnded as ended:
                 return session_ended(request, ended)
             except CloudError as exc:
-                return await error_page(request, exc.status_code, public_detail(exc.detail))
+                response = await error_page(request, exc.status_code, public_detail(exc.detail))
             except RequestValidationError as exc:
-                return await error_page(request, 422, validation_text(exc))
+                response = await error_page(request, 422, validation_text(exc))
+            renewed = renewed_session(request)
+            if renewed is not None:  # the session was renewed with the refresh token
+                remember_session(request, response, renewed, get_services(request).web_key)
+            return response
 
         return handler
 
@@ -64,7 +72,7 @@ def sign_in_url(next_path: str, *, notice: bool) -> str:
 
 def session_ended(request: Request, ended: SessionEnded) -> Response:
     """303 to sign-in for a page (back here after), 401 with X-Sign-In for a fragment."""
-    notice = ended.reason != "no session"
+    notice = ended.reason != NO_SESSION
     if request.url.path.startswith(FRAGMENT_PREFIX) or request.method != "GET":
         referer = urlsplit(request.headers.get("referer", ""))
         back = referer.path if referer.netloc == request.headers.get("host") else "/"
@@ -78,9 +86,8 @@ def session_ended(request: Request, ended: SessionEnded) -> Response:
     else:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(sign_in_url(here, notice=notice), status_code=303)
-    if notice:  # a refused token is of no use to keep sending
-        secure = request.state.cookie_policy.secure
-        response.delete_cookie(session_cookie_name(request), path="/", secure=secure, httponly=True)
+    if notice:  # a refused token (or refresh token) is of no use to keep sending
+        forget_session(request, response)
     return response
 
 

@@ -1,7 +1,9 @@
-"""Staff users for an admin (self-hosted mode): list, change role, sites, disabled; reset password.
+"""Staff users for an admin: list, change role, sites, disabled; reset password.
 
-The same use cases as `edgesync cloud users ...` (`cloud_plane.staff_admin`). In Cognito mode
-users live in Cognito: every route answers 404.
+The same use cases as `edgesync cloud users ...` (`cloud_plane.staff_admin`), in both auth
+modes: in Cognito mode they act on the user pool (role and ``site:<id>`` groups,
+AdminDisableUser + global sign-out, a new permanent password), so the cloud's role needs the
+Admin* rights on the pool (503 naming Cognito's error if it lacks them).
 """
 
 from __future__ import annotations
@@ -13,26 +15,28 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from cloud_plane import staff_admin
+from cloud_plane.auth.cognito import role_of
 from cloud_plane.deps import AdminAuth, Services
-from cloud_plane.errors import NotFound
 from cloud_plane.records.users import Role, User
 from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
-USERS_IN_COGNITO = "users live in Cognito: manage them there"
 NO_STORE = {"Cache-Control": "no-store"}
 Username = Annotated[str, Path(min_length=1, max_length=254)]
 _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No token, or an invalid, expired or revoked one"},
     403: {"description": "Not an admin"},
-    404: {"description": "No such user (or site), or Cognito mode: users live in Cognito"},
+    404: {"description": "No such user (or site)"},
+    503: {"description": "Cognito mode: the call to Cognito failed"},
 }
 
 
 class UserOut(BaseModel):
     username: str
-    role: Role
+    role: Role | None = Field(
+        description="null: a Cognito user in no role group (their tokens are refused)"
+    )
     sites: list[str]
     disabled: bool
     created_at: datetime
@@ -60,22 +64,18 @@ class PasswordOut(BaseModel):
 def _out(user: User) -> UserOut:
     return UserOut(
         username=user.username,
-        role=user.role,
+        role=role_of(user),
         sites=sorted(user.sites),
         disabled=user.disabled,
         created_at=user.created_at,
     )
 
 
-def _self_hosted(services: Services) -> None:
-    if services.issuer is None:  # Cognito issues the tokens and holds the users
-        raise NotFound(USERS_IN_COGNITO)
-
-
 @router.get("", response_model=UserListOut, responses=_ERRORS)
 def list_users(services: Services, _: AdminAuth) -> UserListOut:
     """Staff users: role, sites, disabled (as `cloud users list`)."""
-    _self_hosted(services)
+    if services.cognito is not None:
+        return UserListOut(users=[_out(u) for u in services.cognito.list_users()])
     return UserListOut(users=[_out(u) for u in services.store.users.list_users()])
 
 
@@ -86,10 +86,19 @@ def list_users(services: Services, _: AdminAuth) -> UserListOut:
 )
 def change_user(username: Username, body: UserPatch, services: Services, _: AdminAuth) -> UserOut:
     """Change role, sites or disabled; a change applies at the user's next request."""
-    _self_hosted(services)
-    user = staff_admin.change_user(
-        services.store, username, role=body.role, sites=body.sites, disabled=body.disabled
-    )
+    if services.cognito is not None:
+        user = staff_admin.cognito_change_user(
+            services.store,
+            services.cognito,
+            username,
+            role=body.role,
+            sites=body.sites,
+            disabled=body.disabled,
+        )
+    else:
+        user = staff_admin.change_user(
+            services.store, username, role=body.role, sites=body.sites, disabled=body.disabled
+        )
     return _out(user)
 
 
@@ -98,7 +107,10 @@ def reset_password(
     username: Username, services: Services, _: AdminAuth, response: Response
 ) -> PasswordOut:
     """A new random password (in this answer only); the user's earlier tokens stop working."""
-    _self_hosted(services)
-    user, password = staff_admin.reset_password(services.store, username)
+    user: User
+    if services.cognito is not None:
+        user, password = services.cognito.reset_password(username)
+    else:
+        user, password = staff_admin.reset_password(services.store, username)
     response.headers.update(NO_STORE)
     return PasswordOut(username=user.username, password=password)

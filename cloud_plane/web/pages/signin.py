@@ -9,13 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.deps import Services
-from cloud_plane.errors import NotAuthenticated, TooManyRequests
+from cloud_plane.errors import CloudError, TooManyRequests
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import (
     Csrf,
     caller_address,
-    session_cookie_name,
+    forget_session,
+    remember_session,
     sign_in_for,
 )
 from sync_protocol.web_security import safe_next
@@ -27,7 +28,7 @@ MAX_FIELD = 256
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, services: Services, next: str = "/") -> HTMLResponse:
-    """The sign-in form (or, in Cognito mode, why it is not here yet)."""
+    """The sign-in form (the same in both auth modes)."""
     return _form(request, services, next_path=safe_next(next))
 
 
@@ -48,7 +49,6 @@ def _form(
         next=next_path,
         username=username,
         error=error,
-        unavailable=sign_in_for(services).unavailable,
         status_code=status_code,
     )
 
@@ -78,7 +78,7 @@ async def sign_in(
         issued = await run_in_threadpool(
             signer.sign_in, username, password, address=caller_address(request, services)
         )
-    except (NotAuthenticated, TooManyRequests) as exc:
+    except CloudError as exc:  # wrong, disabled, a Cognito challenge, throttled, unavailable
         response = _form(
             request,
             services,
@@ -91,20 +91,18 @@ async def sign_in(
             response.headers.update(exc.headers or {})  # Retry-After
         return response
     done = RedirectResponse(target, status_code=303)
-    done.set_cookie(
-        session_cookie_name(request),
-        issued.access_token,
-        **request.state.cookie_policy.attributes(max_age=issued.expires_in),
-    )
+    remember_session(request, done, issued, services.web_key)
     return done
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, _: Csrf) -> Response:
-    """Forget the session in this browser."""
+    """Forget the session in this browser (both cookies).
+
+    Cognito mode: the refresh token is dropped with its cookie, not revoked at Cognito
+    (RevokeToken): the browser no longer holds it; ``users disable`` signs a user out
+    everywhere.
+    """
     response = RedirectResponse("/sign-in?notice=signed-out", status_code=303)
-    policy = request.state.cookie_policy
-    response.delete_cookie(
-        session_cookie_name(request), path="/", secure=policy.secure, httponly=True
-    )
+    forget_session(request, response)
     return response

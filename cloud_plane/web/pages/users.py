@@ -1,6 +1,8 @@
 """``/users`` (admins, self-hosted mode): list, create (the password shown once), disable or
 enable, change role and sites; through ``staff_admin`` as the CLI and the API. In Cognito mode
-users live in Cognito: the page links to its console."""
+users live in Cognito: the page says how to manage them (the CLI, the API, the console it links
+to) and its forms are refused with that message (decided for issue 9: the page stays
+read-only there rather than grow a second Cognito admin UI)."""
 
 from __future__ import annotations
 
@@ -77,7 +79,10 @@ def users(request: Request, services: Services, staff: PageAdmin) -> HTMLRespons
 
 def _self_hosted(services: CloudServices) -> None:
     if services.issuer is None:
-        raise NotFound("users live in Cognito: manage them in its console")
+        raise NotFound(
+            "users live in Cognito: manage them with `edgesync cloud users ...`, "
+            "/api/v1/users or the Cognito console"
+        )
 
 
 def _role(role: str) -> Role:

@@ -141,11 +141,3 @@ def test_a_reset_password_is_shown_once_and_revokes_the_old_tokens(cloud: Runnin
 def test_an_unknown_user_is_404(cloud: RunningCloud):
     with cloud.staff() as client:
         assert client.patch("/api/v1/users/nobody", json={"disabled": True}).status_code == 404
-
-
-def test_in_cognito_mode_users_live_in_cognito(cloud: RunningCloud, monkeypatch):
-    client = cloud.staff()
-    monkeypatch.setattr(cloud.services, "issuer", None)
-    with client:
-        r = client.get("/api/v1/users")
-    assert r.status_code == 404 and "Cognito" in r.json()["detail"]

@@ -71,9 +71,9 @@ def test_a_token_for_a_user_the_store_does_not_hold_is_refused(cloud: RunningClo
     assert cloud.http(token).get("/api/v1/sites").status_code == 401
 
 
-# Cognito mode: Cognito owns roles; the store adds scope and can still refuse a disabled user.
-def _cognito(store: SqlStore, role: str = "viewer"):
-    claims = StaffClaims(sub="sub-1", username=ANN, role=role, jti=None)  # type: ignore[arg-type]
+# Cognito mode: the token's groups give role and scope; the store can still refuse a user.
+def _cognito(store: SqlStore, role: str = "viewer", sites: frozenset[str] = frozenset()):
+    claims = StaffClaims(sub="sub-1", username=ANN, role=role, jti=None, sites=sites)  # type: ignore[arg-type]
     return current_staff(claims, store.users, local=False)
 
 
@@ -84,14 +84,17 @@ def store(tmp_path):
     opened.meta.close()
 
 
-def test_in_cognito_mode_the_role_is_the_tokens_and_the_sites_the_stores(store) -> None:
+def test_in_cognito_mode_role_and_sites_are_the_tokens_not_the_stores(store) -> None:
     store.users.create_user(ANN, None, "viewer", ["a"], now=datetime.now(UTC))
-    staff = _cognito(store, "manager")
-    assert (staff.role, staff.sites) == ("manager", {"a"})
-    assert _cognito(store, "admin").sites is None
+    staff = _cognito(store, "manager", frozenset({"b"}))
+    assert (staff.role, staff.sites) == ("manager", {"b"})
 
 
-def test_in_cognito_mode_an_unknown_user_sees_no_site(store) -> None:
+def test_in_cognito_mode_an_admin_sees_every_site_whatever_its_groups(store) -> None:
+    assert _cognito(store, "admin", frozenset({"b"})).sites is None
+
+
+def test_in_cognito_mode_a_user_without_site_groups_sees_no_site(store) -> None:
     assert _cognito(store).sites == frozenset()
 
 

@@ -84,3 +84,8 @@ def signed_in(
     r = tab.sign_in(make_user(cloud, role, sites))
     assert r.status_code == 303, r.text
     return tab
+
+
+from tests.cloud_plane.cognito_pool import cognito_cloud, cognito_pool  # noqa: E402
+
+__all__ = ["Browser", "cognito_cloud", "cognito_pool", "make_user", "signed_in"]

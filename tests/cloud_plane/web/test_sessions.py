@@ -1,4 +1,5 @@
-"""Dashboard sessions: sign in and out, session end, CSRF and origin, Cognito mode."""
+"""Dashboard sessions: sign in and out, session end, CSRF and origin (Cognito mode:
+test_cognito_sessions.py)."""
 
 from __future__ import annotations
 
@@ -90,19 +91,6 @@ def test_a_cross_origin_post_is_refused(cloud, browser):
     )
     assert r.status_code == 403
     assert cloud.store.hotlist.list_entries() == []
-
-
-def test_sign_in_in_cognito_mode_says_it_is_not_available_yet(cloud_factory, browser):
-    cognito = cloud_factory(
-        auth="cognito",
-        cognito_user_pool_id="eu-west-1_Abc",
-        cognito_client_id="c1",
-        aws_region="eu-west-1",
-    )
-    with __import__("httpx").Client(base_url=cognito.url) as client:
-        html = client.get("/sign-in").text
-    assert "not available in the dashboard yet (issue 9)" in html
-    assert 'name="password"' not in html
 
 
 def test_the_random_web_key_is_kept_owner_only_and_reused(tmp_path):
