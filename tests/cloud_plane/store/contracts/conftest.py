@@ -61,7 +61,7 @@ def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
 IMPLEMENTATIONS: dict[str, tuple[Opener, frozenset[str]]] = {
     "sql-sqlite": (_sql_sqlite, ALL_ROLES),
     "sql-postgres": (_sql_postgres, ALL_ROLES),
-    "dynamodb": (_dynamodb, frozenset({"meta"})),
+    "dynamodb": (_dynamodb, frozenset({"meta", "sites", "hits", "hotlist", "users"})),
 }
 _MARKS = {"sql-postgres": pytest.mark.postgres}
 
