@@ -100,9 +100,7 @@ class DynamoTable:
     # -- single items --------------------------------------------------------------------------
     def get(self, key: Mapping[str, str], *, consistent: bool = True) -> dict[str, Any] | None:
         """Return the item at ``key`` or None (strongly consistent unless told otherwise)."""
-        answer = self.client.get_item(
-            TableName=self.name, Key=to_dynamo(key), ConsistentRead=consistent
-        )
+        answer = self.client.get_item(TableName=self.name, Key=_key(key), ConsistentRead=consistent)
         raw = answer.get("Item")
         item = from_dynamo(raw) if raw else None
         self.meter.read("table", item_size(item) if item else 0, consistent=consistent)
@@ -142,7 +140,7 @@ class DynamoTable:
         failed."""
         kwargs: dict[str, Any] = {
             "TableName": self.name,
-            "Key": to_dynamo(key),
+            "Key": _key(key),
             "UpdateExpression": expression,
             "ReturnValues": "ALL_NEW",
         }
@@ -155,6 +153,8 @@ class DynamoTable:
                 return None
             raise
         item = from_dynamo(answer.get("Attributes", {}))
+        # DynamoDB charges the larger of the item before and after; only "after" comes back,
+        # which is the larger for every update here (they add or replace, never shrink much).
         self.meter.wrote(item, indexes_of(item))
         return item
 
@@ -168,7 +168,7 @@ class DynamoTable:
     ) -> dict[str, Any] | None:
         """Delete the item at ``key``; return what was deleted (None: nothing, or the
         condition failed)."""
-        kwargs: dict[str, Any] = {"TableName": self.name, "Key": to_dynamo(key)}
+        kwargs: dict[str, Any] = {"TableName": self.name, "Key": _key(key)}
         kwargs["ReturnValues"] = "ALL_OLD"
         _add_expression(kwargs, condition=condition, names=names, values=values)
         try:
@@ -242,27 +242,36 @@ class DynamoTable:
     def batch_get(
         self, keys: Sequence[Mapping[str, str]], *, consistent: bool = False
     ) -> list[dict[str, Any]]:
-        """Return the items found at ``keys`` (any order; missing keys are left out)."""
+        """Return the items found at ``keys`` (any order; missing keys are left out).
+
+        Metered as DynamoDB charges a BatchGetItem: each key as its own GetItem, every
+        item rounded up to 4 KB on its own, and a key that finds nothing still charged.
+        """
         found: list[dict[str, Any]] = []
-        unique = list({(k[PK], k[SK]): k for k in keys}.values())
+        unique = list({(k[PK], k[SK]): {PK: k[PK], SK: k[SK]} for k in keys}.values())
         for start in range(0, len(unique), BATCH_GET_LIMIT):
+            chunk = unique[start : start + BATCH_GET_LIMIT]
             request: dict[str, Any] = {
-                self.name: {
-                    "Keys": [to_dynamo(k) for k in unique[start : start + BATCH_GET_LIMIT]],
-                    "ConsistentRead": consistent,
-                }
+                self.name: {"Keys": [to_dynamo(k) for k in chunk], "ConsistentRead": consistent}
             }
+            got: list[dict[str, Any]] = []
             for delay in (*RETRY_DELAYS_S, None):
                 answer = self.client.batch_get_item(RequestItems=request)
-                items = [from_dynamo(i) for i in answer.get("Responses", {}).get(self.name, [])]
-                self.meter.read("table", sum(item_size(i) for i in items), consistent=consistent)
-                found.extend(items)
+                got += [from_dynamo(i) for i in answer.get("Responses", {}).get(self.name, [])]
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
                 if delay is None:
-                    raise UnprocessedItems(f"{len(request[self.name]['Keys'])} keys unread")
+                    raise UnprocessedItems(
+                        f"{len(request[self.name]['Keys'])} keys of {self.name} still unread"
+                        f" after {len(RETRY_DELAYS_S) + 1} tries (throttled)"
+                    )
                 time.sleep(delay)
+            for item in got:
+                self.meter.read("table", item_size(item), consistent=consistent)
+            for _ in range(len(chunk) - len(got)):
+                self.meter.read("table", 0, consistent=consistent)
+            found += got
         return found
 
     def batch_write(
@@ -332,7 +341,7 @@ class DynamoTable:
         """Return a transaction's Update of the item at ``key``."""
         body: dict[str, Any] = {
             "TableName": self.name,
-            "Key": to_dynamo(key),
+            "Key": _key(key),
             "UpdateExpression": expression,
         }
         _add_expression(body, condition=condition, names=names, values=values)
@@ -347,7 +356,7 @@ class DynamoTable:
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Return a transaction's Delete of the item at ``key``."""
-        body: dict[str, Any] = {"TableName": self.name, "Key": to_dynamo(key)}
+        body: dict[str, Any] = {"TableName": self.name, "Key": _key(key)}
         _add_expression(body, condition=condition, names=names, values=values)
         return {"Delete": body}
 
@@ -360,7 +369,7 @@ class DynamoTable:
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Return a transaction's ConditionCheck on the item at ``key`` (writes nothing)."""
-        body: dict[str, Any] = {"TableName": self.name, "Key": to_dynamo(key)}
+        body: dict[str, Any] = {"TableName": self.name, "Key": _key(key)}
         _add_expression(body, condition=condition, names=names, values=values)
         return {"ConditionCheck": body}
 
@@ -398,6 +407,11 @@ class DynamoTable:
             # Twice: a transaction prepares and commits every item it touches.
             self.meter.wrote(item, indexes_of(item))
             self.meter.wrote(item, indexes_of(item))
+
+
+def _key(key: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the primary key of ``key`` in DynamoDB form (a whole item may be passed)."""
+    return to_dynamo({PK: key[PK], SK: key[SK]})
 
 
 def _add_expression(
