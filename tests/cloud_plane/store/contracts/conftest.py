@@ -7,8 +7,10 @@ time by listing the roles it implements so far in ``IMPLEMENTATIONS``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -46,13 +48,38 @@ def _sql_postgres(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     return SqlStore.open(request.getfixturevalue("postgres_url"))
 
 
+class OneRequestAtATime:
+    """A boto3 client whose API calls run one at a time, as each is atomic in DynamoDB.
+
+    moto's in-process backend is not thread-safe (a TransactWriteItems deep-copies tables
+    that other threads' requests are changing, and fails), so the concurrency contracts run
+    their threads through this. Requests still interleave between one another, which is where
+    the store's read-modify-write races live, so those races are still exercised.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call
+
+
 def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> CloudStore:
     """A fresh table in moto (in-process: ``mock_aws`` lasts until the test ends)."""
     request.getfixturevalue("aws_credentials")
     mock = mock_aws()
     mock.start()
     request.addfinalizer(mock.stop)
-    client = boto3.client("dynamodb", region_name="eu-west-1")
+    client = OneRequestAtATime(boto3.client("dynamodb", region_name="eu-west-1"))
     create_table(client, "edgesync-test")
     box = SecretBox(Fernet.generate_key())
     return DynamoStore.open("edgesync-test", client=client, secret_box=box, retention_days=30)
