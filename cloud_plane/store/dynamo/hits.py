@@ -118,6 +118,8 @@ class DynamoHits:
             except ValueError:
                 raise InvalidInput(NOT_OURS) from None
         lower = keys.time_text(since) if since else None
+        if lower is not None and upper is not None and lower > upper:
+            return Page([], None)  # the cursor is older than ``since``: nothing is between
         if site_ids is None:
             streams = [self._newest_first("gsi1", keys.HITS, lower, upper, limit + 1)]
         else:

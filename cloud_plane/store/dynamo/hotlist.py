@@ -4,32 +4,39 @@ Decisions:
 
 - Items: the counter ``keys.meta("hotlist_version")``; one entry item per (list, plate) in
   the ``HOTLIST`` partition (``list_entries`` is one strongly consistent Query); one
-  *change* item per entry at its current version in the ``HOTLISTVER`` partition, sk the
-  padded version; one op-result item per ``op_id`` (refused ops also carry gsi1 keys,
-  ``HOTLISTREFUSED`` by time, for ``list_refused``).
+  *change* item per version in the ``HOTLISTVER`` partition (sk the padded version, the
+  entry's state at that version, ``superseded_by`` the version that replaced it); one
+  op-result item per ``op_id`` (refused ops also carry gsi1 keys, ``HOTLISTREFUSED`` by
+  time, for ``list_refused``).
 - ``apply_op`` reads the counter, the op's earlier result and the entry (strongly
   consistent), decides exactly as the SQL store (``author.refusal`` first, then the clamped
   LWW compare), and commits one TransactWriteItems guarded by the counter's value as read:
-  a winning op sets the counter to version + 1, puts the entry and its new change item,
-  deletes the change item of the state it replaces and puts the op result; a refused or
-  superseded op puts only its result beside a ConditionCheck of the counter. Any concurrent
-  edit fails the guard and the op is decided again on the new state (``Contended`` after
-  ``ATTEMPTS`` rounds). The op-result put is conditional too, so a resent op id applies once.
-  Edits are rare: ten write units for an applied op (five items, doubled by the transaction).
-- Versions become visible in order: version N + 1 can commit only once the counter reads N,
-  i.e. after N committed. ``changes_since`` reads the counter first and then the change
-  items up to it with a strongly consistent Query on the *table* (not an index: index reads
-  are eventually consistent and could show N + 1 before N). Every version at or below the
-  counter it read had committed, so a node never skips one. An entry replaced after the
-  counter read is left out and comes with its newer version on the next pull.
+  a winning op sets the counter to version + 1, puts the entry and the new change item,
+  marks the replaced state's change item ``superseded_by`` and puts the op result; a
+  refused or superseded op puts only its result beside a ConditionCheck of the counter. Any
+  concurrent edit fails the guard and the op is decided again on the new state
+  (``Contended`` after ``ATTEMPTS`` rounds). The op-result put is conditional too, so a
+  resent op id applies once. Edits are rare: ten write units for an applied op (five items,
+  doubled by the transaction).
+- Versions become visible in order. They *commit* in order: version N + 1 can commit only
+  while the counter reads N. ``changes_since`` reads the counter C first, then the change
+  items in (v, C] with a strongly consistent Query on the table (an index is only
+  eventually consistent and could show N + 1 before N). A Query is only read-committed per
+  item (it may see one item of a transaction before another), so the change log is kept
+  whole (one item per version, never deleted) and the read checks it has every version
+  up to C: a missing one is committed but not yet visible, and the read waits
+  (``GAP_WAITS_S``) and reads again, or raises ``Contended``, never answering past a gap.
+  States superseded at or below C are left out, so each entry comes once at its latest
+  state, as in SQL.
 - ``oldest_retained_version`` is ``keys.meta("hotlist_purged")`` + 1, as in SQL: nothing
-  purges tombstones yet, so it stays 1.
+  purges the log or tombstones yet, so it stays 1.
 - The entry's own expiry is stored as ``entry_expires_at``: ``expires_at`` is the table's
   TTL attribute, and an entry must not vanish when it expires (nodes need its state).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -37,13 +44,14 @@ from typing import Any
 from cloud_plane.records.hotlist import OpAuthor, RefusedOp
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
-from cloud_plane.store.dynamo.table import attempts
+from cloud_plane.store.dynamo.table import Contended, attempts
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
 from sync_protocol.rules import clamp_made_at, op_wins
 
 COUNTER = keys.meta("hotlist_version")
 PURGED = keys.meta("hotlist_purged")
 _VALUE = {"#value": "value"}  # VALUE is a DynamoDB reserved word
+GAP_WAITS_S = (0.02, 0.05, 0.1, 0.2)  # a committed transaction's items all show within ms
 
 
 class DynamoHotlist:
@@ -102,7 +110,7 @@ class DynamoHotlist:
     def _store(
         self, op: HotlistOp, author: OpAuthor, current: HotlistEntry | None, version: int
     ) -> list[dict[str, Any]]:
-        """Return the writes of a winning op: counter, entry, its change item, the old one gone."""
+        """Return the writes of a winning op: counter, entry, change item, the old one marked."""
         new = version + 1
         state = {
             "list_name": op.list_name,
@@ -131,10 +139,21 @@ class DynamoHotlist:
                 values={":v": version, ":new": new},
             ),
             self._table.tx_put({**keys.hotlist_entry(op.list_name, op.plate_norm), **state}),
-            self._table.tx_put({**keys.hotlist_change(new), **state}),
+            self._table.tx_put(
+                {**keys.hotlist_change(new), **state}, condition="attribute_not_exists(pk)"
+            ),
         ]
         if current is not None:
-            actions.append(self._table.tx_delete(keys.hotlist_change(current.version)))
+            # The replaced state's change item exists (every stored state wrote one); the
+            # condition keeps a broken log from growing a stub item instead.
+            actions.append(
+                self._table.tx_update(
+                    keys.hotlist_change(current.version),
+                    "SET superseded_by = :new",
+                    condition="attribute_exists(pk)",
+                    values={":new": new},
+                )
+            )
         return actions
 
     def get_entry(self, list_name: str, plate_norm: str) -> HotlistEntry | None:
@@ -155,10 +174,24 @@ class DynamoHotlist:
     def changes_since(self, version: int, limit: int) -> list[HotlistEntry]:
         """Return entries with version > ``version``, oldest first (see the module docstring)."""
         top = self.current_version()
-        first = max(version + 1, 0)
+        first = max(version + 1, 1)
         if first > top or limit <= 0:
             return []
-        items = self._table.query(
+        for wait in (*GAP_WAITS_S, None):
+            changes = self._read_log(first, top, limit)
+            if changes is not None:
+                return changes
+            if wait is not None:
+                time.sleep(wait)
+        raise Contended(
+            f"hotlist versions {first}..{top} are committed but not all visible yet;"
+            " ask again (no change was skipped)"
+        )
+
+    def _read_log(self, first: int, top: int, limit: int) -> list[HotlistEntry] | None:
+        """Return up to ``limit`` latest states in versions first..top, or None at a gap."""
+        expected, found = first, []
+        for item in self._table.query(
             "pk = :pk AND sk BETWEEN :lo AND :hi",
             values={
                 ":pk": keys.HOTLIST_CHANGES,
@@ -166,9 +199,17 @@ class DynamoHotlist:
                 ":hi": keys.hotlist_change(top)["sk"],
             },
             consistent=True,
-            limit=limit,
-        )
-        return [_entry(i) for i in items]
+            page_size=min(max(limit, 100), 1000),
+        ):
+            if item["version"] != expected:
+                return None  # a version not visible yet: never answer past it
+            expected += 1
+            replaced = item.get("superseded_by")
+            if replaced is None or replaced > top:
+                found.append(_entry(item))
+                if len(found) >= limit:
+                    return found
+        return found if expected == top + 1 else None
 
     def current_version(self) -> int:
         """Return the hotlist's version (0: never edited)."""

@@ -85,3 +85,11 @@ def test_hits_of_one_moment_page_without_loss(store: CloudStore) -> None:
 def test_a_cursor_not_handed_out_is_refused(store: CloudStore) -> None:
     with pytest.raises(InvalidInput):
         store.hits.list_hits(cursor="not-a-cursor")
+
+
+def test_a_cursor_older_than_since_gives_an_empty_page(store: CloudStore) -> None:
+    for n in range(3):
+        store.hits.put_hit(_hit("a", NOW + timedelta(seconds=n)))
+    page = store.hits.list_hits(limit=2)
+    later = store.hits.list_hits(since=NOW + timedelta(seconds=5), cursor=page.next_cursor)
+    assert later.items == [] and later.next_cursor is None
