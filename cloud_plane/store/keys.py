@@ -1,29 +1,38 @@
 """Pure key builders of the single-table DynamoDB layout (no I/O; unit-tested).
 
 One table, partition key ``pk`` and sort key ``sk``; every ``CloudStore`` call
-maps to one GetItem/Query/conditional write on a key built here:
+maps to GetItem/Query/conditional writes on keys built here:
 
 =====================  ==============================  ===================================
 item                   pk                              sk
 =====================  ==============================  ===================================
 meta (epoch, counters) ``META``                        ``META#<name>``
-site                   ``SITE#<site_id>``              ``SITE``
+site                   ``SITES``                       ``SITE#<site_id>``
+live site's name       ``SITENAME#<name>``             ``SITENAME``
 site key               ``SITE#<site_id>``              ``KEY#<key_id>``
 stream (high-water)    ``SITE#<site_id>``              ``STREAM#<stream_id>``
 enrolment code         ``ENROLL#<code_hash>``          ``ENROLL``
 nonce (TTL)            ``NONCE#<key>``                 ``NONCE``
 detection              ``DET#<site_id>#<stream_id>``   ``SEQ#<seq, 19 digits>``
 hit                    ``HIT#<detection_id>``          ``ENTRY#<list>#<plate_norm>``
+"detection has a hit"  ``HIT#<detection_id>``          ``HIT``
 hotlist entry          ``HOTLIST``                     ``ENTRY#<list>#<plate_norm>``
+hotlist change         ``HOTLISTVER``                  ``VER#<version, 19 digits>``
 hotlist op result      ``HOTLISTOP#<op_id>``           ``OP``
-user                   ``USER#<username>``             ``USER``
+user                   ``USERS``                       ``USER#<username>``
 =====================  ==============================  ===================================
 
-Secondary indexes (``gsi1pk``/``gsi1sk``): detections by time
-(``DETDAY#<yyyy-mm-dd>``, ``time_sort_key``) and by plate
-(``PLATE#<plate_norm>``, ``time_sort_key``); hits by time (``HITDAY#...``);
-hotlist changes by version (``HOTLISTVER``, ``VER#<19 digits>``). Numbers are
-zero-padded so string order is numeric order; ids may not contain ``#``.
+Small collections that the SQL store lists with one SELECT (sites, users, hotlist
+entries) live in one partition each (``SITES``, ``USERS``, ``HOTLIST``), so listing them
+is one strongly consistent Query, never a Scan. A site's keys and streams stay in the
+site's own partition ``SITE#<site_id>`` (they are read one by one, and streams are hot).
+
+Secondary indexes (``gsiNpk``/``gsiNsk``, sparse): detections by time
+(``DETDAY#<yyyy-mm-dd>``, ``time_sort_key``) and by plate (``PLATE#<plate_norm>``,
+``time_sort_key``); hits by time (gsi1 ``HITS``, gsi2 ``HITSITE#<site_id>``, both
+``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``).
+Numbers are zero-padded so string order is numeric order; ids may not contain ``#``
+(names and usernames may: they are always the last part of their key).
 """
 
 from __future__ import annotations
@@ -54,11 +63,26 @@ def unpad(text: str) -> int:
     return int(text)
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def time_text(at: datetime) -> str:
     """Return a UTC time as fixed-width ISO text (sorts chronologically as a string)."""
     if at.tzinfo is None:
         raise ValueError("naive datetime")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time_text(text: str) -> datetime:
+    """Return the aware UTC time ``time_text`` wrote."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _name(value: str, what: str) -> str:
+    """Check a name that ends its key (``#`` allowed: nothing is parsed after it)."""
+    if not value:
+        raise ValueError(f"{what} must be non-empty")
+    return value
 
 
 def meta(name: str) -> dict[str, str]:
@@ -66,19 +90,32 @@ def meta(name: str) -> dict[str, str]:
     return {"pk": "META", "sk": f"META{SEP}{_id(name, 'meta name')}"}
 
 
+SITES = "SITES"
+
+
 def site(site_id: str) -> dict[str, str]:
-    """Return the key of a site item."""
-    return {"pk": f"SITE{SEP}{_id(site_id, 'site_id')}", "sk": "SITE"}
+    """Return the key of a site item (every site in the ``SITES`` partition)."""
+    return {"pk": SITES, "sk": f"SITE{SEP}{_id(site_id, 'site_id')}"}
+
+
+def site_partition(site_id: str) -> str:
+    """Return the partition of a site's own items (its nodes' keys, its streams)."""
+    return f"SITE{SEP}{_id(site_id, 'site_id')}"
+
+
+def site_name(name: str) -> dict[str, str]:
+    """Return the key of the claim a live site holds on its name (names are unique)."""
+    return {"pk": f"SITENAME{SEP}{_name(name, 'site name')}", "sk": "SITENAME"}
 
 
 def site_key(site_id: str, key_id: str) -> dict[str, str]:
     """Return the key of a node's public key item."""
-    return {"pk": site(site_id)["pk"], "sk": f"KEY{SEP}{_id(key_id, 'key_id')}"}
+    return {"pk": site_partition(site_id), "sk": f"KEY{SEP}{_id(key_id, 'key_id')}"}
 
 
 def stream(site_id: str, stream_id: str) -> dict[str, str]:
     """Return the key of a stream item (its high-water mark)."""
-    return {"pk": site(site_id)["pk"], "sk": f"STREAM{SEP}{_id(stream_id, 'stream_id')}"}
+    return {"pk": site_partition(site_id), "sk": f"STREAM{SEP}{_id(stream_id, 'stream_id')}"}
 
 
 def enrollment(code_hash: str) -> dict[str, str]:
@@ -108,8 +145,7 @@ def time_sort_key(received_at: datetime, site_id: str, stream_id: str, seq: int)
 def parse_time_sort_key(key: str) -> tuple[datetime, str, str, int]:
     """Return the (received_at, site, stream, seq) of a ``time_sort_key``."""
     at, site_id, stream_id, seq = key.split(SEP)
-    parsed = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return parsed, site_id, stream_id, unpad(seq)
+    return parse_time_text(at), site_id, stream_id, unpad(seq)
 
 
 def detections_by_day(received_at: datetime) -> str:
@@ -128,15 +164,37 @@ def hit(detection_id: str, list_name: str, plate_norm: str) -> dict[str, str]:
     return {"pk": f"HIT{SEP}{_id(detection_id, 'detection_id')}", "sk": entry}
 
 
+def hit_marker(detection_id: str) -> dict[str, str]:
+    """Return the key of the item saying "this detection has a hit" (one BatchGet answers)."""
+    return {"pk": f"HIT{SEP}{_id(detection_id, 'detection_id')}", "sk": "HIT"}
+
+
+HITS = "HITS"
+
+
+def hits_of_site(site_id: str) -> str:
+    """Return the index partition of one site's hits."""
+    return f"HITSITE{SEP}{_id(site_id, 'site_id')}"
+
+
+def hit_sort_key(created_at: datetime, detection_id: str, list_name: str, plate_norm: str) -> str:
+    """Return the index sort key ordering hits by (created_at, detection, list, plate)."""
+    parts = (time_text(created_at), _id(detection_id, "detection_id"))
+    return SEP.join((*parts, _id(list_name, "list_name"), _id(plate_norm, "plate_norm")))
+
+
 def hotlist_entry(list_name: str, plate_norm: str) -> dict[str, str]:
     """Return the key of a hotlist entry item."""
     sk = f"ENTRY{SEP}{_id(list_name, 'list_name')}{SEP}{_id(plate_norm, 'plate_norm')}"
     return {"pk": "HOTLIST", "sk": sk}
 
 
-def hotlist_version_index(version: int) -> dict[str, str]:
-    """Return the version index key of an entry stored at ``version``."""
-    return {"gsi1pk": "HOTLISTVER", "gsi1sk": f"VER{SEP}{pad(version)}"}
+HOTLIST_CHANGES = "HOTLISTVER"
+
+
+def hotlist_change(version: int) -> dict[str, str]:
+    """Return the key of the change item of the entry state stored at ``version``."""
+    return {"pk": HOTLIST_CHANGES, "sk": f"VER{SEP}{pad(version)}"}
 
 
 def hotlist_op(op_id: str) -> dict[str, str]:
@@ -144,6 +202,20 @@ def hotlist_op(op_id: str) -> dict[str, str]:
     return {"pk": f"HOTLISTOP{SEP}{_id(op_id, 'op_id')}", "sk": "OP"}
 
 
-def user(username: str) -> dict[str, str]:
-    """Return the key of a user item (usernames are case-insensitive)."""
-    return {"pk": f"USER{SEP}{_id(username.strip().lower(), 'username')}", "sk": "USER"}
+def hotlist_refused_index(refused_at: datetime, op_id: str) -> dict[str, str]:
+    """Return the index keys listing a refused op, newest first by a descending Query."""
+    sk = f"{time_text(refused_at)}{SEP}{_id(op_id, 'op_id')}"
+    return {"gsi1pk": "HOTLISTREFUSED", "gsi1sk": sk}
+
+
+USERS = "USERS"
+
+
+def username(name: str) -> str:
+    """Return the stored form of a username (case-insensitive: trimmed, lower case)."""
+    return _name(name.strip().lower(), "username")
+
+
+def user(name: str) -> dict[str, str]:
+    """Return the key of a user item (every user in the ``USERS`` partition)."""
+    return {"pk": USERS, "sk": f"USER{SEP}{username(name)}"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,8 +36,10 @@ def value_size(value: Any) -> int:
     if isinstance(value, str):
         return len(value.encode())
     if isinstance(value, int | float | Decimal):
-        digits = str(abs(Decimal(str(value)))).replace(".", "").strip("0") or "0"
-        return math.ceil(len(digits) / 2) + 1
+        # Significant digits, leading and trailing zeros trimmed: from the digit tuple, not
+        # the text, which has an exponent for values like Decimal("1E+5") or 1e-07.
+        digits = Decimal(str(value)).normalize().as_tuple().digits
+        return math.ceil(max(1, len(digits)) / 2) + 1
     if isinstance(value, bytes | bytearray):
         return len(value)
     if isinstance(value, Mapping):
@@ -70,7 +72,8 @@ class CapacityMeter:
     """Write and read units spent, by where (``table`` or an index name); thread-safe."""
 
     writes: Counter[str] = field(default_factory=Counter)
-    reads: Counter[str] = field(default_factory=Counter)
+    # Floats: an eventually consistent read costs half a unit.
+    reads: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def wrote(self, item: Mapping[str, Any], indexes: Iterable[str] = ()) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.errors import Conflict, NotFound
@@ -192,8 +192,15 @@ def _refuse_taken(conn: Connection, name: str, other_than: str | None = None) ->
     """Raise Conflict if a site that is not archived already has ``name``.
 
     Checked in the write transaction rather than by a unique index, so that databases made
-    before this rule (which may hold two sites of one name) still migrate.
+    before this rule (which may hold two sites of one name) still migrate. On PostgreSQL the
+    check first takes a transaction-scoped advisory lock on the name: under READ COMMITTED
+    two concurrent creations would otherwise both find the name free and both insert
+    (SQLite's ``BEGIN IMMEDIATE`` already serialises the writers).
     """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"site-name:{name}"}
+        )
     stmt = select(SiteRow.site_id).where(SiteRow.name == name, SiteRow.archived_at.is_(None))
     if other_than is not None:
         stmt = stmt.where(SiteRow.site_id != other_than)

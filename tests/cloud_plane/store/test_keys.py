@@ -34,14 +34,63 @@ def test_time_sort_keys_order_like_the_api_and_round_trip() -> None:
 
 
 def test_item_keys_have_the_documented_shape() -> None:
-    assert keys.site("s1") == {"pk": "SITE#s1", "sk": "SITE"}
+    assert keys.site("s1") == {"pk": "SITES", "sk": "SITE#s1"}
+    assert keys.site_name("North #2") == {"pk": "SITENAME#North #2", "sk": "SITENAME"}
     assert keys.site_key("s1", "k") == {"pk": "SITE#s1", "sk": "KEY#k"}
     assert keys.stream("s1", "st") == {"pk": "SITE#s1", "sk": "STREAM#st"}
     assert keys.detection("s1", "st", 7)["sk"] == "SEQ#" + "0" * 18 + "7"
     assert keys.hit("d", "stolen", "AB1") == {"pk": "HIT#d", "sk": "ENTRY#stolen#AB1"}
+    assert keys.hit_marker("d") == {"pk": "HIT#d", "sk": "HIT"}
     assert keys.hotlist_entry("stolen", "AB1") == {"pk": "HOTLIST", "sk": "ENTRY#stolen#AB1"}
-    assert keys.user(" Ann@X.com ") == {"pk": "USER#ann@x.com", "sk": "USER"}
-    assert keys.hotlist_version_index(3)["gsi1sk"] == "VER#" + keys.pad(3)
+    assert keys.hotlist_change(3) == {"pk": "HOTLISTVER", "sk": "VER#" + keys.pad(3)}
+    assert keys.hotlist_op("o") == {"pk": "HOTLISTOP#o", "sk": "OP"}
+    assert keys.user(" Ann@X.com ") == {"pk": "USERS", "sk": "USER#ann@x.com"}
+
+
+def test_listed_collections_share_one_partition_each() -> None:
+    # list_sites / list_users / list_entries are one Query of these partitions, never a Scan.
+    assert {keys.site(s)["pk"] for s in ("a", "b")} == {keys.SITES}
+    assert {keys.user(u)["pk"] for u in ("a@x", "b@x")} == {keys.USERS}
+    assert {keys.hotlist_entry("l", p)["pk"] for p in ("A1", "B2")} == {"HOTLIST"}
+
+
+def test_a_sites_own_items_stay_out_of_the_sites_partition() -> None:
+    # Streams are written at every exchange: they must not crowd the listed partition.
+    assert keys.stream("s1", "st")["pk"] == keys.site_partition("s1") != keys.SITES
+    assert keys.site_key("s1", "k")["pk"] == keys.site_partition("s1")
+
+
+def test_hit_sort_keys_order_like_the_sql_listing() -> None:
+    t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    order = [
+        (t, "d1", "a", "Z9"),
+        (t, "d1", "ab", "A1"),
+        (t, "d2", "a", "A1"),
+        (t + timedelta(microseconds=1), "d0", "a", "A1"),
+    ]
+    built = [keys.hit_sort_key(*o) for o in order]
+    assert built == sorted(built)
+    assert built[0].startswith(keys.time_text(t))
+
+
+def test_refused_ops_index_by_time_then_op() -> None:
+    t = datetime(2026, 1, 2, tzinfo=UTC)
+    early = keys.hotlist_refused_index(t, "b")
+    late = keys.hotlist_refused_index(t + timedelta(seconds=1), "a")
+    assert early["gsi1pk"] == late["gsi1pk"] == "HOTLISTREFUSED"
+    assert early["gsi1sk"] < late["gsi1sk"]
+
+
+def test_usernames_are_case_insensitive_and_never_empty() -> None:
+    assert keys.username("  Bob@Example.COM ") == "bob@example.com"
+    assert keys.user("BOB@example.com") == keys.user("bob@example.com")
+    with pytest.raises(ValueError):
+        keys.user("   ")
+
+
+def test_times_round_trip_through_their_text() -> None:
+    t = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert keys.parse_time_text(keys.time_text(t)) == t
 
 
 @pytest.mark.parametrize("bad", ["", "a#b"])
@@ -50,8 +99,15 @@ def test_ids_that_would_break_a_key_are_refused(bad: str) -> None:
         keys.site(bad)
     with pytest.raises(ValueError):
         keys.detection("s", bad, 1)
+    with pytest.raises(ValueError):
+        keys.hit_sort_key(datetime(2026, 1, 1, tzinfo=UTC), bad, "l", "p")
 
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError):
         keys.time_text(datetime(2026, 1, 1))
+
+
+def test_empty_names_are_refused() -> None:
+    with pytest.raises(ValueError):
+        keys.site_name("")

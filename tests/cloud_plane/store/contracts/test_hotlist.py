@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from cloud_plane.store.base import CloudStore
@@ -89,3 +90,39 @@ def test_a_refused_op_resent_gets_the_first_answer(store: CloudStore) -> None:
     assert again == first and first.status == "rejected"
     assert store.hotlist.get_entry("stolen", "AB12CDE") is None
     assert len(store.hotlist.list_refused()) == 1
+
+
+def test_changes_since_holds_each_entry_once_at_its_latest_version(store: CloudStore) -> None:
+    store.hotlist.apply_op(op(plate="AAA111"), STAFF, received_at=NOW)
+    store.hotlist.apply_op(op(plate="BBB222"), STAFF, received_at=NOW)
+    later = NOW + timedelta(seconds=1)
+    store.hotlist.apply_op(op(at=later, plate="AAA111"), STAFF, received_at=later)
+    assert [(e.plate_norm, e.version) for e in store.hotlist.changes_since(0, 10)] == [
+        ("BBB222", 2),
+        ("AAA111", 3),
+    ]
+    assert [e.version for e in store.hotlist.changes_since(2, 10)] == [3]
+    assert [e.version for e in store.hotlist.changes_since(0, 1)] == [2]
+
+
+def test_entries_are_listed_by_list_then_plate(store: CloudStore) -> None:
+    for plate in ("ZZ1", "AA1", "MM1"):
+        store.hotlist.apply_op(op(plate=plate), STAFF, received_at=NOW)
+    assert [e.plate_norm for e in store.hotlist.list_entries()] == ["AA1", "MM1", "ZZ1"]
+
+
+def test_concurrent_edits_take_consecutive_versions_and_none_is_lost(store: CloudStore) -> None:
+    plates = [f"CC{n}" for n in range(6)]
+
+    def edit(plate: str) -> None:
+        store.hotlist.apply_op(op(plate=plate), STAFF, received_at=NOW)
+
+    threads = [threading.Thread(target=edit, args=(p,)) for p in plates]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.hotlist.current_version() == len(plates)
+    changes = store.hotlist.changes_since(0, 100)
+    assert [e.version for e in changes] == list(range(1, len(plates) + 1))
+    assert sorted(e.plate_norm for e in changes) == plates

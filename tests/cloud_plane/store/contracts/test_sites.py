@@ -137,3 +137,69 @@ def test_the_hotlist_version_a_site_holds_is_kept(store: CloudStore) -> None:
     store.sites.record_hotlist_version(site.site_id, 7, at=NOW)
     kept = store.sites.get_site(site.site_id)
     assert (kept.hotlist_version, kept.hotlist_seen_at) == (7, NOW)
+
+
+def test_a_new_hotlist_version_replaces_the_one_kept(store: CloudStore) -> None:
+    site = store.sites.create_site("H", now=NOW)
+    store.sites.record_hotlist_version(site.site_id, 7, at=NOW)
+    store.sites.record_hotlist_version(site.site_id, 8, at=NOW + timedelta(seconds=1))
+    kept = store.sites.get_site(site.site_id)
+    assert (kept.hotlist_version, kept.hotlist_seen_at) == (8, NOW + timedelta(seconds=1))
+
+
+def test_the_hotlist_version_of_an_unknown_site_is_ignored(store: CloudStore) -> None:
+    store.sites.record_hotlist_version("nope", 7, at=NOW)
+    assert store.sites.list_sites() == []
+
+
+def test_an_archived_sites_name_can_be_taken_by_a_rename(store: CloudStore) -> None:
+    old = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(old.site_id, "h", NOW + timedelta(hours=1))
+    store.sites.consume_enrollment("h", NOW, "PEM", "k1")
+    store.sites.archive_site(old.site_id, now=NOW)
+    other = store.sites.create_site("T", now=NOW)
+    assert store.sites.rename_site(other.site_id, "S").name == "S"
+    with pytest.raises(Conflict):
+        store.sites.create_site("S", now=NOW)
+    assert store.sites.create_site("T", now=NOW).name == "T"  # its old name was freed
+
+
+def test_archiving_twice_keeps_the_first_archive(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    store.sites.consume_enrollment("h", NOW, "PEM", "k1")
+    first = store.sites.archive_site(site.site_id, now=NOW)
+    again = store.sites.archive_site(site.site_id, now=NOW + timedelta(hours=1))
+    assert again == first
+
+
+def test_a_site_enrols_again_with_a_reissued_code(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h1", NOW + timedelta(hours=1))
+    store.sites.consume_enrollment("h1", NOW, "PEM1", "k1")
+    store.sites.reissue_enrollment(site.site_id, "h2", NOW + timedelta(hours=1))
+    later = NOW + timedelta(minutes=5)
+    assert store.sites.consume_enrollment("h2", later, "PEM2", "k2").enrolled_at == later
+    assert (
+        store.sites.get_site_key(site.site_id, "k1"),
+        store.sites.get_site_key(site.site_id, "k2"),
+    ) == ("PEM1", "PEM2")
+
+
+def test_concurrent_creations_of_one_name_make_one_site(store: CloudStore) -> None:
+    outcomes: list[str] = []
+
+    def create() -> None:
+        try:
+            store.sites.create_site("Same", now=NOW)
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("taken")
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "taken", "taken", "taken"]
+    assert [s.name for s in store.sites.list_sites()] == ["Same"]
