@@ -17,6 +17,10 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("DATABASE_URL", "sqlite:///c.db", "database_url", "sqlite:///c.db"),
     ("STORE", "dynamodb", "store", "dynamodb"),
     ("TABLE", "edgesync", "table", "edgesync"),
+    ("DETECTION_RETENTION_DAYS", "90", "detection_retention_days", 90),
+    ("DELIVERY_QUEUE_URL", "https://sqs/q", "delivery_queue_url", "https://sqs/q"),
+    ("DELIVERY_DLQ_URL", "https://sqs/dlq", "delivery_dlq_url", "https://sqs/dlq"),
+    ("COGNITO_JWKS_URL", "https://idp/jwks.json", "cognito_jwks_url", "https://idp/jwks.json"),
     ("AUTH", "cognito", "auth", "cognito"),
     ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123", "cognito_user_pool_id", "eu-west-1_AbC123"),
     ("COGNITO_CLIENT_ID", "client-1", "cognito_client_id", "client-1"),
@@ -109,9 +113,20 @@ def test_the_flat_names_still_work_as_constructor_keywords():
 
 
 def test_the_flat_names_are_exactly_the_documented_ones():
-    assert flat_settings(CloudSettings) == {
+    secrets_ = {"secret_key": ("secret_key",)}  # a SecretStr: compared in the test below
+    assert flat_settings(CloudSettings) == secrets_ | {
         name.lower(): tuple(path.split(".")) for name, _, path, _ in DOCUMENTED
     }
+
+
+def test_the_store_secret_key_stays_hidden(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("EDGESYNC_CLOUD_SECRET_KEY", "fernet-key-material")
+
+    settings = CloudSettings()
+
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == "fernet-key-material"
+    assert "fernet-key-material" not in repr(settings) + str(settings.model_dump())
 
 
 def test_secrets_stay_hidden_in_their_group(monkeypatch: pytest.MonkeyPatch):

@@ -22,6 +22,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from cloud_plane.errors import ServiceUnavailable
 from cloud_plane.store.dynamo.capacity import CapacityMeter, item_size
 from cloud_plane.store.dynamo.schema import PK, SK, indexes_of
 
@@ -40,7 +41,7 @@ class UnprocessedItems(RuntimeError):
     """DynamoDB kept refusing part of a batch after every retry (throttling)."""
 
 
-class Contended(RuntimeError):
+class Contended(ServiceUnavailable):
     """The items a read-modify-write reads kept changing under it; it gave up (nothing written)."""
 
 
