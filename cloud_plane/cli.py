@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
@@ -342,6 +343,7 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
 
 
 cloud.add_command(sites)
+cloud.add_command(aws_dev_setup)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`
