@@ -61,7 +61,17 @@ def cloud() -> None:
 def serve(
     data_dir: Path | None, database_url: str | None, host: str | None, port: int | None
 ) -> None:
-    """Serve the cloud plane as one process (self-hosting, development)."""
+    """Serve the cloud plane as one process (self-hosting, development).
+
+    \b
+    Alerts are sent from this process (unless EDGESYNC_CLOUD_ALERT_WORKER=false):
+    - no queue: the dispatcher polls the store for due deliveries;
+    - EDGESYNC_CLOUD_DELIVERY_QUEUE_URL set (AWS mode): the store is not polled; the
+      process long-polls that SQS queue and hands each batch to the delivery Lambda's
+      code, and runs the monitor Lambda's jobs (health, escalation, lost-message sweep).
+    That is how AWS mode runs locally: with AWS_ENDPOINT_URL at a moto server and the
+    settings `edgesync cloud aws-dev-setup` prints.
+    """
     import uvicorn
 
     from cloud_plane.api.server import server_config
@@ -84,7 +94,11 @@ def serve(
     "--once", is_flag=True, help="Send what is due, escalate, check health once, then exit."
 )
 def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> None:
-    """Run the alert dispatcher, escalation and health monitor without the API (until signalled)."""
+    """Run the alert dispatcher, escalation and health monitor without the API (until signalled).
+
+    With EDGESYNC_CLOUD_DELIVERY_QUEUE_URL set, deliveries come from that SQS queue (as
+    in `serve`) instead of polling the store.
+    """
     import signal
     import threading
 
@@ -99,6 +113,15 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
         _fail(exc.detail)
     try:
         if once:
+            if alerting.queue is not None:  # AWS mode: what the two Lambdas would do, once
+                done = alerting.monitor_once()
+                handled = alerting.queue.drain()
+                alerting.queue.close()
+                click.echo(
+                    f"messages {handled}, escalated {done['escalated']}, raised "
+                    f"{done['raised']}, resolved {done['resolved']}, swept {done['swept']}"
+                )
+                return
             sent = alerting.dispatcher.drain()
             escalated = alerting.service.escalate_due()
             raised, resolved = alerting.monitor.check()

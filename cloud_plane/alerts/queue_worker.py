@@ -169,6 +169,17 @@ class QueueWorker:
             log.info("sweep: %d overdue deliveries announced again", total)
         return total
 
+    def drain(self, max_batches: int = 1000) -> int:
+        """Handle the messages visible now, batch by batch; return how many (`--once`)."""
+        handled = 0
+        for _ in range(max_batches):
+            records = self.queue.receive(wait_s=0)
+            if not records:
+                break
+            self._handle_and_delete(records)
+            handled += len(records)
+        return handled
+
     def run(self, stop: threading.Event, *, wait_s: int = 2) -> None:
         """Receive, handle and delete batches until ``stop`` is set.
 
@@ -183,19 +194,20 @@ class QueueWorker:
                 log.warning("%s; trying again", exc)
                 stop.wait(1.0)
                 continue
-            if not records:
-                continue
-            try:
-                failed = set(self.handle(records))
-            except Exception:  # every message comes back after the visibility timeout
-                log.exception("could not handle a batch of %d message(s)", len(records))
-                continue
-            try:
-                self.queue.delete(
-                    [r["receiptHandle"] for r in records if r["messageId"] not in failed]
-                )
-            except QueueError as exc:
-                log.warning("%s (they come back and find nothing to do)", exc)
+            if records:
+                self._handle_and_delete(records)
+
+    def _handle_and_delete(self, records: list[dict[str, Any]]) -> None:
+        """Handle a received batch and delete what succeeded (failures come back later)."""
+        try:
+            failed = set(self.handle(records))
+        except Exception:  # every message comes back after the visibility timeout
+            log.exception("could not handle a batch of %d message(s)", len(records))
+            return
+        try:
+            self.queue.delete([r["receiptHandle"] for r in records if r["messageId"] not in failed])
+        except QueueError as exc:
+            log.warning("%s (they come back and find nothing to do)", exc)
 
     def close(self) -> None:
         """Stop the sender threads (after the sends in flight)."""
