@@ -104,28 +104,17 @@ class QueueWorker:
         for record in records:
             message_id = str(record.get("messageId", ""))
             try:
-                delivery_id = delivery_id_of(record)
-                claimed = store.deliveries.claim_delivery(
-                    delivery_id, worker=self.worker_id, now=now, lease=d.lease
-                )
+                ready = self._take(record, now)
             except BadMessage as exc:
                 log.error("%s: left for the dead-letter queue", exc)
                 failed.append(message_id)
                 continue
-            except Exception:
-                log.exception("could not claim the delivery of message %s", message_id)
+            except Exception:  # the store or SQS failed for this one: SQS brings it back
+                log.exception("could not take the delivery of message %s", message_id)
                 failed.append(message_id)
                 continue
-            if claimed is None:
-                log.info("message %s: delivery %s has nothing due", message_id, delivery_id)
-                continue
-            held = self._held_until(claimed, now)
-            if held is not None:
-                wait = (held - now).total_seconds() + CLOCK_MARGIN_S
-                if self.queue.send([claimed.delivery_id], delay_s=delay_for(wait)):
-                    failed.append(message_id)
-                continue
-            go[claimed.delivery_id] = message_id
+            if ready is not None:
+                go[ready] = message_id
         if not go:
             return failed
         try:
@@ -216,6 +205,31 @@ class QueueWorker:
         self.dispatcher.close()
 
     # --- helpers -----------------------------------------------------------------------------
+    def _take(self, record: Mapping[str, Any], now: datetime) -> str | None:
+        """Claim the record's delivery; return its id if it may be sent now, else None.
+
+        None: nothing to do (not claimable: the message is consumed), or held back by the
+        rate limiter (deferred, and a delayed message sent for it). Raise BadMessage for a
+        body that is no delivery id, QueueError if that delayed message could not be sent.
+        """
+        d = self.dispatcher
+        delivery_id = delivery_id_of(record)
+        claimed = d.store.deliveries.claim_delivery(
+            delivery_id, worker=self.worker_id, now=now, lease=d.lease
+        )
+        if claimed is None:
+            log.info(
+                "message %s: delivery %s has nothing due", record.get("messageId"), delivery_id
+            )
+            return None
+        held = self._held_until(claimed, now)
+        if held is None:
+            return claimed.delivery_id
+        wait = (held - now).total_seconds() + CLOCK_MARGIN_S
+        if self.queue.send([claimed.delivery_id], delay_s=delay_for(wait)):
+            raise QueueError(f"could not send the delayed message of delivery {delivery_id}")
+        return None
+
     def _held_until(self, delivery: StoredDelivery, now: datetime) -> datetime | None:
         """None if the rate limiter lets it go now; else defer it and return until when."""
         d = self.dispatcher
