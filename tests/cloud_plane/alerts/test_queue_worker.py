@@ -214,3 +214,16 @@ def test_a_failed_announcement_is_repaired_by_the_sweep(store: SqlStore, sqs: Sq
     assert w.worker.sweep() == 1
     assert w.worker.handle(sqs.take()) == []
     assert len(w.channel.calls) == 1
+
+
+def test_a_held_delivery_whose_delayed_message_fails_fails_only_its_message(
+    store: SqlStore, sqs: Sqs, monkeypatch
+) -> None:
+    limiter = RateLimiter(per_recipient={ChannelKind.SMS: Rate.per_minute(1)})
+    w = world(store, sqs, limiter=limiter)
+    w.alerting.hit("AB12CDE")
+    w.alerting.hit("XY99ZZZ")
+    first, second = sqs.take()
+    monkeypatch.setattr(w.worker.queue, "send", lambda ids, delay_s=0: list(ids))  # SQS down
+    assert w.worker.handle([first, second]) == [second["messageId"]]
+    assert len(w.channel.calls) == 1
