@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
@@ -44,7 +45,17 @@ def cloud() -> None:
 def serve(
     data_dir: Path | None, database_url: str | None, host: str | None, port: int | None
 ) -> None:
-    """Serve the cloud plane as one process (self-hosting, development)."""
+    """Serve the cloud plane as one process (self-hosting, development).
+
+    \b
+    Alerts are sent from this process (unless EDGESYNC_CLOUD_ALERT_WORKER=false):
+    - no queue: the dispatcher polls the store for due deliveries;
+    - EDGESYNC_CLOUD_DELIVERY_QUEUE_URL set (AWS mode): the store is not polled; the
+      process long-polls that SQS queue and hands each batch to the delivery Lambda's
+      code, and runs the monitor Lambda's jobs (health, escalation, lost-message sweep).
+    That is how AWS mode runs locally: with AWS_ENDPOINT_URL at a moto server and the
+    settings `edgesync cloud aws-dev-setup` prints.
+    """
     import uvicorn
 
     from cloud_plane.api.server import server_config
@@ -67,7 +78,11 @@ def serve(
     "--once", is_flag=True, help="Send what is due, escalate, check health once, then exit."
 )
 def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> None:
-    """Run the alert dispatcher, escalation and health monitor without the API (until signalled)."""
+    """Run the alert dispatcher, escalation and health monitor without the API (until signalled).
+
+    With EDGESYNC_CLOUD_DELIVERY_QUEUE_URL set, deliveries come from that SQS queue (as
+    in `serve`) instead of polling the store.
+    """
     import signal
     import threading
 
@@ -82,6 +97,15 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
         _fail(exc.detail)
     try:
         if once:
+            if alerting.queue is not None:  # AWS mode: what the two Lambdas would do, once
+                done = alerting.monitor_once()
+                handled = alerting.queue.drain()
+                alerting.queue.close()
+                click.echo(
+                    f"messages {handled}, escalated {done['escalated']}, raised "
+                    f"{done['raised']}, resolved {done['resolved']}, swept {done['swept']}"
+                )
+                return
             sent = alerting.dispatcher.drain()
             escalated = alerting.service.escalate_due()
             raised, resolved = alerting.monitor.check()
@@ -158,6 +182,7 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
 cloud.add_command(sites)
 cloud.add_command(create_user)
 cloud.add_command(users)
+cloud.add_command(aws_dev_setup)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

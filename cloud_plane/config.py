@@ -201,8 +201,9 @@ class CloudSettings(GroupedSettings):
     )
     delivery_queue_url: str | None = Field(
         default=None,
-        description="SQS queue of alert deliveries (AWS mode: the delivery Lambda consumes it; "
-        "unset: the in-process dispatcher polls the store)",
+        description="SQS queue of alert deliveries, one message per delivery (AWS mode: the "
+        "delivery Lambda consumes it, or `cloud serve`'s in-process poller; unset: the "
+        "in-process dispatcher polls the store)",
     )
     delivery_dlq_url: str | None = Field(
         default=None,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import math
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class CloudMetrics:
@@ -32,3 +35,20 @@ class CloudMetrics:
             ["route", "method", "status"],
             registry=r,
         )
+
+    def watch_dead_letters(self, depth: Callable[[], int | None]) -> None:
+        """Export the delivery DLQ's depth, read by ``depth`` at each scrape (None: NaN).
+
+        ``depth`` must be cheap (``alerts.sqs.CachedDepth`` reads SQS at most every 15 s).
+        """
+        gauge = Gauge(
+            "edgesync_cloud_delivery_dead_letters",
+            "Messages in the alert delivery dead-letter queue (ApproximateNumberOfMessages)",
+            registry=self.registry,
+        )
+
+        def read() -> float:
+            value = depth()
+            return math.nan if value is None else float(value)
+
+        gauge.set_function(read)

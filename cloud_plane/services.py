@@ -158,6 +158,9 @@ def build_services(
     auth = build_auth(settings, clock)
     store = store if store is not None else open_store(settings)
     alerting = build_alerting(settings, store, clock, channels=channels)
+    metrics = CloudMetrics()
+    if alerting.dlq_depth is not None:
+        metrics.watch_dead_letters(alerting.dlq_depth)
     return CloudServices(
         settings=settings,
         store=store,
@@ -179,7 +182,7 @@ def build_services(
             snapshot_threshold=settings.hotlist_snapshot_threshold,
             on_hit=alerting.service.on_hit,
         ),
-        metrics=CloudMetrics(),
+        metrics=metrics,
         alerting=alerting,
         web_key=web_key(settings),
     )

@@ -119,7 +119,9 @@ class Dispatcher:
         )
         go: list[str] = []
         for delivery in claimed:
-            permit = self.limiter.acquire(delivery.recipient_id, _kind(delivery.channel), now)
+            permit = self.limiter.acquire(
+                delivery.recipient_id, channel_kind(delivery.channel), now
+            )
             if permit.granted:
                 go.append(delivery.delivery_id)
             else:
@@ -223,13 +225,22 @@ class Dispatcher:
     # --- one delivery ----------------------------------------------------------------------
     def send(self, delivery: StoredDelivery) -> DeliveryOutcome:
         """Make the attempt ``begin_attempts`` started and record how it ended."""
+        return self.send_and_record(delivery)[0]
+
+    def send_and_record(
+        self, delivery: StoredDelivery
+    ) -> tuple[DeliveryOutcome, StoredDelivery | None]:
+        """Make the started attempt, record it; return the outcome and the delivery after.
+
+        The delivery after is None when recording failed: its ledger row stays unfinished,
+        the lease expires and the send repeats once (the SQS worker then fails the message).
+        """
         outcome = self._safe_attempt(delivery)
         try:
-            self._record(delivery, outcome)
+            return outcome, self._record(delivery, outcome)
         except Exception:
-            # The ledger row stays unfinished; the lease expires and the send repeats once.
             log.exception("could not record delivery %s", delivery.delivery_id)
-        return outcome
+            return outcome, None
 
     def _safe_attempt(self, delivery: StoredDelivery) -> DeliveryOutcome:
         try:
@@ -264,7 +275,7 @@ class Dispatcher:
         handed = Delivery(
             alert_id=alert.alert_id,
             recipient_id=delivery.recipient_id,
-            channel=_kind(delivery.channel),
+            channel=channel_kind(delivery.channel),
             attempt=delivery.attempt,
         )
         started = time.perf_counter()
@@ -279,7 +290,7 @@ class Dispatcher:
         )
         return outcome
 
-    def _record(self, delivery: StoredDelivery, outcome: DeliveryOutcome) -> None:
+    def _record(self, delivery: StoredDelivery, outcome: DeliveryOutcome) -> StoredDelivery:
         now = self.clock()
         if outcome.ok:
             result = AttemptResult(ok=True, provider_message_id=outcome.provider_message_id)
@@ -309,6 +320,7 @@ class Dispatcher:
                 self.alerts.raise_delivery_failed(after, result.give_up_reason or "")
         if after.status == "gave_up":
             log.warning("delivery %s gave up: %s", delivery.delivery_id, result.give_up_reason)
+        return after
 
     # --- the message ---------------------------------------------------------------------
     def message(self, alert: StoredAlert) -> AlertMessage:
@@ -354,7 +366,8 @@ def camera_name(site: Site | None, camera_id: str | None) -> str | None:
     return named or camera_id
 
 
-def _kind(channel: str) -> ChannelKind:
+def channel_kind(channel: str) -> ChannelKind:
+    """The kind the rate limiter counts a delivery's channel under (unknown: file)."""
     try:
         return ChannelKind(channel)
     except ValueError:

@@ -3,7 +3,8 @@
 Raising and fanning out happen in one store transaction (``store.meta.atomic()``),
 and the exchange calls ``on_hit`` inside *its* transaction, so a stored hit,
 its alert and the alert's queued deliveries commit together or not at all:
-no alert is lost if the process dies after the hit is committed.
+no alert is lost if the process dies after the hit is committed. With a delivery
+queue (``announce``), the ids of new deliveries are sent to it after that commit.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class AlertService:
     channels: Collection[str] | None = None
     public_url: str = "http://127.0.0.1:8090"
     new_id: Callable[[], str] = new_uuid
+    # Told the ids of newly queued deliveries once they are committed (AWS mode: one SQS
+    # message each, alerts/queue_worker.py); None: the dispatcher finds them by polling.
+    announce: Callable[[Sequence[str]], object] | None = None
 
     def link(self, alert_id: str) -> str:
         """Return the URL staff open to see the alert."""
@@ -185,20 +189,27 @@ class AlertService:
             now=now,
             channels=self.channels,
         )
-        return self.store.deliveries.enqueue_deliveries(
-            [
-                NewDelivery(
-                    delivery_id=self.new_id(),
-                    alert_id=alert.alert_id,
-                    recipient_id=t.recipient_id,
-                    channel=t.channel,
-                    next_at=t.not_before,
-                    created_at=now,
-                    tier=t.tier,
-                )
-                for t in targets
-            ]
-        )
+        deliveries = [
+            NewDelivery(
+                delivery_id=self.new_id(),
+                alert_id=alert.alert_id,
+                recipient_id=t.recipient_id,
+                channel=t.channel,
+                next_at=t.not_before,
+                created_at=now,
+                tier=t.tier,
+            )
+            for t in targets
+        ]
+        queued = self.store.deliveries.enqueue_deliveries(deliveries)
+        announce = self.announce
+        if announce is not None and queued:
+            # After the commit, or a worker could read the message before the row exists.
+            # Every id is sent: one the store kept an older twin of is unknown to the
+            # worker and consumed (rare; cheaper than reading back which ones were new).
+            ids = [d.delivery_id for d in deliveries]
+            self.store.meta.after_commit(lambda: announce(ids))
+        return queued
 
     # --- acknowledgement and escalation ---------------------------------------------------
     def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:

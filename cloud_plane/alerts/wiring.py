@@ -2,7 +2,10 @@
 
 The only place that picks channel implementations; each channel module is
 imported only when selected (so SES settings never import ``smtplib`` paths
-and the embedded default never touches boto3).
+and the embedded default never touches boto3). With
+EDGESYNC_CLOUD_DELIVERY_QUEUE_URL it also builds the SQS side: the service
+announces new deliveries to the queue and ``queue`` handles its batches
+(``alerts/queue_worker.py``); the DLQ's depth is read through ``dlq_depth``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
@@ -26,6 +30,10 @@ from cloud_plane.config import AlertSettings, CloudSettings, HealthSettings, Smt
 from cloud_plane.errors import ConfigError
 from cloud_plane.store.base import CloudStore
 
+if TYPE_CHECKING:  # the SQS modules (and botocore) load only when a queue is configured
+    from cloud_plane.alerts.queue_worker import QueueWorker
+    from cloud_plane.alerts.sqs import CachedDepth
+
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +46,9 @@ class Alerting:
     monitor: HealthMonitor
     settings: AlertSettings
     health: HealthSettings
+    # AWS mode (a delivery queue is set): the SQS batch handler, and the DLQ's depth.
+    queue: QueueWorker | None = None
+    dlq_depth: CachedDepth | None = None
 
     def worker(self) -> AlertWorker:
         """Return a (not yet started) background worker over these collaborators."""
@@ -48,7 +59,18 @@ class Alerting:
             poll_s=self.settings.poll_s,
             health_interval_s=self.health.interval_s,
             escalation_interval_s=min(5.0, self.settings.escalate_after_s / 4),
+            queue=self.queue,
         )
+
+    def monitor_once(self) -> dict[str, int]:
+        """Check health, escalate, and (with a queue) sweep lost messages once; say what moved.
+
+        The monitor Lambda's whole job, and `cloud dispatcher --once`'s periodic part.
+        """
+        raised, resolved = self.monitor.check()
+        escalated = self.service.escalate_due()
+        swept = self.queue.sweep() if self.queue is not None else 0
+        return {"raised": raised, "resolved": resolved, "escalated": escalated, "swept": swept}
 
 
 def file_channel_warning(settings: AlertSettings, alert_file: Path) -> str | None:
@@ -183,10 +205,27 @@ def build_alerting(
         alerts=service,
         limits=HealthThresholds.from_settings(settings.health, timezone=alerts.timezone),
     )
+    queue_worker = None
+    if settings.delivery_queue_url:
+        from cloud_plane.alerts.queue_worker import DeliveryAnnouncer, QueueWorker
+        from cloud_plane.alerts.sqs import SqsQueue
+
+        queue = SqsQueue(settings.delivery_queue_url, region_name=settings.aws_region)
+        service.announce = DeliveryAnnouncer(queue)
+        # A delivery overdue by a lease has lost its message (or its worker): sweep it.
+        queue_worker = QueueWorker(dispatcher, queue, grace=timedelta(seconds=alerts.lease_s))
+    dlq_depth = None
+    if settings.delivery_dlq_url:
+        from cloud_plane.alerts.sqs import CachedDepth, SqsQueue
+
+        dlq = SqsQueue(settings.delivery_dlq_url, region_name=settings.aws_region)
+        dlq_depth = CachedDepth(dlq.depth)
     return Alerting(
         service=service,
         dispatcher=dispatcher,
         monitor=monitor,
         settings=alerts,
         health=settings.health,
+        queue=queue_worker,
+        dlq_depth=dlq_depth,
     )

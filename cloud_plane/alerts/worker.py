@@ -4,6 +4,11 @@ Started in the app's lifespan (``alert_worker=true``, the embedded default) or
 alone by ``edgesync cloud dispatcher``. Several workers may run against one
 store: leases, conditional escalation and open-problem keys keep them from
 doing anything twice.
+
+With a delivery queue (``queue``: EDGESYNC_CLOUD_DELIVERY_QUEUE_URL) the store is not
+polled: an SQS poller hands batches to the same ``QueueWorker.handle`` the delivery
+Lambda calls, and the sweep of lost messages joins the periodic jobs, so one process
+does what the delivery and monitor Lambdas do (development against moto server).
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.health import HealthMonitor
 from cloud_plane.alerts.service import AlertService
+
+if TYPE_CHECKING:  # loaded only in AWS mode (it imports botocore)
+    from cloud_plane.alerts.queue_worker import QueueWorker
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +39,7 @@ class AlertWorker:
     poll_s: float = 0.2
     health_interval_s: float = 30.0
     escalation_interval_s: float = 5.0
+    queue: QueueWorker | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -37,10 +47,20 @@ class AlertWorker:
         """Start the threads (daemon: a stuck provider call never blocks interpreter exit)."""
         self.stop_event.clear()
         jobs: list[tuple[str, Callable[[], None]]] = [
-            ("alert-dispatcher", lambda: self.dispatcher.run(self.stop_event, poll_s=self.poll_s)),
             ("alert-escalation", lambda: self._every(self.escalation_interval_s, self._escalate)),
             ("alert-health", lambda: self._every(self.health_interval_s, self._health)),
         ]
+        queue = self.queue
+        if queue is None:
+            jobs.append(
+                (
+                    "alert-dispatcher",
+                    lambda: self.dispatcher.run(self.stop_event, poll_s=self.poll_s),
+                )
+            )
+        else:
+            jobs.append(("alert-sqs-poller", lambda: queue.run(self.stop_event)))
+            jobs.append(("alert-sweep", lambda: self._every(self.health_interval_s, queue.sweep)))
         for name, target in jobs:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -52,9 +72,12 @@ class AlertWorker:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
-        self.dispatcher.close()
+        if self.queue is not None:
+            self.queue.close()  # closes the dispatcher too
+        else:
+            self.dispatcher.close()
 
-    def _every(self, interval_s: float, job: Callable[[], None]) -> None:
+    def _every(self, interval_s: float, job: Callable[[], object]) -> None:
         while not self.stop_event.is_set():
             try:
                 job()

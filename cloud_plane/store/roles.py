@@ -23,7 +23,7 @@ write, which is why every write here is idempotent on its own).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -57,6 +57,16 @@ class MetaStore(Protocol):
 
     def atomic(self) -> AbstractContextManager[None]:
         """Group the calls made inside into one transaction where the backend can."""
+        ...
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the writes made so far by this thread are durable.
+
+        At once outside a transaction (and on a backend whose every write is durable on
+        return); inside ``atomic()``, after the outermost block commits, and never if it
+        rolls back. For telling the world about committed rows (the SQS delivery messages).
+        A callback's exception is logged, not raised: the writes stand.
+        """
         ...
 
     def close(self) -> None:

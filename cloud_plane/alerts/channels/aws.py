@@ -71,11 +71,13 @@ class LazyClient:
         *,
         region_name: str | None = None,
         endpoint_url: str | None = None,
+        config: Config = CLIENT_CONFIG,
     ) -> None:
         self._service = service
         self._client = client
         self._region_name = region_name
         self._endpoint_url = endpoint_url
+        self._config = config
         self._lock = threading.Lock()
 
     def get(self) -> Any:
@@ -89,7 +91,7 @@ class LazyClient:
                         self._service,
                         region_name=self._region_name,
                         endpoint_url=self._endpoint_url,
-                        config=CLIENT_CONFIG,
+                        config=self._config,
                     )
         return self._client
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.sql.meta import new_epoch_id
+
+log = logging.getLogger(__name__)
 
 EPOCH = "epoch"
 
@@ -37,6 +40,13 @@ class DynamoMeta:
         its items are durable), so a crash between two calls is repaired by the resend.
         """
         yield
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` now: every write before it returned durable (no open transaction)."""
+        try:
+            callback()
+        except Exception:  # as on SQL: the writes stand whatever the callback did
+            log.exception("a callback after commit failed")
 
     def epoch(self) -> str:
         """Return the store's epoch."""

@@ -12,8 +12,9 @@ The open transaction is kept per thread on the database, not on a role, so a
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,6 +27,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from cloud_plane.store.engine import IMMEDIATE
 from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.tables import MetaRow
+
+log = logging.getLogger(__name__)
 
 # Names of the rows in ``cloud_meta``.
 EPOCH = "epoch"
@@ -50,15 +53,28 @@ class SqlDatabase:
         if conn is not None:
             yield conn
             return
+        committed: list[Callable[[], object]] = []
         with self.engine.connect() as conn:
             if write:
                 conn = conn.execution_options(**{IMMEDIATE: True})
             with conn.begin():
                 self._local.conn = conn
+                self._local.after_commit = committed
                 try:
                     yield conn
                 finally:
                     self._local.conn = None
+                    self._local.after_commit = None
+        # Reached only when the block above committed (an exception skips this).
+        _run(committed)
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` after this thread's open transaction commits, or now if none is."""
+        pending = getattr(self._local, "after_commit", None)
+        if pending is None:
+            _run([callback])
+        else:
+            pending.append(callback)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -75,6 +91,14 @@ class SqlDatabase:
         """Return a ``cloud_meta`` counter, locking its row for the transaction if asked."""
         stmt = select(MetaRow.int_value).where(MetaRow.name == name)
         return conn.execute(stmt.with_for_update() if lock else stmt).scalar_one()
+
+
+def _run(callbacks: list[Callable[[], object]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the transaction committed: its writes stand whatever this did
+            log.exception("a callback after commit failed")
 
 
 def before(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:

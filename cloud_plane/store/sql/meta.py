@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import select, update
@@ -47,6 +47,10 @@ class SqlMeta:
         """Run the calls made inside, through any role of this store, in one write transaction."""
         with self._db.atomic():
             yield
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once this thread's open transaction commits (now if none is open)."""
+        self._db.after_commit(callback)
 
     def epoch(self) -> str:
         """Return the store's epoch."""

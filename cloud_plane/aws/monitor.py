@@ -1,0 +1,24 @@
+"""The monitor as a Lambda handler: run on a schedule (an EventBridge rule or Scheduler).
+
+One run checks every site's health (offline sites, silent cameras, ...; raising and
+resolving problems), escalates unacknowledged alerts that are due, and sweeps deliveries
+whose SQS message was lost (announced again). Every step is safe to repeat or to overlap
+with another run (open-problem keys, conditional escalation, single claims), so a late or
+doubled schedule does no harm. The event's content is not used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cloud_plane.aws.runtime import container
+
+log = logging.getLogger(__name__)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Run the monitor once; return what it did (shown in the Lambda's logs)."""
+    done = container().alerting().monitor_once()
+    log.info("monitor run at %s: %s", event.get("time", "?"), done)
+    return done

@@ -1,0 +1,122 @@
+"""What a Lambda container builds once, from its environment, on first use.
+
+Lambda reuses a container for many invocations, so the settings, the store's clients
+and the app are built on the first one and kept (module state is the only way to keep
+anything between invocations). ``reset()`` drops them (tests; a container never needs to).
+
+The data dir defaults to ``/tmp/edgesync-cloud``: the only writable place in Lambda. In
+AWS mode nothing lasting is kept there (the store is DynamoDB, auth is Cognito); set
+``EDGESYNC_CLOUD_WEB_SECRET`` so every container signs the dashboard's CSRF tokens alike.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cloud_plane.clock import utc_now
+from cloud_plane.config import CloudSettings
+from cloud_plane.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from cloud_plane.alerts.queue_worker import QueueWorker
+    from cloud_plane.alerts.wiring import Alerting
+
+
+def lambda_settings() -> CloudSettings:
+    """Settings from the environment, with the data dir under /tmp unless one is set."""
+    settings = CloudSettings()
+    if "data_dir" in settings.model_fields_set:
+        return settings
+    return CloudSettings(data_dir=Path(tempfile.gettempdir()) / "edgesync-cloud")
+
+
+class Container:
+    """The collaborators of one Lambda container, each built on first use."""
+
+    def __init__(self, settings: CloudSettings) -> None:
+        """Build from ``settings`` (read once per container)."""
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._app: FastAPI | None = None
+        self._adapter: Any = None
+        self._alerting: Alerting | None = None
+
+    def app(self) -> FastAPI:
+        """The cloud's ASGI app (its store opened, migrations run on SQL)."""
+        with self._lock:
+            if self._app is None:
+                from cloud_plane.main import create_app
+
+                self._app = create_app(self.settings)
+            return self._app
+
+    def adapter(self) -> Any:
+        """The app behind Mangum, lifespan off (see ``aws/api.py``)."""
+        app = self.app()
+        with self._lock:
+            if self._adapter is None:
+                from mangum import Mangum  # only the API function needs it
+
+                self._adapter = Mangum(app, lifespan="off")
+            return self._adapter
+
+    def alerting(self) -> Alerting:
+        """The alerting collaborators over the configured store (no HTTP app)."""
+        with self._lock:
+            if self._alerting is None:
+                from cloud_plane.alerts.wiring import build_alerting
+                from cloud_plane.services import open_store
+
+                store = open_store(self.settings)
+                try:
+                    self._alerting = build_alerting(self.settings, store, utc_now)
+                except Exception:
+                    store.meta.close()
+                    raise
+            return self._alerting
+
+    def queue_worker(self) -> QueueWorker:
+        """The SQS batch handler; raise ConfigError when no delivery queue is set."""
+        worker = self.alerting().queue
+        if worker is None:
+            raise ConfigError(
+                "the delivery worker needs EDGESYNC_CLOUD_DELIVERY_QUEUE_URL (it sends the "
+                "retry messages there)"
+            )
+        return worker
+
+    def close(self) -> None:
+        """Release what was built."""
+        if self._alerting is not None:
+            if self._alerting.queue is not None:
+                self._alerting.queue.close()
+            self._alerting.dispatcher.store.meta.close()
+        if self._app is not None:
+            self._app.state.services.close()
+
+
+_current: Container | None = None
+_current_lock = threading.Lock()
+
+
+def container() -> Container:
+    """This container's collaborators (settings read from the environment the first time)."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Container(lambda_settings())
+        return _current
+
+
+def reset() -> None:
+    """Forget (and close) what was built: the next invocation reads the environment again."""
+    global _current
+    with _current_lock:
+        if _current is not None:
+            _current.close()
+        _current = None

@@ -1,0 +1,116 @@
+"""``cloud_plane.aws.monitor.handler``: a scheduled run raises health alerts, escalates, sweeps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cloud_plane.alerts.model import AlertKind
+from cloud_plane.aws import monitor, runtime
+from cloud_plane.records.deliveries import NewDelivery
+from cloud_plane.records.recipients import StoredRecipient, Subscription
+from cloud_plane.store.base import CloudStore
+from sync_protocol.messages import CameraHealth, Heartbeat
+from tests.cloud_plane.aws.conftest import FakeContext, LambdaWorld, scheduled_event
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def heartbeat(store: CloudStore, name: str, *, at: datetime, camera_seen: datetime) -> str:
+    site = store.sites.create_site(name, now=at)
+    store.detections.record_heartbeat(
+        site.site_id,
+        Heartbeat(
+            node_version="0.1",
+            uptime_s=86_400,
+            disk_used_bytes=1,
+            disk_total_bytes=100,
+            db_size_bytes=1,
+            backlog_count=0,
+            cameras=[CameraHealth(camera_id="gate-1", last_seen=camera_seen)],
+        ),
+        received_at=at,
+    )
+    return site.site_id
+
+
+def subscribe(store: CloudStore, tier: int = 0) -> None:
+    store.recipients.put_recipient(
+        StoredRecipient(
+            recipient_id=f"duty{tier}",
+            name="Duty officer",
+            created_at=now(),
+            updated_at=now(),
+            phone="+447700900123",
+        )
+    )
+    store.recipients.put_subscription(
+        Subscription(
+            subscription_id=f"t{tier}",
+            recipient_id=f"duty{tier}",
+            channels=("sms",),
+            created_at=now(),
+            tier=tier,
+        )
+    )
+
+
+def test_offline_sites_and_silent_cameras_are_raised_and_announced(
+    lambda_world: LambdaWorld,
+) -> None:
+    store = runtime.container().alerting().service.store
+    subscribe(store)
+    offline = heartbeat(store, "Depot", at=now() - timedelta(hours=1), camera_seen=now())
+    silent = heartbeat(store, "Yard", at=now(), camera_seen=now() - timedelta(hours=3))
+    done = monitor.handler(scheduled_event(), FakeContext())
+    assert done["raised"] == 2
+    kinds = {(a.kind, a.site_id) for a in store.alerts.open_problems()}
+    assert kinds == {(AlertKind.SITE_OFFLINE, offline), (AlertKind.CAMERA_SILENT, silent)}
+    assert len(lambda_world.take()) == 2  # each alert's delivery has its message
+    assert monitor.handler(scheduled_event(), FakeContext())["raised"] == 0  # open: once
+
+
+def test_a_due_escalation_moves_on_and_its_tier_is_announced(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDGESYNC_CLOUD_ALERT_ESCALATE_AFTER_S", "0.001")
+    monkeypatch.setenv("EDGESYNC_CLOUD_ALERT_ESCALATE_MIN_PRIORITY", "0")
+    runtime.reset()
+    service = runtime.container().alerting().service
+    subscribe(service.store, tier=1)
+    site = service.store.sites.create_site("Depot", now=now())
+    # A problem the health check leaves open (the site never sent a heartbeat to clear it).
+    raised = service.raise_problem(AlertKind.DISK_NEARLY_FULL, site.site_id, "disk 95% used")
+    assert lambda_world.take() == []  # tier 0 has nobody
+    assert monitor.handler(scheduled_event(), FakeContext())["escalated"] == 1
+    [message] = lambda_world.take()
+    [d] = service.store.deliveries.list_deliveries(raised.alert.alert_id)
+    assert (message["body"], d.tier) == (d.delivery_id, 1)
+
+
+def test_a_delivery_whose_message_was_lost_is_announced_again(lambda_world: LambdaWorld) -> None:
+    store = runtime.container().alerting().service.store
+    site = store.sites.create_site("Depot", now=now())
+    alert = (
+        runtime.container()
+        .alerting()
+        .service.raise_problem(AlertKind.SITE_OFFLINE, site.site_id, "no heartbeat")
+    )
+    long_ago = now() - timedelta(minutes=10)
+    store.deliveries.enqueue_deliveries(  # written, its message never sent (a crash)
+        [
+            NewDelivery(
+                delivery_id="lost-1",
+                alert_id=alert.alert.alert_id,
+                recipient_id="duty0",
+                channel="sms",
+                next_at=long_ago,
+                created_at=long_ago,
+            )
+        ]
+    )
+    assert monitor.handler(scheduled_event(), FakeContext())["swept"] == 1
+    assert [m["body"] for m in lambda_world.take()] == ["lost-1"]

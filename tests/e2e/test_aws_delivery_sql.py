@@ -1,0 +1,97 @@
+"""`cloud serve` with a delivery queue at a moto server, on the SQL store and local auth.
+
+The part of AWS mode this branch owns, end to end in real processes: the settings
+`aws-dev-setup` prints (with the store and auth switched to sql/local, which need no
+DynamoDB or Cognito), a node's hit becomes an alert, its delivery an SQS message, which the
+served process's poller hands to the delivery worker, and moto's SES records the email.
+(test_aws_mode.py runs the whole of AWS mode once every DynamoDB role and Cognito are in.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import free_port
+from tests.e2e.harness import Hybrid, edgesync, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+REGION = "eu-west-1"
+SENDER = "alerts@edgesync.example"
+
+
+@pytest.fixture
+def moto_endpoint(aws_credentials: None) -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def sent_emails() -> list:
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+def test_a_hit_is_emailed_through_the_queue_by_the_served_cloud(
+    tmp_path: Path, moto_endpoint: str
+) -> None:
+    aws_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")},
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    settings = edgesync("cloud", "aws-dev-setup", "--sender", SENDER, "--json", env=aws_env)
+    cloud_env = {
+        **{k: v for k, v in aws_env.items() if k.startswith("AWS_")},
+        **settings,
+        "EDGESYNC_CLOUD_STORE": "sql",
+        "EDGESYNC_CLOUD_AUTH": "local",
+    }
+    system = Hybrid(tmp_path, cloud_env=cloud_env)
+    system.start_cloud()
+    try:
+        cloud = system.cloud
+        node = system.add_node("site-a")
+        with cloud.api() as api:
+            r = api.put(
+                "/api/v1/recipients/duty",
+                json={"name": "Duty officer", "email": "duty@edgesync.example"},
+            )
+            assert r.status_code == 200, r.text
+            r = api.put(
+                "/api/v1/recipients/duty/subscriptions/stolen",
+                json={"channels": ["email"], "lists": ["stolen"]},
+            )
+            assert r.status_code == 200, r.text
+            r = api.put("/api/v1/hotlist/stolen/ST01LEN", json={"reason": "stolen", "priority": 1})
+            assert r.status_code == 200, r.text
+        with node.admin() as admin:
+            wait_for(
+                lambda: any(e["plate"] == "ST01LEN" for e in admin.get("/api/v1/hotlist").json()),
+                timeout=60,
+                what="the cloud's hotlist entry at the node",
+            )
+        assert node.read("ST01LEN", event_id="hit-1")["hits"][0]["list"] == "stolen"
+        email = wait_for(
+            lambda: [m for m in sent_emails() if "ST01LEN" in str(vars(m))],
+            timeout=60,
+            what="SES to record the alert's email",
+        )[0]
+        assert "duty@edgesync.example" in str(email.destinations) and email.source == SENDER
+        with cloud.api() as api:
+            status = api.get("/api/v1/status").json()
+        assert status["alert_delivery"] == {"queue": "sqs", "dead_letters": 0}
+    finally:
+        system.stop()
