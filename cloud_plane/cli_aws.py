@@ -75,5 +75,9 @@ def aws_dev_setup(
         )
     except (BotoCoreError, ClientError) as exc:
         fail(f"aws-dev-setup failed at {endpoint or 'AWS'}: {exc}")
+    if endpoint:  # an emulator serves the pool's keys under itself, not at cognito-idp.amazonaws
+        pool = settings["EDGESYNC_CLOUD_COGNITO_USER_POOL_ID"]
+        jwks = f"{endpoint.rstrip('/')}/{pool}/.well-known/jwks.json"
+        settings["EDGESYNC_CLOUD_COGNITO_JWKS_URL"] = jwks
     text = "\n".join(f"export {name}={value}" for name, value in settings.items())
     print_result(as_json, settings, text)

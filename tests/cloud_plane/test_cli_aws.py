@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from click.testing import CliRunner
 from moto.server import ThreadedMotoServer
@@ -139,3 +140,10 @@ def test_text_output_is_export_lines(endpoint: str) -> None:
     lines = result.stdout.splitlines()
     assert "export EDGESYNC_CLOUD_STORE=dynamodb" in lines
     assert all(line.startswith("export EDGESYNC_CLOUD_") for line in lines)
+
+
+def test_the_pool_keys_are_fetched_from_the_endpoint(endpoint: str) -> None:
+    settings = setup("--prefix", "t-jwks")
+    url = settings["EDGESYNC_CLOUD_COGNITO_JWKS_URL"]
+    assert url.startswith(endpoint)
+    assert httpx.get(url).json()["keys"][0]["alg"] == "RS256"
