@@ -105,7 +105,7 @@ def test_cognito_login_sync_through_cuts_hotlist_hit_alert_email_ack(aws_hybrid:
         for i in range(40):
             node.read(f"AW{i:03d}SX", event_id=f"aw-{i}")
         aws_hybrid.assert_cloud_holds_exactly(node, timeout=120)
-        assert {"drop_after", "duplicate"} <= {f for f, n in proxy.fates.items() if n}
+        assert proxy.fates["drop_after"] > 0, proxy.fates  # replies were cut after the cloud acted
         with node.admin() as admin:  # the cloud's entry reached the node through the cuts
             wait_for(
                 lambda: any(e["plate"] == "ST01LEN" for e in admin.get("/api/v1/hotlist").json()),
