@@ -11,6 +11,7 @@ from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.store.contracts.builders import NOW, records
+from tests.cloud_plane.store.contracts.conftest import needs_role
 
 ROLE = "detections"
 
@@ -77,8 +78,10 @@ def test_search_filters_by_site_plate_and_time_and_pages(store: CloudStore) -> N
         store.detections.search_detections(q(cursor="garbage"))
 
 
-def test_heartbeats_keep_the_newest(store: CloudStore) -> None:
+def test_heartbeats_keep_the_newest(store: CloudStore, request: pytest.FixtureRequest) -> None:
     from sync_protocol.messages import Heartbeat
+
+    needs_role(request, "sites")
 
     site = store.sites.create_site("S", now=NOW)
     beat = Heartbeat(
