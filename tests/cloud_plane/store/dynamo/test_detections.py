@@ -64,7 +64,8 @@ def test_a_page_stops_at_the_scan_bound_and_its_cursor_resumes(store: DynamoStor
     detections.put_batch("s", "st", records("st", 31, 1, "XY34ZZZ"), received_at=NOW)
     first = detections.search_detections(DetectionQuery(plate="AB*", limit=50))
     assert len(first.items) == 9 and first.next_cursor  # 10 scanned, XY34ZZZ among them
-    seen, cursor = [d.record.seq for d in first.items], first.next_cursor
+    seen = [d.record.seq for d in first.items]
+    cursor: str | None = first.next_cursor
     while cursor:
         page = detections.search_detections(DetectionQuery(plate="AB*", cursor=cursor))
         seen, cursor = seen + [d.record.seq for d in page.items], page.next_cursor

@@ -1,0 +1,27 @@
+"""`python -m bench.dynamo`: DynamoDB capacity units per synced read and per search, counted.
+
+One run, in this process, against moto's DynamoDB (the store's own table, created as
+`aws-dev-setup` and the CDK app create it) with the cloud's `DynamoStore`:
+
+1. **steady**: the seed site's traffic (20 cameras x 10 reads/min, 288,000 a day, generated
+   as `bench.sync.backlog` generates the node's: formats, repeats, misreads; by default two
+   hours of it, `--reads 288000` for a whole day: moto answers ~15 batches a second, and the
+   units per read depend on the rate, not the length) shipped as the node ships them while
+   in sync: every `push_interval_s` (the node's default, 2 s) the reads received since the
+   last push, through `DetectionStore.put_batch`;
+2. **backlog**: a second site's reads shipped as a node drains a backlog after an outage:
+   batches of the wire's maximum (5,000 reads or 2 MiB of JSON);
+3. **searches** (50 a page, the API's default) over both: exact plate, fuzzy plate, prefix
+   pattern (plain and fuzzy), a site's last hour (first and second page) and the newest reads
+   of every site.
+
+Capacity is counted by the store's `CapacityMeter` from item sizes by AWS's rules (moto
+reports none): write units on the table and on every index an item appears in, read units
+per Query page (eventually consistent). Writes are broken down by item kind (the partition
+key's prefix). Target (issue 9): at most 1.5 write units per read including indexes, PASS or
+MISS (reported, never asserted). Money at on-demand prices: $0.625 per million write and
+$0.125 per million read request units (eu-west-1 and us-east-1, 2024 price list), so each
+write unit per read is $5.40 a month for the seed site.
+
+Progress goes to stderr, the table to stdout, the figures to `bench/out/dynamo.json`.
+"""
