@@ -19,8 +19,7 @@ KINDS = {  # partition key prefix -> what the item is (detections.py)
 }
 TARGET_WRITES_PER_READ = 1.5  # issue 9, indexes included
 SEED_READS_PER_MONTH = 288_000 * 30
-USD_PER_MILLION_WRITES = 0.625  # on-demand write request units (2024 price list)
-USD_PER_MILLION_READS = 0.125  # on-demand read request units
+USD_PER_MILLION_WRITES = 0.625  # on-demand write request units, us-east-1 (bench docstring)
 
 
 @dataclass

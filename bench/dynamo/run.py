@@ -31,6 +31,7 @@ QUICK_READS = 3_000
 BACKLOG_READS = 20_000
 RETENTION_DAYS = 30
 TABLE = "edgesync-bench"
+SLOW_PUSH_INTERVAL_S = 10.0  # a longer push period than the node's default, for comparison
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -94,8 +95,12 @@ def run(args: argparse.Namespace, client: object) -> dict:
     progress(f"generating {args.reads:,} steady and {args.backlog:,} backlog reads")
     steady_stream, steady = site_reads(args.reads, end=end, seed=7)
     backlog_stream, backlog = site_reads(args.backlog, end=end, seed=8)
+    slow_stream, slow = site_reads(max(1, args.reads // 4), end=end, seed=9)
     loads = [
         _load(store, meter, "steady", "site-a", steady_stream, push_batches(steady), len(steady)),
+        # The same traffic pushed every 10 s instead of 2: the per-batch writes amortised.
+        _load(store, meter, "steady-10s", "site-c", slow_stream,
+              push_batches(slow, SLOW_PUSH_INTERVAL_S), len(slow)),
         _load(store, meter, "backlog", "site-b", backlog_stream, backlog_batches(backlog),
               len(backlog)),
     ]  # fmt: skip
@@ -109,6 +114,7 @@ def run(args: argparse.Namespace, client: object) -> dict:
             "steady_reads": args.reads,
             "backlog_reads": args.backlog,
             "push_interval_s": PUSH_INTERVAL_S,
+            "slow_push_interval_s": SLOW_PUSH_INTERVAL_S,
             "cameras": 20,
             "retention_days": RETENTION_DAYS,
             "capacity": "counted by item size (cloud_plane/store/dynamo/capacity.py); "

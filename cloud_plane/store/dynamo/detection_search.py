@@ -170,6 +170,8 @@ class DetectionSearch:
             )  # fmt: skip
             return (row for row in map(plate_row, items) if window.holds(row.key))
 
+        if len(plate_keys) == 1:
+            return partition(plate_keys[0])
         with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
             # Each partition's first page in parallel (most are empty for a fuzzy search).
             started = list(pool.map(lambda k: _prefetched(partition(k)), plate_keys))

@@ -1,15 +1,18 @@
-"""``DetectionStore`` on DynamoDB: batches at about 1.4 write units per read, indexes included.
+"""``DetectionStore`` on DynamoDB: ≤ 1.5 write units per synced read, indexes included.
 
 The cost drove the design (every write unit per read is ≈ $5.40 a month for the seed site's
 288,000 reads a day). A naive item per read with two secondary indexes (by plate, by time)
-costs 3 units per read; here a read costs one item write and a share of three per-batch
-writes (``bench/dynamo`` counts it: see its JSON report):
+costs 3 units per read. Here a read costs one item write plus its share of three writes per
+batch, and no index: measured by ``python -m bench.dynamo``, 1.47 units per read at the seed
+rate with the node's 2-second pushes (≈6.8 reads a batch: 1.0 plate items, 0.18 chunks,
+0.15 cursor, 0.15 counters) and 1.06 for a backlog's 5,000-read batches. The per-batch part
+is what a longer push period amortises (a batch of one read costs 4 units).
 
 - **plate item** per read (``detection_items.py``): ``PLATE#<confusion key>`` / the read's
   ``time_sort_key``, holding the whole record (≈0.5 KB: 1 unit, what a bare pointer would
   cost). Exact and fuzzy plate searches read these partitions; no index is needed.
 - **chunk items**: each batch's reads packed (zlib JSON) under ``DETS#<site>#<day>`` by their
-  newest read: ≈1 unit per 2-second batch of the seed site, ~0.1 per read in a backlog's big
+  newest read: ≈1 unit per 2-second batch of the seed site, ~0.05 per read in a backlog's big
   batches. Searches by site and time and wildcard patterns walk them (``detection_search.py``).
 - **per batch**: the stream's cursor (one conditional update) and one counter item per
   (site, hour) with an attribute per camera (one ``ADD`` update, whatever the cameras).
@@ -22,7 +25,9 @@ and chunk items with ``BatchWriteItem`` (25 per request, unprocessed retried), a
 moves the cursor: ``SET high_water = :new, prev_high_water = high_water`` if ``high_water < :new``.
 The item after the update says which seqs this call moved the mark over (``prev_high_water`` ..
 ``new``): exactly those are counted and reported ``stored``, so a resent batch, or two
-identical batches racing, count each read once, without a transaction. Items are
+identical batches racing, count each read once, without a transaction (DynamoDB applies
+one item's conditional updates one at a time; moto in-process does not lock, so only the
+contract's outcomes, not the counts, are checked under threads there). Items are
 idempotent by their deterministic keys (a loser of the race rewrote identical plate items;
 its chunk may cut the reads differently: searches emit a read found twice once). A crash
 after the items and before the cursor leaves unacknowledged items the node resends; a crash
