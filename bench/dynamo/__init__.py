@@ -4,11 +4,11 @@ One run, in this process, against moto's DynamoDB (the store's own table, create
 `aws-dev-setup` and the CDK app create it) with the cloud's `DynamoStore`:
 
 1. **steady**: the seed site's traffic (20 cameras x 10 reads/min, 288,000 a day, generated
-   as `bench.sync.backlog` generates the node's: formats, repeats, misreads; by default two
-   hours of it, `--reads 288000` for a whole day: moto answers ~15 batches a second, and the
-   units per read depend on the rate, not the length) shipped as the node ships them while
-   in sync: every `push_interval_s` (the node's default, 2 s) the reads received since the
-   last push, through `DetectionStore.put_batch`;
+   as `bench.sync.backlog` generates the node's: formats, repeats, misreads; by default half
+   an hour of it, `--reads 288000` for a whole day: the units per read depend on the rate,
+   not the length, and moto answers a Query by scanning its whole table) shipped as the
+   node ships them while in sync: every `push_interval_s` (the node's default, 2 s) the
+   reads received since the last push, through `DetectionStore.put_batch`;
 2. **steady-10s**: a quarter as many reads of a third site pushed every 10 s instead (how
    much of a read's cost is the per-batch writes);
 3. **backlog**: a second site's reads shipped as a node drains a backlog after an outage:

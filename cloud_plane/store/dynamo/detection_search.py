@@ -57,7 +57,8 @@ SCAN_BOUND = 50_000  # reads one page may scan before it returns what it has (as
 LOWEST, HIGHEST = "0", "~"  # below / above every time text (sort keys start with one)
 PARALLEL_QUERIES = 16  # plate partitions read at once for a fuzzy search
 MARGIN = timedelta(seconds=1)  # above a chunk's span: reads at the window's very top too
-CHUNK_PAGE = 25  # chunks per Query request: ~25 KB at the seed rate, 3-4 read units
+CHUNK_PAGE = 25  # chunks in a walk's first Query request: ~25 KB at the seed rate, 3 units
+CHUNK_PAGE_MAX = 800  # chunks in its later ones (doubling up to this; a page stops at 1 MB)
 
 
 @dataclass(frozen=True)
@@ -201,13 +202,27 @@ class DetectionSearch:
             if ceiling is not None:
                 condition += " AND sk < :top"
                 values[":top"] = ceiling
-            for item in self._db.table.query(
-                condition, values=values, forward=False, page_size=CHUNK_PAGE
-            ):
+            for item in self._growing_pages(condition, values):
                 if chunk_newest(item) < window.low[:27]:
                     return  # every read of this chunk and of older ones is below the window
                 yield item
             day = _previous_day(day)
+
+    def _growing_pages(self, condition: str, values: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Yield a Query's items newest first in requests of 25, 50, 100... chunks: a page of
+        results needs a few chunks (one small request), a long walk few round trips."""
+        size, start = CHUNK_PAGE, None
+        while True:
+            items = list(
+                self._db.table.query(
+                    condition, values=values, forward=False, limit=size, start_key=start
+                )
+            )
+            yield from items
+            if len(items) < size:
+                return
+            start = {"pk": items[-1]["pk"], "sk": items[-1]["sk"]}
+            size = min(size * 2, CHUNK_PAGE_MAX)
 
 
 def _merge_chunks(chunks: Iterable[dict[str, Any]], window: Window) -> Iterator[Row]:
