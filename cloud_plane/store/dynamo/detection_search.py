@@ -57,8 +57,8 @@ SCAN_BOUND = 50_000  # reads one page may scan before it returns what it has (as
 LOWEST, HIGHEST = "0", "~"  # below / above every time text (sort keys start with one)
 PARALLEL_QUERIES = 16  # plate partitions read at once for a fuzzy search
 MARGIN = timedelta(seconds=1)  # above a chunk's span: reads at the window's very top too
-CHUNK_PAGE = 25  # chunks in a walk's first Query request: ~25 KB at the seed rate, 3 units
-CHUNK_PAGE_MAX = 800  # chunks in its later ones (doubling up to this; a page stops at 1 MB)
+CHUNK_PAGE = 4  # chunks in a walk's first request (a 2-s batch's: ~1 KB; a backlog's: ~12 KB)
+CHUNK_PAGE_MAX = 512  # chunks in its later ones (doubling up to this; a page stops at 1 MB)
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ class DetectionSearch:
             day = _previous_day(day)
 
     def _growing_pages(self, condition: str, values: dict[str, str]) -> Iterator[dict[str, Any]]:
-        """Yield a Query's items newest first in requests of 25, 50, 100... chunks: a page of
+        """Yield a Query's items newest first in requests of 4, 8, 16... chunks: a page of
         results needs a few chunks (one small request), a long walk few round trips."""
         size, start = CHUNK_PAGE, None
         while True:
