@@ -17,23 +17,16 @@ COMPOSE = Path(__file__).parents[2] / "docker-compose.local.yml"
 
 def test_compose_file_validates_against_the_compose_spec():
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "check_jsonschema",
-            "--builtin-schema",
-            "vendor.compose-spec",
-            str(COMPOSE),
-        ],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
+         str(COMPOSE)],
+        capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
-    "service",
-    [s for s, d in yaml.safe_load(COMPOSE.read_text())["services"].items() if "command" in d],
+    "service", [s for s, d in yaml.safe_load(COMPOSE.read_text())["services"].items()
+                if "command" in d]
 )
 def test_compose_commands_exist_in_the_cli(service: str):
     command = yaml.safe_load(COMPOSE.read_text())["services"][service]["command"]

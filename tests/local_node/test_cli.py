@@ -70,8 +70,7 @@ def _stock(tmp_path: Path, n: int) -> None:
 
     camera = repo.create_camera(engine, "cam", datetime.now(UTC))
     writer = IngestWriter(
-        engine=engine,
-        images=FileImageStore(tmp_path / "node" / "images"),
+        engine=engine, images=FileImageStore(tmp_path / "node" / "images"),
         clock=lambda: datetime.now(UTC),
     )
     writer.start()
@@ -79,8 +78,7 @@ def _stock(tmp_path: Path, n: int) -> None:
         writer.submit(
             camera_id=camera.id,
             detection=DetectionIn(plate=f"AB{i:03d}CD", captured_at=datetime.now(UTC)),
-            image=None,
-            image_kind=None,
+            image=None, image_kind=None,
         )
         for i in range(n)
     ]
@@ -103,17 +101,8 @@ def test_export_csv_to_a_file_with_a_time_range(env, tmp_path: Path):
     run(env, "node", "create-token", "--role", "viewer")
     _stock(tmp_path, 5)
     out_file = tmp_path / "out.csv"
-    code, _, _ = run(
-        env,
-        "node",
-        "export",
-        "--format",
-        "csv",
-        "--out",
-        str(out_file),
-        "--since",
-        "2000-01-01T00:00:00Z",
-    )
+    code, _, _ = run(env, "node", "export", "--format", "csv", "--out", str(out_file),
+                     "--since", "2000-01-01T00:00:00Z")
     rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
     assert code == 0 and len(rows) == 5 and rows[0]["plate_norm"] == "AB000CD"
     code, _, err = run(env, "node", "export", "--until", "2000-01-01T00:00:00Z")

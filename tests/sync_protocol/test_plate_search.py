@@ -35,3 +35,4 @@ def test_a_scan_that_reaches_the_end_has_no_next_page():
 def test_a_wildcard_query_matches_by_confusion():
     page = fuzzy_scan(rows("A812CDE", "XY99ZZZ"), "AB12*", limit=10, scan_bound=100)
     assert [r["plate_norm"] for r in page.items] == ["A812CDE"]
+
