@@ -5,8 +5,12 @@ The cost drove the design (every write unit per read is ≈ $5.40 a month for th
 costs 3 units per read. Here a read costs one item write plus its share of three writes per
 batch, and no index: measured by ``python -m bench.dynamo``, 1.47 units per read at the seed
 rate with the node's 2-second pushes (≈6.8 reads a batch: 1.0 plate items, 0.18 chunks,
-0.15 cursor, 0.15 counters) and 1.06 for a backlog's 5,000-read batches. The per-batch part
-is what a longer push period amortises (a batch of one read costs 4 units).
+0.15 cursor, 0.15 counters), 1.15 if the same traffic were pushed every 10 s, and 1.06
+for a backlog's full batches. The per-batch part is what a longer push period amortises (a
+batch of one read costs 4 units). Searches (50 a page, eventually consistent): exact plate
+0.5 read units, fuzzy plate ~184 (a Query per confusion key, mostly empty), a site's last
+hour 2-4, the newest of every site 7, a prefix pattern up to the scan bound (141 for the
+bench's 12,500 reads; ~560 for a page that reaches the 50,000-read bound).
 
 - **plate item** per read (``detection_items.py``): ``PLATE#<confusion key>`` / the read's
   ``time_sort_key``, holding the whole record (≈0.5 KB: 1 unit, what a bare pointer would
