@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.alerts
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.dynamo
 
 # The settings reference is generated from the settings models (tests check it is current).
 docs: $(STAMP)

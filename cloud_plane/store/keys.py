@@ -14,6 +14,10 @@ stream (high-water)    ``SITE#<site_id>``              ``STREAM#<stream_id>``
 enrolment code         ``ENROLL#<code_hash>``          ``ENROLL``
 nonce (TTL)            ``NONCE#<key>``                 ``NONCE``
 detection              ``DET#<site_id>#<stream_id>``   ``SEQ#<seq, 19 digits>``
+detection by plate     ``PLATE#<confusion key>``       ``time_sort_key`` (whole record)
+detection chunk        ``DETS#<site_id>#<yyyy-mm-dd>``  ``<newest time>#<stream>#<first seq>``
+sites with detections  ``DETSITES``                    ``SITE#<site_id>``
+reads per hour         ``READS#<site_id>``             ``<hour time_text>``
 hit                    ``HIT#<detection_id>``          ``ENTRY#<list>#<plate_norm>``
 "detection has a hit"  ``HIT#<detection_id>``          ``HIT``
 hotlist entry          ``HOTLIST``                     ``ENTRY#<list>#<plate_norm>``
@@ -156,6 +160,42 @@ def detections_by_day(received_at: datetime) -> str:
 def detections_by_plate(plate_norm: str) -> str:
     """Return the plate index partition of a detection."""
     return f"PLATE{SEP}{_id(plate_norm, 'plate_norm')}"
+
+
+def plate_detection(
+    plate_key: str, received_at: datetime, site_id: str, stream_id: str, seq: int
+) -> dict[str, str]:
+    """Return the key of a detection's plate item (newest first by a reverse Query)."""
+    return {
+        "pk": f"PLATE{SEP}{_id(plate_key, 'plate_key')}",
+        "sk": time_sort_key(received_at, site_id, stream_id, seq),
+    }
+
+
+def detection_chunk(
+    site_id: str, newest: datetime, stream_id: str, first_seq: int
+) -> dict[str, str]:
+    """Return the key of a chunk of one batch's detections, in the day of its newest read."""
+    newest_text = time_text(newest)
+    return {
+        "pk": detection_chunk_partition(site_id, newest_text[:10]),
+        "sk": SEP.join((newest_text, _id(stream_id, "stream_id"), pad(first_seq))),
+    }
+
+
+def detection_chunk_partition(site_id: str, day: str) -> str:
+    """Return the partition of a site's chunks whose newest read is in UTC ``day``."""
+    return f"DETS{SEP}{_id(site_id, 'site_id')}{SEP}{day}"
+
+
+def detection_site(site_id: str) -> dict[str, str]:
+    """Return the key of the item that says a site has detections (and since which day)."""
+    return {"pk": "DETSITES", "sk": f"SITE{SEP}{_id(site_id, 'site_id')}"}
+
+
+def hourly_reads(site_id: str, hour: datetime) -> dict[str, str]:
+    """Return the key of a site's read counters for one hour (one attribute per camera)."""
+    return {"pk": f"READS{SEP}{_id(site_id, 'site_id')}", "sk": time_text(hour)}
 
 
 def hit(detection_id: str, list_name: str, plate_norm: str) -> dict[str, str]:

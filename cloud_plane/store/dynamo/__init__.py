@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from cloud_plane.clock import Clock, utc_now
 from cloud_plane.store.dynamo.alerts import DynamoAlerts
 from cloud_plane.store.dynamo.capacity import CapacityMeter
 from cloud_plane.store.dynamo.db import DynamoDb
@@ -54,6 +55,7 @@ class DynamoStore:
         region: str | None = None,
         secret_box: SecretBox | None = None,
         retention_days: int | None = None,
+        clock: Clock = utc_now,
     ) -> DynamoStore:
         """Connect to the existing table (``AWS_ENDPOINT_URL`` is honoured by boto3)."""
         if client is None:
@@ -61,7 +63,9 @@ class DynamoStore:
 
             client = boto3.client("dynamodb", region_name=region)
         retention = timedelta(days=retention_days) if retention_days else None
-        db = DynamoDb(DynamoTable(client, table_name), secret_box=secret_box, retention=retention)
+        db = DynamoDb(
+            DynamoTable(client, table_name), secret_box=secret_box, retention=retention, clock=clock
+        )
         store = cls(db)
         store.meta.ensure()
         return store

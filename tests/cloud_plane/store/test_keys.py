@@ -111,3 +111,20 @@ def test_naive_times_are_refused() -> None:
 def test_empty_names_are_refused() -> None:
     with pytest.raises(ValueError):
         keys.site_name("")
+
+
+def test_detection_item_keys_have_the_documented_shape() -> None:
+    t = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    plate = keys.plate_detection("AB12", t, "s1", "st", 7)
+    assert plate == {"pk": "PLATE#AB12", "sk": keys.time_sort_key(t, "s1", "st", 7)}
+    chunk = keys.detection_chunk("s1", t, "st", 7)
+    assert chunk == {"pk": "DETS#s1#2026-01-02", "sk": f"{keys.time_text(t)}#st#{keys.pad(7)}"}
+    assert keys.detection_site("s1") == {"pk": "DETSITES", "sk": "SITE#s1"}
+    assert keys.hourly_reads("s1", t)["pk"] == "READS#s1"
+
+
+def test_chunk_keys_sort_by_their_newest_read() -> None:
+    t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    older = keys.detection_chunk("s", t, "zz", 9)["sk"]
+    newer = keys.detection_chunk("s", t + timedelta(microseconds=1), "aa", 1)["sk"]
+    assert older < newer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store.base import CloudStore
+from cloud_plane.store.dynamo import DynamoStore
 from tests.cloud_plane.store.contracts.builders import NOW, records
+from tests.cloud_plane.store.contracts.conftest import RETENTION_DAYS, needs_role
 
 ROLE = "detections"
 
@@ -77,8 +80,10 @@ def test_search_filters_by_site_plate_and_time_and_pages(store: CloudStore) -> N
         store.detections.search_detections(q(cursor="garbage"))
 
 
-def test_heartbeats_keep_the_newest(store: CloudStore) -> None:
+def test_heartbeats_keep_the_newest(store: CloudStore, request: pytest.FixtureRequest) -> None:
     from sync_protocol.messages import Heartbeat
+
+    needs_role(request, "sites")
 
     site = store.sites.create_site("S", now=NOW)
     beat = Heartbeat(
@@ -127,3 +132,91 @@ def test_search_filters_by_camera(store: CloudStore) -> None:
     q = DetectionQuery
     assert len(store.detections.search_detections(q(camera_id="cam")).items) == 2
     assert store.detections.search_detections(q(camera_id="other")).items == []
+
+
+def _all_pages(store: CloudStore, query: DetectionQuery) -> list[tuple]:
+    seen, cursor = [], None
+    while True:
+        page = store.detections.search_detections(replace(query, cursor=cursor))
+        seen += [(d.record.received_at, d.site_id, d.stream_id, d.record.seq) for d in page.items]
+        if not (cursor := page.next_cursor):
+            return seen
+
+
+def test_pages_over_many_sites_and_batches_list_every_read_once_newest_first(
+    store: CloudStore,
+) -> None:
+    # Three sites whose batches interleave in time, and one stream's batches of mixed sizes.
+    for site, offset in (("a", 0), ("b", 1), ("c", 2)):
+        first = 1
+        for size in (3, 7, 1, 12):
+            batch = records("st", first, size)
+            batch = [r.model_copy(update={"received_at": r.received_at + timedelta(
+                milliseconds=offset)}) for r in batch]  # fmt: skip
+            store.detections.put_batch(site, "st", batch, received_at=NOW)
+            first += size
+    everything = _all_pages(store, DetectionQuery(limit=1000))
+    assert len(everything) == 3 * 23 == len(set(everything))
+    assert everything == sorted(everything, reverse=True)
+    for limit in (1, 5, 22):
+        assert _all_pages(store, DetectionQuery(limit=limit)) == everything
+    two = _all_pages(store, DetectionQuery(limit=4, site_ids={"a", "c"}))
+    assert two == [e for e in everything if e[1] in {"a", "c"}]
+
+
+def test_exact_search_leaves_out_confusions_and_fuzzy_finds_them(store: CloudStore) -> None:
+    store.detections.put_batch("a", "st", records("st", 1, 2, "AB12CDE"), received_at=NOW)
+    store.detections.put_batch("a", "st", records("st", 3, 1, "A812CDE"), received_at=NOW)
+    store.detections.put_batch("a", "st", records("st", 4, 1, "AB12CD"), received_at=NOW)
+    search = store.detections.search_detections
+    assert [d.record.seq for d in search(DetectionQuery(plate="AB12CDE")).items] == [2, 1]
+    assert [d.record.seq for d in search(DetectionQuery(plate="ab-12 cde", fuzzy=True)).items] == [
+        4,
+        3,
+        2,
+        1,
+    ]
+    assert [d.record.seq for d in search(DetectionQuery(plate="A?12C?E", fuzzy=False)).items] == [
+        3,
+        2,
+        1,
+    ]
+    assert [d.record.seq for d in search(DetectionQuery(plate="AB12C?E", fuzzy=True)).items] == [
+        3,
+        2,
+        1,
+    ]
+
+
+def test_plate_searches_page_newest_first_within_the_time_window(store: CloudStore) -> None:
+    store.detections.put_batch("a", "st", records("st", 1, 9, "AB12CDE"), received_at=NOW)
+    store.detections.put_batch("b", "st", records("st", 1, 9, "AB12CDF"), received_at=NOW)
+    since, until = NOW + timedelta(seconds=3), NOW + timedelta(seconds=8)
+    for plate, fuzzy, sites in (("AB12CDE", False, 1), ("AB12CDE", True, 2), ("AB*", False, 2)):
+        query = DetectionQuery(plate=plate, fuzzy=fuzzy, since=since, until=until, limit=2)
+        seen = _all_pages(store, query)
+        assert len(seen) == 5 * sites and seen == sorted(seen, reverse=True)
+        assert all(since <= at < until for at, *_ in seen)
+
+
+def test_reads_past_the_retention_are_neither_found_nor_counted(store: CloudStore) -> None:
+    if not isinstance(store, DynamoStore):
+        pytest.skip(
+            "only store=dynamodb expires detections (EDGESYNC_CLOUD_DETECTION_RETENTION_DAYS "
+            "is a DynamoDB TTL); the SQL store keeps them until deleted"
+        )
+    old = NOW - timedelta(days=RETENTION_DAYS, seconds=10)
+    stale = [r.model_copy(update={"received_at": old}) for r in records("st", 1, 2)]
+    store.detections.put_batch("a", "st", stale, received_at=old)
+    store.detections.put_batch("a", "st", records("st", 3, 1), received_at=NOW)
+    search = store.detections.search_detections
+    for query in (
+        DetectionQuery(),
+        DetectionQuery(plate="AB12CDE"),
+        DetectionQuery(plate="AB12CDE", fuzzy=True),
+        DetectionQuery(plate="AB*"),
+        DetectionQuery(site_ids={"a"}, since=old - timedelta(days=1)),
+    ):
+        assert [d.record.seq for d in search(query).items] == [3], query
+    counted = store.detections.hourly_reads(None, since=old, until=NOW + timedelta(hours=1))
+    assert [(r.hour, r.reads) for r in counted] == [(NOW.replace(minute=0), 1)]

@@ -1,0 +1,196 @@
+"""One run of the DynamoDB capacity benchmark: load two sites, then search them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.dynamo.report import KindMeter, evaluate, load_summary, render
+from bench.dynamo.traffic import PUSH_INTERVAL_S, backlog_batches, push_batches, site_reads
+from bench.ingest.procs import progress
+from bench.ingest.report import write_json
+from bench.ingest.run import _code_version
+from cloud_plane.records.detections import DetectionQuery
+from cloud_plane.store.dynamo import DynamoStore
+from cloud_plane.store.dynamo.db import DynamoDb
+from cloud_plane.store.dynamo.schema import create_table
+from cloud_plane.store.dynamo.table import DynamoTable
+from sync_protocol.detections import DetectionRecord
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "bench" / "out" / "dynamo.json"
+DAY = 288_000  # the seed site's day: 20 cameras x 10 reads/min
+# Half an hour at the seed rate (~880 batches): the units per read depend on the rate, not
+# the length, and moto answers every Query by scanning the whole table, so searches over a
+# bigger table take minutes each here (not on DynamoDB, where a Query reads one partition).
+STEADY_READS = DAY // 48
+QUICK_READS = 2_000
+BACKLOG_READS = 5_000
+RETENTION_DAYS = 30
+TABLE = "edgesync-bench"
+SLOW_PUSH_INTERVAL_S = 10.0  # a longer push period than the node's default, for comparison
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    import bench.dynamo
+
+    p = argparse.ArgumentParser(
+        prog="python -m bench.dynamo",
+        description=bench.dynamo.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help=f"a smoke run: {QUICK_READS:,} reads")
+    p.add_argument(
+        "--reads",
+        type=int,
+        help=f"steady reads at the seed rate (default {STEADY_READS:,}: half an hour; "
+        f"{DAY:,} is a day: its load takes ~10 minutes on moto, its searches much longer)",
+    )
+    p.add_argument("--backlog", type=int, help=f"backlog reads (default {BACKLOG_READS:,})")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
+    args = p.parse_args(argv)
+    args.reads = args.reads or (QUICK_READS if args.quick else STEADY_READS)
+    args.backlog = args.backlog or (QUICK_READS // 2 if args.quick else BACKLOG_READS)
+    if args.reads < 1 or args.backlog < 1:
+        p.error("--reads and --backlog must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run once; 0 when the run completed (the target is reported, not asserted)."""
+    args = parse_args(argv)
+    # moto in this process, with fake credentials: nothing can reach a real account.
+    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():  # fmt: skip
+        os.environ[name] = value
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        create_table(client, TABLE)
+        report = run(args, client)
+    write_json(report, args.out)
+    print(render(report))
+    progress(f"JSON report: {args.out}")
+    return 0
+
+
+def run(args: argparse.Namespace, client: object) -> dict:
+    started = datetime.now(UTC)
+    end = started.replace(microsecond=0)
+    meter = KindMeter()
+    db = DynamoDb(
+        DynamoTable(client, TABLE, meter=meter),
+        retention=timedelta(days=RETENTION_DAYS),
+        clock=lambda: end,
+    )
+    store = DynamoStore(db)
+    store.meta.ensure()
+
+    progress(f"generating {args.reads:,} steady and {args.backlog:,} backlog reads")
+    steady_stream, steady = site_reads(args.reads, end=end, seed=7)
+    backlog_stream, backlog = site_reads(args.backlog, end=end, seed=8)
+    slow_stream, slow = site_reads(max(1, args.reads // 4), end=end, seed=9)
+    loads = [
+        _load(store, meter, "steady", "site-a", steady_stream, push_batches(steady), len(steady)),
+        # The same traffic pushed every 10 s instead of 2: the per-batch writes amortised.
+        _load(store, meter, "steady-10s", "site-c", slow_stream,
+              push_batches(slow, SLOW_PUSH_INTERVAL_S), len(slow)),
+        _load(store, meter, "backlog", "site-b", backlog_stream, backlog_batches(backlog),
+              len(backlog)),
+    ]  # fmt: skip
+    searches = _searches(store, meter, steady, end)
+    return {
+        "schema": 1,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "config": {
+            "quick": args.quick,
+            "steady_reads": args.reads,
+            "backlog_reads": args.backlog,
+            "push_interval_s": PUSH_INTERVAL_S,
+            "slow_push_interval_s": SLOW_PUSH_INTERVAL_S,
+            "cameras": 20,
+            "retention_days": RETENTION_DAYS,
+            "capacity": "counted by item size (cloud_plane/store/dynamo/capacity.py); "
+            "reads eventually consistent",
+        },
+        "loads": loads,
+        "searches": searches,
+        "targets": evaluate(loads),
+        "code": _code_version(),
+    }
+
+
+def _load(
+    store: DynamoStore,
+    meter: KindMeter,
+    name: str,
+    site_id: str,
+    stream_id: str,
+    batches: Iterable[list[DetectionRecord]],
+    reads: int,
+) -> dict:
+    progress(f"{name}: shipping {reads:,} reads to {site_id}")
+    # The site's first batch also writes its DETSITES item once; counted, it is part of a day.
+    meter.reset()
+    began, count, stored = time.perf_counter(), 0, 0
+    for batch in batches:
+        outcome = store.detections.put_batch(
+            site_id, stream_id, batch, received_at=batch[-1].received_at + timedelta(seconds=1)
+        )
+        stored += outcome.stored
+        count += 1
+        if count % 5000 == 0:
+            progress(f"  {count:,} batches, {stored:,} reads")
+    if stored != reads:
+        raise RuntimeError(f"{name}: stored {stored:,} of {reads:,} reads")
+    summary = load_summary(name, meter, reads, count, time.perf_counter() - began)
+    progress(f"  {summary['write_units_per_read']} write units per read")
+    return summary
+
+
+def _searches(
+    store: DynamoStore, meter: KindMeter, steady: list[DetectionRecord], end: datetime
+) -> list[dict]:
+    seen: dict[str, int] = {}
+    for record in steady:
+        seen[record.plate_norm] = seen.get(record.plate_norm, 0) + 1
+    plate = max(seen, key=lambda p: (seen[p], p))  # a vehicle seen often, as a search finds
+    hour = DetectionQuery(site_ids={"site-a"}, since=end - timedelta(hours=1), until=end)
+    cases = [
+        (f"exact plate {plate}", DetectionQuery(plate=plate)),
+        (f"fuzzy plate {plate}", DetectionQuery(plate=plate, fuzzy=True)),
+        (f"prefix {plate[:3]}*", DetectionQuery(plate=plate[:3] + "*")),
+        (f"prefix {plate[:3]}* fuzzy", DetectionQuery(plate=plate[:3] + "*", fuzzy=True)),
+        ("site-a, last hour, page 1", hour),
+        ("site-a, last hour, page 2", hour),
+        ("newest, every site", DetectionQuery()),
+    ]
+    out, cursor = [], None
+    for name, query in cases:
+        if name.endswith("page 2"):
+            query = replace(query, cursor=cursor)
+        meter.reset()
+        began = time.perf_counter()
+        page = store.detections.search_detections(query)
+        cursor = page.next_cursor
+        out.append(
+            {
+                "search": name,
+                "read_units": meter.total_reads(),
+                "requests": meter.requests,
+                "items": len(page.items),
+                "next_cursor": page.next_cursor is not None,
+                "seconds_on_moto": round(time.perf_counter() - began, 2),
+            }
+        )
+    return out
