@@ -76,7 +76,7 @@ def _open_dynamodb(settings: CloudSettings) -> CloudStore:
         if not value
     ]
     if missing:
-        raise ConfigError(f"store=dynamodb needs {', '.join(missing)}")
+        raise ConfigError(f"EDGESYNC_CLOUD_STORE=dynamodb needs {', '.join(missing)}")
     assert settings.table and settings.secret_key  # each one checked just above
     try:
         box = SecretBox(settings.secret_key.get_secret_value().encode())

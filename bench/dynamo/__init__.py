@@ -8,7 +8,9 @@ One run, in this process, against moto's DynamoDB (the store's own table, create
    an hour of it, `--reads 288000` for a whole day: the units per read depend on the rate,
    not the length, and moto answers a Query by scanning its whole table) shipped as the
    node ships them while in sync: every `push_interval_s` (the node's default, 2 s) the
-   reads received since the last push, through `DetectionStore.put_batch`;
+   reads received since the last push, through `DetectionStore.put_batch`, with what each
+   exchange also writes: the replay-cache nonce, the node's hotlist version (a read; a
+   write only on change) and a heartbeat every 30 s (the agent's default);
 2. **steady-10s**: a quarter as many reads of a third site pushed every 10 s instead (how
    much of a read's cost is the per-batch writes);
 3. **backlog**: a second site's reads shipped as a node drains a backlog after an outage:

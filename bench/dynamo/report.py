@@ -16,6 +16,8 @@ KINDS = {  # partition key prefix -> what the item is (detections.py)
     "READS": "hour counters",
     "DETSITES": "site list",
     "META": "epoch",
+    "NONCE": "exchange nonces",
+    "SITES": "site item (heartbeats)",
 }
 TARGET_WRITES_PER_READ = 1.5  # issue 9, indexes included
 SEED_READS_PER_MONTH = 288_000 * 30

@@ -6,6 +6,7 @@ import argparse
 import os
 import platform
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.schema import create_table
 from cloud_plane.store.dynamo.table import DynamoTable
 from sync_protocol.detections import DetectionRecord
+from sync_protocol.messages import CameraHealth, Heartbeat
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "bench" / "out" / "dynamo.json"
@@ -34,6 +36,26 @@ QUICK_READS = 2_000
 BACKLOG_READS = 5_000
 RETENTION_DAYS = 30
 TABLE = "edgesync-bench"
+HEARTBEAT_INTERVAL_S = 30.0  # the node agent's default
+# A seed node's heartbeat: 20 cameras, each with its name, last read and counts.
+HEARTBEAT = Heartbeat(
+    node_version="0.9.0",
+    uptime_s=86_400,
+    disk_used_bytes=120 * 2**30,
+    disk_total_bytes=2 * 2**40,
+    db_size_bytes=3 * 2**30,
+    backlog_count=0,
+    cameras=[
+        CameraHealth(
+            camera_id=f"cam-{i:02d}",
+            name=f"Gate {i} northbound",
+            last_seen=datetime(2026, 12, 3, tzinfo=UTC),
+            detections_last_interval=5,
+            clock_offset_s=0.2,
+        )
+        for i in range(20)
+    ],
+)
 SLOW_PUSH_INTERVAL_S = 10.0  # a longer push period than the node's default, for comparison
 
 
@@ -107,7 +129,7 @@ def run(args: argparse.Namespace, client: object) -> dict:
         _load(store, meter, "backlog", "site-b", backlog_stream, backlog_batches(backlog),
               len(backlog)),
     ]  # fmt: skip
-    searches = _searches(store, meter, steady, end)
+    searches = _searches(store, meter, steady, end, loads[0]["site_id"])
     return {
         "schema": 1,
         "started_at": started.isoformat(timespec="seconds"),
@@ -139,14 +161,23 @@ def _load(
     batches: Iterable[list[DetectionRecord]],
     reads: int,
 ) -> dict:
+    site_id = store.sites.create_site(site_id, now=datetime.now(UTC)).site_id
     progress(f"{name}: shipping {reads:,} reads to {site_id}")
     # The site's first batch also writes its DETSITES item once; counted, it is part of a day.
     meter.reset()
     began, count, stored = time.perf_counter(), 0, 0
+    next_heartbeat = None
     for batch in batches:
-        outcome = store.detections.put_batch(
-            site_id, stream_id, batch, received_at=batch[-1].received_at + timedelta(seconds=1)
-        )
+        at = batch[-1].received_at + timedelta(seconds=1)
+        # What every exchange costs besides its reads (cloud_plane/api/routes/sync.py and
+        # sync/exchange.py): the replay-cache nonce, the node's hotlist version, and a
+        # heartbeat every HEARTBEAT_INTERVAL_S.
+        store.sites.remember_nonce(uuid.uuid4().hex, at + timedelta(minutes=10), at)
+        store.sites.record_hotlist_version(site_id, 1, at=at)
+        if next_heartbeat is None or at >= next_heartbeat:
+            store.detections.record_heartbeat(site_id, HEARTBEAT, at)
+            next_heartbeat = at + timedelta(seconds=HEARTBEAT_INTERVAL_S)
+        outcome = store.detections.put_batch(site_id, stream_id, batch, received_at=at)
         stored += outcome.stored
         count += 1
         if count % 5000 == 0:
@@ -154,18 +185,23 @@ def _load(
     if stored != reads:
         raise RuntimeError(f"{name}: stored {stored:,} of {reads:,} reads")
     summary = load_summary(name, meter, reads, count, time.perf_counter() - began)
+    summary["site_id"] = site_id
     progress(f"  {summary['write_units_per_read']} write units per read")
     return summary
 
 
 def _searches(
-    store: DynamoStore, meter: KindMeter, steady: list[DetectionRecord], end: datetime
+    store: DynamoStore,
+    meter: KindMeter,
+    steady: list[DetectionRecord],
+    end: datetime,
+    steady_site: str,
 ) -> list[dict]:
     seen: dict[str, int] = {}
     for record in steady:
         seen[record.plate_norm] = seen.get(record.plate_norm, 0) + 1
     plate = max(seen, key=lambda p: (seen[p], p))  # a vehicle seen often, as a search finds
-    hour = DetectionQuery(site_ids={"site-a"}, since=end - timedelta(hours=1), until=end)
+    hour = DetectionQuery(site_ids={steady_site}, since=end - timedelta(hours=1), until=end)
     cases = [
         (f"exact plate {plate}", DetectionQuery(plate=plate)),
         (f"fuzzy plate {plate}", DetectionQuery(plate=plate, fuzzy=True)),
