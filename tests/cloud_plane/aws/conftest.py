@@ -1,9 +1,8 @@
 """A Lambda's world in moto: env settings as the CDK app would set them, queues, SES, SNS.
 
-The handlers read their settings from the environment, as in Lambda. The store is the
-one the environment names: ``sql`` (SQLite) now, and ``dynamodb`` as soon as the DynamoDB
-store implements every role (``IMPLEMENTATIONS`` in the contract suites says when; until
-then that case skips and says why).
+The handlers read their settings from the environment, as in Lambda. Each test runs twice,
+with the store the environment names: ``sql`` (SQLite) and ``dynamodb`` (moto), the one a
+deployed function uses.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from moto import mock_aws
 
 from cloud_plane.aws import runtime
 from cloud_plane.store.dynamo.schema import create_table
-from tests.cloud_plane.store.contracts.conftest import ALL_ROLES, IMPLEMENTATIONS
 
 REGION = "eu-west-2"
 SENDER = "alerts@edgesync.example.com"
@@ -139,8 +137,6 @@ def _store_env(store: str, tmp_path: Path) -> dict[str, str]:
             "EDGESYNC_CLOUD_STORE": "sql",
             "EDGESYNC_CLOUD_DATABASE_URL": f"sqlite:///{tmp_path / 'cloud.db'}",
         }
-    if IMPLEMENTATIONS["dynamodb"][1] != ALL_ROLES:
-        pytest.skip("the DynamoDB store does not implement every role yet (contract suites)")
     create_table(boto3.client("dynamodb", region_name=REGION), "edgesync-lambda")
     return {
         "EDGESYNC_CLOUD_STORE": "dynamodb",
