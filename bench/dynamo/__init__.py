@@ -11,7 +11,7 @@ One run, in this process, against moto's DynamoDB (the store's own table, create
    reads received since the last push, through `DetectionStore.put_batch`, with what each
    exchange also writes: the replay-cache nonce, the node's hotlist version (a read; a
    write only on change) and a heartbeat every 30 s (the agent's default);
-2. **steady-10s**: a quarter as many reads of a third site pushed every 10 s instead (how
+2. **steady-5s**: a quarter as many reads of a third site pushed every 5 s instead (how
    much of a read's cost is the per-batch writes);
 3. **backlog**: a second site's reads shipped as a node drains a backlog after an outage:
    batches of the wire's maximum (5,000 reads or 2 MiB of JSON);

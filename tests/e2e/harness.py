@@ -375,3 +375,11 @@ def read_banner(proc: subprocess.Popen, err_log: Path | None = None) -> str:
             return "".join(banner)
     tail = err_log.read_text()[-3000:] if err_log and err_log.exists() else ""
     raise AssertionError(f"the demo ended before its banner: {''.join(banner)}{tail}")
+
+
+def sent_emails(region: str) -> list:
+    """The emails moto's SES recorded in ``region`` (a moto server in this process)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)

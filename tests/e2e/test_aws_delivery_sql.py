@@ -4,43 +4,22 @@ The part of AWS mode this branch owns, end to end in real processes: the setting
 `aws-dev-setup` prints (with the store and auth switched to sql/local, which need no
 DynamoDB or Cognito), a node's hit becomes an alert, its delivery an SQS message, which the
 served process's poller hands to the delivery worker, and moto's SES records the email.
-(test_aws_mode.py runs the whole of AWS mode once every DynamoDB role and Cognito are in.)
+(test_aws_mode.py runs the whole of AWS mode: DynamoDB, Cognito and the queue.)
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.server import ThreadedMotoServer
 
-from tests.conftest import free_port
-from tests.e2e.harness import Hybrid, edgesync, wait_for
+from tests.e2e.harness import Hybrid, edgesync, sent_emails, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REGION = "eu-west-1"
 SENDER = "alerts@edgesync.example"
-
-
-@pytest.fixture
-def moto_endpoint(aws_credentials: None) -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-def sent_emails() -> list:
-    from moto.ses.models import ses_backends
-
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def test_a_hit_is_emailed_through_the_queue_by_the_served_cloud(
@@ -85,7 +64,7 @@ def test_a_hit_is_emailed_through_the_queue_by_the_served_cloud(
             )
         assert node.read("ST01LEN", event_id="hit-1")["hits"][0]["list"] == "stolen"
         email = wait_for(
-            lambda: [m for m in sent_emails() if "ST01LEN" in str(vars(m))],
+            lambda: [m for m in sent_emails(REGION) if "ST01LEN" in str(vars(m))],
             timeout=60,
             what="SES to record the alert's email",
         )[0]

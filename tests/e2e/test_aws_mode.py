@@ -14,29 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.server import ThreadedMotoServer
 
-from tests.conftest import free_port
-from tests.e2e.harness import PASSWORD, Hybrid, edgesync, wait_for
+from tests.e2e.harness import PASSWORD, Hybrid, edgesync, sent_emails, wait_for
 from tests.faults.chaos_proxy import ChaosProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REGION = "eu-west-1"
 SENDER = "alerts@edgesync.example"
-
-
-@pytest.fixture
-def moto_endpoint(aws_credentials: None) -> Iterator[str]:
-    """A moto server on loopback (real HTTP), fresh for the test."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -63,12 +48,6 @@ def aws_hybrid(tmp_path: Path, moto_endpoint: str) -> Iterator[Hybrid]:
         yield system
     finally:
         system.stop()
-
-
-def sent_emails() -> list:
-    from moto.ses.models import ses_backends
-
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def test_cognito_login_sync_through_cuts_hotlist_hit_alert_email_ack(aws_hybrid: Hybrid):
@@ -120,7 +99,7 @@ def test_cognito_login_sync_through_cuts_hotlist_hit_alert_email_ack(aws_hybrid:
                 what="the hit's alert",
             )[0]
             email = wait_for(
-                lambda: [m for m in sent_emails() if "ST01LEN" in str(vars(m))],
+                lambda: [m for m in sent_emails(REGION) if "ST01LEN" in str(vars(m))],
                 timeout=60,
                 what="SES to record the alert's email",
             )[0]
