@@ -167,6 +167,9 @@ class HealthSettings(SettingsGroup):
 
 
 # -- the cloud ------------------------------------------------------------------------------------
+DYNAMODB_PUSH_INTERVAL_S = 5.0  # bench.dynamo: ≤ 1.5 write units per read from here up
+
+
 class CloudSettings(GroupedSettings):
     """Every knob of the cloud plane; each is also the variable EDGESYNC_CLOUD_<FLAT NAME>."""
 
@@ -198,6 +201,15 @@ class CloudSettings(GroupedSettings):
         default=None,
         description="Fernet key sealing webhook secrets at rest (store=dynamodb: required, e.g. "
         "from Secrets Manager; store=sql: unset reads DATA_DIR/secrets.key, created 0600)",
+    )
+    sync_push_interval_s: Seconds | None = Field(
+        default=None,
+        gt=0,
+        le=3_600,
+        description="The shortest period nodes are asked to push reads at (hits still go at "
+        "once): each exchange costs a request and per-batch writes, so fewer, fuller batches "
+        "cost less; unset: 5 with store=dynamodb (≈1.35 DynamoDB write units per read instead "
+        "of ≈1.7 at the node's 2 s, bench.dynamo), else the node's own",
     )
     delivery_queue_url: str | None = Field(
         default=None,
@@ -326,6 +338,13 @@ class CloudSettings(GroupedSettings):
             if part.strip():
                 ipaddress.ip_network(part.strip(), strict=False)  # ValueError: a clear 422
         return value
+
+    @property
+    def resolved_push_interval_s(self) -> float | None:
+        """The push period asked of nodes (None: each node's own)."""
+        if self.sync_push_interval_s is not None:
+            return self.sync_push_interval_s
+        return DYNAMODB_PUSH_INTERVAL_S if self.store == "dynamodb" else None
 
     @property
     def resolved_alert_file(self) -> Path:

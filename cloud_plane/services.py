@@ -180,6 +180,7 @@ def build_services(
             store=store,
             clock=clock,
             snapshot_threshold=settings.hotlist_snapshot_threshold,
+            push_interval_s=settings.resolved_push_interval_s,
             on_hit=alerting.service.on_hit,
         ),
         metrics=metrics,

@@ -270,6 +270,13 @@ class ExchangeReply(ReplyModel):
     op_results: dict[uuid.UUID, OpResult] = Field(default_factory=dict)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_COMMANDS)
     retry_after_s: float | None = Field(default=None, ge=0, le=86_400)
+    push_interval_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=3_600,
+        description="the shortest period the cloud asks the node to push reads at (hits still "
+        "go at once); the node pushes at the longer of this and its own; None: its own",
+    )
 
     _check_version = field_validator("protocol_version")(_checked_version)
 

@@ -54,6 +54,7 @@ class ExchangeService:
     store: CloudStore
     clock: Clock
     snapshot_threshold: int
+    push_interval_s: float | None = None  # asked of every node in the reply (None: theirs)
     matchers: MatcherCache = field(default_factory=MatcherCache)
     on_hit: Callable[[StoredHit, Sequence[LocalDelivery]], object] | None = None
 
@@ -119,6 +120,7 @@ class ExchangeService:
             hotlist=delta,
             op_results=op_results,
             commands=commands,
+            push_interval_s=self.push_interval_s,
         )
         return reply, stats
 

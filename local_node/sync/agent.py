@@ -58,6 +58,7 @@ class ExchangeOutcome:
     ops: int = 0
     more: bool = False
     retry_after_s: float | None = None
+    push_interval_s: float | None = None  # the cloud's asked push period (None: ours)
 
 
 @dataclass
@@ -398,6 +399,7 @@ class SyncAgent:
             ops=len(request.hotlist_ops),
             more=more,
             retry_after_s=reply.retry_after_s,
+            push_interval_s=reply.push_interval_s,
         )
 
     def _record_failure(self, now, message: str) -> None:

@@ -11,6 +11,9 @@ overlap; a tick that arrives while the loop runs is folded into it.
   extra attempt).
 * **Catching up**: after an exchange that moved the mark and left rows behind, the loop
   goes on at once instead of waiting for the next tick.
+* **Pacing**: the cloud may ask for a longer push period in its replies (fewer, fuller
+  batches cost it less: DynamoDB writes per batch); the push tick then runs at the longer of
+  that and ``sync_push_interval_s``. Hits, catching up and the other ticks are unaffected.
 * **Backoff**: after a failure the ticks stand down and a one-off ``retry`` job is
   scheduled after the next delay of ``rules.backoff_delays`` (exponential, full jitter,
   capped; at least the cloud's ``Retry-After``), so retries go on with no new reads and
@@ -52,6 +55,7 @@ class SyncRunner:
         self._heartbeat_pending = True  # report in as soon as the agent starts
         self._retry_at = 0.0
         self._delays = self._new_delays()
+        self.push_every_s = float(settings.push_interval_s)  # the push tick's period now
         self.failures = 0
         self.delays: list[float] = []  # every backoff delay chosen (for status and tests)
         self._scheduler = BackgroundScheduler(
@@ -171,10 +175,23 @@ class SyncRunner:
                 self._failed(exc)
                 return
             self._succeeded(heartbeat)
+            self._pace(outcome.push_interval_s)
             more = outcome.more
             if outcome.retry_after_s:
                 self._back_off(outcome.retry_after_s)
                 return
+
+    def _pace(self, asked_s: float | None) -> None:
+        """Run the push tick at the longer of our period and the one the cloud asked for."""
+        every = push_period(self._settings.push_interval_s, asked_s)
+        if every == self.push_every_s:
+            return
+        with self._mu:
+            if self._stopping or not self._scheduler.running:
+                return
+            self._scheduler.reschedule_job("push", trigger="interval", seconds=every)
+        log.info("sync: pushing every %.1fs (the cloud asked for %s)", every, asked_s)
+        self.push_every_s = every
 
     def _succeeded(self, heartbeat: bool) -> None:
         with self._mu:
@@ -208,3 +225,8 @@ class SyncRunner:
         self._later("retry", delay, token)  # while still running: stop() waits for us
         with self._mu:
             self._finish()
+
+
+def push_period(own_s: float, asked_s: float | None) -> float:
+    """Return the push tick's period: ours, or the cloud's if it asked for a longer one."""
+    return float(max(own_s, asked_s or 0.0))

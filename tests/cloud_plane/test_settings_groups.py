@@ -18,6 +18,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("STORE", "dynamodb", "store", "dynamodb"),
     ("TABLE", "edgesync", "table", "edgesync"),
     ("DETECTION_RETENTION_DAYS", "90", "detection_retention_days", 90),
+    ("SYNC_PUSH_INTERVAL_S", "5", "sync_push_interval_s", 5),
     ("DELIVERY_QUEUE_URL", "https://sqs/q", "delivery_queue_url", "https://sqs/q"),
     ("DELIVERY_DLQ_URL", "https://sqs/dlq", "delivery_dlq_url", "https://sqs/dlq"),
     ("COGNITO_JWKS_URL", "https://idp/jwks.json", "cognito_jwks_url", "https://idp/jwks.json"),
@@ -148,3 +149,9 @@ def test_every_group_field_is_described():
     groups = [f.annotation for f in CloudSettings.model_fields.values()]
     fields = [f for g in groups if hasattr(g, "model_fields") for f in g.model_fields.values()]
     assert len(fields) >= 34 and all(f.description for f in fields)
+
+
+def test_a_dynamodb_cloud_asks_nodes_for_fewer_fuller_batches():
+    assert CloudSettings(store="dynamodb").resolved_push_interval_s == 5
+    assert CloudSettings(store="dynamodb", sync_push_interval_s=2).resolved_push_interval_s == 2
+    assert CloudSettings(store="sql").resolved_push_interval_s is None

@@ -229,3 +229,12 @@ def test_an_old_protocol_version_gets_426(cloud: RunningCloud) -> None:
     response = node.send(zlib.compress(json.dumps(message).encode()))
     assert response.status_code == 426
     assert "upgrade" in response.json()["detail"]
+
+
+def test_the_reply_asks_for_the_configured_push_period(cloud_factory) -> None:
+    cloud = cloud_factory(sync_push_interval_s=7)
+    assert cloud.node().exchange().push_interval_s == 7
+
+
+def test_a_self_hosted_cloud_leaves_the_push_period_to_the_node(cloud: RunningCloud) -> None:
+    assert cloud.node().exchange().push_interval_s is None

@@ -58,6 +58,7 @@ class FakeCloud:
     ack_at_most: int | None = None  # store and ack no further than this seq
     rejected_lists: frozenset[str] = frozenset({"forbidden"})
     snapshot_next: bool = False
+    push_interval_s: float | None = None  # the push period asked of the node in replies
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -182,6 +183,7 @@ class FakeCloud:
             hotlist=self._delta(req.hotlist_version),
             op_results=results,
             commands=list(self.commands),
+            push_interval_s=self.push_interval_s,
         )
 
     def _apply_op(self, op, site_id: str, now: datetime) -> OpResult:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from local_node.sync.runtime import start_agent
+from local_node.sync.scheduler import push_period
 from tests.local_node.sync.conftest import enroll_node, post, post_many
 
 SLOW_TICKS = {
@@ -91,3 +92,18 @@ def test_stop_is_clean_and_releases_the_lock(running, node_factory):
     agent.stop()
     agent2 = start_agent(node.services)
     agent2.stop()
+
+
+def test_the_push_tick_slows_to_the_period_the_cloud_asks_for(running, cloud):
+    cloud.push_interval_s = 45
+    _, agent = running()
+    wait_for(lambda: len(cloud.received) >= 1)  # the start-up heartbeat carries the answer
+    wait_for(lambda: agent.runner.push_every_s == 45)
+    job = agent.runner._scheduler.get_job("push")
+    assert job.trigger.interval.total_seconds() == 45
+
+
+def test_a_shorter_ask_than_our_own_period_keeps_ours():
+    assert push_period(30, 5) == 30
+    assert push_period(2, None) == 2
+    assert push_period(2, 5) == 5
