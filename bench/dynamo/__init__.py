@@ -7,12 +7,14 @@ One run, in this process, against moto's DynamoDB (the store's own table, create
    as `bench.sync.backlog` generates the node's: formats, repeats, misreads; by default half
    an hour of it, `--reads 288000` for a whole day: the units per read depend on the rate,
    not the length, and moto answers a Query by scanning its whole table) shipped as the
-   node ships them while in sync: every `push_interval_s` (the node's default, 2 s) the
-   reads received since the last push, through `DetectionStore.put_batch`, with what each
-   exchange also writes: the replay-cache nonce, the node's hotlist version (a read; a
-   write only on change) and a heartbeat every 30 s (the agent's default);
-2. **steady-5s**: a quarter as many reads of a third site pushed every 5 s instead (how
-   much of a read's cost is the per-batch writes);
+   node ships them while in sync with a DynamoDB cloud: every 5 s (the push period such a
+   cloud asks for, `EDGESYNC_CLOUD_SYNC_PUSH_INTERVAL_S`) the reads received since the last
+   push, through `DetectionStore.put_batch`, with what each exchange also writes: the
+   replay-cache nonce, the node's hotlist version (a read; a write only on change) and a
+   heartbeat every 30 s (the agent's default);
+2. **unpaced-2s**: a quarter as many reads of a third site pushed every 2 s (the node's own
+   period, were the cloud not to pace it): how much of a read's cost is per exchange
+   (reported for comparison, no target);
 3. **backlog**: a second site's reads shipped as a node drains a backlog after an outage:
    batches of the wire's maximum (5,000 reads or 2 MiB of JSON);
 4. **searches** (50 a page, the API's default) over the three sites: exact plate, fuzzy

@@ -83,6 +83,7 @@ def evaluate(loads: list[dict]) -> list[dict]:
             "verdict": "PASS" if load["write_units_per_read"] <= TARGET_WRITES_PER_READ else "MISS",
         }
         for load in loads
+        if load.get("target", True)
     ]
 
 
