@@ -185,6 +185,7 @@ def main(log_level: str, debug: bool) -> None:
     )
     os.environ.setdefault("EDGESYNC_LOG_LEVEL", log_level.upper())
     if log_level.upper() != "DEBUG":
-        # Both narrate routine steps at INFO; our own lines say what matters.
-        for noisy in ("alembic", "apscheduler", "httpx"):
+        # They narrate routine steps at INFO (botocore: where it found credentials and
+        # endpoints, every start); our own lines say what matters.
+        for noisy in ("alembic", "apscheduler", "httpx", "botocore"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
