@@ -52,6 +52,14 @@ class Container:
             if self._app is None:
                 from cloud_plane.main import create_app
 
+                if self.settings.web_secret is None:
+                    # Each container would draw its own random key, and a form rendered by
+                    # one would be refused by the next: fail at the first request instead.
+                    raise ConfigError(
+                        "the API Lambda needs EDGESYNC_CLOUD_WEB_SECRET (32+ characters, the "
+                        "same in every container) to sign the dashboard's CSRF tokens"
+                    )
+
                 self._app = create_app(self.settings)
             return self._app
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloud_plane.aws.runtime import Container, lambda_settings
+from cloud_plane.errors import ConfigError
 
 
 def test_the_data_dir_defaults_to_the_only_writable_place_in_lambda(
@@ -33,3 +34,12 @@ def test_the_alerting_side_is_built_once_per_container(
         assert container.alerting() is container.alerting()
     finally:
         container.close()
+
+
+def test_the_api_needs_a_web_secret_shared_by_every_container(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EDGESYNC_CLOUD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EDGESYNC_CLOUD_WEB_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="EDGESYNC_CLOUD_WEB_SECRET"):
+        Container(lambda_settings()).app()
