@@ -3,10 +3,11 @@
 The cost drove the design (every write unit per read is ≈ $5.40 a month for the seed site's
 288,000 reads a day). A naive item per read with two secondary indexes (by plate, by time)
 costs 3 units per read. Here a read costs one item write plus its share of three writes per
-batch, and no index: measured by ``python -m bench.dynamo``, 1.47 units per read at the seed
-rate with the node's 2-second pushes (≈6.8 reads a batch: 1.0 plate items, 0.18 chunks,
-0.15 cursor, 0.15 counters), 1.15 if the same traffic were pushed every 10 s, and 1.06
-for a backlog's full batches. The per-batch part is what a longer push period amortises (a
+batch, and no index: measured by ``python -m bench.dynamo`` (with what each exchange also
+writes: the replay nonce and heartbeats), 1.36 units per read at the seed rate pushed every
+5 s, the period a DynamoDB cloud asks nodes for (≈17 reads a batch: 1.0 plate items, 0.12
+chunks, 0.06 each cursor, counter and nonce, 0.06 heartbeats), 1.68 at the node's own 2 s,
+and 1.06 for a backlog's full batches. The per-batch part is what the pacing amortises (a
 batch of one read costs 4 units). Searches (50 a page, eventually consistent): exact plate
 0.5 read units, fuzzy plate ~184 (a Query per confusion key, mostly empty), a site's last
 hour 2-4, the newest of every site 7, a prefix pattern up to the scan bound (141 for the
