@@ -49,6 +49,13 @@ class ChaosProxy:
         self._ready.set()
         self._loop.run_forever()
         server.close()
+        # Connections still open (a node's keep-alive) are cancelled and awaited here, not
+        # left pending for the garbage collector to report during some later test.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     def _fate(self) -> str:
         if not self.enabled or self.rng.random() >= self.fault_rate:
