@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -66,3 +66,10 @@ class HourlyReads:
 def hour_of(at: datetime) -> datetime:
     """Return the start of ``at``'s hour, in UTC."""
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def require_contiguous(records: Sequence[DetectionRecord]) -> None:
+    """Raise ValueError unless the records' seqs follow one another (a batch's contract)."""
+    for i, record in enumerate(records[1:], start=1):
+        if record.seq != records[0].seq + i:
+            raise ValueError("put_batch needs records with contiguous seqs")

@@ -383,3 +383,32 @@ def sent_emails(region: str) -> list:
     from moto.ses.models import ses_backends
 
     return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
+
+
+def aws_dev_env(endpoint: str, *, region: str, sender: str) -> dict[str, str]:
+    """Run `cloud aws-dev-setup` at ``endpoint``; return the cloud's env (AWS_* + its settings)."""
+    aws_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")},
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+    settings = edgesync("cloud", "aws-dev-setup", "--sender", sender, "--json", env=aws_env)
+    return {
+        **{k: v for k, v in aws_env.items() if k.startswith("AWS_")},
+        **{k: str(v) for k, v in settings.items()},
+    }
+
+
+def email_stolen_hits_to(api: httpx.Client, email: str, plate: str) -> None:
+    """A recipient ``email`` subscribed to the stolen list, and ``plate`` on that list."""
+    for path, body in (
+        ("/api/v1/recipients/duty", {"name": "Duty officer", "email": email}),
+        (
+            "/api/v1/recipients/duty/subscriptions/stolen",
+            {"channels": ["email"], "lists": ["stolen"]},
+        ),
+        (f"/api/v1/hotlist/stolen/{plate}", {"reason": "stolen", "priority": 1}),
+    ):
+        r = api.put(path, json=body)
+        assert r.status_code == 200, r.text

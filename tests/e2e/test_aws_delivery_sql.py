@@ -9,12 +9,11 @@ served process's poller hands to the delivery worker, and moto's SES records the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Hybrid, edgesync, sent_emails, wait_for
+from tests.e2e.harness import Hybrid, aws_dev_env, email_stolen_hits_to, sent_emails, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -25,16 +24,8 @@ SENDER = "alerts@edgesync.example"
 def test_a_hit_is_emailed_through_the_queue_by_the_served_cloud(
     tmp_path: Path, moto_endpoint: str
 ) -> None:
-    aws_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")},
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    settings = edgesync("cloud", "aws-dev-setup", "--sender", SENDER, "--json", env=aws_env)
     cloud_env = {
-        **{k: v for k, v in aws_env.items() if k.startswith("AWS_")},
-        **settings,
+        **aws_dev_env(moto_endpoint, region=REGION, sender=SENDER),
         "EDGESYNC_CLOUD_STORE": "sql",
         "EDGESYNC_CLOUD_AUTH": "local",
     }
@@ -44,18 +35,7 @@ def test_a_hit_is_emailed_through_the_queue_by_the_served_cloud(
         cloud = system.cloud
         node = system.add_node("site-a")
         with cloud.api() as api:
-            r = api.put(
-                "/api/v1/recipients/duty",
-                json={"name": "Duty officer", "email": "duty@edgesync.example"},
-            )
-            assert r.status_code == 200, r.text
-            r = api.put(
-                "/api/v1/recipients/duty/subscriptions/stolen",
-                json={"channels": ["email"], "lists": ["stolen"]},
-            )
-            assert r.status_code == 200, r.text
-            r = api.put("/api/v1/hotlist/stolen/ST01LEN", json={"reason": "stolen", "priority": 1})
-            assert r.status_code == 200, r.text
+            email_stolen_hits_to(api, "duty@edgesync.example", "ST01LEN")
         with node.admin() as admin:
             wait_for(
                 lambda: any(e["plate"] == "ST01LEN" for e in admin.get("/api/v1/hotlist").json()),

@@ -8,14 +8,20 @@ The server runs in this test's process, so what SES recorded is read from moto's
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.harness import PASSWORD, Hybrid, edgesync, sent_emails, wait_for
+from tests.e2e.harness import (
+    PASSWORD,
+    Hybrid,
+    aws_dev_env,
+    email_stolen_hits_to,
+    sent_emails,
+    wait_for,
+)
 from tests.faults.chaos_proxy import ChaosProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -27,21 +33,9 @@ SENDER = "alerts@edgesync.example"
 @pytest.fixture
 def aws_hybrid(tmp_path: Path, moto_endpoint: str) -> Iterator[Hybrid]:
     """The cloud plane in AWS mode (settings from `aws-dev-setup`), started; no nodes yet."""
-    aws_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")},
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    settings = edgesync(
-        "cloud", "aws-dev-setup", "--sender", SENDER, "--json", env=aws_env
-    )  # fmt: skip
-    assert settings["EDGESYNC_CLOUD_STORE"] == "dynamodb"
-    cloud_env = {
-        **{k: v for k, v in aws_env.items() if k.startswith("AWS_")},
-        **{k: str(v) for k, v in settings.items()},
-        "EDGESYNC_CLOUD_ALERT_RETRY_BASE_S": "0.2",
-    }
+    cloud_env = aws_dev_env(moto_endpoint, region=REGION, sender=SENDER)
+    assert cloud_env["EDGESYNC_CLOUD_STORE"] == "dynamodb"
+    cloud_env["EDGESYNC_CLOUD_ALERT_RETRY_BASE_S"] = "0.2"
     system = Hybrid(tmp_path, cloud_env=cloud_env)
     system.start_cloud()
     try:
@@ -68,18 +62,7 @@ def test_cognito_login_sync_through_cuts_hotlist_hit_alert_email_ack(aws_hybrid:
     try:
         node = aws_hybrid.add_node("site-a", cloud_url=proxy.url)
         with cloud.api() as api:
-            r = api.put(
-                "/api/v1/recipients/duty",
-                json={"name": "Duty officer", "email": "duty@edgesync.example"},
-            )
-            assert r.status_code == 200, r.text
-            r = api.put(
-                "/api/v1/recipients/duty/subscriptions/stolen",
-                json={"channels": ["email"], "lists": ["stolen"]},
-            )
-            assert r.status_code == 200, r.text
-            r = api.put("/api/v1/hotlist/stolen/ST01LEN", json={"reason": "stolen", "priority": 1})
-            assert r.status_code == 200, r.text
+            email_stolen_hits_to(api, "duty@edgesync.example", "ST01LEN")
         proxy.enabled = True
         for i in range(40):
             node.read(f"AW{i:03d}SX", event_id=f"aw-{i}")

@@ -59,6 +59,7 @@ from cloud_plane.records.detections import (
     HourlyReads,
     StoredDetection,
     hour_of,
+    require_contiguous,
 )
 from cloud_plane.records.paging import Page
 from cloud_plane.store import keys
@@ -98,9 +99,7 @@ class DynamoDetections:
         received_at: datetime,
     ) -> BatchOutcome:
         """Store a contiguous batch idempotently; refuse it whole past a gap."""
-        for i, record in enumerate(records[1:], start=1):
-            if record.seq != records[0].seq + i:
-                raise ValueError("put_batch needs records with contiguous seqs")
+        require_contiguous(records)
         mark = self.high_water(site_id, stream_id)
         if not records:
             return BatchOutcome(high_water=mark)

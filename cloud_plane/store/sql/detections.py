@@ -18,6 +18,7 @@ from cloud_plane.records.detections import (
     HourlyReads,
     StoredDetection,
     hour_of,
+    require_contiguous,
 )
 from cloud_plane.records.paging import (
     Page,
@@ -54,9 +55,7 @@ class SqlDetections:
         received_at: datetime,
     ) -> BatchOutcome:
         """Store a contiguous batch idempotently; refuse it whole past a gap."""
-        for i, record in enumerate(records[1:], start=1):
-            if record.seq != records[0].seq + i:
-                raise ValueError("put_batch needs records with contiguous seqs")
+        require_contiguous(records)
         with self._db.tx(write=True) as conn:
             mark = self._lock_stream(conn, site_id, stream_id, received_at)
             if not records:
