@@ -202,6 +202,13 @@ class CloudSettings(GroupedSettings):
         description="Fernet key sealing webhook secrets at rest (store=dynamodb: required, e.g. "
         "from Secrets Manager; store=sql: unset reads DATA_DIR/secrets.key, created 0600)",
     )
+    secrets_arn: str | None = Field(
+        default=None,
+        description="AWS mode: Secrets Manager secret holding {\"master\": \"...\"} (the CDK "
+        "stack generates it); read once per Lambda container, and the secret key and web "
+        "secret left unset are derived from it (HKDF-SHA256), so no key sits in the Lambda's "
+        "environment",
+    )
     sync_push_interval_s: Seconds | None = Field(
         default=None,
         gt=0,

@@ -16,4 +16,6 @@ from cloud_plane.aws.runtime import container
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one API Gateway event with the cloud app."""
-    return container().adapter()(event, context)
+    current = container()
+    current.require("api")
+    return current.adapter()(event, context)

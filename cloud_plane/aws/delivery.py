@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     """Handle the batch; return the ids of the messages SQS should deliver again."""
     records = event.get("Records") or []
-    failed = container().queue_worker().handle(records)
+    current = container()
+    current.require("delivery")
+    failed = current.queue_worker().handle(records)
     if failed:
         log.warning("%d of %d message(s) failed", len(failed), len(records))
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Run the monitor once; return what it did (shown in the Lambda's logs)."""
-    done = container().alerting().monitor_once()
+    current = container()
+    current.require("monitor")
+    done = current.alerting().monitor_once()
     log.info("monitor run at %s: %s", event.get("time", "?"), done)
     return done

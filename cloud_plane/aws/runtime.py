@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cloud_plane.aws.requirements import Role, describe, missing
+from cloud_plane.aws.secrets import with_secrets
 from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
@@ -28,11 +30,12 @@ if TYPE_CHECKING:
 
 
 def lambda_settings() -> CloudSettings:
-    """Settings from the environment, with the data dir under /tmp unless one is set."""
+    """Settings from the environment (keys derived from EDGESYNC_CLOUD_SECRETS_ARN when set),
+    with the data dir under /tmp unless one is set."""
     settings = CloudSettings()
-    if "data_dir" in settings.model_fields_set:
-        return settings
-    return CloudSettings(data_dir=Path(tempfile.gettempdir()) / "edgesync-cloud")
+    if "data_dir" not in settings.model_fields_set:
+        settings = CloudSettings(data_dir=Path(tempfile.gettempdir()) / "edgesync-cloud")
+    return with_secrets(settings)
 
 
 class Container:
@@ -45,6 +48,15 @@ class Container:
         self._app: FastAPI | None = None
         self._adapter: Any = None
         self._alerting: Alerting | None = None
+
+    def require(self, role: Role) -> None:
+        """Raise ConfigError naming each setting the ``role`` Lambda lacks (AWS mode only:
+        a DynamoDB store; the handlers also run over SQL in tests and `cloud serve`)."""
+        if self.settings.store != "dynamodb":
+            return
+        unmet = missing(self.settings, role, deployed=False)
+        if unmet:
+            raise ConfigError(f"the {role} Lambda needs {describe(unmet)}")
 
     def app(self) -> FastAPI:
         """The cloud's ASGI app (its store opened, migrations run on SQL)."""

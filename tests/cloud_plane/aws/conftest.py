@@ -174,6 +174,7 @@ def lambda_world(
             "EDGESYNC_CLOUD_ALERT_EMAIL": "ses",
             "EDGESYNC_CLOUD_ALERT_SES_FROM": SENDER,
             "EDGESYNC_CLOUD_WEB_SECRET": "w" * 32,
+            "EDGESYNC_CLOUD_PUBLIC_URL": "https://abc123.execute-api.eu-west-2.amazonaws.com",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
