@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from cloud_plane.aws.secrets import with_secrets
 from cloud_plane.config import CloudSettings
 from sync_protocol.settings_errors import DATA_DIR_META, DATABASE_META, check_database_url
 
@@ -24,6 +25,8 @@ def settings_from(**overrides: Any) -> CloudSettings:
     later names the variable to check.
     """
     settings = CloudSettings(**{k: v for k, v in overrides.items() if v is not None})
+    # Against a CDK-deployed cloud an operator sets the stack's secret ARN, as the Lambdas do.
+    settings = with_secrets(settings)
     if settings.store == "sql":
         check_database_url(settings.resolved_database_url, "EDGESYNC_CLOUD_DATABASE_URL")
     ctx = click.get_current_context(silent=True)

@@ -72,7 +72,14 @@ def with_secrets(settings: CloudSettings, client: Any = None) -> CloudSettings:
         import boto3  # only AWS mode reaches here
 
         client = boto3.client("secretsmanager", region_name=settings.aws_region)
-    text = client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"]
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        text = client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"]
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigError(
+            f"cannot read the secret EDGESYNC_CLOUD_SECRETS_ARN={settings.secrets_arn}: {exc}"
+        ) from None
     keys = derive_keys(master_from_secret_string(text))
     update: dict[str, SecretStr] = {}
     if settings.secret_key is None:
