@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from cloud_plane.cli import cloud
-from edgesync.cli import main
 from cloud_plane.store.dynamo.schema import create_table
+from edgesync.cli import main
 
 REGION = "eu-west-1"
 MASTER = "a-random-master-secret-of-sixty-four-characters-0123456789abcdef"
