@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import App, Aspects
-from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions
+from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import IConstruct
 
 
@@ -19,7 +19,7 @@ def suppress(
     rule: str,
     reason: str,
     *,
-    applies_to: Sequence[str] | None = None,
+    applies_to: Sequence[str | RegexAppliesTo] | None = None,
     children: bool = False,
 ) -> None:
     """Suppress ``AwsSolutions-<rule>`` on ``construct`` (``children``: and what it contains).

@@ -15,6 +15,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cloud_plane.aws.requirements import Role
 from edgesync_cdk.config import DeployConfig
 from edgesync_cdk.nag import suppress
 
@@ -59,7 +60,7 @@ def alarms(
     scope: Construct,
     *,
     topic: sns.ITopic,
-    functions: Mapping[str, lambda_.Function],
+    functions: Mapping[Role, lambda_.Function],
     dlq: sqs.IQueue,
     http_api: apigwv2.HttpApi,
 ) -> list[cw.Alarm]:
@@ -109,7 +110,7 @@ def dashboard(
     *,
     name: str,
     http_api: apigwv2.HttpApi,
-    functions: Mapping[str, lambda_.Function],
+    functions: Mapping[Role, lambda_.Function],
     queue: sqs.IQueue,
     dlq: sqs.IQueue,
     table: dynamodb.ITable,
