@@ -20,11 +20,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from aws_cdk import App, cx_api
 from aws_cdk.assertions import Template
-from edgesync_cdk.config import DeployConfig
+from edgesync_cdk.config import DeployConfig, cdk_json_context
 from edgesync_cdk.nag import check_app
 from edgesync_cdk.stacks import ControlPlaneStack, DataStack, build_app
 
-CDK_JSON = Path(__file__).resolve().parents[2] / "cdk" / "cdk.json"
 CUSTOM = DeployConfig(
     prefix="Custom",
     domain_name="edgesync.example.com",
@@ -82,7 +81,7 @@ class Synthesized:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """Both deployments synthesized once, with the app's feature flags and cdk-nag."""
-    context = {**json.loads(CDK_JSON.read_text())["context"], "aws:cdk:bundling-stacks": []}
+    context = {**cdk_json_context(), "aws:cdk:bundling-stacks": []}
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = App(context=context, outdir=str(outdir))
     built = {config: build_app(app, config) for config in (DeployConfig(), CUSTOM)}
