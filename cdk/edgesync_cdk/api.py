@@ -65,6 +65,7 @@ class PublicApi:
     http_api: apigwv2.HttpApi
     stage: apigwv2.HttpStage
     url: str
+    domain: apigwv2.DomainName | None = None
 
 
 def staff_routes() -> list[str]:
@@ -138,7 +139,7 @@ def public_api(
         domain_mapping=apigwv2.DomainMappingOptions(domain_name=domain) if domain else None,
     )
     url = f"https://{config.domain_name}" if custom else http_api.api_endpoint
-    return PublicApi(http_api=http_api, stage=stage, url=url)
+    return PublicApi(http_api=http_api, stage=stage, url=url, domain=domain)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

@@ -103,9 +103,10 @@ def grant_user_admin(fn: lambda_.Function, pool: cognito.IUserPool) -> None:
 def grant_send_alerts(fn: lambda_.Function, sender: str) -> None:
     """Email from ``sender`` through SES; SMS through SNS."""
     stack = Stack.of(fn)
-    # In the SES sandbox, SendEmail is also authorised against each recipient's identity,
-    # so the resource is every identity of the account and region, and the condition
-    # holds the function to the one From address.
+    # SES authorises SendEmail against the identity covering the From address (the address
+    # itself, or its domain if the operator verified that instead) and, in the sandbox,
+    # against each recipient's identity too. So: every identity of this account and
+    # region, with the ses:FromAddress condition holding the function to its one sender.
     fn.add_to_role_policy(
         iam.PolicyStatement(
             actions=["ses:SendEmail"],
@@ -118,8 +119,9 @@ def grant_send_alerts(fn: lambda_.Function, sender: str) -> None:
     suppress(
         _role(fn),
         "IAM5",
-        "SES: in the sandbox SendEmail is authorised against recipient identities too, so "
-        "the resource is identity/* and the ses:FromAddress condition pins the sender. "
+        "SES: SendEmail is authorised against the From identity (address or domain) and, "
+        "in the sandbox, the recipients' identities, so the resource is identity/* and the "
+        "ses:FromAddress condition pins the one sender. "
         "SNS: Publish to a phone number (SMS) has no resource ARN, only '*'",
         applies_to=[
             RegexAppliesTo(regex="/^Resource::arn:<AWS::Partition>:ses:.*:identity\\/\\*$/g"),

@@ -144,6 +144,13 @@ class ControlPlaneStack(Stack):
             table=data.table,
         )
         CfnOutput(self, "PublicUrl", value=self.api.url, description="Staff and nodes use this")
+        if self.api.domain is not None:
+            CfnOutput(
+                self,
+                "ApiDomainTarget",
+                value=self.api.domain.regional_domain_name,
+                description=f"Point {config.domain_name} here (CNAME, or Route 53 alias)",
+            )
         CfnOutput(self, "DeliveryQueueUrl", value=queues.queue.queue_url)
         CfnOutput(self, "DeliveryDeadLetterQueueUrl", value=queues.dlq.queue_url)
         CfnOutput(self, "AlarmTopicArn", value=topic.topic_arn)

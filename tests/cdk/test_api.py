@@ -114,9 +114,10 @@ def test_with_a_domain_the_stage_is_mapped_and_the_url_is_the_domain(synth: Synt
     assert config["SecurityPolicy"] == "TLS_1_2"
     (mapping,) = custom.resources("AWS::ApiGatewayV2::ApiMapping").values()
     assert mapping["Properties"]["DomainName"] == {"Ref": domain_id}
-    assert custom.control_json["Outputs"]["PublicUrl"]["Value"] == (
-        f"https://{custom.config.domain_name}"
-    )
+    outputs = custom.control_json["Outputs"]
+    assert outputs["PublicUrl"]["Value"] == f"https://{custom.config.domain_name}"
+    target = outputs["ApiDomainTarget"]["Value"]  # where the operator points the DNS name
+    assert target == {"Fn::GetAtt": [domain_id, "RegionalDomainName"]}
 
 
 def test_with_a_domain_the_execute_api_endpoint_is_off(synth: Synthesized) -> None:
