@@ -20,12 +20,15 @@ from cloud_plane.config import AlertSettings
 from edgesync_cdk.config import DeployConfig
 from edgesync_cdk.nag import suppress
 
-DELIVERY_TIMEOUT = Duration.seconds(30)
-"""A batch is ten messages sent concurrently; each SES/SNS call takes well under a second."""
+DELIVERY_TIMEOUT = Duration.seconds(60)
+"""A batch's sends run concurrently; the slowest is a webhook's 10 s timeout or an AWS call's
+timeouts with botocore's retries, and a cold start adds a few seconds."""
 BATCH_SIZE = 10
-MAX_CONCURRENCY = 5
-"""Concurrent batches at most: bounds the send rate a burst of alerts can reach."""
+MAX_CONCURRENCY = 2
+"""Concurrent batches at most (2 is SQS's least): plenty for one company's alerts, and it
+leaves a new account's 10 concurrent executions to the API."""
 _PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"  # AwsCustomResource's singleton
+# The stack leaves EDGESYNC_CLOUD_ALERT_LEASE_S at its default.
 DEFAULT_LEASE_S = float(AlertSettings.model_fields["lease_s"].default)
 # AWS's advice for an SQS event source: visibility timeout at least six times the function
 # timeout, so a batch retried by the poller is not redelivered while still running. It
