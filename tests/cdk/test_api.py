@@ -131,3 +131,15 @@ def test_api_function_times_out_before_the_gateway(default: Deployment) -> None:
     fn = default.function("api")[1]["Properties"]
     assert fn["Timeout"] < 30  # the HTTP API's integration limit
     assert fn["MemorySize"] == default.config.api_memory_mb
+
+
+def test_only_this_api_may_invoke_the_api_function_by_one_permission(default: Deployment) -> None:
+    (api_id,) = default.resources("AWS::ApiGatewayV2::Api")
+    grants = [
+        p["Properties"]
+        for p in default.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    (grant,) = grants  # one for all routes, not one per route (the policy has a size limit)
+    assert grant["FunctionName"] == {"Fn::GetAtt": [default.function("api")[0], "Arn"]}
+    assert {"Ref": api_id} in grant["SourceArn"]["Fn::Join"][1]
