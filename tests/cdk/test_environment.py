@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ ENV_OF = {path: name for name, path in cloud_env_names().items()}
 # Keys the functions derive from EDGESYNC_CLOUD_SECRETS_ARN: never in the environment.
 DERIVED = {ENV_OF[(field.name,)] for field in dataclasses.fields(DerivedKeys)}
 SECRETS_ARN = ENV_OF[("secrets_arn",)]
+FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")  # 32 bytes, url-safe base64
 
 
 def _env(deployment: Deployment, role: Role) -> dict[str, Any]:
@@ -49,6 +51,8 @@ def test_no_key_or_secret_value_is_in_an_environment(synth: Synthesized, role: R
         assert not DERIVED & set(env)
         text = json.dumps(env)
         assert "SecretString" not in text and "secretsmanager:" not in text
+        literals = [v for v in env.values() if isinstance(v, str)]
+        assert not [v for v in literals if FERNET_KEY.fullmatch(v) or len(v) >= 32], literals
         # The secret's ARN is a reference to the Data stack, not a resolved value.
         assert "PublishOutputRefMasterSecret" in json.dumps(env[SECRETS_ARN])
 
