@@ -99,7 +99,8 @@ def public_api(
         # With a custom domain it is the only way in (certificate, name in links).
         disable_execute_api_endpoint=custom,
     )
-    issuer = f"https://cognito-idp.{Stack.of(scope).region}.amazonaws.com/{user_pool.user_pool_id}"
+    stack = Stack.of(scope)
+    issuer = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{user_pool.user_pool_id}"
     authorizer = authorizers.HttpJwtAuthorizer(
         "StaffJwt",
         issuer,
