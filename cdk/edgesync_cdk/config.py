@@ -7,11 +7,26 @@ alert sender, the SMS spend limit) are CloudFormation parameters (``stacks.py``)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
+
+CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context of cdk/cdk.json (feature flags): what the CLI gives the app.
+
+    The app passes it as its own defaults, so running ``app.py`` without the CLI (and the
+    tests) synthesizes the same templates; the CLI's context still wins over it.
+    """
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
 
 # The API's own throttle, far above one company's traffic (a site's node pushes every
 # few seconds; staff pages are a few requests a second): it bounds a runaway or hostile
