@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from aws_cdk import CfnParameter
 from constructs import Construct
 
-DEFAULT_SMS_SPEND_LIMIT_USD = 10
+# AWS's own default for a new account: SNS refuses a higher limit until Support raises the
+# account's maximum, and a refused SetSMSAttributes would roll the whole deploy back.
+DEFAULT_SMS_SPEND_LIMIT_USD = 1
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ class DataStack(Stack):
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "UserPoolId", value=self.staff.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.staff.client.user_pool_client_id)
+        # Its ARN, not its value: operators' `edgesync cloud` commands derive the keys as the
+        # functions do (EDGESYNC_CLOUD_SECRETS_ARN).
+        CfnOutput(self, "SecretArn", value=self.secret.secret_arn)
 
 
 class ControlPlaneStack(Stack):

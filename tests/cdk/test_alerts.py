@@ -99,7 +99,7 @@ def test_sms_spend_limit_is_set_from_its_parameter_on_create_and_update(
     assert "Delete" not in limit["Properties"]  # the account's limit stays as it was set
 
 
-def test_sms_spend_limit_defaults_to_ten_dollars(default: Deployment) -> None:
+def test_sms_spend_limit_defaults_to_the_new_account_limit(default: Deployment) -> None:
     parameter = default.control_json["Parameters"]["SmsMonthlySpendLimit"]
     assert parameter["Type"] == "Number"
-    assert parameter["Default"] == 10
+    assert parameter["Default"] == 1

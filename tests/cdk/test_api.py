@@ -56,7 +56,7 @@ def test_authorizer_trusts_the_pool_for_the_app_client(default: Deployment) -> N
     assert props["IdentitySource"] == ["$request.header.Authorization"]
     issuer = json.dumps(props["JwtConfiguration"]["Issuer"])
     assert "https://cognito-idp." in issuer
-    assert "PublishOutputRefStaff" in issuer  # the pool id, from the Data stack
+    assert "ExportsOutputRefStaff" in issuer  # the pool id, from the Data stack
     (audience,) = props["JwtConfiguration"]["Audience"]
     assert "StaffDashboard" in json.dumps(audience)  # the app client id
 

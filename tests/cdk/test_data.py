@@ -64,4 +64,4 @@ def test_secret_is_not_rotated(default: Deployment) -> None:
 
 def test_data_stack_outputs_what_operators_need(default: Deployment) -> None:
     outputs = default.data_template.find_outputs("*", Match.any_value())
-    assert {"TableName", "UserPoolId", "UserPoolClientId"} <= set(outputs)
+    assert {"TableName", "UserPoolId", "UserPoolClientId", "SecretArn"} <= set(outputs)

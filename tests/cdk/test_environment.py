@@ -54,7 +54,7 @@ def test_no_key_or_secret_value_is_in_an_environment(synth: Synthesized, role: R
         literals = [v for v in env.values() if isinstance(v, str)]
         assert not [v for v in literals if FERNET_KEY.fullmatch(v) or len(v) >= 32], literals
         # The secret's ARN is a reference to the Data stack, not a resolved value.
-        assert "PublishOutputRefMasterSecret" in json.dumps(env[SECRETS_ARN])
+        assert "ExportsOutputRefMasterSecret" in json.dumps(env[SECRETS_ARN])
 
 
 def test_only_the_api_authenticates_staff(default: Deployment) -> None:

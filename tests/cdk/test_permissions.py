@@ -76,7 +76,7 @@ def test_table_statement_lists_explicit_item_actions_on_table_and_indexes(
     (statement,) = _grants(default, role, "dynamodb:Query")
     assert sorted(_actions(statement)) == sorted(TABLE_ACTIONS)
     resources = json.dumps(statement["Resource"])
-    assert "PublishOutputFnGetAttTable" in resources
+    assert "ExportsOutputFnGetAttTable" in resources
     assert "/index/*" in resources
 
 
@@ -101,7 +101,7 @@ def test_user_admin_actions_are_the_calls_the_cognito_client_makes() -> None:
 def test_only_the_api_administers_users_on_its_pool(default: Deployment) -> None:
     (statement,) = _grants(default, "api", "cognito-idp:AdminCreateUser")
     assert sorted(_actions(statement)) == sorted(USER_ADMIN_ACTIONS)
-    assert "PublishOutputFnGetAttStaff" in json.dumps(statement["Resource"])
+    assert "ExportsOutputFnGetAttStaff" in json.dumps(statement["Resource"])
     for role in ("delivery", "monitor"):
         assert not any(a.startswith("cognito-idp:") for a in _actions_of(default, role))
 
@@ -110,7 +110,7 @@ def test_only_the_api_administers_users_on_its_pool(default: Deployment) -> None
 def test_every_function_reads_the_master_secret_only(default: Deployment, role: str) -> None:
     (statement,) = _grants(default, role, "secretsmanager:GetSecretValue")
     assert _actions(statement) == ["secretsmanager:GetSecretValue"]
-    assert "PublishOutputRefMasterSecret" in json.dumps(statement["Resource"])
+    assert "ExportsOutputRefMasterSecret" in json.dumps(statement["Resource"])
 
 
 @pytest.mark.parametrize("role", ROLES)
