@@ -52,7 +52,7 @@ LAMBDA_ASSET := build/lambda-asset
 lambda-asset: $(STAMP)
 	rm -rf $(LAMBDA_ASSET)
 	PYTHONPATH=cdk $(BIN)/python -m edgesync_cdk.asset_build --out $(LAMBDA_ASSET)
-	@echo "Lambda asset: $(LAMBDA_ASSET) ($$(du -sh $(LAMBDA_ASSET) | cut -f1) unzipped)"
+	@echo "Lambda asset: $(LAMBDA_ASSET)"
 
 # Both stacks' CloudFormation templates and the asset into cdk.out/, without an AWS account or
 # the CDK CLI (Node.js runs aws-cdk-lib; pip fetches the asset's wheels), then cfn-lint.
