@@ -155,7 +155,7 @@ def build_asset(
         wheel = _only_wheel(Path(wheel_dir))
         requirements = lambda_requirements(project_root / "pyproject.toml")
         log.info(
-            "installing %d requirements for cp%s on %s: %s",
+            "installing %d requirements for Python %s on %s: %s",
             len(requirements),
             python_version,
             platforms[0],
