@@ -42,13 +42,14 @@ def main() -> None:
         module_name, function_name = handlers[call["role"]].rsplit(".", 1)
         handler = getattr(importlib.import_module(module_name), function_name)
         replies.append(handler(call["event"], Context()))
+    files = {name: getattr(module, "__file__", None) for name, module in sys.modules.items()}
+    allowed = (asset + os.sep, *(root + os.sep for root in stdlib))
     outside = sorted(
-        f"{name}: {module.__file__}"
-        for name, module in list(sys.modules.items())
-        if getattr(module, "__file__", None)
-        and os.path.abspath(module.__file__) != os.path.abspath(__file__)
-        and not module.__file__.startswith(asset + os.sep)
-        and not any(module.__file__.startswith(root + os.sep) for root in stdlib)
+        f"{name}: {path}"
+        for name, path in files.items()
+        if path
+        and os.path.abspath(path) != os.path.abspath(__file__)  # this script
+        and not path.startswith(allowed)
     )
     print(json.dumps({"sys_path": sys.path, "replies": replies, "outside": outside}))
 

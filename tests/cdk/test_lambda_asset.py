@@ -13,7 +13,7 @@ from edgesync_cdk import lambda_asset
 from edgesync_cdk.asset_build import AssetBuildError
 from edgesync_cdk.functions import RUNTIME, RUNTIME_PYTHON
 
-SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 
 
 class FakeBuilder:
