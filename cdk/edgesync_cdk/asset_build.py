@@ -3,14 +3,17 @@
 Steps: build the project's wheel (``pip wheel --no-deps``: hatchling, in pip's isolated
 build environment, so the venv needs no build tool); install the Lambda's share of the
 project's dependencies for the runtime's platform (``pip install --target --platform
---python-version --only-binary=:all:``: compiled wheels are Lambda's, not this machine's,
-and nothing is compiled here); install the wheel itself without dependencies; then prune
-what a Lambda never runs.
+--python-version --only-binary=:all:``: compiled wheels are Lambda's, not this machine's);
+install the wheel itself without dependencies; prune what a Lambda never runs; byte-compile
+for the runtime's Python when one is here (``asset_bytecode.py``).
 
-The asset is reproducible: nothing is byte-compiled (a ``.pyc`` records its build time)
-and the files that name this build's temporary paths are dropped, so the same sources and
-the same resolved versions give the same bytes, and CDK's ``AssetHashType.OUTPUT`` hash
-does not change when nothing changed.
+pip evaluates markers other than the Python version (``sys_platform``, ``platform_machine``)
+for the machine it runs on: build on Linux x86_64, as Lambda runs.
+
+The asset is reproducible: pip compiles nothing (its ``.pyc`` would be this interpreter's,
+stamped with mtimes), the ``.pyc`` written afterwards hold source hashes, and the files that
+name this build's temporary paths are dropped. The same sources and resolved versions give
+the same bytes, so CDK's ``AssetHashType.OUTPUT`` hash does not change when nothing changed.
 
 Run it: ``python -m edgesync_cdk.asset_build --out build/lambda-asset`` (``--help``).
 """
@@ -30,6 +33,8 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from edgesync_cdk.asset_bytecode import compile_asset
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +73,9 @@ LAMBDA_DISTRIBUTIONS: dict[str, str] = {
 # simulator), paho-mqtt (Frigate ingest).
 
 BOTO3_WHY = (
-    "Lambda's runtime ships a boto3, but an older one than pyproject's floor, updated when "
-    "AWS chooses: the asset brings the version the tests ran with, so a runtime update "
-    "cannot change the store's or the channels' behaviour (about 25 MB unzipped)."
+    "Lambda's runtime ships a boto3, but which version is AWS's choice (it has lagged months "
+    "behind releases) and it changes under a deployed function: the asset brings the version "
+    "pyproject allows and the tests ran with (about 25 MB unzipped)."
 )
 
 # The project wheel's packages the Lambdas never import (import-linter keeps cloud_plane
@@ -98,6 +103,7 @@ class AssetReport:
     size_bytes: int
     files: int
     distributions: tuple[str, ...]  # "name==version", sorted
+    compiled: bool  # .pyc for the runtime's Python are included
     seconds: float
 
 
@@ -127,11 +133,14 @@ def build_asset(
     python_version: str = LAMBDA_PYTHON,
     platforms: Sequence[str] = LAMBDA_PLATFORMS,
     project_root: Path = PROJECT_ROOT,
+    bytecode: bool = True,
 ) -> AssetReport:
-    """Install the project and the Lambda's dependencies for Lambda's platform into ``out_dir``.
+    """Install the project and the Lambda's dependencies for Lambda's platform into ``out_dir``,
+    byte-compiled for ``python_version`` if ``bytecode`` and an interpreter of it is found.
 
-    ``out_dir`` must be absent or empty. Raise AssetBuildError if pip fails (its output is
-    in the message) or the result exceeds Lambda's unzipped size limit.
+    ``out_dir`` must be absent or empty. Raise AssetBuildError if pip or the compilation
+    fails (the tool's output is in the message) or the result exceeds Lambda's unzipped
+    size limit.
     """
     started = time.monotonic()
     out_dir = Path(out_dir)
@@ -165,11 +174,16 @@ def build_asset(
         log.info("installing %s without its dependencies", wheel.name)
         _pip("install", *target, "--no-deps", str(wheel))
     _prune(out_dir)
+    try:
+        compiled = bytecode and compile_asset(out_dir, python_version)
+    except RuntimeError as error:
+        raise AssetBuildError(str(error)) from None
     report = AssetReport(
         out_dir=out_dir,
         size_bytes=_size(out_dir),
         files=sum(1 for p in out_dir.rglob("*") if p.is_file()),
         distributions=_distributions(out_dir),
+        compiled=compiled,
         seconds=time.monotonic() - started,
     )
     if report.size_bytes > LAMBDA_SIZE_LIMIT:
@@ -178,12 +192,13 @@ def build_asset(
             f"{LAMBDA_SIZE_LIMIT / 2**20:.0f} MB limit"
         )
     log.info(
-        "asset ready in %.0f s: %s, %.1f MB unzipped, %d files, %d distributions",
+        "asset ready in %.0f s: %s, %.1f MB unzipped, %d files, %d distributions, %s",
         report.seconds,
         out_dir,
         report.size_bytes / 2**20,
         report.files,
         len(report.distributions),
+        "byte-compiled" if report.compiled else "not byte-compiled",
     )
     return report
 
@@ -275,6 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest="platforms",
         help=f"a wheel platform tag, repeatable (default {' '.join(LAMBDA_PLATFORMS)})",
     )
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="ship no .pyc (by default they are written if a Python of that version is here)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
@@ -282,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out,
             python_version=args.python_version,
             platforms=tuple(args.platforms or LAMBDA_PLATFORMS),
+            bytecode=not args.no_bytecode,
         )
     except AssetBuildError as error:
         print(f"error: {error}", file=sys.stderr)

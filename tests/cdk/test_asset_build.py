@@ -10,11 +10,9 @@ running interpreter's version, which still proves the packaging but not the runt
 from __future__ import annotations
 
 import base64
-import glob
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,6 +32,7 @@ from edgesync_cdk.asset_build import (
     build_asset,
     lambda_requirements,
 )
+from edgesync_cdk.asset_bytecode import find_interpreter
 from edgesync_cdk.functions import ARCHITECTURE, HANDLERS, RUNTIME_PYTHON
 from moto.server import ThreadedMotoServer
 
@@ -97,10 +96,9 @@ class Built:
 
 def runtime_interpreter() -> tuple[str, str]:
     """A Python 3.12 to run the asset with (Lambda's), else this interpreter."""
-    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")))
-    candidate = found[-1] if found else shutil.which("python3.12")
-    if candidate:
-        return candidate, "3.12"
+    found = find_interpreter(RUNTIME_PYTHON)
+    if found:
+        return found, RUNTIME_PYTHON
     return sys.executable, f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -289,12 +287,29 @@ def test_the_asset_leaves_out_the_node_and_the_cli(built: Built) -> None:
 
 
 @pytest.mark.slow
-def test_the_asset_holds_no_tests_caches_or_scripts(built: Built) -> None:
-    root = built.root
-    assert not [p for p in root.rglob("__pycache__")]
-    assert not [p for p in root.rglob("*.pyc")]
-    assert not [p for p in root.glob("*/tests")]
-    assert not (root / "bin").exists()
+def test_the_asset_holds_no_test_suites_or_scripts(built: Built) -> None:
+    assert not list(built.root.glob("*/tests"))
+    assert not (built.root / "bin").exists()
+
+
+@pytest.mark.slow
+def test_every_module_ships_bytecode_for_the_runtime_python(built: Built) -> None:
+    assert built.report.compiled  # a Python of the asset's version runs these tests
+    tag = "cpython-" + built.python_version.replace(".", "")
+    missing = [
+        str(py.relative_to(built.root))
+        for py in (built.root / "cloud_plane").rglob("*.py")
+        if not (py.parent / "__pycache__" / f"{py.stem}.{tag}.pyc").is_file()
+    ]
+    assert missing == []
+    assert all(tag in pyc.name for pyc in built.root.rglob("*.pyc"))
+
+
+@pytest.mark.slow
+def test_the_bytecode_is_checked_by_no_timestamp(built: Built) -> None:
+    # PEP 552 flags (bytes 4-7): 0b01 = hash-based, source not checked; 0 = mtime-based.
+    flags = {int.from_bytes(pyc.read_bytes()[4:8], "little") for pyc in built.root.rglob("*.pyc")}
+    assert flags == {0b01}
 
 
 @pytest.mark.slow
