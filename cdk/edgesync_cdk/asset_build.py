@@ -56,27 +56,24 @@ LAMBDA_DISTRIBUTIONS: dict[str, str] = {
     "mangum": "API Gateway events into the ASGI app",
     "pydantic": "settings and wire models",
     "pydantic-settings": "EDGESYNC_CLOUD_* settings",
-    "boto3": "DynamoDB, SQS, SES, SNS, Cognito, Secrets Manager (see BOTO3_WHY)",
+    # Lambda's runtime ships a boto3, but which version is AWS's choice (it has lagged months
+    # behind releases) and it changes under a deployed function: the asset brings the one
+    # pyproject allows and the tests ran with (about 25 MB unzipped).
+    "boto3": "DynamoDB, SQS, SES, SNS, Cognito, Secrets Manager",
     "pyjwt": "staff tokens and Cognito JWT verification (crypto extra: cryptography)",
     "httpx": "Cognito's JWKS and the webhook alert channel",
     "jinja2": "dashboard pages and alert e-mails",
     "python-multipart": "the dashboard's forms (Starlette's form parser)",
     "prometheus-client": "GET /metrics",
     "swagger-ui-bundle-v2": "GET /docs without a CDN",
-    # Imported, not used, on DynamoDB: store.dynamo.meta takes new_epoch_id from
-    # store.sql.meta, which loads the SQL store's package (engine, migrations).
+    # Imported, not used, on DynamoDB: store.dynamo takes two id helpers (new_epoch_id,
+    # new_site_id) from store.sql, whose package loads the SQL engine and migrations.
     "sqlmodel": "imported through cloud_plane.store.sql (see above)",
     "alembic": "imported through cloud_plane.store.sql (see above)",
 }
 # Left out, local node or self-hosting only: apscheduler, sqlite-utils, uvicorn (the cloud
 # runs behind Mangum, not a server), psycopg (PostgreSQL), click (the CLI), pillow (camera
 # simulator), paho-mqtt (Frigate ingest).
-
-BOTO3_WHY = (
-    "Lambda's runtime ships a boto3, but which version is AWS's choice (it has lagged months "
-    "behind releases) and it changes under a deployed function: the asset brings the version "
-    "pyproject allows and the tests ran with (about 25 MB unzipped)."
-)
 
 # The project wheel's packages the Lambdas never import (import-linter keeps cloud_plane
 # independent of local_node; edgesync is the CLI and demo).
