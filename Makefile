@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint test-slow test-all bench install docs
+.PHONY: demo test check lint test-slow test-all bench install docs lambda-asset synth
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,3 +45,20 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m edgesync.settings_doc > docs/settings.md.tmp
 	mv docs/settings.md.tmp docs/settings.md
+
+# The Lambda code asset (project wheel + the Lambdas' dependencies for Lambda's platform, built
+# by pip, no Docker), in a folder to inspect; `make synth` builds the same asset into cdk.out.
+LAMBDA_ASSET := build/lambda-asset
+lambda-asset: $(STAMP)
+	rm -rf $(LAMBDA_ASSET)
+	PYTHONPATH=cdk $(BIN)/python -m edgesync_cdk.asset_build --out $(LAMBDA_ASSET)
+	@echo "Lambda asset: $(LAMBDA_ASSET)"
+
+# Both stacks' CloudFormation templates and the asset into cdk.out/, without an AWS account or
+# the CDK CLI (Node.js runs aws-cdk-lib; pip fetches the asset's wheels), then cfn-lint.
+CDK_OUTDIR := cdk.out
+synth: $(STAMP)
+	rm -rf $(CDK_OUTDIR)
+	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 CDK_OUTDIR=$(CDK_OUTDIR) $(BIN)/python cdk/app.py
+	@echo "templates: $$(ls $(CDK_OUTDIR)/*.template.json | tr '\n' ' ')"
+	$(BIN)/cfn-lint --non-zero-exit-code error $(CDK_OUTDIR)/*.template.json
