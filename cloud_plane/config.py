@@ -204,7 +204,7 @@ class CloudSettings(GroupedSettings):
     )
     secrets_arn: str | None = Field(
         default=None,
-        description="AWS mode: Secrets Manager secret holding {\"master\": \"...\"} (the CDK "
+        description='AWS mode: Secrets Manager secret holding {"master": "..."} (the CDK '
         "stack generates it); read once per Lambda container, and the secret key and web "
         "secret left unset are derived from it (HKDF-SHA256), so no key sits in the Lambda's "
         "environment",

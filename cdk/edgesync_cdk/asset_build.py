@@ -66,14 +66,11 @@ LAMBDA_DISTRIBUTIONS: dict[str, str] = {
     "python-multipart": "the dashboard's forms (Starlette's form parser)",
     "prometheus-client": "GET /metrics",
     "swagger-ui-bundle-v2": "GET /docs without a CDN",
-    # Imported, not used, on DynamoDB: store.dynamo takes two id helpers (new_epoch_id,
-    # new_site_id) from store.sql, whose package loads the SQL engine and migrations.
-    "sqlmodel": "imported through cloud_plane.store.sql (see above)",
-    "alembic": "imported through cloud_plane.store.sql (see above)",
 }
 # Left out, local node or self-hosting only: apscheduler, sqlite-utils, uvicorn (the cloud
-# runs behind Mangum, not a server), psycopg (PostgreSQL), click (the CLI), pillow (camera
-# simulator), paho-mqtt (Frigate ingest).
+# runs behind Mangum, not a server), psycopg (PostgreSQL), sqlmodel and alembic (the SQL
+# store; the DynamoDB path never imports cloud_plane.store.sql), click (the CLI), pillow
+# (camera simulator), paho-mqtt (Frigate ingest).
 
 # The project wheel's packages the Lambdas never import (import-linter keeps cloud_plane
 # independent of local_node; edgesync is the CLI and demo).

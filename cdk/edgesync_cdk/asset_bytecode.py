@@ -57,9 +57,11 @@ def compile_asset(root: Path, python_version: str) -> bool:
         )
         return False
     log.info("byte-compiling with %s", interpreter)
+    # Not -I, which would ignore PYTHONHASHSEED: a frozenset constant (pycparser has some) is
+    # marshalled in hash order, so a random seed makes two builds of one tree differ.
     command = [
         interpreter,
-        "-I",
+        "-s",
         "-m",
         "compileall",
         "-q",
@@ -70,7 +72,8 @@ def compile_asset(root: Path, python_version: str) -> bool:
         LAMBDA_TASK_ROOT,
         ".",
     ]
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         # compileall has written what compiled; a module that does not compile would fail
         # at import on Lambda too, so say which.

@@ -3,7 +3,7 @@
 Two deployments in one app: the defaults (what a company deploys first) and one with
 every structural option on (custom domain, alarm email), so both shapes are checked
 from a single synthesis. Bundling is skipped: the templates are the same, only the
-Lambda asset is not built (tests/cdk/test_lambda_asset*.py build and check it).
+Lambda asset is not built (tests/cdk/test_asset_build.py builds and checks it).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
-from cloud_plane.store.sql.meta import new_epoch_id
+from cloud_plane.store.ids import new_epoch_id
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from cloud_plane.records.sites import EnrollmentRefused, Site
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.table import attempts
-from cloud_plane.store.sql.sites import new_site_id
+from cloud_plane.store.ids import new_site_id
 from sync_protocol.messages import Heartbeat
 
 HOTLIST_SEEN_REFRESH = timedelta(minutes=1)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import select, update
 
+from cloud_plane.store.ids import new_epoch_id
 from cloud_plane.store.sql.database import (
     EPOCH,
     HOTLIST_PURGED,
@@ -15,11 +15,6 @@ from cloud_plane.store.sql.database import (
     SqlDatabase,
 )
 from cloud_plane.store.tables import MetaRow
-
-
-def new_epoch_id() -> str:
-    """Return a fresh random epoch id."""
-    return "ep_" + secrets.token_hex(8)
 
 
 class SqlMeta:

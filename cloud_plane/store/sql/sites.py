@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -12,14 +11,10 @@ from sqlalchemy.engine import Connection
 
 from cloud_plane.errors import Conflict, NotFound
 from cloud_plane.records.sites import EnrollmentRefused, Site
+from cloud_plane.store.ids import new_site_id
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.tables import EnrollmentRow, NonceRow, SiteKeyRow, SiteRow
 from sync_protocol.messages import Heartbeat
-
-
-def new_site_id() -> str:
-    """Return a fresh random site id."""
-    return "site_" + secrets.token_hex(6)
 
 
 def load_site(conn: Connection, site_id: str) -> Site:
