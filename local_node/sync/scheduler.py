@@ -11,6 +11,12 @@ overlap; a tick that arrives while the loop runs is folded into it.
   extra attempt).
 * **Catching up**: after an exchange that moved the mark and left rows behind, the loop
   goes on at once instead of waiting for the next tick.
+* **Folding**: every exchange carries the hotlist pull (its reply holds the changes), so a
+  hotlist tick that comes within ``sync_hotlist_interval_s`` of a successful exchange has
+  nothing to do; and a heartbeat tick rides on the next push when one is due within
+  ``HEARTBEAT_RIDES_WITHIN_S``. A busy site then makes one exchange per push period, not
+  three kinds of them: each is a request, a Lambda call and ~4.5 DynamoDB write units to an
+  AWS-mode cloud (`edgesync cloud cost`). An idle site still pulls and reports on time.
 * **Pacing**: the cloud may ask for a longer push period in its replies (fewer, fuller
   batches cost it less: DynamoDB writes per batch); the push tick then runs at the longer of
   that and ``sync_push_interval_s``. Hits, catching up and the other ticks are unaffected.
@@ -36,6 +42,10 @@ from sync_protocol.rules import backoff_delays
 
 log = logging.getLogger(__name__)
 
+# A heartbeat waits for the next push when pushes come at least this often: far inside the
+# cloud's offline threshold (minutes), and it saves an exchange of its own.
+HEARTBEAT_RIDES_WITHIN_S = 10.0
+
 
 class SyncRunner:
     """Runs a ``SyncAgent`` on a schedule; ``start()`` once, ``stop()`` to end cleanly."""
@@ -54,6 +64,7 @@ class SyncRunner:
         self._stopping = False
         self._heartbeat_pending = True  # report in as soon as the agent starts
         self._retry_at = 0.0
+        self._last_success = float("-inf")  # time.monotonic() of the last good exchange
         self._delays = self._new_delays()
         self.push_every_s = float(settings.push_interval_s)  # the push tick's period now
         self.failures = 0
@@ -89,7 +100,7 @@ class SyncRunner:
                 next_run_time=now + timedelta(seconds=every),
             )
         self._scheduler.start()
-        self._later("heartbeat", 0)
+        self._later("start", 0)  # report in at once (a heartbeat), whatever is pending
 
     def stop(self) -> None:
         """Stop the jobs, wait for a running exchange, close the connections."""
@@ -161,14 +172,14 @@ class SyncRunner:
         while True:
             with self._mu:
                 due, self._due = self._due, set()
-                if "heartbeat" in due:
+                if due & {"heartbeat", "start"}:
                     self._heartbeat_pending = True
                 if self._stopping or not (due or more):
                     self._finish()
                     return
                 heartbeat = self._heartbeat_pending
             try:
-                if not more and due <= {"push"} and not heartbeat and not self.agent.has_work():
+                if not more and not self._exchange_needed(due, heartbeat):
                     continue
                 outcome = self.agent.exchange(heartbeat=heartbeat)
             except Exception as exc:
@@ -180,6 +191,18 @@ class SyncRunner:
             if outcome.retry_after_s:
                 self._back_off(outcome.retry_after_s)
                 return
+
+    def _exchange_needed(self, due: set[str], heartbeat: bool) -> bool:
+        """Whether the ticks in ``due`` need an exchange now (else a later one covers them)."""
+        if due - {"push", "hotlist", "heartbeat"}:  # start, a hit's wake, a retry
+            return True
+        work = self.agent.has_work()
+        if work and "push" in due:
+            return True
+        if heartbeat and not (work and self.push_every_s <= HEARTBEAT_RIDES_WITHIN_S):
+            return True  # nothing is about to be pushed: the heartbeat goes alone
+        since = time.monotonic() - self._last_success
+        return "hotlist" in due and since >= self._settings.hotlist_interval_s
 
     def _pace(self, asked_s: float | None) -> None:
         """Run the push tick at the longer of our period and the one the cloud asked for."""
@@ -197,6 +220,7 @@ class SyncRunner:
         with self._mu:
             if heartbeat:
                 self._heartbeat_pending = False
+            self._last_success = time.monotonic()
             if self.failures:
                 log.info("sync: the cloud answers again after %d failures", self.failures)
             self.failures = 0
