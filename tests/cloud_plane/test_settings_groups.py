@@ -18,6 +18,12 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("STORE", "dynamodb", "store", "dynamodb"),
     ("TABLE", "edgesync", "table", "edgesync"),
     ("DETECTION_RETENTION_DAYS", "90", "detection_retention_days", 90),
+    (
+        "SECRETS_ARN",
+        "arn:aws:secretsmanager:eu-west-1:1:secret:m",
+        "secrets_arn",
+        "arn:aws:secretsmanager:eu-west-1:1:secret:m",
+    ),
     ("SYNC_PUSH_INTERVAL_S", "5", "sync_push_interval_s", 5),
     ("DELIVERY_QUEUE_URL", "https://sqs/q", "delivery_queue_url", "https://sqs/q"),
     ("DELIVERY_DLQ_URL", "https://sqs/dlq", "delivery_dlq_url", "https://sqs/dlq"),
