@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -41,3 +42,12 @@ def test_a_bad_value_is_refused_naming_the_option(option: str, value: str) -> No
     result = run(option, value)
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.output
+
+
+def test_the_readme_shows_the_seed_table_the_command_prints() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## What the AWS mode costs", 1)[1].split("\n## ", 1)[0]
+    shown = section.split("```\n", 2)[2].split("```", 1)[0]  # the block after the sh block
+    assert shown.startswith("service") and "total (excluding SMS)" in shown
+    printed = run().output
+    assert shown.strip() in printed
