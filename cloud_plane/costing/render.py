@@ -159,8 +159,6 @@ def as_json(e: Estimate) -> dict[str, Any]:
         "measured": {
             name: asdict(value) if isinstance(value, measured.Measured) else value
             for name, value in vars(measured).items()
-            if name.isupper()
-            and not name.startswith("_")
-            and name not in {"LAMBDA_COST", "BENCH_DYNAMO"}
+            if name.isupper() and not name.startswith("_")
         },
     }

@@ -89,6 +89,7 @@ class Assumptions:
     sqs_idle_pollers: int = 5
     sqs_poll_s: float = 20.0
     delivery_ms: float = 250.0  # one SES/SNS call and the delivery's DynamoDB updates
+    delivery_log_bytes: int = 300  # the delivery worker's app lines per message
     write_units_per_hit: float = 20.0  # the hit, the alert, its deliveries (transactions x2)
     alarms: int = 8  # DLQ depth, 3 x Lambda errors, 3 x throttles, API 5xx
     dashboards: int = 1
@@ -262,11 +263,13 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     monitor_ms = invocation_ms(
         m.MONITOR_APP_MS.value, m.MONITOR_DDB_CALLS.value, a.worker_memory_mb, a
     )
+    # A heartbeat adds its site-item update (and a read) to the exchange carrying it.
+    heartbeat_ms = u.heartbeats * m.DDB_CALLS_EXTRA_HEARTBEAT.value * a.dynamodb_ms_per_call
     deliveries = i.alert_hits_per_month * (a.emails_per_hit + a.sms_per_hit)
     u.api_requests = u.exchanges + refreshes
     u.invocations = {"api": u.api_requests, "monitor": monitor_runs, "delivery": deliveries}
     u.gb_seconds = {
-        "api": (u.exchanges * u.ms_per_exchange + refreshes * empty_ms)
+        "api": (u.exchanges * u.ms_per_exchange + refreshes * empty_ms + heartbeat_ms)
         / 1000
         * a.api_memory_mb
         / 1024,
@@ -278,7 +281,7 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
         u.api_requests * (a.platform_log_bytes + m.APP_LOG_BYTES_PER_INVOCATION.value)
         + u.api_requests * a.access_log_bytes
         + monitor_runs * (a.platform_log_bytes + m.MONITOR_LOG_BYTES.value)
-        + deliveries * (a.platform_log_bytes + 300)
+        + deliveries * (a.platform_log_bytes + a.delivery_log_bytes)
     )
     u.log_gib = log_bytes / GIB
     # Kept log_retention_days: in steady state that many days of ingestion are stored
