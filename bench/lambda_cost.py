@@ -172,7 +172,9 @@ class Invoker:
         self.logs = logs
         self.samples: dict[str, list[dict]] = {}
 
-    def __call__(self, kind: str, handler: Callable[[dict, Any], Any], event: dict) -> Any:
+    def __call__(
+        self, kind: str, handler: Callable[[dict, Any], Any], event: dict, reads: int = 0
+    ) -> Any:
         from types import SimpleNamespace
 
         context = SimpleNamespace(function_name=kind, aws_request_id=uuid.uuid4().hex,
@@ -193,7 +195,7 @@ class Invoker:
                 "read_units": self.meter.read_units,
                 "log_bytes": self.logs.bytes,
                 "log_lines": self.logs.lines,
-                "reads": event.get("_reads", 0) if isinstance(event, dict) else 0,
+                "reads": reads,
             }
         )
         return result
@@ -299,8 +301,7 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
     def transport(request: httpx.Request) -> httpx.Response:
         event = http_event(request.method, request.url.path, dict(request.headers),
                            request.read())  # fmt: skip
-        event["_reads"] = pending_reads["n"]
-        reply = invoke(kind["now"], api.handler, event)
+        reply = invoke(kind["now"], api.handler, event, reads=pending_reads["n"])
         body = reply.get("body") or ""
         raw = base64.b64decode(body) if reply.get("isBase64Encoded") else body.encode()
         return httpx.Response(reply["statusCode"], headers=reply.get("headers"), content=raw)
