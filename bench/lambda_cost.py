@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import logging
 import os
 import platform
@@ -239,6 +240,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--minutes", type=float, default=5.0, help="minutes of the seed site's reads")
     p.add_argument("--monitor-runs", type=int, default=10, help="monitor invocations")
+    p.add_argument(
+        "--tick-seconds",
+        type=float,
+        default=6.0,
+        help="seconds to run the node's sync scheduler at a tenth of its periods (0: skip)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     args = p.parse_args(argv)
     if args.minutes <= 0 or args.monitor_runs < 1:
@@ -368,6 +375,67 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
         },
         "invocations": {k: summary(v) for k, v in invoke.samples.items()},
         "items": items,
+        "ticks": node_ticks(args.tick_seconds) if args.tick_seconds > 0 else None,
+    }
+
+
+TICK_SCALE = 10  # the scheduler runs at a tenth of the real periods
+
+
+def node_ticks(seconds: float) -> dict:
+    """Run the node's own ``SyncRunner`` (real APScheduler jobs) with an agent that always has
+    reads waiting and answers as a DynamoDB cloud does (push_interval_s 5), its periods a
+    tenth of the defaults (push 2 s, hotlist 10 s, heartbeat 30 s); count the exchanges, the
+    heartbeats, and the exchanges that followed another within a tenth of a (scaled) second
+    (a tick folded into a running exchange runs the loop again; the second finds nothing new)."""
+    import threading
+
+    from local_node.config import SyncSettings
+    from local_node.sync.agent import ExchangeOutcome
+    from local_node.sync.scheduler import SyncRunner
+
+    class Agent:
+        def __init__(self) -> None:
+            self.calls: list[tuple[float, bool]] = []
+            self.lock = threading.Lock()
+
+        def has_work(self) -> bool:
+            return True
+
+        def exchange(self, *, heartbeat: bool = False) -> ExchangeOutcome:
+            with self.lock:
+                self.calls.append((time.monotonic(), heartbeat))
+            time.sleep(0.075 / TICK_SCALE)  # an exchange's ~75 ms
+            return ExchangeOutcome(enrolled=True, push_interval_s=PUSH_INTERVAL_S / TICK_SCALE)
+
+        def close(self) -> None:
+            pass
+
+    defaults = SyncSettings()
+    settings = SyncSettings(
+        push_interval_s=defaults.push_interval_s / TICK_SCALE,
+        hotlist_interval_s=defaults.hotlist_interval_s / TICK_SCALE,
+        heartbeat_interval_s=defaults.heartbeat_interval_s / TICK_SCALE,
+    )
+    agent = Agent()
+    runner = SyncRunner(agent, settings)  # type: ignore[arg-type]
+    runner.start()
+    time.sleep(seconds)
+    runner.stop()
+    calls = agent.calls[1:]  # the first: the heartbeat at start
+    minutes = seconds * TICK_SCALE / 60
+    close = sum(1 for (a, _), (b, _) in itertools.pairwise(calls)
+                if b - a < 0.1 / TICK_SCALE)  # fmt: skip
+    return {
+        "modelled_minutes": round(minutes, 2),
+        "exchanges_per_minute": round(len(calls) / minutes, 2),
+        "heartbeats_per_minute": round(sum(1 for _, h in calls if h) / minutes, 2),
+        "back_to_back_per_minute": round(close / minutes, 2),
+        "periods_s": {
+            "push": PUSH_INTERVAL_S,
+            "hotlist": defaults.hotlist_interval_s,
+            "heartbeat": defaults.heartbeat_interval_s,
+        },
     }
 
 

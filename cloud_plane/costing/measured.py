@@ -38,6 +38,14 @@ BENCH_DYNAMO_WU_PER_READ = {
     "backlog": (5000.0, 1.059),
 }
 
+# -- the node's sync scheduler (bench.lambda_cost "ticks": local_node.sync.scheduler.SyncRunner
+# with its real jobs at a tenth of the default periods, an agent always holding reads, a
+# cloud asking for 5 s pushes; two runs of 5 modelled minutes) --------------------------
+NODE_EXCHANGES_PER_MINUTE = Measured(
+    19.3, "exchanges a minute (19.0 and 19.6; the model's 20 = 12 + 6 + 2)",
+    "bench.lambda_cost.node_ticks(30), 2026-12-04",
+)  # fmt: skip
+
 # -- item sizes (bench.lambda_cost "items", sized by capacity.item_size) ------------------
 PLATE_ITEM_BYTES = Measured(514, "bytes per plate item (one per read)", LAMBDA_COST)
 # The chunk holding a batch's reads, by reads in it (zlib: the bytes per read fall).

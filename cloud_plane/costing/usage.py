@@ -7,11 +7,14 @@ read waiting):
 - **push**, every ``max(node's 2 s, the cloud's asked push_interval_s)`` (5 s on DynamoDB),
   only when something waits;
 - **hotlist pull**, every ``sync_hotlist_interval_s`` (10 s), always: the cloud does not
-  pace it, so a node syncing to DynamoDB exchanges 18 times a minute, not 12;
-- **heartbeat**, every ``sync_heartbeat_interval_s`` (30 s): its own exchange, except that it
-  starts with the hotlist tick and shares its phase, so when it is a multiple of the
-  hotlist interval it falls on a hotlist tick and rides on that exchange (assumed here;
-  the two jobs race, so some heartbeats may be exchanges of their own: +2 a minute).
+  pace it: with the heartbeats, a node syncing to DynamoDB exchanges 20 times a minute,
+  not 12;
+- **heartbeat**, every ``sync_heartbeat_interval_s`` (30 s): an exchange of its own. Its
+  job starts with the hotlist job's, so at 30 s it fires with a hotlist tick; the tick that
+  arrives while the other's exchange runs is folded into the loop, which then goes round
+  once more: two exchanges back to back, the second with nothing new to send. (The two
+  jobs sometimes land in one pass: ``bench.lambda_cost`` ran the node's own scheduler and
+  counted 19.0-19.6 exchanges a minute against the 20 modelled here.)
 
 The push tick is re-phased when the first reply asks for the longer period, so push and
 hotlist ticks do not coincide. Reads spread over every exchange, so reads per exchange
@@ -158,16 +161,17 @@ def expected_units(size: float) -> float:
     return max(1.0, size / KB + 0.5)
 
 
-def exchanges_per_minute(i: Inputs) -> float:
-    """Return the exchanges a minute of one site (module docstring)."""
+def exchanges_per_minute(i: Inputs) -> tuple[float, float]:
+    """Return (exchanges, of them the empty second of a back-to-back pair) a minute per site
+    (module docstring)."""
     reads_per_s = i.cameras * i.reads_per_minute / 60
     # The push tick sends only when a read waits: P(a read in the last period), Poisson.
     push = 60 / i.push_interval_s * (1 - math.exp(-reads_per_s * i.push_interval_s))
     hotlist = 60 / i.hotlist_interval_s
+    heartbeat = 60 / i.heartbeat_interval_s
     ratio = i.heartbeat_interval_s / i.hotlist_interval_s
     on_hotlist_tick = abs(ratio - round(ratio)) < 1e-9
-    heartbeat_alone = 0.0 if on_hotlist_tick else 60 / i.heartbeat_interval_s
-    return push + hotlist + heartbeat_alone
+    return push + hotlist + heartbeat, heartbeat if on_hotlist_tick else 0.0
 
 
 def exchange_write_units(i: Inputs, reads_per_exchange: float, gap_s: float) -> dict[str, float]:
@@ -215,11 +219,13 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     a = a or Assumptions()
     minutes = MINUTES_PER_MONTH
     reads_site_min = i.cameras * i.reads_per_minute
-    per_min = exchanges_per_minute(i)
+    per_min, back_to_back = exchanges_per_minute(i)
+    # Reads spread over the exchanges that can carry any (not the empty second of a pair);
+    # of those, the ones with no read: Poisson, from the mean reads per exchange.
+    carrying = per_min - back_to_back
     reads_per_exchange = reads_site_min / per_min
-    # Exchanges with no read: Poisson, from the mean reads per exchange.
-    with_reads_share = 1 - math.exp(-reads_per_exchange)
-    with_reads_min = per_min * with_reads_share
+    with_reads_share = 1 - math.exp(-reads_site_min / carrying)
+    with_reads_min = carrying * with_reads_share
     n = reads_site_min / with_reads_min  # reads in an exchange that has some
     heartbeats_min = 60 / i.heartbeat_interval_s
 
