@@ -6,7 +6,11 @@ cameras x 10 reads/min) enrols and ships a few minutes of its reads through
 `cloud_plane.aws.api:handler` as a node paced by a DynamoDB cloud does (a signed exchange
 every 5 s, ~17 reads each; a heartbeat every 30 s), each request an API Gateway HTTP API v2
 event, as `tests/cloud_plane/aws` builds them; then hotlist pulls with no reads (the node's
-10 s hotlist tick), then `cloud_plane.aws.monitor:handler` runs a few times.
+10 s hotlist tick), then `cloud_plane.aws.monitor:handler` runs a few times. Last, the
+node's own sync scheduler (`local_node.sync.scheduler.SyncRunner`, its real jobs) runs at a
+tenth of its periods against an agent that always has reads, to count how many exchanges
+a minute its push, hotlist and heartbeat ticks make (`--tick-seconds`, 6 s: one modelled
+minute; 0 skips it).
 
 Per invocation it reports the wall time, the part of it spent inside boto3 calls (on moto:
 moto's own in-process work, not DynamoDB's network time), the rest ("app ms": parsing,
