@@ -260,12 +260,10 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     u.table_gib = reads_site_min * 60 * 24 * i.retention_days * i.sites * per_read / GIB
 
     # Lambda: the API function answers exchanges and dashboard refreshes.
-    u.ms_per_exchange = invocation_ms(
-        app_ms(n), dynamo_calls(n), a.api_memory_mb, a
-    ) * with_reads_share + invocation_ms(app_ms(0), dynamo_calls(0), a.api_memory_mb, a) * (
-        1 - with_reads_share
-    )
+    full_ms = invocation_ms(app_ms(n), dynamo_calls(n), a.api_memory_mb, a)
     empty_ms = invocation_ms(app_ms(0), dynamo_calls(0), a.api_memory_mb, a)
+    share = with_reads_min / per_min  # of all exchanges, those carrying reads
+    u.ms_per_exchange = full_ms * share + empty_ms * (1 - share)
     monitor_ms = invocation_ms(
         m.MONITOR_APP_MS.value, m.MONITOR_DDB_CALLS.value, a.worker_memory_mb, a
     )
