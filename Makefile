@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.alerts
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.dynamo
+	$(BIN)/python -m bench.lambda_cost
 
 # The settings reference is generated from the settings models (tests check it is current).
 docs: $(STAMP)
