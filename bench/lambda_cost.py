@@ -390,8 +390,9 @@ def node_ticks(seconds: float) -> dict:
     """Run the node's own ``SyncRunner`` (real APScheduler jobs) with an agent that always has
     reads waiting and answers as a DynamoDB cloud does (push_interval_s 5), its periods a
     tenth of the defaults (push 2 s, hotlist 10 s, heartbeat 30 s); count the exchanges, the
-    heartbeats, and the exchanges that followed another within a tenth of a (scaled) second
-    (a tick folded into a running exchange runs the loop again; the second finds nothing new)."""
+    heartbeats carried, and the exchanges that followed another within a tenth of a (scaled)
+    second (a tick arriving while an exchange runs goes round the loop again; the scheduler
+    folds such ticks, so this should be zero)."""
     import threading
 
     from local_node.config import SyncSettings

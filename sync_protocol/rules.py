@@ -21,6 +21,11 @@ from uuid import UUID
 
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp
 
+# A node's heartbeat waits for its next push when pushes come at least this often (far inside
+# the cloud's offline threshold) instead of making an exchange of its own; the node's
+# scheduler does so and the cloud's cost model counts on it.
+HEARTBEAT_RIDES_WITHIN_S = 10.0
+
 
 class SeqGap(ValueError):
     """The records the cloud lacks are no longer held by the node."""

@@ -1,24 +1,21 @@
 """What one AWS-mode deployment does in a month, from its inputs and the measured figures.
 
 How a node talks to a DynamoDB cloud (``local_node/sync/scheduler.py``): three interval
-ticks, each running one exchange (a signed POST /sync/v1/exchange that also carries every
-read waiting):
+ticks, whose exchanges (a signed POST /sync/v1/exchange that also carries every read
+waiting, pulls the hotlist and may carry the heartbeat) the scheduler folds:
 
 - **push**, every ``max(node's 2 s, the cloud's asked push_interval_s)`` (5 s on DynamoDB),
   only when something waits;
-- **hotlist pull**, every ``sync_hotlist_interval_s`` (10 s), always: the cloud does not
-  pace it: with the heartbeats, a node syncing to DynamoDB exchanges 20 times a minute,
-  not 12;
-- **heartbeat**, every ``sync_heartbeat_interval_s`` (30 s): an exchange of its own. Its
-  job starts with the hotlist job's, so at 30 s it fires with a hotlist tick; the tick that
-  arrives while the other's exchange runs is folded into the loop, which then goes round
-  once more: two exchanges back to back, the second with nothing new to send. (The two
-  jobs sometimes land in one pass: ``bench.lambda_cost`` ran the node's own scheduler and
-  counted 19.0-19.6 exchanges a minute against the 20 modelled here.)
+- **hotlist pull**, every ``sync_hotlist_interval_s`` (10 s): an exchange only when none
+  succeeded within that interval (every reply carries the hotlist changes);
+- **heartbeat**, every ``sync_heartbeat_interval_s`` (30 s): rides on the next push when
+  reads wait and pushes come within ``HEARTBEAT_RIDES_WITHIN_S``; else an exchange of its own.
 
-The push tick is re-phased when the first reply asks for the longer period, so push and
-hotlist ticks do not coincide. Reads spread over every exchange, so reads per exchange
-= reads a minute / exchanges a minute.
+A busy site (the seed) thus exchanges 12 times a minute, one per push period
+(``bench.lambda_cost`` runs the node's own scheduler and counts them).
+
+Reads spread over every exchange, so reads per exchange = reads a minute / exchanges a
+minute.
 
 Write units are rebuilt from item sizes (``measured.py``), per exchange with reads: each
 read's plate item (1 unit), the batch's chunk(s) (by size: the expected rounding of a
@@ -33,6 +30,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from cloud_plane.costing import measured as m
+from sync_protocol.rules import HEARTBEAT_RIDES_WITHIN_S
 
 MINUTES_PER_MONTH = 30 * 24 * 60  # 43,200: a 30-day month (the seed's 288,000 reads a day x 30)
 GIB = 2**30
@@ -161,17 +159,19 @@ def expected_units(size: float) -> float:
     return max(1.0, size / KB + 0.5)
 
 
-def exchanges_per_minute(i: Inputs) -> tuple[float, float]:
-    """Return (exchanges, of them the empty second of a back-to-back pair) a minute per site
-    (module docstring)."""
+def exchanges_per_minute(i: Inputs) -> float:
+    """Return exchanges a minute per site: pushes, and the hotlist and heartbeat ticks no
+    push covered (module docstring)."""
     reads_per_s = i.cameras * i.reads_per_minute / 60
     # The push tick sends only when a read waits: P(a read in the last period), Poisson.
-    push = 60 / i.push_interval_s * (1 - math.exp(-reads_per_s * i.push_interval_s))
-    hotlist = 60 / i.hotlist_interval_s
-    heartbeat = 60 / i.heartbeat_interval_s
-    ratio = i.heartbeat_interval_s / i.hotlist_interval_s
-    on_hotlist_tick = abs(ratio - round(ratio)) < 1e-9
-    return push + hotlist + heartbeat, heartbeat if on_hotlist_tick else 0.0
+    busy = 1 - math.exp(-reads_per_s * i.push_interval_s)
+    push = 60 / i.push_interval_s * busy
+    # A hotlist tick pulls only if none of the pushes of its interval went.
+    pushes_per_pull = math.floor(i.hotlist_interval_s / i.push_interval_s)
+    hotlist = 60 / i.hotlist_interval_s * (1 - busy) ** pushes_per_pull
+    rides = i.push_interval_s <= HEARTBEAT_RIDES_WITHIN_S
+    heartbeat = 60 / i.heartbeat_interval_s * ((1 - busy) if rides else 1.0)
+    return push + hotlist + heartbeat
 
 
 def exchange_write_units(i: Inputs, reads_per_exchange: float, gap_s: float) -> dict[str, float]:
@@ -219,10 +219,10 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     a = a or Assumptions()
     minutes = MINUTES_PER_MONTH
     reads_site_min = i.cameras * i.reads_per_minute
-    per_min, back_to_back = exchanges_per_minute(i)
-    # Reads spread over the exchanges that can carry any (not the empty second of a pair);
-    # of those, the ones with no read: Poisson, from the mean reads per exchange.
-    carrying = per_min - back_to_back
+    per_min = exchanges_per_minute(i)
+    # Reads spread over the exchanges; of those, the ones with no read: Poisson, from the
+    # mean reads per exchange.
+    carrying = per_min
     reads_per_exchange = reads_site_min / per_min
     with_reads_share = 1 - math.exp(-reads_site_min / carrying)
     with_reads_min = carrying * with_reads_share

@@ -38,13 +38,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from local_node.config import SyncSettings
 from local_node.sync.agent import SyncAgent
-from sync_protocol.rules import backoff_delays
+from sync_protocol.rules import HEARTBEAT_RIDES_WITHIN_S, backoff_delays
 
 log = logging.getLogger(__name__)
-
-# A heartbeat waits for the next push when pushes come at least this often: far inside the
-# cloud's offline threshold (minutes), and it saves an exchange of its own.
-HEARTBEAT_RIDES_WITHIN_S = 10.0
 
 
 class SyncRunner:

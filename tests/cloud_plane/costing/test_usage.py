@@ -44,25 +44,28 @@ def test_chunk_bytes_are_the_measured_points_and_grow_between_them() -> None:
     assert chunk_bytes(1000) > chunk_bytes(500)
 
 
-def test_the_seed_node_exchanges_20_times_a_minute() -> None:
-    # 12 pushes (5 s), 6 hotlist pulls (10 s), 2 heartbeats (30 s), each its own exchange;
-    # the heartbeat's falls on a hotlist tick, so one of the pair has nothing to carry.
-    assert exchanges_per_minute(SEED) == pytest.approx((20.0, 2.0), abs=0.01)
+def test_the_seed_node_exchanges_once_per_push_period() -> None:
+    # 12 pushes (5 s); every hotlist tick finds a push within 10 s and every heartbeat rides
+    # on a push (reads always wait at the seed's 200 a minute).
+    assert exchanges_per_minute(SEED) == pytest.approx(12.0, abs=0.01)
 
 
 def test_the_model_is_within_a_few_percent_of_the_node_schedulers_measured_rate() -> None:
-    modelled, _ = exchanges_per_minute(SEED)
-    assert modelled == pytest.approx(measured.NODE_EXCHANGES_PER_MINUTE.value, rel=0.05)
+    assert exchanges_per_minute(SEED) == pytest.approx(
+        measured.NODE_EXCHANGES_PER_MINUTE.value, rel=0.05
+    )
 
 
-def test_a_heartbeat_off_the_hotlist_ticks_leaves_no_exchange_empty() -> None:
-    off = dataclasses.replace(SEED, heartbeat_interval_s=25.0)
-    assert exchanges_per_minute(off) == pytest.approx((18.0 + 60 / 25, 0.0), abs=0.01)
+def test_pushes_paced_past_the_hotlist_interval_leave_the_pulls_their_own_exchanges() -> None:
+    slow = dataclasses.replace(SEED, push_interval_s=20.0)
+    # 3 pushes, 6 pulls (none covered: a push every 20 s, a pull every 10 s), heartbeats
+    # alone (pushes farther apart than HEARTBEAT_RIDES_WITHIN_S): 2.
+    assert exchanges_per_minute(slow) == pytest.approx(3.0 + 6.0 + 2.0, abs=0.01)
 
 
 def test_a_quiet_site_pushes_only_when_a_read_waits() -> None:
     quiet = dataclasses.replace(SEED, cameras=1, reads_per_minute=0.1)
-    assert exchanges_per_minute(quiet)[0] < 6.0 + 2.0 + 1.0
+    assert exchanges_per_minute(quiet) < 6.0 + 2.0 + 1.0
 
 
 def test_a_longer_push_interval_costs_fewer_write_units_per_read() -> None:
@@ -70,7 +73,18 @@ def test_a_longer_push_interval_costs_fewer_write_units_per_read() -> None:
         u = usage(dataclasses.replace(SEED, push_interval_s=push_s))
         return sum(u.write_units.values()) / u.reads
 
-    assert wu_per_read(2.0) > wu_per_read(5.0) > wu_per_read(15.0)
+    assert wu_per_read(2.0) > wu_per_read(5.0) > wu_per_read(10.0)
+
+
+def test_pushing_less_often_than_the_hotlist_pull_saves_nothing() -> None:
+    # Past 10 s the node's hotlist ticks (and lone heartbeats) exchange and carry the reads,
+    # so batches stop growing: the node's hotlist interval has to grow with it.
+    def wu_per_read(push_s: float, hotlist_s: float = 10.0) -> float:
+        u = usage(dataclasses.replace(SEED, push_interval_s=push_s, hotlist_interval_s=hotlist_s))
+        return sum(u.write_units.values()) / u.reads
+
+    assert wu_per_read(15.0) == pytest.approx(wu_per_read(5.0), rel=0.01)
+    assert wu_per_read(15.0, hotlist_s=30.0) < wu_per_read(5.0)
 
 
 def test_a_longer_push_interval_means_fewer_exchanges_and_api_requests() -> None:
@@ -90,8 +104,9 @@ def test_storage_grows_with_retention_and_nothing_else_does() -> None:
 
 
 def test_a_seed_month_stores_about_six_gigabytes_of_reads() -> None:
-    # 8.64 M reads x (514 B plate item + 100 B overhead + a chunk's share ~108 B).
-    assert usage(SEED).table_gib == pytest.approx(8.64e6 * 722 / 2**30, rel=0.02)
+    # 8.64 M reads x (514 B plate item + 100 B overhead + a chunk's share ~90 B, ~17 reads
+    # to a chunk).
+    assert usage(SEED).table_gib == pytest.approx(8.64e6 * 704 / 2**30, rel=0.02)
 
 
 def test_the_monitor_runs_every_minute_whatever_the_sites() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from local_node.config import SyncSettings
-from local_node.sync.scheduler import HEARTBEAT_RIDES_WITHIN_S, SyncRunner
+from local_node.sync.scheduler import SyncRunner
+from sync_protocol.rules import HEARTBEAT_RIDES_WITHIN_S
 
 
 class Agent:
