@@ -30,7 +30,8 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
-# InitiateAuth (sign-in, refresh) is a public-client call and needs no IAM permission.
+# InitiateAuth (sign-in, refresh) and RevokeToken (sign-out) are public-client calls and need
+# no IAM permission.
 USER_ADMIN_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminCreateUser",

@@ -118,6 +118,13 @@ class CognitoClient:
                 raise
             raise LoginRefused("expired") from None
 
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token and the access tokens it issued; raise CognitoUnavailable."""
+        try:
+            self.idp.revoke_token(Token=refresh_token, ClientId=self.client_id)
+        except Exception as exc:  # botocore's errors
+            raise _unavailable(exc) from None
+
     def _auth(self, flow: str, params: dict[str, str]) -> CognitoTokens:
         try:
             answer = self.idp.initiate_auth(

@@ -17,12 +17,14 @@ refresh Cognito refuses ends the session (back to sign-in, both cookies cleared)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
 
 from cloud_plane.auth.client_address import client_address
+from cloud_plane.auth.cognito import CognitoUnavailable
 from cloud_plane.auth.login import IssuedToken, cognito_login, cognito_refresh, password_login
 from cloud_plane.auth.staff import Staff, current_staff
 from cloud_plane.auth.tokens import StaffClaims
@@ -31,6 +33,8 @@ from cloud_plane.errors import TOKEN_EXPIRED, Forbidden, NotAuthenticated
 from cloud_plane.services import CloudServices
 from cloud_plane.web.refresh_cookie import REFRESH_COOKIE, REFRESH_COOKIE_MAX_AGE_S, seal, unseal
 from sync_protocol.web_security import BAD_CSRF, CSRF_FIELD, CSRF_HEADER, csrf_ok
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "edgesync_session"
 FRAGMENT_PREFIX = "/fragments/"
@@ -132,6 +136,21 @@ def forget_session(request: Request, response: Response) -> None:
     secure = request.state.cookie_policy.secure
     for name in (session_cookie_name(request), refresh_cookie_name(request)):
         response.delete_cookie(name, path="/", secure=secure, httponly=True)
+
+
+def revoke_refresh_token(request: Request, services: CloudServices) -> None:
+    """Cognito mode: revoke the browser's refresh token at Cognito (sign-out), so a copy of
+    the cookie renews nothing. Blocking; a Cognito outage is logged, never a failed sign-out
+    (the browser drops the cookie either way)."""
+    if services.cognito is None:
+        return
+    refresh_token = unseal(services.web_key, request.cookies.get(refresh_cookie_name(request)))
+    if refresh_token is None:
+        return
+    try:
+        services.cognito.revoke(refresh_token)
+    except CognitoUnavailable as exc:
+        log.warning("sign-out: the refresh token was not revoked at Cognito: %s", exc.detail)
 
 
 def renewed_session(request: Request) -> IssuedToken | None:

@@ -17,6 +17,7 @@ from cloud_plane.web.session import (
     caller_address,
     forget_session,
     remember_session,
+    revoke_refresh_token,
     sign_in_for,
 )
 from sync_protocol.web_security import safe_next
@@ -96,13 +97,13 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, _: Csrf) -> Response:
+async def sign_out(request: Request, services: Services, _: Csrf) -> Response:
     """Forget the session in this browser (both cookies).
 
-    Cognito mode: the refresh token is dropped with its cookie, not revoked at Cognito
-    (RevokeToken): the browser no longer holds it; ``users disable`` signs a user out
-    everywhere.
+    Cognito mode: the refresh token is also revoked at Cognito (RevokeToken), with the
+    access tokens it issued; ``users disable`` signs a user out everywhere.
     """
+    await run_in_threadpool(revoke_refresh_token, request, services)
     response = RedirectResponse("/sign-in?notice=signed-out", status_code=303)
     forget_session(request, response)
     return response

@@ -151,3 +151,44 @@ def test_signing_out_clears_both_cookies(cognito_pool, tab) -> None:
         (cookie,) = _set_cookies(r, name)
         assert "Max-Age=0" in cookie
     assert tab.get("/search").status_code == 303
+
+
+class RevokeRecorder:
+    """The cloud's cognito-idp client, recording RevokeToken (moto has none) and passing
+    every other call on to moto server."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.revoked: list[dict] = []
+
+    def revoke_token(self, **kwargs: str) -> dict:
+        self.revoked.append(kwargs)
+        return {}
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_signing_out_revokes_the_refresh_token_at_cognito(
+    cognito_cloud: RunningCloud, cognito_pool, tab
+) -> None:
+    cognito_pool.add_user(ANN, ["admin"])
+    tab.sign_in(ANN, PASSWORD)
+    held = unseal(cognito_cloud.services.web_key, tab.http.cookies[REFRESH])
+    cognito = cognito_cloud.services.cognito
+    recorder = RevokeRecorder(cognito.idp)
+    cognito._client = recorder
+    assert tab.post("/sign-out").status_code == 303
+    assert recorder.revoked == [{"Token": held, "ClientId": cognito_pool.client_id}]
+
+
+def test_sign_out_completes_when_cognito_cannot_revoke(
+    cognito_pool, tab, caplog: pytest.LogCaptureFixture
+) -> None:
+    # moto server has no RevokeToken: the call fails, the browser's cookies go all the same.
+    cognito_pool.add_user(ANN, ["admin"])
+    tab.sign_in(ANN, PASSWORD)
+    r = tab.post("/sign-out")
+    assert r.status_code == 303 and "signed-out" in r.headers["location"]
+    assert "Max-Age=0" in _set_cookies(r, REFRESH)[0]
+    assert "was not revoked at Cognito" in caplog.text
