@@ -133,42 +133,6 @@ class LogBytes(logging.Handler):
         self.lines += 1
 
 
-def http_event(method: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event of the ``$default`` route."""
-    host = "abc123.execute-api.us-east-1.amazonaws.com"
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {
-            "host": host,
-            "x-forwarded-for": "203.0.113.9",
-            "x-forwarded-proto": "https",
-            "x-forwarded-port": "443",
-            **{k.lower(): v for k, v in headers.items()},
-        },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": host,
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.9",
-                "userAgent": "edgesync-node",
-            },
-            "requestId": uuid.uuid4().hex,
-            "routeKey": "$default",
-            "stage": "$default",
-            "timeEpoch": int(time.time() * 1000),
-        },
-        "body": base64.b64encode(body).decode() if body else None,
-        "isBase64Encoded": bool(body),
-    }
-
-
 class Invoker:
     """Calls a handler as Lambda would, timing each call and metering its boto3 calls."""
 
@@ -299,6 +263,7 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
     from local_node.sync.client import SyncClient
     from sync_protocol.messages import DetectionBatch, EnrollRequest, ExchangeRequest
     from sync_protocol.signing import generate_keypair
+    from tests.cloud_plane.aws.conftest import http_event
 
     _world()
     runtime.reset()
@@ -310,8 +275,8 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
     pending_reads = {"n": 0}
 
     def transport(request: httpx.Request) -> httpx.Response:
-        event = http_event(request.method, request.url.path, dict(request.headers),
-                           request.read())  # fmt: skip
+        event = http_event(request.method, request.url.path, headers=dict(request.headers),
+                           body=request.read())  # fmt: skip
         reply = invoke(kind["now"], api.handler, event, reads=pending_reads["n"])
         body = reply.get("body") or ""
         raw = base64.b64decode(body) if reply.get("isBase64Encoded") else body.encode()

@@ -45,10 +45,11 @@ def cloud_env_names() -> dict[str, tuple[str, ...]]:
     return {ENV_PREFIX + flat.upper(): path for flat, path in flat_settings(CloudSettings).items()}
 
 
+_ENV_OF_PATH = {path: env for env, path in cloud_env_names().items()}
+
+
 def _need(setting: str, equals: str | None = None, *, deploy_only: bool = False) -> Requirement:
-    path = tuple(setting.split("."))
-    env = next(name for name, p in cloud_env_names().items() if p == path)
-    return Requirement(setting, env, equals, deploy_only)
+    return Requirement(setting, _ENV_OF_PATH[tuple(setting.split("."))], equals, deploy_only)
 
 
 _STORE = (_need("store", "dynamodb"), _need("table"))

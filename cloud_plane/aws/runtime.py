@@ -48,15 +48,17 @@ class Container:
         self._app: FastAPI | None = None
         self._adapter: Any = None
         self._alerting: Alerting | None = None
+        self._met: set[Role] = set()  # roles whose requirements were checked
 
     def require(self, role: Role) -> None:
         """Raise ConfigError naming each setting the ``role`` Lambda lacks (AWS mode only:
         a DynamoDB store; the handlers also run over SQL in tests and `cloud serve`)."""
-        if self.settings.store != "dynamodb":
-            return
+        if self.settings.store != "dynamodb" or role in self._met:
+            return  # the settings never change in a container: once per role
         unmet = missing(self.settings, role, deployed=False)
         if unmet:
             raise ConfigError(f"the {role} Lambda needs {describe(unmet)}")
+        self._met.add(role)
 
     def app(self) -> FastAPI:
         """The cloud's ASGI app (its store opened, migrations run on SQL)."""

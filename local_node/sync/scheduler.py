@@ -192,11 +192,12 @@ class SyncRunner:
         """Whether the ticks in ``due`` need an exchange now (else a later one covers them)."""
         if due - {"push", "hotlist", "heartbeat"}:  # start, a hit's wake, a retry
             return True
-        work = self.agent.has_work()
-        if work and "push" in due:
-            return True
-        if heartbeat and not (work and self.push_every_s <= HEARTBEAT_RIDES_WITHIN_S):
-            return True  # nothing is about to be pushed: the heartbeat goes alone
+        if "push" in due or heartbeat:  # only these depend on what waits (a database read)
+            work = self.agent.has_work()
+            if work and "push" in due:
+                return True
+            if heartbeat and not (work and self.push_every_s <= HEARTBEAT_RIDES_WITHIN_S):
+                return True  # nothing is about to be pushed: the heartbeat goes alone
         since = time.monotonic() - self._last_success
         return "hotlist" in due and since >= self._settings.hotlist_interval_s
 

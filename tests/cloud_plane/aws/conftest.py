@@ -66,8 +66,10 @@ def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
 def http_event(
     method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload format 2.0) event, as the $default route sends it."""
-    raw = json.dumps(body).encode() if body is not None else b""
+    """An API Gateway HTTP API (payload format 2.0) event, as the $default route sends it
+    (``body``: bytes as they are, anything else as JSON)."""
+    is_json = body is not None and not isinstance(body, bytes)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if is_json else b""
     return {
         "version": "2.0",
         "routeKey": "$default",
@@ -79,8 +81,8 @@ def http_event(
             "x-forwarded-for": "203.0.113.9",
             "x-forwarded-port": "443",
             "x-forwarded-proto": "https",
-            **({"content-type": "application/json"} if body is not None else {}),
-            **(headers or {}),
+            **({"content-type": "application/json"} if is_json else {}),
+            **{name.lower(): value for name, value in (headers or {}).items()},
         },
         "requestContext": {
             "accountId": "123456789012",
