@@ -65,7 +65,10 @@ def compile_asset(root: Path, python_version: str) -> bool:
         "-m",
         "compileall",
         "-q",
-        "-j0",
+        # One process, files in compileall's sorted order: marshal flags a constant it meets
+        # again by reference, so what a worker compiled before changes the bytes (-j0 made
+        # pycparser's c_parser.pyc differ between two builds).
+        "-j1",
         "--invalidation-mode",
         "unchecked-hash",
         "-d",
