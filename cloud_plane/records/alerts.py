@@ -76,6 +76,7 @@ class StoredAlert:
     resolved_at: datetime | None = None
     escalation_tier: int = 0
     next_escalation_at: datetime | None = None
+    resolution: str | None = None  # why it resolved ("heartbeats again after 14 min")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-DeliveryStatus = Literal["pending", "in_flight", "sent", "gave_up"]
+DeliveryStatus = Literal["pending", "in_flight", "sent", "gave_up", "cancelled"]
+"""``cancelled``: never sent, and never will be: its alert was acknowledged before an
+escalation tier's send began, or resolved before the alert was sent (issue 18)."""
 DeliverySource = Literal["cloud", "node"]
+DeliveryPurpose = Literal["alert", "resolution"]
+"""``alert``: the alert itself; ``resolution``: the message that it resolved."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class NewDelivery:
     # sent, never queued for sending).
     sent_at: datetime | None = None
     provider_message_id: str | None = None
+    purpose: DeliveryPurpose = "alert"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class StoredDelivery:
     last_error: str | None = None
     gave_up_reason: str | None = None
     sent_at: datetime | None = None
+    purpose: DeliveryPurpose = "alert"
 
 
 @dataclass(frozen=True)

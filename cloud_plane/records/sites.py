@@ -15,6 +15,15 @@ class EnrollmentRefused(Forbidden):
 
 
 @dataclass(frozen=True)
+class BacklogSample:
+    """What one heartbeat said of the sync backlog, and when it was received."""
+
+    at: datetime
+    count: int
+    oldest_age_s: float | None = None
+
+
+@dataclass(frozen=True)
 class Site:
     """A site (one local node) as the cloud knows it."""
 
@@ -28,6 +37,10 @@ class Site:
     archived_at: datetime | None = None
     hotlist_version: int | None = None  # what its node said it holds at its last exchange
     hotlist_seen_at: datetime | None = None
+    # issue 18: the site's IANA time zone (None: the cloud's ``alert_timezone``), and the
+    # backlog its recent heartbeats reported, oldest first (the trend alert reads them).
+    timezone: str | None = None
+    backlog_samples: tuple[BacklogSample, ...] = ()
 
     @property
     def archived(self) -> bool:

@@ -55,6 +55,9 @@ class SiteRow(CloudTable, table=True):
     # The hotlist version the node said it holds at its last exchange (the dashboard shows it).
     hotlist_version: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
     hotlist_seen_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # issue 18: the site's IANA zone (None: the cloud's alert_timezone), recent backlog samples.
+    timezone: str | None = Field(default=None, max_length=64)
+    backlog_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SiteKeyRow(CloudTable, table=True):
@@ -260,6 +263,7 @@ class AlertRow(CloudTable, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     escalation_tier: int = Field(default=0)
     next_escalation_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class AlertKeyRow(CloudTable, table=True):
@@ -317,11 +321,13 @@ class SubscriptionRow(CloudTable, table=True):
 
 
 class DeliveryRow(CloudTable, table=True):
-    """The queue: one row per (alert, recipient, channel), leased by a worker while sent."""
+    """The queue: one row per (alert, recipient, channel, purpose), leased while sent."""
 
     __tablename__ = "cloud_deliveries"
     __table_args__ = (
-        UniqueConstraint("alert_id", "recipient_id", "channel", name="uq_cloud_deliveries_key"),
+        UniqueConstraint(
+            "alert_id", "recipient_id", "channel", "purpose", name="uq_cloud_deliveries_key"
+        ),
         Index("ix_cloud_deliveries_due", "status", "next_at"),
     )
 
@@ -342,6 +348,19 @@ class DeliveryRow(CloudTable, table=True):
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # "alert": the alert itself; "resolution": the message that it resolved (issue 18).
+    purpose: str = Field(
+        default="alert", max_length=16, sa_column_kwargs={"server_default": "alert"}
+    )
+
+
+class RateBucketRow(CloudTable, table=True):
+    """One rate-limit bucket's GCRA theoretical arrival time, shared by every worker."""
+
+    __tablename__ = "cloud_rate_buckets"
+
+    bucket: str = Field(primary_key=True, max_length=200)
+    tat: datetime = Field(sa_column=_utc(index=True))
 
 
 class DeliveryAttemptRow(CloudTable, table=True):
