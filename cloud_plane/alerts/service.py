@@ -213,8 +213,19 @@ class AlertService:
 
     # --- acknowledgement and escalation ---------------------------------------------------
     def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:
-        """Acknowledge the alert (idempotent); its escalation stops."""
-        return self.store.alerts.ack_alert(alert_id, by=by, now=self.clock())
+        """Acknowledge the alert (idempotent); its escalation stops, queued tiers are cancelled.
+
+        No escalation-tier attempt begins after the ack (the store's ``begin_attempts``
+        refuses them); one already begun may complete. Tier-0 deliveries (the alert itself)
+        stay: others on tier 0 still need to hear of it.
+        """
+        now = self.clock()
+        with self.store.meta.atomic():
+            acked = self.store.alerts.ack_alert(alert_id, by=by, now=now)
+            cancelled = self.store.deliveries.cancel_escalations(alert_id, now=now)
+        if cancelled:
+            log.info("alert %s acked: %d escalation deliveries cancelled", alert_id, cancelled)
+        return acked
 
     def escalate_due(self, limit: int = 100) -> int:
         """Move every due, unacknowledged alert one tier on and queue that tier; return how many."""
