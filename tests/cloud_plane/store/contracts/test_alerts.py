@@ -139,6 +139,28 @@ def test_escalation_moves_one_tier_once(store: CloudStore) -> None:
     assert store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later) is None
 
 
+def test_concurrent_escalations_of_one_tier_move_it_once(store: CloudStore) -> None:
+    raised = store.alerts.raise_alert(
+        hit_alert(next_escalation_at=NOW + timedelta(minutes=10)), group_window=WINDOW
+    )
+    moved: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def escalate() -> None:
+        barrier.wait()
+        got = store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None)
+        if got is not None:
+            moved.append(got.escalation_tier)
+
+    threads = [threading.Thread(target=escalate) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert moved == [1]
+    assert store.alerts.get_alert(raised.alert.alert_id).escalation_tier == 1
+
+
 def test_open_alerts_are_counted_per_site_and_alerts_per_day(store: CloudStore) -> None:
     window = WINDOW
     first = store.alerts.raise_alert(hit_alert(), group_window=window).alert
