@@ -34,6 +34,7 @@ from sync_protocol.messages import (
     ExchangeRequest,
 )
 from sync_protocol.signing import generate_keypair, sign_request
+from tests.cloud_plane.shared_store import BACKENDS, Opener, opening
 from tests.conftest import free_port
 
 
@@ -226,6 +227,14 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.
     with httpx.Client(timeout=30) as client:
         # httpx must not decode the reply: it is codec bytes, not HTTP content-encoding.
         return client.post(url, content=body, headers={**base, **(headers or {})})
+
+
+@pytest.fixture(params=BACKENDS)
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens one store (SQLite file, PostgreSQL, DynamoDB in moto) again on each call: each
+    open is another worker's view (a process, a Lambda invocation)."""
+    with opening(request, request.param, tmp_path) as opener:
+        yield opener
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
-from tests.cloud_plane.shared_store import BACKENDS, Opener, opening
 from tests.conftest import free_port
 from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
@@ -203,13 +202,3 @@ def fixed_now() -> Callable[[], dt.datetime]:
     """A clock stopped at ten minutes after the alert."""
     at = OCCURRED + dt.timedelta(minutes=10)
     return lambda: at
-
-
-# --- one store, several workers ------------------------------------------------------------------
-
-
-@pytest.fixture(params=BACKENDS)
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    """Opens one store (SQLite file, PostgreSQL, DynamoDB in moto) again on each call."""
-    with opening(request, request.param, tmp_path) as opener:
-        yield opener
