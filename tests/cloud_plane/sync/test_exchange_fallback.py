@@ -6,18 +6,15 @@ moto); each exchange of a node's re-send is the same request, as after a lost re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
-from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.messages import DetectionBatch, ExchangeRequest, HitRecord, LocalDelivery
 from tests.cloud_plane.shared_store import Opener
+from tests.cloud_plane.store.contracts.builders import NOW, records
 
-NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 STREAM = "st_fallback"
 
 
@@ -31,15 +28,7 @@ def exchange_service(store: CloudStore) -> ExchangeService:
 
 def request(site_id: str, delivered: list[LocalDelivery]) -> ExchangeRequest:
     """A batch of one read with its hit, and what the node delivered for it."""
-    record = DetectionRecord(
-        id=detection_uuid(STREAM, 1),
-        seq=1,
-        camera_id="gate-1",
-        captured_at=NOW,
-        received_at=NOW,
-        plate="AB12CDE",
-        plate_norm="AB12CDE",
-    )
+    [record] = records(STREAM, 1, 1)
     hit = HitRecord(
         detection_id=record.id,
         seq=1,
@@ -47,9 +36,9 @@ def request(site_id: str, delivered: list[LocalDelivery]) -> ExchangeRequest:
         plate_norm="AB12CDE",
         match_kind="exact",
         hotlist_version=1,
-        plate="AB12CDE",
-        camera_id="gate-1",
-        captured_at=NOW,
+        plate=record.plate,
+        camera_id=record.camera_id,
+        captured_at=record.captured_at,
         delivered_locally=delivered,
     )
     return ExchangeRequest(
