@@ -24,7 +24,7 @@ POLICY = EscalationPolicy(after=timedelta(minutes=10), min_priority=0)
 def alerting(store: CloudStore, channel: ScriptedChannel | None = None) -> Alerting:
     """Recipients on tiers 0 ("duty"), 1 ("boss") and 2 ("chief"), escalating every 10 min."""
     a = Alerting(
-        store=store,  # type: ignore[arg-type]
+        store=store,
         clock=Clock(),
         channels={"sms": channel or ScriptedChannel()},
         escalation=POLICY,
