@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
 from cloud_plane.alerts.dispatcher import Dispatcher
-from cloud_plane.alerts.ratelimit import RateLimiter
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.records.alerts import AlertRaised

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind
-from cloud_plane.alerts.ratelimit import Rate, RateLimiter
+from cloud_plane.alerts.ratelimit import Rate
 
 T0 = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
 SMS = ChannelKind.SMS
