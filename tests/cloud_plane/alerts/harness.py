@@ -96,11 +96,13 @@ class Alerting:
             )
         )
 
-    def hit(self, plate: str = "AB12CDE", *, at: datetime | None = None) -> AlertRaised:
+    def hit(
+        self, plate: str = "AB12CDE", *, at: datetime | None = None, list_name: str = "stolen"
+    ) -> AlertRaised:
         return self.service.on_hit(
             StoredHit(
                 detection_id=uuid.uuid4(),
-                list_name="stolen",
+                list_name=list_name,
                 plate_norm=plate,
                 site_id=self.site.site_id,
                 stream_id="st",
