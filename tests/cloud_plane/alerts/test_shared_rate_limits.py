@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -30,6 +30,8 @@ from cloud_plane.alerts.sqs import SqsQueue
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.records.deliveries import StoredDelivery
 from cloud_plane.store.base import CloudStore
+from cloud_plane.store.rate_roles import RateLimitStore
+from cloud_plane.store.sql import SqlStore
 from tests.cloud_plane.alerts.conftest import REGION
 from tests.cloud_plane.alerts.doubles import ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
@@ -64,8 +66,13 @@ class World:
         return sum(1 for c in self.channel.calls if c.recipient.id == recipient_id)
 
     def deliveries(self) -> list[StoredDelivery]:
-        alerts = self.store.alerts.list_alerts(AlertQuery(limit=200)).items
-        return [d for a in alerts for d in self.store.deliveries.list_deliveries(a.alert_id)]
+        return _deliveries(self.store)
+
+
+def _deliveries(store: CloudStore) -> list[StoredDelivery]:
+    """Every delivery of every alert in ``store``."""
+    alerts = store.alerts.list_alerts(AlertQuery(limit=200)).items
+    return [d for a in alerts for d in store.deliveries.list_deliveries(a.alert_id)]
 
 
 @pytest.fixture
@@ -185,3 +192,71 @@ def test_two_sqs_workers_send_a_burst_within_the_limit_in_total_each_delivery_on
     assert sent == [PER_MINUTE * (k + 1) for k in range(BURST // PER_MINUTE)]
     assert {(d.status, d.attempt) for d in world.deliveries()} == {("sent", 1)}
     assert world.sent_to("other") == OTHERS
+
+
+# --- what a batch costs: one read and one write of the buckets, however many deliveries ---------
+
+
+class CountingBuckets:
+    """The store's buckets, counting the calls made to them."""
+
+    def __init__(self, state: RateLimitStore) -> None:
+        self.state = state
+        self.reads = self.swaps = 0
+
+    def read(self, buckets: Collection[str]) -> dict[str, datetime]:
+        self.reads += 1
+        return self.state.read(buckets)
+
+    def swap(self, expected: Mapping[str, datetime | None], new: Mapping[str, datetime]) -> bool:
+        self.swaps += 1
+        return self.state.swap(expected, new)
+
+    def prune(self, before: datetime) -> int:
+        return self.state.prune(before)
+
+
+@pytest.fixture
+def small(database_url: str) -> Iterator[tuple[Alerting, CountingBuckets]]:
+    """Six deliveries due (two alerts to three recipients), and a limiter counting its calls."""
+    store = SqlStore.open(database_url)
+    a = Alerting(store=store, clock=Clock(), channels={"sms": ScriptedChannel()})
+    for rid in ("r1", "r2", "r3"):
+        a.recipient(rid, ("sms",))
+    a.hit("AB12CDE")
+    a.hit("XY99ZZZ")
+    counting = CountingBuckets(store.rate_limits)
+    a.limiter = RateLimiter(
+        per_channel={ChannelKind.SMS: Rate.per_minute(100)},
+        per_recipient={ChannelKind.SMS: Rate.per_minute(PER_MINUTE)},
+        state=counting,
+    )
+    yield a, counting
+    store.meta.close()
+
+
+def test_a_dispatcher_pass_reads_and_writes_the_buckets_once_for_its_batch(
+    small: tuple[Alerting, CountingBuckets],
+) -> None:
+    a, counting = small
+    dispatcher = a.dispatcher()
+    try:
+        assert dispatcher.dispatch_once().claimed == 6
+    finally:
+        dispatcher.close()
+    assert (counting.reads, counting.swaps) == (1, 1)
+
+
+def test_an_sqs_batch_reads_and_writes_the_buckets_once(
+    small: tuple[Alerting, CountingBuckets], aws: None
+) -> None:
+    a, counting = small
+    client = boto3.client("sqs", region_name=REGION)
+    queue = SqsQueue(client.create_queue(QueueName="deliveries")["QueueUrl"], client=client)
+    worker = QueueWorker(a.dispatcher(), queue)
+    ids = [d.delivery_id for d in _deliveries(a.store)]
+    try:
+        assert worker.handle([{"messageId": i, "body": i} for i in ids]) == []
+    finally:
+        worker.close()
+    assert len(ids) == 6 and (counting.reads, counting.swaps) == (1, 1)
