@@ -14,7 +14,7 @@ again and decide again, up to ``attempts`` times. Still contended, every request
 batch is refused until ``contended_wait`` from now: its delivery is deferred, no token
 is taken, nothing is sent over the limit and nothing is dropped. No lock is held between
 the read and the swap, and a swap touches only its own buckets, so workers sending to
-different people never wait on one another.
+different people meet only on a per-channel bucket, if one is configured.
 """
 
 from __future__ import annotations

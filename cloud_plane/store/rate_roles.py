@@ -7,7 +7,7 @@ TATs it moved back with ``swap``: a compare-and-set over exactly those buckets, 
 nothing. Two workers that read the same bucket and both try to move it: one swap wins,
 the other changes nothing and answers False (the limiter reads again). Nothing is locked
 between the read and the swap, and buckets of other recipients are never touched, so
-deliveries to different people never wait on one another.
+deliveries to different people meet only on a per-channel bucket, if one is configured.
 
 A bucket whose TAT is not after now is full, the same as an absent one: ``prune`` may
 forget it (SQL deletes such rows; DynamoDB lets a TTL on each item expire them instead).
