@@ -12,7 +12,6 @@ go at once, whatever the first recipient's bucket says.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from tests.cloud_plane.alerts.conftest import REGION
 from tests.cloud_plane.alerts.doubles import ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
 from tests.cloud_plane.store.contracts.conftest import OneRequestAtATime
+from tests.threads import run_together
 
 BURST = 60  # alerts to the busy recipient
 OTHERS = 3  # alerts to another recipient, raised after the burst
@@ -88,27 +88,6 @@ def world(shared_store: CloudStore) -> World:
     return World(a, channel)
 
 
-def _together(jobs: list[Callable[[], object]]) -> None:
-    """Run each job in its own thread, all starting at once; re-raise what one raised."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            job()
-        except BaseException as exc:  # shown in the test's failure, not lost in a thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-
-
 def _passes(dispatcher: Dispatcher) -> Callable[[], None]:
     """Enough dispatch passes for one worker alone to decide everything due now."""
     due = BURST + OTHERS
@@ -133,7 +112,7 @@ def test_two_dispatchers_send_a_burst_within_the_limit_in_total_each_delivery_on
 ) -> None:
     sent: list[int] = []
     for _ in range(BURST // PER_MINUTE):
-        _together([_passes(d) for d in dispatchers])
+        run_together([_passes(d) for d in dispatchers])
         sent.append(world.sent_to("busy"))
         world.alerting.clock.advance(minutes=1)
     # Per-process buckets would give each worker its own 5 a minute: 10, 20, 30, ...
@@ -147,7 +126,7 @@ def test_two_dispatchers_send_a_burst_within_the_limit_in_total_each_delivery_on
 def test_another_recipient_is_not_held_back_by_the_busy_one_s_bucket(
     world: World, dispatchers: list[Dispatcher]
 ) -> None:
-    _together([_passes(d) for d in dispatchers])
+    run_together([_passes(d) for d in dispatchers])
     assert (world.sent_to("busy"), world.sent_to("other")) == (PER_MINUTE, OTHERS)
 
 
@@ -186,7 +165,7 @@ def test_two_sqs_workers_send_a_burst_within_the_limit_in_total_each_delivery_on
     ids = [d.delivery_id for d in world.deliveries()]
     sent: list[int] = []
     for _ in range(BURST // PER_MINUTE):
-        _together([_messages(ids, w, start) for start, w in enumerate(queue_workers)])
+        run_together([_messages(ids, w, start) for start, w in enumerate(queue_workers)])
         sent.append(world.sent_to("busy"))
         world.alerting.clock.advance(minutes=1)
     assert sent == [PER_MINUTE * (k + 1) for k in range(BURST // PER_MINUTE)]

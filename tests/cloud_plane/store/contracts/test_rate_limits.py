@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,29 +9,13 @@ import pytest
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.rate_roles import SWAP_LIMIT
 from tests.cloud_plane.store.contracts.builders import NOW
+from tests.threads import run_together
 
 ROLE = "rate_limits"
 
 # A TAT with microseconds: what the limiter's arithmetic makes (60 s / 7 is not whole).
 TAT = NOW + timedelta(seconds=60 / 7)
 LATER = TAT + timedelta(seconds=60 / 7)
-
-
-def _together(count: int, job: Callable[[int], bool]) -> list[bool]:
-    """Run ``job(i)`` for i in range(count), each in its own thread, all at once."""
-    results: list[bool] = []
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results.append(job(i))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_buckets_never_set_read_as_absent(store: CloudStore) -> None:
@@ -97,7 +79,7 @@ def test_of_concurrent_swaps_from_one_tat_exactly_one_wins(store: CloudStore) ->
     def swap(i: int) -> bool:
         return store.rate_limits.swap(mine, {"recipient:sms:r1": LATER + timedelta(seconds=i)})
 
-    results = _together(6, swap)
+    results = run_together([lambda i=i: swap(i) for i in range(6)])
     assert sorted(results) == [False] * 5 + [True]
     [(_, tat)] = store.rate_limits.read(["recipient:sms:r1"]).items()
     assert LATER <= tat < LATER + timedelta(seconds=6)
@@ -110,7 +92,7 @@ def test_of_concurrent_creators_of_one_bucket_exactly_one_wins(store: CloudStore
             {"channel:sms": TAT + timedelta(seconds=i), f"recipient:sms:r{i}": TAT},
         )
 
-    results = _together(6, swap)
+    results = run_together([lambda i=i: swap(i) for i in range(6)])
     assert sorted(results) == [False] * 5 + [True]
     got = store.rate_limits.read([f"recipient:sms:r{i}" for i in range(6)])
     assert len(got) == 1  # the losers' other bucket was not created either
@@ -120,7 +102,7 @@ def test_concurrent_swaps_of_different_buckets_all_win(store: CloudStore) -> Non
     def swap(i: int) -> bool:
         return store.rate_limits.swap({f"recipient:sms:r{i}": None}, {f"recipient:sms:r{i}": TAT})
 
-    assert _together(6, swap) == [True] * 6
+    assert run_together([lambda i=i: swap(i) for i in range(6)]) == [True] * 6
 
 
 def test_prune_forgets_only_refilled_buckets(store: CloudStore) -> None:
