@@ -1,7 +1,8 @@
 """Escalation and acknowledgement with several monitors and dispatchers on one store.
 
-Each worker opens the store itself (``open_store``: another process or Lambda invocation);
-they share the clock, so "due" means the same to all of them.
+Each worker (a monitor's ``AlertService``, a ``Dispatcher``: another process or Lambda
+invocation) runs in its own thread against the one store; they share the clock, so "due"
+means the same to all of them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from datetime import timedelta
 
 from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.rules import EscalationPolicy
-from cloud_plane.alerts.service import AlertService
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.alerts.doubles import ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
-from tests.cloud_plane.shared_store import Opener
+from tests.threads import run_together
 
 POLICY = EscalationPolicy(after=timedelta(minutes=10), min_priority=0)
 
@@ -35,54 +35,38 @@ def alerting(store: CloudStore, channel: ScriptedChannel | None = None) -> Alert
     return a
 
 
-def dispatcher_of(a: Alerting, store: CloudStore, worker_id: str) -> Dispatcher:
-    """Another process's dispatcher: its own store, the same channels and clock."""
+def dispatcher_of(a: Alerting, worker_id: str) -> Dispatcher:
+    """Another process's dispatcher: its own alert service, the same store, channels, clock."""
     return Dispatcher(
-        store=store,
+        store=a.service.store,
         channels=a.channels,
-        alerts=replace(a.service, store=store),
+        alerts=replace(a.service),
         clock=a.clock,
         worker_id=worker_id,
         senders=2,
     )
 
 
-def escalate_together(monitors: list[AlertService]) -> list[int]:
-    """Run ``escalate_due`` of every monitor in its own thread at once; return what each moved."""
-    moved = [0] * len(monitors)
-    barrier = threading.Barrier(len(monitors))
-
-    def run(i: int) -> None:
-        barrier.wait()
-        moved[i] = monitors[i].escalate_due()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(monitors))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return moved
-
-
-def test_an_escalation_tier_fires_once_however_many_monitors_run(open_store: Opener) -> None:
-    a = alerting(open_store())
+def test_an_escalation_tier_fires_once_however_many_monitors_run(shared_store: CloudStore) -> None:
+    a = alerting(shared_store)
     alerts = [a.hit(plate=f"AB{i}CDE").alert.alert_id for i in range(6)]
-    monitors = [a.service, replace(a.service, store=open_store())]
+    monitors = [a.service, replace(a.service)]  # two monitors
     for tier, recipient in ((1, "boss"), (2, "chief")):
         a.clock.advance(minutes=10)
-        assert sum(escalate_together(monitors)) == len(alerts)  # each alert moved by one monitor
+        moved = run_together([m.escalate_due for m in monitors])
+        assert sum(moved) == len(alerts)  # each alert moved by one monitor only
         for alert_id in alerts:
             assert a.store.alerts.get_alert(alert_id).escalation_tier == tier
             queued = [d for d in a.store.deliveries.list_deliveries(alert_id) if d.tier == tier]
             assert [d.recipient_id for d in queued] == [recipient]
     a.clock.advance(minutes=10)
-    assert escalate_together(monitors) == [0, 0]  # no tier 3
+    assert run_together([m.escalate_due for m in monitors]) == [0, 0]  # no tier 3
 
 
-def test_an_ack_between_claim_and_begin_sends_nothing(open_store: Opener) -> None:
-    """The dispatcher's steps (claim, begin, send) with another process's ack between."""
+def test_an_ack_between_claim_and_begin_sends_nothing(shared_store: CloudStore) -> None:
+    """The dispatcher's steps (claim, begin, send) with another worker's ack between."""
     channel = ScriptedChannel()
-    a = alerting(open_store(), channel)
+    a = alerting(shared_store, channel)
     alert_id = a.hit().alert.alert_id
     dispatcher = a.dispatcher()
     dispatcher.drain()
@@ -93,7 +77,7 @@ def test_an_ack_between_claim_and_begin_sends_nothing(open_store: Opener) -> Non
         worker=dispatcher.worker_id, now=a.clock(), lease=dispatcher.lease, limit=10
     )
     assert [(d.recipient_id, d.tier) for d in claimed] == [("boss", 1)]
-    replace(a.service, store=open_store()).acknowledge(alert_id, by="duty@example.com")
+    replace(a.service).acknowledge(alert_id, by="duty@example.com")
     started = queue.begin_attempts(
         [d.delivery_id for d in claimed], worker=dispatcher.worker_id, now=a.clock()
     )
@@ -105,14 +89,14 @@ def test_an_ack_between_claim_and_begin_sends_nothing(open_store: Opener) -> Non
     assert [a.recipient_id for a in queue.list_attempts(alert_id)] == ["duty"]
 
 
-def test_an_ack_stops_the_queued_escalation_tier(open_store: Opener) -> None:
+def test_an_ack_stops_the_queued_escalation_tier(shared_store: CloudStore) -> None:
     channel = ScriptedChannel()
-    a = alerting(open_store(), channel)
+    a = alerting(shared_store, channel)
     alert_id = a.hit().alert.alert_id
     a.dispatcher().drain()
     a.clock.advance(minutes=10)
     assert a.service.escalate_due() == 1
-    acked = replace(a.service, store=open_store()).acknowledge(alert_id, by="duty@example.com")
+    acked = replace(a.service).acknowledge(alert_id, by="duty@example.com")
     assert acked.status == "acked"
     deliveries = a.store.deliveries.list_deliveries(alert_id)
     assert {(d.recipient_id, d.tier, d.status) for d in deliveries} == {
@@ -126,13 +110,13 @@ def test_an_ack_stops_the_queued_escalation_tier(open_store: Opener) -> None:
 
 
 def test_acks_racing_running_dispatchers_never_send_without_a_begun_attempt(
-    open_store: Opener,
+    shared_store: CloudStore,
 ) -> None:
-    """Two dispatchers run (real threads) while a third process acks every alert: each
+    """Two dispatchers run (real threads) while another worker acks every alert: each
     escalation delivery ends sent after an attempt that began before its ack, or cancelled
     with no attempt; nothing is left queued, nothing sent twice."""
     channel = ScriptedChannel()
-    a = alerting(open_store(), channel)
+    a = alerting(shared_store, channel)
     for rid in ("boss-2", "boss-3"):
         a.recipient(rid, tier=1)
     alerts = [a.hit(plate=f"XY{i}Z").alert.alert_id for i in range(6)]
@@ -141,13 +125,13 @@ def test_acks_racing_running_dispatchers_never_send_without_a_begun_attempt(
     a.clock.advance(minutes=10)
     assert a.service.escalate_due() == len(alerts)
     stop = threading.Event()
-    dispatchers = [dispatcher_of(a, open_store(), f"w{i}") for i in range(2)]
+    dispatchers = [dispatcher_of(a, f"w{i}") for i in range(2)]
     runners = [
         threading.Thread(target=d.run, args=(stop,), kwargs={"poll_s": 0.01}) for d in dispatchers
     ]
     for t in runners:
         t.start()
-    acker = replace(a.service, store=open_store())
+    acker = replace(a.service)
     for alert_id in alerts:
         acker.acknowledge(alert_id, by="duty@example.com")
     stop.set()

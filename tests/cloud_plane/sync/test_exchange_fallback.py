@@ -12,7 +12,6 @@ from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
 from sync_protocol.messages import DetectionBatch, ExchangeRequest, HitRecord, LocalDelivery
-from tests.cloud_plane.shared_store import Opener
 from tests.cloud_plane.store.contracts.builders import NOW, records
 
 STREAM = "st_fallback"
@@ -51,8 +50,8 @@ def request(site_id: str, delivered: list[LocalDelivery]) -> ExchangeRequest:
     )
 
 
-def test_a_resent_hit_records_the_nodes_delivery_once(open_store: Opener) -> None:
-    store = open_store()
+def test_a_resent_hit_records_the_nodes_delivery_once(shared_store: CloudStore) -> None:
+    store = shared_store
     site = store.sites.create_site("Depot", now=NOW)
     store.recipients.put_recipient(
         StoredRecipient(
@@ -76,7 +75,7 @@ def test_a_resent_hit_records_the_nodes_delivery_once(open_store: Opener) -> Non
     )
     # The re-send (with what the fallback delivered), then a third send, each by another
     # worker (exchanges in AWS mode are Lambda invocations).
-    for worker in (exchange, exchange_service(open_store())):
+    for worker in (exchange, exchange_service(store)):
         reply, _ = worker.exchange(site.site_id, request(site.site_id, [sent]))
         assert reply.ack == {STREAM: 1}
     [alert] = store.alerts.list_alerts(AlertQuery()).items

@@ -9,9 +9,10 @@ import pytest
 
 from cloud_plane.alerts import rules
 from cloud_plane.errors import InvalidInput, NotFound
-from cloud_plane.records.alerts import AlertQuery
+from cloud_plane.records.alerts import AlertQuery, StoredAlert
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.store.contracts.builders import NOW, WINDOW, hit_alert, problem
+from tests.threads import run_together
 
 ROLE = "alerts"
 
@@ -143,20 +144,11 @@ def test_concurrent_escalations_of_one_tier_move_it_once(store: CloudStore) -> N
     raised = store.alerts.raise_alert(
         hit_alert(next_escalation_at=NOW + timedelta(minutes=10)), group_window=WINDOW
     )
-    moved: list[int] = []
-    barrier = threading.Barrier(4)
 
-    def escalate() -> None:
-        barrier.wait()
-        got = store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None)
-        if got is not None:
-            moved.append(got.escalation_tier)
+    def escalate() -> StoredAlert | None:
+        return store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None)
 
-    threads = [threading.Thread(target=escalate) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    moved = [a.escalation_tier for a in run_together([escalate] * 4) if a is not None]
     assert moved == [1]
     assert store.alerts.get_alert(raised.alert.alert_id).escalation_tier == 1
 

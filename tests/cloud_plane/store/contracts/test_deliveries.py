@@ -10,6 +10,7 @@ from datetime import timedelta
 from cloud_plane.records.deliveries import AttemptResult
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.store.contracts.builders import LEASE, NOW, WINDOW, delivery, hit_alert
+from tests.threads import run_together
 
 ROLE = "deliveries"
 
@@ -305,25 +306,18 @@ def test_no_escalation_attempt_begins_after_a_concurrent_ack(store: CloudStore) 
     ids = [d for _, ds in alerts for d in ds]
     for delivery_id in ids:
         _claim(store, delivery_id)
-    barrier = threading.Barrier(2)
 
     def begin() -> None:
-        barrier.wait()
         for delivery_id in ids:
             store.deliveries.begin_attempts([delivery_id], worker="w1", now=NOW)
 
     def ack() -> None:
-        barrier.wait()
         for alert_id, _ in alerts:
             with store.meta.atomic():
                 store.alerts.ack_alert(alert_id, by="ann", now=NOW)
                 store.deliveries.cancel_escalations(alert_id, now=NOW)
 
-    threads = [threading.Thread(target=begin), threading.Thread(target=ack)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together([begin, ack])
     for alert_id, _ in alerts:
         began = {a.delivery_id for a in store.deliveries.list_attempts(alert_id)}
         for d in store.deliveries.list_deliveries(alert_id):
