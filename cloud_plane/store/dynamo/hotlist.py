@@ -201,9 +201,7 @@ class DynamoHotlist:
             " ask again (no change was skipped)"
         )
 
-    def _read_log(
-        self, first: int, top: int, limit: int, purged: int
-    ) -> list[HotlistEntry] | None:
+    def _read_log(self, first: int, top: int, limit: int, purged: int) -> list[HotlistEntry] | None:
         """Return up to ``limit`` latest states in versions first..top, or None at a gap.
 
         Versions at or below the purge mark ``purged`` have holes by design: not checked.
@@ -267,7 +265,7 @@ class DynamoHotlist:
         return 0 if item is None else int(item["value"])
 
     def purge_tombstones(self, deleted_before: datetime, limit: int) -> int:
-        """Remove up to ``limit`` tombstones applied before ``deleted_before`` (module docstring)."""
+        """Remove up to ``limit`` tombstones applied before ``deleted_before`` (see the module)."""
         chosen = self._purgeable(deleted_before, limit) if limit > 0 else []
         removed = 0
         if chosen:
