@@ -16,7 +16,7 @@ from local_node.sync import store as sync_store
 from local_node.sync.client import SyncClient
 from sync_protocol.hotlist_messages import HotlistOp, OpResult
 from sync_protocol.messages import ExchangeRequest
-from tests.e2e.harness import Hybrid, wait_for
+from tests.e2e.harness import Hybrid, edgesync, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -124,6 +124,28 @@ def test_delete_propagates_as_a_tombstone(hybrid: Hybrid):
                 what=f"tombstone at {node.name}",
             )
         assert node.read("DL12ETE")["hits"] == []
+
+
+def test_a_node_offline_across_a_tombstone_purge_gets_a_snapshot_without_the_plate(
+    hybrid: Hybrid,
+):
+    a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
+    with hybrid.cloud.api() as api:
+        api.put("/api/v1/hotlist/stolen/PU12RGE", json={})
+        for node in (a, b):
+            with node.admin() as admin:
+                wait_for(lambda admin=admin: admin.get("/api/v1/hotlist").json(), what="entry")
+        b.stop()  # site-b is away while the plate is deleted and its tombstone purged
+        assert api.delete("/api/v1/hotlist/stolen/PU12RGE").status_code == 204
+    with a.admin() as admin:
+        wait_for(lambda: admin.get("/api/v1/hotlist").json() == [], what="tombstone at site-a")
+    purge = ["cloud", "hotlist", "purge-tombstones", "--older-than-days", "0", "--json"]
+    assert edgesync(*purge, env=hybrid.cloud.env)["purged"] == 1
+    b.start()
+    with b.admin() as admin:
+        # No delta holds the deletion any more: only the snapshot can take the plate away.
+        wait_for(lambda: admin.get("/api/v1/hotlist").json() == [], what="snapshot at site-b")
+    assert b.read("PU12RGE")["hits"] == []
 
 
 def test_concurrent_edits_of_one_entry_end_the_same_everywhere(hybrid: Hybrid):
