@@ -180,6 +180,8 @@ class SqlHotlist:
 
         Return how many went; the purge mark rises to the highest version removed.
         """
+        if limit <= 0:
+            return 0
         op = HotlistOpRow
         # When the cloud applied the delete (its op row), not the op's own made_at: a delete
         # made long ago by a node that was offline must still reach the other nodes as a delta.
@@ -187,8 +189,6 @@ class SqlHotlist:
             op.applied_at < deleted_before,
             and_(op.op_id.is_(None), HotlistRow.updated_at < deleted_before),
         )
-        if limit <= 0:
-            return 0
         with self._db.tx(write=True) as conn:
             self._db.counter(conn, HOTLIST_VERSION, lock=True)  # no edit runs meanwhile
             versions = list(
