@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import (
     AlertKind,
     AlertMessage,
@@ -42,7 +43,6 @@ from cloud_plane.alerts.model import (
     DeliveryOutcome,
     Recipient,
 )
-from cloud_plane.alerts.ratelimit import RateLimiter
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.clock import Clock
 from cloud_plane.errors import NotFound
@@ -117,11 +117,12 @@ class Dispatcher:
         claimed = self.store.deliveries.claim_deliveries(
             worker=self.worker_id, now=now, lease=self.lease, limit=limit
         )
+        # One read and one write of the shared rate-limit buckets for the whole batch.
+        permits = self.limiter.acquire_many(
+            [(d.recipient_id, channel_kind(d.channel)) for d in claimed], now
+        )
         go: list[str] = []
-        for delivery in claimed:
-            permit = self.limiter.acquire(
-                delivery.recipient_id, channel_kind(delivery.channel), now
-            )
+        for delivery, permit in zip(claimed, permits, strict=True):
             if permit.granted:
                 go.append(delivery.delivery_id)
             else:
