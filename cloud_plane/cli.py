@@ -9,6 +9,7 @@ import click
 
 from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_cost import cost
+from cloud_plane.cli_hotlist import hotlist
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
@@ -185,6 +186,7 @@ cloud.add_command(create_user)
 cloud.add_command(users)
 cloud.add_command(aws_dev_setup)
 cloud.add_command(cost)
+cloud.add_command(hotlist)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

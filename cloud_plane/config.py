@@ -281,6 +281,14 @@ class CloudSettings(GroupedSettings):
         ge=1,
         description="A node more than this many hotlist versions behind gets a snapshot",
     )
+    hotlist_tombstone_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Deleted hotlist entries are kept as tombstones (so nodes get the deletion "
+        "in their delta) this many days after the cloud applied the delete, then purged "
+        "(hourly, by the alert worker or the monitor Lambda); a node that has not synced for "
+        "longer gets a snapshot instead",
+    )
     max_request_bytes: ByteSize = Field(
         default=MAX_BODY_BYTES,
         ge=1024,

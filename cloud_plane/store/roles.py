@@ -243,7 +243,11 @@ class HotlistStore(Protocol):
         ...
 
     def changes_since(self, version: int, limit: int) -> list[HotlistEntry]:
-        """Return entries (tombstones included) with version > ``version``, oldest first."""
+        """Return entries (tombstones included) with version > ``version``, oldest first.
+
+        Complete only from ``oldest_retained_version() - 1`` up: below it, purged
+        tombstones are missing (the caller gives such a node a snapshot instead).
+        """
         ...
 
     def current_version(self) -> int:
@@ -252,6 +256,17 @@ class HotlistStore(Protocol):
 
     def oldest_retained_version(self) -> int:
         """Return the oldest version from which every change is still held (deltas start here)."""
+        ...
+
+    def purge_tombstones(self, deleted_before: datetime, limit: int) -> int:
+        """Remove up to ``limit`` tombstones the cloud applied before ``deleted_before``.
+
+        Oldest versions first; return how many were removed (0: none left to remove). The
+        purge mark (``oldest_retained_version() - 1``) rises to the highest version removed
+        before anything removed can be missed by a reader. A tombstone replaced by a new edit
+        while the purge runs is not removed (the edit stands). Safe to repeat and to run
+        beside edits and other purges.
+        """
         ...
 
 
