@@ -104,7 +104,9 @@ def test_sites_set_timezone_changes_and_clears_the_zone(tmp_path: Path, database
 
 def test_sites_set_timezone_refuses_an_unknown_zone(tmp_path: Path, database_url: str) -> None:
     made = _json(["create-site", "North"], tmp_path, database_url)
-    result = _run(["sites", "set-timezone", made["site_id"], "Mars/Olympus"], tmp_path, database_url)
+    result = _run(
+        ["sites", "set-timezone", made["site_id"], "Mars/Olympus"], tmp_path, database_url
+    )
     assert result.exit_code == 1 and "Mars/Olympus" in result.stderr
 
 
