@@ -4,8 +4,8 @@ Every time that belongs to a site (its heartbeat, its cameras' reads, its alerts
 the site's clock with the zone's abbreviation, so a list across sites shows each row in its
 own site's zone: ``2026-12-04 23:05:00 JST`` beside ``2026-12-04 15:05:00 CET``. Such times
 are rendered here rather than by the viewer's browser (``data-local``), and carry the UTC
-instant in ``datetime`` and as the tooltip. Times that belong to no site (hotlist changes,
-the ledger's attempts) stay in the viewer's zone.
+instant in ``datetime`` and as the tooltip. Times that belong to no site (hotlist entries'
+changes and expiries) stay in the viewer's zone.
 """
 
 from __future__ import annotations
