@@ -77,12 +77,20 @@ class MetaStore(Protocol):
 class SiteStore(Protocol):
     """Sites, their one-time enrolment codes, the nodes' public keys and the nonce cache."""
 
-    def create_site(self, name: str, *, now: datetime) -> Site:
-        """Create a site with a fresh id; raise Conflict if a site not archived has the name."""
+    def create_site(self, name: str, *, now: datetime, timezone: str | None = None) -> Site:
+        """Create a site with a fresh id (and IANA ``timezone``, None: the cloud's default);
+        raise Conflict if a site not archived has the name."""
         ...
 
     def rename_site(self, site_id: str, name: str) -> Site:
         """Rename the site; raise NotFound, or Conflict if another live site has the name."""
+        ...
+
+    def set_site_timezone(self, site_id: str, timezone: str | None) -> Site:
+        """Set the site's IANA zone (None: back to the cloud's default); raise NotFound.
+
+        The caller checked the name; the store keeps what it is given.
+        """
         ...
 
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
@@ -116,10 +124,18 @@ class SiteStore(Protocol):
         ...
 
     def consume_enrollment(
-        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+        self,
+        code_hash: str,
+        now: datetime,
+        public_key_pem: str,
+        key_id: str,
+        *,
+        timezone: str | None = None,
     ) -> Site:
         """Use the code once and register the node's key under ``key_id``; return the site.
 
+        ``timezone`` (the node's zone, checked by the caller) becomes the site's zone in the
+        same write only if the site has none: a zone staff set is never replaced.
         Raise EnrollmentRefused if the code is unknown, already used, expired at
         ``now``, or its site is revoked. Exactly one of concurrent callers succeeds.
         """

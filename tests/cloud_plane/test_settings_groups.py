@@ -162,3 +162,9 @@ def test_a_dynamodb_cloud_asks_nodes_for_fewer_fuller_batches():
     assert CloudSettings(store="dynamodb").resolved_push_interval_s == 5
     assert CloudSettings(store="dynamodb", sync_push_interval_s=2).resolved_push_interval_s == 2
     assert CloudSettings(store="sql").resolved_push_interval_s is None
+
+
+def test_an_unknown_alert_timezone_is_refused_naming_it():
+    with pytest.raises(ValidationError, match="Europe/Berlln"):
+        CloudSettings(alert_timezone="Europe/Berlln")
+    assert CloudSettings(alert_timezone="Asia/Tokyo").alerts.timezone == "Asia/Tokyo"
