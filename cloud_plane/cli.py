@@ -9,6 +9,7 @@ import click
 
 from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_cost import cost
+from cloud_plane.cli_hotlist import hotlist
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
@@ -131,7 +132,18 @@ def dispatcher(data_dir: Path | None, database_url: str | None, once: bool) -> N
 @click.argument("name")
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def create_site(name: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
+@click.option(
+    "--timezone",
+    help="The site's IANA time zone, e.g. Europe/Berlin (default: the one its node reports "
+    "at enrolment, else alert_timezone).",
+)
+def create_site(
+    name: str,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+    timezone: str | None,
+) -> None:
     """Create a site and print its one-time enrolment code."""
     from cloud_plane import staff_admin
 
@@ -139,9 +151,9 @@ def create_site(name: str, data_dir: Path | None, database_url: str | None, as_j
     store = _open(data_dir, database_url)
     try:
         site, code = staff_admin.create_site(
-            store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
+            store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s, timezone=timezone
         )
-    except CloudError as exc:  # a bad name, or a site of that name exists already
+    except CloudError as exc:  # a bad name or zone, or a site of that name exists already
         _fail(exc.detail)
     finally:
         store.meta.close()
@@ -185,6 +197,7 @@ cloud.add_command(create_user)
 cloud.add_command(users)
 cloud.add_command(aws_dev_setup)
 cloud.add_command(cost)
+cloud.add_command(hotlist)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

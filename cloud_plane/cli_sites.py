@@ -1,4 +1,5 @@
-"""`edgesync cloud sites list|rename|new-code|archive`: sites after they were created.
+"""`edgesync cloud sites list|rename|set-timezone|new-code|archive`: sites after they were
+created.
 
 Registered on the `cloud` group by `cloud_plane.cli`; `create-site` and `revoke-site` stay
 there. The flags and helpers both share live in `cloud_plane.cli_options`.
@@ -51,19 +52,21 @@ def site_json(site: Site) -> dict[str, Any]:
         "last_heartbeat_at": _iso(site.last_heartbeat_at),
         "revoked_at": _iso(site.revoked_at),
         "archived_at": _iso(site.archived_at),
+        "timezone": site.timezone,
     }
 
 
 @click.group()
 def sites() -> None:
-    """List, rename, re-issue codes for and archive sites (make one with `create-site`)."""
+    """List, rename, set the time zone of, re-issue codes for and archive sites (make one with
+    `create-site`)."""
 
 
 @sites.command("list")
 @store_options
 @json_option
 def sites_list(data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
-    """List sites: id, name, status, enrolled, last heartbeat."""
+    """List sites: id, name, status, time zone, enrolled, last heartbeat."""
     store = _open(data_dir, database_url)
     try:
         rows = [site_json(s) for s in store.sites.list_sites()]
@@ -77,6 +80,7 @@ def sites_list(data_dir: Path | None, database_url: str | None, as_json: bool) -
     for r in rows:
         click.echo(
             f"{r['site_id']}  {r['name']:<24} {r['status']:<8} "
+            f"{r['timezone'] or '(alert_timezone)':<20} "
             f"enrolled {r['enrolled_at'] or 'never'}, "
             f"last heartbeat {r['last_heartbeat_at'] or 'never'}"
         )
@@ -97,6 +101,35 @@ def sites_rename(
         data_dir, database_url, lambda store: staff_admin.rename_site(store, site_id, name)
     )
     _print(as_json, site_json(site), f"site {site.site_id} is now named {site.name!r}")
+
+
+@sites.command("set-timezone")
+@click.argument("site_id")
+@click.argument("zone", required=False)
+@click.option("--clear", is_flag=True, help="Back to the cloud's alert_timezone.")
+@store_options
+@json_option
+def sites_set_timezone(
+    site_id: str,
+    zone: str | None,
+    clear: bool,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Set SITE_ID's IANA time zone ZONE (e.g. Europe/Berlin): its alert times, expected camera
+    hours and dashboard times use it. A zone set here is never replaced by a node's."""
+    from cloud_plane import staff_admin
+
+    if (zone is None) == (not clear):
+        _fail("give a ZONE (e.g. Europe/Berlin) or --clear, not both")
+    site = _change(
+        data_dir,
+        database_url,
+        lambda store: staff_admin.set_site_timezone(store, site_id, None if clear else zone),
+    )
+    where = site.timezone or "the cloud's alert_timezone"
+    _print(as_json, site_json(site), f"site {site.site_id} is now in {where}")
 
 
 @sites.command("new-code")

@@ -12,14 +12,15 @@ import ipaddress
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.codec import MAX_BODY_BYTES
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Seconds, WholeSeconds
+from sync_protocol.zones import check_zone
 
 
 # -- the cloud's groups ---------------------------------------------------------------------------
@@ -56,8 +57,11 @@ class AlertSettings(SettingsGroup):
     ses_configuration_set: str | None = Field(
         default=None, description="SES configuration set for bounce/complaint events"
     )
-    timezone: str = Field(
-        default="UTC", description="IANA time zone alert times are shown in (sites have none yet)"
+    timezone: Annotated[str, AfterValidator(check_zone)] = Field(
+        default="UTC",
+        description="IANA time zone of sites that have none of their own (`create-site "
+        "--timezone`, or reported by the node at enrolment): alert times, expected camera "
+        "hours and the dashboard's times of such a site are in it",
     )
     # --- grouping, delivery, escalation -----------------------------------------------------------
     group_window_s: Seconds = Field(
@@ -147,8 +151,9 @@ class HealthSettings(SettingsGroup):
     camera_expected_hours: str | None = Field(
         default=None,
         pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
-        description="HH:MM-HH:MM (alert_timezone) when cameras are expected to read; a silent "
-        "camera outside it is no problem (unset: all day; may wrap midnight, e.g. 22:00-06:00)",
+        description="HH:MM-HH:MM (in each site's zone, else alert_timezone) when cameras are "
+        "expected to read; a silent camera outside it is no problem (unset: all day; may wrap "
+        "midnight, e.g. 22:00-06:00)",
     )
     disk_full_ratio: float = Field(
         default=0.9, gt=0, le=1, description="Disk use (used/total) at which a node is nearly full"
@@ -280,6 +285,14 @@ class CloudSettings(GroupedSettings):
         default=10_000,
         ge=1,
         description="A node more than this many hotlist versions behind gets a snapshot",
+    )
+    hotlist_tombstone_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Deleted hotlist entries are kept as tombstones (so nodes get the deletion "
+        "in their delta) this many days after the cloud applied the delete, then purged "
+        "(hourly, by the alert worker or the monitor Lambda); a node that has not synced for "
+        "longer gets a snapshot instead",
     )
     max_request_bytes: ByteSize = Field(
         default=MAX_BODY_BYTES,

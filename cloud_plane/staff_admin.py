@@ -1,6 +1,7 @@
 """Use cases of the staff admin, shared by the CLI and the API so that they cannot disagree.
 
-Sites: create (a duplicate name is refused), rename, re-issue an enrolment code, archive.
+Sites: create (a duplicate name is refused), rename, set the time zone, re-issue an enrolment
+code, archive.
 Users (self-hosted mode): create, change role, sites and disabled; reset a password.
 Users (Cognito mode, ``cognito_*``): the same through ``auth/cognito.py`` (AdminCreateUser,
 group membership for role and ``site:<id>`` scope, AdminDisableUser + global sign-out,
@@ -22,6 +23,7 @@ from cloud_plane.records.users import Role, User
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.enroll import create_site_with_code, reissue_code
 from sync_protocol.passwords import generate_password, hash_password
+from sync_protocol.zones import check_zone
 
 SITE_NAME_RULE = "site name must be 1-200 characters"
 MANAGER_NEEDS_SITES = "a manager needs at least one site: add --sites SITE_ID[,SITE_ID...]"
@@ -35,14 +37,32 @@ def site_name(name: str) -> str:
     return name
 
 
-def create_site(store: CloudStore, name: str, *, now: datetime, ttl_s: int) -> tuple[Site, str]:
-    """A new site and its one-time enrolment code; Conflict if a live site has the name."""
-    return create_site_with_code(store, site_name(name), now=now, ttl_s=ttl_s)
+def site_timezone(name: str) -> str:
+    """The IANA zone name stripped; InvalidInput naming it if it is not a known zone."""
+    try:
+        return check_zone(name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def create_site(
+    store: CloudStore, name: str, *, now: datetime, ttl_s: int, timezone: str | None = None
+) -> tuple[Site, str]:
+    """A new site (in ``timezone``, None: the cloud's default) and its one-time enrolment
+    code; InvalidInput for a bad name or zone, Conflict if a live site has the name."""
+    zone = None if timezone is None else site_timezone(timezone)
+    return create_site_with_code(store, site_name(name), now=now, ttl_s=ttl_s, timezone=zone)
 
 
 def rename_site(store: CloudStore, site_id: str, name: str) -> Site:
     """Rename; NotFound, or Conflict if another live site has the name."""
     return store.sites.rename_site(site_id, site_name(name))
+
+
+def set_site_timezone(store: CloudStore, site_id: str, timezone: str | None) -> Site:
+    """Set the site's zone (None: the cloud's ``alert_timezone``); InvalidInput, NotFound."""
+    zone = None if timezone is None else site_timezone(timezone)
+    return store.sites.set_site_timezone(site_id, zone)
 
 
 def new_enrollment_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) -> str:

@@ -20,6 +20,7 @@ from pydantic_settings import SettingsConfigDict
 
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Days, OptionalByteSize, Seconds
+from sync_protocol.zones import check_zone
 
 MiB = 1024 * 1024
 
@@ -306,6 +307,13 @@ class NodeSettings(GroupedSettings):
     max_connections: int = Field(
         default=200, ge=1, description="Open connections past which new requests get 503"
     )
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone of the site (e.g. Europe/Berlin), reported to the cloud at "
+        "enrolment as the site's zone unless staff set one; unset: the host's zone (TZ, then "
+        "/etc/localtime, then /etc/timezone)",
+    )
     ingest: IngestSettings = Field(
         default_factory=IngestSettings, description="The camera API and the ingest writer"
     )
@@ -322,6 +330,11 @@ class NodeSettings(GroupedSettings):
     web: WebSettings = Field(
         default_factory=WebSettings, description="The local web app's sessions and cookies"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
 
     @property
     def resolved_database_url(self) -> str:

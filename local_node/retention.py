@@ -1,5 +1,9 @@
 """The retention job: prunes images by age and by disk budget, and old metadata.
 
+Hotlist tombstones the cloud has confirmed (a version from the cloud, no refusal to show) go
+with the metadata age too: the node's hotlist version already covers them, so no delta needs
+them again, and a snapshot leaves them out. Pending site deletes stay until the cloud answers.
+
 Space is reclaimed oldest first and never from images under the evidence hold; when nothing
 else is left to prune, the writer answers 507 rather than deleting evidence. Detection rows
 the cloud has not acked are never deleted (see local_node.sync for the outbox policy).
@@ -15,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.config import RetentionSettings
-from local_node.db.tables import Detection, Hit, LocalAlertDelivery
+from local_node.db.tables import Detection, Hit, HotlistEntry, LocalAlertDelivery
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
 from local_node.sync.store import deletable_through
@@ -31,6 +35,7 @@ class RetentionReport:
     images_pruned: int
     bytes_freed: int
     rows_deleted: int
+    hotlist_tombstones: int = 0
 
 
 class Retention:
@@ -64,9 +69,18 @@ class Retention:
         )
         count, freed = self._prune_images(expired, limit=None)
         rows = self._delete_metadata()
-        if count or rows:
-            log.info("retention: pruned %d images (%d bytes), deleted %d rows", count, freed, rows)
-        return RetentionReport(images_pruned=count, bytes_freed=freed, rows_deleted=rows)
+        tombstones = self._delete_hotlist_tombstones()
+        if count or rows or tombstones:
+            log.info(
+                "retention: pruned %d images (%d bytes), deleted %d rows, %d hotlist tombstones",
+                count,
+                freed,
+                rows,
+                tombstones,
+            )
+        return RetentionReport(
+            images_pruned=count, bytes_freed=freed, rows_deleted=rows, hotlist_tombstones=tombstones
+        )
 
     def reclaim(self, needed_bytes: int) -> int:
         """Free at least `needed_bytes` by pruning the oldest images outside the evidence hold."""
@@ -114,6 +128,19 @@ class Retention:
                 self._images.delete(row.image_path)
             count += len(chosen)
         return count, freed
+
+    def _delete_hotlist_tombstones(self) -> int:
+        """Delete confirmed hotlist tombstones last changed before the metadata cut-off."""
+        with self._engine.begin() as conn:
+            return conn.execute(
+                delete(HotlistEntry).where(
+                    HotlistEntry.deleted.is_(True),
+                    HotlistEntry.version
+                    > 0,  # NULL: a pending delete; 0: awaiting the cloud's copy
+                    HotlistEntry.refused_at.is_(None),  # a refusal stays shown until the next edit
+                    HotlistEntry.updated_at < self.policy.metadata_cutoff(self._clock()),
+                )
+            ).rowcount
 
     def _delete_metadata(self) -> int:
         cutoff = self.policy.metadata_cutoff(self._clock())

@@ -289,6 +289,14 @@ class EnrollRequest(RequestModel):
     public_key_pem: Annotated[str, Field(min_length=1, max_length=4_096)]
     node_name: ShortText
     node_version: ShortText
+    # Optional: older nodes omit it. Only bounded here, not checked against a zone database:
+    # the cloud ignores a name its own database lacks (with a warning), so a node whose
+    # tzdata differs still enrols.
+    timezone: ShortText | None = Field(
+        default=None,
+        description="The node's IANA time zone (e.g. Europe/Berlin); the cloud keeps it as "
+        "the site's zone when the site has none",
+    )
 
     _check_version = field_validator("protocol_version")(_checked_version)
 

@@ -48,7 +48,7 @@ from cloud_plane.clock import Clock
 from cloud_plane.errors import NotFound
 from cloud_plane.records.alerts import StoredAlert
 from cloud_plane.records.deliveries import AttemptResult, StoredDelivery
-from cloud_plane.records.sites import Site
+from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
 
 log = logging.getLogger(__name__)
@@ -333,7 +333,7 @@ class Dispatcher:
             kind=AlertKind(alert.kind),
             priority=alert.priority,
             site_name=(site.name if site else alert.site_id)[:200] or alert.site_id,
-            site_timezone=self.timezone,
+            site_timezone=site_zone(site, self.timezone),
             site_id=alert.site_id,
             camera_name=camera_name(site, alert.camera_id),
             camera_id=alert.camera_id,

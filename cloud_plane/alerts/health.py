@@ -17,7 +17,7 @@ neither raised nor resolved until it is back; a revoked site's problems resolve.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.config import HealthSettings
-from cloud_plane.records.sites import Site
+from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class Evaluation:
 
 def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evaluation:
     """Return the site's problems at ``now`` from its last heartbeat. Pure."""
+    limits = replace(limits, timezone=site_zone(site, limits.timezone))  # its hours, its clock
     if site.revoked:
         return Evaluation([], settles=True)
     if site.last_heartbeat_at is None or site.heartbeat is None:

@@ -29,6 +29,7 @@ from cloud_plane.alerts.worker import AlertWorker
 from cloud_plane.clock import Clock
 from cloud_plane.config import AlertSettings, CloudSettings, HealthSettings, SmtpSettings
 from cloud_plane.errors import ConfigError
+from cloud_plane.hotlist.purge import TombstonePurger
 from cloud_plane.store.base import CloudStore
 
 if TYPE_CHECKING:  # the SQS modules (and botocore) load only when a queue is configured
@@ -50,6 +51,8 @@ class Alerting:
     # AWS mode (a delivery queue is set): the SQS batch handler, and the DLQ's depth.
     queue: QueueWorker | None = None
     dlq_depth: CachedDepth | None = None
+    # Not an alert job, but it runs where the cloud's periodic jobs run (worker, monitor).
+    tombstones: TombstonePurger | None = None
 
     def worker(self) -> AlertWorker:
         """Return a (not yet started) background worker over these collaborators."""
@@ -61,10 +64,12 @@ class Alerting:
             health_interval_s=self.health.interval_s,
             escalation_interval_s=min(5.0, self.settings.escalate_after_s / 4),
             queue=self.queue,
+            hotlist_purge=None if self.tombstones is None else self.tombstones.run_if_due,
         )
 
     def monitor_once(self) -> dict[str, int]:
-        """Check health, escalate, (with a queue) sweep lost messages, prune rate buckets once.
+        """Check health, escalate, (with a queue) sweep lost messages, prune rate buckets once,
+        and purge hotlist tombstones if due.
 
         The monitor Lambda's whole job, and `cloud dispatcher --once`'s periodic part; say
         what moved.
@@ -73,12 +78,15 @@ class Alerting:
         escalated = self.service.escalate_due()
         swept = self.queue.sweep() if self.queue is not None else 0
         pruned = self.dispatcher.limiter.prune(self.dispatcher.clock())
+        # The tombstone purge runs hourly by its clock, however often the monitor is scheduled.
+        purged = self.tombstones.run_if_due() if self.tombstones is not None else 0
         return {
             "raised": raised,
             "resolved": resolved,
             "escalated": escalated,
             "swept": swept,
             "pruned": pruned,
+            "tombstones_purged": purged,
         }
 
 
@@ -242,4 +250,9 @@ def build_alerting(
         health=settings.health,
         queue=queue_worker,
         dlq_depth=dlq_depth,
+        tombstones=TombstonePurger(
+            store.hotlist,
+            clock,
+            retention=timedelta(days=settings.hotlist_tombstone_retention_days),
+        ),
     )

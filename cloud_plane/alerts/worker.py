@@ -43,6 +43,8 @@ class AlertWorker:
     health_interval_s: float = 30.0
     escalation_interval_s: float = 5.0
     queue: QueueWorker | None = None
+    # The hotlist tombstone purge, offered each health interval (it decides if it is due).
+    hotlist_purge: Callable[[], object] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -65,6 +67,9 @@ class AlertWorker:
         else:
             jobs.append(("alert-sqs-poller", lambda: queue.run(self.stop_event)))
             jobs.append(("alert-sweep", lambda: self._every(self.health_interval_s, queue.sweep)))
+        purge = self.hotlist_purge
+        if purge is not None:
+            jobs.append(("hotlist-purge", lambda: self._every(self.health_interval_s, purge)))
         for name, target in jobs:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()

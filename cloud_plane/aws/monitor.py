@@ -1,10 +1,12 @@
 """The monitor as a Lambda handler: run on a schedule (an EventBridge rule or Scheduler).
 
 One run checks every site's health (offline sites, silent cameras, ...; raising and
-resolving problems), escalates unacknowledged alerts that are due, and sweeps deliveries
-whose SQS message was lost (announced again). Every step is safe to repeat or to overlap
-with another run (open-problem keys, conditional escalation, single claims), so a late or
-doubled schedule does no harm. The event's content is not used.
+resolving problems), escalates unacknowledged alerts that are due, sweeps deliveries
+whose SQS message was lost (announced again), and, at most hourly per container, purges
+hotlist tombstones past their retention (``hotlist/purge.py``). Every step is safe to repeat
+or to overlap with another run (open-problem keys, conditional escalation, single claims,
+conditional tombstone deletes), so a late or doubled schedule does no harm. The event's
+content is not used.
 """
 
 from __future__ import annotations

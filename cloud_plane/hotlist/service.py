@@ -166,13 +166,23 @@ def delta_for(
     if behind > snapshot_threshold or needs_snapshot(
         node_version, hotlist.oldest_retained_version(), current
     ):
-        entries = hotlist.list_entries(include_deleted=False)[:MAX_DELTA_ENTRIES]
-        # A concurrent edit may land between the reads: never claim less than we send.
-        to_version = max([current, *(e.version for e in entries)])
-        return HotlistDelta(from_version=0, to_version=to_version, entries=entries, snapshot=True)
+        return _snapshot(hotlist, current)
     changes = hotlist.changes_since(node_version, MAX_DELTA_ENTRIES)
+    if needs_snapshot(node_version, hotlist.oldest_retained_version()):
+        # A tombstone purge raised the mark past the node while the changes were read: they
+        # may lack a deletion the node never got. (Read after them: a purge raises the mark
+        # before, or together with, removing anything.)
+        return _snapshot(hotlist, current)
     if len(changes) >= MAX_DELTA_ENTRIES:
         to_version = changes[-1].version
     else:
         to_version = max([current, *(e.version for e in changes)])
     return HotlistDelta(from_version=node_version, to_version=to_version, entries=changes)
+
+
+def _snapshot(hotlist: HotlistStore, current: int) -> HotlistDelta:
+    """Return every live entry (up to ``MAX_DELTA_ENTRIES``) as a snapshot."""
+    entries = hotlist.list_entries(include_deleted=False)[:MAX_DELTA_ENTRIES]
+    # A concurrent edit may land between the reads: never claim less than we send.
+    to_version = max([current, *(e.version for e in entries)])
+    return HotlistDelta(from_version=0, to_version=to_version, entries=entries, snapshot=True)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from cloud_plane.errors import Forbidden
 from sync_protocol.messages import Heartbeat
+from sync_protocol.zones import known_zone
 
 
 class EnrollmentRefused(Forbidden):
@@ -64,3 +65,11 @@ def status_of(site: Site, now: datetime, offline_after_s: float) -> SiteStatus:
         return "never_seen"
     age = (now - site.last_heartbeat_at).total_seconds()
     return "online" if age <= offline_after_s else "offline"
+
+
+def site_zone(site: Site | None, default: str) -> str:
+    """The IANA zone of the site's times: its own, else ``default`` (the cloud's
+    ``alert_timezone``), also when its own is unknown to this host's zone database."""
+    if site is not None and site.timezone and known_zone(site.timezone):
+        return site.timezone
+    return default

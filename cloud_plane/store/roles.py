@@ -77,12 +77,20 @@ class MetaStore(Protocol):
 class SiteStore(Protocol):
     """Sites, their one-time enrolment codes, the nodes' public keys and the nonce cache."""
 
-    def create_site(self, name: str, *, now: datetime) -> Site:
-        """Create a site with a fresh id; raise Conflict if a site not archived has the name."""
+    def create_site(self, name: str, *, now: datetime, timezone: str | None = None) -> Site:
+        """Create a site with a fresh id (and IANA ``timezone``, None: the cloud's default);
+        raise Conflict if a site not archived has the name."""
         ...
 
     def rename_site(self, site_id: str, name: str) -> Site:
         """Rename the site; raise NotFound, or Conflict if another live site has the name."""
+        ...
+
+    def set_site_timezone(self, site_id: str, timezone: str | None) -> Site:
+        """Set the site's IANA zone (None: back to the cloud's default); raise NotFound.
+
+        The caller checked the name; the store keeps what it is given.
+        """
         ...
 
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
@@ -116,10 +124,18 @@ class SiteStore(Protocol):
         ...
 
     def consume_enrollment(
-        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+        self,
+        code_hash: str,
+        now: datetime,
+        public_key_pem: str,
+        key_id: str,
+        *,
+        timezone: str | None = None,
     ) -> Site:
         """Use the code once and register the node's key under ``key_id``; return the site.
 
+        ``timezone`` (the node's zone, checked by the caller) becomes the site's zone in the
+        same write only if the site has none: a zone staff set is never replaced.
         Raise EnrollmentRefused if the code is unknown, already used, expired at
         ``now``, or its site is revoked. Exactly one of concurrent callers succeeds.
         """
@@ -243,7 +259,11 @@ class HotlistStore(Protocol):
         ...
 
     def changes_since(self, version: int, limit: int) -> list[HotlistEntry]:
-        """Return entries (tombstones included) with version > ``version``, oldest first."""
+        """Return entries (tombstones included) with version > ``version``, oldest first.
+
+        Complete only from ``oldest_retained_version() - 1`` up: below it, purged
+        tombstones are missing (the caller gives such a node a snapshot instead).
+        """
         ...
 
     def current_version(self) -> int:
@@ -252,6 +272,17 @@ class HotlistStore(Protocol):
 
     def oldest_retained_version(self) -> int:
         """Return the oldest version from which every change is still held (deltas start here)."""
+        ...
+
+    def purge_tombstones(self, deleted_before: datetime, limit: int) -> int:
+        """Remove up to ``limit`` tombstones the cloud applied before ``deleted_before``.
+
+        Oldest versions first; return how many were removed (0: none left to remove). The
+        purge mark (``oldest_retained_version() - 1``) rises to the highest version removed
+        before anything removed can be missed by a reader. A tombstone replaced by a new edit
+        while the purge runs is not removed (the edit stands). Safe to repeat and to run
+        beside edits and other purges.
+        """
         ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,6 +12,9 @@ from cloud_plane.records.sites import Site
 from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import EnrollReply, EnrollRequest
 from sync_protocol.signing import key_thumbprint
+from sync_protocol.zones import known_zone
+
+log = logging.getLogger(__name__)
 
 
 def hash_code(code: str) -> str:
@@ -24,10 +28,10 @@ def new_code() -> str:
 
 
 def create_site_with_code(
-    store: CloudStore, name: str, *, now: datetime, ttl_s: int
+    store: CloudStore, name: str, *, now: datetime, ttl_s: int, timezone: str | None = None
 ) -> tuple[Site, str]:
     """Create a site and its first enrolment code; return both (the code is shown once)."""
-    site = store.sites.create_site(name, now=now)
+    site = store.sites.create_site(name, now=now, timezone=timezone)
     code = issue_code(store, site.site_id, now=now, ttl_s=ttl_s)
     return site, code
 
@@ -46,6 +50,15 @@ def reissue_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) 
     return code
 
 
+def reported_zone(name: str | None) -> str | None:
+    """The zone a node reported if this cloud knows it; an unknown one is logged and ignored
+    (a node whose zone database differs still enrols; staff can set the zone)."""
+    if name is None or known_zone(name):
+        return name
+    log.warning("a node reported the unknown time zone %r at enrolment; ignored", name)
+    return None
+
+
 def enroll(store: CloudStore, request: EnrollRequest, *, now: datetime) -> EnrollReply:
     """Register the node's public key with the code's site; raise EnrollmentRefused."""
     try:
@@ -55,7 +68,11 @@ def enroll(store: CloudStore, request: EnrollRequest, *, now: datetime) -> Enrol
     if "BEGIN PUBLIC KEY" not in request.public_key_pem:
         raise InvalidInput("public_key_pem must be a SubjectPublicKeyInfo PEM")
     site = store.sites.consume_enrollment(
-        hash_code(request.code), now, request.public_key_pem, key_id
+        hash_code(request.code),
+        now,
+        request.public_key_pem,
+        key_id,
+        timezone=reported_zone(request.timezone),
     )
     return EnrollReply(
         site_id=site.site_id, site_name=site.name, key_id=key_id, cloud_epoch=store.meta.epoch()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from cloud_plane.records.detections import HourlyReads, hour_of
 
@@ -18,9 +19,9 @@ def last_hours(now: datetime, hours: int = HOURS) -> list[datetime]:
     return [current - timedelta(hours=n) for n in range(hours - 1, -1, -1)]
 
 
-def hour_label(at: datetime) -> str:
-    """``13:00`` (UTC: the chart's title says so)."""
-    return at.strftime("%H:00")
+def hour_label(at: datetime, zone: str | None = None) -> str:
+    """``13:00`` on the clock of ``zone`` (None: UTC; the chart's title says which)."""
+    return (at if zone is None else at.astimezone(ZoneInfo(zone))).strftime("%H:%M")
 
 
 def reads_per_hour(
@@ -47,11 +48,15 @@ def reads_per_hour_total(rows: Iterable[HourlyReads], hours: list[datetime]) -> 
     return totals
 
 
-def reads_since(rows: Iterable[HourlyReads], since: datetime) -> dict[str, dict[str, int]]:
-    """Reads per site and camera in the hours from ``since`` on."""
+def reads_since(
+    rows: Iterable[HourlyReads], since: Mapping[str, datetime]
+) -> dict[str, dict[str, int]]:
+    """Reads per site and camera in the hours from the site's own ``since`` on (each site's
+    day starts at its own midnight); sites without a ``since`` are left out."""
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        if row.hour >= since:
+        start = since.get(row.site_id)
+        if start is not None and row.hour >= start:
             out[row.site_id][row.camera_id] += row.reads
     return {site: dict(cams) for site, cams in out.items()}
 
@@ -65,8 +70,3 @@ def last_days(now: datetime, days: int = DAYS) -> list[str]:
 def per_day(counts: Mapping[str, int], days: list[str]) -> list[tuple[str, float]]:
     """(``MM-DD``, count) for each day, zero where nothing happened."""
     return [(day[5:], float(counts.get(day, 0))) for day in days]
-
-
-def hour_of_day_start(now: datetime) -> datetime:
-    """Midnight UTC of ``now``'s day (the start of "today" for counts)."""
-    return hour_of(now).replace(hour=0)

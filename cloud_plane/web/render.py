@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from cloud_plane.auth.staff import Staff
+from cloud_plane.web.zones import site_time
 from sync_protocol import web_assets
 from sync_protocol.web_security import SESSION_ENDED
 
@@ -47,6 +48,7 @@ env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+env.globals["site_time"] = site_time  # a site's time on its own clock (``web/zones.py``)
 
 
 def nav_for(staff: Staff | None) -> list[tuple[str, str]]:

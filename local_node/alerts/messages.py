@@ -12,14 +12,12 @@ records use the second. The webhook document is the shared version-1 model
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -31,6 +29,7 @@ from sync_protocol.webhook_payload import (
     WebhookPayload,
     WebhookSite,
 )
+from sync_protocol.zones import host_zone
 
 ALERT_NAMESPACE = uuid.UUID("5d0c3c1e-6b8f-4b6e-9d61-0b7a52f1c3a4")
 """uuid5 namespace of hit alert ids: the same hit has the same id on every node restart."""
@@ -190,24 +189,11 @@ def zone_name(tz: tzinfo | None) -> str | None:
     """Return the IANA name of ``tz`` (None: the node's own zone), or None if it has none.
 
     Receivers want the IANA name: an abbreviation such as ``BST`` names several zones.
-    The node's own zone is found the way the C library finds it (``TZ``, then the
-    ``/etc/localtime`` link into the zone database).
+    The node's own zone is found the way the C library finds it (``sync_protocol.zones``).
     """
     if tz is not None:
         return getattr(tz, "key", None)  # a ZoneInfo knows its name; fixed offsets do not
-    name = os.environ.get("TZ", "").lstrip(":")
-    if not name:
-        try:
-            target = os.path.realpath("/etc/localtime")
-        except OSError:
-            return None
-        _, found, name = target.partition("/zoneinfo/")
-        if not found:
-            return None
-    try:
-        return ZoneInfo(name).key
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
+    return host_zone()
 
 
 def webhook_model(

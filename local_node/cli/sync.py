@@ -56,6 +56,7 @@ def enroll(
     from local_node.sync.client import SyncClient
     from local_node.sync.enroll import EnrollmentFailed
     from local_node.sync.enroll import enroll as do_enroll
+    from sync_protocol.zones import host_zone
 
     if not cloud_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--cloud")
@@ -73,6 +74,7 @@ def enroll(
             node_name=node_name or socket.gethostname() or "node",
             client=client,
             now=utc_now(),
+            timezone=settings.timezone or host_zone(),
         )
     except EnrollmentFailed as exc:
         raise click.ClickException(str(exc)) from None

@@ -87,15 +87,22 @@ def enroll(
     node_name: str,
     client: SyncClient,
     now: datetime,
+    timezone: str | None = None,
 ) -> EnrollReply:
     """Join the cloud site that issued ``code``; store the key and the site in the node.
 
-    The private key is written (0600) only after the cloud accepted the public key, so a
-    failed attempt never replaces the key of a working enrolment.
+    ``timezone`` (an IANA name) is reported as the site's zone: the cloud keeps it only when
+    the site has none yet, so a zone staff set is never overridden. The private key is
+    written (0600) only after the cloud accepted the public key, so a failed attempt never
+    replaces the key of a working enrolment.
     """
     private_pem, public_pem = generate_keypair()
     request = EnrollRequest(
-        code=code, public_key_pem=public_pem, node_name=node_name[:64], node_version=__version__
+        code=code,
+        public_key_pem=public_pem,
+        node_name=node_name[:64],
+        node_version=__version__,
+        timezone=timezone,
     )
     try:
         reply = client.enroll(request)

@@ -268,6 +268,7 @@ def test_the_monitor_handler_runs_against_the_table(probe: Probe) -> None:
         "escalated": 0,
         "swept": 0,
         "pruned": 0,
+        "tombstones_purged": 0,
     }
 
 

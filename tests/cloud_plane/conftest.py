@@ -146,9 +146,15 @@ class NodeClient:
     cloud_epoch: str | None = None
     hotlist_version: int = 0
 
-    def enroll_response(self, code: str, **overrides: Any) -> httpx.Response:
+    def enroll_response(
+        self, code: str, timezone: str | None = None, **overrides: Any
+    ) -> httpx.Response:
         request = EnrollRequest(
-            code=code, public_key_pem=self.public_pem, node_name="node", node_version="0.1"
+            code=code,
+            public_key_pem=self.public_pem,
+            node_name="node",
+            node_version="0.1",
+            timezone=timezone,
         )
         return post(self.cloud.url + "/sync/v1/enroll", codec.encode(request), **overrides)
 

@@ -78,3 +78,39 @@ def test_a_manager_without_sites_is_refused_by_set_role(tmp_path: Path, database
     args = ["users", "set-role", "a@example.com", "--role", "manager"]
     result = _run(args, tmp_path, database_url)
     assert result.exit_code != 0 and "a manager needs at least one site" in result.stderr
+
+
+def test_create_site_with_a_timezone_keeps_it(tmp_path: Path, database_url: str) -> None:
+    made = _json(["create-site", "Tokyo", "--timezone", "Asia/Tokyo"], tmp_path, database_url)
+    [site] = _json(["sites", "list"], tmp_path, database_url)["sites"]
+    assert site["site_id"] == made["site_id"] and site["timezone"] == "Asia/Tokyo"
+
+
+def test_create_site_refuses_an_unknown_timezone_naming_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    result = _run(["create-site", "North", "--timezone", "Europe/Berlln"], tmp_path, database_url)
+    assert result.exit_code == 1 and "unknown time zone 'Europe/Berlln'" in result.stderr
+    assert _json(["sites", "list"], tmp_path, database_url)["sites"] == []
+
+
+def test_sites_set_timezone_changes_and_clears_the_zone(tmp_path: Path, database_url: str) -> None:
+    made = _json(["create-site", "North"], tmp_path, database_url)
+    out = _json(["sites", "set-timezone", made["site_id"], "Europe/Berlin"], tmp_path, database_url)
+    assert out["timezone"] == "Europe/Berlin"
+    cleared = _json(["sites", "set-timezone", made["site_id"], "--clear"], tmp_path, database_url)
+    assert cleared["timezone"] is None
+
+
+def test_sites_set_timezone_refuses_an_unknown_zone(tmp_path: Path, database_url: str) -> None:
+    made = _json(["create-site", "North"], tmp_path, database_url)
+    result = _run(
+        ["sites", "set-timezone", made["site_id"], "Mars/Olympus"], tmp_path, database_url
+    )
+    assert result.exit_code == 1 and "Mars/Olympus" in result.stderr
+
+
+def test_sites_set_timezone_needs_a_zone_or_clear(tmp_path: Path, database_url: str) -> None:
+    made = _json(["create-site", "North"], tmp_path, database_url)
+    result = _run(["sites", "set-timezone", made["site_id"]], tmp_path, database_url)
+    assert result.exit_code == 1 and "--clear" in result.stderr

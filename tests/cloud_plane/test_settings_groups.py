@@ -40,6 +40,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("TOKEN_TTL_S", "600", "token_ttl_s", 600),
     ("ENROLLMENT_CODE_TTL_S", "7200", "enrollment_code_ttl_s", 7200),
     ("HOTLIST_SNAPSHOT_THRESHOLD", "50", "hotlist_snapshot_threshold", 50),
+    ("HOTLIST_TOMBSTONE_RETENTION_DAYS", "7", "hotlist_tombstone_retention_days", 7),
     ("MAX_REQUEST_BYTES", "4096", "max_request_bytes", 4096),
     ("LOGIN_MAX_FAILURES", "3", "login_max_failures", 3),
     ("LOGIN_WINDOW_S", "60", "login_window_s", 60),
@@ -161,3 +162,9 @@ def test_a_dynamodb_cloud_asks_nodes_for_fewer_fuller_batches():
     assert CloudSettings(store="dynamodb").resolved_push_interval_s == 5
     assert CloudSettings(store="dynamodb", sync_push_interval_s=2).resolved_push_interval_s == 2
     assert CloudSettings(store="sql").resolved_push_interval_s is None
+
+
+def test_an_unknown_alert_timezone_is_refused_naming_it():
+    with pytest.raises(ValidationError, match="Europe/Berlln"):
+        CloudSettings(alert_timezone="Europe/Berlln")
+    assert CloudSettings(alert_timezone="Asia/Tokyo").alerts.timezone == "Asia/Tokyo"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from local_node.config import NodeSettings
@@ -16,7 +18,7 @@ from local_node.sync import store as sync_store
 from local_node.sync.client import SyncClient
 from sync_protocol.hotlist_messages import HotlistOp, OpResult
 from sync_protocol.messages import ExchangeRequest
-from tests.e2e.harness import Hybrid, wait_for
+from tests.e2e.harness import Hybrid, Node, edgesync, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -109,13 +111,18 @@ def test_site_priorities_keep_their_order_at_the_cloud_and_the_other_sites(hybri
     assert b.read("HI12PRI")["hits"][0]["priority"] > b.read("LO12PRI")["hits"][0]["priority"]
 
 
+def listed_at_every_node(api: httpx.Client, nodes: Sequence[Node], path: str) -> None:
+    """Put a cloud entry and wait until every node lists it."""
+    api.put(path, json={})
+    for node in nodes:
+        with node.admin() as admin:
+            wait_for(lambda admin=admin: admin.get("/api/v1/hotlist").json(), what="entry")
+
+
 def test_delete_propagates_as_a_tombstone(hybrid: Hybrid):
     a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
     with hybrid.cloud.api() as api:
-        api.put("/api/v1/hotlist/stolen/DL12ETE", json={})
-        for node in (a, b):
-            with node.admin() as admin:
-                wait_for(lambda admin=admin: admin.get("/api/v1/hotlist").json(), what="entry")
+        listed_at_every_node(api, (a, b), "/api/v1/hotlist/stolen/DL12ETE")
         assert api.delete("/api/v1/hotlist/stolen/DL12ETE").status_code == 204
     for node in (a, b):
         with node.admin() as admin:
@@ -124,6 +131,25 @@ def test_delete_propagates_as_a_tombstone(hybrid: Hybrid):
                 what=f"tombstone at {node.name}",
             )
         assert node.read("DL12ETE")["hits"] == []
+
+
+def test_a_node_offline_across_a_tombstone_purge_gets_a_snapshot_without_the_plate(
+    hybrid: Hybrid,
+):
+    a, b = hybrid.add_node("site-a"), hybrid.add_node("site-b")
+    with hybrid.cloud.api() as api:
+        listed_at_every_node(api, (a, b), "/api/v1/hotlist/stolen/PU12RGE")
+        b.stop()  # site-b is away while the plate is deleted and its tombstone purged
+        assert api.delete("/api/v1/hotlist/stolen/PU12RGE").status_code == 204
+    with a.admin() as admin:
+        wait_for(lambda: admin.get("/api/v1/hotlist").json() == [], what="tombstone at site-a")
+    purge = ["cloud", "hotlist", "purge-tombstones", "--older-than-days", "0", "--json"]
+    assert edgesync(*purge, env=hybrid.cloud.env)["purged"] == 1
+    b.start()
+    with b.admin() as admin:
+        # No delta holds the deletion any more: only the snapshot can take the plate away.
+        wait_for(lambda: admin.get("/api/v1/hotlist").json() == [], what="snapshot at site-b")
+    assert b.read("PU12RGE")["hits"] == []
 
 
 def test_concurrent_edits_of_one_entry_end_the_same_everywhere(hybrid: Hybrid):

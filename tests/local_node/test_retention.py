@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime
 
 import httpx
+from sqlalchemy import select
 
+from local_node.db.tables import HotlistEntry
 from local_node.retention import Retention
+from local_node.sync.hotlist_sync import apply_delta
+from sync_protocol.hotlist_messages import HotlistDelta
+from sync_protocol.hotlist_messages import HotlistEntry as WireEntry
 from tests.local_node.conftest import RunningNode, make_jpeg, now_rfc3339
 
 
@@ -103,3 +110,56 @@ def test_reads_without_images_are_stored_when_the_image_budget_is_full(node_fact
     with node.camera() as cam:
         r = cam.post("/api/v1/detections", json={"plate": "AB2", "captured_at": now_rfc3339()})
     assert r.status_code == 201
+
+
+def cloud_entry(plate: str, version: int, at: datetime, *, deleted: bool) -> WireEntry:
+    """An entry as the cloud sends it in a delta."""
+    return WireEntry(
+        list_name="stolen",
+        plate_norm=plate,
+        plate=plate,
+        updated_by="staff",
+        owner="cloud",
+        updated_at=at,
+        op_id=uuid.uuid4(),
+        deleted=deleted,
+        version=version,
+    )
+
+
+def hotlist_rows(node: RunningNode) -> dict[str, tuple[bool, int | None]]:
+    with node.services.engine.connect() as conn:
+        rows = conn.execute(select(HotlistEntry.__table__)).mappings()
+        return {r["plate_norm"]: (r["deleted"], r["version"]) for r in rows}
+
+
+def test_confirmed_hotlist_tombstones_older_than_the_metadata_limit_are_deleted(node_factory):
+    node = node_factory(metadata_retention_days=10)
+    old = node.clock()
+    delta = HotlistDelta(
+        from_version=0,
+        to_version=2,
+        entries=[
+            cloud_entry("GONE111", 1, old, deleted=True),
+            cloud_entry("LIVE222", 2, old, deleted=False),
+        ],
+    )
+    with node.services.engine.begin() as conn:
+        apply_delta(conn, delta, held_version=0)
+    with node.admin() as admin:  # a site delete the cloud has not confirmed yet
+        admin.put("/api/v1/hotlist/stolen/PEND333", json={})
+        assert admin.delete("/api/v1/hotlist/stolen/PEND333").status_code == 204
+    node.clock.advance(days=11)
+    recent = HotlistDelta(
+        from_version=2,
+        to_version=3,
+        entries=[cloud_entry("NEW444", 3, node.clock(), deleted=True)],
+    )
+    with node.services.engine.begin() as conn:
+        apply_delta(conn, recent, held_version=2)
+    assert retention(node).run().hotlist_tombstones == 1
+    assert hotlist_rows(node) == {
+        "LIVE222": (False, 2),
+        "PEND333": (True, None),
+        "NEW444": (True, 3),
+    }

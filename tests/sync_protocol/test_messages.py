@@ -274,6 +274,16 @@ def test_enrolment_round_trips() -> None:
     assert decode(encode(reply), EnrollReply) == reply
 
 
+def test_an_enrolment_may_carry_the_nodes_zone_bounded() -> None:
+    fields = {"code": "ABCD-1234", "public_key_pem": "PEM", "node_name": "n", "node_version": "1"}
+    assert EnrollRequest(**fields).timezone is None  # older nodes send none
+    assert EnrollRequest(**fields, timezone="Asia/Tokyo").timezone == "Asia/Tokyo"
+    with pytest.raises(ValidationError):
+        EnrollRequest(**fields, timezone="A/" + "b" * 70)
+    with pytest.raises(ValidationError):
+        EnrollRequest(**fields, timezone="Asia/Tokyo\x1b")
+
+
 @pytest.mark.parametrize("version", [0, PROTOCOL_VERSION + 1, "1", True, None])
 def test_old_or_unknown_peer_version_is_refused_before_validation(version: object) -> None:
     # Given an old peer's request whose other fields no longer match the schema

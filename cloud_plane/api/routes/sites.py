@@ -1,5 +1,6 @@
 """Sites: list and detail (health from the last heartbeat), scoped to the caller; for admins,
-create, rename, re-issue an enrolment code and archive (as `edgesync cloud sites ...`)."""
+create, rename, re-issue an enrolment code and archive (as `edgesync cloud sites ...`); for
+admins and the site's managers, its time zone."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from cloud_plane import staff_admin
 from cloud_plane.deps import AdminAuth, Services, StaffAuth
-from cloud_plane.errors import NotFound
-from cloud_plane.records.sites import Site, status_of
+from cloud_plane.errors import Forbidden, InvalidInput, NotFound
+from cloud_plane.records.sites import Site, site_zone, status_of
 from sync_protocol.wire_types import Printable
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
@@ -41,6 +42,14 @@ class SiteOut(BaseModel):
     revoked_at: datetime | None
     archived_at: datetime | None = None
     last_heartbeat_at: datetime | None
+    timezone: str | None = Field(
+        default=None, description="The site's own IANA time zone; null: the cloud's default"
+    )
+    zone_in_use: str = Field(
+        default="UTC",
+        description="The zone its times are shown and judged in (its own, else "
+        "the cloud's alert_timezone)",
+    )
 
 
 class SiteDetailOut(SiteOut):
@@ -63,6 +72,8 @@ def _out(site: Site, services: Services) -> dict:
         "revoked_at": site.revoked_at,
         "archived_at": site.archived_at,
         "last_heartbeat_at": site.last_heartbeat_at,
+        "timezone": site.timezone,
+        "zone_in_use": site_zone(site, services.settings.alerts.timezone),
     }
 
 
@@ -110,6 +121,26 @@ class SiteNameIn(BaseModel):
     name: Annotated[str, Printable] = Field(min_length=1, max_length=200)  # no NUL: PostgreSQL
 
 
+ZoneName = Annotated[str, Printable, Field(max_length=64, description="IANA, e.g. Europe/Berlin")]
+
+
+class SiteCreateIn(SiteNameIn):
+    """A new site: its name and, optionally, its IANA time zone (unset: the cloud's default,
+    until its node reports one at enrolment)."""
+
+    timezone: ZoneName | None = None
+
+
+class SitePatchIn(BaseModel):
+    """What to change; fields left out stay. ``timezone: null`` returns the site to the
+    cloud's default zone."""
+
+    name: Annotated[str, Printable] | None = Field(
+        default=None, min_length=1, max_length=200, description="Admins only"
+    )
+    timezone: ZoneName | None = Field(default=None, description="Admins and the site's managers")
+
+
 class SiteCreatedOut(BaseModel):
     site_id: str
     enrollment_code: str = Field(description="One-time; shown once (`node enroll --code`)")
@@ -129,25 +160,55 @@ class ArchivedOut(BaseModel):
     "", status_code=201, response_model=SiteCreatedOut, responses={**_ADMIN_ERRORS, **_TAKEN}
 )
 def create_site(
-    body: SiteNameIn, services: Services, _: AdminAuth, response: Response
+    body: SiteCreateIn, services: Services, _: AdminAuth, response: Response
 ) -> SiteCreatedOut:
-    """Create a site and its one-time enrolment code (in this answer only)."""
+    """Create a site and its one-time enrolment code (in this answer only); 422 for an
+    unknown time zone."""
     site, code = staff_admin.create_site(
         services.store,
         body.name,
         now=services.clock(),
         ttl_s=services.settings.enrollment_code_ttl_s,
+        timezone=body.timezone,
     )
     response.headers.update(NO_STORE)
     return SiteCreatedOut(site_id=site.site_id, enrollment_code=code)
 
 
 @router.patch(
-    "/{site_id}", response_model=SiteOut, responses={**_ADMIN_ERRORS, **_NOT_FOUND, **_TAKEN}
+    "/{site_id}",
+    response_model=SiteOut,
+    responses={
+        401: _ADMIN_ERRORS[401],
+        403: {"description": "A rename by a non-admin, or a viewer changing the zone"},
+        404: {"description": "No such site, or not in the caller's sites"},
+        **_TAKEN,
+        422: {"description": "Nothing to change, or an unknown time zone"},
+    },
 )
-def rename_site(site_id: str, body: SiteNameIn, services: Services, _: AdminAuth) -> SiteOut:
-    """Rename a site; 409 if a live site has the name already."""
-    site = staff_admin.rename_site(services.store, site_id, body.name)
+def change_site(site_id: str, body: SitePatchIn, services: Services, staff: StaffAuth) -> SiteOut:
+    """Rename a site (admins; 409 if a live site has the name) or set its time zone (admins
+    and the site's managers; 422 for an unknown zone)."""
+    if not staff.can_see(site_id):
+        raise NotFound(f"no site {site_id!r}")  # out of scope looks like absent
+    given = body.model_fields_set
+    if not given & {"name", "timezone"}:
+        raise InvalidInput("give a name, a timezone, or both")
+    if "name" in given:
+        if staff.role != "admin":
+            raise Forbidden("renaming a site needs the admin role")
+        if body.name is None:
+            raise InvalidInput("name cannot be null")
+    if "timezone" in given:
+        if staff.role == "viewer":
+            raise Forbidden("viewers cannot change a site's time zone")
+        if body.timezone is not None:
+            staff_admin.site_timezone(body.timezone)  # 422 before anything changes
+    site = services.store.sites.get_site(site_id)
+    if body.name is not None:
+        site = staff_admin.rename_site(services.store, site_id, body.name)
+    if "timezone" in given:
+        site = staff_admin.set_site_timezone(services.store, site_id, body.timezone)
     return SiteOut(**_out(site, services))
 
 

@@ -23,19 +23,30 @@ Decisions:
   items in (v, C] with a strongly consistent Query on the table (an index is only
   eventually consistent and could show N + 1 before N). A Query is only read-committed per
   item (it may see one item of a transaction before another), so the change log is kept
-  whole (one item per version, never deleted) and the read checks it has every version
-  up to C: a missing one is committed but not yet visible, and the read waits
-  (``GAP_WAITS_S``) and reads again, or raises ``Contended``, never answering past a gap.
+  whole above the purge mark (one item per version, deleted only at or below the mark) and
+  the read checks it has every version above the mark up to C: a missing one is committed
+  but not yet visible, and the read waits (``GAP_WAITS_S``) and reads again, or raises
+  ``Contended``, never answering past a gap.
   States superseded at or below C are left out, so each entry comes once at its latest
   state, as in SQL.
-- ``oldest_retained_version`` is ``keys.meta("hotlist_purged")`` + 1, as in SQL: nothing
-  purges the log or tombstones yet, so it stays 1.
+- ``oldest_retained_version`` is ``keys.meta("hotlist_purged")`` + 1 (the purge mark), as in
+  SQL. ``purge_tombstones`` picks tombstones applied before the cutoff (the op item's
+  ``applied_at``), oldest version first, raises the mark to the highest of them *first*, then
+  deletes each tombstone with its change item in one transaction conditional on the entry
+  still being that tombstone (a plate put again meanwhile stays: the put and the delete
+  exclude each other through the entry and the change item the put marks), then deletes
+  superseded change items at or below the mark (no reader from the mark up reads them, and
+  no writer touches a superseded item again). So below the mark the log has holes by
+  design: the gap check covers only versions above the mark, read afresh on every round;
+  a reader that meets a hole the purge just made reads the raised mark on its next round,
+  and ``delta_for`` reads the mark again after the changes, giving that node a snapshot.
 - The entry's own expiry is stored as ``entry_expires_at``: ``expires_at`` is the table's
   TTL attribute, and an entry must not vanish when it expires (nodes need its state).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from datetime import datetime
@@ -48,6 +59,7 @@ from cloud_plane.store.dynamo.table import Contended, attempts
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
 from sync_protocol.rules import clamp_made_at, op_wins
 
+log = logging.getLogger(__name__)
 COUNTER = keys.meta("hotlist_version")
 PURGED = keys.meta("hotlist_purged")
 _VALUE = {"#value": "value"}  # VALUE is a DynamoDB reserved word
@@ -178,7 +190,8 @@ class DynamoHotlist:
         if first > top or limit <= 0:
             return []
         for wait in (*GAP_WAITS_S, None):
-            changes = self._read_log(first, top, limit)
+            # The mark is read afresh each round: a purge raises it before it deletes.
+            changes = self._read_log(first, top, limit, self._purge_mark())
             if changes is not None:
                 return changes
             if wait is not None:
@@ -188,9 +201,12 @@ class DynamoHotlist:
             " ask again (no change was skipped)"
         )
 
-    def _read_log(self, first: int, top: int, limit: int) -> list[HotlistEntry] | None:
-        """Return up to ``limit`` latest states in versions first..top, or None at a gap."""
-        expected, found = first, []
+    def _read_log(self, first: int, top: int, limit: int, purged: int) -> list[HotlistEntry] | None:
+        """Return up to ``limit`` latest states in versions first..top, or None at a gap.
+
+        Versions at or below the purge mark ``purged`` have holes by design: not checked.
+        """
+        expected, found = max(first, purged + 1), []
         for item in self._table.query(
             "pk = :pk AND sk BETWEEN :lo AND :hi",
             values={
@@ -201,15 +217,16 @@ class DynamoHotlist:
             consistent=True,
             page_size=min(max(limit, 100), 1000),
         ):
-            if item["version"] != expected:
-                return None  # a version not visible yet: never answer past it
-            expected += 1
+            if item["version"] > purged:
+                if item["version"] != expected:
+                    return None  # a version not visible yet: never answer past it
+                expected += 1
             replaced = item.get("superseded_by")
             if replaced is None or replaced > top:
                 found.append(_entry(item))
                 if len(found) >= limit:
                     return found
-        return found if expected == top + 1 else None
+        return found if expected >= top + 1 else None
 
     def current_version(self) -> int:
         """Return the hotlist's version (0: never edited)."""
@@ -241,8 +258,82 @@ class DynamoHotlist:
 
     def oldest_retained_version(self) -> int:
         """Return the oldest version from which every change is still held."""
+        return self._purge_mark() + 1
+
+    def _purge_mark(self) -> int:
         item = self._table.get(PURGED)
-        return (0 if item is None else int(item["value"])) + 1
+        return 0 if item is None else int(item["value"])
+
+    def purge_tombstones(self, deleted_before: datetime, limit: int) -> int:
+        """Remove up to ``limit`` tombstones applied before ``deleted_before`` (see the module)."""
+        chosen = self._purgeable(deleted_before, limit) if limit > 0 else []
+        removed = 0
+        if chosen:
+            # Raised before anything is deleted, so a reader missing a deleted item sees it.
+            self._table.update(
+                PURGED,
+                "SET #value = :m",
+                condition="attribute_not_exists(pk) OR #value < :m",
+                names=_VALUE,
+                values={":m": max(e.version for e in chosen)},
+            )
+        for entry in chosen:
+            gone = self._table.transact_write(
+                [
+                    self._table.tx_delete(
+                        keys.hotlist_entry(entry.list_name, entry.plate_norm),
+                        condition="#ver = :v AND #deleted = :yes",
+                        names={"#ver": "version", "#deleted": "deleted"},
+                        values={":v": entry.version, ":yes": True},
+                    ),
+                    self._table.tx_delete(keys.hotlist_change(entry.version)),
+                ]
+            )
+            removed += int(gone)  # False: the plate was put again meanwhile, and stays
+        mark = self._purge_mark()
+        if mark > 0 and limit > 0:
+            swept = self._sweep_log(mark, limit)
+            if swept:
+                log.info("hotlist purge: %d superseded change items at or below %d", swept, mark)
+        return removed
+
+    def _purgeable(self, deleted_before: datetime, limit: int) -> list[HotlistEntry]:
+        """Return up to ``limit`` tombstones the cloud applied before ``deleted_before``."""
+        cutoff = keys.time_text(deleted_before)
+        # made_at (clamped to the receive time) is never after the op was applied, so this
+        # narrows the candidates without losing any; the op item then says when it was applied.
+        candidates = sorted(
+            (e for e in self.list_entries(include_deleted=True) if e.deleted),
+            key=lambda e: e.version,
+        )
+        candidates = [e for e in candidates if keys.time_text(e.updated_at) < cutoff]
+        chosen: list[HotlistEntry] = []
+        for start in range(0, len(candidates), limit):
+            chunk = candidates[start : start + limit]
+            ops = self._table.batch_get([keys.hotlist_op(str(e.op_id)) for e in chunk])
+            applied = {o["op_id"]: o["applied_at"] for o in ops}
+            for e in chunk:
+                # No op item (not expected): the entry's own time is the best there is.
+                if applied.get(str(e.op_id), keys.time_text(e.updated_at)) < cutoff:
+                    chosen.append(e)
+                    if len(chosen) >= limit:
+                        return chosen
+        return chosen
+
+    def _sweep_log(self, mark: int, limit: int) -> int:
+        """Delete up to ``limit`` superseded change items at or below ``mark``; return how many."""
+        stale = [
+            {"pk": i["pk"], "sk": i["sk"]}
+            for i in self._table.query(
+                "pk = :pk AND sk <= :hi",
+                values={":pk": keys.HOTLIST_CHANGES, ":hi": keys.hotlist_change(mark)["sk"]},
+                filter="attribute_exists(superseded_by)",
+                limit=limit,
+                page_size=1000,
+            )
+        ]
+        self._table.batch_write(deletes=stale)
+        return len(stale)
 
 
 def _counter_is(version: int) -> str:

@@ -50,6 +50,7 @@ HOTLIST_SEEN_REFRESH = timedelta(minutes=1)
 CODE_KEPT = timedelta(days=30)  # a code item stays this long after its expiry (then TTL)
 NOT_VALID = "enrolment code is not valid"
 _NAME = {"#n": "name"}
+_TZ = {"#tz": "timezone"}  # TIMEZONE is reserved in expressions: named through #tz
 
 
 def site_key(site_id: str) -> dict[str, str]:
@@ -65,16 +66,18 @@ class DynamoSites:
         self._table = db.table
 
     # -- sites ---------------------------------------------------------------------------------
-    def create_site(self, name: str, *, now: datetime) -> Site:
+    def create_site(self, name: str, *, now: datetime, timezone: str | None = None) -> Site:
         """Create a site with a fresh id; raise Conflict if a live site has the name."""
         site_id = new_site_id()
-        item = {
+        item: dict[str, Any] = {
             **site_key(site_id),
             "site_id": site_id,
             "name": name,
             "created_at": keys.time_text(now),
             "enroll_gen": 0,
         }
+        if timezone is not None:
+            item["timezone"] = timezone
         claim = {**keys.site_name(name), "site_id": site_id}
         for _ in attempts(f"create site {name!r}"):
             if self._table.transact_write(
@@ -113,6 +116,21 @@ class DynamoSites:
             if self._table.transact_write(actions):
                 return self.get_site(site_id)
         raise AssertionError("unreachable")
+
+    def set_site_timezone(self, site_id: str, timezone: str | None) -> Site:
+        """Set the site's IANA zone (None: the cloud's default); raise NotFound."""
+        item = None
+        if _valid_id(site_id):
+            item = self._table.update(
+                site_key(site_id),
+                "REMOVE #tz" if timezone is None else "SET #tz = :tz",
+                condition="attribute_exists(pk)",
+                names=_TZ,
+                values=None if timezone is None else {":tz": timezone},
+            )
+        if item is None:
+            raise NotFound(f"no site {site_id!r}")
+        return _site(item)
 
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
         """Delete a never-enrolled site (None), or revoke and archive an enrolled one.
@@ -229,9 +247,16 @@ class DynamoSites:
                 raise Conflict("this enrolment code is registered already; make a new one")
 
     def consume_enrollment(
-        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+        self,
+        code_hash: str,
+        now: datetime,
+        public_key_pem: str,
+        key_id: str,
+        *,
+        timezone: str | None = None,
     ) -> Site:
-        """Use the code once and register the node's key; raise EnrollmentRefused."""
+        """Use the code once and register the node's key (and ``timezone`` if the site has
+        none, by ``if_not_exists`` in the same transaction); raise EnrollmentRefused."""
         for _ in attempts("use an enrolment code"):
             code = self._table.get(keys.enrollment(code_hash))
             if code is None:
@@ -257,9 +282,12 @@ class DynamoSites:
                     ),
                     self._table.tx_update(
                         site_key(site_id),
-                        "SET enrolled_at = :now",
+                        "SET enrolled_at = :now"
+                        + ("" if timezone is None else ", #tz = if_not_exists(#tz, :tz)"),
                         condition="enroll_gen = :gen AND attribute_not_exists(revoked_at)",
-                        values={":now": at, ":gen": code["gen"]},
+                        names=None if timezone is None else _TZ,
+                        values={":now": at, ":gen": code["gen"]}
+                        | ({} if timezone is None else {":tz": timezone}),
                     ),
                     self._table.tx_put(
                         {
@@ -376,4 +404,5 @@ def _site(item: dict[str, Any]) -> Site:
         archived_at=_time(item, "archived_at"),
         hotlist_version=None if version is None else int(version),
         hotlist_seen_at=_time(item, "hotlist_seen_at"),
+        timezone=item.get("timezone"),
     )

@@ -1,4 +1,11 @@
-"""``HotlistStore`` on SQL: versioned last-writer-wins edits, serialised by the counter row."""
+"""``HotlistStore`` on SQL: versioned last-writer-wins edits, serialised by the counter row.
+
+``purge_tombstones`` takes the same counter row lock, so an edit and a purge never interleave:
+a plate put again while a purge runs is either a tombstone the purge removes before the put
+(which then creates it afresh) or a live entry the purge does not touch. The rows it removes
+and the raised purge mark (``HOTLIST_PURGED``) commit together, so a reader sees both or
+neither.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.records.hotlist import OpAuthor, RefusedOp
@@ -167,6 +174,45 @@ class SqlHotlist:
                 )
                 for r in conn.execute(stmt).mappings()
             ]
+
+    def purge_tombstones(self, deleted_before: datetime, limit: int) -> int:
+        """Remove up to ``limit`` tombstones deleted before ``deleted_before``, oldest first.
+
+        Return how many went; the purge mark rises to the highest version removed.
+        """
+        if limit <= 0:
+            return 0
+        op = HotlistOpRow
+        # When the cloud applied the delete (its op row), not the op's own made_at: a delete
+        # made long ago by a node that was offline must still reach the other nodes as a delta.
+        applied_before = or_(
+            op.applied_at < deleted_before,
+            and_(op.op_id.is_(None), HotlistRow.updated_at < deleted_before),
+        )
+        with self._db.tx(write=True) as conn:
+            self._db.counter(conn, HOTLIST_VERSION, lock=True)  # no edit runs meanwhile
+            versions = list(
+                conn.execute(
+                    select(HotlistRow.version)
+                    .outerjoin(op, op.op_id == HotlistRow.op_id)
+                    .where(HotlistRow.deleted.is_(True), applied_before)
+                    .order_by(HotlistRow.version)
+                    .limit(limit)
+                ).scalars()
+            )
+            if not versions:
+                return 0
+            conn.execute(
+                delete(HotlistRow).where(
+                    HotlistRow.version.in_(versions), HotlistRow.deleted.is_(True)
+                )
+            )
+            conn.execute(
+                update(MetaRow)
+                .where(MetaRow.name == HOTLIST_PURGED, MetaRow.int_value < max(versions))
+                .values(int_value=max(versions))
+            )
+            return len(versions)
 
     def oldest_retained_version(self) -> int:
         """Return the oldest version from which every change is still held."""

@@ -31,13 +31,13 @@ class SqlSites:
     def __init__(self, db: SqlDatabase) -> None:
         self._db = db
 
-    def create_site(self, name: str, *, now: datetime) -> Site:
+    def create_site(self, name: str, *, now: datetime, timezone: str | None = None) -> Site:
         """Create a site with a fresh id; raise Conflict if a live site has the name."""
-        row = {"site_id": new_site_id(), "name": name, "created_at": now}
+        row = {"site_id": new_site_id(), "name": name, "created_at": now, "timezone": timezone}
         with self._db.tx(write=True) as conn:
             _refuse_taken(conn, name)
             conn.execute(self._db.insert(conn, SiteRow).values(row))
-        return Site(site_id=row["site_id"], name=name, created_at=now)
+        return Site(site_id=row["site_id"], name=name, created_at=now, timezone=timezone)
 
     def rename_site(self, site_id: str, name: str) -> Site:
         """Rename the site; raise NotFound, or Conflict if another live site has the name."""
@@ -45,6 +45,15 @@ class SqlSites:
             load_site(conn, site_id)
             _refuse_taken(conn, name, other_than=site_id)
             conn.execute(update(SiteRow).where(SiteRow.site_id == site_id).values(name=name))
+            return load_site(conn, site_id)
+
+    def set_site_timezone(self, site_id: str, timezone: str | None) -> Site:
+        """Set the site's IANA zone (None: the cloud's default); raise NotFound."""
+        with self._db.tx(write=True) as conn:
+            load_site(conn, site_id)
+            conn.execute(
+                update(SiteRow).where(SiteRow.site_id == site_id).values(timezone=timezone)
+            )
             return load_site(conn, site_id)
 
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
@@ -115,9 +124,16 @@ class SqlSites:
             )
 
     def consume_enrollment(
-        self, code_hash: str, now: datetime, public_key_pem: str, key_id: str
+        self,
+        code_hash: str,
+        now: datetime,
+        public_key_pem: str,
+        key_id: str,
+        *,
+        timezone: str | None = None,
     ) -> Site:
-        """Use the code once and register the node's key; raise EnrollmentRefused."""
+        """Use the code once and register the node's key (and ``timezone`` if the site has
+        none); raise EnrollmentRefused."""
         with self._db.tx(write=True) as conn:
             row = conn.execute(
                 select(EnrollmentRow).where(EnrollmentRow.code_hash == code_hash).with_for_update()
@@ -149,6 +165,12 @@ class SqlSites:
             conn.execute(
                 update(SiteRow).where(SiteRow.site_id == site.site_id).values(enrolled_at=now)
             )
+            if timezone is not None:  # the node's zone is a default: a zone set stays
+                conn.execute(
+                    update(SiteRow)
+                    .where(SiteRow.site_id == site.site_id, SiteRow.timezone.is_(None))
+                    .values(timezone=timezone)
+                )
             return self.get_site(site.site_id)
 
     def get_site_key(self, site_id: str, key_id: str) -> str | None:
@@ -217,4 +239,5 @@ def _site(row: Any) -> Site:
         archived_at=row["archived_at"],
         hotlist_version=row["hotlist_version"],
         hotlist_seen_at=row["hotlist_seen_at"],
+        timezone=row["timezone"],
     )

@@ -19,6 +19,7 @@ from cloud_plane.services import CloudServices
 from cloud_plane.web.render import fragment, page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageStaff
+from cloud_plane.web.zones import SiteZones, site_zones
 
 router = APIRouter(route_class=PageRoute)
 
@@ -52,8 +53,11 @@ def _status(value: str) -> AlertStatus | None:
     return None
 
 
-def _names(services: CloudServices, staff: Staff) -> dict[str, str]:
-    return {s.site_id: s.name for s in services.store.sites.list_sites(staff.sites)}
+def _sites(services: CloudServices, staff: Staff) -> tuple[dict[str, str], SiteZones]:
+    """The caller's sites' names, and their zones (each alert shows on its site's clock)."""
+    sites = services.store.sites.list_sites(staff.sites)
+    names = {s.site_id: s.name for s in sites}
+    return names, site_zones(sites, services.settings.alerts.timezone)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -68,7 +72,7 @@ def alerts(
 ) -> HTMLResponse:
     """The feed with its filters (the first page refreshes itself)."""
     feed = _feed(services, staff, site_id, status, kind, cursor)
-    names = _names(services, staff)
+    names, zones = _sites(services, staff)
     return page(
         request,
         "alerts.html",
@@ -77,6 +81,7 @@ def alerts(
         active="Alerts",
         alerts=feed.items,
         names=names,
+        zones=zones,
         live=cursor is None,
         fragment_url="/fragments/alerts?" + request.url.query,
         next_url=None
@@ -107,7 +112,8 @@ def alerts_fragment(
 ) -> HTMLResponse:
     """The feed's first page alone, for the live refresh."""
     feed = _feed(services, staff, site_id, status, kind, None)
-    return fragment(request, "_alert_rows.html", alerts=feed.items, names=_names(services, staff))
+    names, zones = _sites(services, staff)
+    return fragment(request, "_alert_rows.html", alerts=feed.items, names=names, zones=zones)
 
 
 def _visible(services: CloudServices, staff: Staff, alert_id: str) -> StoredAlert:
@@ -125,6 +131,7 @@ def alert_detail(
     alert = _visible(services, staff, alert_id)
     store = services.store
     recipients = {r.recipient_id: r.name for r in store.recipients.list_recipients()}
+    names, zones = _sites(services, staff)
     return page(
         request,
         "alert.html",
@@ -132,7 +139,8 @@ def alert_detail(
         staff=staff,
         active="Alerts",
         alert=alert,
-        site_name=_names(services, staff).get(alert.site_id, ""),
+        site_name=names.get(alert.site_id, ""),
+        zone=zones.of(alert.site_id),
         deliveries=store.deliveries.list_deliveries(alert_id),
         attempts=store.deliveries.list_attempts(alert_id),
         recipients=recipients,

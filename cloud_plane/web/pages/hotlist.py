@@ -25,6 +25,7 @@ from cloud_plane.web.hotlist_csv import (
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin, PageStaff
+from cloud_plane.web.zones import site_zones
 from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.hotlist_rules import CLOUD_OWNER, LIST_NAME_PATTERN
 
@@ -67,6 +68,7 @@ def _hotlist_page(
         "list_filter": list_name or "",
         "current_version": store.hotlist.current_version(),
         "sites": [s for s in sites if not s.archived],
+        "zones": site_zones(sites, services.settings.alerts.timezone),
         "form": {},
         "error": None,
         "report": None,

@@ -16,19 +16,26 @@ from cloud_plane.web.render import fragment, page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.site_health import SiteCard, site_card, worst_first
+from cloud_plane.web.zones import SiteZones, earliest_day_start, local_day_start, site_zones
 from sync_protocol.svg_charts import bar_chart, line_chart
 
 router = APIRouter(route_class=PageRoute)
 
 
 def site_cards(services: CloudServices, staff: Staff) -> list[SiteCard]:
-    """The caller's sites, worst first (a few indexed queries; counts come pre-aggregated)."""
+    """The caller's sites, worst first (a few indexed queries; counts come pre-aggregated).
+
+    "Reads today" counts each site's own day (from its local midnight).
+    """
     store, now = services.store, services.clock()
-    day_start = charts.hour_of_day_start(now)
+    sites = store.sites.list_sites(staff.sites)
+    zones = site_zones(sites, services.settings.alerts.timezone)
     rows = store.detections.hourly_reads(
-        staff.sites, since=day_start, until=now + timedelta(hours=1)
+        staff.sites, since=earliest_day_start(now), until=now + timedelta(hours=1)
     )
-    today = charts.reads_since(rows, day_start)
+    today = charts.reads_since(
+        rows, {s.site_id: local_day_start(now, zones.of(s.site_id)) for s in sites}
+    )
     open_alerts = store.alerts.open_counts(staff.sites)
     current = store.hotlist.current_version()
     return worst_first(
@@ -41,9 +48,14 @@ def site_cards(services: CloudServices, staff: Staff) -> list[SiteCard]:
                 open_alerts=open_alerts.get(site.site_id, 0),
                 hotlist_current=current,
             )
-            for site in store.sites.list_sites(staff.sites)
+            for site in sites
         ]
     )
+
+
+def card_zones(services: CloudServices, cards: list[SiteCard]) -> SiteZones:
+    """The zone of each card's site."""
+    return site_zones([c.site for c in cards], services.settings.alerts.timezone)
 
 
 def overview_charts(services: CloudServices, staff: Staff, names: dict[str, str]) -> dict[str, Any]:
@@ -79,6 +91,7 @@ def overview(request: Request, services: Services, staff: PageStaff) -> HTMLResp
         staff=staff,
         active="Overview",
         cards=cards,
+        zones=card_zones(services, cards),
         **overview_charts(services, staff, names),
     )
 
@@ -86,4 +99,5 @@ def overview(request: Request, services: Services, staff: PageStaff) -> HTMLResp
 @router.get("/fragments/overview", response_class=HTMLResponse)
 def overview_fragment(request: Request, services: Services, staff: PageStaff) -> HTMLResponse:
     """The site table alone, for the page's live refresh."""
-    return fragment(request, "_site_table.html", cards=site_cards(services, staff))
+    cards = site_cards(services, staff)
+    return fragment(request, "_site_table.html", cards=cards, zones=card_zones(services, cards))

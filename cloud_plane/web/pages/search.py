@@ -19,6 +19,7 @@ from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.search_form import MODES, SearchForm, detection_query
 from cloud_plane.web.session import PageStaff
+from cloud_plane.web.zones import site_zones
 
 router = APIRouter(route_class=PageRoute)
 
@@ -90,6 +91,7 @@ def search(
         site_options=[("", "All my sites")] + [(s.site_id, s.name) for s in sites.values()],
         asked=asked,
         rows=rows,
+        zones=site_zones(sites.values(), services.settings.alerts.timezone),
         next_url=next_url,
         csv_url="/search.csv?" + form.params(),
         error=error,

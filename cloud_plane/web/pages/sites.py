@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse
 from cloud_plane.deps import Services
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.web import charts
-from cloud_plane.web.pages.overview import site_cards
+from cloud_plane.web.pages.overview import card_zones, site_cards
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.site_health import site_card
+from cloud_plane.web.zones import earliest_day_start, local_day_start, site_zones
 from sync_protocol.svg_charts import bar_chart
 
 router = APIRouter(route_class=PageRoute)
@@ -31,13 +32,15 @@ SiteId = Annotated[str, Path(min_length=1, max_length=64)]
 @router.get("/sites", response_class=HTMLResponse)
 def list_sites(request: Request, services: Services, staff: PageStaff) -> HTMLResponse:
     """The caller's sites, worst first."""
+    cards = site_cards(services, staff)
     return page(
         request,
         "sites.html",
         title="Sites",
         staff=staff,
         active="Sites",
-        cards=site_cards(services, staff),
+        cards=cards,
+        zones=card_zones(services, cards),
     )
 
 
@@ -45,18 +48,22 @@ def list_sites(request: Request, services: Services, staff: PageStaff) -> HTMLRe
 def site_detail(
     site_id: SiteId, request: Request, services: Services, staff: PageStaff
 ) -> HTMLResponse:
-    """One site: health, cameras, reads per hour, recent reads."""
+    """One site: health, cameras, reads per hour, recent reads (times on the site's clock)."""
     scope = staff.scope(site_id)  # NotFound when out of scope
     store, now = services.store, services.clock()
     site = store.sites.get_site(site_id)
+    zones = site_zones([site], services.settings.alerts.timezone)
+    zone = zones.of(site_id)
     hours = charts.last_hours(now)
-    rows = store.detections.hourly_reads(scope, since=hours[0], until=now + timedelta(hours=1))
-    day_start = charts.hour_of_day_start(now)
+    since = min(hours[0], earliest_day_start(now))
+    rows = store.detections.hourly_reads(scope, since=since, until=now + timedelta(hours=1))
     card = site_card(
         site,
         now=now,
         health=services.settings.health,
-        camera_reads=charts.reads_since(rows, day_start).get(site_id, {}),
+        camera_reads=charts.reads_since(rows, {site_id: local_day_start(now, zone)}).get(
+            site_id, {}
+        ),
         open_alerts=store.alerts.open_counts(scope).get(site_id, 0),
         hotlist_current=store.hotlist.current_version(),
     )
@@ -64,12 +71,12 @@ def site_detail(
     chart = bar_chart(
         list(
             zip(
-                [charts.hour_label(h) for h in hours],
+                [charts.hour_label(h, zone) for h in hours],
                 charts.reads_per_hour_total(rows, hours),
                 strict=True,
             )
         ),
-        title=f"Reads per hour at {site.name}, last 24 hours (UTC)",
+        title=f"Reads per hour at {site.name}, last 24 hours ({zone})",
     )
     return page(
         request,
@@ -81,4 +88,5 @@ def site_detail(
         heartbeat=site.heartbeat,
         chart=chart,
         rows=read_rows(store, recent.items, {site_id: site}),
+        zones=zones,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,17 +10,9 @@ import pytest
 
 from cloud_plane.hotlist.service import apply_op
 from cloud_plane.store.base import CloudStore
-from cloud_plane.store.sql import SqlStore
 from sync_protocol.hotlist_messages import HotlistOp
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[CloudStore]:
-    impl = SqlStore.open(database_url)
-    yield impl
-    impl.meta.close()
 
 
 class UntouchableHotlist:

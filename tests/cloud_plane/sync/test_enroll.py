@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import zlib
+
+import pytest
+
 from sync_protocol import codec
 from sync_protocol.messages import EnrollRequest
 from sync_protocol.signing import key_thumbprint
+from sync_protocol.version import PROTOCOL_VERSION
 from tests.cloud_plane.conftest import NodeClient, RunningCloud, post
 
 
@@ -66,3 +73,43 @@ def test_a_plain_json_body_is_malformed(cloud: RunningCloud) -> None:
     response = post(cloud.url + "/sync/v1/enroll", b'{"code": "x"}')
     assert response.status_code == 422
     assert "zlib" in response.json()["detail"]
+
+
+def test_enrolment_gives_a_site_without_a_zone_the_nodes_zone(cloud: RunningCloud) -> None:
+    site_id, code = cloud.new_site()
+    assert _client(cloud).enroll_response(code, timezone="Asia/Tokyo").status_code == 200
+    assert cloud.store.sites.get_site(site_id).timezone == "Asia/Tokyo"
+
+
+def test_enrolment_keeps_the_zone_staff_set(cloud: RunningCloud) -> None:
+    site_id, code = cloud.new_site()
+    cloud.store.sites.set_site_timezone(site_id, "Europe/Berlin")
+    assert _client(cloud).enroll_response(code, timezone="Asia/Tokyo").status_code == 200
+    assert cloud.store.sites.get_site(site_id).timezone == "Europe/Berlin"
+
+
+def test_an_unknown_zone_from_a_node_is_ignored_with_a_warning(
+    cloud: RunningCloud, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_id, code = cloud.new_site()
+    with caplog.at_level(logging.WARNING, logger="cloud_plane.sync.enroll"):
+        response = _client(cloud).enroll_response(code, timezone="Mars/Olympus")
+    assert response.status_code == 200
+    assert cloud.store.sites.get_site(site_id).timezone is None
+    assert any("Mars/Olympus" in r.getMessage() for r in caplog.records)
+
+
+def test_an_older_node_without_a_zone_enrols_and_leaves_the_zone_unset(
+    cloud: RunningCloud,
+) -> None:
+    site_id, code = cloud.new_site()
+    legacy = {
+        "protocol_version": PROTOCOL_VERSION,
+        "code": code,
+        "public_key_pem": cloud.node_keys[0][1],
+        "node_name": "old",
+        "node_version": "0.9",
+    }  # the body an older node sends: no timezone key at all
+    response = post(cloud.url + "/sync/v1/enroll", zlib.compress(json.dumps(legacy).encode()))
+    assert response.status_code == 200, response.text
+    assert cloud.store.sites.get_site(site_id).timezone is None

@@ -162,3 +162,26 @@ def test_expired_entries_raise_no_cloud_hits(cloud: RunningCloud) -> None:
     cloud.staff("admin").put("/api/v1/hotlist/stolen/AB12CDE", json={"expires_at": past})
     node.exchange(batch=node.records(1, 1))
     assert cloud.store.hits.list_hits().items == []
+
+
+def test_after_a_tombstone_purge_a_node_further_behind_gets_a_snapshot_without_the_plate(
+    cloud_factory,
+) -> None:
+    cloud = cloud_factory(alert_worker=False, hotlist_tombstone_retention_days=30)
+    behind, recent = cloud.node(), cloud.node()
+    admin = cloud.staff("admin")
+    for plate in ("AAA111", "BBB222"):
+        admin.put(f"/api/v1/hotlist/watch/{plate}", json={})
+    behind.exchange(), recent.exchange()
+    assert admin.delete("/api/v1/hotlist/watch/BBB222").status_code == 204
+    [tombstone] = recent.exchange().hotlist.entries  # `behind` has not synced since
+    assert tombstone.deleted and recent.hotlist_version == 3
+    cloud.clock.advance(days=31)
+    assert cloud.services.alerting.monitor_once()["tombstones_purged"] == 1
+    admin = cloud.staff("admin")  # the first one's token expired in those 31 days
+    assert admin.put("/api/v1/hotlist/watch/CCC333", json={}).status_code == 200
+    far = behind.exchange().hotlist
+    assert far.snapshot and far.to_version == 4
+    assert sorted(e.plate_norm for e in far.entries) == ["AAA111", "CCC333"]
+    near = recent.exchange().hotlist
+    assert not near.snapshot and [e.plate_norm for e in near.entries] == ["CCC333"]

@@ -44,6 +44,7 @@ class FakeCloud:
     codes: dict[str, str] = field(default_factory=lambda: {"CODE-123456": "site-1"})
     epoch: str = "epoch-1"
     keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    enrolments: list[EnrollRequest] = field(default_factory=list)  # as the nodes sent them
     records: dict[str, dict[int, object]] = field(default_factory=dict)
     marks: dict[str, int] = field(default_factory=dict)
     hits: dict[tuple, tuple[float, HitRecord]] = field(default_factory=dict)
@@ -119,6 +120,7 @@ class FakeCloud:
             req = codec.decode(body, EnrollRequest)
         except codec.CodecError as exc:
             return httpx.Response(422, json={"detail": str(exc)})
+        self.enrolments.append(req)
         site = self.codes.pop(req.code, None)
         if site is None:
             return httpx.Response(403, json={"detail": "enrolment code is used or expired"})

@@ -106,3 +106,19 @@ def test_force_moves_an_enrolled_node_to_the_new_site(env, cloud):
     enroll(env)
     code, out, _ = enroll(env, "CODE-OTHER", "http://cloud.test", "--force", "--json")
     assert code == 0 and json.loads(out) == {"site_id": "site-2"}
+
+
+def test_enrolment_reports_the_timezone_setting(env, cloud):
+    enroll({**env, "EDGESYNC_NODE_TIMEZONE": "Asia/Tokyo", "TZ": "Europe/Berlin"})
+    assert [r.timezone for r in cloud.enrolments] == ["Asia/Tokyo"]
+
+
+def test_enrolment_reports_the_hosts_zone_without_the_setting(env, cloud):
+    enroll({**env, "TZ": "America/New_York"})
+    assert [r.timezone for r in cloud.enrolments] == ["America/New_York"]
+
+
+def test_an_unknown_timezone_setting_is_refused_naming_it(env, cloud):
+    code, _, err = enroll({**env, "EDGESYNC_NODE_TIMEZONE": "Europe/Berlln"})
+    assert code != 0 and "Europe/Berlln" in err
+    assert cloud.enrolments == []

@@ -203,3 +203,47 @@ def test_concurrent_creations_of_one_name_make_one_site(store: CloudStore) -> No
         t.join()
     assert sorted(outcomes) == ["ok", "taken", "taken", "taken"]
     assert [s.name for s in store.sites.list_sites()] == ["Same"]
+
+
+def test_a_site_keeps_the_time_zone_it_was_created_in(store: CloudStore) -> None:
+    made = store.sites.create_site("Tokyo", now=NOW, timezone="Asia/Tokyo")
+    plain = store.sites.create_site("Plain", now=NOW)
+    assert made.timezone == "Asia/Tokyo"
+    assert store.sites.get_site(made.site_id).timezone == "Asia/Tokyo"
+    assert {s.name: s.timezone for s in store.sites.list_sites()} == {
+        "Tokyo": "Asia/Tokyo",
+        "Plain": None,
+    }
+    assert store.sites.get_site(plain.site_id).timezone is None
+
+
+def test_a_sites_time_zone_is_changed_and_cleared(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    assert store.sites.set_site_timezone(site.site_id, "Europe/Berlin").timezone == "Europe/Berlin"
+    assert store.sites.get_site(site.site_id).timezone == "Europe/Berlin"
+    assert store.sites.set_site_timezone(site.site_id, None).timezone is None
+    assert store.sites.get_site(site.site_id).timezone is None
+    with pytest.raises(NotFound):
+        store.sites.set_site_timezone("nope", "Europe/Berlin")
+
+
+def test_enrolment_gives_a_site_without_a_zone_the_nodes_zone(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    enrolled = store.sites.consume_enrollment("h", NOW, "PEM", "k1", timezone="Asia/Tokyo")
+    assert enrolled.timezone == "Asia/Tokyo"
+    assert store.sites.get_site(site.site_id).timezone == "Asia/Tokyo"
+
+
+def test_enrolment_never_replaces_a_zone_the_site_has(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW, timezone="Europe/Berlin")
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    enrolled = store.sites.consume_enrollment("h", NOW, "PEM", "k1", timezone="Asia/Tokyo")
+    assert enrolled.timezone == "Europe/Berlin"
+    assert store.sites.get_site(site.site_id).timezone == "Europe/Berlin"
+
+
+def test_enrolment_without_a_zone_leaves_the_sites_zone_unset(store: CloudStore) -> None:
+    site = store.sites.create_site("S", now=NOW)
+    store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
+    assert store.sites.consume_enrollment("h", NOW, "PEM", "k1").timezone is None

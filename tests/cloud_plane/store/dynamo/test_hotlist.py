@@ -78,3 +78,58 @@ def test_replaced_states_stay_in_the_log_but_are_not_answered(store: DynamoStore
     first = store.db.table.get(keys.hotlist_change(1))
     assert first is not None and first["superseded_by"] == 2
     assert [(e.version, e.deleted) for e in store.hotlist.changes_since(0, 10)] == [(2, True)]
+
+
+OLD = NOW - timedelta(days=40)
+
+
+def tombstone(store: DynamoStore, plate: str) -> int:
+    """Put and delete ``plate`` 40 days ago; return the tombstone's version."""
+    store.hotlist.apply_op(op(at=OLD, plate=plate), STAFF, received_at=OLD)
+    later = OLD + timedelta(seconds=1)
+    return store.hotlist.apply_op(op("delete", at=later, plate=plate), STAFF, received_at=later)[0]
+
+
+def test_a_purge_during_a_read_is_seen_on_the_next_round_not_taken_for_a_gap(
+    store: DynamoStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mark = tombstone(store, "AA1")
+    store.hotlist.apply_op(op(plate="BB2"), STAFF, received_at=NOW)
+    # The reader has read the mark (0); the purge then raises it and deletes versions 1..2,
+    # so the reader's Query meets holes. Its next round reads the raised mark.
+    hold_back(store, 1)
+    monkeypatch.setattr(
+        hotlist_module.time, "sleep", lambda _: store.hotlist.purge_tombstones(NOW, 10)
+    )
+    assert [e.plate_norm for e in store.hotlist.changes_since(0, 10)] == ["BB2"]
+    assert store.hotlist.oldest_retained_version() == mark + 1
+
+
+def test_a_tombstone_put_again_after_the_purge_chose_it_stays_put(
+    store: DynamoStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tombstone(store, "AA1")
+    table = store.db.table
+    read_op_items = table.batch_get
+
+    def put_again_meanwhile(*args, **kwargs):  # between choosing and deleting
+        found = read_op_items(*args, **kwargs)
+        monkeypatch.setattr(table, "batch_get", read_op_items)
+        store.hotlist.apply_op(op(plate="AA1"), STAFF, received_at=NOW)
+        return found
+
+    monkeypatch.setattr(table, "batch_get", put_again_meanwhile)
+    assert store.hotlist.purge_tombstones(NOW - timedelta(days=30), 10) == 0
+    entry = store.hotlist.get_entry("stolen", "AA1")
+    assert not entry.deleted and entry.version == 3
+    assert [e.version for e in store.hotlist.changes_since(2, 10)] == [3]
+
+
+def test_a_purge_sweeps_the_replaced_states_at_or_below_its_mark(store: DynamoStore) -> None:
+    store.hotlist.apply_op(op(at=OLD, plate="KEEP"), STAFF, received_at=OLD)
+    tombstone(store, "AA1")  # versions 2, 3
+    later = NOW - timedelta(days=1)
+    store.hotlist.apply_op(op(at=later, plate="KEEP"), STAFF, received_at=later)  # replaces 1
+    assert store.hotlist.purge_tombstones(NOW - timedelta(days=30), 10) == 1
+    log = store.db.table.query("pk = :pk", values={":pk": keys.HOTLIST_CHANGES}, consistent=True)
+    assert [i["version"] for i in log] == [4]
