@@ -62,6 +62,9 @@ class AlertService:
 
         `delivered_locally`: what the node's offline fallback already sent for this hit. The
         alert is then recorded with those deliveries (source "node") and not sent again.
+        Also called for a hit already stored that arrives again with `delivered_locally`
+        (a re-send after a lost reply): its dedup key answers "duplicate" with the hit's
+        alert, and the node's deliveries are recorded on that alert (a repeat adds nothing).
         """
         entry = self.store.hotlist.get_entry(hit.list_name, hit.plate_norm)
         priority = entry.priority if entry is not None else DEFAULT_HIT_PRIORITY
@@ -158,7 +161,15 @@ class AlertService:
             raised = self.store.alerts.raise_alert(alert, group_window=self.group_window)
             if raised.created and fan_out:
                 self.fan_out(raised.alert, tier=0)
-            if node_deliveries:
+            if node_deliveries and raised.alert.site_id != alert.site_id:
+                # Only a site's own alert takes its node's records (a hit naming another
+                # site's detection must not write into that site's ledger).
+                log.warning(
+                    "site %s reported deliveries for alert %s of another site: ignored",
+                    alert.site_id,
+                    raised.alert.alert_id,
+                )
+            elif node_deliveries:
                 self.store.deliveries.enqueue_deliveries(
                     [
                         NewDelivery(
@@ -213,8 +224,19 @@ class AlertService:
 
     # --- acknowledgement and escalation ---------------------------------------------------
     def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:
-        """Acknowledge the alert (idempotent); its escalation stops."""
-        return self.store.alerts.ack_alert(alert_id, by=by, now=self.clock())
+        """Acknowledge the alert (idempotent); its escalation stops, queued tiers are cancelled.
+
+        No escalation-tier attempt begins after the ack (the store's ``begin_attempts``
+        refuses them); one already begun may complete. Tier-0 deliveries (the alert itself)
+        stay: others on tier 0 still need to hear of it.
+        """
+        now = self.clock()
+        with self.store.meta.atomic():
+            acked = self.store.alerts.ack_alert(alert_id, by=by, now=now)
+            cancelled = self.store.deliveries.cancel_escalations(alert_id, now=now)
+        if cancelled:
+            log.info("alert %s acked: %d escalation deliveries cancelled", alert_id, cancelled)
+        return acked
 
     def escalate_due(self, limit: int = 100) -> int:
         """Move every due, unacknowledged alert one tier on and queue that tier; return how many."""

@@ -28,6 +28,8 @@ Delivery lifecycle (the queue)::
        │                  │  └──finish, give up──▶ gave_up (gave_up_reason)
        └──defer (rate)────┘  lease_until passed: claimable again (a killed worker)
 
+    pending / in_flight (tier > 0, no attempt under way) ──alert acked──▶ cancelled
+
 Claiming takes the due deliveries oldest first (``claim_deliveries``: a polling
 dispatcher) or the one delivery a queue message names (``claim_delivery``: a worker fed
 by SQS); either way of two concurrent claimers at most one gets a delivery.
@@ -35,6 +37,12 @@ by SQS); either way of two concurrent claimers at most one gets a delivery.
 ``begin_attempts`` writes the ledger row *before* the send and
 ``finish_attempt`` completes it, so a crash mid-send leaves an unfinished row:
 the ledger shows "maybe sent" and the repeat that followed it.
+
+Acknowledgement against escalation: ``begin_attempts`` refuses (and cancels) a delivery
+of an escalation tier (tier > 0) whose alert is acknowledged, decided atomically with the
+ack, so **no escalation attempt begins after an ack is committed**; one that began before
+may complete. ``cancel_escalations``, called with the ack, cancels the rest at once so the
+alert's deliveries show it. Tier 0 (the alert itself) is never cancelled by an ack.
 
 Errors (``cloud_plane.errors``): NotFound (alert, recipient, subscription, delivery);
 InvalidInput for a cursor this store did not hand out; nothing else is raised for data.
@@ -175,7 +183,17 @@ class DeliveryQueue(Protocol):
     ) -> list[StoredDelivery]:
         """Count an attempt and write its ledger row, for each delivery ``worker`` still leases.
 
-        Return those deliveries with their new ``attempt`` (others were lost to an expired lease).
+        Return those deliveries with their new ``attempt`` (others were lost to an expired
+        lease). A delivery of tier > 0 whose alert is acknowledged is refused and cancelled,
+        atomically with the ack: none begins once the ack is committed.
+        """
+        ...
+
+    def cancel_escalations(self, alert_id: str, *, now: datetime) -> int:
+        """Cancel the alert's tier > 0 deliveries that no attempt is under way for; how many.
+
+        Pending ones, and in-flight ones whose latest attempt is finished or never began.
+        Called after the alert's ack (begin_attempts refuses the rest from then on).
         """
         ...
 

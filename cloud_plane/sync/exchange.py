@@ -8,7 +8,11 @@ step idempotent on its own for stores without multi-item transactions):
 2. the node's hits, then the cloud's own matching of the newly stored
    detections (same dedup key, so the node's hit wins the ``source``);
    Each hit that is new is handed to ``on_hit`` (the alert service) inside the
-   same transaction, so its alert commits with it or not at all;
+   same transaction, so its alert commits with it or not at all. A hit already
+   held is handed over too when it carries ``delivered_locally`` (the node's
+   offline fallback sent it after an earlier exchange's reply was lost, or the
+   cloud's own matching stored it first): ``on_hit`` records those deliveries on
+   the hit's alert, once (node deliveries are keyed by alert, recipient, channel);
 3. the heartbeat and the hotlist version the node holds;
 4. hotlist ops (LWW), each answered in ``op_results``;
 5. the hotlist delta since the node's version (or a snapshot).
@@ -155,7 +159,8 @@ class ExchangeService:
 
     def _put_hit(self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()) -> bool:
         new = self.store.hits.put_hit(hit)
-        if new and self.on_hit is not None:
+        if self.on_hit is not None and (new or delivered_locally):
+            # A duplicate still carries news: what the node sent while it could not reach us.
             self.on_hit(hit, delivered_locally)
         return new
 

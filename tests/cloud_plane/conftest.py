@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cloud_plane.config import CloudSettings
 from cloud_plane.main import create_app
 from cloud_plane.services import CloudServices
+from cloud_plane.store.base import CloudStore
 from cloud_plane.store.sql import SqlStore
 from cloud_plane.sync.enroll import create_site_with_code
 from sync_protocol import codec
@@ -34,6 +35,7 @@ from sync_protocol.messages import (
     ExchangeRequest,
 )
 from sync_protocol.signing import generate_keypair, sign_request
+from tests.cloud_plane.store.contracts.conftest import IMPLEMENTATIONS
 from tests.conftest import free_port
 
 
@@ -232,6 +234,24 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.
     with httpx.Client(timeout=30) as client:
         # httpx must not decode the reply: it is codec bytes, not HTTP content-encoding.
         return client.post(url, content=body, headers={**base, **(headers or {})})
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[pytest.mark.postgres] if name == "sql-postgres" else [])
+        for name in IMPLEMENTATIONS
+    ]
+)
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CloudStore]:
+    """Each cloud store that workers share: a SQLite file, PostgreSQL, DynamoDB (moto).
+
+    The contract suites' stores: DynamoDB's client takes one request at a time (moto's
+    in-process backend is not thread-safe), requests of several threads interleaving.
+    """
+    opener, _ = IMPLEMENTATIONS[request.param]
+    store = opener(request, tmp_path)
+    yield store
+    store.meta.close()
 
 
 @pytest.fixture

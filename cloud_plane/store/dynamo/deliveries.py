@@ -23,12 +23,18 @@ that follows is always preceded by its ledger row. A crash between the two leave
 counted attempt without a row — and without a send. ``finish_attempt`` completes the row
 first, then moves the delivery on (if the attempt is still its latest).
 
+An escalation-tier delivery (tier > 0) begins differently: one TransactWriteItems counts
+the attempt, checks the alert item has no ``acked_at`` (ConditionCheck) and writes the
+ledger row, so no such attempt begins after an ack; one refused because of the ack is
+cancelled. Tier 0 stays one write: an ack never stops the alert itself.
+
 No TTL: deliveries and the ledger are kept with their alert (the audit trail).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +61,7 @@ from cloud_plane.store.dynamo.db import DynamoDb
 _DUE = "#st IN (:pending, :in_flight) AND #next <= :now"
 _MINE = "#st = :in_flight AND #by = :worker"
 _LIVE = "#st IN (:pending, :in_flight)"
+_FIRST_TIER = "(attribute_not_exists(#tier) OR #tier = :zero)"
 # DynamoDB refuses names and values an expression does not use: one set per condition.
 _DUE_NAMES = {"#st": "status", "#next": "next_at"}
 _MINE_NAMES = {"#st": "status", "#by": "leased_by"}
@@ -158,35 +165,150 @@ class DynamoDeliveries:
     def begin_attempts(
         self, delivery_ids: Sequence[str], *, worker: str, now: datetime
     ) -> list[StoredDelivery]:
-        """Count an attempt and write its (unfinished) ledger row for each delivery still ours."""
+        """Count an attempt and write its (unfinished) ledger row for each delivery still ours.
+
+        A delivery of an escalation tier whose alert is acknowledged is cancelled instead.
+        """
         started: list[StoredDelivery] = []
+        first_tier: list[StoredDelivery] = []  # their ledger rows are written together below
         for delivery_id in delivery_ids:
+            # The common case (tier 0: never refused) is one conditional write, no read.
             expr, names, values = update_expression({"updated_at": now}, add={"attempt": 1})
             item = self._db.table.update(
                 k.delivery(delivery_id),
                 expr,
-                condition=_MINE,
-                names={**names, **_MINE_NAMES},
-                values={**values, ":in_flight": "in_flight", ":worker": worker},
+                condition=f"{_MINE} AND {_FIRST_TIER}",
+                names={**names, **_MINE_NAMES, "#tier": "tier"},
+                values={**values, ":in_flight": "in_flight", ":worker": worker, ":zero": 0},
             )
             if item is not None:
-                started.append(_stored_delivery(item))
-        rows = [
-            {
-                **k.attempt(s.alert_id, s.delivery_id, s.attempt),
-                "delivery_id": s.delivery_id,
-                "attempt": s.attempt,
-                "alert_id": s.alert_id,
-                "recipient_id": s.recipient_id,
-                "channel": s.channel,
-                "worker": worker,
-                "started_at": to_value(now),
-            }
-            for s in started
-        ]
-        if rows:
-            self._db.table.batch_write(puts=rows)
+                first_tier.append(_stored_delivery(item))
+                started.append(first_tier[-1])
+                continue
+            escalation = self._begin_escalation(delivery_id, worker=worker, now=now)
+            if escalation is not None:
+                started.append(escalation)
+        if first_tier:
+            self._db.table.batch_write(puts=[_ledger_row(s, worker, now) for s in first_tier])
         return started
+
+    def _begin_escalation(
+        self, delivery_id: str, *, worker: str, now: datetime
+    ) -> StoredDelivery | None:
+        """Begin an escalation-tier attempt unless its alert is acknowledged (then cancel it).
+
+        One transaction: the attempt counted on the delivery (still this worker's, attempt
+        as read), a ConditionCheck that the alert has no ``acked_at``, and the ledger row. An
+        ack is an UpdateItem of the alert item, so it lands either before the transaction
+        (refused) or after it (the ack's ``cancel_escalations`` then sees the attempt under
+        way, with its ledger row).
+        """
+        item = self._db.table.get(k.delivery(delivery_id))
+        if item is None:
+            return None
+        current = _stored_delivery(item)
+        if current.status != "in_flight" or current.leased_by != worker or current.tier == 0:
+            return None  # lost to an expired lease (or a tier-0 one: the first write said so)
+        begun = replace(current, attempt=current.attempt + 1, updated_at=now)
+        expr, names, values = update_expression({"attempt": begun.attempt, "updated_at": now})
+        began = commit(
+            self._db.table,
+            [
+                Action(
+                    "Update",
+                    key=k.delivery(delivery_id),
+                    update=expr,
+                    condition=f"{_MINE} AND #attempt = :seen",
+                    names={**names, **_MINE_NAMES, "#attempt": "attempt"},
+                    values={
+                        **values,
+                        ":in_flight": "in_flight",
+                        ":worker": worker,
+                        ":seen": current.attempt,
+                    },
+                ),
+                Action(
+                    "ConditionCheck",
+                    key=k.alert(current.alert_id),
+                    condition="attribute_not_exists(acked_at)",
+                ),
+                Action("Put", item=_ledger_row(begun, worker, now)),
+            ],
+        )
+        if began:
+            return begun
+        alert = self._db.table.get(k.alert(current.alert_id))
+        if alert is not None and "acked_at" in alert:
+            self._cancel(
+                delivery_id,
+                f"{_MINE} AND #attempt = :seen",
+                now=now,
+                values={":in_flight": "in_flight", ":worker": worker, ":seen": current.attempt},
+                names=dict(_MINE_NAMES),
+            )
+        return None
+
+    def cancel_escalations(self, alert_id: str, *, now: datetime) -> int:
+        """Cancel the alert's escalation-tier deliveries that no attempt is under way for.
+
+        Read after the ack: no escalation attempt can begin any more (``_begin_escalation``
+        checks the alert), so the attempts seen under way are all there will be, and each
+        cancellation is conditional on the delivery's attempt count as read.
+        """
+        live = [
+            d
+            for d in self.list_deliveries(alert_id)
+            if d.tier > 0 and d.status in ("pending", "in_flight")
+        ]
+        if not live:
+            return 0
+        under_way = {
+            (a.delivery_id, a.attempt)
+            for a in self.list_attempts(alert_id)
+            if a.finished_at is None
+        }
+        cancelled = 0
+        for d in live:
+            if d.status == "in_flight" and (d.delivery_id, d.attempt) in under_way:
+                continue  # began before the ack: it may complete
+            if self._cancel(
+                d.delivery_id,
+                f"{_LIVE} AND #attempt = :seen",
+                now=now,
+                names={"#st": "status"},
+                values={**_STATES, ":seen": d.attempt},
+            ):
+                cancelled += 1
+        return cancelled
+
+    def _cancel(
+        self,
+        delivery_id: str,
+        condition: str,
+        *,
+        now: datetime,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> bool:
+        """Cancel the delivery if ``condition`` holds (it leaves the due index)."""
+        expr, update_names, update_values = update_expression(
+            {
+                "status": "cancelled",
+                "next_at": None,
+                "lease_until": None,
+                "leased_by": None,
+                "updated_at": now,
+                **_LEAVE_DUE_INDEX,
+            }
+        )
+        item = self._db.table.update(
+            k.delivery(delivery_id),
+            expr,
+            condition=condition,
+            names={**update_names, **names, "#attempt": "attempt"},
+            values={**update_values, **values},
+        )
+        return item is not None
 
     def finish_attempt(
         self, delivery_id: str, attempt: int, result: AttemptResult, *, now: datetime
@@ -274,6 +396,20 @@ def _delivery_item(d: NewDelivery) -> dict[str, Any]:
     if not by_node:
         item.update(k.due_index(d.next_at, d.delivery_id))
     return item
+
+
+def _ledger_row(started: StoredDelivery, worker: str, now: datetime) -> dict[str, Any]:
+    """Return the unfinished ledger row of the attempt ``started`` has just begun."""
+    return {
+        **k.attempt(started.alert_id, started.delivery_id, started.attempt),
+        "delivery_id": started.delivery_id,
+        "attempt": started.attempt,
+        "alert_id": started.alert_id,
+        "recipient_id": started.recipient_id,
+        "channel": started.channel,
+        "worker": worker,
+        "started_at": to_value(now),
+    }
 
 
 def _finished(result: AttemptResult, delivery_id: str, now: datetime) -> dict[str, Any]:

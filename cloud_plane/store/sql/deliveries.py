@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection
 
 from cloud_plane.errors import NotFound
 from cloud_plane.records.deliveries import (
@@ -22,7 +23,7 @@ from cloud_plane.records.deliveries import (
 from cloud_plane.records.paging import iter_chunks
 from cloud_plane.store.rows import from_row
 from cloud_plane.store.sql.database import SqlDatabase
-from cloud_plane.store.tables import DeliveryAttemptRow, DeliveryRow
+from cloud_plane.store.tables import AlertRow, DeliveryAttemptRow, DeliveryRow
 
 INSERT_CHUNK = 500
 _LIVE = ("pending", "in_flight")
@@ -124,7 +125,10 @@ class SqlDeliveries:
     def begin_attempts(
         self, delivery_ids: Sequence[str], *, worker: str, now: datetime
     ) -> list[StoredDelivery]:
-        """Count an attempt and write its (unfinished) ledger row for each delivery still ours."""
+        """Count an attempt and write its (unfinished) ledger row for each delivery still ours.
+
+        A delivery of an escalation tier whose alert is acknowledged is cancelled instead.
+        """
         if not delivery_ids:
             return []
         d = DeliveryRow
@@ -134,6 +138,11 @@ class SqlDeliveries:
             d.status == "in_flight",
         )
         with self._db.tx(write=True) as conn:
+            refused = self._acked_escalations(conn, mine)
+            if refused:
+                conn.execute(
+                    update(d).where(*mine, d.delivery_id.in_(refused)).values(_cancelled(now))
+                )
             conn.execute(update(d).where(*mine).values(attempt=d.attempt + 1, updated_at=now))
             started = [_stored_delivery(r) for r in conn.execute(select(d).where(*mine)).mappings()]
             if started:
@@ -155,6 +164,52 @@ class SqlDeliveries:
                 )
         order = {delivery_id: i for i, delivery_id in enumerate(delivery_ids)}
         return sorted(started, key=lambda s: order[s.delivery_id])
+
+    def _acked_escalations(self, conn: Connection, mine: tuple[Any, ...]) -> list[str]:
+        """Return which of these escalation-tier deliveries belong to an acknowledged alert.
+
+        Their alerts' rows are read ``FOR SHARE`` (PostgreSQL; SQLite has one writer): an ack
+        (an UPDATE of the alert row) waits for this transaction, or this read waits for the
+        ack's commit and sees it. So an attempt either began before the ack committed (and
+        the ack's ``cancel_escalations`` sees it under way) or is refused.
+        """
+        d, a = DeliveryRow, AlertRow
+        escalations = conn.execute(select(d.delivery_id, d.alert_id).where(*mine, d.tier > 0)).all()
+        if not escalations:
+            return []
+        alert_ids = sorted({alert_id for _, alert_id in escalations})
+        rows = conn.execute(
+            select(a.alert_id, a.acked_at)
+            .where(a.alert_id.in_(alert_ids))
+            .order_by(a.alert_id)  # one lock order for every locker: no deadlock between them
+            .with_for_update(read=True)
+        ).all()
+        acked = {alert_id for alert_id, acked_at in rows if acked_at is not None}
+        return [delivery_id for delivery_id, alert_id in escalations if alert_id in acked]
+
+    def cancel_escalations(self, alert_id: str, *, now: datetime) -> int:
+        """Cancel the alert's escalation-tier deliveries that no attempt is under way for."""
+        d, at = DeliveryRow, DeliveryAttemptRow
+        under_way = (
+            select(at.delivery_id)
+            .where(
+                at.delivery_id == d.delivery_id,
+                at.attempt == d.attempt,
+                at.finished_at.is_(None),
+            )
+            .exists()
+        )
+        with self._db.tx(write=True) as conn:
+            result = conn.execute(
+                update(d)
+                .where(
+                    d.alert_id == alert_id,
+                    d.tier > 0,
+                    or_(d.status == "pending", and_(d.status == "in_flight", ~under_way)),
+                )
+                .values(_cancelled(now))
+            )
+            return int(result.rowcount)
 
     def finish_attempt(
         self, delivery_id: str, attempt: int, result: AttemptResult, *, now: datetime
@@ -225,6 +280,17 @@ class SqlDeliveries:
         )
         with self._db.tx() as conn:
             return [_stored_attempt(r) for r in conn.execute(stmt).mappings()]
+
+
+def _cancelled(now: datetime) -> dict[str, Any]:
+    """The changes that cancel a delivery (a holder of its lease then finds it not in flight)."""
+    return {
+        "status": "cancelled",
+        "next_at": None,
+        "lease_until": None,
+        "leased_by": None,
+        "updated_at": now,
+    }
 
 
 def _delivery_row(d: NewDelivery) -> dict[str, Any]:

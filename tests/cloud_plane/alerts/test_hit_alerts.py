@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns import sns_backends
 
 from cloud_plane.records.alerts import AlertQuery
-from sync_protocol.messages import HitRecord
+from sync_protocol.messages import HitRecord, LocalDelivery
 from tests.cloud_plane.alerts.conftest import REGION
 from tests.cloud_plane.conftest import NodeClient, RunningCloud
 
@@ -142,3 +143,54 @@ def test_a_hit_the_node_delivered_offline_is_recorded_and_not_sent_again(
     assert delivery.recipient_id == "node:duty@example.com"
     cloud.services.alerting.dispatcher.drain()
     assert lines(cloud) == []  # the cloud sent nothing itself
+
+
+def _fallback_delivery() -> LocalDelivery:
+    """What a node's offline fallback sent by email."""
+    return LocalDelivery(
+        channel="smtp",
+        recipient="duty@example.com",
+        delivered_at=datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+        provider_message_id="<m1@node>",
+    )
+
+
+def test_a_fallback_delivery_after_a_lost_reply_is_recorded_once(
+    cloud_factory: Callable[..., RunningCloud],
+) -> None:
+    cloud = cloud_factory(alert_worker=False)
+    setup(cloud)
+    node = cloud.node()
+    batch, hit = node.records(1, 1), node_hit(node)
+    node.exchange(batch=batch, hits=[hit])  # stored, alert raised; the reply is lost
+    resent = hit.model_copy(update={"delivered_locally": [_fallback_delivery()]})
+    node.exchange(batch=batch, hits=[resent])  # the node re-sends, with what it sent itself
+    node.exchange(batch=batch, hits=[resent])  # and once more: nothing new
+    [alert] = cloud.store.alerts.list_alerts(AlertQuery()).items
+    detail = cloud.staff("admin").get(f"/api/v1/alerts/{alert.alert_id}")
+    assert detail.status_code == 200, detail.text
+    ledger = sorted(
+        (d["source"], d["recipient_id"], d["channel"], d["status"], d["provider_message_id"])
+        for d in detail.json()["deliveries"]
+    )
+    assert ledger == [
+        ("cloud", "duty", "email", "pending", None),
+        ("cloud", "duty", "sms", "pending", None),
+        ("node", "node:duty@example.com", "smtp", "sent", "<m1@node>"),
+    ]
+
+
+def test_a_site_cannot_record_deliveries_on_another_sites_alert(
+    cloud_factory: Callable[..., RunningCloud],
+) -> None:
+    cloud = cloud_factory(alert_worker=False)
+    setup(cloud)
+    victim, intruder = cloud.node(), cloud.node()
+    hit = node_hit(victim)
+    victim.exchange(batch=victim.records(1, 1), hits=[hit])
+    forged = hit.model_copy(update={"delivered_locally": [_fallback_delivery()]})
+    intruder.exchange(batch=intruder.records(1, 1), hits=[forged])
+    alerts = cloud.store.alerts.list_alerts(AlertQuery(site_ids={victim.site_id})).items
+    [alert] = alerts
+    deliveries = cloud.store.deliveries.list_deliveries(alert.alert_id)
+    assert {d.source for d in deliveries} == {"cloud"}

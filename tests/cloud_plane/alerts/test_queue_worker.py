@@ -14,6 +14,7 @@ from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind
 from cloud_plane.alerts.queue_worker import DeliveryAnnouncer, QueueWorker
 from cloud_plane.alerts.ratelimit import Rate
+from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.alerts.sqs import SqsQueue
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.store.sql import SqlStore
@@ -228,3 +229,40 @@ def test_a_held_delivery_whose_delayed_message_fails_fails_only_its_message(
     monkeypatch.setattr(w.worker.queue, "send", lambda ids, delay_s=0: list(ids))  # SQS down
     assert w.worker.handle([first, second]) == [second["messageId"]]
     assert len(w.channel.calls) == 1
+
+
+def _escalated(store: SqlStore, sqs: Sqs) -> tuple[World, str, dict[str, Any]]:
+    """A hit sent to r1 (tier 0), escalated to "boss" (tier 1): (world, alert, boss's message)."""
+    w = world(store, sqs, escalation=EscalationPolicy(after=timedelta(minutes=10), min_priority=0))
+    w.alerting.recipient("boss", tier=1)
+    alert_id = w.alerting.hit().alert.alert_id
+    assert w.worker.handle(sqs.take()) == []
+    w.alerting.clock.advance(minutes=10)
+    assert w.alerting.service.escalate_due() == 1
+    [message] = sqs.take()
+    return w, alert_id, message
+
+
+def test_the_message_of_an_escalation_cancelled_by_an_ack_is_consumed_unsent(
+    store: SqlStore, sqs: Sqs
+) -> None:
+    w, alert_id, message = _escalated(store, sqs)
+    w.alerting.service.acknowledge(alert_id, by="r1@example.com")
+    assert w.worker.handle([message]) == []  # consumed: not failed, so never redelivered
+    assert [c.recipient.id for c in w.channel.calls] == ["r1"]
+    statuses = {d.recipient_id: d.status for d in store.deliveries.list_deliveries(alert_id)}
+    assert statuses == {"r1": "sent", "boss": "cancelled"}
+
+
+def test_an_escalation_message_after_an_ack_that_cancelled_nothing_is_consumed_unsent(
+    store: SqlStore, sqs: Sqs
+) -> None:
+    """The ack committed but its cancellations did not (DynamoDB: a crash between the two
+    writes): the claim succeeds, begin_attempts refuses the attempt and cancels it."""
+    w, alert_id, message = _escalated(store, sqs)
+    store.alerts.ack_alert(alert_id, by="r1@example.com", now=w.alerting.clock())
+    assert w.worker.handle([message]) == []
+    assert [c.recipient.id for c in w.channel.calls] == ["r1"]
+    statuses = {d.recipient_id: d.status for d in store.deliveries.list_deliveries(alert_id)}
+    assert statuses == {"r1": "sent", "boss": "cancelled"}
+    assert [a.recipient_id for a in store.deliveries.list_attempts(alert_id)] == ["r1"]

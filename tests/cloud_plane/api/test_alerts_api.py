@@ -135,3 +135,29 @@ def test_ack_records_who_and_when_once_and_is_scoped(
     assert cloud.staff("viewer", [other.site_id]).get("/api/v1/alerts").json()["items"] == []
     assert admin.get("/api/v1/alerts/nope").status_code == 404
     assert admin.get("/api/v1/alerts", params={"status": "bogus"}).status_code == 422
+
+
+def test_an_ack_shows_the_queued_escalation_tier_cancelled(
+    cloud_factory: Callable[..., RunningCloud],
+) -> None:
+    cloud = cloud_factory(alert_worker=False)
+    admin = cloud.staff("admin")
+    admin.put("/api/v1/hotlist/stolen/AB12CDE", json={"priority": 90})
+    for rid, tier in (("duty", 0), ("boss", 1)):
+        admin.put(f"/api/v1/recipients/{rid}", json={"name": rid, "phone": "+447700900123"})
+        subscribed = admin.put(
+            f"/api/v1/recipients/{rid}/subscriptions/{rid}-hits",
+            json={"channels": ["sms"], "kinds": ["hit"], "tier": tier},
+        )
+        assert subscribed.status_code == 200, subscribed.text
+    node = cloud.node("Depot")
+    node.exchange()
+    node.exchange(batch=node.records(1, 1))
+    [alert] = admin.get("/api/v1/alerts").json()["items"]
+    cloud.clock.advance(seconds=600)
+    assert cloud.services.alerting.service.escalate_due() == 1
+    assert admin.post(f"/api/v1/alerts/{alert['alert_id']}/ack").status_code == 200
+    detail = admin.get(f"/api/v1/alerts/{alert['alert_id']}").json()
+    statuses = sorted((d["recipient_id"], d["tier"], d["status"]) for d in detail["deliveries"])
+    assert statuses == [("boss", 1, "cancelled"), ("duty", 0, "pending")]
+    assert cloud.services.alerting.dispatcher.drain() == 1  # the alert itself still goes out

@@ -9,9 +9,10 @@ import pytest
 
 from cloud_plane.alerts import rules
 from cloud_plane.errors import InvalidInput, NotFound
-from cloud_plane.records.alerts import AlertQuery
+from cloud_plane.records.alerts import AlertQuery, StoredAlert
 from cloud_plane.store.base import CloudStore
 from tests.cloud_plane.store.contracts.builders import NOW, WINDOW, hit_alert, problem
+from tests.threads import run_together
 
 ROLE = "alerts"
 
@@ -137,6 +138,19 @@ def test_escalation_moves_one_tier_once(store: CloudStore) -> None:
     moved = store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later)
     assert moved is not None and (moved.escalation_tier, moved.next_escalation_at) == (1, later)
     assert store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=later) is None
+
+
+def test_concurrent_escalations_of_one_tier_move_it_once(store: CloudStore) -> None:
+    raised = store.alerts.raise_alert(
+        hit_alert(next_escalation_at=NOW + timedelta(minutes=10)), group_window=WINDOW
+    )
+
+    def escalate() -> StoredAlert | None:
+        return store.alerts.escalate_alert(raised.alert.alert_id, from_tier=0, next_at=None)
+
+    moved = [a.escalation_tier for a in run_together([escalate] * 4) if a is not None]
+    assert moved == [1]
+    assert store.alerts.get_alert(raised.alert.alert_id).escalation_tier == 1
 
 
 def test_open_alerts_are_counted_per_site_and_alerts_per_day(store: CloudStore) -> None:

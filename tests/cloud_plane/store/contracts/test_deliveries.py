@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from cloud_plane.records.deliveries import AttemptResult
 from cloud_plane.store.base import CloudStore
-from tests.cloud_plane.store.contracts.builders import LEASE, NOW, delivery
+from tests.cloud_plane.store.contracts.builders import LEASE, NOW, WINDOW, delivery, hit_alert
+from tests.threads import run_together
 
 ROLE = "deliveries"
 
@@ -205,3 +208,120 @@ def test_a_delivery_claimed_by_id_leaves_the_due_queue(store: CloudStore) -> Non
     store.deliveries.enqueue_deliveries([new])
     store.deliveries.claim_delivery(new.delivery_id, worker="w1", now=NOW, lease=LEASE)
     assert store.deliveries.claim_deliveries(worker="w2", now=NOW, lease=LEASE, limit=10) == []
+
+
+# --- acknowledgement against escalation (issue 18) ------------------------------------------------
+
+
+def _alert_with(store: CloudStore, *tiers: int) -> tuple[str, list[str]]:
+    """Raise an alert with one delivery per tier given (recipient ``r<i>``); return the ids."""
+    plate = "P" + uuid.uuid4().hex[:8].upper()  # a plate of its own: never grouped
+    alert_id = store.alerts.raise_alert(hit_alert(plate=plate), group_window=WINDOW).alert.alert_id
+    queued = [replace(delivery(alert_id, f"r{i}"), tier=t) for i, t in enumerate(tiers)]
+    store.deliveries.enqueue_deliveries(queued)
+    return alert_id, [d.delivery_id for d in queued]
+
+
+def _status(store: CloudStore, alert_id: str) -> dict[str, str]:
+    return {d.delivery_id: d.status for d in store.deliveries.list_deliveries(alert_id)}
+
+
+def _claim(store: CloudStore, delivery_id: str, worker: str = "w1", now=NOW) -> None:
+    assert store.deliveries.claim_delivery(delivery_id, worker=worker, now=now, lease=LEASE)
+
+
+def test_an_escalation_delivery_of_an_acked_alert_is_refused_and_cancelled(
+    store: CloudStore,
+) -> None:
+    alert_id, [escalation] = _alert_with(store, 1)
+    _claim(store, escalation)
+    store.alerts.ack_alert(alert_id, by="ann", now=NOW)
+    assert store.deliveries.begin_attempts([escalation], worker="w1", now=NOW) == []
+    [after] = store.deliveries.list_deliveries(alert_id)
+    assert (after.status, after.attempt, after.next_at, after.leased_by) == (
+        "cancelled",
+        0,
+        None,
+        None,
+    )
+    assert store.deliveries.list_attempts(alert_id) == []
+    later = NOW + timedelta(days=1)
+    assert store.deliveries.claim_deliveries(worker="w2", now=later, lease=LEASE, limit=10) == []
+
+
+def test_a_first_tier_delivery_still_begins_after_the_ack(store: CloudStore) -> None:
+    alert_id, [first, escalation] = _alert_with(store, 0, 1)
+    _claim(store, first)
+    _claim(store, escalation)
+    store.alerts.ack_alert(alert_id, by="ann", now=NOW)
+    started = store.deliveries.begin_attempts([first, escalation], worker="w1", now=NOW)
+    assert [(s.delivery_id, s.attempt) for s in started] == [(first, 1)]
+    assert _status(store, alert_id) == {first: "in_flight", escalation: "cancelled"}
+
+
+def test_an_unacknowledged_escalation_begins_with_its_ledger_row(store: CloudStore) -> None:
+    alert_id, [escalation] = _alert_with(store, 2)
+    _claim(store, escalation)
+    [started] = store.deliveries.begin_attempts([escalation], worker="w1", now=NOW)
+    assert (started.attempt, started.tier, started.status) == (1, 2, "in_flight")
+    [row] = store.deliveries.list_attempts(alert_id)
+    assert (row.delivery_id, row.attempt, row.worker, row.outcome) == (escalation, 1, "w1", None)
+    assert store.deliveries.begin_attempts([escalation], worker="w2", now=NOW) == []
+
+
+def test_cancelling_escalations_spares_the_first_tier_and_attempts_under_way(
+    store: CloudStore,
+) -> None:
+    alert_id, [first, waiting, claimed, under_way, retrying, sent] = _alert_with(
+        store, 0, 1, 1, 1, 1, 1
+    )
+    for delivery_id in (claimed, under_way, retrying, sent):
+        _claim(store, delivery_id)
+    store.deliveries.begin_attempts([under_way, retrying, sent], worker="w1", now=NOW)
+    retry = AttemptResult(ok=False, error="busy", retry_at=NOW + timedelta(minutes=5))
+    store.deliveries.finish_attempt(retrying, 1, retry, now=NOW)
+    store.deliveries.finish_attempt(sent, 1, AttemptResult(ok=True), now=NOW)
+    store.alerts.ack_alert(alert_id, by="ann", now=NOW)
+    assert store.deliveries.cancel_escalations(alert_id, now=NOW) == 3
+    assert _status(store, alert_id) == {
+        first: "pending",
+        waiting: "cancelled",
+        claimed: "cancelled",
+        under_way: "in_flight",
+        retrying: "cancelled",
+        sent: "sent",
+    }
+    assert store.deliveries.cancel_escalations(alert_id, now=NOW) == 0
+    # The attempt that began before the ack completes and is recorded as sent.
+    done = store.deliveries.finish_attempt(under_way, 1, AttemptResult(ok=True), now=NOW)
+    assert done.status == "sent"
+    # The holder of a cancelled lease begins nothing.
+    assert store.deliveries.begin_attempts([claimed], worker="w1", now=NOW) == []
+
+
+def test_no_escalation_attempt_begins_after_a_concurrent_ack(store: CloudStore) -> None:
+    """Workers begin escalation attempts while another thread acks the alerts: every attempt
+    that began was seen under way by its ack; every other delivery is cancelled."""
+    alerts = [_alert_with(store, 1, 1) for _ in range(6)]
+    ids = [d for _, ds in alerts for d in ds]
+    for delivery_id in ids:
+        _claim(store, delivery_id)
+
+    def begin() -> None:
+        for delivery_id in ids:
+            store.deliveries.begin_attempts([delivery_id], worker="w1", now=NOW)
+
+    def ack() -> None:
+        for alert_id, _ in alerts:
+            with store.meta.atomic():
+                store.alerts.ack_alert(alert_id, by="ann", now=NOW)
+                store.deliveries.cancel_escalations(alert_id, now=NOW)
+
+    run_together([begin, ack])
+    for alert_id, _ in alerts:
+        began = {a.delivery_id for a in store.deliveries.list_attempts(alert_id)}
+        for d in store.deliveries.list_deliveries(alert_id):
+            if d.delivery_id in began:
+                assert (d.status, d.attempt) == ("in_flight", 1)
+            else:
+                assert (d.status, d.attempt) == ("cancelled", 0)

@@ -1,0 +1,154 @@
+"""Escalation and acknowledgement with several monitors and dispatchers on one store.
+
+Each worker (a monitor's ``AlertService``, a ``Dispatcher``: another process or Lambda
+invocation) runs in its own thread against the one store; they share the clock, so "due"
+means the same to all of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+from cloud_plane.alerts.dispatcher import Dispatcher
+from cloud_plane.alerts.rules import EscalationPolicy
+from cloud_plane.store.base import CloudStore
+from tests.cloud_plane.alerts.doubles import ScriptedChannel
+from tests.cloud_plane.alerts.harness import Alerting, Clock
+from tests.threads import run_together
+
+POLICY = EscalationPolicy(after=timedelta(minutes=10), min_priority=0)
+
+
+def alerting(store: CloudStore, channel: ScriptedChannel | None = None) -> Alerting:
+    """Recipients on tiers 0 ("duty"), 1 ("boss") and 2 ("chief"), escalating every 10 min."""
+    a = Alerting(
+        store=store,
+        clock=Clock(),
+        channels={"sms": channel or ScriptedChannel()},
+        escalation=POLICY,
+    )
+    a.recipient("duty", tier=0)
+    a.recipient("boss", tier=1)
+    a.recipient("chief", tier=2)
+    return a
+
+
+def dispatcher_of(a: Alerting, worker_id: str) -> Dispatcher:
+    """Another process's dispatcher: its own alert service, the same store, channels, clock."""
+    return Dispatcher(
+        store=a.service.store,
+        channels=a.channels,
+        alerts=replace(a.service),
+        clock=a.clock,
+        worker_id=worker_id,
+        senders=2,
+    )
+
+
+def test_an_escalation_tier_fires_once_however_many_monitors_run(shared_store: CloudStore) -> None:
+    a = alerting(shared_store)
+    alerts = [a.hit(plate=f"AB{i}CDE").alert.alert_id for i in range(6)]
+    monitors = [a.service, replace(a.service)]  # two monitors
+    for tier, recipient in ((1, "boss"), (2, "chief")):
+        a.clock.advance(minutes=10)
+        moved = run_together([m.escalate_due for m in monitors])
+        assert sum(moved) == len(alerts)  # each alert moved by one monitor only
+        for alert_id in alerts:
+            assert a.store.alerts.get_alert(alert_id).escalation_tier == tier
+            queued = [d for d in a.store.deliveries.list_deliveries(alert_id) if d.tier == tier]
+            assert [d.recipient_id for d in queued] == [recipient]
+    a.clock.advance(minutes=10)
+    assert run_together([m.escalate_due for m in monitors]) == [0, 0]  # no tier 3
+
+
+def test_an_ack_between_claim_and_begin_sends_nothing(shared_store: CloudStore) -> None:
+    """The dispatcher's steps (claim, begin, send) with another worker's ack between."""
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    alert_id = a.hit().alert.alert_id
+    dispatcher = a.dispatcher()
+    dispatcher.drain()
+    a.clock.advance(minutes=10)
+    assert a.service.escalate_due() == 1
+    queue = dispatcher.store.deliveries
+    claimed = queue.claim_deliveries(
+        worker=dispatcher.worker_id, now=a.clock(), lease=dispatcher.lease, limit=10
+    )
+    assert [(d.recipient_id, d.tier) for d in claimed] == [("boss", 1)]
+    replace(a.service).acknowledge(alert_id, by="duty@example.com")
+    started = queue.begin_attempts(
+        [d.delivery_id for d in claimed], worker=dispatcher.worker_id, now=a.clock()
+    )
+    for delivery in started:
+        dispatcher.send(delivery)
+    assert [c.recipient.id for c in channel.calls] == ["duty"]
+    statuses = {d.recipient_id: d.status for d in queue.list_deliveries(alert_id)}
+    assert statuses == {"duty": "sent", "boss": "cancelled"}
+    assert [a.recipient_id for a in queue.list_attempts(alert_id)] == ["duty"]
+
+
+def test_an_ack_stops_the_queued_escalation_tier(shared_store: CloudStore) -> None:
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    alert_id = a.hit().alert.alert_id
+    a.dispatcher().drain()
+    a.clock.advance(minutes=10)
+    assert a.service.escalate_due() == 1
+    acked = replace(a.service).acknowledge(alert_id, by="duty@example.com")
+    assert acked.status == "acked"
+    deliveries = a.store.deliveries.list_deliveries(alert_id)
+    assert {(d.recipient_id, d.tier, d.status) for d in deliveries} == {
+        ("duty", 0, "sent"),
+        ("boss", 1, "cancelled"),
+    }
+    assert a.dispatcher("w2").drain() == 0
+    a.clock.advance(minutes=10)
+    assert a.service.escalate_due() == 0
+    assert [c.recipient.id for c in channel.calls] == ["duty"]
+
+
+def test_acks_racing_running_dispatchers_never_send_without_a_begun_attempt(
+    shared_store: CloudStore,
+) -> None:
+    """Two dispatchers run (real threads) while another worker acks every alert: each
+    escalation delivery ends sent after an attempt that began before its ack, or cancelled
+    with no attempt; nothing is left queued, nothing sent twice."""
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    for rid in ("boss-2", "boss-3"):
+        a.recipient(rid, tier=1)
+    alerts = [a.hit(plate=f"XY{i}Z").alert.alert_id for i in range(6)]
+    a.dispatcher().drain()
+    tier0 = len(channel.calls)
+    a.clock.advance(minutes=10)
+    assert a.service.escalate_due() == len(alerts)
+    stop = threading.Event()
+    dispatchers = [dispatcher_of(a, f"w{i}") for i in range(2)]
+    runners = [
+        threading.Thread(target=d.run, args=(stop,), kwargs={"poll_s": 0.01}) for d in dispatchers
+    ]
+    for t in runners:
+        t.start()
+    acker = replace(a.service)
+    for alert_id in alerts:
+        acker.acknowledge(alert_id, by="duty@example.com")
+    stop.set()
+    for t in runners:
+        t.join()
+    for d in dispatchers:
+        d.close()
+    a.dispatcher("w9").drain()  # what the runners left claimed is refused now
+    escalation_sends = channel.calls[tier0:]
+    sent = 0
+    for alert_id in alerts:
+        began = {r.delivery_id for r in a.store.deliveries.list_attempts(alert_id)}
+        for d in a.store.deliveries.list_deliveries(alert_id):
+            if d.tier == 0:
+                continue
+            assert d.status in ("sent", "cancelled")
+            assert (d.status == "sent") == (d.delivery_id in began)
+            sent += d.status == "sent"
+    assert len(escalation_sends) == sent
+    assert len({(c.delivery.alert_id, c.recipient.id) for c in escalation_sends}) == sent
