@@ -246,12 +246,17 @@ class AlertService:
             tier = alert.escalation_tier + 1
             next_at = self.escalation.next_due(alert, tier, subscriptions, now)
             with self.store.meta.atomic():
+                # The tier's deliveries are queued *before* the tier moves: where the two
+                # writes are not one transaction (DynamoDB), a monitor dying between them
+                # leaves the tier unmoved and the next pass queues it again (the queue's key
+                # keeps one delivery each), never a moved tier nobody was told of. Queued
+                # for an alert acked meanwhile, they are refused at begin (tier > 0).
+                queued = self.fan_out(alert, tier=tier)
                 escalated = self.store.alerts.escalate_alert(
                     alert.alert_id, from_tier=alert.escalation_tier, next_at=next_at
                 )
-                if escalated is None:
-                    continue  # acknowledged or escalated by another worker meanwhile
-                queued = self.fan_out(escalated, tier=tier)
+            if escalated is None:
+                continue  # acknowledged or escalated by another worker meanwhile
             moved += 1
             log.info("alert %s escalated to tier %d (%d deliveries)", alert.alert_id, tier, queued)
         return moved

@@ -67,6 +67,7 @@ _DUE_NAMES = {"#st": "status", "#next": "next_at"}
 _MINE_NAMES = {"#st": "status", "#by": "leased_by"}
 _STATES = {":pending": "pending", ":in_flight": "in_flight"}
 _LEAVE_DUE_INDEX = {"gsi1pk": None, "gsi1sk": None}
+_NOT_ACKED_OR_RESOLVED = "attribute_not_exists(acked_at) AND attribute_not_exists(resolved_at)"
 
 
 class DynamoDeliveries:
@@ -230,7 +231,8 @@ class DynamoDeliveries:
                 Action(
                     "ConditionCheck",
                     key=k.alert(current.alert_id),
-                    condition="attribute_not_exists(acked_at)",
+                    # resolved: escalates no more (its tier may have been queued just before)
+                    condition=_NOT_ACKED_OR_RESOLVED,
                 ),
                 Action("Put", item=_ledger_row(begun, worker, now)),
             ],
@@ -238,7 +240,7 @@ class DynamoDeliveries:
         if began:
             return begun
         alert = self._db.table.get(k.alert(current.alert_id))
-        if alert is not None and "acked_at" in alert:
+        if alert is not None and ("acked_at" in alert or "resolved_at" in alert):
             self._cancel(
                 delivery_id,
                 f"{_MINE} AND #attempt = :seen",

@@ -166,7 +166,7 @@ class SqlDeliveries:
         return sorted(started, key=lambda s: order[s.delivery_id])
 
     def _acked_escalations(self, conn: Connection, mine: tuple[Any, ...]) -> list[str]:
-        """Return which of these escalation-tier deliveries belong to an acknowledged alert.
+        """Return which of these escalation-tier deliveries belong to an acked or resolved alert.
 
         Their alerts' rows are read ``FOR SHARE`` (PostgreSQL; SQLite has one writer): an ack
         (an UPDATE of the alert row) waits for this transaction, or this read waits for the
@@ -179,12 +179,13 @@ class SqlDeliveries:
             return []
         alert_ids = sorted({alert_id for _, alert_id in escalations})
         rows = conn.execute(
-            select(a.alert_id, a.acked_at)
+            select(a.alert_id, a.acked_at, a.resolved_at)
             .where(a.alert_id.in_(alert_ids))
             .order_by(a.alert_id)  # one lock order for every locker: no deadlock between them
             .with_for_update(read=True)
         ).all()
-        acked = {alert_id for alert_id, acked_at in rows if acked_at is not None}
+        # A resolved alert escalates no more either (its tier may have been queued just before).
+        acked = {alert_id for alert_id, acked_at, resolved_at in rows if acked_at or resolved_at}
         return [delivery_id for delivery_id, alert_id in escalations if alert_id in acked]
 
     def cancel_escalations(self, alert_id: str, *, now: datetime) -> int:

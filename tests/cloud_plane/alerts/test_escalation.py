@@ -11,6 +11,8 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.store.base import CloudStore
@@ -152,3 +154,73 @@ def test_acks_racing_running_dispatchers_never_send_without_a_begun_attempt(
             sent += d.status == "sent"
     assert len(escalation_sends) == sent
     assert len({(c.delivery.alert_id, c.recipient.id) for c in escalation_sends}) == sent
+
+
+class Writes:
+    """One role of the store, counting the escalation's two writes on a shared tally."""
+
+    def __init__(self, role: object, tally: list[str], dies_at: int) -> None:
+        self._role, self._tally, self._dies_at = role, tally, dies_at
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._role, name)
+        if name not in ("escalate_alert", "enqueue_deliveries"):
+            return attribute
+
+        def write(*args: object, **kwargs: object) -> object:
+            self._tally.append(name)
+            if len(self._tally) == self._dies_at:
+                raise ConnectionError(f"monitor killed at its write {name}")
+            return attribute(*args, **kwargs)
+
+        return write
+
+
+class DiesAtTheSecondWrite:
+    """A monitor's view of the store that dies at the escalation's second write."""
+
+    def __init__(self, store: CloudStore) -> None:
+        self._store, self.tally = store, []  # type: list[str]
+        self.alerts = Writes(store.alerts, self.tally, dies_at=2)
+        self.deliveries = Writes(store.deliveries, self.tally, dies_at=2)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_monitor_dying_mid_escalation_leaves_the_tier_for_the_next_pass(
+    shared_store: CloudStore,
+) -> None:
+    """Queue, then move: a pass killed between the writes (two on DynamoDB) loses nobody."""
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    alert_id = a.hit().alert.alert_id
+    a.dispatcher().drain()
+    a.clock.advance(minutes=10)
+    killed = DiesAtTheSecondWrite(a.store)
+    dying = replace(a.service, store=killed)  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        dying.escalate_due()
+    assert len(killed.tally) == 2  # one write made, killed at the other
+    assert a.store.alerts.get_alert(alert_id).escalation_tier == 0  # not moved
+    assert a.service.escalate_due() == 1  # the next pass moves it
+    boss = [d for d in a.store.deliveries.list_deliveries(alert_id) if d.tier == 1]
+    assert [d.recipient_id for d in boss] == ["boss"]  # queued once, by either pass
+    a.dispatcher("w2").drain()
+    assert [c.recipient.id for c in channel.calls] == ["duty", "boss"]
+
+
+def test_an_escalation_queued_for_an_alert_resolved_meanwhile_is_never_sent(
+    shared_store: CloudStore,
+) -> None:
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    alert_id = a.hit().alert.alert_id
+    a.dispatcher().drain()
+    a.clock.advance(minutes=10)
+    a.service.fan_out(a.store.alerts.get_alert(alert_id), tier=1)  # a monitor's first write
+    a.store.alerts.resolve_alert(alert_id, now=a.clock())  # resolved before its second
+    a.dispatcher("w2").drain()
+    assert [c.recipient.id for c in channel.calls] == ["duty"]
+    boss = [d for d in a.store.deliveries.list_deliveries(alert_id) if d.tier == 1]
+    assert [d.status for d in boss] == ["cancelled"]
