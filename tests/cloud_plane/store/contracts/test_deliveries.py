@@ -246,9 +246,7 @@ def test_cancelling_takes_the_unsent_and_leaves_the_sent(store: CloudStore) -> N
 def test_cancelling_a_claimed_delivery_stops_its_attempt(store: CloudStore) -> None:
     store.deliveries.enqueue_deliveries([delivery("a1")])
     [d] = store.deliveries.claim_deliveries(worker="w", now=NOW, lease=LEASE, limit=1)
-    assert [c.delivery_id for c in store.deliveries.cancel_unsent("a1", now=NOW)] == [
-        d.delivery_id
-    ]
+    assert [c.delivery_id for c in store.deliveries.cancel_unsent("a1", now=NOW)] == [d.delivery_id]
     assert store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW) == []
     assert store.deliveries.list_attempts("a1") == []
 
