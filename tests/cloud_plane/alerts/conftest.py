@@ -214,3 +214,9 @@ def sql_store(database_url: str) -> Iterator[SqlStore]:
     store = SqlStore.open(database_url)
     yield store
     store.meta.close()
+
+
+@pytest.fixture
+def monitored_cloud(cloud_factory: Callable[..., Any]) -> Any:
+    """A cloud whose alert worker is driven by the test (monitor, dispatcher by hand)."""
+    return cloud_factory(alert_worker=False, offline_after_s=300, camera_silent_after_s=600)
