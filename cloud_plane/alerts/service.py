@@ -250,7 +250,8 @@ class AlertService:
             queued = deliveries.enqueue_deliveries(queue)
             announce = self.announce_later
             if announce is not None and queued:
-                ids, delay_s = [d.delivery_id for d in queue], self.resolution_settle.total_seconds()
+                ids = [d.delivery_id for d in queue]
+                delay_s = self.resolution_settle.total_seconds()
                 self.store.meta.after_commit(lambda: announce(ids, delay_s))
         log.info(
             "alert %s resolved (%s): %d unsent cancelled, %d told",
