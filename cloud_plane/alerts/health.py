@@ -27,6 +27,7 @@ from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.resolution import cleared_reason
 from cloud_plane.alerts.service import AlertService
+from cloud_plane.alerts.wording import duration_text as _duration
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site
 from cloud_plane.store.base import CloudStore
@@ -164,15 +165,6 @@ def _camera(
     kind: AlertKind, site: Site, camera_id: str, reason: str, since: datetime | None
 ) -> Problem:
     return Problem(kind, site.site_id, reason, camera_id=camera_id, since=since)
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 @dataclass

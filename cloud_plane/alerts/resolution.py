@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ResolutionMessage, ResolvedAlert
+from cloud_plane.alerts.wording import duration_text
 from cloud_plane.records.alerts import StoredAlert
 from cloud_plane.records.deliveries import StoredDelivery
 from cloud_plane.records.sites import Site
@@ -46,7 +47,7 @@ def cleared_reason(alert: StoredAlert, site: Site) -> str:
         if site.last_heartbeat_at is None:
             return "site back"
         gap = (site.last_heartbeat_at - alert.first_seen).total_seconds()
-        return f"heartbeats again after {_gap(gap)}"
+        return f"heartbeats again after {duration_text(gap)}"
     if hb is None:
         return "cleared"
     if alert.kind == AlertKind.DISK_NEARLY_FULL and hb.disk_total_bytes > 0:
@@ -64,16 +65,6 @@ def cleared_reason(alert: StoredAlert, site: Site) -> str:
         offset = camera.clock_offset_s
         return "camera clock back in step" + (f" ({offset:+.0f} s)" if offset is not None else "")
     return "cleared"
-
-
-def _gap(seconds: float) -> str:
-    """Return a gap as people say it: ``45 s``, ``14 min``, ``3 h 5 min``."""
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def who_to_tell(deliveries: Iterable[StoredDelivery]) -> list[tuple[str, str]]:

@@ -147,19 +147,12 @@ class SqlDeliveries:
     ) -> StoredDelivery | None:
         """Lease this delivery if it is due now; None if it is not (or is unknown)."""
         d = DeliveryRow
-        until = now + lease
         with self._db.tx(write=True) as conn:
             # The due test is in the UPDATE's WHERE, so the row lock decides between racers.
             result = conn.execute(
                 update(d)
                 .where(d.delivery_id == delivery_id, d.status.in_(_LIVE), d.next_at <= now)
-                .values(
-                    status="in_flight",
-                    leased_by=worker,
-                    lease_until=until,
-                    next_at=until,
-                    updated_at=now,
-                )
+                .values(_leased(worker, now, lease))
             )
             if result.rowcount != 1:
                 return None
@@ -310,18 +303,7 @@ def _lease(
     if not ids:
         return []
     d = DeliveryRow
-    until = now + lease
-    conn.execute(
-        update(d)
-        .where(d.delivery_id.in_(ids))
-        .values(
-            status="in_flight",
-            leased_by=worker,
-            lease_until=until,
-            next_at=until,
-            updated_at=now,
-        )
-    )
+    conn.execute(update(d).where(d.delivery_id.in_(ids)).values(_leased(worker, now, lease)))
     rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.lease_until))
     return [_stored_delivery(r) for r in rows.mappings()]
 
@@ -332,3 +314,15 @@ def _stored_delivery(row: Any) -> StoredDelivery:
 
 def _stored_attempt(row: Any) -> StoredAttempt:
     return from_row(StoredAttempt, row)
+
+
+def _leased(worker: str, now: datetime, lease: timedelta) -> dict[str, Any]:
+    """Return a claim's changes: in flight, leased to ``worker``, due again when it ends."""
+    until = now + lease
+    return {
+        "status": "in_flight",
+        "leased_by": worker,
+        "lease_until": until,
+        "next_at": until,
+        "updated_at": now,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from cloud_plane.records.alerts import AlertRaised
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.sql import SqlStore
+from sync_protocol.messages import LocalDelivery
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -96,7 +98,13 @@ class Alerting:
             )
         )
 
-    def hit(self, plate: str = "AB12CDE", *, at: datetime | None = None) -> AlertRaised:
+    def hit(
+        self,
+        plate: str = "AB12CDE",
+        *,
+        at: datetime | None = None,
+        delivered_locally: Sequence[LocalDelivery] = (),
+    ) -> AlertRaised:
         return self.service.on_hit(
             StoredHit(
                 detection_id=uuid.uuid4(),
@@ -112,5 +120,6 @@ class Alerting:
                 captured_at=at or self.clock(),
                 hotlist_version=1,
                 created_at=self.clock(),
-            )
+            ),
+            delivered_locally,
         )

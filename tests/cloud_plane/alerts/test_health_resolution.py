@@ -12,20 +12,8 @@ from typing import Any
 
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.records.recipients import StoredRecipient, Subscription
-from sync_protocol.messages import CameraHealth, Heartbeat
 from tests.cloud_plane.conftest import RunningCloud
-
-
-def beat(cloud: RunningCloud) -> Heartbeat:
-    return Heartbeat(
-        node_version="0.1",
-        uptime_s=100,
-        disk_used_bytes=10,
-        disk_total_bytes=100,
-        db_size_bytes=1,
-        backlog_count=0,
-        cameras=[CameraHealth(camera_id="gate-1", last_seen=cloud.clock())],
-    )
+from tests.cloud_plane.web.helpers import beat
 
 
 def subscribe(cloud: RunningCloud) -> None:

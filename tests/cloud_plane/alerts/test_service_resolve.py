@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from cloud_plane.alerts.model import AlertKind, ChannelKind
 from cloud_plane.records.alerts import AlertQuery, StoredAlert
-from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.sql import SqlStore
 from sync_protocol.messages import LocalDelivery
 from tests.cloud_plane.alerts.doubles import FailingChannel, ScriptedChannel
@@ -95,23 +93,8 @@ def test_a_resolution_waits_the_settle_delay(sql_store: SqlStore) -> None:
 
 def test_an_alert_the_node_delivered_has_nobody_to_tell(sql_store: SqlStore) -> None:
     a = world(sql_store)
-    hit = StoredHit(
-        detection_id=uuid.uuid4(),
-        list_name="stolen",
-        plate_norm="AB12CDE",
-        site_id=a.site.site_id,
-        stream_id="st",
-        seq=1,
-        match_kind="exact",
-        source="node",
-        plate="AB12CDE",
-        camera_id="gate-1",
-        captured_at=a.clock(),
-        hotlist_version=1,
-        created_at=a.clock(),
-    )
     local = LocalDelivery(channel="smtp", recipient="duty@example.com", delivered_at=a.clock())
-    raised = a.service.on_hit(hit, [local])
+    raised = a.hit(delivered_locally=[local])
     a.service.resolve(raised.alert, "cleared by staff")
     deliveries = sql_store.deliveries.list_deliveries(raised.alert.alert_id)
     assert [(d.source, d.purpose, d.status) for d in deliveries] == [("node", "alert", "sent")]
