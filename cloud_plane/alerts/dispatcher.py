@@ -38,6 +38,7 @@ from pydantic import ValidationError
 
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import (
     AlertKind,
     AlertMessage,
@@ -47,7 +48,6 @@ from cloud_plane.alerts.model import (
     OutgoingMessage,
     Recipient,
 )
-from cloud_plane.alerts.ratelimit import RateLimiter
 from cloud_plane.alerts.resolution import ResolutionGroups, resolution_message
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.clock import Clock
@@ -126,11 +126,12 @@ class Dispatcher:
             worker=self.worker_id, now=now, lease=self.lease, limit=limit
         )
         claimed = self.resolutions.gather(claimed, now)  # a recipient's resolutions: one each
+        # One read and one write of the shared rate-limit buckets for the whole batch.
+        permits = self.limiter.acquire_many(
+            [(d.recipient_id, channel_kind(d.channel)) for d in claimed], now
+        )
         go: list[str] = []
-        for delivery in claimed:
-            permit = self.limiter.acquire(
-                delivery.recipient_id, channel_kind(delivery.channel), now
-            )
+        for delivery, permit in zip(claimed, permits, strict=True):
             if permit.granted:
                 go.append(delivery.delivery_id)
             else:

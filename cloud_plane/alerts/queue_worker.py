@@ -6,8 +6,9 @@ The store stays the truth (the queue, leases, the attempt ledger); a message onl
 1. the body is a delivery id; ``claim_delivery`` leases that delivery if it is due.
    Nothing to claim (unknown, sent, gave up, not due, leased by another worker): the
    message is consumed. A duplicate or stale message therefore does nothing;
-2. the rate limiter may hold it back: it is deferred in the store and a new message is
-   sent with DelaySeconds = the wait;
+2. the rate limiter decides the claimed ones together (one read and one write of the
+   shared buckets); one held back is deferred in the store and a new message is sent
+   with DelaySeconds = the wait;
 3. ``begin_attempts`` writes the ledger rows *before* the sends; the sends run
    concurrently (the dispatcher's sender pool); ``finish_attempt`` records each outcome.
    A resolution delivery carries its recipient's other waiting resolutions on its
@@ -107,21 +108,23 @@ class QueueWorker:
         d = self.dispatcher
         now = d.clock()
         failed: list[str] = []
-        go: dict[str, str] = {}  # delivery id -> message id
+        claimed: list[tuple[StoredDelivery, str]] = []  # with its message id
         for record in records:
             message_id = str(record.get("messageId", ""))
             try:
-                ready = self._take(record, now)
+                delivery = self._claim(record, now)
             except BadMessage as exc:
                 log.error("%s: left for the dead-letter queue", exc)
                 failed.append(message_id)
                 continue
-            except Exception:  # the store or SQS failed for this one: SQS brings it back
+            except Exception:  # the store failed for this one: SQS brings it back
                 log.exception("could not take the delivery of message %s", message_id)
                 failed.append(message_id)
                 continue
-            if ready is not None:
-                go[ready] = message_id
+            if delivery is not None:
+                claimed.append((delivery, message_id))
+        go, held_failed = self._within_limits(claimed, now)
+        failed += held_failed
         if not go:
             return failed
         try:
@@ -212,12 +215,10 @@ class QueueWorker:
         self.dispatcher.close()
 
     # --- helpers -----------------------------------------------------------------------------
-    def _take(self, record: Mapping[str, Any], now: datetime) -> str | None:
-        """Claim the record's delivery; return its id if it may be sent now, else None.
+    def _claim(self, record: Mapping[str, Any], now: datetime) -> StoredDelivery | None:
+        """Claim the record's delivery if it is due; None: nothing to do (message consumed).
 
-        None: nothing to do (not claimable: the message is consumed), or held back by the
-        rate limiter (deferred, and a delayed message sent for it). Raise BadMessage for a
-        body that is no delivery id, QueueError if that delayed message could not be sent.
+        Raise BadMessage for a body that is no delivery id.
         """
         d = self.dispatcher
         delivery_id = delivery_id_of(record)
@@ -232,22 +233,49 @@ class QueueWorker:
         # A resolution brings its recipient's other waiting resolutions on the channel along
         # (one message); their own messages then find nothing due and are consumed.
         d.resolutions.gather([claimed], now)
-        held = self._held_until(claimed, now)
-        if held is None:
-            return claimed.delivery_id
-        wait = (held - now).total_seconds() + CLOCK_MARGIN_S
-        if self.queue.send([claimed.delivery_id], delay_s=delay_for(wait)):
-            raise QueueError(f"could not send the delayed message of delivery {delivery_id}")
-        return None
+        return claimed
 
-    def _held_until(self, delivery: StoredDelivery, now: datetime) -> datetime | None:
-        """None if the rate limiter lets it go now; else defer it and return until when."""
+    def _within_limits(
+        self, claimed: list[tuple[StoredDelivery, str]], now: datetime
+    ) -> tuple[dict[str, str], list[str]]:
+        """Return ({delivery id: message id} the rate limiter lets go now, failed message ids).
+
+        The batch is decided at once (one read and one write of the shared buckets); each one
+        held back is deferred in the store and a delayed message sent for it. A message whose
+        delivery could not be decided or held fails (SQS brings it back; by then its lease
+        has expired, or the sweep has announced the delivery again).
+        """
         d = self.dispatcher
-        permit = d.limiter.acquire(delivery.recipient_id, channel_kind(delivery.channel), now)
-        if permit.granted:
-            return None
-        d.resolutions.defer(delivery, until=permit.at)
-        return permit.at
+        try:
+            permits = d.limiter.acquire_many(
+                [(c.recipient_id, channel_kind(c.channel)) for c, _ in claimed], now
+            )
+        except Exception:
+            log.exception("could not check %d delivery(ies) against the rate limits", len(claimed))
+            return {}, [message_id for _, message_id in claimed]
+        go: dict[str, str] = {}
+        failed: list[str] = []
+        for (delivery, message_id), permit in zip(claimed, permits, strict=True):
+            if permit.granted:
+                go[delivery.delivery_id] = message_id
+                continue
+            try:
+                self._hold(delivery, permit.at, now)
+            except Exception:
+                log.exception("could not hold back delivery %s", delivery.delivery_id)
+                failed.append(message_id)
+        return go, failed
+
+    def _hold(self, delivery: StoredDelivery, until: datetime, now: datetime) -> None:
+        """Defer a rate-limited delivery to ``until`` and send its delayed message.
+
+        Raise QueueError if that message could not be sent.
+        """
+        # Its riders (resolutions) wait with it; its message brings them along again.
+        self.dispatcher.resolutions.defer(delivery, until=until)
+        wait = (until - now).total_seconds() + CLOCK_MARGIN_S
+        if self.queue.send([delivery.delivery_id], delay_s=delay_for(wait)):
+            raise QueueError(f"could not send the delayed message of {delivery.delivery_id}")
 
     def _followed_up(self, after: StoredDelivery | None) -> bool:
         """Send the retry message a pending delivery needs; False if the message must fail."""

@@ -2,22 +2,25 @@
 
 Each limit is a token bucket (``burst`` sends at once, then one every
 ``period_s / count``), kept in its GCRA form: one "theoretical arrival time"
-per bucket instead of a token count and a refill timestamp, which makes the
+(TAT) per bucket instead of a token count and a refill timestamp, which makes the
 "when is the next send allowed" answer exact arithmetic. A send passes only if
 *both* its channel's bucket and its recipient's bucket allow it; a refused send
 takes no tokens from either, and gets the time at which both would allow it,
 so the dispatcher can requeue the delivery for then (rate limiting delays an
 alert, it never loses one).
 
-State is in memory, per process: with several dispatcher processes each
-enforces the limits on its own share. ``now`` is always passed in.
+This module is only the arithmetic: ``plan`` decides a whole batch of requests
+from the TATs it is given and returns the TATs the granted sends moved. Where the
+TATs live (the store, shared by every dispatcher worker, or one process's memory)
+and how a batch's decision is committed (an optimistic compare-and-set over just
+the buckets it moved) is ``alerts/limiter.py``. ``now`` is always passed in; a
+bucket that is absent, or whose TAT is not after ``now``, is full.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cloud_plane.alerts.model import ChannelKind
@@ -59,59 +62,84 @@ class Permit:
     at: datetime
 
 
-_Key = tuple[str, str] | tuple[str]
+Request = tuple[str, ChannelKind]
+"""One send to ask about: (recipient id, channel)."""
 
 
-class RateLimiter:
-    """Token buckets per channel and per (recipient, channel); a missing rate means no limit."""
+def channel_bucket(channel: ChannelKind) -> str:
+    """Return the name of a channel's bucket (every recipient's sends on it)."""
+    return f"channel:{channel.value}"
 
-    def __init__(
-        self,
-        *,
-        per_channel: Mapping[ChannelKind, Rate] | None = None,
-        per_recipient: Mapping[ChannelKind, Rate] | None = None,
-    ) -> None:
-        """Set the limits: ``per_recipient[c]`` applies to each recipient separately on ``c``."""
-        self._per_channel = dict(per_channel or {})
-        self._per_recipient = dict(per_recipient or {})
-        self._tat: dict[_Key, datetime] = {}
-        self._lock = threading.Lock()
 
-    def _buckets(self, recipient_id: str, channel: ChannelKind) -> list[tuple[_Key, Rate]]:
-        buckets: list[tuple[_Key, Rate]] = []
-        if channel in self._per_channel:
-            buckets.append(((channel.value,), self._per_channel[channel]))
-        if channel in self._per_recipient:
-            buckets.append(((recipient_id, channel.value), self._per_recipient[channel]))
-        return buckets
+def recipient_bucket(recipient_id: str, channel: ChannelKind) -> str:
+    """Return the name of one recipient's bucket on one channel."""
+    return f"recipient:{channel.value}:{recipient_id}"
 
-    def _allowed_at(self, buckets: list[tuple[_Key, Rate]], now: datetime) -> datetime:
-        at = now
-        for key, rate in buckets:
-            tat = max(self._tat.get(key, now), now)
-            at = max(at, tat - rate.tolerance)
-        return at
 
-    def next_allowed(self, recipient_id: str, channel: ChannelKind, now: datetime) -> datetime:
-        """Return the earliest time a send to ``recipient_id`` on ``channel`` is allowed (≥ now)."""
-        with self._lock:
-            return self._allowed_at(self._buckets(recipient_id, channel), now)
+@dataclass(frozen=True)
+class RateLimits:
+    """The configured rates: ``per_recipient[c]`` applies to each recipient separately on ``c``.
 
-    def acquire(self, recipient_id: str, channel: ChannelKind, now: datetime) -> Permit:
-        """Take a send from both buckets if both allow it at ``now``; else say when they will."""
-        with self._lock:
-            buckets = self._buckets(recipient_id, channel)
-            at = self._allowed_at(buckets, now)
-            if at > now:
-                return Permit(granted=False, at=at)
-            for key, rate in buckets:
-                self._tat[key] = max(self._tat.get(key, now), now) + rate.interval
-            return Permit(granted=True, at=now)
+    A channel missing from a mapping has no such limit.
+    """
 
-    def prune(self, now: datetime) -> int:
-        """Forget buckets that have refilled completely by ``now``; return how many."""
-        with self._lock:
-            idle = [key for key, tat in self._tat.items() if tat <= now]
-            for key in idle:
-                del self._tat[key]
-            return len(idle)
+    per_channel: Mapping[ChannelKind, Rate] = field(default_factory=dict)
+    per_recipient: Mapping[ChannelKind, Rate] = field(default_factory=dict)
+
+    def buckets(self, recipient_id: str, channel: ChannelKind) -> list[tuple[str, Rate]]:
+        """Return the buckets (name, rate) a send to ``recipient_id`` on ``channel`` draws on."""
+        found: list[tuple[str, Rate]] = []
+        if channel in self.per_channel:
+            found.append((channel_bucket(channel), self.per_channel[channel]))
+        if channel in self.per_recipient:
+            found.append((recipient_bucket(recipient_id, channel), self.per_recipient[channel]))
+        return found
+
+    def buckets_of(self, requests: Collection[Request]) -> set[str]:
+        """Return the names of every bucket the requests draw on."""
+        return {name for r in requests for name, _ in self.buckets(*r)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A batch's decision: one permit per request, and the TATs the granted sends moved."""
+
+    permits: list[Permit]
+    tats: dict[str, datetime]
+
+
+def allowed_at(
+    tats: Mapping[str, datetime], buckets: Sequence[tuple[str, Rate]], now: datetime
+) -> datetime:
+    """Return the earliest time (≥ now) every one of ``buckets`` allows a send."""
+    at = now
+    for name, rate in buckets:
+        at = max(at, max(tats.get(name, now), now) - rate.tolerance)
+    return at
+
+
+def plan(
+    limits: RateLimits,
+    tats: Mapping[str, datetime],
+    requests: Sequence[Request],
+    now: datetime,
+) -> Plan:
+    """Decide ``requests`` in order against the buckets' ``tats`` (absent: full) at ``now``.
+
+    A granted send moves each of its buckets' TAT on by the bucket's interval (so a later
+    request of the batch sees it); a refused one moves nothing and says when both buckets
+    would allow it. ``Plan.tats`` holds only the buckets that moved, with their new TAT.
+    """
+    current = dict(tats)
+    moved: dict[str, datetime] = {}
+    permits: list[Permit] = []
+    for recipient_id, channel in requests:
+        buckets = limits.buckets(recipient_id, channel)
+        at = allowed_at(current, buckets, now)
+        if at > now:
+            permits.append(Permit(granted=False, at=at))
+            continue
+        for name, rate in buckets:
+            current[name] = moved[name] = max(current.get(name, now), now) + rate.interval
+        permits.append(Permit(granted=True, at=now))
+    return Plan(permits=permits, tats=moved)

@@ -20,8 +20,9 @@ from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
 from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.health import HealthMonitor, HealthThresholds
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind
-from cloud_plane.alerts.ratelimit import Rate, RateLimiter
+from cloud_plane.alerts.ratelimit import Rate
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.alerts.worker import AlertWorker
@@ -63,14 +64,22 @@ class Alerting:
         )
 
     def monitor_once(self) -> dict[str, int]:
-        """Check health, escalate, and (with a queue) sweep lost messages once; say what moved.
+        """Check health, escalate, (with a queue) sweep lost messages, prune rate buckets once.
 
-        The monitor Lambda's whole job, and `cloud dispatcher --once`'s periodic part.
+        The monitor Lambda's whole job, and `cloud dispatcher --once`'s periodic part; say
+        what moved.
         """
         raised, resolved = self.monitor.check()
         escalated = self.service.escalate_due()
         swept = self.queue.sweep() if self.queue is not None else 0
-        return {"raised": raised, "resolved": resolved, "escalated": escalated, "swept": swept}
+        pruned = self.dispatcher.limiter.prune(self.dispatcher.clock())
+        return {
+            "raised": raised,
+            "resolved": resolved,
+            "escalated": escalated,
+            "swept": swept,
+            "pruned": pruned,
+        }
 
 
 def file_channel_warning(settings: AlertSettings, alert_file: Path) -> str | None:
@@ -147,14 +156,19 @@ def build_channels(
     return channels
 
 
-def build_limiter(settings: AlertSettings) -> RateLimiter:
-    """Return the rate limiter of the settings (the same limits on every channel)."""
+def build_limiter(settings: AlertSettings, store: CloudStore) -> RateLimiter:
+    """Return the rate limiter of the settings (the same limits on every channel).
+
+    Its buckets live in ``store`` (its ``rate_limits`` role), in every mode: the limits
+    then hold in total across every dispatcher process and Lambda instance on the store.
+    """
     kinds = list(ChannelKind)
     per_recipient = settings.recipient_rate_per_minute
     per_channel = settings.channel_rate_per_minute
     return RateLimiter(
         per_recipient={k: Rate.per_minute(per_recipient) for k in kinds} if per_recipient else None,
         per_channel={k: Rate.per_minute(per_channel) for k in kinds} if per_channel else None,
+        state=store.rate_limits,
     )
 
 
@@ -196,7 +210,7 @@ def build_alerting(
             base_s=alerts.retry_base_s,
             cap_s=max(alerts.retry_cap_s, alerts.retry_base_s),
         ),
-        limiter=build_limiter(alerts),
+        limiter=build_limiter(alerts, store),
         lease=timedelta(seconds=alerts.lease_s),
         senders=alerts.senders,
         timezone=alerts.timezone,

@@ -28,10 +28,13 @@ if TYPE_CHECKING:  # loaded only in AWS mode (it imports botocore)
 
 log = logging.getLogger(__name__)
 
+PRUNE_INTERVAL_S = 300.0
+"""How often the worker forgets rate-limit buckets that have refilled (idle recipients)."""
+
 
 @dataclass
 class AlertWorker:
-    """Runs the dispatcher continuously, and escalation and the health check every so often."""
+    """Runs the dispatcher continuously; escalation, health, bucket pruning every so often."""
 
     dispatcher: Dispatcher
     alerts: AlertService
@@ -49,6 +52,7 @@ class AlertWorker:
         jobs: list[tuple[str, Callable[[], None]]] = [
             ("alert-escalation", lambda: self._every(self.escalation_interval_s, self._escalate)),
             ("alert-health", lambda: self._every(self.health_interval_s, self._health)),
+            ("alert-rate-prune", lambda: self._every(PRUNE_INTERVAL_S, self._prune_rates)),
         ]
         queue = self.queue
         if queue is None:
@@ -90,3 +94,6 @@ class AlertWorker:
 
     def _health(self) -> None:
         self.monitor.check()
+
+    def _prune_rates(self) -> None:
+        self.dispatcher.limiter.prune(self.dispatcher.clock())

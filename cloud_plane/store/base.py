@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cloud_plane.store.alert_roles import AlertStore, DeliveryQueue, RecipientStore
+from cloud_plane.store.rate_roles import RateLimitStore
 from cloud_plane.store.roles import (
     DetectionStore,
     HitStore,
@@ -41,3 +42,5 @@ class CloudStore(Protocol):
     def recipients(self) -> RecipientStore: ...
     @property
     def deliveries(self) -> DeliveryQueue: ...
+    @property
+    def rate_limits(self) -> RateLimitStore: ...

@@ -24,6 +24,7 @@ hotlist entry          ``HOTLIST``                     ``ENTRY#<list>#<plate_nor
 hotlist change         ``HOTLISTVER``                  ``VER#<version, 19 digits>``
 hotlist op result      ``HOTLISTOP#<op_id>``           ``OP``
 user                   ``USERS``                       ``USER#<username>``
+rate-limit bucket      ``RATE#<bucket>``               ``RATE`` (TTL once refilled)
 =====================  ==============================  ===================================
 
 Small collections that the SQL store lists with one SELECT (sites, users, hotlist
@@ -37,6 +38,8 @@ Secondary indexes (``gsiNpk``/``gsiNsk``, sparse): detections by time
 ``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``).
 Numbers are zero-padded so string order is numeric order; ids may not contain ``#``
 (names and usernames may: they are always the last part of their key).
+Rate-limit buckets get a partition each, so the limiter's transactions on one
+recipient's bucket never contend with another's.
 """
 
 from __future__ import annotations
@@ -259,3 +262,8 @@ def username(name: str) -> str:
 def user(name: str) -> dict[str, str]:
     """Return the key of a user item (every user in the ``USERS`` partition)."""
     return {"pk": USERS, "sk": f"USER{SEP}{username(name)}"}
+
+
+def rate_bucket(bucket: str) -> dict[str, str]:
+    """Return the key of a rate-limit bucket item (its GCRA TAT; expires by TTL)."""
+    return {"pk": f"RATE{SEP}{_name(bucket, 'bucket')}", "sk": "RATE"}

@@ -19,6 +19,7 @@ from cloud_plane.store.dynamo.detections import DynamoDetections
 from cloud_plane.store.dynamo.hits import DynamoHits
 from cloud_plane.store.dynamo.hotlist import DynamoHotlist
 from cloud_plane.store.dynamo.meta import DynamoMeta
+from cloud_plane.store.dynamo.rate_limits import DynamoRateLimits
 from cloud_plane.store.dynamo.recipients import DynamoRecipients
 from cloud_plane.store.dynamo.sites import DynamoSites
 from cloud_plane.store.dynamo.table import DynamoTable
@@ -40,6 +41,7 @@ class DynamoStore:
         self.alerts = DynamoAlerts(db)
         self.recipients = DynamoRecipients(db)
         self.deliveries = DynamoDeliveries(db)
+        self.rate_limits = DynamoRateLimits(db)
 
     @property
     def capacity(self) -> CapacityMeter:

@@ -16,6 +16,7 @@ from cloud_plane.store.sql.detections import FUZZY_SCAN_ROWS, SqlDetections
 from cloud_plane.store.sql.hits import SqlHits
 from cloud_plane.store.sql.hotlist import SqlHotlist
 from cloud_plane.store.sql.meta import SqlMeta
+from cloud_plane.store.sql.rate_limits import SqlRateLimits
 from cloud_plane.store.sql.recipients import SqlRecipients
 from cloud_plane.store.sql.sites import SqlSites
 from cloud_plane.store.sql.users import SqlUsers
@@ -35,6 +36,7 @@ class SqlStore:
         self.alerts = SqlAlerts(db)
         self.recipients = SqlRecipients(db)
         self.deliveries = SqlDeliveries(db)
+        self.rate_limits = SqlRateLimits(db)
 
     @classmethod
     def open(cls, url: str, *, secret_box: SecretBox | None = None) -> SqlStore:

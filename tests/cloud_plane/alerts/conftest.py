@@ -20,7 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
+from cloud_plane.store.base import CloudStore
 from cloud_plane.store.sql import SqlStore
+from tests.cloud_plane.store.contracts.conftest import IMPLEMENTATIONS
 from tests.conftest import free_port
 from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
@@ -102,6 +104,27 @@ def aws(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
 
     with mock_aws():
         yield
+
+
+# --- one cloud store shared by several workers ---------------------------------------------
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[pytest.mark.postgres] if name == "sql-postgres" else [])
+        for name in IMPLEMENTATIONS
+    ]
+)
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CloudStore]:
+    """Each cloud store that workers share: a SQLite file, PostgreSQL, DynamoDB (moto).
+
+    The contract suites' stores: DynamoDB's client takes one request at a time (moto's
+    in-process backend is not thread-safe), requests of several threads interleaving.
+    """
+    opener, _ = IMPLEMENTATIONS[request.param]
+    store = opener(request, tmp_path)
+    yield store
+    store.meta.close()
 
 
 # --- a real SMTP server (aiosmtpd) ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from cloud_plane.alerts.backoff import RetryPolicy
 from cloud_plane.alerts.channels.base import Channel
 from cloud_plane.alerts.dispatcher import Dispatcher
-from cloud_plane.alerts.ratelimit import RateLimiter
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.records.alerts import AlertRaised
@@ -103,12 +103,13 @@ class Alerting:
         plate: str = "AB12CDE",
         *,
         at: datetime | None = None,
+        list_name: str = "stolen",
         delivered_locally: Sequence[LocalDelivery] = (),
     ) -> AlertRaised:
         return self.service.on_hit(
             StoredHit(
                 detection_id=uuid.uuid4(),
-                list_name="stolen",
+                list_name=list_name,
                 plate_norm=plate,
                 site_id=self.site.site_id,
                 stream_id="st",

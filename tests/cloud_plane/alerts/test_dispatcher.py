@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 from cloud_plane.alerts.backoff import RetryPolicy
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind
-from cloud_plane.alerts.ratelimit import Rate, RateLimiter
+from cloud_plane.alerts.ratelimit import Rate
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.hotlist.service import staff_author
 from cloud_plane.records.alerts import AlertQuery

@@ -10,9 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import AlertKind, ChannelKind, ResolutionMessage
 from cloud_plane.alerts.queue_worker import DeliveryAnnouncer, QueueWorker
-from cloud_plane.alerts.ratelimit import Rate, RateLimiter
+from cloud_plane.alerts.ratelimit import Rate
 from cloud_plane.alerts.sqs import SqsQueue
 from cloud_plane.records.alerts import AlertQuery
 from cloud_plane.store.sql import SqlStore

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind
-from cloud_plane.alerts.ratelimit import Rate, RateLimiter
+from cloud_plane.alerts.ratelimit import Rate, RateLimits, plan, recipient_bucket
 
 T0 = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
 SMS = ChannelKind.SMS
@@ -120,3 +121,27 @@ def test_prune_forgets_refilled_buckets_only() -> None:
 
 def test_rate_per_minute() -> None:
     assert Rate.per_minute(30).interval == dt.timedelta(seconds=2)
+
+
+def test_plan_decides_a_batch_in_order_each_request_seeing_the_ones_before() -> None:
+    limits = RateLimits(per_recipient={SMS: Rate(count=6, period_s=60, burst=3)})
+    decided = plan(limits, {}, [("r", SMS)] * 5, T0)
+    assert [p.granted for p in decided.permits] == [True] * 3 + [False] * 2
+    assert [p.at for p in decided.permits[3:]] == [_s(10), _s(10)]
+    assert decided.tats == {recipient_bucket("r", SMS): _s(30)}
+
+
+def test_plan_starts_from_the_tats_it_is_given() -> None:
+    limits = RateLimits(per_recipient={SMS: Rate(count=1, period_s=60)})
+    taken_elsewhere = {recipient_bucket("r", SMS): _s(60)}
+    decided = plan(limits, taken_elsewhere, [("r", SMS), ("s", SMS)], T0)
+    assert [(p.granted, p.at) for p in decided.permits] == [(False, _s(60)), (True, T0)]
+    assert decided.tats == {recipient_bucket("s", SMS): _s(60)}
+
+
+def test_plan_of_refusals_only_moves_no_bucket() -> None:
+    limits = RateLimits(per_channel={SMS: Rate(count=1, period_s=60)})
+    full = {"channel:sms": _s(60)}
+    decided = plan(limits, full, [("r", SMS), ("s", SMS)], T0)
+    assert not any(p.granted for p in decided.permits)
+    assert decided.tats == {} and full == {"channel:sms": _s(60)}

@@ -76,3 +76,22 @@ def test_without_a_queue_the_worker_refuses_clearly(lambda_world: LambdaWorld, m
     runtime.reset()
     with pytest.raises(ConfigError, match="EDGESYNC_CLOUD_DELIVERY_QUEUE_URL"):
         delivery.handler({"Records": []}, FakeContext())
+
+
+def test_lambda_instances_share_the_rate_limits_through_the_store(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDGESYNC_CLOUD_ALERT_RECIPIENT_RATE_PER_MINUTE", "1")
+    runtime.reset()
+    first = offline_alert()
+    assert delivery.handler({"Records": lambda_world.take()}, FakeContext()) == {
+        "batchItemFailures": []
+    }
+    runtime.reset()  # another instance: nothing of the first one's memory
+    service = runtime.container().alerting().service
+    site_id = service.store.alerts.get_alert(first).site_id
+    second = service.raise_problem(AlertKind.DISK_NEARLY_FULL, site_id, "disk 95% used")
+    delivery.handler({"Records": lambda_world.take()}, FakeContext())
+    assert len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) == 1  # the first alert's
+    held = service.store.deliveries.list_deliveries(second.alert.alert_id)
+    assert {(d.status, d.attempt) for d in held} == {("pending", 0)}

@@ -115,3 +115,15 @@ def test_a_delivery_whose_message_was_lost_is_announced_again(lambda_world: Lamb
     )
     assert monitor.handler(scheduled_event(), FakeContext())["swept"] == 1
     assert [m["body"] for m in lambda_world.take()] == ["lost-1"]
+
+
+def test_a_run_forgets_rate_buckets_that_have_refilled(lambda_world: LambdaWorld) -> None:
+    buckets = runtime.container().alerting().dispatcher.limiter.state
+    idle, busy = "recipient:sms:idle", "recipient:sms:busy"
+    refilling = now() + timedelta(minutes=1)
+    buckets.swap({idle: None, busy: None}, {idle: now() - timedelta(minutes=1), busy: refilling})
+    done = monitor.handler(scheduled_event(), FakeContext())
+    left = buckets.read([idle, busy])
+    assert left[busy] == refilling
+    # SQL deletes it now; DynamoDB's TTL on the item does (the run then deletes nothing).
+    assert done["pruned"] == (0 if idle in left else 1)

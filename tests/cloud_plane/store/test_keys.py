@@ -128,3 +128,10 @@ def test_chunk_keys_sort_by_their_newest_read() -> None:
     older = keys.detection_chunk("s", t, "zz", 9)["sk"]
     newer = keys.detection_chunk("s", t + timedelta(microseconds=1), "aa", 1)["sk"]
     assert older < newer
+
+
+def test_each_rate_limit_bucket_has_a_partition_of_its_own() -> None:
+    assert keys.rate_bucket("recipient:sms:r#1") == {"pk": "RATE#recipient:sms:r#1", "sk": "RATE"}
+    assert keys.rate_bucket("channel:sms")["pk"] != keys.rate_bucket("channel:email")["pk"]
+    with pytest.raises(ValueError):
+        keys.rate_bucket("")

@@ -37,6 +37,7 @@ ALL_ROLES = frozenset(
         "alerts",
         "recipients",
         "deliveries",
+        "rate_limits",
     }
 )
 
