@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
 from cloud_plane.store.base import CloudStore
-from cloud_plane.store.sql import SqlStore
 from tests.cloud_plane.store.contracts.conftest import IMPLEMENTATIONS
 from tests.conftest import free_port
 from tests.smtp_server import Inbox, SmtpServer, running_smtp
@@ -226,17 +225,6 @@ def fixed_now() -> Callable[[], dt.datetime]:
     """A clock stopped at ten minutes after the alert."""
     at = OCCURRED + dt.timedelta(minutes=10)
     return lambda: at
-
-
-# --- a SQL store for the resolution tests (issue 18) --------------------------------------------
-
-
-@pytest.fixture
-def sql_store(database_url: str) -> Iterator[SqlStore]:
-    """A cloud SQL store on SQLite (and on PostgreSQL when configured)."""
-    store = SqlStore.open(database_url)
-    yield store
-    store.meta.close()
 
 
 @pytest.fixture

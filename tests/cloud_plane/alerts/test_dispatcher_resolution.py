@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from cloud_plane.alerts.health import HealthMonitor, HealthThresholds
 from cloud_plane.alerts.model import ChannelKind, DeliveryOutcome, ResolutionMessage
-from cloud_plane.store.sql import SqlStore
+from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import CameraHealth, Heartbeat
 from tests.cloud_plane.alerts.doubles import TRANSIENT, ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
 
 
-def world(store: SqlStore, sms: ScriptedChannel | None = None) -> Alerting:
+def world(store: CloudStore, sms: ScriptedChannel | None = None) -> Alerting:
     """Two recipients on SMS and email, at a site with a heartbeat."""
     a = Alerting(
         store=store,
@@ -65,9 +65,9 @@ def resolution_calls(channel: object) -> list[ResolutionMessage]:
 
 
 def test_problems_resolved_together_reach_each_recipient_as_one_message_per_channel(
-    sql_store: SqlStore,
+    shared_store: CloudStore,
 ) -> None:
-    a = world(sql_store)
+    a = world(shared_store)
     three_problems_sent_then_cleared(a)
     a.clock.advance(seconds=30)
     a.dispatcher().drain()
@@ -82,16 +82,18 @@ def test_problems_resolved_together_reach_each_recipient_as_one_message_per_chan
 
 
 def test_the_ledger_shows_each_grouped_resolution_sent_with_the_one_message(
-    sql_store: SqlStore,
+    shared_store: CloudStore,
 ) -> None:
-    a = world(sql_store)
+    a = world(shared_store)
     ids = three_problems_sent_then_cleared(a)
     a.clock.advance(seconds=30)
     a.dispatcher().drain()
     by_pair: dict[tuple[str, str], set[str | None]] = {}
     for alert_id in ids:
         resolutions = [
-            d for d in sql_store.deliveries.list_deliveries(alert_id) if d.purpose == "resolution"
+            d
+            for d in shared_store.deliveries.list_deliveries(alert_id)
+            if d.purpose == "resolution"
         ]
         assert sorted((d.recipient_id, d.channel, d.status) for d in resolutions) == [
             ("r1", "email", "sent"),
@@ -104,7 +106,7 @@ def test_the_ledger_shows_each_grouped_resolution_sent_with_the_one_message(
         ids_of_resolutions = {d.delivery_id for d in resolutions}
         ledger = [
             r
-            for r in sql_store.deliveries.list_attempts(alert_id)
+            for r in shared_store.deliveries.list_attempts(alert_id)
             if r.delivery_id in ids_of_resolutions
         ]
         assert sorted(r.outcome or "" for r in ledger) == ["sent"] * 4
@@ -112,17 +114,17 @@ def test_the_ledger_shows_each_grouped_resolution_sent_with_the_one_message(
     assert all(len(provider_ids) == 1 for provider_ids in by_pair.values())
 
 
-def test_a_grouped_resolution_that_fails_retries_together(sql_store: SqlStore) -> None:
+def test_a_grouped_resolution_that_fails_retries_together(shared_store: CloudStore) -> None:
     # The six alert SMS go; the SMS provider is down when the resolutions go.
     sms = ScriptedChannel([DeliveryOutcome.sent("ok")] * 6, then=TRANSIENT)
-    a = world(sql_store, sms)
+    a = world(shared_store, sms)
     ids = three_problems_sent_then_cleared(a)
     a.clock.advance(seconds=30)
     a.dispatcher().drain()
     pending = [
         d
         for alert_id in ids
-        for d in sql_store.deliveries.list_deliveries(alert_id)
+        for d in shared_store.deliveries.list_deliveries(alert_id)
         if d.purpose == "resolution" and d.channel == "sms" and d.recipient_id == "r1"
     ]
     assert [(d.status, d.attempt) for d in pending] == [("pending", 1)] * 3
