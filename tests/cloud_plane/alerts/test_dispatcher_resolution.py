@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cloud_plane.alerts.health import HealthMonitor, HealthThresholds
+from cloud_plane.alerts.limiter import RateLimiter
 from cloud_plane.alerts.model import ChannelKind, DeliveryOutcome, ResolutionMessage
+from cloud_plane.alerts.ratelimit import Rate
 from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import CameraHealth, Heartbeat
 from tests.cloud_plane.alerts.doubles import TRANSIENT, ScriptedChannel
@@ -130,3 +132,21 @@ def test_a_grouped_resolution_that_fails_retries_together(shared_store: CloudSto
     assert [(d.status, d.attempt) for d in pending] == [("pending", 1)] * 3
     assert len({d.next_at for d in pending}) == 1
     assert len(resolution_calls(sms)) == 2  # one failed try per recipient
+
+
+def test_a_grouped_resolution_costs_one_message_of_the_recipients_rate(
+    shared_store: CloudStore,
+) -> None:
+    a = world(shared_store)
+    ids = three_problems_sent_then_cleared(a)
+    a.clock.advance(minutes=10)  # the alerts' sends are long refilled
+    one_a_minute = RateLimiter(per_recipient={ChannelKind.SMS: Rate.per_minute(1)})
+    a.dispatcher(limiter=one_a_minute).drain()
+    sms = [
+        d
+        for alert_id in ids
+        for d in shared_store.deliveries.list_deliveries(alert_id)
+        if d.purpose == "resolution" and d.channel == "sms"
+    ]
+    assert {d.status for d in sms} == {"sent"}  # three resolutions each, within one a minute
+    assert len(resolution_calls(a.channels["sms"])) == 2
