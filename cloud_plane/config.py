@@ -100,6 +100,13 @@ class AlertSettings(SettingsGroup):
         ge=1,
         description="Messages per minute on one channel in total (excess waits; unset: no limit)",
     )
+    resolution_settle_s: Seconds = Field(
+        default=30,
+        ge=0,
+        le=900,
+        description="A message that an alert resolved waits this long, so alerts resolving "
+        "together (cameras behind one switch) reach each recipient as one message per channel",
+    )
     escalate_after_s: Seconds = Field(
         default=600,
         gt=0,

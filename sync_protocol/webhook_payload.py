@@ -17,6 +17,11 @@ Every key is always present (``null`` when unknown), so receivers never test for
   sender knows it (the node always does for hits; otherwise ``null``).
 
 Adding a key is compatible; changing a key's meaning or removing one needs version 2.
+
+``event`` tells the documents apart: ``alert`` (``WebhookPayload``) or ``alert.resolved``
+(``WebhookResolutionPayload``, sent by the cloud only): alerts this receiver was sent have
+resolved, each in ``alerts`` as the alert's document plus when and why it resolved (several
+resolved together come as one document).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ __all__ = [
     "WebhookCamera",
     "WebhookDelivery",
     "WebhookPayload",
+    "WebhookResolutionPayload",
+    "WebhookResolvedAlert",
     "WebhookSite",
 ]
 
@@ -103,6 +110,29 @@ class WebhookPayload(_Part):
     delivery: WebhookDelivery
     alert: WebhookAlert
     text: str = Field(description="the SMS text of the alert")
+
+    def document(self) -> dict[str, object]:
+        """Return the JSON-ready document (times as RFC 3339, UTC with ``Z``)."""
+        return self.model_dump(mode="json")
+
+
+class WebhookResolvedAlert(WebhookAlert):
+    """An alert the receiver was sent, now resolved: its document plus when and why."""
+
+    resolved_at: AwareDatetime = Field(description="UTC, RFC 3339 with Z")
+    resolved_at_local: AwareDatetime = Field(description="the same instant on the site's clock")
+    resolution: str | None = Field(description="why it resolved, e.g. 'camera reading again'")
+
+
+class WebhookResolutionPayload(_Part):
+    """The document POSTed when alerts resolve (signed like ``WebhookPayload``)."""
+
+    version: Literal[1] = WEBHOOK_PAYLOAD_VERSION
+    event: Literal["alert.resolved"] = "alert.resolved"
+    source: Literal["cloud"] = "cloud"
+    delivery: WebhookDelivery
+    alerts: list[WebhookResolvedAlert] = Field(min_length=1, description="in resolution order")
+    text: str = Field(description="the SMS text of the resolution")
 
     def document(self) -> dict[str, object]:
         """Return the JSON-ready document (times as RFC 3339, UTC with ``Z``)."""

@@ -12,6 +12,10 @@ One pass (``prepare`` then ``send``):
    to pending at the ``RetryPolicy``'s backoff, or to gave_up, which raises a
    visible ``delivery_failed`` alert in the same transaction.
 
+Resolution deliveries of one recipient and channel go as one message
+(``alerts/resolution.py``): the claimed one leads, the others it claims ride along and
+are recorded with its outcome.
+
 At most the in-flight send repeats after a crash, and the ledger shows it: an
 unfinished attempt followed by the attempt that repeated it.
 """
@@ -28,7 +32,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -41,8 +45,10 @@ from cloud_plane.alerts.model import (
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
+from cloud_plane.alerts.resolution import ResolutionGroups, resolution_message
 from cloud_plane.alerts.service import AlertService
 from cloud_plane.clock import Clock
 from cloud_plane.errors import NotFound
@@ -87,6 +93,7 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         senders: int = 16,
         timezone: str = "UTC",
+        resolution_settle: timedelta = timedelta(seconds=30),
     ) -> None:
         """Send through ``channels`` (keyed by channel name: sms, email, webhook, file)."""
         self.store = store
@@ -101,6 +108,7 @@ class Dispatcher:
         self.senders = senders
         self.timezone = timezone
         self._pool = ThreadPoolExecutor(senders, thread_name_prefix="alert-send")
+        self.resolutions = ResolutionGroups(store, self.worker_id, lease, resolution_settle)
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._in_flight = 0
         self._done: list[tuple[StoredDelivery, DeliveryOutcome]] = []
@@ -117,6 +125,7 @@ class Dispatcher:
         claimed = self.store.deliveries.claim_deliveries(
             worker=self.worker_id, now=now, lease=self.lease, limit=limit
         )
+        claimed = self.resolutions.gather(claimed, now)  # a recipient's resolutions: one each
         # One read and one write of the shared rate-limit buckets for the whole batch.
         permits = self.limiter.acquire_many(
             [(d.recipient_id, channel_kind(d.channel)) for d in claimed], now
@@ -126,10 +135,8 @@ class Dispatcher:
             if permit.granted:
                 go.append(delivery.delivery_id)
             else:
-                self.store.deliveries.defer_delivery(
-                    delivery.delivery_id, worker=self.worker_id, until=permit.at
-                )
-        return self.store.deliveries.begin_attempts(go, worker=self.worker_id, now=now)
+                self.resolutions.defer(delivery, until=permit.at)
+        return self.resolutions.begin(go, now)
 
     def dispatch_once(self, limit: int | None = None) -> DispatchStats:
         """Claim, send concurrently and record one batch; return what happened."""
@@ -261,6 +268,7 @@ class Dispatcher:
         except NotFound:
             return DeliveryOutcome.failed("recipient was deleted", retryable=False)
         alert = self.store.alerts.get_alert(delivery.alert_id)
+        message: OutgoingMessage
         try:
             recipient = Recipient(
                 id=stored.recipient_id,
@@ -270,7 +278,10 @@ class Dispatcher:
                 webhook_url=stored.webhook_url,
                 webhook_secret=stored.webhook_secret,
             )
-            message = self.message(alert)
+            if delivery.purpose == "resolution":
+                message = self.resolution_message(delivery, alert)
+            else:
+                message = self.message(alert)
         except ValidationError as exc:
             return DeliveryOutcome.failed(f"cannot build the message: {exc}", retryable=False)
         handed = Delivery(
@@ -278,6 +289,7 @@ class Dispatcher:
             recipient_id=delivery.recipient_id,
             channel=channel_kind(delivery.channel),
             attempt=delivery.attempt,
+            purpose=delivery.purpose,
         )
         started = time.perf_counter()
         outcome = channel.send(handed, message, recipient)
@@ -313,17 +325,32 @@ class Dispatcher:
             result = AttemptResult(
                 ok=False, error=outcome.error, retry_at=retry_at, give_up_reason=reason
             )
+        riders = self.resolutions.riders(delivery)  # sent in the same message: the same outcome
         with self.store.meta.atomic():
-            after = self.store.deliveries.finish_attempt(
-                delivery.delivery_id, delivery.attempt, result, now=now
-            )
-            if after.status == "gave_up" and after.attempt == delivery.attempt:
-                self.alerts.raise_delivery_failed(after, result.give_up_reason or "")
+            after = self._finish(delivery, result, now)
+            for rider in riders:
+                self._finish(rider, result, now)
+        self.resolutions.forget(delivery)
         if after.status == "gave_up":
             log.warning("delivery %s gave up: %s", delivery.delivery_id, result.give_up_reason)
         return after
 
+    def _finish(
+        self, delivery: StoredDelivery, result: AttemptResult, now: datetime
+    ) -> StoredDelivery:
+        after = self.store.deliveries.finish_attempt(
+            delivery.delivery_id, delivery.attempt, result, now=now
+        )
+        if after.status == "gave_up" and after.attempt == delivery.attempt:
+            self.alerts.raise_delivery_failed(after, result.give_up_reason or "")
+        return after
+
     # --- the message ---------------------------------------------------------------------
+    def resolution_message(self, lead: StoredDelivery, alert: StoredAlert) -> OutgoingMessage:
+        """Return the message that ``lead``'s alert and its riders' alerts resolved."""
+        others = [self.store.alerts.get_alert(r.alert_id) for r in self.resolutions.riders(lead)]
+        return resolution_message([alert, *others], self.message)
+
     def message(self, alert: StoredAlert) -> AlertMessage:
         """Return what channels say about ``alert`` (read now: grouped counts are current)."""
         link = alert.link if alert.link and alert.link.startswith(("http://", "https://")) else None

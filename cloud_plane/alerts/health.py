@@ -12,6 +12,8 @@ Problems (each raised once while open, resolved when it clears):
 
 While a site is offline its last heartbeat is stale, so its other problems are
 neither raised nor resolved until it is back; a revoked site's problems resolve.
+Resolving says why (``resolution.cleared_reason``) and tells those who were sent the
+alert (``AlertService.resolve``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from zoneinfo import ZoneInfo
 
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
+from cloud_plane.alerts.resolution import cleared_reason
 from cloud_plane.alerts.service import AlertService
+from cloud_plane.alerts.wording import duration_text as _duration
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
@@ -164,15 +168,6 @@ def _camera(
     return Problem(kind, site.site_id, reason, camera_id=camera_id, since=since)
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
 @dataclass
 class HealthMonitor:
     """Applies ``evaluate_site`` to every site: raises new problems, resolves cleared ones."""
@@ -202,7 +197,7 @@ class HealthMonitor:
             for alert in open_by_site.get(site.site_id, []):
                 cleared = alert.open_key not in current
                 if cleared and (evaluation.settles or alert.kind == AlertKind.SITE_OFFLINE):
-                    self.store.alerts.resolve_alert(alert.alert_id, now=now)
+                    self.alerts.resolve(alert, cleared_reason(alert, site))
                     log.info("alert %s resolved: %s cleared", alert.alert_id, alert.kind)
                     resolved += 1
         return raised, resolved

@@ -12,7 +12,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -124,6 +124,33 @@ class AlertMessage(_Frozen):
         return self
 
 
+class ResolvedAlert(_Frozen):
+    """One alert that resolved, as a resolution message tells of it."""
+
+    alert: AlertMessage = Field(description="the alert as it was sent (site, camera, problem)")
+    resolved_at: UtcDatetime
+    resolution: str = Field(
+        default="", max_length=2000, description="why it resolved ('camera reading again')"
+    )
+
+
+class ResolutionMessage(_Frozen):
+    """The message that alerts a recipient was sent have resolved: one, or several grouped."""
+
+    resolved: tuple[ResolvedAlert, ...] = Field(
+        min_length=1, description="the alerts, in the order they resolved"
+    )
+
+    @property
+    def alert_id(self) -> uuid.UUID:
+        """Return the first alert's id (the one the delivery that carries the group is of)."""
+        return self.resolved[0].alert.alert_id
+
+
+OutgoingMessage = AlertMessage | ResolutionMessage
+"""What a channel sends: an alert, or the news that alerts resolved."""
+
+
 class Recipient(_Frozen):
     """A person (or system) alerts are sent to, with an address per channel they use."""
 
@@ -162,11 +189,18 @@ class Delivery(_Frozen):
     recipient_id: str = Field(min_length=1, max_length=200)
     channel: ChannelKind
     attempt: int = Field(default=1, ge=1, description="1 for the first try")
+    purpose: Literal["alert", "resolution"] = Field(
+        default="alert", description="the alert itself, or the message that it resolved"
+    )
 
     @property
     def key(self) -> str:
-        """Return the id shared by every attempt of this delivery (receivers dedupe on it)."""
-        return f"{self.alert_id}:{self.recipient_id}:{self.channel.value}"
+        """Return the id shared by every attempt of this delivery (receivers dedupe on it).
+
+        A resolution's key ends in ``:resolved``: it must not look like a retry of the alert.
+        """
+        key = f"{self.alert_id}:{self.recipient_id}:{self.channel.value}"
+        return key + ":resolved" if self.purpose == "resolution" else key
 
 
 class DeliveryOutcome(_Frozen):

@@ -10,7 +10,9 @@ The store stays the truth (the queue, leases, the attempt ledger); a message onl
    shared buckets); one held back is deferred in the store and a new message is sent
    with DelaySeconds = the wait;
 3. ``begin_attempts`` writes the ledger rows *before* the sends; the sends run
-   concurrently (the dispatcher's sender pool); ``finish_attempt`` records each outcome;
+   concurrently (the dispatcher's sender pool); ``finish_attempt`` records each outcome.
+   A resolution delivery carries its recipient's other waiting resolutions on its
+   channel in one message (``alerts/resolution.py``);
 4. a "retry later" outcome is answered with **a new message delayed by the backoff**
    (the ``RetryPolicy``'s, at most SQS's 900 s; later ones are left to the sweep), and the
    message in hand is consumed. Decided against failing the message so SQS redelivers it:
@@ -75,7 +77,12 @@ class DeliveryAnnouncer:
 
     def __call__(self, delivery_ids: Sequence[str]) -> None:
         """Send the ids now (called after the rows are committed)."""
-        unsent = self.queue.send(list(delivery_ids))
+        self.later(delivery_ids, 0)
+
+    def later(self, delivery_ids: Sequence[str], delay_s: float) -> None:
+        """Send the ids to arrive ``delay_s`` from now (at most SQS's 900 s; the sweep
+        sends any later one once it is due)."""
+        unsent = self.queue.send(list(delivery_ids), delay_s=delay_for(delay_s))
         if unsent:
             log.warning(
                 "%d delivery message(s) not sent; the monitor's sweep will send them", len(unsent)
@@ -99,7 +106,7 @@ class QueueWorker:
     def handle(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Handle one batch; return the message ids to report as failed (SQS redelivers them)."""
         d = self.dispatcher
-        store, now = d.store, d.clock()
+        now = d.clock()
         failed: list[str] = []
         claimed: list[tuple[StoredDelivery, str]] = []  # with its message id
         for record in records:
@@ -121,7 +128,7 @@ class QueueWorker:
         if not go:
             return failed
         try:
-            started = store.deliveries.begin_attempts(list(go), worker=self.worker_id, now=now)
+            started = d.resolutions.begin(list(go), now)
         except Exception:
             log.exception("could not begin %d attempt(s)", len(go))
             return failed + list(go.values())
@@ -222,6 +229,10 @@ class QueueWorker:
             log.info(
                 "message %s: delivery %s has nothing due", record.get("messageId"), delivery_id
             )
+            return None
+        # A resolution brings its recipient's other waiting resolutions on the channel along
+        # (one message); their own messages then find nothing due and are consumed.
+        d.resolutions.gather([claimed], now)
         return claimed
 
     def _within_limits(
@@ -260,9 +271,8 @@ class QueueWorker:
 
         Raise QueueError if that message could not be sent.
         """
-        self.dispatcher.store.deliveries.defer_delivery(
-            delivery.delivery_id, worker=self.worker_id, until=until
-        )
+        # Its riders (resolutions) wait with it; its message brings them along again.
+        self.dispatcher.resolutions.defer(delivery, until=until)
         wait = (until - now).total_seconds() + CLOCK_MARGIN_S
         if self.queue.send([delivery.delivery_id], delay_s=delay_for(wait)):
             raise QueueError(f"could not send the delayed message of {delivery.delivery_id}")

@@ -23,13 +23,22 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from cloud_plane.alerts.model import AlertKind, AlertMessage, Delivery
+from cloud_plane.alerts.model import (
+    AlertKind,
+    AlertMessage,
+    Delivery,
+    OutgoingMessage,
+    ResolutionMessage,
+    ResolvedAlert,
+)
 from sync_protocol.webhook_payload import WEBHOOK_PAYLOAD_VERSION as WEBHOOK_PAYLOAD_VERSION
 from sync_protocol.webhook_payload import (
     WebhookAlert,
     WebhookCamera,
     WebhookDelivery,
     WebhookPayload,
+    WebhookResolutionPayload,
+    WebhookResolvedAlert,
     WebhookSite,
 )
 
@@ -97,24 +106,24 @@ def clip(text: str, limit: int, marker: str = "..") -> str:
     return text[: limit - len(marker)].rstrip() + marker
 
 
-def site_time(message: AlertMessage) -> datetime:
-    """Return when the alert happened, on the site's clock."""
-    return message.occurred_at.astimezone(ZoneInfo(message.site_timezone))
+def site_time(message: AlertMessage, at: datetime | None = None) -> datetime:
+    """Return when the alert happened (or ``at``), on the site's clock."""
+    return (at or message.occurred_at).astimezone(ZoneInfo(message.site_timezone))
 
 
 def _zone_abbreviation(local: datetime) -> str:
     return local.strftime("%Z") or local.strftime("UTC%z")
 
 
-def short_time(message: AlertMessage) -> str:
+def short_time(message: AlertMessage, at: datetime | None = None) -> str:
     """Return e.g. ``08:01 GMT`` (site clock) for texts where space is dear."""
-    local = site_time(message)
+    local = site_time(message, at)
     return f"{local:%H:%M} {_zone_abbreviation(local)}"
 
 
-def long_time(message: AlertMessage) -> str:
+def long_time(message: AlertMessage, at: datetime | None = None) -> str:
     """Return e.g. ``2026-07-01 09:01:05 BST (UTC+01:00, Europe/London)``."""
-    local = site_time(message)
+    local = site_time(message, at)
     offset = local.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}"
     return (
@@ -208,13 +217,15 @@ def _sms_variant(message: AlertMessage, *, reason: bool, limit: int | None) -> s
     return text
 
 
-def sms_text(message: AlertMessage) -> str:
+def sms_text(message: OutgoingMessage) -> str:
     """Return the SMS: one segment when any variant fits, never more than ``MAX_SMS_SEGMENTS``.
 
     Variants go from richest (with the reason) to tersest (names clipped);
     the first that fits one segment wins, else the first that fits two, else
     the tersest cut hard at two segments.
     """
+    if isinstance(message, ResolutionMessage):
+        return _shortest_fit(_resolution_sms_variants(message))
     variants = [
         _sms_variant(message, reason=True, limit=None),
         _sms_variant(message, reason=False, limit=None),
@@ -223,11 +234,70 @@ def sms_text(message: AlertMessage) -> str:
     ]
     if message.kind is not AlertKind.HIT:  # for health the reason *is* the news
         variants.insert(2, _sms_variant(message, reason=True, limit=16))
+    return _shortest_fit(variants)
+
+
+def _shortest_fit(variants: list[str]) -> str:
+    """Return the first variant that fits one segment, else two, else the last one cut."""
     for segments in (1, MAX_SMS_SEGMENTS):
         for text in variants:
             if sms_segments(text) <= segments:
                 return text
     return _cut_to_segments(variants[-1], MAX_SMS_SEGMENTS)
+
+
+def _one_site(message: ResolutionMessage) -> str | None:
+    """Return the site name if every resolved alert is of one site, else None."""
+    names = {r.alert.site_name for r in message.resolved}
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def _resolution_sms_variants(message: ResolutionMessage) -> list[str]:
+    """The resolution SMS from richest (each alert's why) to tersest (names clipped).
+
+    One: ``RESOLVED Camera silent Gate Cam 1: camera reading again 08:15 GMT <link>``.
+    Several: ``RESOLVED 3 alerts at Gate 08:15 GMT: Camera silent Cam 1; ...`` (the site
+    named once when they share it, else with each).
+    """
+    items, site = message.resolved, _one_site(message)
+    last = max(items, key=lambda r: r.resolved_at)
+    when = short_time(last.alert, last.resolved_at)
+
+    def text(*, why: bool, limit: int | None) -> str:
+        def field(value: str | None) -> str:
+            simple = _gsm_friendly(value or "")
+            return clip(simple, limit) if limit else simple
+
+        def what(r: ResolvedAlert, *, named_site: bool) -> str:
+            parts = [_TITLES.get(r.alert.kind, r.alert.kind.value)]
+            if named_site:
+                parts.append(field(r.alert.site_name))
+            if r.alert.camera_name:
+                parts.append(field(r.alert.camera_name))
+            return " ".join(parts)
+
+        def because(r: ResolvedAlert) -> str:
+            return clip(_gsm_friendly(r.resolution), limit or 60) if why and r.resolution else ""
+
+        if len(items) == 1:
+            only = items[0]
+            head = f"RESOLVED {what(only, named_site=True)}"
+            head += f": {because(only)}" if because(only) else ""
+            link = only.alert.link_url
+            return f"{head} {when}" + (f" {link}" if link else "")
+        where = f" at {field(site)}" if site is not None else ""
+        listed = "; ".join(
+            what(r, named_site=site is None) + (f" ({because(r)})" if because(r) else "")
+            for r in items
+        )
+        return f"RESOLVED {len(items)} alerts{where} {when}: {listed}"
+
+    return [
+        text(why=True, limit=None),
+        text(why=False, limit=None),
+        text(why=False, limit=16),
+        text(why=False, limit=8),
+    ]
 
 
 # --- email -------------------------------------------------------------------------------------
@@ -275,8 +345,10 @@ def email_subject(message: AlertMessage) -> str:
     return clip(one_line(f"[edgesync] {title(message)} at {where}{count}"), 200)
 
 
-def email_content(message: AlertMessage) -> EmailContent:
+def email_content(message: OutgoingMessage) -> EmailContent:
     """Return the complete email: plate, list and reason, site, camera, site time, confidence…"""
+    if isinstance(message, ResolutionMessage):
+        return resolution_email(message)
     subject = email_subject(message)
     context: dict[str, Any] = {
         "subject": subject,
@@ -295,7 +367,83 @@ def email_content(message: AlertMessage) -> EmailContent:
     )
 
 
+def resolution_subject(message: ResolutionMessage) -> str:
+    """Return e.g. ``[edgesync] Resolved: Camera silent at Gate / Cam 1`` (one line)."""
+    items, site = message.resolved, _one_site(message)
+    if len(items) == 1:
+        alert = items[0].alert
+        where = alert.site_name + (f" / {alert.camera_name}" if alert.camera_name else "")
+        text = f"[edgesync] Resolved: {_TITLES[alert.kind]} at {where}"
+    else:
+        sites = len({r.alert.site_name for r in items})
+        where = site if site is not None else f"{sites} sites"
+        text = f"[edgesync] Resolved: {len(items)} alerts at {where}"
+    return clip(one_line(text), 200)
+
+
+def _resolved_rows(item: ResolvedAlert) -> list[tuple[str, str]]:
+    alert = item.alert
+    rows = [("Problem", _TITLES.get(alert.kind, alert.kind.value)), ("Site", alert.site_name)]
+    if alert.camera_name:
+        rows.append(("Camera", alert.camera_name))
+    rows.append(("Since", long_time(alert)))
+    rows.append(("Resolved", long_time(alert, item.resolved_at)))
+    if item.resolution:
+        rows.append(("Why", item.resolution))
+    if alert.reason:
+        rows.append(("Was", alert.reason))
+    return [(label, one_line(value)) for label, value in rows]
+
+
+def resolution_email(message: ResolutionMessage) -> EmailContent:
+    """Return the email that alerts resolved: per alert its problem, site, times and why."""
+    subject = resolution_subject(message)
+    count = len(message.resolved)
+    context: dict[str, Any] = {
+        "subject": subject,
+        "title": "Resolved" if count == 1 else f"{count} alerts resolved",
+        "items": [
+            {
+                "heading": _TITLES.get(r.alert.kind, r.alert.kind.value),
+                "rows": _resolved_rows(r),
+                "link": r.alert.link_url,
+                "alert_id": str(r.alert.alert_id),
+            }
+            for r in message.resolved
+        ],
+    }
+    env = _templates()
+    return EmailContent(
+        subject=subject,
+        text=env.get_template("resolution.txt").render(context),
+        html=env.get_template("resolution.html").render(context),
+    )
+
+
 # --- webhook -----------------------------------------------------------------------------------
+
+
+def _webhook_alert(message: AlertMessage) -> dict[str, Any]:
+    """Return the fields of an alert's webhook document (``WebhookAlert``)."""
+    return {
+        "id": str(message.alert_id),
+        "kind": message.kind.value,
+        "priority": message.priority,
+        "occurred_at": message.occurred_at,
+        "occurred_at_local": site_time(message),
+        "site": WebhookSite(
+            id=message.site_id, name=message.site_name, timezone=message.site_timezone
+        ),
+        "camera": WebhookCamera(id=message.camera_id, name=message.camera_name),
+        "plate": message.plate,
+        "list_name": message.list_name,
+        "reason": message.reason,
+        "confidence": message.confidence,
+        "count": message.count,
+        "link": message.link_url,
+        "detection_id": None,
+        "match_kind": None,
+    }
 
 
 def webhook_model(message: AlertMessage, delivery: Delivery) -> WebhookPayload:
@@ -307,35 +455,38 @@ def webhook_model(message: AlertMessage, delivery: Delivery) -> WebhookPayload:
     return WebhookPayload(
         source="cloud",
         delivery=WebhookDelivery(id=delivery.key, attempt=delivery.attempt),
-        alert=WebhookAlert(
-            id=str(message.alert_id),
-            kind=message.kind.value,
-            priority=message.priority,
-            occurred_at=message.occurred_at,
-            occurred_at_local=site_time(message),
-            site=WebhookSite(
-                id=message.site_id, name=message.site_name, timezone=message.site_timezone
-            ),
-            camera=WebhookCamera(id=message.camera_id, name=message.camera_name),
-            plate=message.plate,
-            list_name=message.list_name,
-            reason=message.reason,
-            confidence=message.confidence,
-            count=message.count,
-            link=message.link_url,
-            detection_id=None,
-            match_kind=None,
-        ),
+        alert=WebhookAlert(**_webhook_alert(message)),
         text=sms_text(message),
     )
 
 
-def webhook_payload(message: AlertMessage, delivery: Delivery) -> dict[str, Any]:
+def resolution_webhook_model(
+    message: ResolutionMessage, delivery: Delivery
+) -> WebhookResolutionPayload:
+    """Return the ``alert.resolved`` document: each resolved alert, when and why."""
+    return WebhookResolutionPayload(
+        delivery=WebhookDelivery(id=delivery.key, attempt=delivery.attempt),
+        alerts=[
+            WebhookResolvedAlert(
+                **_webhook_alert(r.alert),
+                resolved_at=r.resolved_at,
+                resolved_at_local=site_time(r.alert, r.resolved_at),
+                resolution=r.resolution or None,
+            )
+            for r in message.resolved
+        ],
+        text=sms_text(message),
+    )
+
+
+def webhook_payload(message: OutgoingMessage, delivery: Delivery) -> dict[str, Any]:
     """Return the webhook JSON document (``version`` 1; field names are a public contract)."""
+    if isinstance(message, ResolutionMessage):
+        return resolution_webhook_model(message, delivery).document()
     return webhook_model(message, delivery).document()
 
 
-def webhook_body(message: AlertMessage, delivery: Delivery) -> bytes:
+def webhook_body(message: OutgoingMessage, delivery: Delivery) -> bytes:
     """Return the exact bytes POSTed (and signed): compact, key-sorted UTF-8 JSON."""
     return json.dumps(
         webhook_payload(message, delivery),

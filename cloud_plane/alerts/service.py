@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from cloud_plane.alerts import rules
 from cloud_plane.alerts.model import AlertKind
+from cloud_plane.alerts.resolution import who_to_tell
 from cloud_plane.clock import Clock
 from cloud_plane.records.alerts import AlertRaised, NewAlert, StoredAlert
 from cloud_plane.records.deliveries import NewDelivery, StoredDelivery
@@ -49,6 +50,11 @@ class AlertService:
     # Told the ids of newly queued deliveries once they are committed (AWS mode: one SQS
     # message each, alerts/queue_worker.py); None: the dispatcher finds them by polling.
     announce: Callable[[Sequence[str]], object] | None = None
+    # Resolution messages wait this long after a resolution, so problems that clear
+    # together go out as one message per recipient and channel (alerts/resolution.py).
+    resolution_settle: timedelta = timedelta(seconds=30)
+    # As ``announce``, for deliveries due ``delay_s`` seconds from now (SQS DelaySeconds).
+    announce_later: Callable[[Sequence[str], float], object] | None = None
 
     def link(self, alert_id: str) -> str:
         """Return the URL staff open to see the alert."""
@@ -129,8 +135,9 @@ class AlertService:
         if failed.kind == AlertKind.DELIVERY_FAILED:
             return None  # never a failure about a failure: that could loop
         now, alert_id = self.clock(), self.new_id()
+        what = "the resolution of " if delivery.purpose == "resolution" else ""
         text = (
-            f"{failed.kind} alert {failed.alert_id} could not be delivered to "
+            f"{what}{failed.kind} alert {failed.alert_id} could not be delivered to "
             f"{delivery.recipient_id} by {delivery.channel} after {delivery.attempt} "
             f"attempt(s): {reason}"
         )
@@ -221,6 +228,50 @@ class AlertService:
             ids = [d.delivery_id for d in deliveries]
             self.store.meta.after_commit(lambda: announce(ids))
         return queued
+
+    # --- resolution ----------------------------------------------------------------------
+    def resolve(self, alert: StoredAlert, reason: str) -> StoredAlert:
+        """Resolve the alert with ``reason`` and tell those it was sent to (one transaction).
+
+        Its deliveries never sent are cancelled (nobody hears of a problem after it
+        cleared), and each (recipient, channel) that was sent it gets a resolution delivery,
+        due after ``resolution_settle`` so that alerts resolving together are sent together.
+        An alert resolved already is returned as it is (the first resolution stays).
+        """
+        now = self.clock()
+        with self.store.meta.atomic():
+            resolved = self.store.alerts.resolve_alert(alert.alert_id, now=now, reason=reason)
+            if resolved.resolved_at != now:
+                return resolved  # resolved before: told then (or before resolutions existed)
+            deliveries = self.store.deliveries
+            cancelled = deliveries.cancel_unsent(alert.alert_id, now=now)
+            due = now + self.resolution_settle
+            queue = [
+                NewDelivery(
+                    delivery_id=self.new_id(),
+                    alert_id=alert.alert_id,
+                    recipient_id=recipient_id,
+                    channel=channel,
+                    next_at=due,
+                    created_at=now,
+                    purpose="resolution",
+                )
+                for recipient_id, channel in who_to_tell(deliveries.list_deliveries(alert.alert_id))
+            ]
+            queued = deliveries.enqueue_deliveries(queue)
+            announce = self.announce_later
+            if announce is not None and queued:
+                ids = [d.delivery_id for d in queue]
+                delay_s = self.resolution_settle.total_seconds()
+                self.store.meta.after_commit(lambda: announce(ids, delay_s))
+        log.info(
+            "alert %s resolved (%s): %d unsent cancelled, %d told",
+            alert.alert_id,
+            reason,
+            len(cancelled),
+            queued,
+        )
+        return resolved
 
     # --- acknowledgement and escalation ---------------------------------------------------
     def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:

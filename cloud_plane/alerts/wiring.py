@@ -206,6 +206,7 @@ def build_alerting(
         ),
         channels=set(channels),
         public_url=settings.resolved_public_url,
+        resolution_settle=timedelta(seconds=alerts.resolution_settle_s),
     )
     dispatcher = Dispatcher(
         store=store,
@@ -221,6 +222,7 @@ def build_alerting(
         lease=timedelta(seconds=alerts.lease_s),
         senders=alerts.senders,
         timezone=alerts.timezone,
+        resolution_settle=timedelta(seconds=alerts.resolution_settle_s),
     )
     monitor = HealthMonitor(
         store=store,
@@ -233,7 +235,8 @@ def build_alerting(
         from cloud_plane.alerts.sqs import SqsQueue
 
         queue = SqsQueue(settings.delivery_queue_url, region_name=settings.aws_region)
-        service.announce = DeliveryAnnouncer(queue)
+        announcer = DeliveryAnnouncer(queue)
+        service.announce, service.announce_later = announcer, announcer.later
         # A delivery overdue by a lease has lost its message (or its worker): sweep it.
         queue_worker = QueueWorker(dispatcher, queue, grace=timedelta(seconds=alerts.lease_s))
     dlq_depth = None

@@ -11,6 +11,7 @@ group → current alert  ``ALERTGROUP#<group_key>``       ``ALERTGROUP``
 open problem → alert   ``ALERTOPEN#<open_key>``         ``ALERTOPEN``
 delivery               ``DELIVERY#<delivery_id>``       ``DELIVERY``
 delivery slot          ``ALERT#<alert_id>``             ``DELIVERY#<recipient>#<channel>``
+                                                        (``#<purpose>`` unless ``alert``)
 ledger row             ``ALERT#<alert_id>``             ``ATTEMPT#<delivery_id>#<n, 19>``
 recipient              ``RECIPIENTS``                   ``RECIPIENT#<recipient_id>``
 subscription           ``SUBS``                         ``SUB#<subscription_id>``
@@ -129,12 +130,18 @@ def delivery(delivery_id: str) -> dict[str, str]:
     return {"pk": f"DELIVERY{SEP}{_id(delivery_id, 'delivery_id')}", "sk": "DELIVERY"}
 
 
-def delivery_slot(alert_id: str, recipient_id: str, channel: str) -> dict[str, str]:
-    """Return the key of the item that makes (alert, recipient, channel) one delivery."""
-    sk = SEP.join(
-        (DELIVERY_SLOT_PREFIX[:-1], _id(recipient_id, "recipient_id"), _id(channel, "channel"))
-    )
-    return {"pk": alert(alert_id)["pk"], "sk": sk}
+def delivery_slot(
+    alert_id: str, recipient_id: str, channel: str, purpose: str = "alert"
+) -> dict[str, str]:
+    """Return the key of the item that makes (alert, recipient, channel, purpose) one delivery.
+
+    An alert's own delivery keeps the key it had before purposes existed (stored slots stay
+    valid); any other purpose is one more part: ``DELIVERY#<recipient>#<channel>#<purpose>``.
+    """
+    parts = [DELIVERY_SLOT_PREFIX[:-1], _id(recipient_id, "recipient_id"), _id(channel, "channel")]
+    if purpose != "alert":
+        parts.append(_id(purpose, "purpose"))
+    return {"pk": alert(alert_id)["pk"], "sk": SEP.join(parts)}
 
 
 def attempt(alert_id: str, delivery_id: str, number: int) -> dict[str, str]:

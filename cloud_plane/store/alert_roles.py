@@ -27,6 +27,10 @@ Delivery lifecycle (the queue)::
        ▲                  │  └──finish, retry──▶ pending (next_at = backoff)
        │                  │  └──finish, give up──▶ gave_up (gave_up_reason)
        └──defer (rate)────┘  lease_until passed: claimable again (a killed worker)
+    pending / in_flight, no send begun ──cancel_unsent──▶ cancelled (the alert resolved)
+
+A delivery has a ``purpose``: ``alert`` (the alert itself) or ``resolution`` (the message
+that it resolved); (alert, recipient, channel, purpose) is one delivery.
 
     pending / in_flight (tier > 0, no attempt under way) ──alert acked──▶ cancelled
 
@@ -100,8 +104,13 @@ class AlertStore(Protocol):
         """Return the unresolved alerts that hold an ``open_key`` (optionally of one site)."""
         ...
 
-    def resolve_alert(self, alert_id: str, *, now: datetime) -> StoredAlert:
-        """Mark resolved (idempotent: the first time stays), free its open key; raise NotFound."""
+    def resolve_alert(
+        self, alert_id: str, *, now: datetime, reason: str | None = None
+    ) -> StoredAlert:
+        """Mark resolved with why (``resolution``), free its open key; raise NotFound.
+
+        Idempotent: the first time and reason stay.
+        """
         ...
 
     def ack_alert(self, alert_id: str, *, by: str, now: datetime) -> StoredAlert:
@@ -155,7 +164,33 @@ class DeliveryQueue(Protocol):
     """The delivery queue (leases, retries, give-ups) and its append-only attempt ledger."""
 
     def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
-        """Queue deliveries (an existing alert/recipient/channel is kept); return how many new."""
+        """Queue deliveries (an existing alert/recipient/channel/purpose is kept); return how
+        many new."""
+        ...
+
+    def claim_resolutions(
+        self,
+        recipient_id: str,
+        channel: str,
+        *,
+        worker: str,
+        now: datetime,
+        due_by: datetime,
+        lease: timedelta,
+        limit: int = 100,
+    ) -> list[StoredDelivery]:
+        """Lease the resolution deliveries (``purpose="resolution"``) of one recipient on one
+        channel that are pending with ``next_at`` ≤ ``due_by``, or in flight with an expired
+        lease (≤ ``now``); oldest due first. The dispatcher sends them as one message.
+        Concurrent claimers never get the same delivery (as ``claim_deliveries``)."""
+        ...
+
+    def cancel_unsent(self, alert_id: str, *, now: datetime) -> list[StoredDelivery]:
+        """Move the alert's own deliveries (purpose ``alert``) that were never sent to
+        ``cancelled``; return them. Never sent: pending or in flight, and no attempt begun
+        and unfinished (``attempt`` 0, or its latest ledger row finished). One whose send
+        has begun is left to finish (it may have gone out); one that ``begin_attempts``
+        takes at the same moment is either cancelled (and never begun) or left."""
         ...
 
     def claim_deliveries(

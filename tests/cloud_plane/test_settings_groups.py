@@ -67,6 +67,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("ALERT_POLL_S", "0.5", "alerts.poll_s", 0.5),
     ("ALERT_RECIPIENT_RATE_PER_MINUTE", "10", "alerts.recipient_rate_per_minute", 10),
     ("ALERT_CHANNEL_RATE_PER_MINUTE", "100", "alerts.channel_rate_per_minute", 100),
+    ("ALERT_RESOLUTION_SETTLE_S", "45", "alerts.resolution_settle_s", 45),
     ("ALERT_ESCALATE_AFTER_S", "120", "alerts.escalate_after_s", 120),
     ("ALERT_ESCALATE_MIN_PRIORITY", "90", "alerts.escalate_min_priority", 90),
     ("ALERT_WORKER", "false", "alerts.worker", False),

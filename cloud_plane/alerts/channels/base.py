@@ -25,10 +25,10 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 
@@ -43,7 +43,7 @@ class Channel(Protocol):
         ...
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """Make one attempt to deliver ``message`` to ``recipient``; never raise for refusals."""
         ...

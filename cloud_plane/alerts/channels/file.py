@@ -15,10 +15,10 @@ import threading
 from pathlib import Path
 
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 from cloud_plane.alerts.render import email_content, sms_text, webhook_payload
@@ -43,7 +43,7 @@ class FileChannel:
         """Return the file the lines go to."""
         return self._path
 
-    def _line(self, delivery: Delivery, message: AlertMessage, recipient: Recipient) -> bytes:
+    def _line(self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient) -> bytes:
         email = email_content(message)
         record = {
             "recorded_at": self._now().isoformat().replace("+00:00", "Z"),
@@ -62,7 +62,7 @@ class FileChannel:
         return json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """Append and fsync one line; the provider message id is ``<file name>:<byte offset>``."""
         line = self._line(delivery, message, recipient)

@@ -7,10 +7,10 @@ from typing import Any
 from cloud_plane.alerts.channels.aws import AWS_ERRORS, LazyClient, outcome_from_aws_error
 from cloud_plane.alerts.channels.base import no_address
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 from cloud_plane.alerts.render import email_content
@@ -43,7 +43,7 @@ class SesEmailChannel:
         self._configuration_set = configuration_set
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """Send one email; SES errors become outcomes (see ``channels.aws``)."""
         if recipient.email is None:

@@ -15,10 +15,10 @@ from typing import Literal
 
 from cloud_plane.alerts.channels.base import no_address
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 from cloud_plane.alerts.render import email_content
@@ -27,7 +27,7 @@ Security = Literal["none", "starttls", "tls"]
 
 
 def build_email(
-    message: AlertMessage,
+    message: OutgoingMessage,
     delivery: Delivery,
     *,
     from_address: str,
@@ -105,7 +105,7 @@ class SmtpEmailChannel:
         return smtp
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """Send one email; SMTP replies and network failures become outcomes."""
         if recipient.email is None:

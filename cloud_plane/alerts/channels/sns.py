@@ -7,10 +7,10 @@ from typing import Any
 from cloud_plane.alerts.channels.aws import AWS_ERRORS, LazyClient, outcome_from_aws_error
 from cloud_plane.alerts.channels.base import no_address
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 from cloud_plane.alerts.render import sms_text
@@ -37,7 +37,7 @@ class SnsSmsChannel:
         self._sender_id = sender_id
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """Publish one SMS; SNS errors become outcomes (see ``channels.aws``)."""
         if recipient.phone is None:

@@ -16,10 +16,10 @@ import httpx
 
 from cloud_plane.alerts.channels.base import no_address
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 from cloud_plane.alerts.render import webhook_body
@@ -84,7 +84,7 @@ class WebhookChannel:
                 self._client = None
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         """POST once; 2xx is ok, 408/429/5xx and network failures retryable, other 4xx not."""
         if recipient.webhook_url is None or recipient.webhook_secret is None:

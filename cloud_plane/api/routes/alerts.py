@@ -40,6 +40,7 @@ class AlertOut(BaseModel):
     acked_by: str | None
     acked_at: datetime | None
     resolved_at: datetime | None
+    resolution: str | None  # why it resolved, e.g. "heartbeats again after 14 min"
     escalation_tier: int
     next_escalation_at: datetime | None
 
@@ -52,6 +53,7 @@ class DeliveryOut(BaseModel):
     attempt: int
     tier: int
     source: str
+    purpose: str  # alert: the alert itself; resolution: the message that it resolved
     next_at: datetime | None
     sent_at: datetime | None
     provider_message_id: str | None
@@ -104,6 +106,7 @@ def _alert(a: StoredAlert) -> dict:
         "acked_by": a.acked_by,
         "acked_at": a.acked_at,
         "resolved_at": a.resolved_at,
+        "resolution": a.resolution,
         "escalation_tier": a.escalation_tier,
         "next_escalation_at": a.next_escalation_at,
     }
@@ -118,6 +121,7 @@ def _delivery(d: StoredDelivery) -> DeliveryOut:
         attempt=d.attempt,
         tier=d.tier,
         source=d.source,
+        purpose=d.purpose,
         next_at=d.next_at if d.status in ("pending", "in_flight") else None,
         sent_at=d.sent_at,
         provider_message_id=d.provider_message_id,

@@ -147,8 +147,10 @@ class DynamoAlerts:
         return sorted(alerts, key=lambda a: a.open_key or "")
 
     # -- acknowledging, resolving, escalating --------------------------------------------------
-    def resolve_alert(self, alert_id: str, *, now: datetime) -> StoredAlert:
-        """Mark the alert resolved (first time stays) and free its open key, in one transaction."""
+    def resolve_alert(
+        self, alert_id: str, *, now: datetime, reason: str | None = None
+    ) -> StoredAlert:
+        """Mark the alert resolved (first time and reason stay), free its open key: one write."""
         for _ in range(MAX_TRIES):
             current = self.get_alert(alert_id)
             if current.resolved_at is not None:
@@ -156,6 +158,7 @@ class DynamoAlerts:
             changes = {
                 "status": "resolved",
                 "resolved_at": now,
+                "resolution": reason,
                 "open_key": None,
                 "next_escalation_at": None,
                 **_NOT_IN_INDEX,

@@ -4,9 +4,9 @@ Items (``alert_keys.py``):
 
 - the delivery at ``DELIVERY#<id>``: every by-id call (claim, defer, attempt, finish —
   the worker's hot path) is one conditional write on its own key, with no lookup first;
-- its slot ``ALERT#<alert>`` / ``DELIVERY#<recipient>#<channel>`` holding the id: written
-  with the delivery in one transaction whose conditions make (alert, recipient, channel)
-  one delivery, and the way ``list_deliveries`` finds an alert's deliveries;
+- its slot ``ALERT#<alert>`` / ``DELIVERY#<recipient>#<channel>[#<purpose>]`` holding the
+  id: written with the delivery in one transaction whose conditions make (alert, recipient,
+  channel, purpose) one delivery, and the way ``list_deliveries`` finds an alert's deliveries;
 - ledger rows ``ALERT#<alert>`` / ``ATTEMPT#<delivery>#<n>``: an alert's ledger is one Query.
 
 Due deliveries are in the sparse ``gsi1`` partition ``DELIVERYDUE`` sorted by
@@ -59,6 +59,7 @@ from cloud_plane.store.dynamo.db import DynamoDb
 # A claim is taken only if the item itself says it is due now: pending and due, or in
 # flight with its lease (= next_at) over.
 _DUE = "#st IN (:pending, :in_flight) AND #next <= :now"
+_DUE_BY = "(#st = :pending AND #next <= :due_by) OR (#st = :in_flight AND #next <= :now)"
 _MINE = "#st = :in_flight AND #by = :worker"
 _LIVE = "#st IN (:pending, :in_flight)"
 _FIRST_TIER = "(attribute_not_exists(#tier) OR #tier = :zero)"
@@ -77,11 +78,11 @@ class DynamoDeliveries:
         self._db = db
 
     def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
-        """Queue deliveries; an existing (alert, recipient, channel) is kept."""
+        """Queue deliveries; an existing (alert, recipient, channel, purpose) is kept."""
         new = 0
         for d in deliveries:
             slot = {
-                **k.delivery_slot(d.alert_id, d.recipient_id, d.channel),
+                **k.delivery_slot(d.alert_id, d.recipient_id, d.channel, d.purpose),
                 "delivery_id": d.delivery_id,
             }
             actions = [
@@ -115,10 +116,98 @@ class DynamoDeliveries:
                     break
         return claimed
 
+    def claim_resolutions(
+        self,
+        recipient_id: str,
+        channel: str,
+        *,
+        worker: str,
+        now: datetime,
+        due_by: datetime,
+        lease: timedelta,
+        limit: int = 100,
+    ) -> list[StoredDelivery]:
+        """Lease the recipient's resolution deliveries on ``channel`` due by ``due_by``.
+
+        Walks the due index up to ``due_by`` (only live deliveries are in it: a short walk)
+        and takes each match with the same conditional update as ``claim_delivery``.
+        """
+        if limit <= 0:
+            return []
+        candidates = self._db.table.query(
+            "gsi1pk = :p AND gsi1sk < :r",
+            values={
+                ":p": k.DELIVERIES_DUE,
+                ":r": k.until(due_by),
+                ":rid": recipient_id,
+                ":ch": channel,
+                ":res": "resolution",
+            },
+            names={"#rid": "recipient_id", "#ch": "channel", "#pu": "purpose"},
+            filter="#rid = :rid AND #ch = :ch AND #pu = :res",
+            index="gsi1",
+        )
+        claimed: list[StoredDelivery] = []
+        for candidate in candidates:
+            taken = self._claim(
+                candidate["delivery_id"], worker=worker, now=now, lease=lease, due_by=due_by
+            )
+            if taken is not None:
+                claimed.append(taken)
+                if len(claimed) >= limit:
+                    break
+        return claimed
+
+    def cancel_unsent(self, alert_id: str, *, now: datetime) -> list[StoredDelivery]:
+        """Cancel the alert's deliveries (purpose alert) whose send never began."""
+        cancelled: list[StoredDelivery] = []
+        for d in self.list_deliveries(alert_id):
+            if d.purpose != "alert" or d.status not in ("pending", "in_flight"):
+                continue
+            if d.attempt > 0:
+                row = self._db.table.get(k.attempt(alert_id, d.delivery_id, d.attempt))
+                # No row yet: begin_attempts counted the attempt and is writing it (a send
+                # follows), so only a finished row says the latest attempt is over.
+                if row is None or "finished_at" not in row:
+                    continue
+            expr, names, values = update_expression(
+                {
+                    "status": "cancelled",
+                    "next_at": None,
+                    "lease_until": None,
+                    "leased_by": None,
+                    "updated_at": now,
+                    **_LEAVE_DUE_INDEX,
+                }
+            )
+            # The attempt must not have moved since it was read: a begin in between wins.
+            item = self._db.table.update(
+                k.delivery(d.delivery_id),
+                expr,
+                condition=f"#attempt = :attempt AND {_LIVE}",
+                names={**names, "#st": "status", "#attempt": "attempt"},
+                values={**values, **_STATES, ":attempt": d.attempt},
+            )
+            if item is not None:
+                cancelled.append(_stored_delivery(item))
+        return sorted(cancelled, key=lambda d: d.delivery_id)
+
     def claim_delivery(
         self, delivery_id: str, *, worker: str, now: datetime, lease: timedelta
     ) -> StoredDelivery | None:
         """Lease this delivery if it is due now; None if it is not (or is unknown)."""
+        return self._claim(delivery_id, worker=worker, now=now, lease=lease, due_by=None)
+
+    def _claim(
+        self,
+        delivery_id: str,
+        *,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        due_by: datetime | None,
+    ) -> StoredDelivery | None:
+        """Lease the delivery if due (``due_by``: a pending one due by then counts too)."""
         try:
             key = k.delivery(delivery_id)
         except ValueError:
@@ -134,12 +223,18 @@ class DynamoDeliveries:
                 **k.due_index(until, delivery_id),
             }
         )
+        condition, extra = _DUE, {":now": to_value(now)}
+        if due_by is not None:
+            # A pending one due by `due_by` (pulled forward into a group), or an expired
+            # lease; a live lease is another worker's send and is never taken.
+            condition = _DUE_BY
+            extra = {**extra, ":due_by": to_value(due_by)}
         item = self._db.table.update(
             key,
             expr,
-            condition=_DUE,
+            condition=condition,
             names={**names, **_DUE_NAMES},
-            values={**values, **_STATES, ":now": to_value(now)},
+            values={**values, **_STATES, **extra},
         )
         return None if item is None else _stored_delivery(item)
 
@@ -393,6 +488,7 @@ def _delivery_item(d: NewDelivery) -> dict[str, Any]:
         source=d.source,
         sent_at=d.sent_at if by_node else None,
         provider_message_id=d.provider_message_id,
+        purpose=d.purpose,
     )
     item = {**k.delivery(d.delivery_id), **to_attributes(stored)}
     if not by_node:

@@ -185,13 +185,21 @@ class SqlAlerts:
         with self._db.tx() as conn:
             return [_stored_alert(r) for r in conn.execute(stmt).mappings()]
 
-    def resolve_alert(self, alert_id: str, *, now: datetime) -> StoredAlert:
-        """Mark the alert resolved (first time stays) and free its open key."""
+    def resolve_alert(
+        self, alert_id: str, *, now: datetime, reason: str | None = None
+    ) -> StoredAlert:
+        """Mark the alert resolved (first time and reason stay) and free its open key."""
         with self._db.tx(write=True) as conn:
             conn.execute(
                 update(AlertRow)
                 .where(AlertRow.alert_id == alert_id, AlertRow.resolved_at.is_(None))
-                .values(status="resolved", resolved_at=now, open_key=None, next_escalation_at=None)
+                .values(
+                    status="resolved",
+                    resolved_at=now,
+                    resolution=reason,
+                    open_key=None,
+                    next_escalation_at=None,
+                )
             )
             return self._alert(conn, alert_id)
 

@@ -36,7 +36,7 @@ class SqlDeliveries:
         self._db = db
 
     def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
-        """Queue deliveries; an existing (alert, recipient, channel) is kept."""
+        """Queue deliveries; an existing (alert, recipient, channel, purpose) is kept."""
         new = 0
         with self._db.tx(write=True) as conn:
             for chunk in iter_chunks(deliveries, INSERT_CHUNK):
@@ -70,21 +70,76 @@ class SqlDeliveries:
                     .with_for_update(skip_locked=True)
                 ).scalars()
             )
+            return _lease(conn, ids, worker=worker, now=now, lease=lease)
+
+    def claim_resolutions(
+        self,
+        recipient_id: str,
+        channel: str,
+        *,
+        worker: str,
+        now: datetime,
+        due_by: datetime,
+        lease: timedelta,
+        limit: int = 100,
+    ) -> list[StoredDelivery]:
+        """Lease the recipient's resolution deliveries on ``channel`` due by ``due_by``."""
+        d = DeliveryRow
+        with self._db.tx(write=True) as conn:
+            ids = list(
+                conn.execute(
+                    select(d.delivery_id)
+                    .where(
+                        d.recipient_id == recipient_id,
+                        d.channel == channel,
+                        d.purpose == "resolution",
+                        or_(
+                            and_(d.status == "pending", d.next_at <= due_by),
+                            # Only an expired lease: a live one is another worker's send.
+                            and_(d.status == "in_flight", d.next_at <= now),
+                        ),
+                    )
+                    .order_by(d.next_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+            )
+            return _lease(conn, ids, worker=worker, now=now, lease=lease)
+
+    def cancel_unsent(self, alert_id: str, *, now: datetime) -> list[StoredDelivery]:
+        """Cancel the alert's deliveries (purpose alert) whose send never began."""
+        d, a = DeliveryRow, DeliveryAttemptRow
+        with self._db.tx(write=True) as conn:
+            # Locking the rows first orders this after a begin_attempts in progress (its
+            # ledger row is then visible) or before it (its WHERE then misses "cancelled").
+            live = conn.execute(
+                select(d.delivery_id, d.attempt)
+                .where(d.alert_id == alert_id, d.purpose == "alert", d.status.in_(_LIVE))
+                .with_for_update()
+            ).all()
+            begun = {
+                (delivery_id, attempt)
+                for delivery_id, attempt in conn.execute(
+                    select(a.delivery_id, a.attempt).where(
+                        a.alert_id == alert_id, a.finished_at.is_(None)
+                    )
+                )
+            }
+            ids = [i for i, n in live if n == 0 or (i, n) not in begun]
             if not ids:
                 return []
-            until = now + lease
             conn.execute(
                 update(d)
                 .where(d.delivery_id.in_(ids))
                 .values(
-                    status="in_flight",
-                    leased_by=worker,
-                    lease_until=until,
-                    next_at=until,
+                    status="cancelled",
+                    next_at=None,
+                    lease_until=None,
+                    leased_by=None,
                     updated_at=now,
                 )
             )
-            rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.lease_until))
+            rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.delivery_id))
             return [_stored_delivery(r) for r in rows.mappings()]
 
     def claim_delivery(
@@ -92,19 +147,12 @@ class SqlDeliveries:
     ) -> StoredDelivery | None:
         """Lease this delivery if it is due now; None if it is not (or is unknown)."""
         d = DeliveryRow
-        until = now + lease
         with self._db.tx(write=True) as conn:
             # The due test is in the UPDATE's WHERE, so the row lock decides between racers.
             result = conn.execute(
                 update(d)
                 .where(d.delivery_id == delivery_id, d.status.in_(_LIVE), d.next_at <= now)
-                .values(
-                    status="in_flight",
-                    leased_by=worker,
-                    lease_until=until,
-                    next_at=until,
-                    updated_at=now,
-                )
+                .values(_leased(worker, now, lease))
             )
             if result.rowcount != 1:
                 return None
@@ -310,7 +358,20 @@ def _delivery_row(d: NewDelivery) -> dict[str, Any]:
         "updated_at": d.created_at,
         "sent_at": d.sent_at if by_node else None,
         "provider_message_id": d.provider_message_id,
+        "purpose": d.purpose,
     }
+
+
+def _lease(
+    conn: Connection, ids: list[str], *, worker: str, now: datetime, lease: timedelta
+) -> list[StoredDelivery]:
+    """Lease the (locked) deliveries ``ids`` to ``worker``; return them by lease."""
+    if not ids:
+        return []
+    d = DeliveryRow
+    conn.execute(update(d).where(d.delivery_id.in_(ids)).values(_leased(worker, now, lease)))
+    rows = conn.execute(select(d).where(d.delivery_id.in_(ids)).order_by(d.lease_until))
+    return [_stored_delivery(r) for r in rows.mappings()]
 
 
 def _stored_delivery(row: Any) -> StoredDelivery:
@@ -319,3 +380,15 @@ def _stored_delivery(row: Any) -> StoredDelivery:
 
 def _stored_attempt(row: Any) -> StoredAttempt:
     return from_row(StoredAttempt, row)
+
+
+def _leased(worker: str, now: datetime, lease: timedelta) -> dict[str, Any]:
+    """Return a claim's changes: in flight, leased to ``worker``, due again when it ends."""
+    until = now + lease
+    return {
+        "status": "in_flight",
+        "leased_by": worker,
+        "lease_until": until,
+        "next_at": until,
+        "updated_at": now,
+    }

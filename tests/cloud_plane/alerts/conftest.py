@@ -202,3 +202,9 @@ def fixed_now() -> Callable[[], dt.datetime]:
     """A clock stopped at ten minutes after the alert."""
     at = OCCURRED + dt.timedelta(minutes=10)
     return lambda: at
+
+
+@pytest.fixture
+def monitored_cloud(cloud_factory: Callable[..., Any]) -> Any:
+    """A cloud whose alert worker is driven by the test (monitor, dispatcher by hand)."""
+    return cloud_factory(alert_worker=False, offline_after_s=300, camera_silent_after_s=600)

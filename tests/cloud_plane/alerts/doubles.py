@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cloud_plane.alerts.model import (
-    AlertMessage,
     ChannelKind,
     Delivery,
     DeliveryOutcome,
+    OutgoingMessage,
     Recipient,
 )
 
@@ -24,7 +24,7 @@ class Call:
     """One ``send`` the double received."""
 
     delivery: Delivery
-    message: AlertMessage
+    message: OutgoingMessage
     recipient: Recipient
 
 
@@ -52,7 +52,7 @@ class ScriptedChannel:
         self.calls: list[Call] = []
 
     def send(
-        self, delivery: Delivery, message: AlertMessage, recipient: Recipient
+        self, delivery: Delivery, message: OutgoingMessage, recipient: Recipient
     ) -> DeliveryOutcome:
         if self._latency_s:
             time.sleep(self._latency_s)

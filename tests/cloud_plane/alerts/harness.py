@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from cloud_plane.records.alerts import AlertRaised
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.sql import SqlStore
+from sync_protocol.messages import LocalDelivery
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -97,7 +99,12 @@ class Alerting:
         )
 
     def hit(
-        self, plate: str = "AB12CDE", *, at: datetime | None = None, list_name: str = "stolen"
+        self,
+        plate: str = "AB12CDE",
+        *,
+        at: datetime | None = None,
+        list_name: str = "stolen",
+        delivered_locally: Sequence[LocalDelivery] = (),
     ) -> AlertRaised:
         return self.service.on_hit(
             StoredHit(
@@ -114,5 +121,6 @@ class Alerting:
                 captured_at=at or self.clock(),
                 hotlist_version=1,
                 created_at=self.clock(),
-            )
+            ),
+            delivered_locally,
         )

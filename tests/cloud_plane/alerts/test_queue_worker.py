@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from cloud_plane.alerts.limiter import RateLimiter
-from cloud_plane.alerts.model import ChannelKind
+from cloud_plane.alerts.model import AlertKind, ChannelKind, ResolutionMessage
 from cloud_plane.alerts.queue_worker import DeliveryAnnouncer, QueueWorker
 from cloud_plane.alerts.ratelimit import Rate
 from cloud_plane.alerts.rules import EscalationPolicy
@@ -266,3 +266,38 @@ def test_an_escalation_message_after_an_ack_that_cancelled_nothing_is_consumed_u
     statuses = {d.recipient_id: d.status for d in store.deliveries.list_deliveries(alert_id)}
     assert statuses == {"r1": "sent", "boss": "cancelled"}
     assert [a.recipient_id for a in store.deliveries.list_attempts(alert_id)] == ["r1"]
+
+
+# --- resolution messages (issue 18) -----------------------------------------------------------
+
+
+def test_resolutions_are_announced_to_arrive_when_due_and_go_as_one_message(
+    store: SqlStore, sqs: Sqs
+) -> None:
+    w = world(store, sqs)
+    service = w.alerting.service
+    assert isinstance(service.announce, DeliveryAnnouncer)
+    service.announce_later = service.announce.later
+    problems = [
+        service.raise_problem(
+            AlertKind.CAMERA_SILENT, w.alerting.site.site_id, "no read", camera_id=f"gate-{i}"
+        ).alert
+        for i in (1, 2, 3)
+    ]
+    assert w.worker.handle(sqs.take()) == []  # the three alerts go
+    for problem in problems:
+        service.resolve(problem, "camera reading again")
+    assert sqs.counts() == (0, 3)  # delayed by the settle time
+    w.alerting.clock.advance(seconds=30)
+    ids = [
+        d.delivery_id
+        for p in problems
+        for d in store.deliveries.list_deliveries(p.alert_id)
+        if d.purpose == "resolution"
+    ]
+    for i, delivery_id in enumerate(ids):  # each message in its own batch, as Lambda may
+        assert w.worker.handle([record(f"m{i}", delivery_id)]) == []
+    [call] = [c for c in w.channel.calls if c.delivery.purpose == "resolution"]
+    assert isinstance(call.message, ResolutionMessage) and len(call.message.resolved) == 3
+    statuses = {store.deliveries.list_deliveries(p.alert_id)[-1].status for p in problems}
+    assert statuses == {"sent"}

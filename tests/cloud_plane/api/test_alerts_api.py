@@ -161,3 +161,19 @@ def test_an_ack_shows_the_queued_escalation_tier_cancelled(
     statuses = sorted((d["recipient_id"], d["tier"], d["status"]) for d in detail["deliveries"])
     assert statuses == [("boss", 1, "cancelled"), ("duty", 0, "pending")]
     assert cloud.services.alerting.dispatcher.drain() == 1  # the alert itself still goes out
+
+
+def test_an_alert_says_when_and_why_it_resolved_and_which_deliveries_told_of_it(
+    cloud: RunningCloud,
+) -> None:
+    from cloud_plane.alerts.model import AlertKind
+
+    node = cloud.node()
+    service = cloud.services.alerting.service
+    raised = service.raise_problem(AlertKind.DISK_NEARLY_FULL, node.site_id, "disk 95% used")
+    resolved = service.resolve(raised.alert, "disk down to 40% used")
+    body = cloud.staff("admin").get(f"/api/v1/alerts/{raised.alert.alert_id}").json()
+    assert (body["status"], body["resolution"]) == ("resolved", "disk down to 40% used")
+    assert body["resolved_at"] == resolved.resolved_at.isoformat().replace("+00:00", "Z")
+    listed = cloud.staff("admin").get("/api/v1/alerts?status=resolved").json()["items"]
+    assert [a["resolution"] for a in listed] == ["disk down to 40% used"]

@@ -78,3 +78,11 @@ def test_until_bounds_every_key_at_or_before_its_time() -> None:
 
 def test_times_round_trip_through_their_text() -> None:
     assert k.parse_time(k.time_sort(T, "a").split("#")[0]) == T
+
+
+def test_a_resolution_slot_is_apart_from_the_alerts_own_and_under_the_same_prefix() -> None:
+    alert_slot = k.delivery_slot("a1", "r1", "sms")
+    resolution_slot = k.delivery_slot("a1", "r1", "sms", "resolution")
+    assert resolution_slot == {"pk": "ALERT#a1", "sk": "DELIVERY#r1#sms#resolution"}
+    assert alert_slot == k.delivery_slot("a1", "r1", "sms", "alert")  # stored slots stay valid
+    assert resolution_slot["sk"].startswith(k.DELIVERY_SLOT_PREFIX)

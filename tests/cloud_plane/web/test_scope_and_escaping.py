@@ -88,3 +88,18 @@ def test_a_hostile_camera_name_and_plate_render_as_text(cloud: RunningCloud, bro
         html = tab.get(path).text
         assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
         assert "<b>X1</b>" not in html
+
+
+def test_an_alerts_resolution_shows_on_its_page_as_text(cloud: RunningCloud, browser) -> None:
+    from cloud_plane.alerts.model import AlertKind
+
+    node = cloud.node()
+    service = cloud.services.alerting.service
+    raised = service.raise_problem(AlertKind.DISK_NEARLY_FULL, node.site_id, "disk 95% used")
+    service.resolve(raised.alert, f"disk down to 40% used {XSS}")
+    tab = signed_in(browser, cloud, "viewer", [node.site_id])
+    html = tab.get(f"/alerts/{raised.alert.alert_id}").text
+    assert (
+        '<span class="resolution">disk down to 40% used &lt;img src=x onerror=alert(1)&gt;' in html
+    )
+    assert XSS not in html

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cloud_plane.alerts import rules
 from cloud_plane.records.alerts import NewAlert
-from cloud_plane.records.deliveries import NewDelivery
+from cloud_plane.records.deliveries import DeliveryPurpose, NewDelivery
 from cloud_plane.records.hotlist import OpAuthor
 from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.hotlist_messages import HotlistOp
@@ -91,7 +91,13 @@ def problem(kind: str = "site_offline", camera: str | None = None, at: datetime 
     )
 
 
-def delivery(alert_id: str, recipient: str = "r1", channel: str = "sms", at=NOW) -> NewDelivery:
+def delivery(
+    alert_id: str,
+    recipient: str = "r1",
+    channel: str = "sms",
+    at=NOW,
+    purpose: DeliveryPurpose = "alert",
+) -> NewDelivery:
     return NewDelivery(
         delivery_id=str(uuid.uuid4()),
         alert_id=alert_id,
@@ -99,4 +105,5 @@ def delivery(alert_id: str, recipient: str = "r1", channel: str = "sms", at=NOW)
         channel=channel,
         next_at=at,
         created_at=at,
+        purpose=purpose,
     )

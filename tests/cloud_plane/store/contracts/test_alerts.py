@@ -253,3 +253,18 @@ def test_open_problems_are_listed_by_key_and_site(store: CloudStore) -> None:
         key=lambda i: store.alerts.get_alert(i).open_key or "",
     )
     assert store.alerts.open_problems("site-b") == []
+
+
+def test_resolving_stores_why_and_the_first_reason_stays(store: CloudStore) -> None:
+    raised = store.alerts.raise_alert(problem(), group_window=WINDOW)
+    later = NOW + timedelta(minutes=14)
+    store.alerts.resolve_alert(
+        raised.alert.alert_id, now=later, reason="heartbeats again after 14 min"
+    )
+    again = store.alerts.resolve_alert(
+        raised.alert.alert_id, now=later + timedelta(minutes=1), reason="site revoked"
+    )
+    assert (again.resolution, again.resolved_at) == ("heartbeats again after 14 min", later)
+    assert store.alerts.get_alert(raised.alert.alert_id).resolution == (
+        "heartbeats again after 14 min"
+    )

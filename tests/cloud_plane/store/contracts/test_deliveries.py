@@ -325,3 +325,105 @@ def test_no_escalation_attempt_begins_after_a_concurrent_ack(store: CloudStore) 
                 assert (d.status, d.attempt) == ("in_flight", 1)
             else:
                 assert (d.status, d.attempt) == ("cancelled", 0)
+
+
+# --- purposes, resolution groups and cancelling (issue 18) ------------------------------------
+
+
+def _sent(store: CloudStore, alert_id: str, recipient: str = "r1", channel: str = "sms") -> None:
+    """Queue, claim, begin and finish ok one alert delivery."""
+    store.deliveries.enqueue_deliveries([delivery(alert_id, recipient, channel)])
+    [d] = store.deliveries.claim_deliveries(worker="w", now=NOW, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW)
+    store.deliveries.finish_attempt(d.delivery_id, 1, AttemptResult(ok=True), now=NOW)
+
+
+def test_the_purpose_is_part_of_a_deliverys_key(store: CloudStore) -> None:
+    queued = store.deliveries.enqueue_deliveries(
+        [delivery("a1"), delivery("a1", purpose="resolution")]
+    )
+    again = store.deliveries.enqueue_deliveries([delivery("a1", purpose="resolution")])
+    assert (queued, again) == (2, 0)
+    assert sorted(d.purpose for d in store.deliveries.list_deliveries("a1")) == [
+        "alert",
+        "resolution",
+    ]
+
+
+def test_cancelling_takes_the_unsent_and_leaves_the_sent(store: CloudStore) -> None:
+    _sent(store, "a1", "r1")
+    store.deliveries.enqueue_deliveries(
+        [delivery("a1", "r2"), delivery("a1", "r3", at=NOW + timedelta(hours=1))]
+    )
+    cancelled = store.deliveries.cancel_unsent("a1", now=NOW)
+    assert sorted(d.recipient_id for d in cancelled) == ["r2", "r3"]
+    by_recipient = {d.recipient_id: d.status for d in store.deliveries.list_deliveries("a1")}
+    assert by_recipient == {"r1": "sent", "r2": "cancelled", "r3": "cancelled"}
+    later = NOW + timedelta(hours=2)
+    assert store.deliveries.claim_deliveries(worker="w", now=later, lease=LEASE, limit=9) == []
+
+
+def test_cancelling_a_claimed_delivery_stops_its_attempt(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w", now=NOW, lease=LEASE, limit=1)
+    assert [c.delivery_id for c in store.deliveries.cancel_unsent("a1", now=NOW)] == [d.delivery_id]
+    assert store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW) == []
+    assert store.deliveries.list_attempts("a1") == []
+
+
+def test_cancelling_leaves_a_send_in_progress(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w", now=NOW, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW)
+    assert store.deliveries.cancel_unsent("a1", now=NOW) == []
+    done = store.deliveries.finish_attempt(d.delivery_id, 1, AttemptResult(ok=True), now=NOW)
+    assert done.status == "sent"
+
+
+def test_cancelling_takes_a_retry_waiting_after_a_failed_attempt(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1")])
+    [d] = store.deliveries.claim_deliveries(worker="w", now=NOW, lease=LEASE, limit=1)
+    store.deliveries.begin_attempts([d.delivery_id], worker="w", now=NOW)
+    retry = AttemptResult(ok=False, error="busy", retry_at=NOW + timedelta(seconds=5))
+    store.deliveries.finish_attempt(d.delivery_id, 1, retry, now=NOW)
+    [cancelled] = store.deliveries.cancel_unsent("a1", now=NOW)
+    assert (cancelled.status, cancelled.attempt) == ("cancelled", 1)
+
+
+def test_cancelling_leaves_resolution_deliveries(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1", purpose="resolution")])
+    assert store.deliveries.cancel_unsent("a1", now=NOW) == []
+
+
+def test_claiming_resolutions_takes_one_recipients_channel_due_by_the_bound(
+    store: CloudStore,
+) -> None:
+    soon, later = NOW + timedelta(seconds=20), NOW + timedelta(minutes=5)
+    store.deliveries.enqueue_deliveries(
+        [
+            delivery("a1", purpose="resolution"),
+            delivery("a2", at=soon, purpose="resolution"),
+            delivery("a3", at=later, purpose="resolution"),  # beyond the bound
+            delivery("a4", "r2", purpose="resolution"),  # another recipient
+            delivery("a5", channel="email", purpose="resolution"),  # another channel
+            delivery("a6"),  # an alert's own delivery
+        ]
+    )
+    got = store.deliveries.claim_resolutions(
+        "r1", "sms", worker="w", now=NOW, due_by=NOW + timedelta(seconds=30), lease=LEASE
+    )
+    assert sorted(d.alert_id for d in got) == ["a1", "a2"]
+    assert all(d.status == "in_flight" and d.leased_by == "w" for d in got)
+
+
+def test_claiming_resolutions_never_takes_a_live_lease(store: CloudStore) -> None:
+    store.deliveries.enqueue_deliveries([delivery("a1", purpose="resolution")])
+    [mine] = store.deliveries.claim_deliveries(worker="w1", now=NOW, lease=LEASE, limit=1)
+    bound = NOW + LEASE * 2  # beyond w1's lease, yet the lease has not expired at NOW
+    assert (
+        store.deliveries.claim_resolutions(
+            "r1", "sms", worker="w2", now=NOW, due_by=bound, lease=LEASE
+        )
+        == []
+    )
+    assert store.deliveries.list_deliveries("a1")[0].leased_by == mine.leased_by == "w1"
