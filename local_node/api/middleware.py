@@ -1,4 +1,4 @@
-"""Request metrics as a pure ASGI middleware (no per-request task or stream wrapping)."""
+"""Request metrics and camera error counts as pure ASGI middlewares (no per-request task)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from local_node.ingest.camera_errors import refused_post
 
 
 class RequestMetrics:
@@ -38,3 +40,32 @@ class RequestMetrics:
                     method=scope["method"],
                     status=str(status),
                 ).observe(time.perf_counter() - started)
+
+
+class CountCameraErrors:
+    """Counts each refused camera post (a route with camera auth) against its camera.
+
+    The camera auth dependency marks the request (``mark_camera_post``); whatever refuses
+    it afterwards (auth, body limit, metadata, image), the status says why.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+        refused = refused_post(scope, status)
+        services: Any = getattr(scope["app"].state, "services", None)
+        if refused is not None and services is not None:
+            services.camera_errors.note(*refused)
