@@ -27,6 +27,7 @@ class CameraView:
     clock_offset_s: float | None
     errors: int
     reads_today: int = 0
+    errors_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class SiteCard:
     hotlist_behind: int | None
     backlog_count: int | None = None
     backlog_age_s: float | None = None
+    # Camera errors (issue 18): over what window, and the refused posts that named no camera.
+    errors_window_s: float | None = None
+    unattributed_errors: dict[str, int] = field(default_factory=dict)
     cameras_up: int = field(init=False)
     cameras_silent: int = field(init=False)
 
@@ -63,6 +67,7 @@ def camera_views(
             clock_offset_s=c.clock_offset_s,
             errors=c.errors,
             reads_today=reads.get(c.camera_id, 0),
+            errors_by_reason=dict(c.errors_by_reason),
         )
         for c in cameras
     ]
@@ -111,6 +116,8 @@ def site_card(
         hotlist_behind=None if held is None else max(0, hotlist_current - held),
         backlog_count=hb.backlog_count if hb else None,
         backlog_age_s=hb.backlog_oldest_age_s if hb else None,
+        errors_window_s=hb.errors_window_s if hb else None,
+        unattributed_errors=dict(hb.unattributed_errors) if hb else {},
     )
 
 
