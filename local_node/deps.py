@@ -32,7 +32,8 @@ async def camera_auth(request: Request, services: Services) -> CachedCredential:
 
     Async so the hot ingest path stays on the event loop: a cached key costs no thread hop,
     and only a cache miss goes to the database in the thread pool. It marks the request as
-    a camera's post, naming the camera once known, for ``CountCameraErrors``.
+    a camera's post, naming the camera once known, for its error count
+    (``api.middleware.RequestMetrics``).
     """
     mark_camera_post(request.scope, None)
     secret = presented_secret(request)

@@ -16,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from local_node import __version__
 from local_node.alerts.fallback import start_fallback
-from local_node.api.middleware import CountCameraErrors, RequestMetrics
+from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
 from local_node.api.routes import cameras, detections, hotlist, system, tokens, vendors
 from local_node.clock import Clock, utc_now
@@ -162,7 +162,6 @@ def _install_docs(app: FastAPI) -> None:
 
 
 def _install_request_metrics(app: FastAPI) -> None:
-    app.add_middleware(CountCameraErrors)
     app.add_middleware(RequestMetrics)
     # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)

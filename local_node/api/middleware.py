@@ -11,7 +11,9 @@ from local_node.ingest.camera_errors import refused_post
 
 
 class RequestMetrics:
-    """Observes latency by route, method and status into the node's Prometheus registry."""
+    """Observes latency by route, method and status into the node's Prometheus registry,
+    and counts each refused camera post against its camera (``ingest.camera_errors``: the
+    camera auth dependency marks the request; whatever refuses it, the status says why)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,32 +42,6 @@ class RequestMetrics:
                     method=scope["method"],
                     status=str(status),
                 ).observe(time.perf_counter() - started)
-
-
-class CountCameraErrors:
-    """Counts each refused camera post (a route with camera auth) against its camera.
-
-    The camera auth dependency marks the request (``mark_camera_post``); whatever refuses
-    it afterwards (auth, body limit, metadata, image), the status says why.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
-        refused = refused_post(scope, status)
-        services: Any = getattr(scope["app"].state, "services", None)
-        if refused is not None and services is not None:
-            services.camera_errors.note(*refused)
+                refused = refused_post(scope, status)
+                if refused is not None:
+                    services.camera_errors.note(*refused)

@@ -14,8 +14,7 @@ from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.dynamo import DynamoStore
-from sync_protocol.messages import Heartbeat
-from tests.cloud_plane.store.contracts.builders import NOW, records
+from tests.cloud_plane.store.contracts.builders import NOW, heartbeat, records
 from tests.cloud_plane.store.contracts.conftest import RETENTION_DAYS, needs_role
 
 ROLE = "detections"
@@ -87,14 +86,7 @@ def test_heartbeats_keep_the_newest(store: CloudStore, request: pytest.FixtureRe
     needs_role(request, "sites")
 
     site = store.sites.create_site("S", now=NOW)
-    beat = Heartbeat(
-        node_version="1",
-        uptime_s=1,
-        disk_used_bytes=1,
-        disk_total_bytes=1,
-        db_size_bytes=1,
-        backlog_count=1,
-    )
+    beat = heartbeat(backlog_count=1)
     store.detections.record_heartbeat(site.site_id, beat, NOW)
     store.detections.record_heartbeat(
         site.site_id, beat.model_copy(update={"backlog_count": 9}), NOW - timedelta(1)
@@ -228,23 +220,12 @@ def test_heartbeats_keep_the_backlog_samples_of_their_site(
 ) -> None:
     needs_role(request, "sites")
     site = store.sites.create_site("S", now=NOW)
-    beat = Heartbeat(
-        node_version="1",
-        uptime_s=1,
-        disk_used_bytes=1,
-        disk_total_bytes=1,
-        db_size_bytes=1,
-        backlog_count=120,
-        backlog_oldest_age_s=30.0,
-    )
     for seconds, count in ((0, 120), (5, 80), (300, 900), (600, 4300)):
         store.detections.record_heartbeat(
-            site.site_id,
-            beat.model_copy(update={"backlog_count": count}),
-            NOW + timedelta(seconds=seconds),
+            site.site_id, heartbeat(count, 30.0), NOW + timedelta(seconds=seconds)
         )
     store.detections.record_heartbeat(  # an older heartbeat adds no sample
-        site.site_id, beat.model_copy(update={"backlog_count": 1}), NOW - timedelta(1)
+        site.site_id, heartbeat(1, 30.0), NOW - timedelta(1)
     )
     got = store.sites.get_site(site.site_id)
     assert got.backlog_samples == (
@@ -261,19 +242,9 @@ def test_backlog_samples_stay_within_their_window(
 ) -> None:
     needs_role(request, "sites")
     site = store.sites.create_site("S", now=NOW)
-    beat = Heartbeat(
-        node_version="1",
-        uptime_s=1,
-        disk_used_bytes=1,
-        disk_total_bytes=1,
-        db_size_bytes=1,
-        backlog_count=0,
-    )
     step = timedelta(seconds=SAMPLE_SPACING_S)
     for i in range(MAX_BACKLOG_SAMPLES + 5):
-        store.detections.record_heartbeat(
-            site.site_id, beat.model_copy(update={"backlog_count": i}), NOW + i * step
-        )
+        store.detections.record_heartbeat(site.site_id, heartbeat(i), NOW + i * step)
     samples = store.sites.get_site(site.site_id).backlog_samples
     assert len(samples) == MAX_BACKLOG_SAMPLES
     assert samples[-1].count == MAX_BACKLOG_SAMPLES + 4
