@@ -24,5 +24,5 @@ def test_a_site_shows_its_cameras_errors_by_reason(cloud: RunningCloud, browser)
     )
     html = signed_in(browser, cloud).get(f"/sites/{node.site_id}").text
     assert "Errors (last 60 min)" in html
-    assert "<td>4 <small class=\"muted\">(invalid 3, too large 1)</small></td>" in html
+    assert '<td>4 <small class="muted">(invalid 3, too large 1)</small></td>' in html
     assert "Refused camera posts naming no camera" in html and "unauthenticated 9" in html
