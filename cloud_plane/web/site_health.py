@@ -10,7 +10,7 @@ from datetime import datetime
 
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, status_of
-from sync_protocol.messages import CameraHealth
+from sync_protocol.messages import CameraErrorReason, CameraHealth
 
 # Worst first; revoked (archived) sites are history, at the end.
 STATUS_ORDER = {"offline": 0, "degraded": 1, "never_seen": 2, "online": 3, "revoked": 4}
@@ -27,7 +27,7 @@ class CameraView:
     clock_offset_s: float | None
     errors: int
     reads_today: int = 0
-    errors_by_reason: dict[str, int] = field(default_factory=dict)
+    errors_by_reason: dict[CameraErrorReason, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class SiteCard:
     backlog_age_s: float | None = None
     # Camera errors (issue 18): over what window, and the refused posts that named no camera.
     errors_window_s: float | None = None
-    unattributed_errors: dict[str, int] = field(default_factory=dict)
+    unattributed_errors: dict[CameraErrorReason, int] = field(default_factory=dict)
     cameras_up: int = field(init=False)
     cameras_silent: int = field(init=False)
 
