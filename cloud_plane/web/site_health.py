@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cloud_plane.alerts.backlog_trend import sustained_growth
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, status_of
 from sync_protocol.messages import CameraErrorReason, CameraHealth
@@ -98,6 +99,12 @@ def site_card(
             problems.append("sync is falling behind")
         elif hb.backlog_count > health.backlog_count:
             problems.append("sync backlog is large")
+        elif sustained_growth(
+            site.backlog_samples,
+            growth_s=health.backlog_growth_s,
+            min_rise=health.backlog_growth_min,
+        ):
+            problems.append("sync backlog is growing")
         if (
             hb.disk_total_bytes
             and hb.disk_used_bytes / hb.disk_total_bytes >= health.disk_full_ratio
