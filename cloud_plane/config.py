@@ -173,6 +173,16 @@ class HealthSettings(SettingsGroup):
     backlog_count: int = Field(
         default=100_000, ge=1, description="…or when more reads than this wait to be sent"
     )
+    backlog_growth_s: Seconds = Field(
+        default=1800,
+        gt=0,
+        le=7000,  # the site keeps 2 h of backlog samples (cloud_plane.records.backlog)
+        description="…or when the backlog kept growing (never draining back) for this long, "
+        "even below backlog_count",
+    )
+    backlog_growth_min: int = Field(
+        default=100, ge=1, description="The least rise over backlog_growth_s that counts as growth"
+    )
     clock_skew_s: Seconds = Field(
         default=120, gt=0, description="Largest camera-to-node clock offset before an alert"
     )

@@ -18,10 +18,10 @@ from local_node import credentials
 from local_node.credentials import CachedCredential
 from local_node.db import access
 from local_node.errors import (
-    CAMERA_DISABLED,
     MISSING_CREDENTIALS,
     TOKEN_EXPIRED,
     UNKNOWN_KEY,
+    CameraDisabled,
     Forbidden,
     NotAuthenticated,
 )
@@ -103,5 +103,5 @@ def _camera(services: NodeServices, secret: str) -> tuple[str, str]:
     if camera is None:
         raise NotAuthenticated(UNKNOWN_KEY)
     if camera.disabled:
-        raise NotAuthenticated(CAMERA_DISABLED)
+        raise CameraDisabled(camera.id)
     return camera.id, camera.name

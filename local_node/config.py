@@ -60,6 +60,12 @@ class IngestSettings(SettingsGroup):
             "one read per vehicle, is stored and frames are acknowledged and ignored)"
         ),
     )
+    clock_skew_s: Seconds = Field(
+        default=120,
+        gt=0,
+        description="A stored read whose captured_at is further than this from the node's clock "
+        "counts as a clock_skew error of its camera in the heartbeat",
+    )
 
 
 class RetentionSettings(SettingsGroup):

@@ -14,6 +14,8 @@ from local_node.auth import (
     presented_secret,
 )
 from local_node.credentials import CachedCredential
+from local_node.errors import CameraDisabled
+from local_node.ingest.camera_errors import mark_camera_post
 from local_node.services import NodeServices
 
 
@@ -29,13 +31,21 @@ async def camera_auth(request: Request, services: Services) -> CachedCredential:
     """The authenticated camera (subject = camera id, name = camera name).
 
     Async so the hot ingest path stays on the event loop: a cached key costs no thread hop,
-    and only a cache miss goes to the database in the thread pool.
+    and only a cache miss goes to the database in the thread pool. It marks the request as
+    a camera's post, naming the camera once known, for its error count
+    (``api.middleware.RequestMetrics``).
     """
+    mark_camera_post(request.scope, None)
     secret = presented_secret(request)
-    cached = cached_camera(services, secret)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(authenticate_camera, services, secret)
+    camera = cached_camera(services, secret)
+    if camera is None:
+        try:
+            camera = await run_in_threadpool(authenticate_camera, services, secret)
+        except CameraDisabled as exc:
+            mark_camera_post(request.scope, exc.camera_id)
+            raise
+    mark_camera_post(request.scope, camera.subject)
+    return camera
 
 
 def viewer_auth(request: Request, services: Services) -> CachedCredential:

@@ -52,6 +52,14 @@ CAMERA_DISABLED = "camera disabled"
 TOKEN_EXPIRED = "token expired"
 
 
+class CameraDisabled(NotAuthenticated):
+    """401 for the key of a disabled camera; names the camera, whose error count it adds to."""
+
+    def __init__(self, camera_id: str) -> None:
+        super().__init__(CAMERA_DISABLED)
+        self.camera_id = camera_id
+
+
 class Forbidden(NodeError):
     status_code = 403
 

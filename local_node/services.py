@@ -16,6 +16,7 @@ from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.images.integrity import Damage, ImageHealth
 from local_node.images.store import FileImageStore
+from local_node.ingest.camera_errors import CameraErrors
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
 from local_node.maintenance import check_recent
@@ -37,6 +38,8 @@ class NodeServices:
     metrics: NodeMetrics
     clock: Clock
     image_health: ImageHealth
+    # What cameras do wrong, for the heartbeat (written to the database shortly after).
+    camera_errors: CameraErrors
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
     # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
@@ -48,8 +51,9 @@ class NodeServices:
         self.image_health.served_damaged(damage)
 
     def close(self) -> None:
-        """Drain the writer and release the database."""
+        """Drain the writer, write the pending camera error counts, release the database."""
         self.writer.stop()
+        self.camera_errors.close()
         self.images.close()
         self.engine.dispose()
 
@@ -93,6 +97,7 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
         metrics=metrics,
         clock=clock,
         image_health=image_health,
+        camera_errors=CameraErrors(engine, clock, skew_limit_s=settings.ingest.clock_skew_s),
     )
 
 

@@ -16,7 +16,7 @@ outbox only up to that mark, and resends from it when the epoch changed.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     Discriminator,
@@ -162,6 +162,26 @@ class HitRecord(RequestModel):
     )
 
 
+CameraErrorReason = Literal[
+    "invalid", "too_large", "bad_image", "unauthenticated", "camera_disabled", "clock_skew"
+]
+"""What a camera did wrong at its node (a refused post, or a read from a skewed clock):
+
+- ``invalid``: metadata or a vendor event that does not validate (422);
+- ``too_large``: a body or image over the node's limit (413);
+- ``bad_image``: an image that is not JPEG/PNG by content, or an unsupported body type (415);
+- ``unauthenticated``: a missing, unknown or revoked key (401; the post names no camera);
+- ``camera_disabled``: the key of a disabled camera (401);
+- ``clock_skew``: a stored read whose ``captured_at`` is further from the node's clock than the
+  node's ``clock_skew_s`` (late delivery of buffered reads counts too).
+
+A new reason reaches the cloud first (requests forbid what they do not know)."""
+
+ErrorCounts = Annotated[
+    dict[CameraErrorReason, Count], Field(max_length=len(get_args(CameraErrorReason)))
+]
+
+
 class CameraHealth(RequestModel):
     """One camera's health in a heartbeat."""
 
@@ -171,7 +191,14 @@ class CameraHealth(RequestModel):
     )
     last_seen: UtcDatetime | None = None
     detections_last_interval: Count = 0
-    errors: Count = 0
+    errors: Count = Field(
+        default=0,
+        description="what this camera did wrong at the node within the heartbeat's "
+        "errors_window_s: refused posts and skewed reads (0 from nodes before issue 18)",
+    )
+    errors_by_reason: ErrorCounts = Field(
+        default_factory=dict, description="``errors`` by reason (reasons with none left out)"
+    )
     clock_offset_s: float | None = Field(
         default=None, description="camera clock minus node clock, seconds (median of reads)"
     )
@@ -188,6 +215,17 @@ class Heartbeat(RequestModel):
     backlog_count: Count = Field(description="detections not yet acked by the cloud")
     backlog_oldest_age_s: float | None = Field(default=None, ge=0)
     cameras: list[CameraHealth] = Field(default_factory=list, max_length=MAX_CAMERAS)
+    errors_window_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="the rolling window camera errors are counted over, seconds (None: a node "
+        "that does not count them)",
+    )
+    unattributed_errors: ErrorCounts = Field(
+        default_factory=dict,
+        description="refused camera posts within errors_window_s that named no camera "
+        "(a missing or unknown key), by reason",
+    )
 
 
 class ResendFrom(ReplyModel):
@@ -314,6 +352,7 @@ class EnrollReply(ReplyModel):
 
 
 __all__ = [
+    "CameraErrorReason",
     "CameraHealth",
     "Command",
     "DetectionBatch",

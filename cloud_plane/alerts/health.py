@@ -6,8 +6,8 @@ Problems (each raised once while open, resolved when it clears):
 - ``camera_silent``: a camera in the heartbeat with no read for ``camera_silent_after_s``
   (or never a read);
 - ``disk_nearly_full``: node disk use at or above ``disk_full_ratio``;
-- ``sync_backlog``: the oldest unsent read older than ``backlog_age_s``, or more than
-  ``backlog_count`` waiting;
+- ``sync_backlog``: the backlog grew for ``backlog_growth_s`` (``alerts.backlog_trend``),
+  the oldest unsent read is older than ``backlog_age_s``, or more than ``backlog_count`` wait;
 - ``clock_skew``: a camera's clock more than ``clock_skew_s`` from its node's.
 
 While a site is offline its last heartbeat is stale, so its other problems are
@@ -24,6 +24,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cloud_plane.alerts import rules
+from cloud_plane.alerts.backlog_trend import sustained_growth
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.resolution import cleared_reason
 from cloud_plane.alerts.service import AlertService
@@ -31,6 +32,7 @@ from cloud_plane.alerts.wording import duration_text as _duration
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
+from sync_protocol.messages import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ class HealthThresholds:
     disk_full_ratio: float = 0.9
     backlog_age_s: float = 900
     backlog_count: int = 100_000
+    backlog_growth_s: float = 1800
+    backlog_growth_min: int = 100
     clock_skew_s: float = 120
     # Cameras are expected to read only within these hours (local time in `timezone`), e.g.
     # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
@@ -60,6 +64,8 @@ class HealthThresholds:
             disk_full_ratio=settings.disk_full_ratio,
             backlog_age_s=settings.backlog_age_s,
             backlog_count=settings.backlog_count,
+            backlog_growth_s=settings.backlog_growth_s,
+            backlog_growth_min=settings.backlog_growth_min,
             clock_skew_s=settings.clock_skew_s,
             expected_hours=parse_hours(hours) if hours else None,
             timezone=timezone,
@@ -136,10 +142,9 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
         if ratio >= limits.disk_full_ratio:
             reason = f"disk {ratio:.0%} used ({hb.disk_used_bytes} of {hb.disk_total_bytes} bytes)"
             found.append(Problem(AlertKind.DISK_NEARLY_FULL, site.site_id, reason))
-    oldest = hb.backlog_oldest_age_s or 0.0
-    if oldest > limits.backlog_age_s or hb.backlog_count > limits.backlog_count:
-        reason = f"{hb.backlog_count} reads wait to sync, the oldest for {_duration(oldest)}"
-        found.append(Problem(AlertKind.SYNC_BACKLOG, site.site_id, reason))
+    backlog = _backlog_reasons(site, hb, limits)
+    if backlog:
+        found.append(Problem(AlertKind.SYNC_BACKLOG, site.site_id, "; ".join(backlog)))
     for camera in hb.cameras:
         if camera.last_seen is None:
             # A camera just registered, or a node just started, has had no chance to read yet.
@@ -160,6 +165,25 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
             reason = f"camera {camera.camera_id} clock is {offset:+.0f} s off its node's"
             found.append(_camera(AlertKind.CLOCK_SKEW, site, camera.camera_id, reason, None))
     return Evaluation(found, settles=True)
+
+
+def _backlog_reasons(site: Site, hb: Heartbeat, limits: HealthThresholds) -> list[str]:
+    """What is wrong with the site's sync backlog (empty: nothing)."""
+    reasons = []
+    growth = sustained_growth(
+        site.backlog_samples, growth_s=limits.backlog_growth_s, min_rise=limits.backlog_growth_min
+    )
+    if growth is not None:
+        reasons.append(
+            f"backlog grew from {growth.first.count:,} to {growth.last.count:,} "
+            f"in {_duration(growth.span_s)}"
+        )
+    if hb.backlog_count > limits.backlog_count:
+        reasons.append(f"{hb.backlog_count:,} reads wait to sync")
+    oldest = hb.backlog_oldest_age_s or 0.0
+    if oldest > limits.backlog_age_s:
+        reasons.append(f"oldest unsent read waits {_duration(oldest)}")
+    return reasons
 
 
 def _camera(

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cloud_plane.alerts.backlog_trend import sustained_growth
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, status_of
-from sync_protocol.messages import CameraHealth
+from sync_protocol.messages import CameraErrorReason, CameraHealth
 
 # Worst first; revoked (archived) sites are history, at the end.
 STATUS_ORDER = {"offline": 0, "degraded": 1, "never_seen": 2, "online": 3, "revoked": 4}
@@ -27,6 +28,7 @@ class CameraView:
     clock_offset_s: float | None
     errors: int
     reads_today: int = 0
+    errors_by_reason: dict[CameraErrorReason, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class SiteCard:
     hotlist_behind: int | None
     backlog_count: int | None = None
     backlog_age_s: float | None = None
+    # Camera errors (issue 18): over what window, and the refused posts that named no camera.
+    errors_window_s: float | None = None
+    unattributed_errors: dict[CameraErrorReason, int] = field(default_factory=dict)
     cameras_up: int = field(init=False)
     cameras_silent: int = field(init=False)
 
@@ -63,6 +68,7 @@ def camera_views(
             clock_offset_s=c.clock_offset_s,
             errors=c.errors,
             reads_today=reads.get(c.camera_id, 0),
+            errors_by_reason=dict(c.errors_by_reason),
         )
         for c in cameras
     ]
@@ -93,6 +99,12 @@ def site_card(
             problems.append("sync is falling behind")
         elif hb.backlog_count > health.backlog_count:
             problems.append("sync backlog is large")
+        elif sustained_growth(
+            site.backlog_samples,
+            growth_s=health.backlog_growth_s,
+            min_rise=health.backlog_growth_min,
+        ):
+            problems.append("sync backlog is growing")
         if (
             hb.disk_total_bytes
             and hb.disk_used_bytes / hb.disk_total_bytes >= health.disk_full_ratio
@@ -111,6 +123,8 @@ def site_card(
         hotlist_behind=None if held is None else max(0, hotlist_current - held),
         backlog_count=hb.backlog_count if hb else None,
         backlog_age_s=hb.backlog_oldest_age_s if hb else None,
+        errors_window_s=hb.errors_window_s if hb else None,
+        unattributed_errors=dict(hb.unattributed_errors) if hb else {},
     )
 
 

@@ -1,4 +1,4 @@
-"""Request metrics as a pure ASGI middleware (no per-request task or stream wrapping)."""
+"""Request metrics and camera error counts as pure ASGI middlewares (no per-request task)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from local_node.ingest.camera_errors import refused_post
+
 
 class RequestMetrics:
-    """Observes latency by route, method and status into the node's Prometheus registry."""
+    """Observes latency by route, method and status into the node's Prometheus registry,
+    and counts each refused camera post against its camera (``ingest.camera_errors``: the
+    camera auth dependency marks the request; whatever refuses it, the status says why)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,3 +42,6 @@ class RequestMetrics:
                     method=scope["method"],
                     status=str(status),
                 ).observe(time.perf_counter() - started)
+                refused = refused_post(scope, status)
+                if refused is not None:
+                    services.camera_errors.note(*refused)

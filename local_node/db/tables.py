@@ -234,3 +234,20 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column(index=True), description="Absolute end")
     last_seen_at: datetime = Field(sa_column=_utc_column(), description="To within a minute")
+
+
+class CameraErrorCount(SQLModel, table=True):
+    """What cameras did wrong, counted per camera, reason and 5-minute slot (issue 18).
+
+    Bounded: ``camera_id`` is a camera the node authenticated ("" for posts that named none),
+    ``reason`` one of ``sync_protocol.messages.CameraErrorReason``, and slots older than the
+    window are deleted as new counts are written. Written by the API process, read by the
+    sync agent's heartbeat (often another process).
+    """
+
+    __tablename__ = "camera_error_counts"
+
+    camera_id: str = Field(primary_key=True, max_length=32)
+    reason: str = Field(primary_key=True, max_length=32)
+    slot_start: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    count: int = Field(default=0)

@@ -18,6 +18,7 @@ from local_node.clock import Clock
 from local_node.config import MqttSettings
 from local_node.credentials import CachedCredential
 from local_node.db import repo
+from local_node.ingest.camera_errors import CameraErrors
 from local_node.ingest.service import ingest_blocking
 from local_node.ingest.vendors import VendorRead
 from local_node.ingest.vendors.mqtt import FrigateMqttListener, parse_broker_url
@@ -45,6 +46,8 @@ class MqttHost(Protocol):
     def clock(self) -> Clock: ...
     @property
     def writer(self) -> IngestWriter: ...
+    @property
+    def camera_errors(self) -> CameraErrors: ...
     @property
     def metrics(self) -> NodeMetrics: ...
 
@@ -109,6 +112,7 @@ def start_frigate_listener(
             image=read.image,
             image_kind=None,
             timeout=STORE_TIMEOUT_S,
+            errors=services.camera_errors,
         )
         if result.created:
             services.metrics.reads.inc()

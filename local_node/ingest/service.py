@@ -6,6 +6,7 @@ import asyncio
 
 from local_node.credentials import CachedCredential
 from local_node.errors import InvalidInput
+from local_node.ingest.camera_errors import CameraErrors
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestResult, IngestWriter
 
@@ -26,13 +27,17 @@ async def ingest(
     detection: DetectionIn,
     image: bytes | None,
     image_kind: str | None,
+    errors: CameraErrors | None = None,
 ) -> IngestResult:
-    """Store one read durably and return its id, seq and hits (or the first one's, if repeated)."""
+    """Store one read durably and return its id, seq and hits (or the first one's, if repeated).
+
+    A new read from a camera clock beyond the skew limit is counted in ``errors``.
+    """
     _check_camera(camera, detection)
     future = writer.submit(
         camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
     )
-    return await asyncio.wrap_future(future)
+    return _counted(await asyncio.wrap_future(future), camera, detection, errors)
 
 
 def ingest_blocking(
@@ -43,10 +48,22 @@ def ingest_blocking(
     image: bytes | None,
     image_kind: str | None,
     timeout: float = 30.0,
+    errors: CameraErrors | None = None,
 ) -> IngestResult:
     """The same, for threads that are not on the event loop (the MQTT listener)."""
     _check_camera(camera, detection)
     future = writer.submit(
         camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
     )
-    return future.result(timeout)
+    return _counted(future.result(timeout), camera, detection, errors)
+
+
+def _counted(
+    result: IngestResult,
+    camera: CachedCredential,
+    detection: DetectionIn,
+    errors: CameraErrors | None,
+) -> IngestResult:
+    if result.created and errors is not None:  # a repeat was counted when it was new
+        errors.note_read(camera.subject, detection.captured_at)
+    return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from local_node import __version__
+from local_node.db import camera_errors
 from local_node.db.tables import Camera, Detection
 from local_node.sync import store
 from sync_protocol.messages import MAX_CAMERAS, CameraHealth, Heartbeat
@@ -41,9 +43,18 @@ def clock_offset(samples: list[tuple[datetime, datetime]]) -> float | None:
     return round(statistics.median((c - r).total_seconds() for c, r in samples), 3)
 
 
-def camera_health(conn: Connection, now: datetime, interval_s: float) -> list[CameraHealth]:
-    """Health of every enabled camera (most recently seen first, at most MAX_CAMERAS)."""
+def camera_health(
+    conn: Connection,
+    now: datetime,
+    interval_s: float,
+    errors: Mapping[str, Mapping[str, int]] | None = None,
+) -> list[CameraHealth]:
+    """Health of every enabled camera (most recently seen first, at most MAX_CAMERAS).
+
+    ``errors``: camera id → reason → count (``camera_errors.window_counts``).
+    """
     since = now - timedelta(seconds=interval_s)
+    errors = errors or {}
     out = []
     enabled = select(Camera.id, Camera.name).where(
         Camera.disabled.is_(False), Camera.deleted_at.is_(None)
@@ -66,7 +77,8 @@ def camera_health(conn: Connection, now: datetime, interval_s: float) -> list[Ca
                 name=name,
                 last_seen=recent[0].received_at if recent else None,
                 detections_last_interval=count,
-                errors=0,
+                errors=sum(errors.get(cam, {}).values()),
+                errors_by_reason=dict(errors.get(cam, {})),
                 clock_offset_s=clock_offset([(r.captured_at, r.received_at) for r in recent]),
             )
         )
@@ -88,7 +100,8 @@ def build_heartbeat(
     free = usage.f_bavail * usage.f_frsize if usage else 0
     with engine.connect() as conn:
         backlog = store.backlog(conn, now)
-        cameras = camera_health(conn, now, interval_s)
+        errors = camera_errors.window_counts(conn, now)
+        cameras = camera_health(conn, now, interval_s, errors)
         size = db_size_bytes(engine, conn)
     return Heartbeat(
         node_version=__version__,
@@ -99,4 +112,6 @@ def build_heartbeat(
         backlog_count=backlog.count,
         backlog_oldest_age_s=backlog.oldest_age_s,
         cameras=cameras,
+        errors_window_s=camera_errors.WINDOW_S,
+        unattributed_errors=errors.get(camera_errors.UNNAMED, {}),
     )

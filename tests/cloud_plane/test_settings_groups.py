@@ -83,6 +83,8 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("CAMERA_EXPECTED_HOURS", "06:00-22:00", "health.camera_expected_hours", "06:00-22:00"),
     ("DISK_FULL_RATIO", "0.8", "health.disk_full_ratio", 0.8),
     ("BACKLOG_AGE_S", "300", "health.backlog_age_s", 300),
+    ("BACKLOG_GROWTH_S", "2400", "health.backlog_growth_s", 2400),
+    ("BACKLOG_GROWTH_MIN", "50", "health.backlog_growth_min", 50),
     ("BACKLOG_COUNT", "1000", "health.backlog_count", 1000),
     ("CLOCK_SKEW_S", "30", "health.clock_skew_s", 30),
 ]

@@ -25,6 +25,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("COMMIT_BATCH_MAX", "64", "ingest.commit_batch_max", 64),
     ("MAX_PENDING", "100", "ingest.max_pending", 100),
     ("OPENALPR_STORE_FRAMES", "true", "ingest.openalpr_store_frames", True),
+    ("CLOCK_SKEW_S", "300", "ingest.clock_skew_s", 300),
     ("DISK_BUDGET_BYTES", "1000000", "retention.disk_budget_bytes", 1_000_000),
     ("MIN_FREE_BYTES", "0", "retention.min_free_bytes", 0),
     ("IMAGE_RETENTION_DAYS", "7", "retention.image_days", 7),

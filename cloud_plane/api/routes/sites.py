@@ -24,7 +24,12 @@ class CameraOut(BaseModel):
     name: str | None = None  # from the node's heartbeat (older nodes send none)
     last_seen: datetime | None
     detections_last_interval: int
-    errors: int
+    errors: int = Field(description="what the camera did wrong at its node within errors_window_s")
+    errors_by_reason: dict[str, int] = Field(
+        default_factory=dict,
+        description="errors by reason (sync_protocol.messages.CameraErrorReason); "
+        "empty from nodes that do not count them",
+    )
     clock_offset_s: float | None
 
 
@@ -60,6 +65,14 @@ class SiteDetailOut(SiteOut):
     db_size_bytes: int | None
     backlog: BacklogOut | None
     cameras: list[CameraOut]
+    errors_window_s: float | None = Field(
+        default=None, description="the window camera errors count over (None: not counted)"
+    )
+    unattributed_errors: dict[str, int] = Field(
+        default_factory=dict,
+        description="refused camera posts that named no camera (missing or unknown key), "
+        "by reason, within errors_window_s",
+    )
 
 
 def _out(site: Site, services: Services) -> dict:
@@ -101,6 +114,8 @@ def get_site(site_id: str, services: Services, staff: StaffAuth) -> SiteDetailOu
         if hb
         else None,
         cameras=[CameraOut(**c.model_dump()) for c in hb.cameras] if hb else [],
+        errors_window_s=hb.errors_window_s if hb else None,
+        unattributed_errors=dict(hb.unattributed_errors) if hb else {},
     )
 
 

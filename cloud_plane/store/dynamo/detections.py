@@ -42,8 +42,10 @@ alternative, a transaction per batch, would cost 0.6 units per read more).
 Every item of a read expires ``retention`` after the node received it (TTL ``expires_at``);
 readers skip expired ones, as DynamoDB deletes them only eventually (moto never).
 ``record_heartbeat`` updates the site item at ``keys.site(site_id)`` (``last_heartbeat_at``
-as ``keys.time_text``, ``heartbeat`` as the model's JSON) only if it exists and holds no
-newer heartbeat.
+as ``keys.time_text``, ``heartbeat`` as the model's JSON, ``backlog`` the recent backlog
+samples as ``records.backlog`` JSON) only if it exists and holds no newer heartbeat. Folding
+the sample in needs the item first: an eventually consistent read (half a read unit per
+exchange, no write unit more), the update conditional on the heartbeat time read.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from cloud_plane.errors import NotFound
+from cloud_plane.records.backlog import add_sample, decode_samples, encode_samples
 from cloud_plane.records.detections import (
     BatchOutcome,
     DetectionQuery,
@@ -62,6 +65,7 @@ from cloud_plane.records.detections import (
     require_contiguous,
 )
 from cloud_plane.records.paging import Page
+from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.detection_items import (
@@ -73,6 +77,7 @@ from cloud_plane.store.dynamo.detection_items import (
     split_chunks,
 )
 from cloud_plane.store.dynamo.detection_search import SCAN_BOUND, DetectionSearch
+from cloud_plane.store.dynamo.table import attempts
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 
@@ -240,14 +245,32 @@ class DynamoDetections:
 
     # -- heartbeats ---------------------------------------------------------------------------
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
-        """Keep the site's latest heartbeat; raise NotFound."""
+        """Keep the site's latest heartbeat and add its backlog sample; raise NotFound."""
         at = keys.time_text(received_at)
-        updated = self._db.table.update(
-            keys.site(site_id),
-            "SET last_heartbeat_at = :at, heartbeat = :beat",
-            condition="attribute_exists(pk) AND "
-            "(attribute_not_exists(last_heartbeat_at) OR last_heartbeat_at <= :at)",
-            values={":at": at, ":beat": heartbeat.model_dump_json()},
-        )
-        if updated is None and self._db.table.get(keys.site(site_id)) is None:
-            raise NotFound(f"no site {site_id!r}")
+        sample = BacklogSample(received_at, heartbeat.backlog_count, heartbeat.backlog_oldest_age_s)
+        for round_ in attempts(f"heartbeat of site {site_id!r}"):
+            # First an eventually consistent read (half a unit); the write's condition on the
+            # heartbeat time read catches a stale or raced read, and later rounds read strongly.
+            item = self._db.table.get(keys.site(site_id), consistent=round_ > 0)
+            if item is None:
+                raise NotFound(f"no site {site_id!r}")
+            previous = item.get("last_heartbeat_at")
+            if previous is not None and previous > at:
+                return  # an older heartbeat never replaces a newer one
+            samples = add_sample(decode_samples(item.get("backlog")), sample)
+            unchanged = (
+                "attribute_not_exists(last_heartbeat_at)"
+                if previous is None
+                else "last_heartbeat_at = :previous"
+            )
+            values = {":at": at, ":beat": heartbeat.model_dump_json(),
+                      ":backlog": encode_samples(samples)}  # fmt: skip
+            if previous is not None:
+                values[":previous"] = previous
+            if self._db.table.update(
+                keys.site(site_id),
+                "SET last_heartbeat_at = :at, heartbeat = :beat, backlog = :backlog",
+                condition=f"attribute_exists(pk) AND {unchanged}",
+                values=values,
+            ):
+                return

@@ -7,7 +7,8 @@ Decisions (the layout is in ``store/keys.py``):
   attributes are the ``Site`` fields, times as ``keys.time_text``; ``enroll_gen`` counts
   re-issues (below). ``site_key(site_id)`` is its key: the detections role's
   ``record_heartbeat`` updates ``last_heartbeat_at`` (time text) and ``heartbeat`` (the
-  ``Heartbeat`` as JSON text) on it, on the condition ``attribute_exists(pk)`` so a
+  ``Heartbeat`` as JSON text) and ``backlog`` (recent backlog samples, ``records.backlog``)
+  on it, on the condition ``attribute_exists(pk)`` so a
   heartbeat of an unknown site creates nothing.
 - Live names are unique by a claim item per name (``keys.site_name``) written in the same
   transaction as the site (create, rename); archiving or deleting a site deletes its claim.
@@ -39,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cloud_plane.errors import Conflict, NotFound
+from cloud_plane.records.backlog import decode_samples
 from cloud_plane.records.sites import EnrollmentRefused, Site
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
@@ -405,4 +407,5 @@ def _site(item: dict[str, Any]) -> Site:
         hotlist_version=None if version is None else int(version),
         hotlist_seen_at=_time(item, "hotlist_seen_at"),
         timezone=item.get("timezone"),
+        backlog_samples=decode_samples(item.get("backlog")),
     )

@@ -9,9 +9,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, or_, select, tuple_, update
+from sqlalchemy import false, select, tuple_, update
 from sqlalchemy.engine import Connection
 
+from cloud_plane.records.backlog import add_sample, decode_samples, encode_samples
 from cloud_plane.records.detections import (
     BatchOutcome,
     DetectionQuery,
@@ -28,6 +29,7 @@ from cloud_plane.records.paging import (
     decode_cursor,
     encode_cursor,
 )
+from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store.sql.database import SqlDatabase, before
 from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
@@ -201,21 +203,33 @@ class SqlDetections:
         return Page([full[k] for k in keys if k in full], cursor)
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
-        """Keep the site's latest heartbeat; raise NotFound."""
+        """Keep the site's latest heartbeat and add its backlog sample; raise NotFound."""
         with self._db.tx(write=True) as conn:
-            result = conn.execute(
-                update(SiteRow)
-                .where(
-                    SiteRow.site_id == site_id,
-                    or_(
-                        SiteRow.last_heartbeat_at.is_(None),
-                        SiteRow.last_heartbeat_at <= received_at,
-                    ),
-                )
-                .values(last_heartbeat_at=received_at, heartbeat_json=heartbeat.model_dump_json())
+            # The row is locked while its samples are read, folded and written back, so two
+            # heartbeats of one site never drop each other's sample (SQLite: one writer).
+            row = conn.execute(
+                select(SiteRow.last_heartbeat_at, SiteRow.backlog_json)
+                .where(SiteRow.site_id == site_id)
+                .with_for_update()
+            ).first()
+            if row is None:
+                load_site(conn, site_id)  # raises NotFound
+                return
+            if row.last_heartbeat_at is not None and row.last_heartbeat_at > received_at:
+                return  # an older heartbeat never replaces a newer one
+            sample = BacklogSample(
+                received_at, heartbeat.backlog_count, heartbeat.backlog_oldest_age_s
             )
-            if result.rowcount == 0:
-                load_site(conn, site_id)
+            samples = add_sample(decode_samples(row.backlog_json), sample)
+            conn.execute(
+                update(SiteRow)
+                .where(SiteRow.site_id == site_id)
+                .values(
+                    last_heartbeat_at=received_at,
+                    heartbeat_json=heartbeat.model_dump_json(),
+                    backlog_json=encode_samples(samples),
+                )
+            )
 
 
 def _literal_head(pattern: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.errors import Conflict, NotFound
+from cloud_plane.records.backlog import decode_samples
 from cloud_plane.records.sites import EnrollmentRefused, Site
 from cloud_plane.store.ids import new_site_id
 from cloud_plane.store.sql.database import SqlDatabase
@@ -240,4 +241,5 @@ def _site(row: Any) -> Site:
         hotlist_version=row["hotlist_version"],
         hotlist_seen_at=row["hotlist_seen_at"],
         timezone=row["timezone"],
+        backlog_samples=decode_samples(row["backlog_json"]),
     )

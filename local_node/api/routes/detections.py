@@ -92,7 +92,12 @@ async def post_detection(
     else:
         raise UnsupportedMedia("send multipart/form-data or application/json")
     result = await ingest(
-        services.writer, camera=camera, detection=detection, image=image, image_kind=kind
+        services.writer,
+        camera=camera,
+        detection=detection,
+        image=image,
+        image_kind=kind,
+        errors=services.camera_errors,
     )
     if result.created:
         services.metrics.reads.inc()

@@ -189,6 +189,7 @@ async def _ingest_all(
                 detection=read.detection,
                 image=read.image,
                 image_kind=kind if read.image is not None else None,
+                errors=services.camera_errors,
             )
             for read, kind in zip(reads, kinds, strict=True)
         ),

@@ -11,6 +11,7 @@ from cloud_plane.records.deliveries import DeliveryPurpose, NewDelivery
 from cloud_plane.records.hotlist import OpAuthor
 from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.hotlist_messages import HotlistOp
+from sync_protocol.messages import Heartbeat
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -28,6 +29,18 @@ def records(stream: str, first: int, count: int, plate: str = "AB12CDE") -> list
         )
         for s in range(first, first + count)
     ]
+
+
+def heartbeat(backlog_count: int = 1, oldest_age_s: float | None = None) -> Heartbeat:
+    return Heartbeat(
+        node_version="1",
+        uptime_s=1,
+        disk_used_bytes=1,
+        disk_total_bytes=1,
+        db_size_bytes=1,
+        backlog_count=backlog_count,
+        backlog_oldest_age_s=oldest_age_s,
+    )
 
 
 def op(action: str = "upsert", *, at: datetime = NOW, plate: str = "AB12CDE") -> HotlistOp:

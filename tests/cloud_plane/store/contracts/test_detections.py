@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 
 from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.backlog import BACKLOG_WINDOW_S, MAX_BACKLOG_SAMPLES, SAMPLE_SPACING_S
 from cloud_plane.records.detections import DetectionQuery
+from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.dynamo import DynamoStore
-from tests.cloud_plane.store.contracts.builders import NOW, records
+from tests.cloud_plane.store.contracts.builders import NOW, heartbeat, records
 from tests.cloud_plane.store.contracts.conftest import RETENTION_DAYS, needs_role
 
 ROLE = "detections"
@@ -81,19 +83,10 @@ def test_search_filters_by_site_plate_and_time_and_pages(store: CloudStore) -> N
 
 
 def test_heartbeats_keep_the_newest(store: CloudStore, request: pytest.FixtureRequest) -> None:
-    from sync_protocol.messages import Heartbeat
-
     needs_role(request, "sites")
 
     site = store.sites.create_site("S", now=NOW)
-    beat = Heartbeat(
-        node_version="1",
-        uptime_s=1,
-        disk_used_bytes=1,
-        disk_total_bytes=1,
-        db_size_bytes=1,
-        backlog_count=1,
-    )
+    beat = heartbeat(backlog_count=1)
     store.detections.record_heartbeat(site.site_id, beat, NOW)
     store.detections.record_heartbeat(
         site.site_id, beat.model_copy(update={"backlog_count": 9}), NOW - timedelta(1)
@@ -220,3 +213,39 @@ def test_reads_past_the_retention_are_neither_found_nor_counted(store: CloudStor
         assert [d.record.seq for d in search(query).items] == [3], query
     counted = store.detections.hourly_reads(None, since=old, until=NOW + timedelta(hours=1))
     assert [(r.hour, r.reads) for r in counted] == [(NOW.replace(minute=0), 1)]
+
+
+def test_heartbeats_keep_the_backlog_samples_of_their_site(
+    store: CloudStore, request: pytest.FixtureRequest
+) -> None:
+    needs_role(request, "sites")
+    site = store.sites.create_site("S", now=NOW)
+    for seconds, count in ((0, 120), (5, 80), (300, 900), (600, 4300)):
+        store.detections.record_heartbeat(
+            site.site_id, heartbeat(count, 30.0), NOW + timedelta(seconds=seconds)
+        )
+    store.detections.record_heartbeat(  # an older heartbeat adds no sample
+        site.site_id, heartbeat(1, 30.0), NOW - timedelta(1)
+    )
+    got = store.sites.get_site(site.site_id)
+    assert got.backlog_samples == (
+        BacklogSample(NOW, 80, 30.0),  # two heartbeats 5 s apart: one slot, its lowest
+        BacklogSample(NOW + timedelta(seconds=300), 900, 30.0),
+        BacklogSample(NOW + timedelta(seconds=600), 4300, 30.0),
+    )
+    [listed] = [s for s in store.sites.list_sites() if s.site_id == site.site_id]
+    assert listed.backlog_samples == got.backlog_samples
+
+
+def test_backlog_samples_stay_within_their_window(
+    store: CloudStore, request: pytest.FixtureRequest
+) -> None:
+    needs_role(request, "sites")
+    site = store.sites.create_site("S", now=NOW)
+    step = timedelta(seconds=SAMPLE_SPACING_S)
+    for i in range(MAX_BACKLOG_SAMPLES + 5):
+        store.detections.record_heartbeat(site.site_id, heartbeat(i), NOW + i * step)
+    samples = store.sites.get_site(site.site_id).backlog_samples
+    assert len(samples) == MAX_BACKLOG_SAMPLES
+    assert samples[-1].count == MAX_BACKLOG_SAMPLES + 4
+    assert (samples[-1].at - samples[0].at).total_seconds() <= BACKLOG_WINDOW_S
