@@ -58,6 +58,7 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
                 clock=services.clock,
                 hits=services.writer,
                 settings=settings.fallback,
+                timezone=settings.timezone,
             )
             mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
             yield

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -319,10 +320,20 @@ class HitSource(Protocol):
 
 
 def start_fallback(
-    *, engine: Engine, clock: Clock, hits: HitSource, settings: FallbackSettings
+    *,
+    engine: Engine,
+    clock: Clock,
+    hits: HitSource,
+    settings: FallbackSettings,
+    timezone: str | None = None,
 ) -> FallbackRunner | None:
-    """Start the fallback beside the node's writer when a channel is configured (else None)."""
-    channels = build_channels(settings, clock=clock)
+    """Start the fallback beside the node's writer when a channel is configured (else None).
+
+    ``timezone``: the node's configured zone (the one it reports to the cloud), so the
+    fallback's messages and the cloud's show one clock; None: the host's zone.
+    """
+    tz = ZoneInfo(timezone) if timezone else None
+    channels = build_channels(settings, clock=clock, tz=tz)
     if not channels:
         return None
     runner = FallbackRunner(engine=engine, settings=settings, clock=clock, channels=channels)

@@ -98,6 +98,25 @@ def test_node_posts_a_signed_webhook_when_the_cloud_has_been_unreachable_too_lon
     assert row["ok"] and "secret-token" not in row["recipient"]
 
 
+def test_fallback_messages_use_the_zone_the_node_reports_to_the_cloud(
+    node_factory: NodeFactory, webhook_server: WebhookServer
+):
+    """EDGESYNC_NODE_TIMEZONE, not the host's zone: the node's messages and the cloud's agree."""
+    node = node_factory(
+        timezone="Asia/Tokyo",
+        fallback_after_s=60,
+        fallback_webhook_url=webhook_server.url(),
+        fallback_webhook_secret=WEBHOOK_SECRET,
+    )
+    enrol_offline(node, cloud_silent_s=None)
+    list_plate(node, "AB12CDE")
+    post(node, "AB12CDE")
+    [request] = webhook_server.wait_for(1)
+    alert = json.loads(request.body)["alert"]
+    assert alert["site"]["timezone"] == "Asia/Tokyo"
+    assert alert["occurred_at_local"].endswith("+09:00")
+
+
 def _wait_settled(node: RunningNode, count: int, timeout: float = 10.0) -> list[dict]:
     import time
 
