@@ -71,9 +71,10 @@ def new_worker_id() -> str:
 class DispatchStats:
     """What one pass did."""
 
-    claimed: int = 0
+    claimed: int = 0  # attempts begun
     sent: int = 0
     failed: int = 0
+    deferred: int = 0  # claimed, then put back by the rate limits (no attempt counted)
 
 
 class Dispatcher:
@@ -121,6 +122,10 @@ class Dispatcher:
     # --- one pass ------------------------------------------------------------------------
     def prepare(self, limit: int) -> list[StoredDelivery]:
         """Claim up to ``limit`` due deliveries, defer rate-limited ones, begin the rest."""
+        return self._prepare(limit)[0]
+
+    def _prepare(self, limit: int) -> tuple[list[StoredDelivery], int]:
+        """``prepare``, also saying how many claimed deliveries were deferred."""
         now = self.clock()
         claimed = self.store.deliveries.claim_deliveries(
             worker=self.worker_id, now=now, lease=self.lease, limit=limit
@@ -136,24 +141,26 @@ class Dispatcher:
                 go.append(delivery.delivery_id)
             else:
                 self.resolutions.defer(delivery, until=permit.at)
-        return self.resolutions.begin(go, now)
+        return self.resolutions.begin(go, now), len(claimed) - len(go)
 
     def dispatch_once(self, limit: int | None = None) -> DispatchStats:
         """Claim, send concurrently and record one batch; return what happened."""
-        started = self.prepare(limit or self.senders)
+        started, deferred = self._prepare(limit or self.senders)
         futures = [self._pool.submit(self.send, d) for d in started]
         wait(futures)
         outcomes = [f.result() for f in futures]
         sent = sum(1 for o in outcomes if o.ok)
-        return DispatchStats(claimed=len(started), sent=sent, failed=len(outcomes) - sent)
+        return DispatchStats(
+            claimed=len(started), sent=sent, failed=len(outcomes) - sent, deferred=deferred
+        )
 
     def drain(self, max_passes: int = 1000) -> int:
         """Dispatch until nothing is due now; return how many attempts were made (tests, CLI)."""
         total = 0
         for _ in range(max_passes):
             stats = self.dispatch_once()
-            if stats.claimed == 0:
-                break
+            if stats.claimed == 0 and stats.deferred == 0:
+                break  # (a pass whose batch was all deferred is no sign the queue is empty)
             total += stats.claimed
         return total
 

@@ -146,6 +146,21 @@ def test_rate_limits_queue_deliveries_rather_than_drop_them(store: SqlStore) -> 
     ]
 
 
+def test_drain_goes_on_past_a_pass_whose_whole_batch_was_rate_limited(store: SqlStore) -> None:
+    """A pass that claims only held deliveries is no sign the queue is empty."""
+    channel = ScriptedChannel()
+    limiter = RateLimiter(per_recipient={ChannelKind.SMS: Rate.per_minute(1)})
+    a = make(store, channel, limiter=limiter)
+    a.recipient("busy")
+    for plate in ("AA11AAA", "BB22BBB", "CC33CCC", "DD44DDD", "EE55EEE"):
+        a.hit(plate)
+    a.clock.advance(seconds=1)
+    a.recipient("quiet")
+    a.hit("FF66FFF")  # to both; quiet's is due after all of busy's
+    a.dispatcher(senders=2).drain()  # passes: 1 sent + 1 held, 2 held, 2 held, then quiet's
+    assert sorted(c.recipient.id for c in channel.calls) == ["busy", "quiet"]
+
+
 def test_a_worker_killed_before_sending_loses_nothing(store: SqlStore) -> None:
     channel = ScriptedChannel()
     a = make(store, channel)
