@@ -68,11 +68,17 @@ def cleared_reason(alert: StoredAlert, site: Site) -> str:
 
 
 def who_to_tell(deliveries: Iterable[StoredDelivery]) -> list[tuple[str, str]]:
-    """Return each (recipient, channel) the cloud sent the alert to, in first-sent order."""
+    """Return each (recipient, channel) the cloud sent the alert to, in first-sent order.
+
+    Read after the unsent ones are cancelled, so an ``in_flight`` delivery is a send under
+    way as the alert resolved: it may well go out, so its recipient is told too (better a
+    resolution of an alert they may have missed than a problem nobody closes for them).
+    """
     told: list[tuple[str, str]] = []
     for d in deliveries:
         key = (d.recipient_id, d.channel)
-        if d.purpose == "alert" and d.source == "cloud" and d.status == "sent" and key not in told:
+        sent = d.status in ("sent", "in_flight")
+        if d.purpose == "alert" and d.source == "cloud" and sent and key not in told:
             told.append(key)
     return told
 

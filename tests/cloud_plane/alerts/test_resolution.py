@@ -100,3 +100,8 @@ def test_only_sends_the_cloud_made_are_told_once_each() -> None:
         delivery("r1", purpose="resolution"),
     ]
     assert who_to_tell(deliveries) == [("r1", "sms"), ("r1", "email")]
+
+
+def test_a_send_under_way_as_the_alert_resolved_is_told_too() -> None:
+    """After cancel_unsent, in_flight means an attempt begun: it may well go out."""
+    assert who_to_tell([delivery("r5", status="in_flight")]) == [("r5", "sms")]
