@@ -14,8 +14,10 @@ from datetime import timedelta
 import pytest
 
 from cloud_plane.alerts.dispatcher import Dispatcher
+from cloud_plane.alerts.health import HealthMonitor
 from cloud_plane.alerts.rules import EscalationPolicy
 from cloud_plane.store.base import CloudStore
+from sync_protocol.messages import Heartbeat
 from tests.cloud_plane.alerts.doubles import ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
 from tests.threads import run_together
@@ -224,3 +226,38 @@ def test_an_escalation_queued_for_an_alert_resolved_meanwhile_is_never_sent(
     assert [c.recipient.id for c in channel.calls] == ["duty"]
     boss = [d for d in a.store.deliveries.list_deliveries(alert_id) if d.tier == 1]
     assert [d.status for d in boss] == ["cancelled"]
+
+
+def _heartbeat() -> Heartbeat:
+    return Heartbeat(
+        node_version="1",
+        uptime_s=60,
+        disk_used_bytes=1,
+        disk_total_bytes=100,
+        db_size_bytes=1,
+        backlog_count=0,
+    )
+
+
+def test_two_monitors_raise_a_problem_once_and_tell_its_resolution_once(
+    shared_store: CloudStore,
+) -> None:
+    channel = ScriptedChannel()
+    a = alerting(shared_store, channel)
+    site = a.site.site_id
+    a.store.detections.record_heartbeat(site, _heartbeat(), a.clock())
+    monitors = [HealthMonitor(a.store, replace(a.service)) for _ in range(2)]
+    a.clock.advance(minutes=10)  # no heartbeat for 10 min: offline
+    raised = run_together([m.check for m in monitors])
+    assert sum(r for r, _ in raised) == 1
+    a.dispatcher().drain()
+    assert [(c.recipient.id, type(c.message).__name__) for c in channel.calls] == [
+        ("duty", "AlertMessage")
+    ]
+    a.store.detections.record_heartbeat(site, _heartbeat(), a.clock())  # back
+    resolved = run_together([m.check for m in monitors])
+    assert sum(r for _, r in resolved) >= 1  # (each may see it open; one resolves it first)
+    a.clock.advance(seconds=30)  # the resolution's settle time
+    a.dispatcher("w2").drain()
+    told = [(c.recipient.id, type(c.message).__name__) for c in channel.calls[1:]]
+    assert told == [("duty", "ResolutionMessage")]
