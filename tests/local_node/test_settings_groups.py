@@ -20,6 +20,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("METRICS_PUBLIC", "true", "metrics_public", True),
     ("REQUEST_TIMEOUT_S", "12", "request_timeout_s", 12),
     ("MAX_CONNECTIONS", "50", "max_connections", 50),
+    ("TIMEZONE", "Europe/Berlin", "timezone", "Europe/Berlin"),
     ("MAX_BODY_BYTES", "4096", "ingest.max_body_bytes", 4096),
     ("IMAGE_SYNC", "file", "ingest.image_sync", "file"),
     ("COMMIT_BATCH_MAX", "64", "ingest.commit_batch_max", 64),
