@@ -11,9 +11,7 @@ clock the people at the gate read.
 from __future__ import annotations
 
 import json
-import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -31,6 +29,13 @@ from cloud_plane.alerts.model import (
     ResolutionMessage,
     ResolvedAlert,
 )
+from cloud_plane.alerts.sms_length import MAX_SMS_SEGMENTS as MAX_SMS_SEGMENTS
+from cloud_plane.alerts.sms_length import (
+    gsm_friendly,
+    shortest_fit,
+)
+from cloud_plane.alerts.sms_length import is_gsm7 as is_gsm7
+from cloud_plane.alerts.sms_length import sms_segments as sms_segments
 from sync_protocol.webhook_payload import WEBHOOK_PAYLOAD_VERSION as WEBHOOK_PAYLOAD_VERSION
 from sync_protocol.webhook_payload import (
     WebhookAlert,
@@ -42,32 +47,6 @@ from sync_protocol.webhook_payload import (
     WebhookSite,
 )
 
-MAX_SMS_SEGMENTS = 2
-"""An SMS is never longer than this many segments (cost, and phones that split badly)."""
-
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # two septets each (escape + char)
-_GSM_SUBSTITUTES = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "“": '"',
-        "”": '"',
-        "–": "-",
-        "—": "-",
-        "…": "...",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ı": "i",
-        "œ": "oe",
-        "Œ": "OE",
-    }
-)  # letters and punctuation that Unicode decomposition does not simplify
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 _TITLES = {
@@ -147,57 +126,9 @@ def confidence_text(confidence: float) -> str:
 # --- SMS ---------------------------------------------------------------------------------------
 
 
-def is_gsm7(text: str) -> bool:
-    """Return True if ``text`` fits the GSM 03.38 alphabet (160 characters per SMS)."""
-    return all(c in _GSM7_BASIC or c in _GSM7_EXTENSION for c in text)
-
-
-def _units(c: str, gsm: bool) -> int:
-    if gsm:
-        return 2 if c in _GSM7_EXTENSION else 1
-    return len(c.encode("utf-16-le")) // 2
-
-
-def sms_segments(text: str) -> int:
-    """Return how many SMS segments ``text`` takes (GSM-7 160/153, else UCS-2 70/67)."""
-    gsm = is_gsm7(text)
-    single, multi = (160, 153) if gsm else (70, 67)
-    units = sum(_units(c, gsm) for c in text)
-    return 1 if units <= single else math.ceil(units / multi)
-
-
-def _cut_to_segments(text: str, segments: int) -> str:
-    gsm = is_gsm7(text)
-    single, multi = (160, 153) if gsm else (70, 67)
-    budget = single if segments == 1 else multi * segments
-    used = 0
-    for i, c in enumerate(text):
-        used += _units(c, gsm)
-        if used > budget:
-            return text[:i]
-    return text
-
-
-def _gsm_friendly(text: str) -> str:
-    """Return untrusted text on one line, with accents and quotes GSM-7 lacks simplified.
-
-    A character is only changed when its simplified form is GSM-7 (Cyrillic
-    stays Cyrillic and the message goes UCS-2): a plate is never rewritten into
-    letters that look alike but are another plate.
-    """
-    out = []
-    for c in one_line(text).translate(_GSM_SUBSTITUTES):
-        if c in _GSM7_BASIC or c in _GSM7_EXTENSION:
-            out.append(c)
-            continue
-        base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
-        out.append(base if base and is_gsm7(base) else c)
-    return "".join(out)
-
-
 def _sms_variant(message: AlertMessage, *, reason: bool, limit: int | None) -> str:
     def field(value: str | None, *, simplify: bool = True) -> str:
-        text = _gsm_friendly(value or "") if simplify else one_line(value or "")
+        text = gsm_friendly(one_line(value or "")) if simplify else one_line(value or "")
         return clip(text, limit) if limit else text
 
     where = " ".join(p for p in (field(message.site_name), field(message.camera_name)) if p)
@@ -211,7 +142,7 @@ def _sms_variant(message: AlertMessage, *, reason: bool, limit: int | None) -> s
         head = f"{_TITLES[message.kind].upper()} {where} {since}{when}"
     text = head + count
     if reason and message.reason:
-        text += ": " + clip(_gsm_friendly(message.reason), limit or 70)
+        text += ": " + clip(gsm_friendly(one_line(message.reason)), limit or 70)
     if message.link_url:
         text += " " + message.link_url
     return text
@@ -225,7 +156,7 @@ def sms_text(message: OutgoingMessage) -> str:
     the tersest cut hard at two segments.
     """
     if isinstance(message, ResolutionMessage):
-        return _shortest_fit(_resolution_sms_variants(message))
+        return shortest_fit(_resolution_sms_variants(message))
     variants = [
         _sms_variant(message, reason=True, limit=None),
         _sms_variant(message, reason=False, limit=None),
@@ -234,16 +165,7 @@ def sms_text(message: OutgoingMessage) -> str:
     ]
     if message.kind is not AlertKind.HIT:  # for health the reason *is* the news
         variants.insert(2, _sms_variant(message, reason=True, limit=16))
-    return _shortest_fit(variants)
-
-
-def _shortest_fit(variants: list[str]) -> str:
-    """Return the first variant that fits one segment, else two, else the last one cut."""
-    for segments in (1, MAX_SMS_SEGMENTS):
-        for text in variants:
-            if sms_segments(text) <= segments:
-                return text
-    return _cut_to_segments(variants[-1], MAX_SMS_SEGMENTS)
+    return shortest_fit(variants)
 
 
 def _one_site(message: ResolutionMessage) -> str | None:
@@ -265,7 +187,7 @@ def _resolution_sms_variants(message: ResolutionMessage) -> list[str]:
 
     def text(*, why: bool, limit: int | None) -> str:
         def field(value: str | None) -> str:
-            simple = _gsm_friendly(value or "")
+            simple = gsm_friendly(one_line(value or ""))
             return clip(simple, limit) if limit else simple
 
         def what(r: ResolvedAlert, *, named_site: bool) -> str:
@@ -277,7 +199,11 @@ def _resolution_sms_variants(message: ResolutionMessage) -> list[str]:
             return " ".join(parts)
 
         def because(r: ResolvedAlert) -> str:
-            return clip(_gsm_friendly(r.resolution), limit or 60) if why and r.resolution else ""
+            return (
+                clip(gsm_friendly(one_line(r.resolution)), limit or 60)
+                if why and r.resolution
+                else ""
+            )
 
         if len(items) == 1:
             only = items[0]

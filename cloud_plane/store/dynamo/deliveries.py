@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from cloud_plane.errors import NotFound
 from cloud_plane.records.deliveries import (
@@ -50,25 +49,27 @@ from cloud_plane.store.dynamo.alert_items import (
     Action,
     commit,
     from_item,
-    to_attributes,
     to_value,
     update_expression,
 )
 from cloud_plane.store.dynamo.db import DynamoDb
-
-# A claim is taken only if the item itself says it is due now: pending and due, or in
-# flight with its lease (= next_at) over.
-_DUE = "#st IN (:pending, :in_flight) AND #next <= :now"
-_DUE_BY = "(#st = :pending AND #next <= :due_by) OR (#st = :in_flight AND #next <= :now)"
-_MINE = "#st = :in_flight AND #by = :worker"
-_LIVE = "#st IN (:pending, :in_flight)"
-_FIRST_TIER = "(attribute_not_exists(#tier) OR #tier = :zero)"
-# DynamoDB refuses names and values an expression does not use: one set per condition.
-_DUE_NAMES = {"#st": "status", "#next": "next_at"}
-_MINE_NAMES = {"#st": "status", "#by": "leased_by"}
-_STATES = {":pending": "pending", ":in_flight": "in_flight"}
-_LEAVE_DUE_INDEX = {"gsi1pk": None, "gsi1sk": None}
-_NOT_ACKED_OR_RESOLVED = "attribute_not_exists(acked_at) AND attribute_not_exists(resolved_at)"
+from cloud_plane.store.dynamo.delivery_items import (
+    DUE,
+    DUE_BY,
+    DUE_NAMES,
+    FIRST_TIER,
+    LEAVE_DUE_INDEX,
+    LIVE,
+    MINE,
+    MINE_NAMES,
+    NOT_ACKED_OR_RESOLVED,
+    STATES,
+    cancel_item,
+    delivery_item,
+    finished_changes,
+    ledger_row,
+    stored_delivery,
+)
 
 
 class DynamoDeliveries:
@@ -87,7 +88,7 @@ class DynamoDeliveries:
             }
             actions = [
                 Action("Put", item=slot, condition="attribute_not_exists(pk)"),
-                Action("Put", item=_delivery_item(d), condition="attribute_not_exists(pk)"),
+                Action("Put", item=delivery_item(d), condition="attribute_not_exists(pk)"),
             ]
             if commit(self._db.table, actions):
                 new += 1
@@ -177,19 +178,19 @@ class DynamoDeliveries:
                     "lease_until": None,
                     "leased_by": None,
                     "updated_at": now,
-                    **_LEAVE_DUE_INDEX,
+                    **LEAVE_DUE_INDEX,
                 }
             )
             # The attempt must not have moved since it was read: a begin in between wins.
             item = self._db.table.update(
                 k.delivery(d.delivery_id),
                 expr,
-                condition=f"#attempt = :attempt AND {_LIVE}",
+                condition=f"#attempt = :attempt AND {LIVE}",
                 names={**names, "#st": "status", "#attempt": "attempt"},
-                values={**values, **_STATES, ":attempt": d.attempt},
+                values={**values, **STATES, ":attempt": d.attempt},
             )
             if item is not None:
-                cancelled.append(_stored_delivery(item))
+                cancelled.append(stored_delivery(item))
         return sorted(cancelled, key=lambda d: d.delivery_id)
 
     def claim_delivery(
@@ -223,20 +224,20 @@ class DynamoDeliveries:
                 **k.due_index(until, delivery_id),
             }
         )
-        condition, extra = _DUE, {":now": to_value(now)}
+        condition, extra = DUE, {":now": to_value(now)}
         if due_by is not None:
             # A pending one due by `due_by` (pulled forward into a group), or an expired
             # lease; a live lease is another worker's send and is never taken.
-            condition = _DUE_BY
+            condition = DUE_BY
             extra = {**extra, ":due_by": to_value(due_by)}
         item = self._db.table.update(
             key,
             expr,
             condition=condition,
-            names={**names, **_DUE_NAMES},
-            values={**values, **_STATES, **extra},
+            names={**names, **DUE_NAMES},
+            values={**values, **STATES, **extra},
         )
-        return None if item is None else _stored_delivery(item)
+        return None if item is None else stored_delivery(item)
 
     def defer_delivery(self, delivery_id: str, *, worker: str, until: datetime) -> bool:
         """Return a leased delivery to pending until ``until`` (no attempt counted)."""
@@ -252,8 +253,8 @@ class DynamoDeliveries:
         item = self._db.table.update(
             k.delivery(delivery_id),
             expr,
-            condition=_MINE,
-            names={**names, **_MINE_NAMES},
+            condition=MINE,
+            names={**names, **MINE_NAMES},
             values={**values, ":in_flight": "in_flight", ":worker": worker},
         )
         return item is not None
@@ -273,19 +274,19 @@ class DynamoDeliveries:
             item = self._db.table.update(
                 k.delivery(delivery_id),
                 expr,
-                condition=f"{_MINE} AND {_FIRST_TIER}",
-                names={**names, **_MINE_NAMES, "#tier": "tier"},
+                condition=f"{MINE} AND {FIRST_TIER}",
+                names={**names, **MINE_NAMES, "#tier": "tier"},
                 values={**values, ":in_flight": "in_flight", ":worker": worker, ":zero": 0},
             )
             if item is not None:
-                first_tier.append(_stored_delivery(item))
+                first_tier.append(stored_delivery(item))
                 started.append(first_tier[-1])
                 continue
             escalation = self._begin_escalation(delivery_id, worker=worker, now=now)
             if escalation is not None:
                 started.append(escalation)
         if first_tier:
-            self._db.table.batch_write(puts=[_ledger_row(s, worker, now) for s in first_tier])
+            self._db.table.batch_write(puts=[ledger_row(s, worker, now) for s in first_tier])
         return started
 
     def _begin_escalation(
@@ -302,7 +303,7 @@ class DynamoDeliveries:
         item = self._db.table.get(k.delivery(delivery_id))
         if item is None:
             return None
-        current = _stored_delivery(item)
+        current = stored_delivery(item)
         if current.status != "in_flight" or current.leased_by != worker or current.tier == 0:
             return None  # lost to an expired lease (or a tier-0 one: the first write said so)
         begun = replace(current, attempt=current.attempt + 1, updated_at=now)
@@ -314,8 +315,8 @@ class DynamoDeliveries:
                     "Update",
                     key=k.delivery(delivery_id),
                     update=expr,
-                    condition=f"{_MINE} AND #attempt = :seen",
-                    names={**names, **_MINE_NAMES, "#attempt": "attempt"},
+                    condition=f"{MINE} AND #attempt = :seen",
+                    names={**names, **MINE_NAMES, "#attempt": "attempt"},
                     values={
                         **values,
                         ":in_flight": "in_flight",
@@ -327,21 +328,22 @@ class DynamoDeliveries:
                     "ConditionCheck",
                     key=k.alert(current.alert_id),
                     # resolved: escalates no more (its tier may have been queued just before)
-                    condition=_NOT_ACKED_OR_RESOLVED,
+                    condition=NOT_ACKED_OR_RESOLVED,
                 ),
-                Action("Put", item=_ledger_row(begun, worker, now)),
+                Action("Put", item=ledger_row(begun, worker, now)),
             ],
         )
         if began:
             return begun
         alert = self._db.table.get(k.alert(current.alert_id))
         if alert is not None and ("acked_at" in alert or "resolved_at" in alert):
-            self._cancel(
+            cancel_item(
+                self._db.table,
                 delivery_id,
-                f"{_MINE} AND #attempt = :seen",
+                f"{MINE} AND #attempt = :seen",
                 now=now,
                 values={":in_flight": "in_flight", ":worker": worker, ":seen": current.attempt},
-                names=dict(_MINE_NAMES),
+                names=dict(MINE_NAMES),
             )
         return None
 
@@ -368,44 +370,16 @@ class DynamoDeliveries:
         for d in live:
             if d.status == "in_flight" and (d.delivery_id, d.attempt) in under_way:
                 continue  # began before the ack: it may complete
-            if self._cancel(
+            if cancel_item(
+                self._db.table,
                 d.delivery_id,
-                f"{_LIVE} AND #attempt = :seen",
+                f"{LIVE} AND #attempt = :seen",
                 now=now,
                 names={"#st": "status"},
-                values={**_STATES, ":seen": d.attempt},
+                values={**STATES, ":seen": d.attempt},
             ):
                 cancelled += 1
         return cancelled
-
-    def _cancel(
-        self,
-        delivery_id: str,
-        condition: str,
-        *,
-        now: datetime,
-        names: dict[str, str],
-        values: dict[str, Any],
-    ) -> bool:
-        """Cancel the delivery if ``condition`` holds (it leaves the due index)."""
-        expr, update_names, update_values = update_expression(
-            {
-                "status": "cancelled",
-                "next_at": None,
-                "lease_until": None,
-                "leased_by": None,
-                "updated_at": now,
-                **_LEAVE_DUE_INDEX,
-            }
-        )
-        item = self._db.table.update(
-            k.delivery(delivery_id),
-            expr,
-            condition=condition,
-            names={**update_names, **names, "#attempt": "attempt"},
-            values={**update_values, **values},
-        )
-        return item is not None
 
     def finish_attempt(
         self, delivery_id: str, attempt: int, result: AttemptResult, *, now: datetime
@@ -431,15 +405,15 @@ class DynamoDeliveries:
             names=names,
             values=values,
         )
-        expr, names, values = update_expression(_finished(result, delivery_id, now))
+        expr, names, values = update_expression(finished_changes(result, delivery_id, now))
         item = self._db.table.update(
             key,
             expr,
-            condition=f"#attempt = :attempt AND {_LIVE}",
+            condition=f"#attempt = :attempt AND {LIVE}",
             names={**names, "#st": "status", "#attempt": "attempt"},
-            values={**values, **_STATES, ":attempt": attempt},
+            values={**values, **STATES, ":attempt": attempt},
         )
-        return _stored_delivery(item if item is not None else current)
+        return stored_delivery(item if item is not None else current)
 
     def list_deliveries(self, alert_id: str) -> list[StoredDelivery]:
         """Return the alert's deliveries by (created, recipient, channel)."""
@@ -453,7 +427,7 @@ class DynamoDeliveries:
             consistent=True,
         )
         keys = [k.delivery(slot["delivery_id"]) for slot in slots]
-        found = [_stored_delivery(i) for i in self._db.table.batch_get(keys, consistent=True)]
+        found = [stored_delivery(i) for i in self._db.table.batch_get(keys, consistent=True)]
         return sorted(found, key=lambda d: (d.created_at, d.recipient_id, d.channel))
 
     def list_attempts(self, alert_id: str) -> list[StoredAttempt]:
@@ -469,75 +443,3 @@ class DynamoDeliveries:
         )
         attempts = [from_item(StoredAttempt, row) for row in rows]
         return sorted(attempts, key=lambda a: (a.started_at, a.delivery_id, a.attempt))
-
-
-def _delivery_item(d: NewDelivery) -> dict[str, Any]:
-    """Return the item of a new delivery; a node's (already sent) one is a record only."""
-    by_node = d.source == "node"
-    stored = StoredDelivery(
-        delivery_id=d.delivery_id,
-        alert_id=d.alert_id,
-        recipient_id=d.recipient_id,
-        channel=d.channel,
-        status="sent" if by_node else "pending",
-        attempt=1 if by_node else 0,
-        next_at=None if by_node else d.next_at,
-        created_at=d.created_at,
-        updated_at=d.created_at,
-        tier=d.tier,
-        source=d.source,
-        sent_at=d.sent_at if by_node else None,
-        provider_message_id=d.provider_message_id,
-        purpose=d.purpose,
-    )
-    item = {**k.delivery(d.delivery_id), **to_attributes(stored)}
-    if not by_node:
-        item.update(k.due_index(d.next_at, d.delivery_id))
-    return item
-
-
-def _ledger_row(started: StoredDelivery, worker: str, now: datetime) -> dict[str, Any]:
-    """Return the unfinished ledger row of the attempt ``started`` has just begun."""
-    return {
-        **k.attempt(started.alert_id, started.delivery_id, started.attempt),
-        "delivery_id": started.delivery_id,
-        "attempt": started.attempt,
-        "alert_id": started.alert_id,
-        "recipient_id": started.recipient_id,
-        "channel": started.channel,
-        "worker": worker,
-        "started_at": to_value(now),
-    }
-
-
-def _finished(result: AttemptResult, delivery_id: str, now: datetime) -> dict[str, Any]:
-    """Return the delivery's changes for how its attempt ended (as the SQL store sets them)."""
-    if result.ok:
-        changes: dict[str, Any] = {
-            "status": "sent",
-            "sent_at": now,
-            "provider_message_id": result.provider_message_id,
-            "next_at": None,
-            **_LEAVE_DUE_INDEX,
-        }
-    elif result.retry_at is not None:
-        changes = {
-            "status": "pending",
-            "next_at": result.retry_at,
-            "last_error": result.error,
-            **k.due_index(result.retry_at, delivery_id),
-        }
-    else:
-        changes = {
-            "status": "gave_up",
-            "next_at": None,
-            "last_error": result.error,
-            "gave_up_reason": result.give_up_reason or result.error,
-            **_LEAVE_DUE_INDEX,
-        }
-    changes.update(updated_at=now, lease_until=None, leased_by=None)
-    return changes
-
-
-def _stored_delivery(item: dict[str, Any]) -> StoredDelivery:
-    return from_item(StoredDelivery, item)
