@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -77,3 +78,8 @@ def host_zone(
     except (OSError, UnicodeDecodeError):
         return None
     return name if known_zone(name) else None
+
+
+def abbreviation(local: datetime) -> str:
+    """The zone's abbreviation at that moment (CET, CEST, JST), else its UTC offset."""
+    return local.strftime("%Z") or local.strftime("UTC%z")

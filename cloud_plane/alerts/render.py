@@ -46,6 +46,7 @@ from sync_protocol.webhook_payload import (
     WebhookResolvedAlert,
     WebhookSite,
 )
+from sync_protocol.zones import abbreviation
 
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -90,14 +91,10 @@ def site_time(message: AlertMessage, at: datetime | None = None) -> datetime:
     return (at or message.occurred_at).astimezone(ZoneInfo(message.site_timezone))
 
 
-def _zone_abbreviation(local: datetime) -> str:
-    return local.strftime("%Z") or local.strftime("UTC%z")
-
-
 def short_time(message: AlertMessage, at: datetime | None = None) -> str:
     """Return e.g. ``08:01 GMT`` (site clock) for texts where space is dear."""
     local = site_time(message, at)
-    return f"{local:%H:%M} {_zone_abbreviation(local)}"
+    return f"{local:%H:%M} {abbreviation(local)}"
 
 
 def long_time(message: AlertMessage, at: datetime | None = None) -> str:
@@ -105,10 +102,7 @@ def long_time(message: AlertMessage, at: datetime | None = None) -> str:
     local = site_time(message, at)
     offset = local.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}"
-    return (
-        f"{local:%Y-%m-%d %H:%M:%S} {_zone_abbreviation(local)} "
-        f"(UTC{offset}, {message.site_timezone})"
-    )
+    return f"{local:%Y-%m-%d %H:%M:%S} {abbreviation(local)} (UTC{offset}, {message.site_timezone})"
 
 
 def title(message: AlertMessage) -> str:

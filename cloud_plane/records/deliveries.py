@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 DeliveryStatus = Literal["pending", "in_flight", "sent", "gave_up", "cancelled"]
 """``cancelled``: never sent, and never will be: its alert was acknowledged before an
@@ -83,3 +83,29 @@ class StoredAttempt:
     outcome: Literal["sent", "failed"] | None = None
     provider_message_id: str | None = None
     error: str | None = None
+
+
+def attempt_end_changes(result: AttemptResult, now: datetime) -> dict[str, Any]:
+    """Return the fields of a delivery that change when its latest attempt ends as ``result``.
+
+    One rule for every store: sent; pending again at ``retry_at``; or given up. The lease ends
+    in each case.
+    """
+    if result.ok:
+        changes: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "provider_message_id": result.provider_message_id,
+            "next_at": None,
+        }
+    elif result.retry_at is not None:
+        changes = {"status": "pending", "next_at": result.retry_at, "last_error": result.error}
+    else:
+        changes = {
+            "status": "gave_up",
+            "next_at": None,
+            "last_error": result.error,
+            "gave_up_reason": result.give_up_reason or result.error,
+        }
+    changes.update(updated_at=now, lease_until=None, leased_by=None)
+    return changes

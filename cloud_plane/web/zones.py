@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from cloud_plane.records.detections import hour_of
 from cloud_plane.records.sites import Site, site_zone
+from sync_protocol.zones import abbreviation
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,6 @@ def site_zones(sites: Iterable[Site], default: str) -> SiteZones:
 def in_zone(at: datetime, zone: str) -> datetime:
     """``at`` on the clock of ``zone``."""
     return at.astimezone(ZoneInfo(zone))
-
-
-def abbreviation(local: datetime) -> str:
-    """The zone's abbreviation at that moment (CET, CEST, JST), else its offset."""
-    return local.strftime("%Z") or local.strftime("UTC%z")
 
 
 def site_time(at: datetime | None, zone: str) -> Markup:

@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cloud_plane.records.deliveries import AttemptResult, NewDelivery, StoredDelivery
+from cloud_plane.records.deliveries import (
+    AttemptResult,
+    NewDelivery,
+    StoredDelivery,
+    attempt_end_changes,
+)
 from cloud_plane.store import alert_keys as k
 from cloud_plane.store.dynamo.alert_items import (
     from_item,
@@ -105,31 +110,13 @@ def ledger_row(started: StoredDelivery, worker: str, now: datetime) -> dict[str,
 
 
 def finished_changes(result: AttemptResult, delivery_id: str, now: datetime) -> dict[str, Any]:
-    """Return the delivery's changes for how its attempt ended (as the SQL store sets them)."""
-    if result.ok:
-        changes: dict[str, Any] = {
-            "status": "sent",
-            "sent_at": now,
-            "provider_message_id": result.provider_message_id,
-            "next_at": None,
-            **LEAVE_DUE_INDEX,
-        }
-    elif result.retry_at is not None:
-        changes = {
-            "status": "pending",
-            "next_at": result.retry_at,
-            "last_error": result.error,
-            **k.due_index(result.retry_at, delivery_id),
-        }
+    """Return the delivery's changes for how its attempt ended, with its place in the due index
+    (``records.deliveries.attempt_end_changes``: the rule the SQL store applies too)."""
+    changes = attempt_end_changes(result, now)
+    if result.retry_at is not None and changes["status"] == "pending":
+        changes.update(k.due_index(result.retry_at, delivery_id))
     else:
-        changes = {
-            "status": "gave_up",
-            "next_at": None,
-            "last_error": result.error,
-            "gave_up_reason": result.give_up_reason or result.error,
-            **LEAVE_DUE_INDEX,
-        }
-    changes.update(updated_at=now, lease_until=None, leased_by=None)
+        changes.update(LEAVE_DUE_INDEX)
     return changes
 
 

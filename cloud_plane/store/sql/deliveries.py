@@ -19,6 +19,7 @@ from cloud_plane.records.deliveries import (
     NewDelivery,
     StoredAttempt,
     StoredDelivery,
+    attempt_end_changes,
 )
 from cloud_plane.records.paging import iter_chunks
 from cloud_plane.store.rows import from_row
@@ -265,23 +266,7 @@ class SqlDeliveries:
     ) -> StoredDelivery:
         """Complete the ledger row; move the delivery on if ``attempt`` is still its latest."""
         d = DeliveryRow
-        if result.ok:
-            changes: dict[str, Any] = {
-                "status": "sent",
-                "sent_at": now,
-                "provider_message_id": result.provider_message_id,
-                "next_at": None,
-            }
-        elif result.retry_at is not None:
-            changes = {"status": "pending", "next_at": result.retry_at, "last_error": result.error}
-        else:
-            changes = {
-                "status": "gave_up",
-                "next_at": None,
-                "last_error": result.error,
-                "gave_up_reason": result.give_up_reason or result.error,
-            }
-        changes.update(updated_at=now, lease_until=None, leased_by=None)
+        changes = attempt_end_changes(result, now)
         with self._db.tx(write=True) as conn:
             conn.execute(
                 update(DeliveryAttemptRow)
