@@ -49,12 +49,20 @@ def test_chaotic_network_between_node_and_cloud(hybrid: Hybrid):
     try:
         node = hybrid.add_node("site-a", cloud_url=proxy.url)
         proxy.enabled = True
-        for round_ in range(6):
+        hard = {"drop_after", "duplicate", "truncate", "error", "drop_before"}
+
+        def drawn() -> set[str]:
+            return {f for f, n in proxy.fates.items() if n}
+
+        # Rounds go on until every hard fault has met an exchange (bounded): how many
+        # exchanges a round makes depends on timing and on the agent folding its ticks.
+        for round_ in range(30):
             read_many(node, 15, f"C{round_}")
             time.sleep(0.5)
+            if round_ >= 5 and hard <= drawn():
+                break
         hybrid.assert_cloud_holds_exactly(node, timeout=120)
-        hard = {"drop_after", "duplicate", "truncate", "error", "drop_before"}
-        assert hard <= {f for f, n in proxy.fates.items() if n}, proxy.fates
+        assert hard <= drawn(), proxy.fates
     finally:
         proxy.stop()
 
