@@ -281,6 +281,48 @@ class WebSettings(SettingsGroup):
     )
 
 
+class BackupSettings(SettingsGroup):
+    """Scheduled database backups (issue 13): when, where to, how many to keep, verified."""
+
+    flat_prefix: ClassVar[str] = "backup_"
+
+    enabled: bool = Field(
+        default=True, description="Run the scheduled backup in the process that runs the agent"
+    )
+    destination: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Folder (e.g. a NAS mount) or s3://bucket/prefix the backups go to; "
+        "unset: DATA_DIR/backups",
+    )
+    schedule: str = Field(
+        default="30 2 * * *",
+        description="When the backup runs: a crontab line (minute hour day month weekday) in "
+        "the site's time zone; default nightly at 02:30",
+    )
+    keep_daily: int = Field(default=7, ge=1, description="Newest daily backups kept")
+    keep_weekly: int = Field(
+        default=4,
+        ge=0,
+        description="Weekly backups kept besides the daily ones (newest of each week)",
+    )
+    verify: bool = Field(
+        default=True,
+        description="Restore every new backup into a scratch database and compare row counts",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab line (minute hour day month weekday): {exc}") from None
+        return value
+
+
 # -- the node -------------------------------------------------------------------------------------
 class NodeSettings(GroupedSettings):
     """Every knob of the local node; each is also the variable EDGESYNC_NODE_<FLAT NAME>."""
@@ -313,6 +355,13 @@ class NodeSettings(GroupedSettings):
     max_connections: int = Field(
         default=200, ge=1, description="Open connections past which new requests get 503"
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Processes serving the HTTP API (`node serve --workers`); the jobs that "
+        "must run once per node (sync agent, MQTT, retention, backups) run once in the parent",
+    )
     timezone: str | None = Field(
         default=None,
         max_length=64,
@@ -335,6 +384,9 @@ class NodeSettings(GroupedSettings):
     )
     web: WebSettings = Field(
         default_factory=WebSettings, description="The local web app's sessions and cookies"
+    )
+    backup: BackupSettings = Field(
+        default_factory=BackupSettings, description="Scheduled database backups"
     )
 
     @field_validator("timezone")

@@ -58,6 +58,8 @@ class SiteRow(CloudTable, table=True):
     # issue 18: the site's IANA zone (None: the cloud's alert_timezone), recent backlog samples.
     timezone: str | None = Field(default=None, max_length=64)
     backlog_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # issue 13: how long the cloud keeps this site's reads (None: the cloud-wide setting).
+    read_retention_days: int | None = Field(default=None, nullable=True)
 
 
 class SiteKeyRow(CloudTable, table=True):
@@ -379,3 +381,37 @@ class DeliveryAttemptRow(CloudTable, table=True):
     outcome: str | None = Field(default=None, max_length=8)
     provider_message_id: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AuditRow(CloudTable, table=True):
+    """One audited action (issue 13); append-only (a trigger refuses UPDATE and DELETE).
+
+    ``site_id`` scopes the entry: a manager sees the entries of their sites, an admin all;
+    None for fleet-wide actions (a shared hotlist edit, a user change).
+    """
+
+    __tablename__ = "cloud_audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(index=True))
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64, index=True)
+    site_id: str | None = Field(default=None, max_length=64, index=True)
+    target: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, max_length=64)
+    detail_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class RetentionRunRow(CloudTable, table=True):
+    """A record of one run deleting a site's reads past its retention (issue 13)."""
+
+    __tablename__ = "cloud_retention_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(max_length=64, index=True)
+    started_at: datetime = Field(sa_column=_utc(index=True))
+    finished_at: datetime = Field(sa_column=_utc())
+    cutoff: datetime = Field(sa_column=_utc())
+    reads_deleted: int = Field(default=0)
+    hits_deleted: int = Field(default=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from local_node.db.types import UTCDateTime
@@ -251,3 +251,59 @@ class CameraErrorCount(SQLModel, table=True):
     reason: str = Field(primary_key=True, max_length=32)
     slot_start: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     count: int = Field(default=0)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One audited action (issue 13): who did what, to what, and why; append-only.
+
+    A trigger refuses UPDATE and DELETE on this table (migration 0010), so not even the node's
+    own code can rewrite history; export is `edgesync node audit export`. ``actor`` is who
+    (``user:NAME``, ``token:ID``, ``cli``, ``cloud``), ``action`` one of
+    ``sync_protocol.audit.AuditAction``, ``detail_json`` a small JSON object.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column(index=True))
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64, index=True)
+    target: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, max_length=64, description="client address or cli")
+    detail_json: str | None = Field(default=None, max_length=4000)
+
+
+class RetentionRun(SQLModel, table=True):
+    """A record of one retention run that deleted something (issue 13)."""
+
+    __tablename__ = "retention_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(sa_column=_utc_column(index=True))
+    finished_at: datetime = Field(sa_column=_utc_column())
+    images_pruned: int = Field(default=0)
+    bytes_freed: int = Field(default=0, sa_type=BigInteger)
+    rows_deleted: int = Field(default=0)
+    hotlist_tombstones: int = Field(default=0)
+    metadata_cutoff: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    image_cutoff: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class BackupRun(SQLModel, table=True):
+    """One database backup attempt (issue 13): where it went, its checksum, its verification."""
+
+    __tablename__ = "backup_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(sa_column=_utc_column(index=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    trigger: str = Field(max_length=16, description="schedule | cli")
+    status: str = Field(max_length=16, description="running | ok | failed")
+    destination: str = Field(max_length=500, description="folder or s3://bucket/prefix")
+    file: str | None = Field(default=None, max_length=500)
+    size_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    sha256: str | None = Field(default=None, max_length=64)
+    verified: bool | None = Field(default=None, description="NULL: not verified")
+    counts_json: str | None = Field(default=None, max_length=4000)
+    error: str | None = Field(default=None, max_length=2000)

@@ -63,6 +63,13 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("WEB_COOKIE_SECURE", "never", "web.cookie_secure", "never"),
     ("WEB_SESSION_IDLE_S", "30m", "web.session_idle_s", 1800),
     ("WEB_SESSION_MAX_S", "2d", "web.session_max_s", 172800),
+    ("WORKERS", "3", "workers", 3),
+    ("BACKUP_ENABLED", "false", "backup.enabled", False),
+    ("BACKUP_DESTINATION", "s3://bucket/site-1", "backup.destination", "s3://bucket/site-1"),
+    ("BACKUP_SCHEDULE", "15 3 * * 0", "backup.schedule", "15 3 * * 0"),
+    ("BACKUP_KEEP_DAILY", "10", "backup.keep_daily", 10),
+    ("BACKUP_KEEP_WEEKLY", "8", "backup.keep_weekly", 8),
+    ("BACKUP_VERIFY", "false", "backup.verify", False),
 ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.hotlist import service
 from cloud_plane.services import CloudServices
-from cloud_plane.web.csv_cells import csv_line
+from sync_protocol.csv_cells import csv_line
 from cloud_plane.web.hotlist_csv import (
     COLUMNS,
     EntryFields,

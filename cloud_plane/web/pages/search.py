@@ -13,7 +13,7 @@ from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
 from cloud_plane.services import CloudServices
-from cloud_plane.web.csv_cells import csv_line
+from sync_protocol.csv_cells import csv_line
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute

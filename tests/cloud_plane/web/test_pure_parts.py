@@ -10,7 +10,7 @@ from cloud_plane.auth.staff import Staff
 from cloud_plane.config import HealthSettings
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.sites import Site
-from cloud_plane.web.csv_cells import csv_line, safe_cell
+from sync_protocol.csv_cells import csv_line, safe_cell
 from cloud_plane.web.hotlist_csv import EntryProblem, entry_fields, parse_import
 from cloud_plane.web.search_form import SearchForm, detection_query
 from cloud_plane.web.site_health import site_card, worst_first
