@@ -14,7 +14,6 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.hotlist import service
 from cloud_plane.services import CloudServices
-from sync_protocol.csv_cells import csv_line
 from cloud_plane.web.hotlist_csv import (
     COLUMNS,
     EntryFields,
@@ -26,6 +25,7 @@ from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin, PageStaff
 from cloud_plane.web.zones import site_zones
+from sync_protocol.csv_cells import csv_line
 from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.hotlist_rules import CLOUD_OWNER, LIST_NAME_PATTERN
 

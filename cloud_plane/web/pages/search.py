@@ -13,13 +13,13 @@ from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
 from cloud_plane.services import CloudServices
-from sync_protocol.csv_cells import csv_line
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.search_form import MODES, SearchForm, detection_query
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.zones import site_zones
+from sync_protocol.csv_cells import csv_line
 
 router = APIRouter(route_class=PageRoute)
 

@@ -10,10 +10,10 @@ from cloud_plane.auth.staff import Staff
 from cloud_plane.config import HealthSettings
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.sites import Site
-from sync_protocol.csv_cells import csv_line, safe_cell
 from cloud_plane.web.hotlist_csv import EntryProblem, entry_fields, parse_import
 from cloud_plane.web.search_form import SearchForm, detection_query
 from cloud_plane.web.site_health import site_card, worst_first
+from sync_protocol.csv_cells import csv_line, safe_cell
 from sync_protocol.messages import CameraHealth, Heartbeat
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
