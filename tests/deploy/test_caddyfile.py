@@ -130,3 +130,16 @@ def test_the_proxy_mounts_this_caddyfile(resolved: dict[str, Any]):
     volumes = resolved["services"]["proxy"]["volumes"]
     sources = {v["target"]: v["source"] for v in volumes}
     assert sources["/etc/caddy/Caddyfile"].endswith("deploy/caddy/Caddyfile")
+
+
+def test_the_https_site_refuses_camera_ingest_to_tailnet_clients(caddy: list[CaddyNode]):
+    """Remote access (docs/operations/remote-access.md) never reaches the camera API."""
+    browsers = site(caddy, "{$SITE_ADDRESS}")
+    (matcher,) = browsers.find("@remote_ingest")
+    assert [n.args for n in matcher.find("remote_ip")] == [["remote_ip", "100.64.0.0/10"]]
+    methods, patterns = camera_matcher(caddy)
+    (method,) = matcher.find("method")
+    (path,) = matcher.find("path")
+    assert (set(method.args[1:]), path.args[1:]) == (methods, patterns)
+    (refusal,) = browsers.find("respond")
+    assert refusal.args[1] == "@remote_ingest" and refusal.args[-1] == "403"
