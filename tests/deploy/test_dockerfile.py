@@ -70,3 +70,8 @@ def test_the_image_has_a_healthcheck_on_the_node_health_endpoint():
 def test_the_entrypoint_is_the_edgesync_command():
     (entrypoint,) = [args for keyword, args in runtime_stage() if keyword == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["edgesync"]
+
+
+def test_the_build_context_leaves_out_the_site_secrets_and_the_virtualenv():
+    ignored = (DOCKERFILE.parent / ".dockerignore").read_text().split()
+    assert {".env", ".venv", ".git"} <= set(ignored)
