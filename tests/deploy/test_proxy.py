@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -150,3 +151,10 @@ def test_plain_http_for_browsers_redirects_to_https(stack: Stack):
     assert response.status_code in (301, 308)
     # Caddy leaves the port out of the redirect here (443 in production).
     assert re.fullmatch(r"https://localhost(:\d+)?/search", response.headers["location"])
+
+
+def test_the_admin_url_of_the_proxy_healthcheck_answers(stack: Stack, compose: dict[str, Any]):
+    (url,) = [a for a in compose["services"]["proxy"]["healthcheck"]["test"] if "://" in a]
+    assert url.startswith("http://127.0.0.1:2019/")  # Caddy's default admin address
+    response = httpx.get(url.replace(":2019/", f":{stack.admin_port}/"), timeout=5)
+    assert response.status_code == 200
