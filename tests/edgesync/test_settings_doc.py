@@ -77,6 +77,7 @@ def test_group_headings_name_each_group():
         "mqtt",
         "fallback",
         "web",
+        "backup",
         "alerts",
         "smtp",
         "health",
