@@ -78,6 +78,11 @@ def audit_rotation(auditor: Auditor, cred: access.NewCredential, grace: timedelt
     )
 
 
+def audit_camera_change(auditor: Auditor, camera_id: str, **change: Any) -> None:
+    """Record a camera renamed, disabled (its key refused) or enabled."""
+    auditor.record(AuditAction.CAMERA_CHANGE, target=f"camera:{camera_id}", detail=change)
+
+
 def token_status(token: Any, now: datetime) -> str:
     """revoked, expired or active."""
     if token.revoked_at is not None:

@@ -79,21 +79,25 @@ def rename(
     from local_node.db import access
 
     check_camera_name(name)
+    engine = _engine(data_dir, database_url)
     try:
-        found = access.rename_camera(_engine(data_dir, database_url), camera, name)
+        found = access.rename_camera(engine, camera, name)
     except IntegrityError:
         raise click.ClickException(f"a camera named {name!r} exists already") from None
     if found is None:
         raise _missing(camera)
+    _audit_change(engine, found.id, name=name)
     _done(as_json, found, f"camera {found.id} is now named {name!r}")
 
 
 def _set_enabled(camera: str, enabled: bool, data_dir, database_url, as_json: bool) -> None:
     from local_node.db import access
 
-    found = access.set_camera_disabled(_engine(data_dir, database_url), camera, not enabled)
+    engine = _engine(data_dir, database_url)
+    found = access.set_camera_disabled(engine, camera, not enabled)
     if found is None:
         raise _missing(camera)
+    _audit_change(engine, found.id, disabled=not enabled)
     state = "enabled" if enabled else "disabled (its key gets 401 'camera disabled')"
     _done(as_json, found, f"camera {found.name!r} ({found.id}) {state}")
 
@@ -175,6 +179,14 @@ def delete(camera: str, data_dir: Path | None, database_url: str | None, as_json
         AuditAction.KEY_REVOKE, target=f"camera:{found.id}", detail={"deleted": True}
     )
     _done(as_json, found, f"camera {camera!r} ({found.id}) deleted; its reads are kept")
+
+
+def _audit_change(engine, camera_id: str, **change: Any) -> None:
+    from local_node.audit.recorder import cli_auditor
+    from local_node.clock import utc_now
+    from local_node.manage import audit_camera_change
+
+    audit_camera_change(cli_auditor(engine, utc_now), camera_id, **change)
 
 
 def _done(as_json: bool, camera: Any, text: str) -> None:

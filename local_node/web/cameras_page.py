@@ -18,6 +18,7 @@ from local_node.audit.recorder import user_actor
 from local_node.auth import forget_cached_cameras
 from local_node.db import access
 from local_node.deps import Services, request_auditor
+from local_node.users import SessionUser
 from local_node.web.context import Web, WebContext
 from local_node.web.render import page
 from local_node.web.session import AdminForm, PageUser
@@ -106,27 +107,34 @@ def rotate_key(
 
 
 def _set_enabled(
-    camera: str, enabled: bool, request: Request, services: Services, web: WebContext
+    camera: str,
+    enabled: bool,
+    request: Request,
+    services: Services,
+    web: WebContext,
+    user: SessionUser,
 ) -> HTMLResponse:
     found = access.set_camera_disabled(services.engine, camera, not enabled)
     if found is None:
         return _page(request, services, web, status=404, problem="There is no such camera.")
     forget_cached_cameras(services)
+    auditor = request_auditor(request, services, user_actor(user.username))
+    manage.audit_camera_change(auditor, found.id, disabled=not enabled)
     state = "enabled" if enabled else "disabled: its key is refused until it is enabled again"
     return _page(request, services, web, flash=f"Camera {found.name} {state}.")
 
 
 @router.post("/cameras/{camera}/disable")
 def disable(
-    camera: CameraRef, request: Request, services: Services, web: Web, _: AdminForm
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
 ) -> HTMLResponse:
     """Refuse the camera's reads until it is enabled again."""
-    return _set_enabled(camera, False, request, services, web)
+    return _set_enabled(camera, False, request, services, web, user)
 
 
 @router.post("/cameras/{camera}/enable")
 def enable(
-    camera: CameraRef, request: Request, services: Services, web: Web, _: AdminForm
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
 ) -> HTMLResponse:
     """Accept the camera's reads again."""
-    return _set_enabled(camera, True, request, services, web)
+    return _set_enabled(camera, True, request, services, web, user)

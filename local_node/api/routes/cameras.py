@@ -112,7 +112,9 @@ def add_camera(body: CameraIn, services: Services, audit: AdminAudit, response: 
 
 
 @router.patch("/{camera}", response_model=CameraOut, responses={**_ERRORS, **_NOT_FOUND, **_TAKEN})
-def change_camera(camera: CameraRef, body: CameraPatch, services: Services, _: AdminAuth) -> dict:
+def change_camera(
+    camera: CameraRef, body: CameraPatch, services: Services, audit: AdminAudit
+) -> dict:
     """Rename, disable or enable a camera (its key and reads stay)."""
     engine = services.engine
     found = _find(engine, camera)
@@ -121,9 +123,11 @@ def change_camera(camera: CameraRef, body: CameraPatch, services: Services, _: A
             found = access.rename_camera(engine, found.id, _checked(body.name)) or found
         except IntegrityError:
             raise Conflict(f"a camera named {body.name!r} exists already") from None
+        manage.audit_camera_change(audit, found.id, name=found.name)
     if body.enabled is not None:
         found = access.set_camera_disabled(engine, found.id, not body.enabled) or found
         forget_cached_cameras(services)
+        manage.audit_camera_change(audit, found.id, disabled=not body.enabled)
     return manage.camera_json(found)
 
 

@@ -139,3 +139,12 @@ def test_a_jsonl_export_through_the_api_is_one_object_a_line(node):
     assert [e.detail for e in entries(node, "audit.export")] == [
         {"format": "jsonl", "action": "search"}
     ]
+
+
+def test_a_camera_renamed_and_disabled_through_the_api_is_recorded(node):
+    with node.admin() as a:
+        a.patch(f"/api/v1/cameras/{node.camera_id}", json={"name": "south", "enabled": False})
+    assert [e.detail for e in reversed(entries(node, "camera.change"))] == [
+        {"name": "south"},
+        {"disabled": True},
+    ]

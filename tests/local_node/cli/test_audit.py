@@ -135,3 +135,17 @@ def test_audit_export_refuses_a_bad_time_naming_the_option(env):
 
 def test_retention_runs_says_so_when_none_deleted_anything(env):
     assert "no retention run has deleted anything yet" in run(env, "retention", "runs")
+
+
+def test_camera_rename_disable_and_enable_are_recorded(env):
+    made = json.loads(run(env, "add-camera", "north", "--json"))
+    run(env, "cameras", "rename", "north", "south")
+    run(env, "cameras", "disable", "south")
+    run(env, "cameras", "enable", "south")
+    changes = [(e.target, e.detail) for e in reversed(entries(env, "camera.change"))]
+    camera = f"camera:{made['camera_id']}"
+    assert changes == [
+        (camera, {"name": "south"}),
+        (camera, {"disabled": True}),
+        (camera, {"disabled": False}),
+    ]

@@ -136,3 +136,15 @@ def test_the_audit_page_shows_the_recent_retention_runs(node, client_for):
     Retention(engine=s.engine, images=s.images, settings=s.settings.retention, clock=s.clock).run()
     html = client_for("admin").get("/audit").text
     assert "Retention runs" in html and "No retention run has deleted anything yet" not in html
+
+
+def test_a_camera_disabled_and_enabled_in_the_web_app_is_recorded(node, client_for):
+    client = client_for("admin", name="ada")
+    client.form("/cameras/gate-0/disable")
+    client.form("/cameras/gate-0/enable")
+    found = [(e.actor, e.target, e.detail) for e in reversed(entries(node, "camera.change"))]
+    target = f"camera:{node.camera_id}"
+    assert found == [
+        ("user:ada", target, {"disabled": True}),
+        ("user:ada", target, {"disabled": False}),
+    ]
