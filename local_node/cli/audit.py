@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from local_node.cli.export import TIME_ACCEPTED, parse_time
+from local_node.cli.export import TIME_ACCEPTED, format_option, out_option, parse_time
 from local_node.cli.options import (
     data_dir_option,
     database_url_option,
@@ -84,17 +84,8 @@ def list_entries(
 @data_dir_option
 @database_url_option
 @_filter_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
-    show_default=True,
-    help="JSON lines or CSV (cells that look like formulas are defused).",
-)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: stdout)."
-)
+@format_option("JSON lines or CSV (cells that look like formulas are defused).")
+@out_option
 def export_entries(
     data_dir: Path | None,
     database_url: str | None,

@@ -39,6 +39,23 @@ def parse_time(value: str | None, option: str, now: datetime) -> datetime | None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def format_option(help_text: str):
+    """--format jsonl|csv, shared by the exports."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["jsonl", "csv"]),
+        default="jsonl",
+        show_default=True,
+        help=help_text,
+    )
+
+
+out_option = click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: stdout)."
+)
+
+
 @click.command()
 @data_dir_option
 @database_url_option
@@ -46,17 +63,8 @@ def parse_time(value: str | None, option: str, now: datetime) -> datetime | None
     "--since", help="Received at or after: RFC 3339 (naive = UTC) or how long ago (2h, 1d)."
 )
 @click.option("--until", help="Received before: RFC 3339 (naive = UTC) or how long ago.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
-    show_default=True,
-    help="JSON lines or CSV.",
-)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: stdout)."
-)
+@format_option("JSON lines or CSV.")
+@out_option
 @click.option("--reason", help="Why you export (kept in the audit log with the export).")
 def export(
     data_dir: Path | None,
