@@ -80,7 +80,9 @@ def authenticate_token(services: NodeServices, secret: str | None, need: str) ->
         raise NotAuthenticated(TOKEN_EXPIRED)
     if ROLE_RANK.get(row.role, 0) < ROLE_RANK[need]:
         raise Forbidden(f"this needs the {need} role")
-    return CachedCredential(subject=row.role, name=row.name or row.role, expires=time.monotonic())
+    return CachedCredential(
+        subject=row.role, name=row.name or row.role, expires=time.monotonic(), token_id=row.id
+    )
 
 
 def _cached(

@@ -27,6 +27,7 @@ class CachedCredential:
     subject: str
     name: str
     expires: float
+    token_id: str | None = None  # a token's id (for the audit log), never its secret
 
 
 def new_secret(prefix: str) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from local_node.audit.recorder import Auditor, token_actor
 from local_node.auth import (
     authenticate_camera,
     authenticate_token,
@@ -58,6 +59,28 @@ def admin_auth(request: Request, services: Services) -> CachedCredential:
     return authenticate_token(services, presented_secret(request), "admin")
 
 
+def request_auditor(request: Request, services: NodeServices, actor: str) -> Auditor:
+    """An auditor for this request's caller; the source is the client's address."""
+    source = request.client.host if request.client is not None else None
+    return Auditor(engine=services.engine, actor=actor, source=source, clock=services.clock)
+
+
+def viewer_auditor(
+    request: Request, services: Services, who: Annotated[CachedCredential, Depends(viewer_auth)]
+) -> Auditor:
+    """The auditor of a viewer-or-admin token's request (the token is checked first)."""
+    return request_auditor(request, services, token_actor(who.token_id))
+
+
+def admin_auditor(
+    request: Request, services: Services, who: Annotated[CachedCredential, Depends(admin_auth)]
+) -> Auditor:
+    """The auditor of an admin token's request (the token is checked first)."""
+    return request_auditor(request, services, token_actor(who.token_id))
+
+
 CameraAuth = Annotated[CachedCredential, Depends(camera_auth)]
 ViewerAuth = Annotated[CachedCredential, Depends(viewer_auth)]
 AdminAuth = Annotated[CachedCredential, Depends(admin_auth)]
+ViewerAudit = Annotated[Auditor, Depends(viewer_auditor)]
+AdminAudit = Annotated[Auditor, Depends(admin_auditor)]

@@ -18,7 +18,7 @@ from local_node import __version__
 from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
-from local_node.api.routes import cameras, detections, hotlist, system, tokens, vendors
+from local_node.api.routes import audit, cameras, detections, hotlist, system, tokens, vendors
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -85,6 +85,7 @@ def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool
     app.include_router(vendors.router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
+    app.include_router(audit.router)
     _install_error_handlers(app)
     install_web(app, settings)  # the pages at `/`, behind PageGuard
     _install_docs(app)

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from local_node.audit.recorder import Auditor
 from local_node.db import access
+from sync_protocol.audit import AuditAction
 
 QUIET_AFTER = timedelta(hours=1)
 """A camera with no read for this long is reported as `quiet` (maybe down, maybe no traffic)."""
@@ -65,6 +67,20 @@ def rotated_json(cred: access.NewCredential, now: datetime, grace: timedelta) ->
     """The new key (shown once) and until when the old one works (null: it stopped now)."""
     until = now + grace if grace > timedelta(0) else None
     return {"camera_id": cred.id, "api_key": cred.secret, "old_key_valid_until": iso(until)}
+
+
+def audit_rotation(auditor: Auditor, cred: access.NewCredential, grace: timedelta) -> None:
+    """Record a camera key's rotation: the camera and the old key's grace, never a key."""
+    auditor.record(
+        AuditAction.KEY_ROTATE,
+        target=f"camera:{cred.id}",
+        detail={"camera": cred.name, "grace_s": int(grace.total_seconds())},
+    )
+
+
+def audit_camera_change(auditor: Auditor, camera_id: str, **change: Any) -> None:
+    """Record a camera renamed, disabled (its key refused) or enabled."""
+    auditor.record(AuditAction.CAMERA_CHANGE, target=f"camera:{camera_id}", detail=change)
 
 
 def token_status(token: Any, now: datetime) -> str:

@@ -4,6 +4,11 @@ Hotlist tombstones the cloud has confirmed (a version from the cloud, no refusal
 with the metadata age too: the node's hotlist version already covers them, so no delta needs
 them again, and a snapshot leaves them out. Pending site deletes stay until the cloud answers.
 
+Each scheduled run that deleted anything leaves a ``retention_runs`` row (counts and cut-offs,
+issue 13): the record of what was deleted, when, and under which limits. A run that deleted
+nothing leaves none (the job runs every few minutes). The writer's reclaim under disk
+pressure is not a scheduled run and is counted in the metrics instead.
+
 Space is reclaimed oldest first and never from images under the evidence hold; when nothing
 else is left to prune, the writer answers 507 rather than deleting evidence. Detection rows
 the cloud has not acked are never deleted (see local_node.sync for the outbox policy).
@@ -13,13 +18,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.config import RetentionSettings
-from local_node.db.tables import Detection, Hit, HotlistEntry, LocalAlertDelivery
+from local_node.db.tables import Detection, Hit, HotlistEntry, LocalAlertDelivery, RetentionRun
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
 from local_node.sync.store import deletable_through
@@ -56,13 +62,14 @@ class Retention:
     def run(self) -> RetentionReport:
         """One scheduled pass: images past their age, then metadata past its age."""
         now = self._clock()
+        image_cutoff = self.policy.image_cutoff(now)
         expired = and_(
             Detection.image_path.is_not(None),
             Detection.image_pruned_at.is_(None),
             or_(
                 and_(
                     Detection.has_hit.is_(False),
-                    Detection.received_at < self.policy.image_cutoff(now),
+                    Detection.received_at < image_cutoff,
                 ),
                 Detection.received_at < self.policy.hit_image_cutoff(now),
             ),
@@ -70,6 +77,9 @@ class Retention:
         count, freed = self._prune_images(expired, limit=None)
         rows = self._delete_metadata()
         tombstones = self._delete_hotlist_tombstones()
+        report = RetentionReport(
+            images_pruned=count, bytes_freed=freed, rows_deleted=rows, hotlist_tombstones=tombstones
+        )
         if count or rows or tombstones:
             log.info(
                 "retention: pruned %d images (%d bytes), deleted %d rows, %d hotlist tombstones",
@@ -78,9 +88,25 @@ class Retention:
                 rows,
                 tombstones,
             )
-        return RetentionReport(
-            images_pruned=count, bytes_freed=freed, rows_deleted=rows, hotlist_tombstones=tombstones
-        )
+            self._record_run(report, started=now, image_cutoff=image_cutoff)
+        return report
+
+    def _record_run(
+        self, report: RetentionReport, *, started: datetime, image_cutoff: datetime
+    ) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(RetentionRun.__table__).values(
+                    started_at=started,
+                    finished_at=self._clock(),
+                    images_pruned=report.images_pruned,
+                    bytes_freed=report.bytes_freed,
+                    rows_deleted=report.rows_deleted,
+                    hotlist_tombstones=report.hotlist_tombstones,
+                    metadata_cutoff=self.policy.metadata_cutoff(started),
+                    image_cutoff=image_cutoff,
+                )
+            )
 
     def reclaim(self, needed_bytes: int) -> int:
         """Free at least `needed_bytes` by pruning the oldest images outside the evidence hold."""
@@ -170,3 +196,11 @@ class Retention:
                 if r.image_path and r.image_pruned_at is None:
                     self._images.delete(r.image_path)
             total += len(rows)
+
+
+def recent_runs(engine: Engine, limit: int = 20) -> list[RetentionRun]:
+    """The latest retention runs that deleted something, newest first."""
+    table = RetentionRun.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
+        return [RetentionRun.model_validate(r) for r in rows]

@@ -11,8 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from local_node.audit.recorder import Auditor, query_detail
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
+from sync_protocol.audit import AuditAction
 from sync_protocol.plate_rules import normalize_pattern
 from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
 
@@ -98,6 +100,30 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
             Detection.model_validate(r) for r in conn.execute(stmt.limit(q.limit + 1)).mappings()
         ]
         return _page(rows, q.limit)
+
+
+def audited_search(
+    engine: Engine, q: DetectionQuery, auditor: Auditor, reason: str | None = None
+) -> tuple[list[Detection], str | None]:
+    """``search``, recorded in the audit log first (who, the query, the reason they gave).
+
+    Recorded before it runs: a search that fails on bad input still showed what was sought.
+    Each page is recorded (``next_page``): a page is a look at reads like the first one.
+    """
+    auditor.record(
+        AuditAction.SEARCH,
+        target=q.plate,
+        reason=reason,
+        detail=query_detail(
+            plate=q.plate,
+            fuzzy=q.fuzzy,
+            camera=q.camera,
+            since=q.since,
+            until=q.until,
+            next_page=bool(q.cursor),
+        ),
+    )
+    return search(engine, q)
 
 
 PLATE_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

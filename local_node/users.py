@@ -21,9 +21,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from local_node.audit.recorder import Auditor
 from local_node.db import users as store
 from local_node.db.users import SessionUser
 from local_node.errors import Conflict, InvalidInput, NotFound
+from sync_protocol.audit import AuditAction
 from sync_protocol.passwords import generate_password, hash_password, verify_password
 
 ROLES = ("admin", "viewer")
@@ -61,8 +63,20 @@ def _check_password(password: str) -> None:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters")
 
 
+def _audit(auditor: Auditor | None, action: AuditAction, username: str, **detail: Any) -> None:
+    # After the change has committed (the user store owns its transactions); the password
+    # itself is never recorded, only that it changed.
+    if auditor is not None:
+        auditor.record(action, target=f"user:{username}", detail=detail)
+
+
 def create_user(
-    engine: Engine, username: str, role: str, now: datetime, password: str | None = None
+    engine: Engine,
+    username: str,
+    role: str,
+    now: datetime,
+    password: str | None = None,
+    auditor: Auditor | None = None,
 ) -> NewUser:
     """Add a user; a password is generated when none is given. Raise InvalidInput, Conflict."""
     if not _USERNAME.match(username):
@@ -75,31 +89,41 @@ def create_user(
         store.create_user(engine, username, role, hash_password(password), now)
     except IntegrityError:
         raise Conflict(f"a user named {username!r} exists already") from None
+    _audit(auditor, AuditAction.USER_CREATE, username, role=role)
     return NewUser(username=username, password=password, role=role)
 
 
-def reset_password(engine: Engine, username: str, password: str | None = None) -> NewUser:
+def reset_password(
+    engine: Engine, username: str, password: str | None = None, auditor: Auditor | None = None
+) -> NewUser:
     """Give the user a new password (generated when none given); their sessions end."""
+    generated = password is None
     password = password if password is not None else generate_password()
     _check_password(password)
     user = store.change_user(engine, username, password_hash=hash_password(password))
     if user is None:
         raise NotFound(f"no user {username!r}")
+    _audit(auditor, AuditAction.USER_PASSWORD, username, generated=generated)
     return NewUser(username=username, password=password, role=user.role)
 
 
-def set_disabled(engine: Engine, username: str, disabled: bool) -> dict[str, Any]:
+def set_disabled(
+    engine: Engine, username: str, disabled: bool, auditor: Auditor | None = None
+) -> dict[str, Any]:
     """Disable (sessions end at once) or enable a user."""
     user = store.change_user(engine, username, disabled=disabled)
     if user is None:
         raise NotFound(f"no user {username!r}")
+    action = AuditAction.USER_DISABLE if disabled else AuditAction.USER_UPDATE
+    _audit(auditor, action, username, disabled=disabled)
     return user_json(user)
 
 
-def delete_user(engine: Engine, username: str) -> None:
+def delete_user(engine: Engine, username: str, auditor: Auditor | None = None) -> None:
     """Delete a user and end their sessions; raise NotFound."""
     if not store.delete_user(engine, username):
         raise NotFound(f"no user {username!r}")
+    _audit(auditor, AuditAction.USER_REVOKE, username, deleted=True)
 
 
 def user_json(user: Any) -> dict[str, Any]:

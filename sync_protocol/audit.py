@@ -42,6 +42,7 @@ class AuditAction(StrEnum):
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
     KEY_ROTATE = "key.rotate"
+    CAMERA_CHANGE = "camera.change"  # renamed, disabled (its key refused) or enabled
     SITE_CHANGE = "site.change"
     RETENTION_CHANGE = "retention.change"
     AUDIT_EXPORT = "audit.export"

@@ -1,7 +1,8 @@
 """`edgesync node ...`: run the node and manage its cameras, tokens, users and database.
 
 This package only assembles the `node` group; each command group lives in its own module
-(`serve`, `access`, `cameras`, `tokens`, `users`, `export`, `db`, `sync`, `backup`) with the
+(`serve`, `access`, `cameras`, `tokens`, `users`, `export`, `audit`, `retention`, `db`,
+`sync`, `backup`) with the
 flags they share in `options`.
 The commands import what they run lazily, so `--help` stays fast.
 """
@@ -11,10 +12,12 @@ from __future__ import annotations
 import click
 
 from local_node.cli.access import add_camera, create_token
+from local_node.cli.audit import audit
 from local_node.cli.backup import backup, restore
 from local_node.cli.cameras import cameras
 from local_node.cli.db import db
 from local_node.cli.export import export
+from local_node.cli.retention import retention
 from local_node.cli.serve import serve
 from local_node.cli.sync import agent, enroll
 from local_node.cli.tokens import tokens
@@ -35,6 +38,8 @@ for command in (
     cameras,
     tokens,
     export,
+    audit,
+    retention,
     db,
     enroll,
     agent,

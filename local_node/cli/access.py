@@ -17,6 +17,11 @@ from local_node.cli.options import (
 )
 from local_node.manage import CAMERA_NAME_RULE, valid_camera_name
 
+
+def until_text(at) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -50,8 +55,10 @@ def add_camera(name: str, data_dir: Path | None, database_url: str | None, as_js
     """Register a camera NAME and print its API key (shown once, stored hashed)."""
     from sqlalchemy.exc import IntegrityError
 
+    from local_node.audit.recorder import cli_auditor
     from local_node.clock import utc_now
     from local_node.db import repo
+    from sync_protocol.audit import AuditAction
 
     check_camera_name(name)
     engine = open_database(settings_from(data_dir=data_dir, database_url=database_url))
@@ -59,6 +66,9 @@ def add_camera(name: str, data_dir: Path | None, database_url: str | None, as_js
         cred = repo.create_camera(engine, name, utc_now())
     except IntegrityError:
         raise click.ClickException(f"a camera named {name!r} exists already") from None
+    cli_auditor(engine, utc_now).record(
+        AuditAction.KEY_CREATE, target=f"camera:{cred.id}", detail={"camera": name}
+    )
     if as_json:
         click.echo(json.dumps({"camera_id": cred.id, "api_key": cred.secret}))
     else:
@@ -86,8 +96,10 @@ def create_token(
     as_json: bool,
 ) -> None:
     """Make an API token for scripts and the local UI (shown once, stored hashed)."""
+    from local_node.audit.recorder import cli_auditor
     from local_node.clock import utc_now
     from local_node.db import access
+    from sync_protocol.audit import AuditAction
 
     if name is not None and not 1 <= len(name.strip()) <= 64:
         raise click.BadParameter("1-64 characters", param_hint="--name")
@@ -98,6 +110,11 @@ def create_token(
     expires_at = now + expires_in if expires_in is not None else None
     cred = access.create_token(
         engine, role, now, name=name.strip() if name else None, expires_at=expires_at
+    )
+    cli_auditor(engine, utc_now).record(
+        AuditAction.KEY_CREATE,
+        target=f"token:{cred.id}",
+        detail={"role": role, "name": name, "expires_at": until_text(expires_at)},
     )
     if as_json:
         until = expires_at.isoformat() if expires_at else None

@@ -79,21 +79,25 @@ def rename(
     from local_node.db import access
 
     check_camera_name(name)
+    engine = _engine(data_dir, database_url)
     try:
-        found = access.rename_camera(_engine(data_dir, database_url), camera, name)
+        found = access.rename_camera(engine, camera, name)
     except IntegrityError:
         raise click.ClickException(f"a camera named {name!r} exists already") from None
     if found is None:
         raise _missing(camera)
+    _audit_change(engine, found.id, name=name)
     _done(as_json, found, f"camera {found.id} is now named {name!r}")
 
 
 def _set_enabled(camera: str, enabled: bool, data_dir, database_url, as_json: bool) -> None:
     from local_node.db import access
 
-    found = access.set_camera_disabled(_engine(data_dir, database_url), camera, not enabled)
+    engine = _engine(data_dir, database_url)
+    found = access.set_camera_disabled(engine, camera, not enabled)
     if found is None:
         raise _missing(camera)
+    _audit_change(engine, found.id, disabled=not enabled)
     state = "enabled" if enabled else "disabled (its key gets 401 'camera disabled')"
     _done(as_json, found, f"camera {found.name!r} ({found.id}) {state}")
 
@@ -134,13 +138,17 @@ def rotate_key(
     camera: str, grace: timedelta, data_dir: Path | None, database_url: str | None, as_json: bool
 ) -> None:
     """Give CAMERA a new API key (shown once); the old one works for the grace period."""
+    from local_node.audit.recorder import cli_auditor
     from local_node.clock import utc_now
     from local_node.db import access
+    from local_node.manage import audit_rotation
 
     now = utc_now()
-    cred = access.rotate_camera_key(_engine(data_dir, database_url), camera, now, grace)
+    engine = _engine(data_dir, database_url)
+    cred = access.rotate_camera_key(engine, camera, now, grace)
     if cred is None:
         raise _missing(camera)
+    audit_rotation(cli_auditor(engine, utc_now), cred, grace)
     shown = rotated_json(cred, now, grace)
     if as_json:
         click.echo(json.dumps(shown))
@@ -158,13 +166,27 @@ def rotate_key(
 @json_option
 def delete(camera: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
     """Delete CAMERA: its keys stop working and its name is free; its reads are kept."""
+    from local_node.audit.recorder import cli_auditor
     from local_node.clock import utc_now
     from local_node.db import access
+    from sync_protocol.audit import AuditAction
 
-    found = access.delete_camera(_engine(data_dir, database_url), camera, utc_now())
+    engine = _engine(data_dir, database_url)
+    found = access.delete_camera(engine, camera, utc_now())
     if found is None:
         raise _missing(camera)
+    cli_auditor(engine, utc_now).record(
+        AuditAction.KEY_REVOKE, target=f"camera:{found.id}", detail={"deleted": True}
+    )
     _done(as_json, found, f"camera {camera!r} ({found.id}) deleted; its reads are kept")
+
+
+def _audit_change(engine, camera_id: str, **change: Any) -> None:
+    from local_node.audit.recorder import cli_auditor
+    from local_node.clock import utc_now
+    from local_node.manage import audit_camera_change
+
+    audit_camera_change(cli_auditor(engine, utc_now), camera_id, **change)
 
 
 def _done(as_json: bool, camera: Any, text: str) -> None:

@@ -54,14 +54,19 @@ def list_tokens(data_dir: Path | None, database_url: str | None, as_json: bool) 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def revoke(token_id: str, data_dir: Path | None, database_url: str | None, as_json: bool) -> None:
     """Revoke TOKEN_ID (from `node tokens list`): its next request gets 401."""
+    from local_node.audit.recorder import cli_auditor
     from local_node.clock import utc_now
     from local_node.db import access
+    from sync_protocol.audit import AuditAction
 
     now = utc_now()
     engine = open_database(settings_from(data_dir=data_dir, database_url=database_url))
     row = access.revoke_token(engine, token_id, now)
     if row is None:
         raise click.ClickException(f"no token {token_id!r} (see: edgesync node tokens list)")
+    cli_auditor(engine, utc_now).record(
+        AuditAction.KEY_REVOKE, target=f"token:{row.id}", detail={"role": row.role}
+    )
     if as_json:
         click.echo(json.dumps(token_json(row, now)))
     else:

@@ -23,6 +23,14 @@ def _engine(data_dir: Path | None, database_url: str | None):
     return open_database(settings_from(data_dir=data_dir, database_url=database_url))
 
 
+def _auditor(engine):
+    """Every change made here is recorded in the audit log with the actor `cli`."""
+    from local_node.audit.recorder import cli_auditor
+    from local_node.clock import utc_now
+
+    return cli_auditor(engine, utc_now)
+
+
 def _run(action):
     """Run a use case, turning its domain error into a one-line CLI error."""
     from local_node.errors import NodeError
@@ -58,7 +66,9 @@ def create_user(
     from local_node.clock import utc_now
 
     engine = _engine(data_dir, database_url)
-    made = _run(lambda: users.create_user(engine, name, role, utc_now(), password))
+    made = _run(
+        lambda: users.create_user(engine, name, role, utc_now(), password, _auditor(engine))
+    )
     if as_json:
         click.echo(json.dumps({"username": made.username, "password": made.password, "role": role}))
         return
@@ -95,7 +105,7 @@ def _set_disabled(name: str, disabled: bool, data_dir, database_url, as_json: bo
     from local_node import users as use
 
     engine = _engine(data_dir, database_url)
-    row = _run(lambda: use.set_disabled(engine, name, disabled))
+    row = _run(lambda: use.set_disabled(engine, name, disabled, _auditor(engine)))
     if as_json:
         click.echo(json.dumps(row))
     else:
@@ -137,7 +147,7 @@ def reset_password(
     from local_node import users as use
 
     engine = _engine(data_dir, database_url)
-    made = _run(lambda: use.reset_password(engine, name, password))
+    made = _run(lambda: use.reset_password(engine, name, password, _auditor(engine)))
     if as_json:
         click.echo(
             json.dumps({"username": made.username, "password": made.password, "role": made.role})
@@ -157,7 +167,8 @@ def delete(name: str, data_dir: Path | None, database_url: str | None, as_json: 
     """Delete NAME; their open sessions end at once."""
     from local_node import users as use
 
-    _run(lambda: use.delete_user(_engine(data_dir, database_url), name))
+    engine = _engine(data_dir, database_url)
+    _run(lambda: use.delete_user(engine, name, _auditor(engine)))
     click.echo(
         json.dumps({"username": name, "deleted": True}) if as_json else f"user {name!r} deleted"
     )

@@ -20,9 +20,11 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from local_node.audit.recorder import Auditor
 from local_node.db import repo
 from local_node.db.tables import HotlistEntry
 from local_node.errors import Forbidden, InvalidInput, NotFound
+from sync_protocol.audit import AuditAction
 from sync_protocol.hotlist_rules import (
     CLOUD_OWNER,
     MAX_PLATE_LENGTH,
@@ -63,8 +65,13 @@ def put_entry(
     expires_at: datetime | None,
     by: str,
     now: datetime,
+    auditor: Auditor | None = None,
 ) -> HotlistEntry:
-    """Create or replace an entry as a pending site edit; it matches new reads at once."""
+    """Create or replace an entry as a pending site edit; it matches new reads at once.
+
+    With an ``auditor``, the change is recorded (``hotlist.add`` or ``hotlist.update``) in the
+    same transaction: no edit without its audit entry, no entry for an edit that failed.
+    """
     list_name, norm = entry_key(list_name, plate)
     if expires_at is not None and expires_at.tzinfo is None:
         raise InvalidInput("expires_at needs a time zone (RFC 3339)")
@@ -82,20 +89,53 @@ def put_entry(
     )
     with Session(engine, expire_on_commit=False) as session:
         entry.owner = _owner_for_edit(session, list_name, norm)
+        before = repo.get_hotlist_row(session, list_name, norm)
+        live = before is not None and not before.deleted  # read before the row is replaced
         repo.put_hotlist_row(session, entry)
         repo.bump_hotlist_rev(session)
+        if auditor is not None:
+            auditor.record(
+                AuditAction.HOTLIST_UPDATE if live else AuditAction.HOTLIST_ADD,
+                target=f"{list_name}/{norm}",
+                detail={
+                    "list": list_name,
+                    "plate": entry.plate,
+                    "priority": priority,
+                    "entry_reason": reason,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
+                within=session,
+            )
         session.commit()
     return entry
 
 
-def delete_entry(engine: Engine, *, list_name: str, plate: str, by: str, now: datetime) -> None:
-    """Delete a live entry (kept as a tombstone so the deletion syncs); raise NotFound."""
+def delete_entry(
+    engine: Engine,
+    *,
+    list_name: str,
+    plate: str,
+    by: str,
+    now: datetime,
+    auditor: Auditor | None = None,
+) -> None:
+    """Delete a live entry (kept as a tombstone so the deletion syncs); raise NotFound.
+
+    With an ``auditor``, ``hotlist.remove`` is recorded in the same transaction.
+    """
     list_name, norm = entry_key(list_name, plate)
     with Session(engine, expire_on_commit=False) as session:
         _owner_for_edit(session, list_name, norm)
         if not repo.tombstone_hotlist_row(session, list_name, norm, by=by, now=now):
             raise NotFound(f"no live entry {plate!r} on list {list_name!r}")
         repo.bump_hotlist_rev(session)
+        if auditor is not None:
+            auditor.record(
+                AuditAction.HOTLIST_REMOVE,
+                target=f"{list_name}/{norm}",
+                detail={"list": list_name, "plate": plate},
+                within=session,
+            )
         session.commit()
 
 

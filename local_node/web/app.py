@@ -10,7 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from local_node.config import NodeSettings
-from local_node.web import cameras_page, hotlist_page, live, reads, search_page, sign_in, sync_page
+from local_node.web import (
+    audit_page,
+    cameras_page,
+    hotlist_page,
+    live,
+    reads,
+    search_page,
+    sign_in,
+    sync_page,
+)
 from local_node.web.context import build_context
 from local_node.web.render import PageProblem, page
 from local_node.web.session import SignInRequired
@@ -36,7 +45,16 @@ def install_web(app: FastAPI, settings: NodeSettings) -> None:
     web = build_context(settings)
     app.state.web = web
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")
-    for module in (sign_in, live, reads, search_page, hotlist_page, cameras_page, sync_page):
+    for module in (
+        sign_in,
+        live,
+        reads,
+        search_page,
+        hotlist_page,
+        cameras_page,
+        sync_page,
+        audit_page,
+    ):
         app.include_router(module.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -14,12 +14,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
 
 from local_node import manage
+from local_node.audit.recorder import user_actor
 from local_node.auth import forget_cached_cameras
 from local_node.db import access
-from local_node.deps import Services
+from local_node.deps import Services, request_auditor
+from local_node.users import SessionUser
 from local_node.web.context import Web, WebContext
 from local_node.web.render import page
 from local_node.web.session import AdminForm, PageUser
+from sync_protocol.audit import AuditAction
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,7 +69,7 @@ def add_camera(
     request: Request,
     services: Services,
     web: Web,
-    _: AdminForm,
+    user: AdminForm,
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Register a camera; its API key is shown on this answer only."""
@@ -79,13 +82,16 @@ def add_camera(
     except IntegrityError:
         problem = f"A camera named {name!r} exists already."
         return _page(request, services, web, status=409, problem=problem, name=name)
+    request_auditor(request, services, user_actor(user.username)).record(
+        AuditAction.KEY_CREATE, target=f"camera:{cred.id}", detail={"camera": name}
+    )
     key = {"camera": name, "api_key": cred.secret, "old_key_valid_until": None, "new": True}
     return _page(request, services, web, flash=f"Camera {name} added.", new_key=key)
 
 
 @router.post("/cameras/{camera}/rotate-key")
 def rotate_key(
-    camera: CameraRef, request: Request, services: Services, web: Web, _: AdminForm
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
 ) -> HTMLResponse:
     """Give the camera a new key (shown once); the old one works for another 24 hours."""
     now = services.clock()
@@ -93,33 +99,42 @@ def rotate_key(
     if cred is None:
         return _page(request, services, web, status=404, problem="There is no such camera.")
     forget_cached_cameras(services)
+    auditor = request_auditor(request, services, user_actor(user.username))
+    manage.audit_rotation(auditor, cred, ROTATE_GRACE)
     shown = manage.rotated_json(cred, now, ROTATE_GRACE)
     key = {"camera": cred.name, "new": False, **shown}
     return _page(request, services, web, flash=f"Camera {cred.name} has a new key.", new_key=key)
 
 
 def _set_enabled(
-    camera: str, enabled: bool, request: Request, services: Services, web: WebContext
+    camera: str,
+    enabled: bool,
+    request: Request,
+    services: Services,
+    web: WebContext,
+    user: SessionUser,
 ) -> HTMLResponse:
     found = access.set_camera_disabled(services.engine, camera, not enabled)
     if found is None:
         return _page(request, services, web, status=404, problem="There is no such camera.")
     forget_cached_cameras(services)
+    auditor = request_auditor(request, services, user_actor(user.username))
+    manage.audit_camera_change(auditor, found.id, disabled=not enabled)
     state = "enabled" if enabled else "disabled: its key is refused until it is enabled again"
     return _page(request, services, web, flash=f"Camera {found.name} {state}.")
 
 
 @router.post("/cameras/{camera}/disable")
 def disable(
-    camera: CameraRef, request: Request, services: Services, web: Web, _: AdminForm
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
 ) -> HTMLResponse:
     """Refuse the camera's reads until it is enabled again."""
-    return _set_enabled(camera, False, request, services, web)
+    return _set_enabled(camera, False, request, services, web, user)
 
 
 @router.post("/cameras/{camera}/enable")
 def enable(
-    camera: CameraRef, request: Request, services: Services, web: Web, _: AdminForm
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
 ) -> HTMLResponse:
     """Accept the camera's reads again."""
-    return _set_enabled(camera, True, request, services, web)
+    return _set_enabled(camera, True, request, services, web, user)

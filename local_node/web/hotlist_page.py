@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from local_node.audit.recorder import Auditor, user_actor
 from local_node.db import repo
-from local_node.deps import Services
+from local_node.deps import Services, request_auditor
 from local_node.errors import NodeError
 from local_node.hotlist import service
 from local_node.users import SessionUser
@@ -131,6 +132,7 @@ def put_entry(
             expires_at=None,
             by=_who(user),
             now=services.clock(),
+            auditor=_auditor(request, services, user),
         )
     except (ValueError, NodeError) as e:
         detail, status = _problem(e)
@@ -151,7 +153,12 @@ def remove_entry(
     """Remove an entry (kept as a tombstone so that the removal syncs)."""
     try:
         service.delete_entry(
-            services.engine, list_name=list_name, plate=plate, by=_who(user), now=services.clock()
+            services.engine,
+            list_name=list_name,
+            plate=plate,
+            by=_who(user),
+            now=services.clock(),
+            auditor=_auditor(request, services, user),
         )
     except NodeError as e:
         detail, status = _problem(e)
@@ -160,7 +167,11 @@ def remove_entry(
 
 
 def _who(user: SessionUser) -> str:
-    return f"user:{user.username}"
+    return user_actor(user.username)
+
+
+def _auditor(request: Request, services: Services, user: SessionUser) -> Auditor:
+    return request_auditor(request, services, user_actor(user.username))
 
 
 def _problem(e: ValueError | NodeError) -> tuple[str, int]:

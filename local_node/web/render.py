@@ -17,6 +17,7 @@ NAV = [
     ("Cameras", "/cameras"),
     ("Sync", "/sync"),
 ]
+ADMIN_NAV = [("Audit", "/audit")]
 
 
 class PageProblem(Exception):
@@ -40,13 +41,15 @@ def page(
     flash: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A full page in the shared layout."""
+    """A full page in the shared layout (admins also see the Audit link)."""
+    user = getattr(request.state, "user", None)
+    admin = user is not None and getattr(user, "role", None) == "admin"
     html = web.templates.get_template(template).render(
         title=title,
         app_name=APP_NAME,
-        nav=NAV,
+        nav=NAV + ADMIN_NAV if admin else NAV,
         active=active,
-        user=getattr(request.state, "user", None),
+        user=user,
         csrf=request.state.csrf_token,
         flash=flash,
         sign_out="/sign-out",

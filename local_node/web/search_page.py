@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from local_node import search
+from local_node.audit.recorder import user_actor
 from local_node.db.access import list_cameras
-from local_node.deps import Services
+from local_node.deps import Services, request_auditor
 from local_node.errors import NodeError
 from local_node.web.context import Web
 from local_node.web.reads_view import with_hits
@@ -49,17 +50,25 @@ def search_page(
     request: Request,
     services: Services,
     web: Web,
-    _: PageUser,
+    user: PageUser,
     plate: Text = "",
     mode: Text = "exact",
     camera: Text = "",
     since: Annotated[str, Query(alias="from", max_length=40)] = "",
     until: Annotated[str, Query(alias="to", max_length=40)] = "",
     cursor: Text = "",
+    reason: Annotated[str, Query(max_length=500)] = "",
 ) -> HTMLResponse:
-    """The search form, and a page of results once something is asked."""
+    """The search form, and a page of results once something is asked (each one audited)."""
     cameras = list_cameras(services.engine)
-    form = {"plate": plate, "mode": mode, "camera": camera, "from": since, "to": until}
+    form = {
+        "plate": plate,
+        "mode": mode,
+        "camera": camera,
+        "from": since,
+        "to": until,
+        "reason": reason,
+    }
     asked = any(form[k] for k in ("plate", "camera", "from", "to"))
     problem = None
     rows: list = []
@@ -77,7 +86,10 @@ def search_page(
                 limit=PAGE_SIZE,
                 cursor=cursor or None,
             )
-            found, next_cursor = search.search(services.engine, query)
+            auditor = request_auditor(request, services, user_actor(user.username))
+            found, next_cursor = search.audited_search(
+                services.engine, query, auditor, reason.strip() or None
+            )
         except (ValueError, NodeError) as e:
             problem = e.detail if isinstance(e, NodeError) else str(e)
         else:

@@ -223,6 +223,20 @@ def test_a_hostile_camera_name_and_plate_render_as_text(site, page, watch):
     clean(watch)
 
 
+def test_a_search_with_a_reason_shows_on_the_audit_page_as_text(site, page, watch):
+    plate = HOSTILE + unique("AUD")
+    sign_in(page, site, "admin")
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Plate").fill(plate)
+    page.get_by_label("Reason (optional, recorded)").fill("case 42")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Audit").click()
+    row = page.get_by_role("row").filter(has_text=plate)
+    expect(row).to_contain_text("case 42")
+    expect(row).to_contain_text("user:admin")
+    clean(watch)
+
+
 def test_a_disabled_users_session_ends_at_once(site, page, watch):
     name = unique("temp")
     edgesync(

@@ -14,7 +14,7 @@ from tests.e2e.harness import PASSWORD as CLOUD_PASSWORD
 from tests.e2e.harness import Hybrid, Node
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
-NODE_PAGES = ["/", "/search", "/hotlist", "/cameras", "/sync"]
+NODE_PAGES = ["/", "/search", "/hotlist", "/cameras", "/sync", "/audit"]
 CLOUD_PAGES = ["/", "/sites", "/search", "/hotlist", "/alerts", "/recipients", "/users"]
 
 

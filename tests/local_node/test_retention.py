@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select
 
 from local_node.db.tables import HotlistEntry
-from local_node.retention import Retention
+from local_node.retention import Retention, recent_runs
 from local_node.sync.hotlist_sync import apply_delta
 from sync_protocol.hotlist_messages import HotlistDelta
 from sync_protocol.hotlist_messages import HotlistEntry as WireEntry
@@ -163,3 +163,25 @@ def test_confirmed_hotlist_tombstones_older_than_the_metadata_limit_are_deleted(
         "PEND333": (True, None),
         "NEW444": (True, 3),
     }
+
+
+def test_a_run_that_deleted_something_is_recorded_with_its_cutoffs(node_factory):
+    node = node_factory(image_retention_days=7, metadata_retention_days=30)
+    post(node, "AB12CDE", make_jpeg())
+    node.clock.advance(days=8)
+    report = retention(node).run()
+    [run] = recent_runs(node.services.engine)
+    assert (run.images_pruned, run.bytes_freed, run.rows_deleted) == (
+        1,
+        report.bytes_freed,
+        0,
+    )
+    assert run.image_cutoff == node.clock() - timedelta(days=7)
+    assert run.metadata_cutoff == node.clock() - timedelta(days=30)
+    assert run.started_at <= run.finished_at
+
+
+def test_a_run_that_deleted_nothing_records_nothing(node):
+    post(node, "AB12CDE", make_jpeg())
+    retention(node).run()
+    assert recent_runs(node.services.engine) == []

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from local_node import manage
 from local_node.auth import forget_cached_cameras
 from local_node.db import access
-from local_node.deps import AdminAuth, Services
+from local_node.deps import AdminAudit, AdminAuth, Services
 from local_node.errors import Conflict, InvalidInput, NotFound
+from sync_protocol.audit import AuditAction
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
 
@@ -99,18 +100,21 @@ def list_cameras(services: Services, _: AdminAuth) -> CameraListOut:
 
 
 @router.post("", status_code=201, response_model=CameraCreatedOut, responses={**_ERRORS, **_TAKEN})
-def add_camera(body: CameraIn, services: Services, _: AdminAuth, response: Response) -> dict:
+def add_camera(body: CameraIn, services: Services, audit: AdminAudit, response: Response) -> dict:
     """Register a camera; its API key is in this answer only (as `node add-camera`)."""
     try:
         cred = access.create_camera(services.engine, _checked(body.name), services.clock())
     except IntegrityError:
         raise Conflict(f"a camera named {body.name!r} exists already") from None
+    audit.record(AuditAction.KEY_CREATE, target=f"camera:{cred.id}", detail={"camera": body.name})
     response.headers.update(NO_STORE)
     return {"camera_id": cred.id, "api_key": cred.secret}
 
 
 @router.patch("/{camera}", response_model=CameraOut, responses={**_ERRORS, **_NOT_FOUND, **_TAKEN})
-def change_camera(camera: CameraRef, body: CameraPatch, services: Services, _: AdminAuth) -> dict:
+def change_camera(
+    camera: CameraRef, body: CameraPatch, services: Services, audit: AdminAudit
+) -> dict:
     """Rename, disable or enable a camera (its key and reads stay)."""
     engine = services.engine
     found = _find(engine, camera)
@@ -119,9 +123,11 @@ def change_camera(camera: CameraRef, body: CameraPatch, services: Services, _: A
             found = access.rename_camera(engine, found.id, _checked(body.name)) or found
         except IntegrityError:
             raise Conflict(f"a camera named {body.name!r} exists already") from None
+        manage.audit_camera_change(audit, found.id, name=found.name)
     if body.enabled is not None:
         found = access.set_camera_disabled(engine, found.id, not body.enabled) or found
         forget_cached_cameras(services)
+        manage.audit_camera_change(audit, found.id, disabled=not body.enabled)
     return manage.camera_json(found)
 
 
@@ -129,7 +135,7 @@ def change_camera(camera: CameraRef, body: CameraPatch, services: Services, _: A
 def rotate_key(
     camera: CameraRef,
     services: Services,
-    _: AdminAuth,
+    audit: AdminAudit,
     response: Response,
     body: RotateIn | None = None,
 ) -> dict:
@@ -140,17 +146,19 @@ def rotate_key(
     if cred is None:
         raise _missing(camera)
     forget_cached_cameras(services)
+    manage.audit_rotation(audit, cred, grace)
     response.headers.update(NO_STORE)
     return manage.rotated_json(cred, now, grace)
 
 
 @router.delete("/{camera}", response_model=CameraOut, responses={**_ERRORS, **_NOT_FOUND})
-def delete_camera(camera: CameraRef, services: Services, _: AdminAuth) -> dict:
+def delete_camera(camera: CameraRef, services: Services, audit: AdminAudit) -> dict:
     """Delete a camera: its keys stop working and its name is free; its reads are kept."""
     found = access.delete_camera(services.engine, camera, services.clock())
     if found is None:
         raise _missing(camera)
     forget_cached_cameras(services)
+    audit.record(AuditAction.KEY_REVOKE, target=f"camera:{found.id}", detail={"deleted": True})
     return manage.camera_json(found)
 
 

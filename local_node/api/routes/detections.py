@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,8 +12,9 @@ from local_node import search
 from local_node.api.body import read_limited
 from local_node.api.openapi import DETECTION_BODY
 from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
+from local_node.clock import as_utc
 from local_node.db import repo
-from local_node.deps import CameraAuth, Services, ViewerAuth
+from local_node.deps import CameraAuth, Services, ViewerAudit, ViewerAuth
 from local_node.errors import InvalidInput, NotFound, UnsupportedMedia
 from local_node.evidence import stored_image
 from local_node.ingest.models import DetectionIn
@@ -116,7 +117,7 @@ def _json_body(body: bytes, limit: int) -> tuple[DetectionIn, bytes | None]:
 @router.get("", response_model=DetectionPage)
 def list_detections(
     services: Services,
-    _: ViewerAuth,
+    audit: ViewerAudit,
     plate: Annotated[
         str | None,
         Query(max_length=64, description="Exact (normalised), AB* prefix/wildcard, or fuzzy"),
@@ -129,30 +130,25 @@ def list_detections(
     until: Annotated[datetime | None, Query(description="Received before (node clock)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[
+        str | None, Query(max_length=500, description="Why you search (kept in the audit log)")
+    ] = None,
 ) -> DetectionPage:
-    """Search detections, newest first, with cursor paging."""
-    rows, next_cursor = search.search(
-        services.engine,
-        search.DetectionQuery(
-            plate=plate,
-            fuzzy=fuzzy,
-            camera=camera_id,
-            since=_aware(since),
-            until=_aware(until),
-            limit=limit,
-            cursor=cursor,
-        ),
+    """Search detections, newest first, with cursor paging; each search is audited."""
+    query = search.DetectionQuery(
+        plate=plate,
+        fuzzy=fuzzy,
+        camera=camera_id,
+        since=as_utc(since),
+        until=as_utc(until),
+        limit=limit,
+        cursor=cursor,
     )
+    rows, next_cursor = search.audited_search(services.engine, query, audit, reason)
     hits = repo.hits_for(services.engine, [r.id for r in rows])
     return DetectionPage(
         items=[detection_out(r, hits[r.id]) for r in rows], next_cursor=next_cursor
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @router.get("/{detection_id}", response_model=DetectionOut)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from local_node.db import repo
 from local_node.db.tables import HotlistEntry
-from local_node.deps import AdminAuth, Services, ViewerAuth
+from local_node.deps import AdminAudit, AdminAuth, Services, ViewerAuth
 from local_node.hotlist import service
 from sync_protocol.hotlist_rules import (
     DEFAULT_PRIORITY,
@@ -99,7 +99,12 @@ def list_refused(services: Services, _: ViewerAuth) -> list[HotlistOut]:
 
 @router.put("/{list_name}/{plate}", response_model=HotlistOut)
 def put_entry(
-    list_name: ListName, plate: PlateParam, body: HotlistIn, services: Services, who: AdminAuth
+    list_name: ListName,
+    plate: PlateParam,
+    body: HotlistIn,
+    services: Services,
+    who: AdminAuth,
+    audit: AdminAudit,
 ) -> HotlistOut:
     """Create or replace an entry; it matches new reads at once (422 if it could not sync).
 
@@ -114,13 +119,14 @@ def put_entry(
         expires_at=body.expires_at,
         by=f"token:{who.subject}",
         now=services.clock(),
+        auditor=audit,
     )
     return _out(entry)
 
 
 @router.delete("/{list_name}/{plate}", status_code=204)
 def delete_entry(
-    list_name: ListName, plate: PlateParam, services: Services, who: AdminAuth
+    list_name: ListName, plate: PlateParam, services: Services, who: AdminAuth, audit: AdminAudit
 ) -> Response:
     """Delete an entry (kept as a tombstone so the deletion can be synced); 403 if not ours."""
     service.delete_entry(
@@ -129,5 +135,6 @@ def delete_entry(
         plate=plate,
         by=f"token:{who.subject}",
         now=services.clock(),
+        auditor=audit,
     )
     return Response(status_code=204)

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from local_node import manage
 from local_node.db import access
-from local_node.deps import AdminAuth, Services
+from local_node.deps import AdminAudit, AdminAuth, Services
 from local_node.errors import NotFound
+from sync_protocol.audit import AuditAction
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -55,11 +56,14 @@ def list_tokens(services: Services, _: AdminAuth) -> TokenListOut:
     responses={**_ERRORS, 404: {"description": "No such token"}},
 )
 def revoke_token(
-    token_id: Annotated[str, Path(min_length=1, max_length=128)], services: Services, _: AdminAuth
+    token_id: Annotated[str, Path(min_length=1, max_length=128)],
+    services: Services,
+    audit: AdminAudit,
 ) -> dict:
     """Revoke a token: its next request gets 401 (revoking twice keeps the first time)."""
     now = services.clock()
     row = access.revoke_token(services.engine, token_id, now)
     if row is None:
         raise NotFound(f"no token {token_id!r}")
+    audit.record(AuditAction.KEY_REVOKE, target=f"token:{row.id}", detail={"role": row.role})
     return manage.token_json(row, now)

@@ -1,0 +1,1 @@
+"""The node's audit log (issue 13): recording audited actions, reading and exporting them."""
