@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from local_node.db.tables import Detection
+from sync_protocol.csv_cells import safe_cell
 
 COLUMNS = [
     "id",
@@ -70,7 +71,11 @@ def export_detections(
                 for k, v in zip(COLUMNS, row, strict=True)
             }
             if writer:
-                writer.writerow([record[k] for k in COLUMNS])
+                # Camera text is untrusted: a plate read as "=HYPERLINK(...)" must not run in
+                # the spreadsheet it is opened in; numbers (a negative longitude) stay numbers.
+                writer.writerow(
+                    [safe_cell(v) if isinstance(v, str) else v for v in map(record.get, COLUMNS)]
+                )
             else:
                 out.write(json.dumps(record, separators=(",", ":")) + "\n")
             count += 1

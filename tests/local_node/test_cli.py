@@ -64,7 +64,7 @@ def test_help_lists_the_environment_variables(env):
     assert "EDGESYNC_NODE_DATA_DIR" in out and "EDGESYNC_NODE_PORT" in out
 
 
-def _stock(tmp_path: Path, n: int) -> None:
+def _stock(tmp_path: Path, n: int, plate: str = "AB{i:03d}CD") -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'node' / 'node.db'}")
     from local_node.db import repo
 
@@ -78,7 +78,7 @@ def _stock(tmp_path: Path, n: int) -> None:
     futures = [
         writer.submit(
             camera_id=camera.id,
-            detection=DetectionIn(plate=f"AB{i:03d}CD", captured_at=datetime.now(UTC)),
+            detection=DetectionIn(plate=plate.format(i=i), captured_at=datetime.now(UTC)),
             image=None,
             image_kind=None,
         )
@@ -118,6 +118,15 @@ def test_export_csv_to_a_file_with_a_time_range(env, tmp_path: Path):
     assert code == 0 and len(rows) == 5 and rows[0]["plate_norm"] == "AB000CD"
     code, _, err = run(env, "node", "export", "--until", "2000-01-01T00:00:00Z")
     assert "exported 0" in err
+
+
+def test_export_csv_defuses_plate_text_a_spreadsheet_would_run(env, tmp_path: Path):
+    run(env, "node", "create-token", "--role", "viewer")
+    _stock(tmp_path, 1, plate="=1+AB{i}")
+    out_file = tmp_path / "out.csv"
+    code, _, _ = run(env, "node", "export", "--format", "csv", "--out", str(out_file))
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
+    assert code == 0 and rows[0]["plate"] == "'=1+AB0"
 
 
 def test_db_check_reports_a_healthy_database(env):
