@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from edgesync.cli import main
+from local_node.backups.sqlite_file import backup_sqlite
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
@@ -18,7 +19,6 @@ from local_node.images.store import FileImageStore
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestWriter
 from local_node.sync.agent import SyncAgent
-from local_node.sync.backup import backup_sqlite
 from local_node.sync.keys import key_path
 from tests.local_node.sync.conftest import CLOUD_URL
 from tests.local_node.sync.fake_cloud import FakeCloud
