@@ -11,8 +11,9 @@ from typing import Protocol
 import httpx
 from sqlalchemy.engine import Engine
 
+from local_node.backups import schedule as backup_schedule
 from local_node.backups.job import run_backup, site_zone
-from local_node.backups.schedule import CHECK_EVERY_S, BackupSchedule
+from local_node.backups.schedule import BackupSchedule
 from local_node.clock import Clock
 from local_node.config import NodeSettings
 from local_node.ingest.hooks import HitListener
@@ -111,7 +112,7 @@ def schedule_backups(
         site_zone(settings),
         clock,
     )
-    runner.add_periodic("backup", schedule.tick, CHECK_EVERY_S)
+    runner.add_periodic("backup", schedule.tick, backup_schedule.CHECK_EVERY_S)
     log.info("backup: next scheduled run at %s", schedule.next_at.isoformat())
     return schedule
 

@@ -107,6 +107,10 @@ class SyncRunner:
         """
         self._scheduler.add_job(fn, "interval", seconds=every_s, id=job_id)
 
+    def job_ids(self) -> list[str]:
+        """Return the ids of the jobs scheduled (the one-off ones have generated ids)."""
+        return sorted(job.id for job in self._scheduler.get_jobs())
+
     def stop(self) -> None:
         """Stop the jobs, wait for a running exchange, close the connections."""
         with self._mu:
