@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from cloud_plane.alerts.health import HealthMonitor, HealthThresholds, evaluate_site
@@ -11,6 +12,7 @@ from cloud_plane.records.sites import Site
 from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import BackupState, Heartbeat
 from tests.cloud_plane.alerts.harness import T0, Alerting, Clock
+from tests.cloud_plane.conftest import RunningCloud
 
 
 def beat(backup: BackupState | None) -> Heartbeat:
@@ -78,3 +80,15 @@ def test_a_failing_backup_raises_the_alert_and_a_success_resolves_it(
     assert monitor.check() == (0, 1)
     [alert] = a.store.alerts.list_alerts(AlertQuery()).items
     assert (alert.status, alert.resolution) == ("resolved", "a backup succeeded again")
+
+
+def test_a_node_reporting_a_failed_backup_over_the_wire_raises_the_alert(
+    cloud_factory: Callable[..., RunningCloud],
+) -> None:
+    cloud = cloud_factory(alert_worker=False)
+    node = cloud.node()
+    failed = BackupState(last_failed_at=cloud.clock(), error="cannot write to /mnt/nas")
+    node.exchange(heartbeat=beat(failed))
+    assert cloud.services.alerting.monitor.check() == (1, 0)
+    [alert] = cloud.store.alerts.list_alerts(AlertQuery()).items
+    assert (alert.kind, alert.site_id) == ("backup_failing", node.site_id)
