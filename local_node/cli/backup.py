@@ -112,8 +112,10 @@ def _open(settings: NodeSettings) -> Engine:
 @data_dir_option
 @database_url_option
 def verify_command(file: Path, data_dir: Path | None, database_url: str | None) -> None:
-    """Check a backup FILE: its SHA-256 against FILE.manifest.json, then restore it into a
-    scratch database and compare the row counts with the manifest's.
+    """Check a backup FILE against its manifest and by restoring it into scratch.
+
+    The file's SHA-256 and size must match FILE.manifest.json; then the backup is restored
+    into a scratch database and its row counts compared with the manifest's.
 
     A PostgreSQL dump restores into a scratch database created on the node's server
     (--database-url) and dropped afterwards. Exits non-zero, saying what differs, if the
@@ -141,7 +143,11 @@ def verify_command(file: Path, data_dir: Path | None, database_url: str | None) 
 @database_url_option
 @click.option("--limit", default=20, show_default=True, help="Newest runs to show.")
 def list_command(data_dir: Path | None, database_url: str | None, limit: int) -> None:
-    """The recent backup runs (scheduled and by hand): when, outcome, file, error."""
+    """The recent backup runs (scheduled and by hand), newest first.
+
+    Each line: when it started (UTC), scheduled or by hand (cli), ok or failed, the
+    destination, and the file (verified or not) or the error.
+    """
     from local_node.backups.health import recent_runs
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
