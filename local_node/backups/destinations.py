@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
-from local_node.backups.sqlite_file import BackupError
+from local_node.backups.sqlite_file import BackupError, fsync_path
 from sync_protocol.private_files import PRIVATE_DIR_MODE, private_file
 
 S3_SCHEME = "s3://"
@@ -45,14 +45,6 @@ class Destination(Protocol):
         ...
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class FolderDestination:
     """Backups in a folder (created 0700 if missing)."""
 
@@ -68,9 +60,9 @@ class FolderDestination:
             tmp.unlink(missing_ok=True)
             private_file(tmp)
             shutil.copyfile(local, tmp)
-            _fsync(tmp)
+            fsync_path(tmp)
             os.replace(tmp, self.folder / name)
-            _fsync(self.folder)
+            fsync_path(self.folder)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)

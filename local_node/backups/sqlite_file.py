@@ -21,16 +21,13 @@ class BackupError(Exception):
     """A backup or restore could not be made; the message says why."""
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    _fsync_file(path)
 
 
 def backup_sqlite(db_path: Path, dest_dir: Path, now: datetime) -> Path:
@@ -52,9 +49,9 @@ def backup_sqlite(db_path: Path, dest_dir: Path, now: datetime) -> Path:
             dst.close()
     finally:
         src.close()
-    _fsync_file(tmp)
+    fsync_path(tmp)
     os.replace(tmp, target)
-    _fsync_dir(dest_dir)
+    fsync_path(dest_dir)
     return target
 
 
@@ -116,7 +113,7 @@ def put_in_place(backup: Path, db_path: Path, now: datetime) -> Path | None:
     tmp.unlink(missing_ok=True)
     private_file(tmp)  # copyfile keeps the mode of an existing target
     shutil.copyfile(backup, tmp)
-    _fsync_file(tmp)
+    fsync_path(tmp)
     os.replace(tmp, db_path)
-    _fsync_dir(db_path.parent)
+    fsync_path(db_path.parent)
     return kept
