@@ -34,9 +34,12 @@ from cloud_plane.alerts.wording import duration_text as _duration
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
-from sync_protocol.messages import Heartbeat
+from sync_protocol.messages import BackupState, Heartbeat
 
 log = logging.getLogger(__name__)
+
+BACKUP_STALE_S = 2 * 86_400.0
+"""No good backup for this long is a problem: a nightly backup missed twice."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class HealthThresholds:
     backlog_growth_s: float = 1800
     backlog_growth_min: int = 100
     clock_skew_s: float = 120
-    backup_stale_s: float = 2 * 86_400  # a nightly backup missed twice
+    backup_stale_s: float = BACKUP_STALE_S
     # Cameras are expected to read only within these hours (local time in `timezone`), e.g.
     # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
     expected_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
@@ -145,7 +148,7 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
         if ratio >= limits.disk_full_ratio:
             reason = f"disk {ratio:.0%} used ({hb.disk_used_bytes} of {hb.disk_total_bytes} bytes)"
             found.append(Problem(AlertKind.DISK_NEARLY_FULL, site.site_id, reason))
-    backup = _backup_reason(hb, now, limits)
+    backup = backup_problem(hb.backup, now, limits.backup_stale_s)
     if backup:
         found.append(Problem(AlertKind.BACKUP_FAILING, site.site_id, backup))
     backlog = _backlog_reasons(site, hb, limits)
@@ -192,15 +195,14 @@ def _backlog_reasons(site: Site, hb: Heartbeat, limits: HealthThresholds) -> lis
     return reasons
 
 
-def _backup_reason(hb: Heartbeat, now: datetime, limits: HealthThresholds) -> str | None:
-    """What is wrong with the site's backups (None: nothing, or nothing reported)."""
-    state = hb.backup
+def backup_problem(state: BackupState | None, now: datetime, stale_s: float) -> str | None:
+    """What is wrong with a node's backups (None: nothing, or nothing reported). Pure."""
     if state is None:
         return None
     ok, failed = state.last_ok_at, state.last_failed_at
     if failed is not None and (ok is None or failed > ok):
         return "the last backup failed" + (f": {state.error[:200]}" if state.error else "")
-    if ok is not None and (now - ok).total_seconds() > limits.backup_stale_s:
+    if ok is not None and (now - ok).total_seconds() > stale_s:
         return f"no backup has succeeded for {_duration((now - ok).total_seconds())}"
     return None
 
