@@ -36,6 +36,7 @@ from local_node.backups.verify import verify_backup
 from local_node.clock import Clock
 from local_node.config import NodeSettings
 from local_node.db.tables import BackupRun
+from sync_protocol.private_files import private_dir
 from sync_protocol.zones import host_zone
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def run_backup(
     run_id = _start(engine, now, trigger, destination.label if destination else label)
     try:
         dest = destination or destination_of(settings)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # as the node keeps it: owner only
         # Staged on the node's own disk: the dump is verified before it travels.
         with tempfile.TemporaryDirectory(prefix=".backup-", dir=settings.data_dir) as staging:
             manifest, verified = make_backup(settings, Path(staging), now, dest)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -14,7 +16,7 @@ from local_node.backups.dump import url_schema
 from local_node.backups.job import run_backup
 from local_node.backups.manifest import read_manifest
 from local_node.db.engine import make_engine
-from tests.local_node.backups.conftest import BackupNode
+from tests.local_node.backups.conftest import BackupNode, add_reads
 
 
 def node_cli(node: BackupNode, *args: str):
@@ -111,3 +113,27 @@ def test_restore_refuses_a_database_that_holds_a_node_unless_clean(
     cleaned = node_cli(backup_node, "restore", str(backup), "--clean")
     assert cleaned.exit_code == 0, cleaned.output
     assert backup_node.count("detections") == 12
+
+
+@pytest.mark.slow  # three backups, each verified, while a camera writes: ~15 s on PostgreSQL
+def test_a_backup_taken_while_reads_are_stored_verifies_against_its_own_snapshot(
+    backup_node: BackupNode,
+) -> None:
+    stop = threading.Event()
+
+    def camera() -> None:
+        while not stop.is_set():
+            add_reads(backup_node.settings, backup_node.engine, 5)
+
+    thread = threading.Thread(target=camera)
+    thread.start()
+    try:
+        outcomes = [
+            run_backup(backup_node.engine, backup_node.settings, backup_node.clock)
+            for _ in range(3)
+        ]
+    finally:
+        stop.set()
+        thread.join()
+    assert [o.status for o in outcomes] == ["ok"] * 3, [o.error for o in outcomes]
+    assert all(o.verified for o in outcomes)  # the counts are those of the dump's snapshot
