@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+
+class RecordedCounter(Collector):
+    """A counter whose value is read from a record (e.g. failed runs in ``backup_runs``)."""
+
+    def __init__(self, name: str, documentation: str, registry: CollectorRegistry) -> None:
+        self.name, self.documentation, self.value = name, documentation, 0.0
+        registry.register(self)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        """Yield the counter with its last recorded value."""
+        yield CounterMetricFamily(self.name, self.documentation, value=self.value)
 
 
 class NodeMetrics:
@@ -53,6 +70,19 @@ class NodeMetrics:
         self.pruned_images = Counter(
             "edgesync_node_images_pruned", "Images removed by retention", registry=r
         )
+        self.backup_last_success = Gauge(
+            "edgesync_node_backup_last_success_timestamp_seconds",
+            "Start of the last good database backup, Unix time (0: none yet)",
+            registry=r,
+        )
+        self.backup_failures = RecordedCounter(
+            "edgesync_node_backup_failures", "Database backups that failed", registry=r
+        )
+
+    def backups_seen(self, last_ok_at: datetime | None, failures: int) -> None:
+        """Set the backup metrics from the recorded runs (``backups.health``)."""
+        self.backup_last_success.set(last_ok_at.timestamp() if last_ok_at else 0)
+        self.backup_failures.value = float(failures)
 
     def committed(self, count: int, seconds: float) -> None:
         """Record one group commit."""

@@ -1,4 +1,4 @@
-"""What the node reports of itself: its stream, reads stored, sync agent and disk.
+"""What the node reports of itself: its stream, reads stored, sync agent, disk and backups.
 
 One computation for `/api/v1/status` and the web app's Sync page, so they cannot disagree.
 """
@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from local_node.backups.health import BackupHealth, backup_health
 from local_node.config import RetentionSettings, SyncSettings
 from local_node.db.tables import Detection, NodeState
 from local_node.sync.status import SyncSummary, summary
@@ -35,6 +36,7 @@ class SiteStatus:
     detections: int
     sync: SyncSummary
     disk: DiskUse
+    backup: BackupHealth
 
 
 def site_status(
@@ -56,6 +58,7 @@ def site_status(
             default_cloud_url=sync.cloud_url,
         )
         total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
+        backups = backup_health(conn)
     return SiteStatus(
         stream_id=state.stream_id,
         last_seq=state.next_seq - 1,
@@ -67,4 +70,5 @@ def site_status(
             image_bytes=image_bytes,
             budget_bytes=retention.disk_budget_bytes,
         ),
+        backup=backups,
     )

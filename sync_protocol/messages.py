@@ -204,6 +204,16 @@ class CameraHealth(RequestModel):
     )
 
 
+class BackupState(RequestModel):
+    """The node's scheduled database backups: when they last succeeded and failed (issue 13)."""
+
+    last_ok_at: UtcDatetime | None = Field(default=None, description="start of the last good one")
+    last_failed_at: UtcDatetime | None = Field(
+        default=None, description="start of the last failed one"
+    )
+    error: Text | None = Field(default=None, description="why the last failed one failed")
+
+
 class Heartbeat(RequestModel):
     """Node health, sent with every exchange (or alone when there is nothing else)."""
 
@@ -225,6 +235,11 @@ class Heartbeat(RequestModel):
         default_factory=dict,
         description="refused camera posts within errors_window_s that named no camera "
         "(a missing or unknown key), by reason",
+    )
+    backup: BackupState | None = Field(
+        default=None,
+        description="the node's database backups (None: a node before issue 13, or one that "
+        "has made none)",
     )
 
 

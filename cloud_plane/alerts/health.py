@@ -8,7 +8,9 @@ Problems (each raised once while open, resolved when it clears):
 - ``disk_nearly_full``: node disk use at or above ``disk_full_ratio``;
 - ``sync_backlog``: the backlog grew for ``backlog_growth_s`` (``alerts.backlog_trend``),
   the oldest unsent read is older than ``backlog_age_s``, or more than ``backlog_count`` wait;
-- ``clock_skew``: a camera's clock more than ``clock_skew_s`` from its node's.
+- ``clock_skew``: a camera's clock more than ``clock_skew_s`` from its node's;
+- ``backup_failing``: the node's last database backup failed, or none has succeeded for
+  ``backup_stale_s`` (nodes that report no backups, e.g. before issue 13, are not judged).
 
 While a site is offline its last heartbeat is stale, so its other problems are
 neither raised nor resolved until it is back; a revoked site's problems resolve.
@@ -32,9 +34,12 @@ from cloud_plane.alerts.wording import duration_text as _duration
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, site_zone
 from cloud_plane.store.base import CloudStore
-from sync_protocol.messages import Heartbeat
+from sync_protocol.messages import BackupState, Heartbeat
 
 log = logging.getLogger(__name__)
+
+BACKUP_STALE_S = 2 * 86_400.0
+"""No good backup for this long is a problem: a nightly backup missed twice."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class HealthThresholds:
     backlog_growth_s: float = 1800
     backlog_growth_min: int = 100
     clock_skew_s: float = 120
+    backup_stale_s: float = BACKUP_STALE_S
     # Cameras are expected to read only within these hours (local time in `timezone`), e.g.
     # a car park closed at night: ((6, 0), (22, 0)). None: all day. A window may wrap midnight.
     expected_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
@@ -142,6 +148,9 @@ def evaluate_site(site: Site, now: datetime, limits: HealthThresholds) -> Evalua
         if ratio >= limits.disk_full_ratio:
             reason = f"disk {ratio:.0%} used ({hb.disk_used_bytes} of {hb.disk_total_bytes} bytes)"
             found.append(Problem(AlertKind.DISK_NEARLY_FULL, site.site_id, reason))
+    backup = backup_problem(hb.backup, now, limits.backup_stale_s)
+    if backup:
+        found.append(Problem(AlertKind.BACKUP_FAILING, site.site_id, backup))
     backlog = _backlog_reasons(site, hb, limits)
     if backlog:
         found.append(Problem(AlertKind.SYNC_BACKLOG, site.site_id, "; ".join(backlog)))
@@ -184,6 +193,18 @@ def _backlog_reasons(site: Site, hb: Heartbeat, limits: HealthThresholds) -> lis
     if oldest > limits.backlog_age_s:
         reasons.append(f"oldest unsent read waits {_duration(oldest)}")
     return reasons
+
+
+def backup_problem(state: BackupState | None, now: datetime, stale_s: float) -> str | None:
+    """What is wrong with a node's backups (None: nothing, or nothing reported). Pure."""
+    if state is None:
+        return None
+    ok, failed = state.last_ok_at, state.last_failed_at
+    if failed is not None and (ok is None or failed > ok):
+        return "the last backup failed" + (f": {state.error[:200]}" if state.error else "")
+    if ok is not None and (now - ok).total_seconds() > stale_s:
+        return f"no backup has succeeded for {_duration((now - ok).total_seconds())}"
+    return None
 
 
 def _camera(

@@ -32,6 +32,7 @@ class AlertKind(StrEnum):
     DISK_NEARLY_FULL = "disk_nearly_full"
     SYNC_BACKLOG = "sync_backlog"
     CLOCK_SKEW = "clock_skew"
+    BACKUP_FAILING = "backup_failing"
     DELIVERY_FAILED = "delivery_failed"
 
 

@@ -56,6 +56,7 @@ _TITLES = {
     AlertKind.DISK_NEARLY_FULL: "Disk nearly full",
     AlertKind.SYNC_BACKLOG: "Sync backlog growing",
     AlertKind.CLOCK_SKEW: "Camera clock skewed",
+    AlertKind.BACKUP_FAILING: "Backup failing",
     AlertKind.DELIVERY_FAILED: "Alert delivery failed",
 }
 

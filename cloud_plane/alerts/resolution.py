@@ -52,6 +52,8 @@ def cleared_reason(alert: StoredAlert, site: Site) -> str:
         return "cleared"
     if alert.kind == AlertKind.DISK_NEARLY_FULL and hb.disk_total_bytes > 0:
         return f"disk down to {hb.disk_used_bytes / hb.disk_total_bytes:.0%} used"
+    if alert.kind == AlertKind.BACKUP_FAILING and hb.backup and hb.backup.last_ok_at:
+        return "a backup succeeded again"
     if alert.kind == AlertKind.SYNC_BACKLOG:
         return f"sync backlog down to {hb.backlog_count} reads"
     camera = next((c for c in hb.cameras if c.camera_id == alert.camera_id), None)

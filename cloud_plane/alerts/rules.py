@@ -25,6 +25,7 @@ HEALTH_PRIORITY: dict[AlertKind, int] = {
     AlertKind.DISK_NEARLY_FULL: 50,
     AlertKind.SYNC_BACKLOG: 40,
     AlertKind.CLOCK_SKEW: 30,
+    AlertKind.BACKUP_FAILING: 45,
     AlertKind.DELIVERY_FAILED: 70,
 }
 """Priority of each non-hit kind (hits take their hotlist entry's priority)."""

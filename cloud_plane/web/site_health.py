@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cloud_plane.alerts.backlog_trend import sustained_growth
+from cloud_plane.alerts.health import BACKUP_STALE_S, backup_problem
 from cloud_plane.config import HealthSettings
 from cloud_plane.records.sites import Site, status_of
 from sync_protocol.messages import CameraErrorReason, CameraHealth
@@ -84,7 +85,8 @@ def site_card(
     open_alerts: int,
     hotlist_current: int,
 ) -> SiteCard:
-    """One site's card: degraded when online but a camera is silent, sync lags or disk fills."""
+    """One site's card: degraded when online but a camera is silent, sync lags, disk fills or
+    backups fail."""
     status: str = status_of(site, now, health.offline_after_s)
     hb = site.heartbeat
     cameras = (
@@ -110,6 +112,8 @@ def site_card(
             and hb.disk_used_bytes / hb.disk_total_bytes >= health.disk_full_ratio
         ):
             problems.append("disk nearly full")
+        if backup_problem(hb.backup, now, BACKUP_STALE_S):
+            problems.append("backup failing")
     if status == "online" and problems:
         status = "degraded"
     held = site.hotlist_version

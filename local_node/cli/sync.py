@@ -109,13 +109,17 @@ def _refuse_re_enrolment(engine: Engine) -> None:
 @data_dir_option
 @database_url_option
 def agent(data_dir: Path | None, database_url: str | None) -> None:
-    """Run the sync agent alone (beside `node serve --no-agent`); Ctrl-C stops it."""
+    """Run the sync agent alone (beside `node serve --no-agent`); Ctrl-C stops it.
+
+    It also runs the scheduled database backup (EDGESYNC_NODE_BACKUP_SCHEDULE).
+    """
     import signal
     import threading
 
     from local_node.clock import utc_now
     from local_node.sync.agent import SyncAgent
     from local_node.sync.lock import AgentLock, AgentLockHeld
+    from local_node.sync.runtime import schedule_backups
     from local_node.sync.scheduler import SyncRunner
     from local_node.sync.wake import WakeListener
 
@@ -139,6 +143,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
         if not runner.agent.enrolled():
             click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
         runner.start()
+        schedule_backups(runner, engine, settings, utc_now)  # the node's one scheduled backup
         wake = WakeListener(settings.data_dir, runner.wake)  # hits stored by `node serve`
         click.echo("sync agent running", err=True)
         stop.wait()

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from local_node import __version__
+from local_node.backups.health import BackupHealth, backup_health
 from local_node.db import camera_errors
 from local_node.db.tables import Camera, Detection
 from local_node.sync import store
-from sync_protocol.messages import MAX_CAMERAS, CameraHealth, Heartbeat
+from sync_protocol.messages import MAX_CAMERAS, BackupState, CameraHealth, Heartbeat
 
 OFFSET_SAMPLE = 50  # recent reads per camera for the clock offset median
 
@@ -103,6 +104,7 @@ def build_heartbeat(
         errors = camera_errors.window_counts(conn, now)
         cameras = camera_health(conn, now, interval_s, errors)
         size = db_size_bytes(engine, conn)
+        backup = backup_state(backup_health(conn))
     return Heartbeat(
         node_version=__version__,
         uptime_s=max(0.0, time.monotonic() - started_at),
@@ -114,4 +116,15 @@ def build_heartbeat(
         cameras=cameras,
         errors_window_s=camera_errors.WINDOW_S,
         unattributed_errors=errors.get(camera_errors.UNNAMED, {}),
+        backup=backup,
+    )
+
+
+def backup_state(health: BackupHealth) -> BackupState | None:
+    """The heartbeat's backup state (None: no backup has finished yet)."""
+    if health.last_ok_at is None and health.last_failed_at is None:
+        return None
+    error = " ".join(health.error.split())[:500] if health.error else None  # one bounded line
+    return BackupState(
+        last_ok_at=health.last_ok_at, last_failed_at=health.last_failed_at, error=error
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from typing import Protocol
 import httpx
 from sqlalchemy.engine import Engine
 
+from local_node.backups import schedule as backup_schedule
+from local_node.backups.job import run_backup, site_zone
+from local_node.backups.schedule import BackupSchedule
 from local_node.clock import Clock
 from local_node.config import NodeSettings
 from local_node.ingest.hooks import HitListener
@@ -87,11 +91,30 @@ def start_agent(
         runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)
         runner.start()
+        schedule_backups(runner, services.engine, services.settings, services.clock)
         wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes
     except BaseException:
         lock.release()
         raise
     return RunningAgent(lock, runner, wake)
+
+
+def schedule_backups(
+    runner: SyncRunner, engine: Engine, settings: NodeSettings, clock: Clock
+) -> BackupSchedule | None:
+    """Run the scheduled backup in the agent's scheduler (once per node: where the agent runs)."""
+    if not settings.backup.enabled:
+        log.info("backup: the scheduled backup is off (EDGESYNC_NODE_BACKUP_ENABLED)")
+        return None
+    schedule = BackupSchedule(
+        functools.partial(run_backup, engine, settings, clock),
+        settings.backup.schedule,
+        site_zone(settings),
+        clock,
+    )
+    runner.add_periodic("backup", schedule.tick, backup_schedule.CHECK_EVERY_S)
+    log.info("backup: next scheduled run at %s", schedule.next_at.isoformat())
+    return schedule
 
 
 def start_agent_or_log(services: AgentHost) -> RunningAgent | None:

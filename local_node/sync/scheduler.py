@@ -32,6 +32,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -97,6 +98,18 @@ class SyncRunner:
             )
         self._scheduler.start()
         self._later("start", 0)  # report in at once (a heartbeat), whatever is pending
+
+    def add_periodic(self, job_id: str, fn: Callable[[], object], every_s: float) -> None:
+        """Also run ``fn`` every ``every_s`` in this scheduler (e.g. the backup schedule's tick).
+
+        Its own job, beside the exchanges (never inside the drain loop); ``stop()`` waits for
+        a run of it under way.
+        """
+        self._scheduler.add_job(fn, "interval", seconds=every_s, id=job_id)
+
+    def job_ids(self) -> list[str]:
+        """Return the ids of the jobs scheduled (the one-off ones have generated ids)."""
+        return sorted(job.id for job in self._scheduler.get_jobs())
 
     def stop(self) -> None:
         """Stop the jobs, wait for a running exchange, close the connections."""

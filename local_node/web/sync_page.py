@@ -1,4 +1,4 @@
-"""Sync: the enrolled site, backlog, last exchange, cloud reachable; disk use and retention."""
+"""Sync: the enrolled site, backlog, last exchange, cloud reachable; disk, retention, backups."""
 
 from __future__ import annotations
 
@@ -34,4 +34,5 @@ def sync(request: Request, services: Services, web: Web, _: PageUser) -> HTMLRes
         active="Sync",
         status_=status,
         retention=services.settings.retention,
+        backup_settings=services.settings.backup,
     )

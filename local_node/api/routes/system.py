@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from local_node import __version__
 from local_node.auth import authenticate_token, presented_secret
+from local_node.backups.health import backup_health
 from local_node.db import access
 from local_node.deps import Services, ViewerAuth
 from local_node.status import site_status
@@ -77,6 +78,18 @@ class ImageCheckStatus(BaseModel):
     damaged_on_serve: list[str] = []
 
 
+class BackupStatus(BaseModel):
+    """The scheduled database backups: on or off, and the last success and failure."""
+
+    enabled: bool
+    schedule: str
+    failing: bool = Field(description="the last finished backup failed")
+    last_ok_at: datetime | None = None
+    last_failed_at: datetime | None = None
+    error: str | None = Field(default=None, description="why the last failed backup failed")
+    failures: int = Field(default=0, description="failed backups recorded")
+
+
 class NodeStatus(BaseModel):
     version: str
     uptime_s: float
@@ -86,6 +99,7 @@ class NodeStatus(BaseModel):
     disk: DiskStatus
     sync: SyncStatus
     images: ImageCheckStatus
+    backup: BackupStatus
 
 
 @router.get("/healthz")
@@ -105,6 +119,9 @@ def metrics(request: Request, services: Services) -> Response:
     services.metrics.disk_free.set(usage.free)
     services.metrics.image_bytes.set(services.writer.image_bytes_total)
     services.metrics.pending.set(services.writer.pending)
+    with services.engine.connect() as conn:  # the agent's process may have made them
+        backups = backup_health(conn)
+    services.metrics.backups_seen(backups.last_ok_at, backups.failures)
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -144,6 +161,15 @@ def status(services: Services, _: ViewerAuth) -> NodeStatus:
         disk=DiskStatus(**site.disk.__dict__),
         sync=SyncStatus(stream_id=site.stream_id, last_seq=site.last_seq, **site.sync.__dict__),
         images=_image_status(services),
+        backup=BackupStatus(
+            enabled=services.settings.backup.enabled,
+            schedule=services.settings.backup.schedule,
+            failing=site.backup.failing,
+            last_ok_at=site.backup.last_ok_at,
+            last_failed_at=site.backup.last_failed_at,
+            error=site.backup.error,
+            failures=site.backup.failures,
+        ),
     )
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from local_node.backups.sqlite_file import backup_sqlite, copy_images, put_in_place
 from local_node.config import NodeSettings
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.services import build_services
-from local_node.sync.backup import backup_sqlite, copy_images, put_in_place
 
 
 def mode(path: Path) -> int:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from edgesync.cli import main
+from local_node.backups.sqlite_file import backup_sqlite
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
@@ -18,7 +19,6 @@ from local_node.images.store import FileImageStore
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestWriter
 from local_node.sync.agent import SyncAgent
-from local_node.sync.backup import backup_sqlite
 from local_node.sync.keys import key_path
 from tests.local_node.sync.conftest import CLOUD_URL
 from tests.local_node.sync.fake_cloud import FakeCloud
@@ -200,10 +200,12 @@ def test_after_a_restore_the_cloud_keeps_everything_and_gets_the_new_stream_from
         site2.close()
 
 
-def test_backup_of_a_postgresql_node_points_to_pg_dump(tmp_path):
+def test_backup_of_an_unreachable_postgresql_node_says_it_cannot_open_the_database(tmp_path):
     result = CliRunner().invoke(
         main,
         ["node", "backup", "--database-url", "postgresql+psycopg://u@127.0.0.1:1/x"],
         env={"EDGESYNC_NODE_DATA_DIR": str(tmp_path)},
     )
-    assert result.exit_code != 0 and "pg_dump" in result.output
+    assert result.exit_code != 0
+    assert "cannot open the node's database" in result.output
+    assert "Traceback" not in result.output

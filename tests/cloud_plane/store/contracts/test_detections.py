@@ -14,6 +14,7 @@ from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.dynamo import DynamoStore
+from sync_protocol.messages import BackupState
 from tests.cloud_plane.store.contracts.builders import NOW, heartbeat, records
 from tests.cloud_plane.store.contracts.conftest import RETENTION_DAYS, needs_role
 
@@ -95,6 +96,18 @@ def test_heartbeats_keep_the_newest(store: CloudStore, request: pytest.FixtureRe
     assert got.last_heartbeat_at == NOW and got.heartbeat.backlog_count == 1
     with pytest.raises(NotFound):
         store.detections.record_heartbeat("nope", beat, NOW)
+
+
+def test_a_heartbeat_keeps_the_nodes_backup_state(
+    store: CloudStore, request: pytest.FixtureRequest
+) -> None:
+    needs_role(request, "sites")
+    site = store.sites.create_site("S", now=NOW)
+    backup = BackupState(last_ok_at=NOW - timedelta(1), last_failed_at=NOW, error="no bucket")
+    store.detections.record_heartbeat(
+        site.site_id, heartbeat().model_copy(update={"backup": backup}), NOW
+    )
+    assert store.sites.get_site(site.site_id).heartbeat.backup == backup
 
 
 def test_reads_are_counted_per_site_camera_and_hour_once(store: CloudStore) -> None:
