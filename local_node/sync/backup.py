@@ -14,17 +14,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, Engine
 
 from local_node.db import repo
+from local_node.db.tables import Detection, SyncStream
 from local_node.sync import store
 
 
 def start_new_stream(engine: Engine, now: datetime) -> str:
     """Register the restored database's streams, then start a new one for new reads."""
     with engine.begin() as conn:
-        store.ensure_streams(conn, now)  # the old stream, if the backup never synced
+        known = store.ensure_streams(conn, now)  # the old stream, if the backup never synced
+        _drop_empty_newest(conn, known)
     stream_id = repo.start_new_stream(engine)
     with engine.begin() as conn:
         store.ensure_streams(conn, now)  # the new one starts after every restored row
     return stream_id
+
+
+def _drop_empty_newest(conn: Connection, known: list[store.StreamMark]) -> None:
+    """Forget the newest stream if it never held a read nor an ack (e.g. a fresh node's).
+
+    The new stream starts after every row stored, which is that stream's own base: two
+    streams cannot share a base, and one that carried nothing has nothing the cloud could
+    confuse, so the new stream takes its place.
+    """
+    newest = known[-1] if known else None
+    if newest is None or newest.acked:
+        return
+    held = conn.execute(
+        select(func.count()).select_from(Detection).where(Detection.seq > newest.seq_base)
+    ).scalar_one()
+    if not held:
+        conn.execute(delete(SyncStream).where(SyncStream.stream_id == newest.stream_id))

@@ -209,3 +209,26 @@ def test_backup_of_an_unreachable_postgresql_node_says_it_cannot_open_the_databa
     assert result.exit_code != 0
     assert "cannot open the node's database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_restoring_a_node_that_never_stored_a_read_starts_its_new_stream_from_1(tmp_path):
+    site = Site(tmp_path / "node")
+    with site.engine.begin() as conn:
+        from local_node.sync import store
+
+        store.ensure_streams(conn, now())  # the agent registered the empty first stream
+    backup = backup_sqlite(site.settings.data_dir / "node.db", tmp_path / "bk", now())
+    old_stream = site.stream()
+    site.close()
+
+    assert run(tmp_path / "node", "restore", str(backup)).exit_code == 0
+    site2 = Site(tmp_path / "node")
+    try:
+        site2.read("NEW0")
+        with site2.engine.connect() as conn:
+            from local_node.sync import store
+
+            [only] = store.streams(conn)
+        assert only.stream_id == site2.stream() != old_stream and only.seq_base == 0
+    finally:
+        site2.close()
