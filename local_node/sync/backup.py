@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 
 from local_node.db import repo
 from local_node.db.tables import Detection, SyncStream
@@ -44,7 +45,7 @@ def _drop_empty_newest(conn: Connection, known: list[store.StreamMark]) -> None:
     if newest is None or newest.acked:
         return
     held = conn.execute(
-        select(func.count()).select_from(Detection).where(Detection.seq > newest.seq_base)
+        select(func.count()).select_from(Detection).where(col(Detection.seq) > newest.seq_base)
     ).scalar_one()
     if not held:
-        conn.execute(delete(SyncStream).where(SyncStream.stream_id == newest.stream_id))
+        conn.execute(delete(SyncStream).where(col(SyncStream.stream_id) == newest.stream_id))
