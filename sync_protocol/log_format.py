@@ -40,11 +40,11 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         rid = _request_id(record)
-        record.rid = f" [{rid}]" if rid else ""  # type: ignore[attr-defined]
+        record.__dict__["rid"] = f" [{rid}]" if rid else ""
         try:
             return super().format(record)
         finally:
-            del record.rid
+            record.__dict__.pop("rid", None)
 
 
 class JsonFormatter(logging.Formatter):
