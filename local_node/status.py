@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from local_node.config import RetentionSettings, SyncSettings
 from local_node.db import access
@@ -40,6 +40,13 @@ class SiteStatus:
     disk: DiskUse
 
 
+def _agent(conn: Connection, now: datetime, sync: SyncSettings) -> SyncSummary:
+    """The agent's state; the cloud counts as reachable for three heartbeats after a success."""
+    return summary(
+        conn, now, fresh_s=3 * sync.heartbeat_interval_s, default_cloud_url=sync.cloud_url
+    )
+
+
 def site_status(
     engine: Engine,
     now: datetime,
@@ -52,12 +59,7 @@ def site_status(
     """The node's status; ``volume`` is the data volume's (total, free) bytes."""
     with engine.connect() as conn:
         state = conn.execute(select(NodeState).where(NodeState.id == 1)).one()
-        agent = summary(
-            conn,
-            now,
-            fresh_s=3 * sync.heartbeat_interval_s,
-            default_cloud_url=sync.cloud_url,
-        )
+        agent = _agent(conn, now, sync)
         total = conn.execute(select(func.count()).select_from(Detection)).scalar_one()
     return SiteStatus(
         stream_id=state.stream_id,
@@ -87,9 +89,7 @@ def scrape_figures(
     scrape every 15 s must stay cheap at millions of reads)."""
     cameras = access.camera_health(engine, now, since=now - timedelta(hours=1))
     with engine.connect() as conn:
-        agent = summary(
-            conn, now, fresh_s=3 * sync.heartbeat_interval_s, default_cloud_url=sync.cloud_url
-        )
+        agent = _agent(conn, now, sync)
         errors = window_counts(conn, now)
     return SiteFigures(
         backlog_records=agent.backlog_count,
