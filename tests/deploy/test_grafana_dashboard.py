@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import METRIC, unknown_metrics
+from tests.deploy.metric_series import METRIC, node_series, unknown_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "site-dashboard.json"
@@ -26,8 +26,8 @@ def exprs(dashboard: dict) -> list[str]:
     return [t["expr"] for p in panels(dashboard) for t in p["targets"]]
 
 
-def test_every_query_names_only_metrics_a_node_exposes(dashboard, node_series):
-    missing = {e: unknown_metrics(e, node_series) for e in exprs(dashboard)}
+def test_every_query_names_only_metrics_a_node_exposes(dashboard):
+    missing = {e: unknown_metrics(e, node_series()) for e in exprs(dashboard)}
     assert not {e: m for e, m in missing.items() if m}
 
 
@@ -37,16 +37,16 @@ def test_every_panel_queries_an_edgesync_metric(dashboard):
     )
 
 
-def test_a_misspelt_metric_would_be_caught(node_series):
+def test_a_misspelt_metric_would_be_caught():
     expr = "sum(rate(edgesync_node_reads_stored[5m]))"  # a counter is queried as _total
-    assert unknown_metrics(expr, node_series) == {"edgesync_node_reads_stored"}
+    assert unknown_metrics(expr, node_series()) == {"edgesync_node_reads_stored"}
 
 
-def test_histogram_buckets_and_counter_totals_count_as_exposed(node_series):
+def test_histogram_buckets_and_counter_totals_count_as_exposed():
     assert {
         "edgesync_node_http_request_seconds_bucket",
         "edgesync_node_reads_rejected_total",
-    } <= node_series
+    } <= node_series()
 
 
 def test_the_dashboard_covers_ingest_latency_errors_backlog_disk_and_cameras(dashboard):

@@ -1,10 +1,10 @@
-"""Helpers for deploy files that name metrics: which series the node and the cloud expose."""
+"""Which series the node and the cloud expose, for deploy files and docs that name metrics."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
-import pytest
 from prometheus_client import generate_latest
 
 from cloud_plane.metrics import CloudMetrics
@@ -37,20 +37,20 @@ def exposed_series(text: str) -> set[str]:
     return names
 
 
-def unknown_metrics(expr: str, known: set[str]) -> set[str]:
+def unknown_metrics(expr: str, known: frozenset[str] | set[str]) -> set[str]:
     """Metric names in a PromQL expression that ``known`` lacks."""
     return set(METRIC.findall(expr)) - known
 
 
-@pytest.fixture(scope="session")
-def node_series() -> set[str]:
+@cache
+def node_series() -> frozenset[str]:
     """The series a fresh node registry exposes."""
-    return exposed_series(generate_latest(NodeMetrics().registry).decode())
+    return frozenset(exposed_series(generate_latest(NodeMetrics().registry).decode()))
 
 
-@pytest.fixture(scope="session")
-def cloud_series() -> set[str]:
+@cache
+def cloud_series() -> frozenset[str]:
     """The series a fresh cloud registry exposes, with the SQS dead-letter gauge."""
     metrics = CloudMetrics()
     metrics.watch_dead_letters(lambda: None)
-    return exposed_series(generate_latest(metrics.registry).decode())
+    return frozenset(exposed_series(generate_latest(metrics.registry).decode()))
