@@ -42,10 +42,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.dynamo
 	$(BIN)/python -m bench.lambda_cost
 
-# The settings reference is generated from the settings models (tests check it is current).
+# The settings and metrics references are generated from the code (tests check they are current).
 docs: $(STAMP)
 	$(BIN)/python -m edgesync.settings_doc > docs/settings.md.tmp
 	mv docs/settings.md.tmp docs/settings.md
+	$(BIN)/python -m edgesync.metrics_doc > docs/operations/metrics.md.tmp
+	mv docs/operations/metrics.md.tmp docs/operations/metrics.md
 
 # The Lambda code asset (project wheel + the Lambdas' dependencies for Lambda's platform, built
 # by pip, no Docker), in a folder to inspect; `make synth` builds the same asset into cdk.out.

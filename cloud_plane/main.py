@@ -35,6 +35,7 @@ from cloud_plane.store.base import CloudStore
 from cloud_plane.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
+from sync_protocol.request_ids import RequestIds
 
 VERSION = "0.1.0"
 
@@ -93,8 +94,10 @@ def create_app(
     install_openapi(app)
     _install_request_metrics(app)
     install_web(app, services)  # the dashboard at /, behind its page guard
-    # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
+    # Added late, so it runs early: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)
+    # Outermost: even a refused request's answer carries its id.
+    app.add_middleware(RequestIds)
     return app
 
 

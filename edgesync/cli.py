@@ -22,6 +22,8 @@ import click
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from sync_protocol.log_format import FORMATS, LogFormat
+from sync_protocol.log_format import configure as log_format_config
 from sync_protocol.settings_errors import (
     DATA_DIR_META,
     DATABASE_META,
@@ -173,17 +175,26 @@ def _unavailable(name: str, help_: str) -> click.Command:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="How much to log (to stderr).",
 )
+@click.option(
+    "--log-format",
+    default="text",
+    envvar="EDGESYNC_LOG_FORMAT",
+    show_envvar=True,
+    show_default=True,
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="text for people; json for a log collector (one object a line, with request ids).",
+)
 @click.version_option(package_name="edgesync")
-def main(log_level: str, debug: bool) -> None:
+def main(log_level: str, log_format: str, debug: bool) -> None:
     """edgesync: licence-plate camera sites synced to one cloud control plane.
 
     Every option is also an environment variable (shown in each command's --help).
     """
-    logging.basicConfig(
-        level=log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    fmt: LogFormat = "json" if log_format.lower() == "json" else "text"
+    log_format_config(log_level, fmt)
+    # Processes this one starts (the demo's, a server's workers) log the same way.
     os.environ.setdefault("EDGESYNC_LOG_LEVEL", log_level.upper())
+    os.environ.setdefault("EDGESYNC_LOG_FORMAT", fmt)
     if log_level.upper() != "DEBUG":
         # They narrate routine steps at INFO (botocore: where it found credentials and
         # endpoints, every start); our own lines say what matters.

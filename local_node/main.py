@@ -32,6 +32,7 @@ from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hit
 from local_node.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
 from sync_protocol.request_guard import RefuseControlCharacters
+from sync_protocol.request_ids import RequestIds
 
 log = logging.getLogger(__name__)
 
@@ -167,3 +168,5 @@ def _install_request_metrics(app: FastAPI) -> None:
     app.add_middleware(RequestMetrics)
     # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)
+    # Outermost: even a refused request's answer carries its id.
+    app.add_middleware(RequestIds)

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from cloud_plane.config import CloudSettings
+from sync_protocol.log_format import uvicorn_log_config
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ def server_config(app: ASGIApp, settings: CloudSettings, **overrides: Any) -> uv
         "host": settings.host,
         "port": settings.port,
         "log_level": "warning",
+        # uvicorn's error and access lines go through the root logger: --log-format applies.
+        "log_config": uvicorn_log_config(),
         # Off: only EDGESYNC_CLOUD_TRUSTED_PROXIES decides whom X-Forwarded-For names.
         "proxy_headers": False,
         "limit_concurrency": settings.max_connections,

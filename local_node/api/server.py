@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from local_node.config import NodeSettings
+from sync_protocol.log_format import uvicorn_log_config
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ def server_config(app: ASGIApp, settings: NodeSettings, **overrides: Any) -> uvi
         "host": settings.host,
         "port": settings.port,
         "log_level": "warning",
+        # uvicorn's error and access lines go through the root logger: --log-format applies.
+        "log_config": uvicorn_log_config(),
         "timeout_graceful_shutdown": 10,
         "limit_concurrency": settings.max_connections,
         "http": header_deadline_protocol(settings.request_timeout_s),

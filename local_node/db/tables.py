@@ -72,6 +72,9 @@ class Detection(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("camera_id", "event_id", name="uq_detections_camera_event"),
         Index("ix_detections_camera_seq", "camera_id", "seq"),
+        # Time ranges filter on received_at; BRIN on PostgreSQL (migration 0011), a B-tree
+        # on SQLite, which has no BRIN.
+        Index("ix_detections_received_at", "received_at", postgresql_using="brin"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -80,7 +83,7 @@ class Detection(SQLModel, table=True):
     camera_id: str = Field(max_length=32, foreign_key="cameras.id")
     source_camera: str | None = Field(default=None, max_length=64)
     captured_at: datetime = Field(sa_column=_utc_column())
-    received_at: datetime = Field(sa_column=_utc_column(index=True))
+    received_at: datetime = Field(sa_column=_utc_column())
     plate: str = Field(max_length=32)
     plate_norm: str = Field(max_length=32, index=True)
     plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")

@@ -15,7 +15,7 @@ from local_node.auth import authenticate_token, presented_secret
 from local_node.backups.health import backup_health
 from local_node.db import access
 from local_node.deps import Services, ViewerAuth
-from local_node.status import site_status
+from local_node.status import scrape_figures, site_status
 
 router = APIRouter(tags=["system"])
 
@@ -116,9 +116,16 @@ def metrics(request: Request, services: Services) -> Response:
     if not services.settings.metrics_public:
         authenticate_token(services, presented_secret(request), "viewer")
     usage = services.images.disk_usage()
-    services.metrics.disk_free.set(usage.free)
-    services.metrics.image_bytes.set(services.writer.image_bytes_total)
-    services.metrics.pending.set(services.writer.pending)
+    site = scrape_figures(
+        services.engine,
+        services.clock(),
+        sync=services.settings.sync,
+        retention=services.settings.retention,
+        image_bytes=services.writer.image_bytes_total,
+        volume=(usage.total, usage.free),
+        writer_pending=services.writer.pending,
+    )
+    services.metrics.observe_site(site)
     with services.engine.connect() as conn:  # the agent's process may have made them
         backups = backup_health(conn)
     services.metrics.backups_seen(backups.last_ok_at, backups.failures)

@@ -56,3 +56,16 @@ def test_status_shows_an_unreachable_cloud_and_its_error(synced):
     with s.node.viewer() as v:
         sync = v.get("/api/v1/status").json()["sync"]
     assert sync["cloud_reachable"] is False and "503" in sync["last_error"]
+
+
+def test_metrics_show_the_backlog_and_the_last_sync(synced):
+    s = synced()
+    post_many(s.node, 3)
+    s.cloud.ack_at_most = 1
+    s.agent.exchange()
+    with s.node.viewer() as v:
+        text = v.get("/metrics").text
+    assert "edgesync_node_sync_backlog_records 2.0" in text
+    success = s.node.clock().timestamp()
+    line = next(x for x in text.splitlines() if x.startswith("edgesync_node_sync_last_success"))
+    assert abs(float(line.split()[1]) - success) < 60
