@@ -57,6 +57,15 @@ class SqlSites:
             )
             return load_site(conn, site_id)
 
+    def set_site_read_retention(self, site_id: str, days: int | None) -> Site:
+        """Set the days the site's reads are kept (None: the default); raise NotFound."""
+        with self._db.tx(write=True) as conn:
+            load_site(conn, site_id)
+            conn.execute(
+                update(SiteRow).where(SiteRow.site_id == site_id).values(read_retention_days=days)
+            )
+            return load_site(conn, site_id)
+
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
         """Delete a never-enrolled site (None), or revoke and archive an enrolled one."""
         with self._db.tx(write=True) as conn:
@@ -242,4 +251,5 @@ def _site(row: Any) -> Site:
         hotlist_seen_at=row["hotlist_seen_at"],
         timezone=row["timezone"],
         backlog_samples=decode_samples(row["backlog_json"]),
+        read_retention_days=row["read_retention_days"],
     )

@@ -1,0 +1,140 @@
+"""``ReadRetentionStore`` on DynamoDB: what TTL has not deleted yet, and the run records.
+
+TTL does most of the work for free: every read, hit and counter item carries ``expires_at``
+from its site's retention when it was written (``db.py``), and DynamoDB deletes it some time
+after (typically within days; it records nothing per deletion). What TTL cannot do is follow a
+retention shortened after the items were written, nor say what went. So the retention job
+also runs here, and ``delete_reads`` deletes (one DeleteItem each, a write unit per item, the
+old item returned so that exactly one racing caller counts it):
+
+- the site's chunks whose newest read is before the cutoff, walking its day partitions from
+  the ``DETSITES`` first day up to the cutoff's day, and each of their reads' plate items. A
+  chunk holding reads on both sides of the cutoff stays until its newest read passes: its
+  older reads are already hidden from searches (readers skip reads past the site's current
+  retention) and go at a later run or by TTL. Once every day before the cutoff's is walked,
+  the site's first day moves up to it, so later runs and searches start there;
+- the site's hits created before the cutoff (its ``HITSITE`` index partition) and their
+  "has a hit" markers;
+- the site's hourly counters of hours ended by the cutoff (not counted as reads).
+
+A run record is an item in the one ``RETENTIONRUNS`` partition (runs are rare: one per site per
+run that deleted something), listed newest first by a descending Query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cloud_plane.records.retention import Deleted, RetentionRun
+from cloud_plane.store import keys
+from cloud_plane.store.dynamo.db import DynamoDb
+from cloud_plane.store.dynamo.detection_items import chunk_rows
+from sync_protocol.plate_rules import confusion_key
+
+HOUR = timedelta(hours=1)
+
+
+class DynamoRetention:
+    """``ReadRetentionStore`` over the single table."""
+
+    def __init__(self, db: DynamoDb) -> None:
+        self._db = db
+        self._table = db.table
+
+    def delete_reads(self, site_id: str, cutoff: datetime, limit: int) -> Deleted:
+        """Delete up to ``limit`` reads and hits of the site from before ``cutoff``."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        self._delete_counters(site_id, cutoff, limit)
+        reads = self._delete_chunks(site_id, cutoff, limit)
+        return Deleted(reads=reads, hits=self._delete_hits(site_id, cutoff, limit))
+
+    def _delete_chunks(self, site_id: str, cutoff: datetime, limit: int) -> int:
+        site = self._table.get(keys.detection_site(site_id))
+        if site is None or "first_day" not in site:
+            return 0
+        cut = keys.time_text(cutoff)
+        first, last = date.fromisoformat(site["first_day"]), date.fromisoformat(cut[:10])
+        deleted = examined = 0
+        day = first
+        while day <= last:
+            partition = keys.detection_chunk_partition(site_id, day.isoformat())
+            for chunk in self._table.query(
+                "pk = :pk AND sk < :cut", values={":pk": partition, ":cut": cut}, consistent=True
+            ):
+                for row in chunk_rows(chunk):
+                    plate = {"pk": f"PLATE{keys.SEP}{confusion_key(row.plate_norm)}", "sk": row.key}
+                    deleted += self._table.delete(plate) is not None
+                    examined += 1
+                self._table.delete({"pk": chunk["pk"], "sk": chunk["sk"]})
+                if examined >= limit:
+                    return deleted
+            day += timedelta(days=1)
+        if first < last:  # every day before the cutoff's is empty now: start there next time
+            self._table.update(
+                keys.detection_site(site_id),
+                "SET first_day = :d",
+                condition="first_day < :d",
+                values={":d": last.isoformat()},
+            )
+        return deleted
+
+    def _delete_hits(self, site_id: str, cutoff: datetime, limit: int) -> int:
+        deleted = 0
+        for item in self._table.query(
+            "gsi2pk = :p AND gsi2sk < :cut",
+            values={":p": keys.hits_of_site(site_id), ":cut": keys.time_text(cutoff)},
+            index="gsi2",
+            limit=limit,
+        ):
+            deleted += self._table.delete({"pk": item["pk"], "sk": item["sk"]}) is not None
+            self._table.delete(keys.hit_marker(str(item["detection_id"])))
+        return deleted
+
+    def _delete_counters(self, site_id: str, cutoff: datetime, limit: int) -> None:
+        partition = keys.hourly_reads(site_id, cutoff)["pk"]
+        old = list(
+            self._table.query(
+                "pk = :pk AND sk <= :last",
+                values={":pk": partition, ":last": keys.time_text(cutoff - HOUR)},
+                limit=limit,
+            )
+        )
+        self._table.batch_write(deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in old])
+
+    def record_run(self, run: RetentionRun) -> None:
+        """Keep the record of one run at one site."""
+        item: dict[str, Any] = {
+            **keys.retention_run(run.started_at, run.site_id, uuid.uuid4().hex),
+            "site_id": run.site_id,
+            "started_at": keys.time_text(run.started_at),
+            "finished_at": keys.time_text(run.finished_at),
+            "cutoff": keys.time_text(run.cutoff),
+            "reads_deleted": run.reads_deleted,
+            "hits_deleted": run.hits_deleted,
+        }
+        self._table.put(item)
+
+    def list_runs(self, *, site_id: str | None = None, limit: int = 50) -> list[RetentionRun]:
+        """Return the recorded runs newest first, only ``site_id``'s if given."""
+        runs: list[RetentionRun] = []
+        for item in self._table.query(
+            "pk = :pk", values={":pk": keys.RETENTION_RUNS}, forward=False, page_size=100
+        ):
+            if site_id is not None and item["site_id"] != site_id:
+                continue
+            runs.append(
+                RetentionRun(
+                    site_id=str(item["site_id"]),
+                    started_at=keys.parse_time_text(item["started_at"]),
+                    finished_at=keys.parse_time_text(item["finished_at"]),
+                    cutoff=keys.parse_time_text(item["cutoff"]),
+                    reads_deleted=int(item["reads_deleted"]),
+                    hits_deleted=int(item["hits_deleted"]),
+                )
+            )
+            if len(runs) >= limit:
+                break
+        return runs
