@@ -29,9 +29,10 @@ class ReadRetentionStore(Protocol):
         """Delete up to ``limit`` of the site's reads received before ``cutoff``, up to
         ``limit`` of its hits stored before it, and its read counts of hours ended by it.
 
-        Return what this call deleted (read counts are not counted: they are not reads).
-        Fewer than ``limit`` reads and hits each: nothing of the kind is left before the
-        cutoff. Another site's data is never touched.
+        Return what this call deleted (read counts are not counted: they are not reads);
+        nothing deleted: nothing is left before the cutoff (unless a racing caller is
+        deleting it). Another site's data is never touched. DynamoDB deletes whole chunks of
+        reads, so one chunk may take a call past ``limit``.
         """
         ...
 

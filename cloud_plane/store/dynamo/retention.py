@@ -64,13 +64,16 @@ class DynamoRetention:
             for chunk in self._table.query(
                 "pk = :pk AND sk < :cut", values={":pk": partition, ":cut": cut}, consistent=True
             ):
-                for row in chunk_rows(chunk):
-                    plate = {"pk": f"PLATE{keys.SEP}{confusion_key(row.plate_norm)}", "sk": row.key}
+                rows = chunk_rows(chunk)
+                if examined and examined + len(rows) > limit:
+                    return deleted  # the next chunk waits for the next call
+                for row in rows:
+                    at, _, stream_id, seq = keys.parse_time_sort_key(row.key)
+                    key = confusion_key(row.plate_norm)
+                    plate = keys.plate_detection(key, at, site_id, stream_id, seq)
                     deleted += self._table.delete(plate) is not None
                     examined += 1
                 self._table.delete({"pk": chunk["pk"], "sk": chunk["sk"]})
-                if examined >= limit:
-                    return deleted
             day += timedelta(days=1)
         if first < last:  # every day before the cutoff's is empty now: start there next time
             self._table.update(
