@@ -35,12 +35,19 @@ def run_json(run: RetentionRun) -> dict[str, object]:
     }
 
 
-def _line(run: RetentionRun) -> str:
-    return (
-        f"{run.started_at.isoformat(timespec='seconds')}  {run.site_id}  "
-        f"{run.reads_deleted} reads, {run.hits_deleted} hits received before "
-        f"{run.cutoff.isoformat(timespec='seconds')}"
-    )
+def _echo_runs(runs: list[RetentionRun], as_json: bool, *, none: str) -> None:
+    """Print the runs as one JSON object, or a line each (``none`` when there are none)."""
+    if as_json:
+        click.echo(json.dumps({"runs": [run_json(r) for r in runs]}))
+        return
+    if not runs:
+        click.echo(none)
+    for run in runs:
+        click.echo(
+            f"{run.started_at.isoformat(timespec='seconds')}  {run.site_id}  "
+            f"{run.reads_deleted} reads, {run.hits_deleted} hits received before "
+            f"{run.cutoff.isoformat(timespec='seconds')}"
+        )
 
 
 @click.group()
@@ -68,13 +75,7 @@ def retention_run(data_dir: Path | None, database_url: str | None, as_json: bool
         )
     finally:
         store.meta.close()
-    if as_json:
-        click.echo(json.dumps({"runs": [run_json(r) for r in runs]}))
-        return
-    if not runs:
-        click.echo("nothing past any site's retention: no reads deleted")
-    for run in runs:
-        click.echo(_line(run))
+    _echo_runs(runs, as_json, none="nothing past any site's retention: no reads deleted")
 
 
 @retention.command("runs")
@@ -91,10 +92,4 @@ def retention_runs(
         runs = store.retention.list_runs(site_id=site_id, limit=limit)
     finally:
         store.meta.close()
-    if as_json:
-        click.echo(json.dumps({"runs": [run_json(r) for r in runs]}))
-        return
-    if not runs:
-        click.echo("no retention runs recorded yet")
-    for run in runs:
-        click.echo(_line(run))
+    _echo_runs(runs, as_json, none="no retention runs recorded yet")

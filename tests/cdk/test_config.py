@@ -26,7 +26,7 @@ def test_zero_detection_retention_means_keep_forever() -> None:
 
 
 def test_detection_retention_past_the_clouds_bound_is_refused_before_deploying() -> None:
-    with pytest.raises(ValueError, match="detectionRetentionDays must be 1..3650"):
+    with pytest.raises(ValueError, match=r"detectionRetentionDays must be 1\.\.3650"):
         _config(detectionRetentionDays="3651")
 
 

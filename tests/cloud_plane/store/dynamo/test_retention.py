@@ -3,29 +3,17 @@ a site's longer one, the first day that moves up after a run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo import DynamoStore
-from cloud_plane.store.dynamo.schema import create_table
 from sync_protocol.plate_rules import confusion_key
 from tests.cloud_plane.store.contracts.builders import NOW, records
 
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def store(aws_credentials: None) -> Iterator[DynamoStore]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        create_table(client, "t")
-        yield DynamoStore.open("t", client=client, retention_days=30, clock=lambda: NOW)
 
 
 def _plate_ttl(store: DynamoStore, site_id: str, seq: int) -> int:
