@@ -276,9 +276,12 @@ def retention_overrides() -> dict[str, str]:
     return {"pk": "RETENTION", "sk": "SITES"}
 
 
+RETENTION_ATTRIBUTE = f"days{SEP}"  # the prefix of a site's attribute on that item
+
+
 def retention_attribute(site_id: str) -> str:
     """Return the attribute of the site's days on the ``retention_overrides`` item."""
-    return f"days{SEP}{_id(site_id, 'site_id')}"
+    return RETENTION_ATTRIBUTE + _id(site_id, "site_id")
 
 
 RETENTION_RUNS = "RETENTIONRUNS"

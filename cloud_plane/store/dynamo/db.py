@@ -43,11 +43,10 @@ class DynamoDb:
         if cached is not None and fresh:
             return cached
         item = self.table.get(keys.retention_overrides(), consistent=False) or {}
-        prefix = keys.retention_attribute("x")[:-1]
         loaded = {
-            name.removeprefix(prefix): int(value)
+            name.removeprefix(keys.RETENTION_ATTRIBUTE): int(value)
             for name, value in item.items()
-            if name.startswith(prefix)
+            if name.startswith(keys.RETENTION_ATTRIBUTE)
         }
         with self._lock:
             self._overrides, self._loaded_at = loaded, time.monotonic()
