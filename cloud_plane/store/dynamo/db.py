@@ -5,7 +5,10 @@ attribute per site, ``keys.retention_overrides``), read eventually consistently 
 per ``OVERRIDES_KEPT_S`` per process (half a read unit) instead of per exchange; sites without
 an attribute use ``retention``, the cloud-wide ``detection_retention_days``. A changed
 retention therefore reaches the TTL of new items within that time in other processes (at
-once in the process that changed it), and never changes items already written.
+once in the process that changed it), and never changes items already written: a shortened
+retention leaves older items to the retention job (``retention.py``; readers already skip
+them), a lengthened one keeps longer only the items written after the change (TTL deletes the
+earlier ones at their old time).
 """
 
 from __future__ import annotations
