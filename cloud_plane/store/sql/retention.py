@@ -1,10 +1,11 @@
 """``ReadRetentionStore`` on SQL: batched deletes of a site's old reads, and the run records.
 
 Each ``delete_reads`` is one short write transaction per kind: select up to ``limit`` keys
-past the cutoff, then delete exactly those keys, still past the cutoff. Racing callers may
-select the same keys; the delete counts only the rows it really removed (PostgreSQL: the
-second waits on the first's row locks, then finds them gone; SQLite: writers take turns),
-so each read is counted once.
+past the cutoff, then delete exactly those keys, still past the cutoff, counting the rows
+really removed. Racing callers never take the same rows: on PostgreSQL the select locks its
+rows and skips rows another caller has locked (``FOR UPDATE SKIP LOCKED``: no waiting on
+each other, no deadlock over rows locked in different orders, the second caller takes the
+next batch); SQLite's writers take turns (``BEGIN IMMEDIATE``). So each read is counted once.
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ class SqlRetention:
         limit: int,
     ) -> int:
         with self._db.tx(write=True) as conn:
-            found = conn.execute(select(*key).where(*where).order_by(order).limit(limit))
+            found = conn.execute(
+                select(*key)
+                .where(*where)
+                .order_by(order)
+                .limit(limit)
+                .with_for_update(skip_locked=True)  # PostgreSQL; SQLite writers take turns
+            )
             keys = [tuple(r) for r in found]
             if not keys:
                 return 0
