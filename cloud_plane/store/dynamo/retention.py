@@ -2,10 +2,14 @@
 
 TTL does most of the work for free: every read, hit and counter item carries ``expires_at``
 from its site's retention when it was written (``db.py``), and DynamoDB deletes it some time
-after (typically within days; it records nothing per deletion). What TTL cannot do is follow a
-retention shortened after the items were written, nor say what went. So the retention job
-also runs here, and ``delete_reads`` deletes (one DeleteItem each, a write unit per item, the
-old item returned so that exactly one racing caller counts it):
+after (typically within days; it records nothing per deletion, and readers hide the item
+meanwhile). What TTL cannot do is follow a retention shortened after the items were written
+(or set on a site whose items were written to be kept). So the retention job also runs here,
+and ``delete_reads`` deletes only what TTL would not remove by now: items past the cutoff
+with no ``expires_at`` or one still in the future. An item whose TTL is due is left to TTL
+(free; a DeleteItem costs a write unit, as much as writing the read did), so on DynamoDB a
+run's record counts what the job deleted, not what TTL deleted. Each delete is one
+DeleteItem returning the old item, so that exactly one racing caller counts it:
 
 - the site's chunks whose newest read is before the cutoff, walking its day partitions from
   the ``DETSITES`` first day up to the cutoff's day, and each of their reads' plate items. A
@@ -23,7 +27,9 @@ run that deleted something), listed newest first by a descending Query.
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,6 +40,7 @@ from cloud_plane.store.dynamo.detection_items import chunk_rows
 from sync_protocol.plate_rules import confusion_key
 
 HOUR = timedelta(hours=1)
+PAGE = 100  # items a Query page evaluates (items TTL is due to delete are read and skipped)
 
 
 class DynamoRetention:
@@ -58,12 +65,15 @@ class DynamoRetention:
         cut = keys.time_text(cutoff)
         first, last = date.fromisoformat(site["first_day"]), date.fromisoformat(cut[:10])
         deleted = examined = 0
+        now = self._now()
         day = first
         while day <= last:
             partition = keys.detection_chunk_partition(site_id, day.isoformat())
             for chunk in self._table.query(
                 "pk = :pk AND sk < :cut", values={":pk": partition, ":cut": cut}, consistent=True
             ):
+                if ttl_due(chunk, now):  # its reads' plate items are due too (never later)
+                    continue
                 rows = chunk_rows(chunk)
                 if examined and examined + len(rows) > limit:
                     return deleted  # the next chunk waits for the next call
@@ -86,26 +96,36 @@ class DynamoRetention:
 
     def _delete_hits(self, site_id: str, cutoff: datetime, limit: int) -> int:
         deleted = 0
-        for item in self._table.query(
+        hits = self._not_due(
             "gsi2pk = :p AND gsi2sk < :cut",
-            values={":p": keys.hits_of_site(site_id), ":cut": keys.time_text(cutoff)},
+            {":p": keys.hits_of_site(site_id), ":cut": keys.time_text(cutoff)},
             index="gsi2",
-            limit=limit,
-        ):
+        )
+        for item in itertools.islice(hits, limit):
             deleted += self._table.delete({"pk": item["pk"], "sk": item["sk"]}) is not None
             self._table.delete(keys.hit_marker(str(item["detection_id"])))
         return deleted
 
     def _delete_counters(self, site_id: str, cutoff: datetime, limit: int) -> None:
         partition = keys.hourly_reads(site_id, cutoff)["pk"]
-        old = list(
-            self._table.query(
-                "pk = :pk AND sk <= :last",
-                values={":pk": partition, ":last": keys.time_text(cutoff - HOUR)},
-                limit=limit,
-            )
+        old = self._not_due(
+            "pk = :pk AND sk <= :last",
+            {":pk": partition, ":last": keys.time_text(cutoff - HOUR)},
         )
-        self._table.batch_write(deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in old])
+        self._table.batch_write(
+            deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in itertools.islice(old, limit)]
+        )
+
+    def _not_due(
+        self, condition: str, values: dict[str, Any], *, index: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the Query's items that TTL is not due to delete (oldest first)."""
+        now = self._now()
+        items = self._table.query(condition, values=values, index=index, page_size=PAGE)
+        return (item for item in items if not ttl_due(item, now))
+
+    def _now(self) -> int:
+        return int(self._db.clock().timestamp())
 
     def record_run(self, run: RetentionRun) -> None:
         """Keep the record of one run at one site."""
@@ -141,3 +161,9 @@ class DynamoRetention:
             if len(runs) >= limit:
                 break
         return runs
+
+
+def ttl_due(item: dict[str, Any], now: int) -> bool:
+    """Return True if DynamoDB's TTL is due to delete ``item`` (its ``expires_at`` passed)."""
+    expires = item.get("expires_at")
+    return expires is not None and int(expires) <= now

@@ -3,7 +3,7 @@ a site's longer one, the first day that moves up after a run."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,11 +16,10 @@ from tests.cloud_plane.store.contracts.builders import NOW, records
 DAY = timedelta(days=1)
 
 
-def _plate_ttl(store: DynamoStore, site_id: str, seq: int) -> int:
+def _plate_ttl(store: DynamoStore, site_id: str, seq: int, at: datetime | None = None) -> int:
     [record] = records("st", seq, 1)
-    key = keys.plate_detection(
-        confusion_key(record.plate_norm), record.received_at, site_id, "st", seq
-    )
+    received = at or record.received_at
+    key = keys.plate_detection(confusion_key(record.plate_norm), received, site_id, "st", seq)
     item = store.db.table.get(key)
     assert item is not None
     return int(item["expires_at"])
@@ -66,3 +65,12 @@ def test_a_run_moves_the_sites_first_day_up_to_the_cutoffs(store: DynamoStore) -
     store.retention.delete_reads(site, NOW - 30 * DAY, 100)
     item = store.db.table.get(keys.detection_site(site))
     assert item is not None and item["first_day"] == (NOW - 30 * DAY).date().isoformat()
+
+
+def test_items_ttl_is_due_to_delete_are_left_to_ttl_and_not_counted(store: DynamoStore) -> None:
+    site = store.sites.create_site("s", now=NOW).site_id  # the default: 30 days
+    old = [r.model_copy(update={"received_at": NOW - 40 * DAY}) for r in records("st", 1, 1)]
+    store.detections.put_batch(site, "st", old, received_at=NOW - 40 * DAY)
+    assert store.retention.delete_reads(site, NOW - 30 * DAY, 100).reads == 0
+    ttl = _plate_ttl(store, site, 1, at=NOW - 40 * DAY)  # still there: TTL's to delete
+    assert ttl <= int(NOW.timestamp())
