@@ -30,7 +30,7 @@ from cloud_plane.clock import Clock
 from cloud_plane.config import AlertSettings, CloudSettings, HealthSettings, SmtpSettings
 from cloud_plane.errors import ConfigError
 from cloud_plane.hotlist.purge import TombstonePurger
-from cloud_plane.retention.job import ReadRetention
+from cloud_plane.retention.job import LAMBDA_BUDGET_S, ReadRetention
 from cloud_plane.store.base import CloudStore
 
 if TYPE_CHECKING:  # the SQS modules (and botocore) load only when a queue is configured
@@ -268,5 +268,7 @@ def build_alerting(
             store.retention,
             clock,
             default_days=settings.detection_retention_days,
+            # On DynamoDB the job runs in the monitor Lambda: it must end (and record) in time.
+            budget_s=LAMBDA_BUDGET_S if settings.store == "dynamodb" else None,
         ),
     )

@@ -10,6 +10,8 @@ counted once, so the two runs' records add up to what went.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 DELETE_BATCH = 500  # reads (and hits) per store call: one short transaction (SQL) each
 MAX_BATCHES = 200  # per site per run: bounded work; what is left goes next run
 RUN_EVERY = timedelta(hours=1)
+LAMBDA_BUDGET_S = 30.0  # the monitor Lambda's share of its 50 s timeout (cdk/monitor.py)
 
 
 def run_retention(
@@ -33,10 +36,17 @@ def run_retention(
     clock: Clock,
     batch: int = DELETE_BATCH,
     max_batches: int = MAX_BATCHES,
+    budget_s: float | None = None,
+    timer: Callable[[], float] = time.monotonic,
 ) -> list[RetentionRun]:
-    """Run once over every site with a retention; return (and record) the runs that deleted."""
+    """Run once over every site with a retention; return (and record) the runs that deleted.
+
+    ``budget_s``: stop starting batches once the run has taken this long (a Lambda must
+    finish, and record what it deleted, before its timeout); the rest goes next run.
+    """
     if batch < 1 or max_batches < 1:
         raise ValueError(f"need batch >= 1 and max_batches >= 1, got {batch}, {max_batches}")
+    began = timer()
     now = clock()
     site_days = [(s.site_id, s.read_retention_days) for s in sites.list_sites()]
     runs = []
@@ -49,6 +59,10 @@ def run_retention(
             # Until a call finds nothing: one that deleted less than a batch may have raced
             # another run over the same reads (which that run counted), not reached the end.
             if not got.anything:
+                break
+            if budget_s is not None and timer() - began >= budget_s:
+                log.info("retention stopped at %s after %.0f s; the rest goes next run",
+                         site.site_id, budget_s)  # fmt: skip
                 break
         else:
             log.info("retention at %s stopped after %d batches", site.site_id, max_batches)
@@ -72,6 +86,8 @@ def run_retention(
             site.days,
         )
         runs.append(run)
+        if budget_s is not None and timer() - began >= budget_s:
+            break
     return runs
 
 
@@ -84,13 +100,18 @@ class ReadRetention:
     clock: Clock
     default_days: int | None
     every: timedelta = RUN_EVERY
+    budget_s: float | None = None  # see run_retention
     _last_run: datetime | None = field(default=None, init=False)
 
     def run(self) -> list[RetentionRun]:
         """Run now; return the runs recorded."""
         self._last_run = self.clock()
         return run_retention(
-            self.sites, self.retention, default_days=self.default_days, clock=self.clock
+            self.sites,
+            self.retention,
+            default_days=self.default_days,
+            clock=self.clock,
+            budget_s=self.budget_s,
         )
 
     def run_if_due(self) -> int:

@@ -107,3 +107,14 @@ def test_the_job_runs_at_most_once_an_hour(shared_store: CloudStore) -> None:
     assert job.run_if_due() == 0
     now[0] += timedelta(minutes=1)
     assert job.run_if_due() == 1
+
+
+def test_a_run_over_its_time_budget_stops_and_records_what_it_deleted(
+    shared_store: CloudStore,
+) -> None:
+    site = _site(shared_store, "big")
+    _reads(shared_store, site, [NOW - (10 + n) * DAY for n in range(6)], then=7)
+    ticks = iter(range(0, 1000, 10))  # each look at the timer: 10 s on
+    [run] = _run(shared_store, batch=2, budget_s=15, timer=lambda: float(next(ticks)))
+    assert run.reads_deleted == 4  # two batches, then over budget
+    assert shared_store.retention.list_runs(site_id=site) == [run]
