@@ -15,6 +15,7 @@ from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
 from cloud_plane.cli_options import settings_from as _settings
 from cloud_plane.cli_options import store_options
+from cloud_plane.cli_retention import retention
 from cloud_plane.cli_sites import sites
 from cloud_plane.cli_users import create_user, users
 from cloud_plane.clock import utc_now
@@ -193,6 +194,7 @@ def new_epoch(data_dir: Path | None, database_url: str | None) -> None:
 
 
 cloud.add_command(sites)
+cloud.add_command(retention)
 cloud.add_command(create_user)
 cloud.add_command(users)
 cloud.add_command(aws_dev_setup)

@@ -1,5 +1,5 @@
-"""`edgesync cloud sites list|rename|set-timezone|new-code|archive`: sites after they were
-created.
+"""`edgesync cloud sites list|rename|set-timezone|set-retention|new-code|archive`: sites after
+they were created.
 
 Registered on the `cloud` group by `cloud_plane.cli`; `create-site` and `revoke-site` stay
 there. The flags and helpers both share live in `cloud_plane.cli_options`.
@@ -53,13 +53,14 @@ def site_json(site: Site) -> dict[str, Any]:
         "revoked_at": _iso(site.revoked_at),
         "archived_at": _iso(site.archived_at),
         "timezone": site.timezone,
+        "read_retention_days": site.read_retention_days,
     }
 
 
 @click.group()
 def sites() -> None:
-    """List, rename, set the time zone of, re-issue codes for and archive sites (make one with
-    `create-site`)."""
+    """List, rename, set the time zone or read retention of, re-issue codes for and archive
+    sites (make one with `create-site`)."""
 
 
 @sites.command("list")
@@ -130,6 +131,37 @@ def sites_set_timezone(
     )
     where = site.timezone or "the cloud's alert_timezone"
     _print(as_json, site_json(site), f"site {site.site_id} is now in {where}")
+
+
+@sites.command("set-retention")
+@click.argument("site_id")
+@click.argument("days")
+@store_options
+@json_option
+def sites_set_retention(
+    site_id: str, days: str, data_dir: Path | None, database_url: str | None, as_json: bool
+) -> None:
+    """Keep SITE_ID's reads in the cloud for DAYS days (1..3650), or `default` for the cloud-wide
+    EDGESYNC_CLOUD_DETECTION_RETENTION_DAYS.
+
+    Older reads, their hits and read counts are deleted by the hourly retention job (`cloud
+    retention run` runs it now). On DynamoDB the new retention sets the TTL of reads stored
+    from now on; the job deletes older items a shorter retention leaves. The node's own copy
+    of every read and its image is not touched.
+    """
+    from cloud_plane import staff_admin
+    from cloud_plane.records.retention import parse_days
+
+    def change(store: Any) -> Site:
+        return staff_admin.set_site_read_retention(store, site_id, parse_days(days))
+
+    site = _change(data_dir, database_url, change)
+    kept = (
+        f"{site.read_retention_days} days"
+        if site.read_retention_days is not None
+        else "the cloud-wide detection_retention_days"
+    )
+    _print(as_json, site_json(site), f"site {site.site_id} keeps its reads for {kept}")
 
 
 @sites.command("new-code")

@@ -216,8 +216,13 @@ class CloudSettings(GroupedSettings):
     detection_retention_days: int | None = Field(
         default=None,
         ge=1,
-        description="store=dynamodb: detections, hits and read counts expire by DynamoDB TTL this "
-        "many days after the node received them (unset: kept until deleted)",
+        le=3650,
+        description="How many days the cloud keeps reads (detections, their hits, hourly read "
+        "counts) after the node received them, for sites without their own retention (`cloud "
+        "sites set-retention`; unset: kept until deleted). store=sql: the hourly retention job "
+        "deletes them and records each site's run; store=dynamodb: items expire by TTL "
+        "(DynamoDB deletes within days) and the same job deletes what a shortened retention "
+        "left",
     )
     secret_key: SecretStr | None = Field(
         default=None,

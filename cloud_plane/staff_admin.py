@@ -1,7 +1,7 @@
 """Use cases of the staff admin, shared by the CLI and the API so that they cannot disagree.
 
-Sites: create (a duplicate name is refused), rename, set the time zone, re-issue an enrolment
-code, archive.
+Sites: create (a duplicate name is refused), rename, set the time zone, set how long the cloud
+keeps its reads, re-issue an enrolment code, archive.
 Users (self-hosted mode): create, change role, sites and disabled; reset a password.
 Users (Cognito mode, ``cognito_*``): the same through ``auth/cognito.py`` (AdminCreateUser,
 group membership for role and ``site:<id>`` scope, AdminDisableUser + global sign-out,
@@ -18,6 +18,7 @@ from datetime import datetime
 
 from cloud_plane.auth.cognito import CognitoClient, cognito_password, role_of
 from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.retention import check_days
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
 from cloud_plane.store.base import CloudStore
@@ -63,6 +64,16 @@ def set_site_timezone(store: CloudStore, site_id: str, timezone: str | None) -> 
     """Set the site's zone (None: the cloud's ``alert_timezone``); InvalidInput, NotFound."""
     zone = None if timezone is None else site_timezone(timezone)
     return store.sites.set_site_timezone(site_id, zone)
+
+
+def set_site_read_retention(store: CloudStore, site_id: str, days: int | None) -> Site:
+    """Keep the site's reads ``days`` days (None: the cloud-wide default); InvalidInput
+    naming ``read_retention_days`` outside 1..3650, NotFound."""
+    site = store.sites.set_site_read_retention(site_id, check_days(days))
+    # AUDIT (issue 13, for the merger): the one place a site's retention changes (CLI and
+    # API both come here): record `retention.change` once the cloud audit role exists
+    # (actor from the caller, site_id, detail {"read_retention_days": days}).
+    return site
 
 
 def new_enrollment_code(store: CloudStore, site_id: str, *, now: datetime, ttl_s: int) -> str:

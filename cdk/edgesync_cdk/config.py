@@ -77,8 +77,9 @@ class DeployConfig:
                 "domainName and certificateArn go together (an ACM certificate "
                 "for the domain, in the stack's region)"
             )
-        if self.detection_retention_days is not None and self.detection_retention_days < 1:
-            raise ValueError("detectionRetentionDays must be at least 1 (or 0: keep forever)")
+        days = self.detection_retention_days
+        if days is not None and not 1 <= days <= 3650:  # the cloud's bounds (its Lambdas check)
+            raise ValueError("detectionRetentionDays must be 1..3650 (or 0: keep forever)")
 
 
 _RETENTION_BY_DAYS = {

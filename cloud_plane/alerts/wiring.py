@@ -30,6 +30,7 @@ from cloud_plane.clock import Clock
 from cloud_plane.config import AlertSettings, CloudSettings, HealthSettings, SmtpSettings
 from cloud_plane.errors import ConfigError
 from cloud_plane.hotlist.purge import TombstonePurger
+from cloud_plane.retention.job import LAMBDA_BUDGET_S, ReadRetention
 from cloud_plane.store.base import CloudStore
 
 if TYPE_CHECKING:  # the SQS modules (and botocore) load only when a queue is configured
@@ -53,6 +54,7 @@ class Alerting:
     dlq_depth: CachedDepth | None = None
     # Not an alert job, but it runs where the cloud's periodic jobs run (worker, monitor).
     tombstones: TombstonePurger | None = None
+    reads: ReadRetention | None = None  # per-site read retention (issue 13), same places
 
     def worker(self) -> AlertWorker:
         """Return a (not yet started) background worker over these collaborators."""
@@ -65,11 +67,12 @@ class Alerting:
             escalation_interval_s=min(5.0, self.settings.escalate_after_s / 4),
             queue=self.queue,
             hotlist_purge=None if self.tombstones is None else self.tombstones.run_if_due,
+            read_retention=None if self.reads is None else self.reads.run_if_due,
         )
 
     def monitor_once(self) -> dict[str, int]:
         """Check health, escalate, (with a queue) sweep lost messages, prune rate buckets once,
-        and purge hotlist tombstones if due.
+        and purge hotlist tombstones and delete reads past their site's retention if due.
 
         The monitor Lambda's whole job, and `cloud dispatcher --once`'s periodic part; say
         what moved.
@@ -80,6 +83,7 @@ class Alerting:
         pruned = self.dispatcher.limiter.prune(self.dispatcher.clock())
         # The tombstone purge runs hourly by its clock, however often the monitor is scheduled.
         purged = self.tombstones.run_if_due() if self.tombstones is not None else 0
+        reads_deleted = self.reads.run_if_due() if self.reads is not None else 0
         return {
             "raised": raised,
             "resolved": resolved,
@@ -87,6 +91,7 @@ class Alerting:
             "swept": swept,
             "pruned": pruned,
             "tombstones_purged": purged,
+            "reads_deleted": reads_deleted,
         }
 
 
@@ -257,5 +262,13 @@ def build_alerting(
             store.hotlist,
             clock,
             retention=timedelta(days=settings.hotlist_tombstone_retention_days),
+        ),
+        reads=ReadRetention(
+            store.sites,
+            store.retention,
+            clock,
+            default_days=settings.detection_retention_days,
+            # On DynamoDB the job runs in the monitor Lambda: it must end (and record) in time.
+            budget_s=LAMBDA_BUDGET_S if settings.store == "dynamodb" else None,
         ),
     )

@@ -45,6 +45,8 @@ class AlertWorker:
     queue: QueueWorker | None = None
     # The hotlist tombstone purge, offered each health interval (it decides if it is due).
     hotlist_purge: Callable[[], object] | None = None
+    # The read retention (issue 13), offered likewise (hourly by its own clock).
+    read_retention: Callable[[], object] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -70,6 +72,9 @@ class AlertWorker:
         purge = self.hotlist_purge
         if purge is not None:
             jobs.append(("hotlist-purge", lambda: self._every(self.health_interval_s, purge)))
+        reads = self.read_retention
+        if reads is not None:
+            jobs.append(("read-retention", lambda: self._every(self.health_interval_s, reads)))
         for name, target in jobs:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()

@@ -3,9 +3,11 @@
 One run checks every site's health (offline sites, silent cameras, ...; raising and
 resolving problems), escalates unacknowledged alerts that are due, sweeps deliveries
 whose SQS message was lost (announced again), and, at most hourly per container, purges
-hotlist tombstones past their retention (``hotlist/purge.py``). Every step is safe to repeat
-or to overlap with another run (open-problem keys, conditional escalation, single claims,
-conditional tombstone deletes), so a late or doubled schedule does no harm. The event's
+hotlist tombstones past their retention (``hotlist/purge.py``) and deletes reads past their
+site's retention that TTL has not removed, recording each site's run (``retention/job.py``).
+Every step is safe to repeat or to overlap with another run (open-problem keys, conditional
+escalation, single claims, conditional tombstone deletes, deletes that return what they
+removed), so a late or doubled schedule does no harm. The event's
 content is not used.
 """
 

@@ -42,6 +42,8 @@ class Site:
     # backlog its recent heartbeats reported, oldest first (the trend alert reads them).
     timezone: str | None = None
     backlog_samples: tuple[BacklogSample, ...] = ()
+    # issue 13: days the cloud keeps this site's reads (None: ``detection_retention_days``).
+    read_retention_days: int | None = None
 
     @property
     def archived(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from cloud_plane.store.alert_roles import AlertStore, DeliveryQueue, RecipientStore
 from cloud_plane.store.rate_roles import RateLimitStore
+from cloud_plane.store.retention_roles import ReadRetentionStore
 from cloud_plane.store.roles import (
     DetectionStore,
     HitStore,
@@ -22,7 +23,7 @@ from cloud_plane.store.roles import (
 
 
 class CloudStore(Protocol):
-    """Everything the cloud persists, by role (contracts in ``roles.py`` / ``alert_roles.py``)."""
+    """Everything the cloud persists, by role (contracts in ``roles.py``, ``*_roles.py``)."""
 
     @property
     def meta(self) -> MetaStore: ...
@@ -44,3 +45,5 @@ class CloudStore(Protocol):
     def deliveries(self) -> DeliveryQueue: ...
     @property
     def rate_limits(self) -> RateLimitStore: ...
+    @property
+    def retention(self) -> ReadRetentionStore: ...

@@ -25,6 +25,8 @@ hotlist change         ``HOTLISTVER``                  ``VER#<version, 19 digits
 hotlist op result      ``HOTLISTOP#<op_id>``           ``OP``
 user                   ``USERS``                       ``USER#<username>``
 rate-limit bucket      ``RATE#<bucket>``               ``RATE`` (TTL once refilled)
+sites' own retention   ``RETENTION``                   ``SITES`` (an attribute per site)
+retention run record   ``RETENTIONRUNS``               ``<started time>#<site_id>#<run id>``
 =====================  ==============================  ===================================
 
 Small collections that the SQL store lists with one SELECT (sites, users, hotlist
@@ -267,3 +269,25 @@ def user(name: str) -> dict[str, str]:
 def rate_bucket(bucket: str) -> dict[str, str]:
     """Return the key of a rate-limit bucket item (its GCRA TAT; expires by TTL)."""
     return {"pk": f"RATE{SEP}{_name(bucket, 'bucket')}", "sk": "RATE"}
+
+
+def retention_overrides() -> dict[str, str]:
+    """Return the key of the one item holding every site's own read retention (in days)."""
+    return {"pk": "RETENTION", "sk": "SITES"}
+
+
+RETENTION_ATTRIBUTE = f"days{SEP}"  # the prefix of a site's attribute on that item
+
+
+def retention_attribute(site_id: str) -> str:
+    """Return the attribute of the site's days on the ``retention_overrides`` item."""
+    return RETENTION_ATTRIBUTE + _id(site_id, "site_id")
+
+
+RETENTION_RUNS = "RETENTIONRUNS"
+
+
+def retention_run(started_at: datetime, site_id: str, run_id: str) -> dict[str, str]:
+    """Return the key of a retention run's record (all in one partition, newest last)."""
+    parts = (time_text(started_at), _id(site_id, "site_id"), _id(run_id, "run_id"))
+    return {"pk": RETENTION_RUNS, "sk": SEP.join(parts)}

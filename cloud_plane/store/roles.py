@@ -93,6 +93,11 @@ class SiteStore(Protocol):
         """
         ...
 
+    def set_site_read_retention(self, site_id: str, days: int | None) -> Site:
+        """Set how many days the cloud keeps the site's reads (None: the cloud-wide default);
+        raise NotFound. The caller checked the bounds (``records/retention.py``)."""
+        ...
+
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
         """Retire the site; raise NotFound.
 

@@ -269,6 +269,7 @@ def test_the_monitor_handler_runs_against_the_table(probe: Probe) -> None:
         "swept": 0,
         "pruned": 0,
         "tombstones_purged": 0,
+        "reads_deleted": 0,
     }
 
 

@@ -25,6 +25,11 @@ def test_zero_detection_retention_means_keep_forever() -> None:
     assert _config(detectionRetentionDays="0").detection_retention_days is None
 
 
+def test_detection_retention_past_the_clouds_bound_is_refused_before_deploying() -> None:
+    with pytest.raises(ValueError, match=r"detectionRetentionDays must be 1\.\.3650"):
+        _config(detectionRetentionDays="3651")
+
+
 def test_a_domain_needs_its_certificate() -> None:
     with pytest.raises(ValueError, match="domainName and certificateArn go together"):
         _config(domainName="edgesync.example.com")

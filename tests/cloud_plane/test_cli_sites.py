@@ -114,3 +114,22 @@ def test_sites_set_timezone_needs_a_zone_or_clear(tmp_path: Path, database_url: 
     made = _json(["create-site", "North"], tmp_path, database_url)
     result = _run(["sites", "set-timezone", made["site_id"]], tmp_path, database_url)
     assert result.exit_code == 1 and "--clear" in result.stderr
+
+
+def test_sites_set_retention_sets_days_and_back_to_default(
+    tmp_path: Path, database_url: str
+) -> None:
+    made = _json(["create-site", "North"], tmp_path, database_url)
+    out = _json(["sites", "set-retention", made["site_id"], "14"], tmp_path, database_url)
+    assert out["read_retention_days"] == 14
+    [listed] = _json(["sites", "list"], tmp_path, database_url)["sites"]
+    assert listed["read_retention_days"] == 14
+    back = _json(["sites", "set-retention", made["site_id"], "default"], tmp_path, database_url)
+    assert back["read_retention_days"] is None
+
+
+def test_sites_set_retention_refuses_days_out_of_bounds(tmp_path: Path, database_url: str) -> None:
+    made = _json(["create-site", "North"], tmp_path, database_url)
+    for days in ("0", "3651", "forever"):
+        result = _run(["sites", "set-retention", made["site_id"], days], tmp_path, database_url)
+        assert result.exit_code == 1 and "DAYS" in result.stderr and "3650" in result.stderr

@@ -1,6 +1,6 @@
 """Sites: list and detail (health from the last heartbeat), scoped to the caller; for admins,
-create, rename, re-issue an enrolment code and archive (as `edgesync cloud sites ...`); for
-admins and the site's managers, its time zone."""
+create, rename, set how long its reads are kept, re-issue an enrolment code and archive (as
+`edgesync cloud sites ...`); for admins and the site's managers, its time zone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from cloud_plane import staff_admin
 from cloud_plane.deps import AdminAuth, Services, StaffAuth
 from cloud_plane.errors import Forbidden, InvalidInput, NotFound
+from cloud_plane.records.retention import MAX_DAYS, MIN_DAYS, effective_days
 from cloud_plane.records.sites import Site, site_zone, status_of
 from sync_protocol.wire_types import Printable
 
@@ -55,6 +56,14 @@ class SiteOut(BaseModel):
         description="The zone its times are shown and judged in (its own, else "
         "the cloud's alert_timezone)",
     )
+    read_retention_days: int | None = Field(
+        default=None,
+        description="Days the cloud keeps the site's reads; null: the cloud-wide "
+        "detection_retention_days",
+    )
+    retention_days_in_use: int | None = Field(
+        default=None, description="Days its reads are kept (its own, else the default); null: kept"
+    )
 
 
 class SiteDetailOut(SiteOut):
@@ -87,6 +96,10 @@ def _out(site: Site, services: Services) -> dict:
         "last_heartbeat_at": site.last_heartbeat_at,
         "timezone": site.timezone,
         "zone_in_use": site_zone(site, services.settings.alerts.timezone),
+        "read_retention_days": site.read_retention_days,
+        "retention_days_in_use": effective_days(
+            site.read_retention_days, services.settings.detection_retention_days
+        ),
     }
 
 
@@ -148,12 +161,20 @@ class SiteCreateIn(SiteNameIn):
 
 class SitePatchIn(BaseModel):
     """What to change; fields left out stay. ``timezone: null`` returns the site to the
-    cloud's default zone."""
+    cloud's default zone, ``read_retention_days: null`` to the cloud's default retention."""
 
     name: Annotated[str, Printable] | None = Field(
         default=None, min_length=1, max_length=200, description="Admins only"
     )
     timezone: ZoneName | None = Field(default=None, description="Admins and the site's managers")
+    read_retention_days: int | None = Field(
+        default=None,
+        ge=MIN_DAYS,
+        le=MAX_DAYS,
+        strict=True,
+        description="Admins only: days the cloud keeps the site's reads (older ones are "
+        "deleted by the hourly retention job); null: the cloud-wide default",
+    )
 
 
 class SiteCreatedOut(BaseModel):
@@ -195,25 +216,34 @@ def create_site(
     response_model=SiteOut,
     responses={
         401: _ADMIN_ERRORS[401],
-        403: {"description": "A rename by a non-admin, or a viewer changing the zone"},
+        403: {
+            "description": "A rename or retention change by a non-admin, or a viewer changing "
+            "the zone"
+        },
         404: {"description": "No such site, or not in the caller's sites"},
         **_TAKEN,
-        422: {"description": "Nothing to change, or an unknown time zone"},
+        422: {
+            "description": "Nothing to change, an unknown time zone, or a retention out of "
+            "1..3650 days"
+        },
     },
 )
 def change_site(site_id: str, body: SitePatchIn, services: Services, staff: StaffAuth) -> SiteOut:
-    """Rename a site (admins; 409 if a live site has the name) or set its time zone (admins
-    and the site's managers; 422 for an unknown zone)."""
+    """Rename a site (admins; 409 if a live site has the name), set how long its reads are
+    kept (admins) or set its time zone (admins and the site's managers; 422 for an unknown
+    zone)."""
     if not staff.can_see(site_id):
         raise NotFound(f"no site {site_id!r}")  # out of scope looks like absent
     given = body.model_fields_set
-    if not given & {"name", "timezone"}:
-        raise InvalidInput("give a name, a timezone, or both")
+    if not given & {"name", "timezone", "read_retention_days"}:
+        raise InvalidInput("give a name, a timezone or read_retention_days")
     if "name" in given:
         if staff.role != "admin":
             raise Forbidden("renaming a site needs the admin role")
         if body.name is None:
             raise InvalidInput("name cannot be null")
+    if "read_retention_days" in given and staff.role != "admin":
+        raise Forbidden("changing a site's read retention needs the admin role")
     if "timezone" in given:
         if staff.role == "viewer":
             raise Forbidden("viewers cannot change a site's time zone")
@@ -224,6 +254,10 @@ def change_site(site_id: str, body: SitePatchIn, services: Services, staff: Staf
         site = staff_admin.rename_site(services.store, site_id, body.name)
     if "timezone" in given:
         site = staff_admin.set_site_timezone(services.store, site_id, body.timezone)
+    if "read_retention_days" in given:
+        site = staff_admin.set_site_read_retention(
+            services.store, site_id, body.read_retention_days
+        )
     return SiteOut(**_out(site, services))
 
 

@@ -21,6 +21,7 @@ from cloud_plane.store.dynamo.hotlist import DynamoHotlist
 from cloud_plane.store.dynamo.meta import DynamoMeta
 from cloud_plane.store.dynamo.rate_limits import DynamoRateLimits
 from cloud_plane.store.dynamo.recipients import DynamoRecipients
+from cloud_plane.store.dynamo.retention import DynamoRetention
 from cloud_plane.store.dynamo.sites import DynamoSites
 from cloud_plane.store.dynamo.table import DynamoTable
 from cloud_plane.store.dynamo.users import DynamoUsers
@@ -42,6 +43,7 @@ class DynamoStore:
         self.recipients = DynamoRecipients(db)
         self.deliveries = DynamoDeliveries(db)
         self.rate_limits = DynamoRateLimits(db)
+        self.retention = DynamoRetention(db)
 
     @property
     def capacity(self) -> CapacityMeter:

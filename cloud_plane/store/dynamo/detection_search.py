@@ -122,7 +122,8 @@ class DetectionSearch:
         now = int(self._db_now().timestamp())
         found: list[Row] = []
         for scanned, row in enumerate(rows, start=1):
-            live = (expiry := self._db.expires_at(row.received_at)) is None or expiry > now
+            expiry = self._db.expires_at(row.received_at, row.site_id)
+            live = expiry is None or expiry > now
             if (
                 live
                 and (scope is None or row.site_id in scope)
@@ -153,8 +154,9 @@ class DetectionSearch:
                 raise InvalidInput(NOT_OURS) from None
             high = min(high, position)
         floors = [query.since] if query.since is not None else []
-        if self._db.retention is not None:  # older reads have expired (their TTL passed)
-            floors.append(self._db.clock() - self._db.retention - timedelta(seconds=1))
+        longest = self._db.longest_retention()
+        if longest is not None:  # older reads have expired at every site (their TTL passed)
+            floors.append(self._db.clock() - longest - timedelta(seconds=1))
         if floors:
             low = keys.time_text(max(floors))
         return Window(low, high)

@@ -39,8 +39,10 @@ after the items and before the cursor leaves unacknowledged items the node resen
 between the cursor and the counter loses that batch's count (counts are for charts; the
 alternative, a transaction per batch, would cost 0.6 units per read more).
 
-Every item of a read expires ``retention`` after the node received it (TTL ``expires_at``);
-readers skip expired ones, as DynamoDB deletes them only eventually (moto never).
+Every item of a read expires the site's retention after the node received it (TTL
+``expires_at``, from the retention in force when the item is written: ``db.py``); readers
+skip reads past the site's current retention, as DynamoDB deletes them only eventually (moto
+never), and the retention job deletes what a shortened retention left (``retention.py``).
 ``record_heartbeat`` updates the site item at ``keys.site(site_id)`` (``last_heartbeat_at``
 as ``keys.time_text``, ``heartbeat`` as the model's JSON, ``backlog`` the recent backlog
 samples as ``records.backlog`` JSON) only if it exists and holds no newer heartbeat. Folding
@@ -135,7 +137,11 @@ class DynamoDetections:
         records: Sequence[DetectionRecord],
         received_at: datetime,
     ) -> None:
-        expires = self._db.expires_at
+        retention = self._db.site_retention(site_id)  # the site's, when the item is written
+
+        def expires(received_at: datetime) -> int | None:
+            return None if retention is None else int((received_at + retention).timestamp())
+
         items = [
             plate_item(
                 site_id,
@@ -158,7 +164,7 @@ class DynamoDetections:
     def _count(self, site_id: str, records: Sequence[DetectionRecord]) -> None:
         """Add the acknowledged reads to their hours' counters (one update per hour)."""
         for hour, counts in sorted(hour_counts(records).items()):
-            update = counter_update(counts, self._db.expires_at(hour + HOUR))
+            update = counter_update(counts, self._db.expires_at(hour + HOUR, site_id))
             self._db.table.update(
                 keys.hourly_reads(site_id, hour),
                 update["expression"],

@@ -15,7 +15,7 @@ Decisions:
   ``since`` bounds the sort key from below; the cursor is the last item's
   ``(created_at, detection, list, plate)``, as in SQL, and bounds it from above (exclusive).
   Index reads are eventually consistent: a hit written a moment ago may show a moment later.
-- TTL: hits and markers expire with the cloud's retention (``db.expires_at(created_at)``);
+- TTL: hits and markers expire with their site's retention (``db.expires_at``);
   readers skip items whose ``expires_at`` passed (DynamoDB deletes them late).
 """
 
@@ -68,7 +68,7 @@ class DynamoHits:
     def put_hit(self, hit: StoredHit) -> bool:
         """Store a hit once per (detection_id, list_name, plate_norm); return True if new."""
         detection = str(hit.detection_id)
-        ttl = self._db.expires_at(hit.created_at)
+        ttl = self._db.expires_at(hit.created_at, hit.site_id)
         expiry = {} if ttl is None else {"expires_at": ttl}
         sort_key = keys.hit_sort_key(hit.created_at, detection, hit.list_name, hit.plate_norm)
         item = {

@@ -134,6 +134,32 @@ class DynamoSites:
             raise NotFound(f"no site {site_id!r}")
         return _site(item)
 
+    def set_site_read_retention(self, site_id: str, days: int | None) -> Site:
+        """Set the days the site's reads are kept (None: the default); raise NotFound.
+
+        One transaction: the site item (what the site shows) and the site's attribute on the
+        ``RETENTION`` item (what the TTLs of new items are computed from, ``db.py``).
+        """
+        if not _valid_id(site_id):
+            raise NotFound(f"no site {site_id!r}")
+        name = {"#d": keys.retention_attribute(site_id)}
+        site_update = self._table.tx_update(
+            site_key(site_id),
+            "REMOVE read_retention_days" if days is None else "SET read_retention_days = :d",
+            condition="attribute_exists(pk)",
+            values=None if days is None else {":d": days},
+        )
+        override = self._table.tx_update(
+            keys.retention_overrides(),
+            "REMOVE #d" if days is None else "SET #d = :d",
+            names=name,
+            values=None if days is None else {":d": days},
+        )
+        if not self._table.transact_write([site_update, override]):
+            raise NotFound(f"no site {site_id!r}")
+        self._db.forget_overrides()
+        return self.get_site(site_id)
+
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
         """Delete a never-enrolled site (None), or revoke and archive an enrolled one.
 
@@ -408,4 +434,9 @@ def _site(item: dict[str, Any]) -> Site:
         hotlist_seen_at=_time(item, "hotlist_seen_at"),
         timezone=item.get("timezone"),
         backlog_samples=decode_samples(item.get("backlog")),
+        read_retention_days=_int(item.get("read_retention_days")),
     )
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

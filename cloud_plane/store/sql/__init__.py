@@ -18,6 +18,7 @@ from cloud_plane.store.sql.hotlist import SqlHotlist
 from cloud_plane.store.sql.meta import SqlMeta
 from cloud_plane.store.sql.rate_limits import SqlRateLimits
 from cloud_plane.store.sql.recipients import SqlRecipients
+from cloud_plane.store.sql.retention import SqlRetention
 from cloud_plane.store.sql.sites import SqlSites
 from cloud_plane.store.sql.users import SqlUsers
 
@@ -37,6 +38,7 @@ class SqlStore:
         self.recipients = SqlRecipients(db)
         self.deliveries = SqlDeliveries(db)
         self.rate_limits = SqlRateLimits(db)
+        self.retention = SqlRetention(db)
 
     @classmethod
     def open(cls, url: str, *, secret_box: SecretBox | None = None) -> SqlStore:

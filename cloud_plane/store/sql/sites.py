@@ -50,11 +50,17 @@ class SqlSites:
 
     def set_site_timezone(self, site_id: str, timezone: str | None) -> Site:
         """Set the site's IANA zone (None: the cloud's default); raise NotFound."""
+        return self._set(site_id, timezone=timezone)
+
+    def set_site_read_retention(self, site_id: str, days: int | None) -> Site:
+        """Set the days the site's reads are kept (None: the default); raise NotFound."""
+        return self._set(site_id, read_retention_days=days)
+
+    def _set(self, site_id: str, **values: object) -> Site:
+        """Set columns of an existing site's row; raise NotFound."""
         with self._db.tx(write=True) as conn:
             load_site(conn, site_id)
-            conn.execute(
-                update(SiteRow).where(SiteRow.site_id == site_id).values(timezone=timezone)
-            )
+            conn.execute(update(SiteRow).where(SiteRow.site_id == site_id).values(**values))
             return load_site(conn, site_id)
 
     def archive_site(self, site_id: str, *, now: datetime) -> Site | None:
@@ -242,4 +248,5 @@ def _site(row: Any) -> Site:
         hotlist_seen_at=row["hotlist_seen_at"],
         timezone=row["timezone"],
         backlog_samples=decode_samples(row["backlog_json"]),
+        read_retention_days=row["read_retention_days"],
     )

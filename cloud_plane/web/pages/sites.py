@@ -1,4 +1,5 @@
-"""``/sites`` (the caller's sites) and ``/sites/{site_id}``: cameras, reads per hour, recent reads.
+"""``/sites`` (the caller's sites) and ``/sites/{site_id}``: cameras, reads per hour, recent reads,
+how long the cloud keeps its reads and the last retention runs.
 
 A site out of the caller's scope is answered exactly like a missing one (404 page).
 """
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from cloud_plane.deps import Services
 from cloud_plane.records.detections import DetectionQuery
+from cloud_plane.records.retention import effective_days
 from cloud_plane.web import charts
 from cloud_plane.web.pages.overview import card_zones, site_cards
 from cloud_plane.web.reads import read_rows
@@ -26,6 +28,7 @@ from sync_protocol.svg_charts import bar_chart
 router = APIRouter(route_class=PageRoute)
 
 RECENT = 20
+RETENTION_RUNS = 5  # the last runs the site page lists
 SiteId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -89,4 +92,8 @@ def site_detail(
         chart=chart,
         rows=read_rows(store, recent.items, {site_id: site}),
         zones=zones,
+        retention_days=effective_days(
+            site.read_retention_days, services.settings.detection_retention_days
+        ),
+        retention_runs=store.retention.list_runs(site_id=site_id, limit=RETENTION_RUNS),
     )

@@ -1,5 +1,5 @@
 """The alert worker's periodic jobs, as the wiring builds it (store-backed rate limits, the
-hotlist tombstone purge)."""
+hotlist tombstone purge, the read retention)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,18 @@ def test_the_worker_purges_hotlist_tombstones_once_the_clock_passes_retention(
         what="the tombstone purged",
     )
     assert cloud.store.hotlist.oldest_retained_version() == 3
+
+
+def test_the_worker_deletes_reads_past_the_retention_and_records_the_run(cloud_factory) -> None:
+    cloud = cloud_factory(health_interval_s=0.05, detection_retention_days=30)
+    node = cloud.node()
+    node.exchange(batch=node.records(1, 2))
+    cloud.clock.advance(days=31)  # the next hourly run is due, and the reads are past 30 days
+    wait_for(
+        lambda: cloud.store.retention.list_runs(site_id=node.site_id) != [],
+        timeout=10,
+        every=0.05,
+        what="the retention run recorded",
+    )
+    [run] = cloud.store.retention.list_runs(site_id=node.site_id)
+    assert run.reads_deleted == 2

@@ -135,3 +135,12 @@ def test_each_rate_limit_bucket_has_a_partition_of_its_own() -> None:
     assert keys.rate_bucket("channel:sms")["pk"] != keys.rate_bucket("channel:email")["pk"]
     with pytest.raises(ValueError):
         keys.rate_bucket("")
+
+
+def test_retention_keys_have_the_documented_shape_and_runs_sort_by_start() -> None:
+    assert keys.retention_overrides() == {"pk": "RETENTION", "sk": "SITES"}
+    assert keys.retention_attribute("s1") == "days#s1"
+    early = keys.retention_run(datetime(2026, 1, 1, tzinfo=UTC), "s2", "r1")
+    late = keys.retention_run(datetime(2026, 1, 2, tzinfo=UTC), "s1", "r0")
+    assert early["pk"] == late["pk"] == keys.RETENTION_RUNS
+    assert early["sk"] < late["sk"] and early["sk"].endswith("#s2#r1")

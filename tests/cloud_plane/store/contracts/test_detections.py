@@ -208,8 +208,9 @@ def test_plate_searches_page_newest_first_within_the_time_window(store: CloudSto
 def test_reads_past_the_retention_are_neither_found_nor_counted(store: CloudStore) -> None:
     if not isinstance(store, DynamoStore):
         pytest.skip(
-            "only store=dynamodb expires detections (EDGESYNC_CLOUD_DETECTION_RETENTION_DAYS "
-            "is a DynamoDB TTL); the SQL store keeps them until deleted"
+            "only store=dynamodb hides reads past the retention at read time (TTL deletes them "
+            "late); the SQL store's reads go when the retention job deletes them "
+            "(test_retention)"
         )
     old = NOW - timedelta(days=RETENTION_DAYS, seconds=10)
     stale = [r.model_copy(update={"received_at": old}) for r in records("st", 1, 2)]

@@ -247,3 +247,17 @@ def test_enrolment_without_a_zone_leaves_the_sites_zone_unset(store: CloudStore)
     site = store.sites.create_site("S", now=NOW)
     store.sites.create_enrollment(site.site_id, "h", NOW + timedelta(hours=1))
     assert store.sites.consume_enrollment("h", NOW, "PEM", "k1").timezone is None
+
+
+def test_a_sites_read_retention_is_set_and_returned_to_the_default(store: CloudStore) -> None:
+    site = store.sites.create_site("kept", now=NOW)
+    assert site.read_retention_days is None
+    assert store.sites.set_site_read_retention(site.site_id, 14).read_retention_days == 14
+    assert store.sites.get_site(site.site_id).read_retention_days == 14
+    assert store.sites.set_site_read_retention(site.site_id, None).read_retention_days is None
+    assert store.sites.list_sites()[0].read_retention_days is None
+
+
+def test_setting_the_read_retention_of_an_unknown_site_is_not_found(store: CloudStore) -> None:
+    with pytest.raises(NotFound):
+        store.sites.set_site_read_retention("site_nope", 14)

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from cloud_plane.errors import NotFound
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo import DynamoStore
 from cloud_plane.store.dynamo.detections import DynamoDetections
-from cloud_plane.store.dynamo.schema import create_table
 from cloud_plane.store.dynamo.table import UnprocessedItems
 from sync_protocol.messages import Heartbeat
 from tests.cloud_plane.store.contracts.builders import NOW, records
-
-
-@pytest.fixture
-def store(aws_credentials: None) -> Iterator[DynamoStore]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        create_table(client, "t")
-        yield DynamoStore.open("t", client=client, retention_days=30, clock=lambda: NOW)
 
 
 def _seqs(store: DynamoStore, **query) -> list[int]:
