@@ -176,11 +176,7 @@ def relative_links(page: str) -> list[str]:
 
 @pytest.mark.parametrize("page", OWN)
 def test_every_relative_link_resolves(page: str):
-    broken = [
-        target
-        for target in relative_links(page)
-        if not (DOCS / target).exists()
-    ]
+    broken = [target for target in relative_links(page) if not (DOCS / target).exists()]
     assert broken == []
 
 
