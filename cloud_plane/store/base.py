@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cloud_plane.store.alert_roles import AlertStore, DeliveryQueue, RecipientStore
+from cloud_plane.store.audit_roles import AuditLog
 from cloud_plane.store.rate_roles import RateLimitStore
 from cloud_plane.store.roles import (
     DetectionStore,
@@ -44,3 +45,5 @@ class CloudStore(Protocol):
     def deliveries(self) -> DeliveryQueue: ...
     @property
     def rate_limits(self) -> RateLimitStore: ...
+    @property
+    def audit(self) -> AuditLog: ...

@@ -25,6 +25,7 @@ hotlist change         ``HOTLISTVER``                  ``VER#<version, 19 digits
 hotlist op result      ``HOTLISTOP#<op_id>``           ``OP``
 user                   ``USERS``                       ``USER#<username>``
 rate-limit bucket      ``RATE#<bucket>``               ``RATE`` (TTL once refilled)
+audit entry            ``AUDIT``                       ``<time_text>#<entry uuid>``
 =====================  ==============================  ===================================
 
 Small collections that the SQL store lists with one SELECT (sites, users, hotlist
@@ -35,7 +36,8 @@ site's own partition ``SITE#<site_id>`` (they are read one by one, and streams a
 Secondary indexes (``gsiNpk``/``gsiNsk``, sparse): detections by time
 (``DETDAY#<yyyy-mm-dd>``, ``time_sort_key``) and by plate (``PLATE#<plate_norm>``,
 ``time_sort_key``); hits by time (gsi1 ``HITS``, gsi2 ``HITSITE#<site_id>``, both
-``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``).
+``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``);
+a site's audit entries (gsi1 ``AUDITSITE#<site_id>``, the entry's sort key).
 Numbers are zero-padded so string order is numeric order; ids may not contain ``#``
 (names and usernames may: they are always the last part of their key).
 Rate-limit buckets get a partition each, so the limiter's transactions on one
@@ -267,3 +269,16 @@ def user(name: str) -> dict[str, str]:
 def rate_bucket(bucket: str) -> dict[str, str]:
     """Return the key of a rate-limit bucket item (its GCRA TAT; expires by TTL)."""
     return {"pk": f"RATE{SEP}{_name(bucket, 'bucket')}", "sk": "RATE"}
+
+
+AUDIT = "AUDIT"
+
+
+def audit_entry(at: datetime, entry_id: str) -> dict[str, str]:
+    """Return the key of an audit entry: one partition, newest first by a descending Query."""
+    return {"pk": AUDIT, "sk": f"{time_text(at)}{SEP}{_id(entry_id, 'entry_id')}"}
+
+
+def audit_of_site(site_id: str) -> str:
+    """Return the index partition (gsi1) of one site's audit entries."""
+    return f"AUDITSITE{SEP}{_id(site_id, 'site_id')}"

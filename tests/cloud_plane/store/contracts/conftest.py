@@ -38,6 +38,7 @@ ALL_ROLES = frozenset(
         "recipients",
         "deliveries",
         "rate_limits",
+        "audit",
     }
 )
 
