@@ -9,9 +9,12 @@ fleet-wide (user changes, staff hotlist edits carry no site), a viewer none.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sync_protocol.audit import AuditAction, AuditRecord
 
 CLI_ACTOR = "cli"
 SYSTEM_ACTOR = "system"
@@ -22,6 +25,42 @@ AUDIT_ROLES = ("admin", "manager")  # who may read the audit log (a manager: the
 def staff_actor(username: str) -> str:
     """The actor of an action a signed-in staff member took."""
     return f"user:{username}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, when and through what (``api``, ``dashboard``, ``cli``): what an audited use
+    case needs from its caller to write the entry."""
+
+    name: str
+    at: datetime
+    source: str
+    reason: str | None = None  # the caller's own words, if they gave any
+
+    def record(
+        self,
+        action: AuditAction,
+        *,
+        target: str | None = None,
+        site_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> AuditRecord:
+        """The entry of ``action`` taken by this actor."""
+        return AuditRecord(
+            at=self.at,
+            actor=self.name,
+            action=action,
+            target=target,
+            reason=self.reason,
+            source=self.source,
+            site_id=site_id,
+            detail=dict(detail or {}),
+        )
+
+
+def staff_acting(username: str, at: datetime, source: str, reason: str | None = None) -> Actor:
+    """A signed-in staff member acting through ``source``."""
+    return Actor(staff_actor(username), at, source, reason or None)
 
 
 @dataclass(frozen=True)
