@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cloud_plane.records.detections import DetectionQuery
 from sync_protocol.audit import AuditAction, AuditRecord
 
 CLI_ACTOR = "cli"
@@ -63,6 +64,28 @@ def staff_acting(username: str, at: datetime, source: str, reason: str | None = 
     return Actor(staff_actor(username), at, source, reason or None)
 
 
+def search_record(
+    by: Actor, query: DetectionQuery, action: AuditAction = AuditAction.SEARCH
+) -> AuditRecord:
+    """The entry of a search of reads (or of their export): what was asked, over which sites.
+
+    A search of one site is that site's entry (its managers see it); one over several sites
+    or all of them is fleet-wide (admins see it), its sites in the detail.
+    """
+    sites = None if query.site_ids is None else sorted(query.site_ids)
+    detail: dict[str, Any] = {
+        "plate": query.plate,
+        "fuzzy": query.fuzzy or None,
+        "camera": query.camera_id,
+        "since": query.since.isoformat() if query.since else None,
+        "until": query.until.isoformat() if query.until else None,
+        "sites": "all" if sites is None else sites,
+    }
+    site_id = sites[0] if sites is not None and len(sites) == 1 else None
+    detail = {k: v for k, v in detail.items() if v is not None}
+    return by.record(action, target=query.plate, site_id=site_id, detail=detail)
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     """One page of entries, newest first.
@@ -88,6 +111,25 @@ def readable_sites(role: str, sites: Collection[str] | None) -> Collection[str] 
     if role == "admin":
         return None
     return frozenset(sites or ())
+
+
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+def export_record(by: Actor, query: AuditQuery, fmt: str) -> AuditRecord:
+    """The entry of an export of the audit log itself: its filters and format."""
+    sites = None if query.site_ids is None else sorted(query.site_ids)
+    detail: dict[str, Any] = {
+        "format": fmt,
+        "since": query.since.isoformat() if query.since else None,
+        "until": query.until.isoformat() if query.until else None,
+        "actor": query.actor,
+        "action": query.action,
+        "sites": "all" if sites is None else sites,
+    }
+    site_id = sites[0] if sites is not None and len(sites) == 1 else None
+    detail = {k: v for k, v in detail.items() if v is not None}
+    return by.record(AuditAction.AUDIT_EXPORT, site_id=site_id, detail=detail)
 
 
 def narrowed(scope: Collection[str] | None, site_id: str | None) -> Collection[str] | None:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from cloud_plane.records.audit import AuditQuery
 from cloud_plane.records.paging import Page
-from sync_protocol.audit import AuditRecord
+from sync_protocol.audit import AuditRecord, to_csv, to_jsonl
 
 EXPORT_PAGE = 500
 
@@ -30,6 +30,12 @@ class AuditLog(Protocol):
         """Return one page of entries newest first (by ``at``, then id); raise InvalidInput
         for a cursor this store did not hand out."""
         ...
+
+
+def export_lines(log: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:
+    """Every entry the query matches as ``csv`` or ``jsonl`` lines, newest first."""
+    entries = every_entry(log, query)
+    return to_csv(entries) if fmt == "csv" else to_jsonl(entries)
 
 
 def every_entry(log: AuditLog, query: AuditQuery) -> Iterator[AuditRecord]:

@@ -27,6 +27,7 @@ class SearchForm:
     since: str = ""
     until: str = ""
     tz: str = ""
+    reason: str = ""  # why the viewer searches (optional; audit-logged, not a filter)
 
     def params(self, **extra: str) -> str:
         """The query string of this search (empty fields left out)."""
