@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cloud_plane.cli_audit import audit
 from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_cost import cost
 from cloud_plane.cli_hotlist import hotlist
@@ -205,6 +206,7 @@ cloud.add_command(users)
 cloud.add_command(aws_dev_setup)
 cloud.add_command(cost)
 cloud.add_command(hotlist)
+cloud.add_command(audit)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`
