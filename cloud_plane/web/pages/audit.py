@@ -103,8 +103,10 @@ def audit(
         entries=entries,
         detail_text=detail_json,
         names=names,
-        site_options=[("", "All my sites" if staff.sites is not None else "All")]
-        + sorted(names.items(), key=lambda kv: kv[1]),
+        site_options=[
+            ("", "All my sites" if staff.sites is not None else "All"),
+            *sorted(names.items(), key=lambda kv: kv[1]),
+        ],
         action_options=[("", "Any action")] + [(a.value, a.value) for a in AuditAction],
         next_url=next_url,
         csv_url="/audit.csv?" + filters.params(),
