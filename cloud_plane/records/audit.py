@@ -72,18 +72,33 @@ def search_record(
     A search of one site is that site's entry (its managers see it); one over several sites
     or all of them is fleet-wide (admins see it), its sites in the detail.
     """
-    sites = None if query.site_ids is None else sorted(query.site_ids)
-    detail: dict[str, Any] = {
-        "plate": query.plate,
-        "fuzzy": query.fuzzy or None,
-        "camera": query.camera_id,
-        "since": query.since.isoformat() if query.since else None,
-        "until": query.until.isoformat() if query.until else None,
-        "sites": "all" if sites is None else sites,
-    }
-    site_id = sites[0] if sites is not None and len(sites) == 1 else None
-    detail = {k: v for k, v in detail.items() if v is not None}
+    site_id, sites = _scope(query.site_ids)
+    detail = _present(
+        plate=query.plate,
+        fuzzy=query.fuzzy or None,
+        camera=query.camera_id,
+        since=query.since,
+        until=query.until,
+        sites=sites,
+    )
     return by.record(action, target=query.plate, site_id=site_id, detail=detail)
+
+
+def _scope(site_ids: Collection[str] | None) -> tuple[str | None, str | list[str]]:
+    """(the entry's site: the one site asked for, else None; the sites for its detail)."""
+    if site_ids is None:
+        return None, "all"
+    sites = sorted(site_ids)
+    return (sites[0] if len(sites) == 1 else None), sites
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields given (None left out), times as ISO text."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in fields.items()
+        if value is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -118,17 +133,15 @@ EXPORT_FORMATS = ("csv", "jsonl")
 
 def export_record(by: Actor, query: AuditQuery, fmt: str) -> AuditRecord:
     """The entry of an export of the audit log itself: its filters and format."""
-    sites = None if query.site_ids is None else sorted(query.site_ids)
-    detail: dict[str, Any] = {
-        "format": fmt,
-        "since": query.since.isoformat() if query.since else None,
-        "until": query.until.isoformat() if query.until else None,
-        "actor": query.actor,
-        "action": query.action,
-        "sites": "all" if sites is None else sites,
-    }
-    site_id = sites[0] if sites is not None and len(sites) == 1 else None
-    detail = {k: v for k, v in detail.items() if v is not None}
+    site_id, sites = _scope(query.site_ids)
+    detail = _present(
+        format=fmt,
+        since=query.since,
+        until=query.until,
+        actor=query.actor,
+        action=query.action,
+        sites=sites,
+    )
     return by.record(AuditAction.AUDIT_EXPORT, site_id=site_id, detail=detail)
 
 

@@ -19,7 +19,7 @@ from cloud_plane.store.audit_roles import export_lines
 from cloud_plane.web.acting import dashboard_actor
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
-from cloud_plane.web.search_form import local_time
+from cloud_plane.web.search_form import local_window
 from cloud_plane.web.session import PageStaff
 from sync_protocol.audit import ACTOR_MAX, AuditAction, detail_json
 
@@ -57,10 +57,7 @@ class AuditFilters:
             raise Forbidden(str(exc)) from None
         if self.action and self.action not in {a.value for a in AuditAction}:
             raise InvalidInput("unknown action")
-        since = local_time(self.since, self.tz, "From")
-        until = local_time(self.until, self.tz, "To")
-        if since and until and since >= until:
-            raise InvalidInput("From must be before To")
+        since, until = local_window(self.since, self.until, self.tz)
         return AuditQuery(
             since=since,
             until=until,
