@@ -259,6 +259,7 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
     from bench.ingest.procs import progress
     from cloud_plane import staff_admin
     from cloud_plane.aws import api, monitor, runtime
+    from cloud_plane.records.audit import CLI_ACTOR, Actor
     from cloud_plane.services import open_store
     from local_node.sync.client import SyncClient
     from sync_protocol.messages import DetectionBatch, EnrollRequest, ExchangeRequest
@@ -283,7 +284,9 @@ def run(args: argparse.Namespace, meter: CallMeter) -> dict:
         return httpx.Response(reply["statusCode"], headers=reply.get("headers"), content=raw)
 
     store = open_store(runtime.lambda_settings())
-    _, code = staff_admin.create_site(store, "bench site", now=datetime.now(UTC), ttl_s=3600)
+    now = datetime.now(UTC)
+    by = Actor(CLI_ACTOR, now, "bench")
+    _, code = staff_admin.create_site(store, "bench site", now=now, ttl_s=3600, by=by)
     client = SyncClient("https://abc123.execute-api.us-east-1.amazonaws.com", timeout_s=30,
                         transport=httpx.MockTransport(transport))  # fmt: skip
     private_pem, public_pem = generate_keypair()

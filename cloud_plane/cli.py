@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
+from cloud_plane.cli_audit import audit
 from cloud_plane.cli_aws import aws_dev_setup
 from cloud_plane.cli_cost import cost
 from cloud_plane.cli_hotlist import hotlist
+from cloud_plane.cli_options import cli_actor, store_options
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
 from cloud_plane.cli_options import settings_from as _settings
-from cloud_plane.cli_options import store_options
 from cloud_plane.cli_retention import retention
 from cloud_plane.cli_sites import sites
 from cloud_plane.cli_users import create_user, users
@@ -152,7 +153,12 @@ def create_site(
     store = _open(data_dir, database_url)
     try:
         site, code = staff_admin.create_site(
-            store, name, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s, timezone=timezone
+            store,
+            name,
+            now=utc_now(),
+            ttl_s=settings.enrollment_code_ttl_s,
+            by=cli_actor(),
+            timezone=timezone,
         )
     except CloudError as exc:  # a bad name or zone, or a site of that name exists already
         _fail(exc.detail)
@@ -171,9 +177,11 @@ def create_site(
 @store_options
 def revoke_site(site_id: str, data_dir: Path | None, database_url: str | None) -> None:
     """Revoke a site: its node can no longer sync."""
+    from cloud_plane import staff_admin
+
     store = _open(data_dir, database_url)
     try:
-        site = store.sites.revoke_site(site_id, now=utc_now())
+        site = staff_admin.revoke_site(store, site_id, now=utc_now(), by=cli_actor())
     except CloudError as exc:
         _fail(exc.detail)
     finally:
@@ -200,6 +208,7 @@ cloud.add_command(users)
 cloud.add_command(aws_dev_setup)
 cloud.add_command(cost)
 cloud.add_command(hotlist)
+cloud.add_command(audit)
 
 
 def main() -> None:  # pragma: no cover - `python -m cloud_plane.cli`

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from cloud_plane.aws.secrets import with_secrets
+from cloud_plane.clock import utc_now
 from cloud_plane.config import CloudSettings
+from cloud_plane.records.audit import CLI_ACTOR, Actor
 from sync_protocol.settings_errors import DATA_DIR_META, DATABASE_META, check_database_url
 
 if TYPE_CHECKING:
@@ -65,6 +67,11 @@ def open_store_at(data_dir: Path | None, database_url: str | None) -> CloudStore
     from cloud_plane.services import open_store
 
     return open_store(settings_from(data_dir=data_dir, database_url=database_url))
+
+
+def cli_actor() -> Actor:
+    """The audit log's actor of a command run now (``cli``: whoever runs it holds the store)."""
+    return Actor(CLI_ACTOR, utc_now(), "cli")
 
 
 def fail(message: str) -> NoReturn:

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
+from cloud_plane.cli_options import cli_actor, store_options
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
 from cloud_plane.cli_options import settings_from as _settings
-from cloud_plane.cli_options import store_options
 from cloud_plane.clock import utc_now
 from cloud_plane.errors import CloudError
 from cloud_plane.records.sites import Site
@@ -99,7 +99,9 @@ def sites_rename(
     from cloud_plane import staff_admin
 
     site = _change(
-        data_dir, database_url, lambda store: staff_admin.rename_site(store, site_id, name)
+        data_dir,
+        database_url,
+        lambda store: staff_admin.rename_site(store, site_id, name, by=cli_actor()),
     )
     _print(as_json, site_json(site), f"site {site.site_id} is now named {site.name!r}")
 
@@ -127,7 +129,9 @@ def sites_set_timezone(
     site = _change(
         data_dir,
         database_url,
-        lambda store: staff_admin.set_site_timezone(store, site_id, None if clear else zone),
+        lambda store: staff_admin.set_site_timezone(
+            store, site_id, None if clear else zone, by=cli_actor()
+        ),
     )
     where = site.timezone or "the cloud's alert_timezone"
     _print(as_json, site_json(site), f"site {site.site_id} is now in {where}")
@@ -153,7 +157,7 @@ def sites_set_retention(
     from cloud_plane.records.retention import parse_days
 
     def change(store: Any) -> Site:
-        return staff_admin.set_site_read_retention(store, site_id, parse_days(days))
+        return staff_admin.set_site_read_retention(store, site_id, parse_days(days), by=cli_actor())
 
     site = _change(data_dir, database_url, change)
     kept = (
@@ -179,7 +183,7 @@ def sites_new_code(
         data_dir,
         database_url,
         lambda store: new_enrollment_code(
-            store, site_id, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s
+            store, site_id, now=utc_now(), ttl_s=settings.enrollment_code_ttl_s, by=cli_actor()
         ),
     )
     hours = settings.enrollment_code_ttl_s / 3600
@@ -203,7 +207,9 @@ def sites_archive(
     from cloud_plane.staff_admin import archive_site
 
     site = _change(
-        data_dir, database_url, lambda store: archive_site(store, site_id, now=utc_now())
+        data_dir,
+        database_url,
+        lambda store: archive_site(store, site_id, now=utc_now(), by=cli_actor()),
     )
     if site is None:
         _print(

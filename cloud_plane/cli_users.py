@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cloud_plane.auth.cognito import role_of
+from cloud_plane.cli_options import cli_actor, store_options
 from cloud_plane.cli_options import fail as _fail
 from cloud_plane.cli_options import open_store_at as _open
 from cloud_plane.cli_options import print_result as _print
 from cloud_plane.cli_options import settings_from as _settings
-from cloud_plane.cli_options import store_options
 from cloud_plane.clock import utc_now
 from cloud_plane.errors import CloudError
 from cloud_plane.records.users import ROLES, Role, User
@@ -110,10 +110,16 @@ def create_user(
     def create(store: CloudStore, cognito: CognitoClient | None) -> tuple[User, str]:
         if cognito is not None:
             return staff_admin.cognito_create_user(
-                store, cognito, email, role, _site_ids(sites), password=password
+                store, cognito, email, role, _site_ids(sites), by=cli_actor(), password=password
             )
         return staff_admin.create_user(
-            store, email, role, _site_ids(sites), now=utc_now(), password=password
+            store,
+            email,
+            role,
+            _site_ids(sites),
+            now=utc_now(),
+            by=cli_actor(),
+            password=password,
         )
 
     user, password = _run(data_dir, database_url, create)
@@ -161,8 +167,10 @@ def _set_disabled(
 
     def change(store: CloudStore, cognito: CognitoClient | None) -> User:
         if cognito is not None:
-            return staff_admin.cognito_change_user(store, cognito, username, disabled=disabled)
-        return staff_admin.change_user(store, username, disabled=disabled)
+            return staff_admin.cognito_change_user(
+                store, cognito, username, disabled=disabled, by=cli_actor()
+            )
+        return staff_admin.change_user(store, username, disabled=disabled, by=cli_actor())
 
     return _run(data_dir, database_url, change)
 
@@ -203,8 +211,8 @@ def users_reset_password(
 
     def reset(store: CloudStore, cognito: CognitoClient | None) -> tuple[User, str]:
         if cognito is not None:
-            return cognito.reset_password(username)
-        return staff_admin.reset_password(store, username)
+            return staff_admin.cognito_reset_password(store, cognito, username, by=cli_actor())
+        return staff_admin.reset_password(store, username, by=cli_actor())
 
     user, password = _run(data_dir, database_url, reset)
     _print(
@@ -236,9 +244,9 @@ def users_set_role(
     def change(store: CloudStore, cognito: CognitoClient | None) -> User:
         if cognito is not None:
             return staff_admin.cognito_change_user(
-                store, cognito, username, role=role, sites=site_ids
+                store, cognito, username, role=role, sites=site_ids, by=cli_actor()
             )
-        return staff_admin.change_user(store, username, role=role, sites=site_ids)
+        return staff_admin.change_user(store, username, role=role, sites=site_ids, by=cli_actor())
 
     user = _run(data_dir, database_url, change)
     _print(as_json, user_json(user), f"user {user_text(user)}")

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from cloud_plane.auth.staff import Staff, current_staff
 from cloud_plane.errors import MISSING_TOKEN, Forbidden, NotAuthenticated
+from cloud_plane.records.audit import Actor, staff_acting
 from cloud_plane.services import CloudServices
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Staff",
     "StaffAuth",
     "admin_auth",
+    "api_actor",
     "bearer_token",
     "get_services",
     "staff_auth",
@@ -49,6 +51,11 @@ def admin_auth(staff: Annotated[Staff, Depends(staff_auth)]) -> Staff:
     if staff.role != "admin":
         raise Forbidden("this needs the admin role")
     return staff
+
+
+def api_actor(services: CloudServices, staff: Staff, reason: str | None = None) -> Actor:
+    """The audit log's actor of an API request by ``staff`` (now, by the cloud's clock)."""
+    return staff_acting(staff.username, services.clock(), "api", reason)
 
 
 StaffAuth = Annotated[Staff, Depends(staff_auth)]

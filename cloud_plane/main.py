@@ -17,6 +17,7 @@ from cloud_plane.alerts.channels.base import Channel
 from cloud_plane.api.openapi import install_openapi
 from cloud_plane.api.routes import (
     alerts,
+    audit,
     auth,
     detections,
     hits,
@@ -87,6 +88,7 @@ def create_app(
         recipients.router,
         system.router,
         users.router,
+        audit.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -17,6 +17,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import RegexAppliesTo
 
+from cloud_plane.store.keys import AUDIT
 from edgesync_cdk.nag import suppress
 
 # TransactWriteItems and the batch calls are authorised per item action.
@@ -30,6 +31,11 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
+# The audit log is append-only (issue 13): no function may change or remove its items (in the
+# ``AUDIT`` partition). TransactWriteItems is authorised per item action, so it is covered;
+# BatchWriteItem could delete, and the code never batch-writes the audit log. PutItem stays
+# allowed (appending is a put): the store's put is conditional on no item being there.
+AUDIT_DENIED_ACTIONS = ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem")
 # InitiateAuth (sign-in, refresh) and RevokeToken (sign-out) are public-client calls and need
 # no IAM permission.
 USER_ADMIN_ACTIONS = (
@@ -54,11 +60,20 @@ def _role(fn: lambda_.Function) -> iam.IRole:
 
 
 def grant_store(fn: lambda_.Function, table: dynamodb.ITable) -> None:
-    """Item reads and writes on the table and its indexes (no table management)."""
+    """Item reads and writes on the table and its indexes (no table management); never an
+    update or delete of an audit entry."""
     fn.add_to_role_policy(
         iam.PolicyStatement(
             actions=list(TABLE_ACTIONS),
             resources=[table.table_arn, f"{table.table_arn}/index/*"],
+        )
+    )
+    fn.add_to_role_policy(
+        iam.PolicyStatement(
+            effect=iam.Effect.DENY,
+            actions=list(AUDIT_DENIED_ACTIONS),
+            resources=[table.table_arn],
+            conditions={"ForAnyValue:StringEquals": {"dynamodb:LeadingKeys": [AUDIT]}},
         )
     )
     suppress(

@@ -20,9 +20,11 @@ from cloud_plane.alerts.model import AlertKind
 from cloud_plane.alerts.resolution import who_to_tell
 from cloud_plane.clock import Clock
 from cloud_plane.records.alerts import AlertRaised, NewAlert, StoredAlert
+from cloud_plane.records.audit import staff_actor
 from cloud_plane.records.deliveries import NewDelivery, StoredDelivery
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.base import CloudStore
+from sync_protocol.audit import AuditAction, AuditRecord
 from sync_protocol.messages import LocalDelivery
 from sync_protocol.plate_rules import normalize_plate
 
@@ -274,8 +276,11 @@ class AlertService:
         return resolved
 
     # --- acknowledgement and escalation ---------------------------------------------------
-    def acknowledge(self, alert_id: str, *, by: str) -> StoredAlert:
+    def acknowledge(self, alert_id: str, *, by: str, source: str | None = None) -> StoredAlert:
         """Acknowledge the alert (idempotent); its escalation stops, queued tiers are cancelled.
+
+        Each acknowledgement (a repeated one too: someone acted) is written to the audit log
+        as ``alert.ack`` by ``user:<by>``, in the alert's site, through ``source``.
 
         No escalation-tier attempt begins after the ack (the store's ``begin_attempts``
         refuses them); one already begun may complete. Tier-0 deliveries (the alert itself)
@@ -285,6 +290,18 @@ class AlertService:
         with self.store.meta.atomic():
             acked = self.store.alerts.ack_alert(alert_id, by=by, now=now)
             cancelled = self.store.deliveries.cancel_escalations(alert_id, now=now)
+            detail = {"kind": acked.kind, "acked_by": acked.acked_by}
+            self.store.audit.append(
+                AuditRecord(
+                    at=now,
+                    actor=staff_actor(by),
+                    action=AuditAction.ALERT_ACK,
+                    target=alert_id,
+                    source=source,
+                    site_id=acked.site_id,
+                    detail=detail,
+                )
+            )
         if cancelled:
             log.info("alert %s acked: %d escalation deliveries cancelled", alert_id, cancelled)
         return acked

@@ -13,6 +13,7 @@ from __future__ import annotations
 # Every route under these prefixes requires ``Authorization: Bearer <staff token>``.
 STAFF_API_PREFIXES: tuple[str, ...] = (
     "/api/v1/alerts",
+    "/api/v1/audit",
     "/api/v1/detections",
     "/api/v1/hits",
     "/api/v1/hotlist",

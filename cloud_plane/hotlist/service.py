@@ -4,7 +4,10 @@ Who may change what is decided here (``sync_protocol.hotlist_rules.change_proble
 change any entry and make it the cloud's; a site creates free keys and changes only the
 entries it owns, and every op it sends is attributed to it (``updated_by`` ``site:<id>``,
 whatever ``made_by`` claims, which is kept as ``reported_by``). The store applies the rule
-inside its write lock (``OpAuthor.refusal``) and records each refusal.
+inside its write lock (``OpAuthor.refusal``) and records each refusal. A staff edit is also
+written to the audit log (``hotlist.add`` / ``hotlist.update`` / ``hotlist.remove``, the
+staff member as ``user:<username>``, fleet-wide: the hotlist is every site's), in the same
+transaction where the store has one.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from cloud_plane.errors import InvalidInput, NotFound
+from cloud_plane.records.audit import staff_actor
 from cloud_plane.records.hotlist import OpAuthor
 from cloud_plane.store.base import CloudStore
 from cloud_plane.store.roles import HotlistStore
+from sync_protocol.audit import AuditAction, AuditRecord
 from sync_protocol.hotlist_messages import (
     MAX_DELTA_ENTRIES,
     HotlistDelta,
@@ -91,9 +96,14 @@ def staff_upsert(
     expires_at: datetime | None,
     by: str,
     now: datetime,
+    source: str | None = None,
 ) -> HotlistEntry:
-    """Create or replace an entry as a staff member (a new version); return its state."""
+    """Create or replace an entry as a staff member (a new version); return its state.
+
+    ``source`` (api, dashboard, import) is what the audit entry says it came through.
+    """
     norm = normalized_entry_plate(plate)
+    before = store.hotlist.get_entry(list_name, norm)
     op = HotlistOp(
         op_id=uuid.uuid4(),
         action="upsert",
@@ -106,16 +116,44 @@ def staff_upsert(
         made_at=_after_current(store.hotlist, list_name, norm, now),
         made_by=by[:64],
     )
-    result = apply_op(store.hotlist, op, None, received_at=op.made_at)
-    if result.status == "rejected":
-        raise InvalidInput(result.reason or "edit refused")
-    entry = store.hotlist.get_entry(list_name, norm)
-    assert entry is not None
+    with store.meta.atomic():
+        result = apply_op(store.hotlist, op, None, received_at=op.made_at)
+        if result.status == "rejected":
+            raise InvalidInput(result.reason or "edit refused")
+        entry = store.hotlist.get_entry(list_name, norm)
+        assert entry is not None
+        new = before is None or before.deleted
+        action = AuditAction.HOTLIST_ADD if new else AuditAction.HOTLIST_UPDATE
+        store.audit.append(_hotlist_record(entry, action, by, now, source))
     return entry
 
 
+def _hotlist_record(
+    entry: HotlistEntry, action: AuditAction, by: str, now: datetime, source: str | None
+) -> AuditRecord:
+    """The audit entry of a staff edit: the entry's key and, for an upsert, its new fields."""
+    detail: dict[str, object] = {"list": entry.list_name, "plate": entry.plate}
+    if action != AuditAction.HOTLIST_REMOVE:
+        detail |= {"reason": entry.reason, "priority": entry.priority}
+        detail["expires_at"] = entry.expires_at.isoformat() if entry.expires_at else None
+    return AuditRecord(
+        at=now,
+        actor=staff_actor(by),
+        action=action,
+        target=f"{entry.list_name}/{entry.plate_norm}",
+        source=source,
+        detail=detail,
+    )
+
+
 def staff_delete(
-    store: CloudStore, *, list_name: str, plate: str, by: str, now: datetime
+    store: CloudStore,
+    *,
+    list_name: str,
+    plate: str,
+    by: str,
+    now: datetime,
+    source: str | None = None,
 ) -> HotlistEntry:
     """Delete a live entry (kept as a tombstone for deltas); raise NotFound."""
     norm = normalized_entry_plate(plate)
@@ -130,9 +168,11 @@ def staff_delete(
         made_at=_after_current(store.hotlist, list_name, norm, now),
         made_by=by[:64],
     )
-    apply_op(store.hotlist, op, None, received_at=op.made_at)
-    entry = store.hotlist.get_entry(list_name, norm)
-    assert entry is not None
+    with store.meta.atomic():
+        apply_op(store.hotlist, op, None, received_at=op.made_at)
+        entry = store.hotlist.get_entry(list_name, norm)
+        assert entry is not None
+        store.audit.append(_hotlist_record(entry, AuditAction.HOTLIST_REMOVE, by, now, source))
     return entry
 
 

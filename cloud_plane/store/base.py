@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cloud_plane.store.alert_roles import AlertStore, DeliveryQueue, RecipientStore
+from cloud_plane.store.audit_roles import AuditLog
 from cloud_plane.store.rate_roles import RateLimitStore
 from cloud_plane.store.retention_roles import ReadRetentionStore
 from cloud_plane.store.roles import (
@@ -47,3 +48,5 @@ class CloudStore(Protocol):
     def rate_limits(self) -> RateLimitStore: ...
     @property
     def retention(self) -> ReadRetentionStore: ...
+    @property
+    def audit(self) -> AuditLog: ...

@@ -27,6 +27,7 @@ user                   ``USERS``                       ``USER#<username>``
 rate-limit bucket      ``RATE#<bucket>``               ``RATE`` (TTL once refilled)
 sites' own retention   ``RETENTION``                   ``SITES`` (an attribute per site)
 retention run record   ``RETENTIONRUNS``               ``<started time>#<site_id>#<run id>``
+audit entry            ``AUDIT``                       ``<time_text>#<entry uuid>``
 =====================  ==============================  ===================================
 
 Small collections that the SQL store lists with one SELECT (sites, users, hotlist
@@ -37,7 +38,8 @@ site's own partition ``SITE#<site_id>`` (they are read one by one, and streams a
 Secondary indexes (``gsiNpk``/``gsiNsk``, sparse): detections by time
 (``DETDAY#<yyyy-mm-dd>``, ``time_sort_key``) and by plate (``PLATE#<plate_norm>``,
 ``time_sort_key``); hits by time (gsi1 ``HITS``, gsi2 ``HITSITE#<site_id>``, both
-``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``).
+``hit_sort_key``); refused hotlist ops (gsi1 ``HOTLISTREFUSED``, ``<time>#<op_id>``);
+a site's audit entries (gsi1 ``AUDITSITE#<site_id>``, the entry's sort key).
 Numbers are zero-padded so string order is numeric order; ids may not contain ``#``
 (names and usernames may: they are always the last part of their key).
 Rate-limit buckets get a partition each, so the limiter's transactions on one
@@ -291,3 +293,16 @@ def retention_run(started_at: datetime, site_id: str, run_id: str) -> dict[str, 
     """Return the key of a retention run's record (all in one partition, newest last)."""
     parts = (time_text(started_at), _id(site_id, "site_id"), _id(run_id, "run_id"))
     return {"pk": RETENTION_RUNS, "sk": SEP.join(parts)}
+
+
+AUDIT = "AUDIT"
+
+
+def audit_entry(at: datetime, entry_id: str) -> dict[str, str]:
+    """Return the key of an audit entry: one partition, newest first by a descending Query."""
+    return {"pk": AUDIT, "sk": f"{time_text(at)}{SEP}{_id(entry_id, 'entry_id')}"}
+
+
+def audit_of_site(site_id: str) -> str:
+    """Return the index partition (gsi1) of one site's audit entries."""
+    return f"AUDITSITE{SEP}{_id(site_id, 'site_id')}"

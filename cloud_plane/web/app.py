@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from cloud_plane.services import CloudServices
 from cloud_plane.web.pages import (
     alerts,
+    audit,
     hotlist,
     overview,
     recipients,
@@ -24,7 +25,7 @@ SKIP = (*DEFAULT_SKIP, "/sync/")  # nodes' signed exchanges are no pages
 
 def install_web(app: FastAPI, services: CloudServices) -> None:
     """Add the dashboard's routes and static files, and guard every page."""
-    for module in (signin, overview, sites, search, hotlist, alerts, recipients, users):
+    for module in (signin, overview, sites, search, hotlist, alerts, audit, recipients, users):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/favicon.ico", _no_icon, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from cloud_plane.auth.staff import Staff
+from cloud_plane.records.audit import AUDIT_ROLES
 from cloud_plane.web.zones import site_time
 from sync_protocol import web_assets
 from sync_protocol.web_security import SESSION_ENDED
@@ -29,6 +30,7 @@ NAV_ALL = (
     ("Alerts", "/alerts"),
 )
 NAV_ADMIN = (("Recipients", "/recipients"), ("Users", "/users"))
+NAV_AUDIT = (("Audit", "/audit"),)  # admins and managers (``records.audit.AUDIT_ROLES``)
 
 # ``?notice=<code>`` after a redirect: fixed wordings, so a link cannot put its own text here.
 NOTICES = {
@@ -55,7 +57,8 @@ def nav_for(staff: Staff | None) -> list[tuple[str, str]]:
     """The navigation links the caller may follow."""
     if staff is None:
         return []
-    return [*NAV_ALL, *(NAV_ADMIN if staff.role == "admin" else ())]
+    audit = NAV_AUDIT if staff.role in AUDIT_ROLES else ()
+    return [*NAV_ALL, *audit, *(NAV_ADMIN if staff.role == "admin" else ())]
 
 
 def page(

@@ -27,6 +27,7 @@ class SearchForm:
     since: str = ""
     until: str = ""
     tz: str = ""
+    reason: str = ""  # why the viewer searches (optional; audit-logged, not a filter)
 
     def params(self, **extra: str) -> str:
         """The query string of this search (empty fields left out)."""
@@ -67,15 +68,21 @@ def plate_filter(plate: str, mode: str) -> tuple[str | None, bool]:
     return norm, mode == "fuzzy"
 
 
+def local_window(since: str, until: str, tz: str) -> tuple[datetime | None, datetime | None]:
+    """The form's From and To in the viewer's zone; InvalidInput unless From is before To."""
+    start = local_time(since, tz, "From")
+    end = local_time(until, tz, "To")
+    if start and end and start >= end:
+        raise InvalidInput("From must be before To")
+    return start, end
+
+
 def detection_query(
     form: SearchForm, staff: Staff, *, limit: int = PAGE_SIZE, cursor: str | None = None
 ) -> DetectionQuery:
     """The store query for the form, scoped to the caller (a site out of scope: NotFound)."""
     plate, fuzzy = plate_filter(form.plate, form.mode)
-    since = local_time(form.since, form.tz, "From")
-    until = local_time(form.until, form.tz, "To")
-    if since and until and since >= until:
-        raise InvalidInput("From must be before To")
+    since, until = local_window(form.since, form.until, form.tz)
     return DetectionQuery(
         plate=plate,
         fuzzy=fuzzy,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from edgesync_cdk.permissions import TABLE_ACTIONS, USER_ADMIN_ACTIONS
+from edgesync_cdk.permissions import AUDIT_DENIED_ACTIONS, TABLE_ACTIONS, USER_ADMIN_ACTIONS
 
 from cloud_plane.aws.requirements import ROLES
 from tests.cdk.conftest import Deployment, Synthesized
@@ -67,6 +67,15 @@ def _actions_of(deployment: Deployment, role: str) -> set[str]:
 
 def _grants(deployment: Deployment, role: str, action: str) -> list[dict[str, Any]]:
     return [s for s in _role_statements(deployment, role) if action in _actions(s)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_function_may_update_or_delete_audit_entries(default: Deployment, role: str) -> None:
+    denied = [s for s in _role_statements(default, role) if s["Effect"] == "Deny"]
+    (statement,) = [s for s in denied if "dynamodb:UpdateItem" in _actions(s)]
+    assert sorted(_actions(statement)) == sorted(AUDIT_DENIED_ACTIONS)
+    leading = statement["Condition"]["ForAnyValue:StringEquals"]["dynamodb:LeadingKeys"]
+    assert leading in (["AUDIT"], "AUDIT")
 
 
 @pytest.mark.parametrize("role", ROLES)

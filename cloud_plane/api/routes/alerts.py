@@ -194,5 +194,5 @@ def ack_alert(alert_id: AlertId, services: Services, staff: StaffAuth) -> AlertO
     _visible(services, staff, alert_id)
     if staff.role == "viewer":
         raise Forbidden("viewers cannot acknowledge alerts")
-    alert = services.alerting.service.acknowledge(alert_id, by=staff.username)
+    alert = services.alerting.service.acknowledge(alert_id, by=staff.username, source="api")
     return AlertOut(**_alert(alert))

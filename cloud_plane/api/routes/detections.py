@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from cloud_plane.deps import Services, StaffAuth
+from cloud_plane.deps import Services, StaffAuth, api_actor
 from cloud_plane.errors import InvalidInput
+from cloud_plane.records.audit import search_record
 from cloud_plane.records.detections import DetectionQuery, StoredDetection
+from sync_protocol.audit import REASON_MAX
 from sync_protocol.detections import Vehicle
 from sync_protocol.plate_rules import normalize_pattern
 
@@ -91,19 +93,28 @@ def list_detections(
     until: Annotated[datetime | None, Query(description="Received before (node clock)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    reason: Annotated[
+        str | None,
+        Query(max_length=REASON_MAX, description="Why you search (optional; audit-logged)"),
+    ] = None,
 ) -> DetectionPage:
-    """Search detections across the caller's sites, newest first, with cursor paging."""
+    """Search detections across the caller's sites, newest first, with cursor paging.
+
+    The search (its first page: later pages continue it) is written to the audit log with
+    the caller, the filters and ``reason``.
+    """
     if plate is not None and not normalize_pattern(plate):
         raise InvalidInput("plate has no letters or digits")
-    page = services.store.detections.search_detections(
-        DetectionQuery(
-            plate=plate,
-            fuzzy=fuzzy,
-            site_ids=staff.scope(site_id),
-            since=aware(since, "since"),
-            until=aware(until, "until"),
-            limit=limit,
-            cursor=cursor,
-        )
+    query = DetectionQuery(
+        plate=plate,
+        fuzzy=fuzzy,
+        site_ids=staff.scope(site_id),
+        since=aware(since, "since"),
+        until=aware(until, "until"),
+        limit=limit,
+        cursor=cursor,
     )
+    if cursor is None:
+        services.store.audit.append(search_record(api_actor(services, staff, reason), query))
+    page = services.store.detections.search_detections(query)
     return DetectionPage(items=[detection_out(d) for d in page.items], next_cursor=page.next_cursor)

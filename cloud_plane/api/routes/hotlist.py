@@ -136,6 +136,7 @@ def put_entry(
         expires_at=body.expires_at,
         by=who.username,
         now=services.clock(),
+        source="api",
     )
     return _out(entry)
 
@@ -146,6 +147,11 @@ def delete_entry(
 ) -> Response:
     """Delete an entry (kept as a tombstone so nodes learn of the deletion)."""
     service.staff_delete(
-        services.store, list_name=list_name, plate=plate, by=who.username, now=services.clock()
+        services.store,
+        list_name=list_name,
+        plate=plate,
+        by=who.username,
+        now=services.clock(),
+        source="api",
     )
     return Response(status_code=204)

@@ -19,7 +19,7 @@ from cloud_plane.alerts.model import (
     Phone,
 )
 from cloud_plane.alerts.rules import parse_hhmm
-from cloud_plane.deps import AdminAuth, Services
+from cloud_plane.deps import AdminAuth, Services, api_actor
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from sync_protocol.wire_types import Printable
 
@@ -137,7 +137,7 @@ def get_recipient(recipient_id: Id, services: Services, _: AdminAuth) -> Recipie
 
 @router.put("/{recipient_id}", response_model=RecipientOut)
 def put_recipient(
-    recipient_id: Id, body: RecipientIn, services: Services, _: AdminAuth
+    recipient_id: Id, body: RecipientIn, services: Services, staff: AdminAuth
 ) -> RecipientOut:
     """Create or replace a recipient; omit ``webhook_secret`` to keep the stored one."""
     stored = recipients_admin.save_recipient(
@@ -149,6 +149,7 @@ def put_recipient(
         webhook_url=body.webhook_url,
         webhook_secret=body.webhook_secret,
         now=services.clock(),
+        by=api_actor(services, staff),
     )
     return _recipient(stored)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from cloud_plane import staff_admin
-from cloud_plane.deps import AdminAuth, Services, StaffAuth
+from cloud_plane.deps import AdminAuth, Services, StaffAuth, api_actor
 from cloud_plane.errors import Forbidden, InvalidInput, NotFound
 from cloud_plane.records.retention import MAX_DAYS, MIN_DAYS, effective_days
 from cloud_plane.records.sites import Site, site_zone, status_of
@@ -196,7 +196,7 @@ class ArchivedOut(BaseModel):
     "", status_code=201, response_model=SiteCreatedOut, responses={**_ADMIN_ERRORS, **_TAKEN}
 )
 def create_site(
-    body: SiteCreateIn, services: Services, _: AdminAuth, response: Response
+    body: SiteCreateIn, services: Services, staff: AdminAuth, response: Response
 ) -> SiteCreatedOut:
     """Create a site and its one-time enrolment code (in this answer only); 422 for an
     unknown time zone."""
@@ -205,6 +205,7 @@ def create_site(
         body.name,
         now=services.clock(),
         ttl_s=services.settings.enrollment_code_ttl_s,
+        by=api_actor(services, staff),
         timezone=body.timezone,
     )
     response.headers.update(NO_STORE)
@@ -251,12 +252,16 @@ def change_site(site_id: str, body: SitePatchIn, services: Services, staff: Staf
             staff_admin.site_timezone(body.timezone)  # 422 before anything changes
     site = services.store.sites.get_site(site_id)
     if body.name is not None:
-        site = staff_admin.rename_site(services.store, site_id, body.name)
+        site = staff_admin.rename_site(
+            services.store, site_id, body.name, by=api_actor(services, staff)
+        )
     if "timezone" in given:
-        site = staff_admin.set_site_timezone(services.store, site_id, body.timezone)
+        site = staff_admin.set_site_timezone(
+            services.store, site_id, body.timezone, by=api_actor(services, staff)
+        )
     if "read_retention_days" in given:
         site = staff_admin.set_site_read_retention(
-            services.store, site_id, body.read_retention_days
+            services.store, site_id, body.read_retention_days, by=api_actor(services, staff)
         )
     return SiteOut(**_out(site, services))
 
@@ -267,11 +272,15 @@ def change_site(site_id: str, body: SitePatchIn, services: Services, staff: Staf
     responses={**_ADMIN_ERRORS, **_NOT_FOUND, 409: {"description": "Revoked or archived"}},
 )
 def new_enrollment_code(
-    site_id: str, services: Services, _: AdminAuth, response: Response
+    site_id: str, services: Services, staff: AdminAuth, response: Response
 ) -> EnrollmentCodeOut:
     """A new one-time enrolment code (in this answer only); earlier unused ones stop working."""
     code = staff_admin.new_enrollment_code(
-        services.store, site_id, now=services.clock(), ttl_s=services.settings.enrollment_code_ttl_s
+        services.store,
+        site_id,
+        now=services.clock(),
+        ttl_s=services.settings.enrollment_code_ttl_s,
+        by=api_actor(services, staff),
     )
     response.headers.update(NO_STORE)
     return EnrollmentCodeOut(site_id=site_id, enrollment_code=code)
@@ -280,8 +289,10 @@ def new_enrollment_code(
 @router.post(
     "/{site_id}/archive", response_model=ArchivedOut, responses={**_ADMIN_ERRORS, **_NOT_FOUND}
 )
-def archive_site(site_id: str, services: Services, _: AdminAuth) -> ArchivedOut:
+def archive_site(site_id: str, services: Services, staff: AdminAuth) -> ArchivedOut:
     """Retire a site: deleted if it never enrolled, else archived (its node stops syncing,
     its data stays, its name is free)."""
-    site = staff_admin.archive_site(services.store, site_id, now=services.clock())
+    site = staff_admin.archive_site(
+        services.store, site_id, now=services.clock(), by=api_actor(services, staff)
+    )
     return ArchivedOut(site_id=site_id, status="deleted" if site is None else "archived")

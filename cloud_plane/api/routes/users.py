@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from cloud_plane import staff_admin
 from cloud_plane.auth.cognito import role_of
-from cloud_plane.deps import AdminAuth, Services
+from cloud_plane.deps import AdminAuth, Services, api_actor
 from cloud_plane.records.users import Role, User
 from sync_protocol.wire_types import Printable
 
@@ -84,7 +84,9 @@ def list_users(services: Services, _: AdminAuth) -> UserListOut:
     response_model=UserOut,
     responses={**_ERRORS, 422: {"description": "A manager without sites"}},
 )
-def change_user(username: Username, body: UserPatch, services: Services, _: AdminAuth) -> UserOut:
+def change_user(
+    username: Username, body: UserPatch, services: Services, staff: AdminAuth
+) -> UserOut:
     """Change role, sites or disabled; a change applies at the user's next request."""
     if services.cognito is not None:
         user = staff_admin.cognito_change_user(
@@ -94,23 +96,33 @@ def change_user(username: Username, body: UserPatch, services: Services, _: Admi
             role=body.role,
             sites=body.sites,
             disabled=body.disabled,
+            by=api_actor(services, staff),
         )
     else:
         user = staff_admin.change_user(
-            services.store, username, role=body.role, sites=body.sites, disabled=body.disabled
+            services.store,
+            username,
+            role=body.role,
+            sites=body.sites,
+            disabled=body.disabled,
+            by=api_actor(services, staff),
         )
     return _out(user)
 
 
 @router.post("/{username}/reset-password", response_model=PasswordOut, responses=_ERRORS)
 def reset_password(
-    username: Username, services: Services, _: AdminAuth, response: Response
+    username: Username, services: Services, staff: AdminAuth, response: Response
 ) -> PasswordOut:
     """A new random password (in this answer only); the user's earlier tokens stop working."""
     user: User
     if services.cognito is not None:
-        user, password = services.cognito.reset_password(username)
+        user, password = staff_admin.cognito_reset_password(
+            services.store, services.cognito, username, by=api_actor(services, staff)
+        )
     else:
-        user, password = staff_admin.reset_password(services.store, username)
+        user, password = staff_admin.reset_password(
+            services.store, username, by=api_actor(services, staff)
+        )
     response.headers.update(NO_STORE)
     return PasswordOut(username=user.username, password=password)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cloud_plane.clock import Clock, utc_now
 from cloud_plane.store.dynamo.alerts import DynamoAlerts
+from cloud_plane.store.dynamo.audit import DynamoAudit
 from cloud_plane.store.dynamo.capacity import CapacityMeter
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.deliveries import DynamoDeliveries
@@ -42,6 +43,7 @@ class DynamoStore:
         self.alerts = DynamoAlerts(db)
         self.recipients = DynamoRecipients(db)
         self.deliveries = DynamoDeliveries(db)
+        self.audit = DynamoAudit(db)
         self.rate_limits = DynamoRateLimits(db)
         self.retention = DynamoRetention(db)
 

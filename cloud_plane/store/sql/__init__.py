@@ -10,6 +10,7 @@ from cloud_plane.store.engine import make_engine
 from cloud_plane.store.migrate import upgrade
 from cloud_plane.store.secret_box import SecretBox
 from cloud_plane.store.sql.alerts import SqlAlerts
+from cloud_plane.store.sql.audit import SqlAudit
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.sql.deliveries import SqlDeliveries
 from cloud_plane.store.sql.detections import FUZZY_SCAN_ROWS, SqlDetections
@@ -37,6 +38,7 @@ class SqlStore:
         self.alerts = SqlAlerts(db)
         self.recipients = SqlRecipients(db)
         self.deliveries = SqlDeliveries(db)
+        self.audit = SqlAudit(db)
         self.rate_limits = SqlRateLimits(db)
         self.retention = SqlRetention(db)
 

@@ -154,5 +154,5 @@ def acknowledge(alert_id: AlertId, services: Services, staff: PageStaff, _: Csrf
     _visible(services, staff, alert_id)
     if staff.role == "viewer":
         raise Forbidden("viewers cannot acknowledge alerts")
-    services.alerting.service.acknowledge(alert_id, by=staff.username)
+    services.alerting.service.acknowledge(alert_id, by=staff.username, source="dashboard")
     return RedirectResponse(f"/alerts/{alert_id}?notice=acknowledged", status_code=303)

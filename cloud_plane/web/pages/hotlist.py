@@ -14,6 +14,7 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.hotlist import service
 from cloud_plane.services import CloudServices
+from cloud_plane.web.acting import dashboard_actor
 from cloud_plane.web.hotlist_csv import (
     COLUMNS,
     EntryFields,
@@ -25,6 +26,7 @@ from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin, PageStaff
 from cloud_plane.web.zones import site_zones
+from sync_protocol.audit import AuditAction
 from sync_protocol.csv_cells import csv_line
 from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.hotlist_rules import CLOUD_OWNER, LIST_NAME_PATTERN
@@ -97,7 +99,9 @@ def hotlist(
     return _hotlist_page(request, services, staff, list_name=list_name or None)
 
 
-def _save(services: CloudServices, staff: Staff, entry: EntryFields) -> HotlistEntry:
+def _save(
+    services: CloudServices, staff: Staff, entry: EntryFields, source: str = "dashboard"
+) -> HotlistEntry:
     return service.staff_upsert(
         services.store,
         list_name=entry.list_name,
@@ -107,6 +111,7 @@ def _save(services: CloudServices, staff: Staff, entry: EntryFields) -> HotlistE
         expires_at=entry.expires_at,
         by=staff.username,
         now=services.clock(),
+        source=source,
     )
 
 
@@ -211,7 +216,12 @@ def remove_entry(
 ) -> Response:
     """Delete the entry (nodes learn of it as a tombstone)."""
     service.staff_delete(
-        services.store, list_name=list_name, plate=plate, by=staff.username, now=services.clock()
+        services.store,
+        list_name=list_name,
+        plate=plate,
+        by=staff.username,
+        now=services.clock(),
+        source="dashboard",
     )
     return RedirectResponse("/hotlist?notice=removed", status_code=303)
 
@@ -253,7 +263,11 @@ def _apply_all(
 ) -> int:
     with services.store.meta.atomic():  # one transaction on SQL: all or none
         for _, entry in entries:
-            _save(services, staff, entry)
+            _save(services, staff, entry, source="dashboard import")
+        # Each entry has its own hotlist.add/update; this one says they came as one file.
+        detail = {"entries": len(entries)}
+        record = dashboard_actor(services, staff).record(AuditAction.HOTLIST_IMPORT, detail=detail)
+        services.store.audit.append(record)
     return len(entries)
 
 

@@ -18,6 +18,7 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.recipients import Subscription
 from cloud_plane.services import CloudServices
+from cloud_plane.web.acting import dashboard_actor
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin
@@ -68,6 +69,7 @@ def recipients(request: Request, services: Services, staff: PageAdmin) -> HTMLRe
 
 def _save(
     services: CloudServices,
+    staff: Staff,
     recipient_id: str,
     name: str,
     phone: str,
@@ -86,6 +88,7 @@ def _save(
         webhook_url=_blank(webhook_url),
         webhook_secret=_blank(webhook_secret),
         now=services.clock(),
+        by=dashboard_actor(services, staff),
     )
 
 
@@ -104,7 +107,7 @@ def add_recipient(
     """Add a recipient (then add their subscriptions on their page)."""
     recipient_id = "r_" + secrets.token_hex(5)
     try:
-        _save(services, recipient_id, name, phone, email, webhook_url, webhook_secret)
+        _save(services, staff, recipient_id, name, phone, email, webhook_url, webhook_secret)
     except InvalidInput as exc:
         form = {"name": name, "phone": phone, "email": email, "webhook_url": webhook_url}
         return _recipients_page(request, services, staff, error=exc.detail, form=form)
@@ -163,7 +166,7 @@ def edit_recipient(
     """Change a recipient (a blank webhook secret keeps the stored one)."""
     services.store.recipients.get_recipient(recipient_id)  # NotFound: no upsert by URL
     try:
-        _save(services, recipient_id, name, phone, email, webhook_url, webhook_secret)
+        _save(services, staff, recipient_id, name, phone, email, webhook_url, webhook_secret)
     except InvalidInput as exc:
         return _recipient_page(request, services, staff, recipient_id, error=exc.detail)
     return RedirectResponse(f"/recipients/{recipient_id}?notice=saved", status_code=303)

@@ -12,13 +12,16 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from cloud_plane.auth.staff import Staff
 from cloud_plane.deps import Services
 from cloud_plane.errors import InvalidInput
+from cloud_plane.records.audit import search_record
 from cloud_plane.services import CloudServices
+from cloud_plane.web.acting import dashboard_actor
 from cloud_plane.web.reads import read_rows
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.search_form import MODES, SearchForm, detection_query
 from cloud_plane.web.session import PageStaff
 from cloud_plane.web.zones import site_zones
+from sync_protocol.audit import REASON_MAX, AuditAction
 from sync_protocol.csv_cells import csv_line
 
 router = APIRouter(route_class=PageRoute)
@@ -49,9 +52,10 @@ def search_form(
     since: Annotated[str, Query(max_length=32)] = "",
     until: Annotated[str, Query(max_length=32)] = "",
     tz: Text = "",
+    reason: Annotated[str, Query(max_length=REASON_MAX)] = "",
 ) -> SearchForm:
     """The form's fields from the query string."""
-    return SearchForm(plate, mode, site_id, camera, since, until, tz)
+    return SearchForm(plate, mode, site_id, camera, since, until, tz, reason)
 
 
 Form = Annotated[SearchForm, Depends(search_form)]
@@ -74,6 +78,9 @@ def search(
     if asked:
         try:
             query = detection_query(form, staff, cursor=cursor)
+            if cursor is None:  # a new search (later pages continue it)
+                by = dashboard_actor(services, staff, form.reason)
+                services.store.audit.append(search_record(by, query))
             result = services.store.detections.search_detections(query)
             rows = read_rows(services.store, result.items, sites)
             if result.next_cursor:
@@ -103,6 +110,8 @@ def search(
 def search_csv(services: Services, staff: PageStaff, form: Form) -> StreamingResponse:
     """The whole result as CSV (a header line, then up to MAX_CSV_ROWS reads, newest first)."""
     query = detection_query(form, staff, limit=CSV_PAGE)  # bad input: a 422 page, before streaming
+    by = dashboard_actor(services, staff, form.reason)
+    services.store.audit.append(search_record(by, query, AuditAction.READ_EXPORT))
     return StreamingResponse(
         _csv_lines(services, staff, form, query.cursor),
         media_type="text/csv; charset=utf-8",

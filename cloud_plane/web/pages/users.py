@@ -17,6 +17,7 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import Conflict, InvalidInput, NotFound
 from cloud_plane.records.users import ROLES, Role
 from cloud_plane.services import CloudServices
+from cloud_plane.web.acting import dashboard_actor
 from cloud_plane.web.render import page
 from cloud_plane.web.routing import PageRoute
 from cloud_plane.web.session import Csrf, PageAdmin
@@ -111,6 +112,7 @@ def create_user(
             _role(role),
             sites,
             now=services.clock(),
+            by=dashboard_actor(services, staff),
         )
     except (InvalidInput, Conflict, NotFound) as exc:
         return _users_page(request, services, staff, error=exc.detail, status_code=exc.status_code)
@@ -135,6 +137,7 @@ def change_user(
             username,
             role=_role(role),
             sites=sites,
+            by=dashboard_actor(services, staff),
         )
     except InvalidInput as exc:
         return _users_page(request, services, staff, error=exc.detail, status_code=422)
@@ -142,18 +145,22 @@ def change_user(
 
 
 @router.post("/users/{username}/disable")
-def disable_user(username: Username, services: Services, _s: PageAdmin, _: Csrf) -> Response:
+def disable_user(username: Username, services: Services, staff: PageAdmin, _: Csrf) -> Response:
     """Disable the user (their sessions end at once)."""
     _self_hosted(services)
-    staff_admin.change_user(services.store, username, disabled=True)
+    staff_admin.change_user(
+        services.store, username, disabled=True, by=dashboard_actor(services, staff)
+    )
     return RedirectResponse("/users?notice=saved", status_code=303)
 
 
 @router.post("/users/{username}/enable")
-def enable_user(username: Username, services: Services, _s: PageAdmin, _: Csrf) -> Response:
+def enable_user(username: Username, services: Services, staff: PageAdmin, _: Csrf) -> Response:
     """Enable the user again."""
     _self_hosted(services)
-    staff_admin.change_user(services.store, username, disabled=False)
+    staff_admin.change_user(
+        services.store, username, disabled=False, by=dashboard_actor(services, staff)
+    )
     return RedirectResponse("/users?notice=saved", status_code=303)
 
 
@@ -163,5 +170,7 @@ def reset_password(
 ) -> HTMLResponse:
     """A new random password, shown once; the user's sessions end."""
     _self_hosted(services)
-    user, password = staff_admin.reset_password(services.store, username)
+    user, password = staff_admin.reset_password(
+        services.store, username, by=dashboard_actor(services, staff)
+    )
     return _users_page(request, services, staff, created=(user.username, password), reset=True)

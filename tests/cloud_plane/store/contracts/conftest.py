@@ -39,6 +39,7 @@ ALL_ROLES = frozenset(
         "deliveries",
         "rate_limits",
         "retention",
+        "audit",
     }
 )
 
