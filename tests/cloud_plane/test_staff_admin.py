@@ -101,3 +101,10 @@ def test_renaming_a_site_is_audited_as_a_site_change(shared_store: CloudStore) -
     staff_admin.rename_site(shared_store, site_id, "South", by=BY)
     entry = only(shared_store, "site.change")
     assert (entry.site_id, entry.detail) == (site_id, {"name": "South"})
+
+
+def test_a_read_retention_change_is_audited_in_its_site(shared_store: CloudStore) -> None:
+    site_id, _ = new_site(shared_store)
+    staff_admin.set_site_read_retention(shared_store, site_id, 14, by=BY)
+    entry = only(shared_store, "retention.change")
+    assert (entry.site_id, entry.detail) == (site_id, {"read_retention_days": 14})
