@@ -1,8 +1,24 @@
-"""Prometheus metrics of one node process (a registry per app, so tests stay isolated)."""
+"""Prometheus metrics of the node (a registry per app, so tests stay isolated).
+
+With `node serve --workers N` every process counts for itself and a scrape reaches one of
+them, so the parent turns on prometheus_client's multiprocess mode for the node
+(``MULTIPROC_ENV``, a fresh directory per run, local_node.workers): each process writes its
+values to files there and ``exposition`` adds up every process's, live or exited. Counters
+and histograms are sums over processes; of the gauges, ``writer_pending`` is the sum over
+live processes (each sets it after each of its commits), ``image_bytes`` and
+``disk_free_bytes`` the value set most recently by a live process (every writer shares one
+image total; every process sees one disk).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's own switch: set before a process makes its first metric."""
 
 
 class NodeMetrics:
@@ -38,11 +54,22 @@ class NodeMetrics:
             registry=r,
         )
         self.pending = Gauge(
-            "edgesync_node_writer_pending", "Reads waiting for the writer", registry=r
+            "edgesync_node_writer_pending",
+            "Reads waiting for the writer",
+            registry=r,
+            multiprocess_mode="livesum",
         )
-        self.image_bytes = Gauge("edgesync_node_image_bytes", "Bytes of images held", registry=r)
+        self.image_bytes = Gauge(
+            "edgesync_node_image_bytes",
+            "Bytes of images held",
+            registry=r,
+            multiprocess_mode="livemostrecent",
+        )
         self.disk_free = Gauge(
-            "edgesync_node_disk_free_bytes", "Free bytes on the data volume", registry=r
+            "edgesync_node_disk_free_bytes",
+            "Free bytes on the data volume",
+            registry=r,
+            multiprocess_mode="livemostrecent",
         )
         self.damaged_images = Counter(
             "edgesync_node_images_damaged",
@@ -54,10 +81,20 @@ class NodeMetrics:
             "edgesync_node_images_pruned", "Images removed by retention", registry=r
         )
 
-    def committed(self, count: int, seconds: float) -> None:
+    def committed(self, count: int, seconds: float, *, pending: int) -> None:
         """Record one group commit."""
         self.commit_seconds.observe(seconds)
         self.commit_size.observe(count)
+        self.pending.set(pending)
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: this registry, or every process's in multiprocess mode."""
+        path = os.environ.get(MULTIPROC_ENV)
+        if not path:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=path)
+        return generate_latest(registry)
 
     def duplicates(self, count: int) -> None:
         """Record repeated event ids."""

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -105,7 +105,7 @@ def metrics(request: Request, services: Services) -> Response:
     services.metrics.disk_free.set(usage.free)
     services.metrics.image_bytes.set(services.writer.image_bytes_total)
     services.metrics.pending.set(services.writer.pending)
-    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(services.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/v1/status", response_model=NodeStatus)
