@@ -27,6 +27,9 @@ from sync_protocol.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
+VENDOR_HEALTH_FILE = "vendor_health.json"
+"""With several serving processes, the vendor agents' stream health lives here (see there)."""
+
 
 @dataclass
 class NodeServices:
@@ -43,7 +46,8 @@ class NodeServices:
     camera_errors: CameraErrors
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
-    # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
+    # Latest Rekor/OpenALPR heartbeat per stream, shown by /api/v1/status; in memory, or in a
+    # file of the data dir when several processes serve (`serve --workers`).
     vendor_health: VendorHealth = field(default_factory=VendorHealth)
 
     def note_served_damage(self, damage: Damage) -> None:
@@ -82,7 +86,10 @@ def build_services(
     images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
     metrics = NodeMetrics()
     image_health = ImageHealth(settings.data_dir)
+    vendor_file = settings.data_dir / VENDOR_HEALTH_FILE if settings.workers > 1 else None
     if not worker:
+        if vendor_file is not None:
+            vendor_file.unlink(missing_ok=True)  # forgotten at a restart, as in one process
         log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
         _clean_after_crash(engine, images, clock)
         _check_recent_images(engine, images, image_health, metrics, clock)
@@ -112,6 +119,7 @@ def build_services(
         clock=clock,
         image_health=image_health,
         camera_errors=CameraErrors(engine, clock, skew_limit_s=settings.ingest.clock_skew_s),
+        vendor_health=VendorHealth(vendor_file),
     )
 
 
