@@ -81,16 +81,23 @@ def _multiprocess_metrics(path: str) -> None:
     values.ValueClass = values.MultiProcessValue()  # this process imported it already
 
 
+class CannotListen(Exception):
+    """The address to serve on cannot be bound (in use, not an address of this host)."""
+
+
 def bind_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
-    """The listening socket every worker accepts on (bound once, before any worker starts)."""
+    """The listening socket every worker accepts on (bound once, before any worker starts).
+
+    Raises ``CannotListen`` naming the address and the reason.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(backlog)  # connections wait in the backlog while the workers start
     sock.set_inheritable(True)
     return sock

@@ -168,9 +168,12 @@ def serve(
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
     try:
         if settings.workers > 1:
-            from local_node.workers import serve_workers
+            from local_node.workers import CannotListen, serve_workers
 
-            status = serve_workers(settings, settings.workers)
+            try:
+                status = serve_workers(settings, settings.workers)
+            except CannotListen as exc:
+                raise click.ClickException(str(exc)) from None
             if status:
                 raise SystemExit(status)
         else:

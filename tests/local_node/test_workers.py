@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 
 from local_node.db.tables import Detection
 from tests.local_node.conftest import WorkersNode, make_jpeg
+from tests.local_node.test_serve_startup import node_env, start
 
 pytestmark = pytest.mark.slow
 
@@ -203,3 +205,15 @@ def test_metrics_count_the_reads_of_every_worker(workers_node) -> None:
         with httpx.Client(base_url=node.url, timeout=10) as fresh:
             text = fresh.get("/metrics").text
         assert "edgesync_node_reads_stored_total 40.0" in text
+
+
+def test_a_port_in_use_is_refused_naming_the_address(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = node_env(tmp_path) | {"EDGESYNC_NODE_DATA_DIR": str(tmp_path / "n")}
+        proc = start(env, "serve", "--workers", "2", "--port", str(port))
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.strip().endswith(f"Error: cannot listen on 127.0.0.1:{port}: Address already in use")
