@@ -117,7 +117,8 @@ def _mqtt_settings(
     type=click.IntRange(min=1),
     envvar="EDGESYNC_NODE_WORKERS",
     show_envvar=True,
-    show_default=str(NodeSettings.model_fields["workers"].default),
+    default=NodeSettings.model_fields["workers"].default,
+    show_default=True,
     help="Processes serving HTTP. Above 1, this process holds the port and runs what must "
     "run once per node (sync agent, retention, MQTT, offline alerts) and N worker processes "
     "serve the API on the one port, each writing reads itself (safe together, one disk "
