@@ -2,4 +2,5 @@
 
 from edgesync.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a worker process started with spawn
+    main()

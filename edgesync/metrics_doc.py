@@ -61,6 +61,8 @@ def metrics_of(registry: CollectorRegistry) -> list[Metric]:
     # of the labels of a family that has no samples yet.
     collectors = getattr(registry, "_collector_to_names", {})
     labels = {c._name: tuple(c._labelnames) for c in collectors if isinstance(c, MetricWrapperBase)}
+    for collector in collectors:  # custom collectors (the node's site state) declare theirs
+        labels.update(getattr(collector, "declared_labels", {}))
     out = [
         Metric(f.name, f.type, labels.get(f.name, ()), f.documentation) for f in registry.collect()
     ]

@@ -23,6 +23,7 @@ from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
 from local_node.errors import NodeError
+from local_node.ingest.image_bytes import Cell
 from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_listener
 from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
@@ -37,31 +38,45 @@ from sync_protocol.request_ids import RequestIds
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: NodeSettings, *, clock: Clock = utc_now, run_jobs: bool = True) -> FastAPI:
-    """The node app; services are opened in its lifespan and closed cleanly on shutdown."""
+def create_app(
+    settings: NodeSettings,
+    *,
+    clock: Clock = utc_now,
+    run_jobs: bool = True,
+    worker: bool = False,
+    image_bytes: Cell | None = None,
+) -> FastAPI:
+    """The node app; services are opened in its lifespan and closed cleanly on shutdown.
+
+    ``run_jobs`` False: no retention schedule and no sync agent here. ``worker``: one serving
+    process of `node serve --workers N` (local_node.workers): nothing that runs once per node
+    (no jobs, no offline fallback, no MQTT listener; the parent runs them) and no start-up
+    clean-up. ``image_bytes``: the images' total shared by every process of the node.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings, clock=clock)
+        services = build_services(settings, clock=clock, image_bytes=image_bytes, worker=worker)
         services.writer.start()
         app.state.services = services
-        scheduler = _start_jobs(services) if run_jobs else None
+        scheduler = _start_jobs(services) if run_jobs and not worker else None
         mqtt = None
         agent = None
         fallback = None
         try:
-            if run_jobs and settings.sync.agent:
+            if run_jobs and not worker and settings.sync.agent:
                 agent = start_agent_or_log(services)  # after the writer: hits wake it
             else:
-                wake_remote_agent_on_hits(services)  # `node agent` runs it elsewhere
-            fallback = start_fallback(  # None unless a channel is set
-                engine=services.engine,
-                clock=services.clock,
-                hits=services.writer,
-                settings=settings.fallback,
-                timezone=settings.timezone,
-            )
-            mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
+                wake_remote_agent_on_hits(services)  # the agent runs in another process
+            if not worker:
+                fallback = start_fallback(  # None unless a channel is set
+                    engine=services.engine,
+                    clock=services.clock,
+                    hits=services.writer,
+                    settings=settings.fallback,
+                    timezone=settings.timezone,
+                )
+                mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
             yield
         finally:
             stop_frigate_listener(mqtt)

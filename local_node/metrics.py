@@ -1,33 +1,33 @@
-"""Prometheus metrics of one node process (a registry per app, so tests stay isolated).
+"""Prometheus metrics of the node (a registry per app, so tests stay isolated).
 
-Counters and histograms count what this process did. The site's state (sync backlog, disk,
-cameras) is read at each scrape (``observe_site``) from the database and the volume, because
-the sync agent and other serving processes write it there, not here.
-docs/operations/metrics.md lists them all (``python -m edgesync.metrics_doc``).
+Counters and histograms count what a process did. With `node serve --workers N` a scrape
+reaches one of several processes, so the parent turns on prometheus_client's multiprocess mode
+(``MULTIPROC_ENV``, a fresh directory per run, local_node.workers): each process writes its
+counts to files there and ``exposition`` adds up every process's, live or exited;
+``writer_pending`` is the sum over live processes.
+
+The site's state (sync backlog, disk, cameras, backups) is not counted by anyone: the
+answering process reads it from the database and the volume at each scrape (``observe_site``,
+``backups_seen``), because the sync agent and the other processes write it there. It is kept
+in ``SiteCollector``, outside the multiprocess files, so no stale value of another process
+can be mixed in. docs/operations/metrics.md lists them all (``python -m edgesync.metrics_doc``).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-
-class RecordedCounter(Collector):
-    """A counter whose value is read from a record (e.g. failed runs in ``backup_runs``)."""
-
-    def __init__(self, name: str, documentation: str, registry: CollectorRegistry) -> None:
-        self.name, self.documentation, self.value = name, documentation, 0.0
-        registry.register(self)
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        """Yield the counter with its last recorded value."""
-        yield CounterMetricFamily(self.name, self.documentation, value=self.value)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's own switch: set before a process makes its first metric."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,87 @@ def _value(number: float | None) -> float:
     return math.nan if number is None else float(number)
 
 
+class SiteCollector(Collector):
+    """The site's state as of this process's last scrape (families without samples before)."""
+
+    declared_labels: Mapping[str, tuple[str, ...]] = {
+        "edgesync_node_camera_last_read_timestamp_seconds": ("camera", "name"),
+        "edgesync_node_camera_reads_last_hour": ("camera", "name"),
+        "edgesync_node_camera_errors_last_hour": ("camera", "reason"),
+    }
+    """Label names per family, for the metrics reference (samples may be absent)."""
+
+    def __init__(self) -> None:
+        self.site: SiteFigures | None = None
+        self.backup_last_ok: datetime | None = None
+        self.backup_failures: int | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield every site family, with samples once a scrape has observed the site."""
+        site = self.site
+        gauges: list[tuple[str, str, float | None]] = [
+            ("edgesync_node_disk_total_bytes", "Size of the data volume",
+             None if site is None else site.disk_total_bytes),
+            ("edgesync_node_disk_free_bytes", "Free bytes on the data volume",
+             None if site is None else site.disk_free_bytes),
+            ("edgesync_node_image_bytes", "Bytes of images held",
+             None if site is None else site.image_bytes),
+            ("edgesync_node_image_budget_bytes", "Most bytes the image store may use (NaN: no cap)",
+             None if site is None else _value(site.image_budget_bytes)),
+            ("edgesync_node_sync_backlog_records",
+             "Reads stored here that the cloud has not acknowledged",
+             None if site is None else site.backlog_records),
+            ("edgesync_node_sync_backlog_oldest_age_seconds",
+             "How long the oldest unacknowledged read has waited (NaN: none waits)",
+             None if site is None else _value(site.backlog_oldest_age_s)),
+            ("edgesync_node_sync_last_success_timestamp_seconds",
+             "When the last sync exchange succeeded, Unix time (NaN: never)",
+             None if site is None else _seconds(site.last_sync_success_at)),
+            ("edgesync_node_backup_last_success_timestamp_seconds",
+             "Start of the last good database backup, Unix time (0: none yet)",
+             None if self.backup_failures is None
+             else (self.backup_last_ok.timestamp() if self.backup_last_ok else 0.0)),
+        ]  # fmt: skip
+        for name, documentation, number in gauges:
+            family = GaugeMetricFamily(name, documentation)
+            if number is not None:
+                family.add_metric([], number)
+            yield family
+        failures = CounterMetricFamily(
+            "edgesync_node_backup_failures", "Database backups that failed"
+        )
+        if self.backup_failures is not None:
+            failures.add_metric([], self.backup_failures)
+        yield failures
+        yield from self._cameras(site)
+
+    def _cameras(self, site: SiteFigures | None) -> Iterator[Metric]:
+        labels = self.declared_labels
+        last_read = GaugeMetricFamily(
+            "edgesync_node_camera_last_read_timestamp_seconds",
+            "When each camera's last read was received, Unix time (NaN: never)",
+            labels=labels["edgesync_node_camera_last_read_timestamp_seconds"],
+        )
+        reads = GaugeMetricFamily(
+            "edgesync_node_camera_reads_last_hour",
+            "Reads each camera delivered in the last hour",
+            labels=labels["edgesync_node_camera_reads_last_hour"],
+        )
+        errors = GaugeMetricFamily(
+            "edgesync_node_camera_errors_last_hour",
+            "Posts refused or reads with a skewed clock in the last hour, by camera and reason",
+            labels=labels["edgesync_node_camera_errors_last_hour"],
+        )
+        if site is not None:
+            for cam in site.cameras:
+                last_read.add_metric([cam.camera_id, cam.name], _seconds(cam.last_read_at))
+                reads.add_metric([cam.camera_id, cam.name], cam.reads_last_hour)
+            for camera_id, reasons in site.camera_errors.items():
+                for reason, count in reasons.items():
+                    errors.add_metric([camera_id or UNNAMED_LABEL, reason], count)
+        yield from (last_read, reads, errors)
+
+
 class NodeMetrics:
     """The node's metrics; also the writer's hooks (it satisfies `ingest.writer.WriterMetrics`)."""
 
@@ -102,11 +183,10 @@ class NodeMetrics:
             registry=r,
         )
         self.pending = Gauge(
-            "edgesync_node_writer_pending", "Reads waiting for the writer", registry=r
-        )
-        self.image_bytes = Gauge("edgesync_node_image_bytes", "Bytes of images held", registry=r)
-        self.disk_free = Gauge(
-            "edgesync_node_disk_free_bytes", "Free bytes on the data volume", registry=r
+            "edgesync_node_writer_pending",
+            "Reads waiting for the writer",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.damaged_images = Counter(
             "edgesync_node_images_damaged",
@@ -117,60 +197,24 @@ class NodeMetrics:
         self.pruned_images = Counter(
             "edgesync_node_images_pruned", "Images removed by retention", registry=r
         )
-        self.disk_total = Gauge(
-            "edgesync_node_disk_total_bytes", "Size of the data volume", registry=r
-        )
-        self.image_budget = Gauge(
-            "edgesync_node_image_budget_bytes",
-            "Most bytes the image store may use (NaN: no cap)",
-            registry=r,
-        )
-        self.backlog = Gauge(
-            "edgesync_node_sync_backlog_records",
-            "Reads stored here that the cloud has not acknowledged",
-            registry=r,
-        )
-        self.backlog_age = Gauge(
-            "edgesync_node_sync_backlog_oldest_age_seconds",
-            "How long the oldest unacknowledged read has waited (NaN: none waits)",
-            registry=r,
-        )
-        self.last_sync = Gauge(
-            "edgesync_node_sync_last_success_timestamp_seconds",
-            "When the last sync exchange succeeded, Unix time (NaN: never)",
-            registry=r,
-        )
-        self.camera_last_read = Gauge(
-            "edgesync_node_camera_last_read_timestamp_seconds",
-            "When each camera's last read was received, Unix time (NaN: never)",
-            ["camera", "name"],
-            registry=r,
-        )
-        self.camera_reads = Gauge(
-            "edgesync_node_camera_reads_last_hour",
-            "Reads each camera delivered in the last hour",
-            ["camera", "name"],
-            registry=r,
-        )
-        self.camera_errors = Gauge(
-            "edgesync_node_camera_errors_last_hour",
-            "Posts refused or reads with a skewed clock in the last hour, by camera and reason",
-            ["camera", "reason"],
-            registry=r,
-        )
-        self.backup_last_success = Gauge(
-            "edgesync_node_backup_last_success_timestamp_seconds",
-            "Start of the last good database backup, Unix time (0: none yet)",
-            registry=r,
-        )
-        self.backup_failures = RecordedCounter(
-            "edgesync_node_backup_failures", "Database backups that failed", registry=r
-        )
+        self.site = SiteCollector()
+        r.register(self.site)
 
-    def committed(self, count: int, seconds: float) -> None:
+    def committed(self, count: int, seconds: float, *, pending: int) -> None:
         """Record one group commit."""
         self.commit_seconds.observe(seconds)
         self.commit_size.observe(count)
+        self.pending.set(pending)
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: this registry, or every process's in multiprocess mode."""
+        path = os.environ.get(MULTIPROC_ENV)
+        if not path:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=path)
+        registry.register(self.site)
+        return generate_latest(registry)
 
     def duplicates(self, count: int) -> None:
         """Record repeated event ids."""
@@ -182,25 +226,10 @@ class NodeMetrics:
         self.rejected_reads.labels(reason=reason).inc()
 
     def backups_seen(self, last_ok_at: datetime | None, failures: int) -> None:
-        """Set the backup metrics from the recorded runs (``backups.health``)."""
-        self.backup_last_success.set(last_ok_at.timestamp() if last_ok_at else 0)
-        self.backup_failures.value = float(failures)
+        """Report the recorded backup runs (``backups.health``) from now on."""
+        self.site.backup_last_ok, self.site.backup_failures = last_ok_at, failures
 
     def observe_site(self, site: SiteFigures) -> None:
-        """Set the gauges of the site's state (cameras deleted since the last scrape vanish)."""
-        self.disk_total.set(site.disk_total_bytes)
-        self.disk_free.set(site.disk_free_bytes)
-        self.image_bytes.set(site.image_bytes)
-        self.image_budget.set(_value(site.image_budget_bytes))
+        """Report the site's state from now on (cameras deleted since the last scrape vanish)."""
+        self.site.site = site
         self.pending.set(site.writer_pending)
-        self.backlog.set(site.backlog_records)
-        self.backlog_age.set(_value(site.backlog_oldest_age_s))
-        self.last_sync.set(_seconds(site.last_sync_success_at))
-        for gauge in (self.camera_last_read, self.camera_reads, self.camera_errors):
-            gauge.clear()
-        for cam in site.cameras:
-            self.camera_last_read.labels(cam.camera_id, cam.name).set(_seconds(cam.last_read_at))
-            self.camera_reads.labels(cam.camera_id, cam.name).set(cam.reads_last_hour)
-        for camera_id, reasons in site.camera_errors.items():
-            for reason, count in reasons.items():
-                self.camera_errors.labels(camera_id or UNNAMED_LABEL, reason).set(count)

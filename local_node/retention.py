@@ -137,22 +137,33 @@ class Retention:
             if not batch:
                 break
             chosen = []
+            wanted = 0
             for row in batch:
-                if limit is not None and freed >= limit:
+                if limit is not None and freed + wanted >= limit:
                     break
-                # The row is marked before the file goes: a crash in between leaves a file
-                # without a row pointing at it (harmless), never a row pointing at nothing.
                 chosen.append(row)
-                freed += row.image_bytes or 0
+                wanted += row.image_bytes or 0
+            # The row is marked before the file goes: a crash in between leaves a file
+            # without a row pointing at it (harmless), never a row pointing at nothing.
+            # Only the rows this process marked count: another writer of the node (`serve
+            # --workers`) reclaiming at the same moment may have taken some of them.
             with self._engine.begin() as conn:
-                conn.execute(
-                    update(Detection)
-                    .where(Detection.id.in_([r.id for r in chosen]))
-                    .values(image_pruned_at=self._clock())
+                mine = set(
+                    conn.execute(
+                        update(Detection)
+                        .where(
+                            Detection.id.in_([r.id for r in chosen]),
+                            Detection.image_pruned_at.is_(None),
+                        )
+                        .values(image_pruned_at=self._clock())
+                        .returning(Detection.id)
+                    ).scalars()
                 )
             for row in chosen:
-                self._images.delete(row.image_path)
-            count += len(chosen)
+                if row.id in mine:
+                    self._images.delete(row.image_path)
+                    freed += row.image_bytes or 0
+                    count += 1
         return count, freed
 
     def _delete_hotlist_tombstones(self) -> int:

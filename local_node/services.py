@@ -17,6 +17,7 @@ from local_node.db.migrate import upgrade
 from local_node.images.integrity import Damage, ImageHealth
 from local_node.images.store import FileImageStore
 from local_node.ingest.camera_errors import CameraErrors
+from local_node.ingest.image_bytes import Cell, ImageBytes
 from local_node.ingest.vendor_health import VendorHealth
 from local_node.ingest.writer import IngestWriter
 from local_node.maintenance import check_recent
@@ -25,6 +26,9 @@ from local_node.retention import Retention
 from sync_protocol.private_files import private_dir
 
 log = logging.getLogger(__name__)
+
+VENDOR_HEALTH_FILE = "vendor_health.json"
+"""With several serving processes, the vendor agents' stream health lives here (see there)."""
 
 
 @dataclass
@@ -42,7 +46,8 @@ class NodeServices:
     camera_errors: CameraErrors
     started_at: float = field(default_factory=time.monotonic)
     credential_cache: dict[str, CachedCredential] = field(default_factory=dict)
-    # Latest Rekor/OpenALPR heartbeat per stream; in memory, shown by /api/v1/status.
+    # Latest Rekor/OpenALPR heartbeat per stream, shown by /api/v1/status; in memory, or in a
+    # file of the data dir when several processes serve (`serve --workers`).
     vendor_health: VendorHealth = field(default_factory=VendorHealth)
 
     def note_served_damage(self, damage: Damage) -> None:
@@ -58,23 +63,36 @@ class NodeServices:
         self.engine.dispose()
 
 
-def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeServices:
-    """Open the database (migrating it), the image store and the writer."""
+def build_services(
+    settings: NodeSettings,
+    *,
+    clock: Clock = utc_now,
+    image_bytes: Cell | None = None,
+    worker: bool = False,
+) -> NodeServices:
+    """Open the database (migrating it), the image store and the writer.
+
+    ``image_bytes``: the images' running total shared by every writer of the node (see
+    ``ingest.image_bytes``); None: this process's own. ``worker``: a serving process of
+    `node serve --workers N`, started after the parent opened the node: it skips what the
+    parent did once at start-up (removing partial and orphan image files would delete the
+    files other workers are writing right now; checking the recent images again is waste)
+    and leaves the shared total as the parent counted it.
+    """
     private_dir(settings.data_dir)  # plates, times, credentials: the owner only
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
     images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
-    log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
-    swept = images.sweep_temporaries(clock())
-    if swept:
-        log.warning("removed %d partial image files left by an earlier crash", swept)
-    orphans = repo.remove_orphan_images(engine, images, clock())
-    if orphans:
-        log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
     metrics = NodeMetrics()
     image_health = ImageHealth(settings.data_dir)
-    _check_recent_images(engine, images, image_health, metrics, clock)
+    vendor_file = settings.data_dir / VENDOR_HEALTH_FILE if settings.workers > 1 else None
+    if not worker:
+        if vendor_file is not None:
+            vendor_file.unlink(missing_ok=True)  # forgotten at a restart, as in one process
+        log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
+        _clean_after_crash(engine, images, clock)
+        _check_recent_images(engine, images, image_health, metrics, clock)
     retention = Retention(engine=engine, images=images, settings=settings.retention, clock=clock)
     writer = IngestWriter(
         engine=engine,
@@ -84,11 +102,14 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
         max_pending=settings.ingest.max_pending,
         min_free_bytes=settings.retention.min_free_bytes,
         disk_budget_bytes=settings.retention.disk_budget_bytes,
-        image_bytes_total=repo.image_bytes_total(engine),
+        image_bytes=ImageBytes(
+            image_bytes, total=None if worker else repo.image_bytes_total(engine)
+        ),
         reclaim=retention.reclaim,
         metrics=metrics,
     )
-    log.info("node database ready (stream %s)", state.stream_id)
+    if not worker:
+        log.info("node database ready (stream %s)", state.stream_id)
     return NodeServices(
         settings=settings,
         engine=engine,
@@ -98,7 +119,18 @@ def build_services(settings: NodeSettings, *, clock: Clock = utc_now) -> NodeSer
         clock=clock,
         image_health=image_health,
         camera_errors=CameraErrors(engine, clock, skew_limit_s=settings.ingest.clock_skew_s),
+        vendor_health=VendorHealth(vendor_file),
     )
+
+
+def _clean_after_crash(engine: Engine, images: FileImageStore, clock: Clock) -> None:
+    """Remove the partial and the unacknowledged image files an earlier crash left."""
+    swept = images.sweep_temporaries(clock())
+    if swept:
+        log.warning("removed %d partial image files left by an earlier crash", swept)
+    orphans = repo.remove_orphan_images(engine, images, clock())
+    if orphans:
+        log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
 
 
 def _check_recent_images(

@@ -8,6 +8,8 @@ One run measures, against a real `edgesync node serve` subprocess on loopback:
 3. the node's peak memory (VmHWM of it and its children);
 4. baseline (a): a bare FastAPI endpoint that only parses the same multipart body;
 5. baseline (b): the raw disk limit, one file written and fsynced per iteration.
+6. with `--workers 1 2`: the same saturation against `node serve --workers N` for each N,
+   as ratios to the bare endpoint and to N=1.
 
 Progress goes to stderr, the report to stdout, the figures to `bench/out/ingest.json`.
 """

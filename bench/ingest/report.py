@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.ingest import modes
+from bench.ingest import modes, workers
 from bench.ingest.profile import IDLE
 
 # name, figure key, comparison, threshold, what it means
@@ -102,6 +102,7 @@ def render(report: dict) -> str:
     if report.get("node_sync_mode"):
         lines.append(f"images flushed with {report['node_sync_mode']} in the main run (default)")
     lines += modes.render(report.get("sync_modes") or {})
+    lines += workers.render(report.get("workers") or {}, f["bare_per_s"])
     prof = report.get("node_profile")
     if prof:
         lines += ["", f"where the node's time goes (py-spy, wall clock, {prof['raw_stacks']}):"]

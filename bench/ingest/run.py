@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ingest import load, modes, profile
+from bench.ingest import load, modes, profile, workers
 from bench.ingest.payload import build_payload
 from bench.ingest.procs import (
     Children,
@@ -70,6 +70,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="image flush modes to compare, each on a fresh node at saturation (comma-separated "
         "of syncfs, fdatasync, file, auto; `none` to skip); the main run uses the node's default",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="also measure `node serve --workers N` for each N (e.g. --workers 1 2), each on a "
+        "fresh node at saturation, with ratios to the bare endpoint and to N=1",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     p.add_argument(
@@ -86,6 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.raw_seconds = args.raw_seconds or (1.0 if quick else 5.0)
     try:
         args.image_sync = modes.parse_modes(args.image_sync)
+        args.workers = workers.parse_counts(args.workers)
     except ValueError as exc:
         p.error(str(exc))
     return args
@@ -138,6 +148,11 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
     sync_modes = modes.compare(
         args.image_sync, lambda mode: _mode_run(args, children, tmp, closed, mode)
     )
+    by_workers = workers.compare(
+        args.workers,
+        lambda n: _workers_run(args, children, tmp, closed, n),
+        bare["ok_per_s"],
+    )
 
     figures = {
         "durable_per_s": sat["ok_per_s"],
@@ -151,6 +166,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "raw_fsync_files_per_s": raw["files_per_s"],
         "node_raw_ratio": round(sat["ok_per_s"] / raw["files_per_s"], 3),
         **sync_modes["ratios"],
+        **by_workers["ratios"],
     }
     return {
         "schema": 1,
@@ -170,6 +186,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
             "seed_duration_s": args.seed_duration,
             "raw_seconds": args.raw_seconds,
             "image_sync_modes": args.image_sync,
+            "workers": args.workers,
         },
         "payload": {"image_bytes": len(payload.image), "body_bytes": len(payload.body)},
         "figures": figures,
@@ -181,6 +198,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_peak_rss_bytes": node["peak_rss_bytes"],
         "node_sync_mode": node["sync_mode"],
         "sync_modes": sync_modes,
+        "workers": by_workers,
         "node_profile": node["profile"],
         "code": _code_version(),
     }
@@ -292,6 +310,28 @@ def _mode_run(args, children: Children, tmp: Path, closed: ClosedLoop, mode: str
         sat = _saturate(closed, proc.pid, port, key, args)
         sat["sync_mode"] = _sync_mode(port, token)
         progress(f"  {sat['ok_per_s']:.0f} durable reads/s, p99 {sat['p99_ms']:.1f} ms")
+        return sat
+    finally:
+        children.stop(proc)
+
+
+def _workers_run(args, children: Children, tmp: Path, closed: ClosedLoop, count: int) -> dict:
+    """One saturation run of a fresh node serving with `count` worker processes."""
+    port = free_port()
+    data = tmp / f"node-workers{count}"
+    env, key, _ = _node_env(data, port, EDGESYNC_NODE_WORKERS=str(count))
+    log = tmp / f"node-workers{count}.log"
+    proc = children.start([*_edgesync(), "node", "serve"], log=log, env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
+        progress(f"node --workers {count}: c={args.concurrency}, {args.duration}s")
+        sat = _saturate(closed, proc.pid, port, key, args)  # CPU: the parent and its workers
+        sat["peak_rss_bytes"] = peak_rss_bytes(proc.pid)
+        progress(f"  {sat['ok_per_s']:.0f} durable reads/s, p99 {sat['p99_ms']:.1f} ms")
+        children.stop(proc)  # SIGTERM drains every worker before the rows are counted
+        sat["rows_in_db"] = _count_rows(data)
+        sat["ok_total_node"] = sat["warmup_ok"] + sat["ok"]
+        sat["rows_match"] = sat["rows_in_db"] == sat["ok_total_node"]
         return sat
     finally:
         children.stop(proc)

@@ -112,6 +112,19 @@ def _mqtt_settings(
     help="Most bytes the image store may use, e.g. 200GB or 500GiB (oldest images are pruned "
     "first; default: no cap).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="EDGESYNC_NODE_WORKERS",
+    show_envvar=True,
+    default=NodeSettings.model_fields["workers"].default,
+    show_default=True,
+    help="Processes serving HTTP. Above 1, this process holds the port and runs what must "
+    "run once per node (sync agent, retention, MQTT, offline alerts) and N worker processes "
+    "serve the API on the one port, each writing reads itself (safe together, one disk "
+    "budget); a worker that dies is replaced; SIGTERM drains them all. About one per CPU "
+    "core is the useful most; with SQLite every commit still takes one file lock.",
+)
 @mqtt_options
 @click.option(
     "--no-agent",
@@ -124,6 +137,7 @@ def serve(
     host: str | None,
     port: int | None,
     disk_budget_bytes: str | None,
+    workers: int | None = None,
     no_agent: bool = False,
     **mqtt: Any,
 ) -> None:
@@ -140,6 +154,7 @@ def serve(
         host=host,
         port=port,
         disk_budget_bytes=disk_budget_bytes,
+        workers=workers,
         sync_agent=False if no_agent else None,
         **_mqtt_settings(**mqtt),
     )
@@ -153,7 +168,17 @@ def serve(
     click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
     try:
-        uvicorn.Server(server_config(create_app(settings), settings)).run()
+        if settings.workers > 1:
+            from local_node.workers import CannotListen, serve_workers
+
+            try:
+                status = serve_workers(settings, settings.workers)
+            except CannotListen as exc:
+                raise click.ClickException(str(exc)) from None
+            if status:
+                raise SystemExit(status)
+        else:
+            uvicorn.Server(server_config(create_app(settings), settings)).run()
     finally:
         lock.release()
 

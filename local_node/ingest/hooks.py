@@ -18,8 +18,8 @@ class WriterMetrics(Protocol):
     A Protocol, not a base class, so that the metrics module need not import ingest.
     """
 
-    def committed(self, count: int, seconds: float) -> None:
-        """A group commit of `count` reads took `seconds`."""
+    def committed(self, count: int, seconds: float, *, pending: int) -> None:
+        """A group commit of `count` reads took `seconds`; `pending` reads wait after it."""
 
     def duplicates(self, count: int) -> None:
         """`count` reads repeated a stored event id."""
@@ -31,7 +31,7 @@ class WriterMetrics(Protocol):
 class NoMetrics:
     """The writer's default hooks: record nothing (tools and tests without Prometheus)."""
 
-    def committed(self, count: int, seconds: float) -> None:
+    def committed(self, count: int, seconds: float, *, pending: int) -> None:
         """Record nothing."""
 
     def duplicates(self, count: int) -> None:

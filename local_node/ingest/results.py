@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,19 @@ class IngestResult:
     plate_norm: str
     hits: list[HitOut]
     created: bool
+
+    def as_repeat(self) -> IngestResult:
+        """The same outcome, answered to a repeat of the read (``created`` False)."""
+        return IngestResult(self.id, self.seq, self.plate_norm, self.hits, created=False)
+
+
+def hit_out(h: Mapping[str, Any]) -> HitOut:
+    """A stored hit row as the camera API returns it."""
+    return HitOut(
+        list=h["list_name"],
+        plate=h["entry_plate"],
+        reason=h["reason"],
+        priority=h["priority"],
+        match=h["match_kind"],
+        distance=h["distance"],
+    )

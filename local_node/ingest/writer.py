@@ -6,6 +6,24 @@ one flush (see images/store.py), then inserts every row, its `seq` and its hits 
 database transaction (one WAL fsync). Under load N reads share one commit instead of
 paying N; when idle a read is committed alone at once. A future resolves only after that
 commit: a 201 means durable.
+
+Several writers at once (`node serve --workers N`: one per worker process, and the parent's
+for MQTT reads) are safe, and keep what the sync outbox relies on: **seq order is commit
+order**, so the seqs committed at any moment are a contiguous prefix and the outbox, which
+sends ``acked+1 .. max(seq)``, can never send past a seq that commits later.
+
+* Every transaction takes its seqs with ``UPDATE node_state ... RETURNING`` as its first
+  write. On PostgreSQL that row lock is held until COMMIT: a second writer's UPDATE waits
+  for it and then reads the committed ``next_seq`` (READ COMMITTED re-evaluates the row),
+  so it gets the next seqs and commits after the first. On SQLite the UPDATE takes the
+  database's one write lock (pysqlite opens the transaction at the first write, so there is
+  no older read snapshot to upgrade: no SQLITE_BUSY_SNAPSHOT), held until COMMIT; a second
+  writer waits in the busy handler (``busy_timeout``, db/engine.py). A failed transaction
+  rolls back its ``next_seq`` with its rows: no hole either.
+* Two writers storing one ``event_id`` meet the unique index: the loser's IntegrityError
+  retries its reads one by one and answers 200 with the first id (``_commit_or_fail``).
+* The disk budget is one total for all of them (``ingest.image_bytes``): a batch reserves
+  its images' bytes before writing them.
 """
 
 from __future__ import annotations
@@ -31,8 +49,9 @@ from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
 from local_node.ingest.hooks import HitListener, NoMetrics, SpaceReclaimer, WriterMetrics
+from local_node.ingest.image_bytes import ImageBytes
 from local_node.ingest.models import DetectionIn
-from local_node.ingest.results import HitOut, IngestResult
+from local_node.ingest.results import HitOut, IngestResult, hit_out
 from sync_protocol.detections import detection_uuid
 from sync_protocol.plate_rules import confusion_key, normalize_plate
 
@@ -63,7 +82,7 @@ class IngestWriter:
         max_pending: int = 2000,
         min_free_bytes: int = 0,
         disk_budget_bytes: int | None = None,
-        image_bytes_total: int = 0,
+        image_bytes: ImageBytes | None = None,
         reclaim: SpaceReclaimer | None = None,
         metrics: WriterMetrics | None = None,
     ) -> None:
@@ -82,7 +101,7 @@ class IngestWriter:
         self._matcher: HotlistMatcher[LiveEntry] = HotlistMatcher([])
         self._hit_listeners: list[HitListener] = []
         self._stream_bases: dict[str, int] = {}
-        self.image_bytes_total = image_bytes_total
+        self.image_bytes = image_bytes or ImageBytes()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -107,9 +126,18 @@ class IngestWriter:
         """Reads waiting for the writer."""
         return self._queue.qsize()
 
+    @property
+    def image_bytes_total(self) -> int:
+        """Bytes of images the node holds (every writer of the node counts into it)."""
+        return self.image_bytes.total
+
+    @image_bytes_total.setter
+    def image_bytes_total(self, total: int) -> None:
+        self.image_bytes.set(total)
+
     def account_freed(self, freed_bytes: int) -> None:
         """Retention tells the writer what it freed so the budget check stays exact."""
-        self.image_bytes_total = max(0, self.image_bytes_total - freed_bytes)
+        self.image_bytes.add(-freed_bytes)
 
     # -- the request side ------------------------------------------------------------
     def submit(
@@ -161,7 +189,8 @@ class IngestWriter:
                 if not read.future.done():
                     read.future.set_exception(exc)
             return
-        self._metrics.committed(len(batch), time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self._metrics.committed(len(batch), elapsed, pending=self._queue.qsize())
         hits: list[tuple[str, int]] = []
         for read, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
@@ -194,7 +223,8 @@ class IngestWriter:
                     first_of[key] = i
                 new_rows.append(i)
 
-        image_ok = self._check_space(batch, new_rows)
+        reserved = self._reserve_space(batch, new_rows)
+        image_ok = reserved is not None
         rows: list[dict] = []
         row_of: dict[int, dict] = {}
         hit_rows: list[dict] = []
@@ -250,12 +280,13 @@ class IngestWriter:
         except BaseException:
             for path in written:
                 self._images.delete(path)
+            self.image_bytes.add(-(reserved or 0))
             raise
-        self.image_bytes_total += sum(r["image_bytes"] or 0 for r in rows)
+        self.image_bytes.settle(reserved or 0, sum(r["image_bytes"] or 0 for r in rows))
 
         hits_by_id: dict[str, list[HitOut]] = {}
         for h in hit_rows:
-            hits_by_id.setdefault(h["detection_id"], []).append(_hit_out(h))
+            hits_by_id.setdefault(h["detection_id"], []).append(hit_out(h))
         for i in new_rows:
             if results[i] is not None:
                 continue
@@ -270,7 +301,7 @@ class IngestWriter:
         for i, read in enumerate(batch):
             if results[i] is None:  # in-batch duplicate
                 first = results[first_of[(read.camera_id, read.detection.event_id or "")]]
-                results[i] = _as_repeat(first) if isinstance(first, IngestResult) else first
+                results[i] = first.as_repeat() if isinstance(first, IngestResult) else first
         return results  # type: ignore[return-value]
 
     def _stream_base(self, conn: Connection, stream_id: str, first_seq: int) -> int:
@@ -318,7 +349,7 @@ class IngestWriter:
                 for h in conn.execute(
                     select(Hit.__table__).where(Hit.detection_id.in_([r.id for r in matched]))
                 ).mappings():
-                    hit_map.setdefault(h["detection_id"], []).append(_hit_out(h))
+                    hit_map.setdefault(h["detection_id"], []).append(hit_out(h))
             for r in matched:
                 found[(r.camera_id, r.event_id)] = IngestResult(
                     id=r.id,
@@ -330,10 +361,11 @@ class IngestWriter:
         self._metrics.duplicates(len(found))
         return found
 
-    def _check_space(self, batch: list[PendingRead], new_rows: list[int]) -> bool:
+    def _reserve_space(self, batch: list[PendingRead], new_rows: list[int]) -> int | None:
+        """Reserve the batch's image bytes in the budget: the bytes reserved, None if full."""
         needed = sum(len(batch[i].image or b"") for i in new_rows)
         if needed == 0:
-            return True
+            return 0
         short = self._shortfall(needed)
         if short > 0 and self._reclaim is not None:
             freed = self._reclaim(short)
@@ -341,14 +373,15 @@ class IngestWriter:
             short = self._shortfall(needed)
         if short > 0:
             self._metrics.rejected("storage_full")
-            return False
-        return True
+            return None
+        return needed
 
     def _shortfall(self, needed: int) -> int:
+        """Bytes missing for ``needed``; 0 means they are reserved in the shared total."""
         short = needed + self._min_free - self._images.disk_usage().free
-        if self._budget is not None:
-            short = max(short, self.image_bytes_total + needed - self._budget)
-        return short
+        if short > 0:
+            return short
+        return self.image_bytes.reserve(needed, self._budget)
 
     def _refresh_hotlist(self, conn: Connection) -> None:
         rev = conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
@@ -409,18 +442,3 @@ def _hit_row(row: dict, match: HitMatch, now: datetime) -> dict:
         "reason": match.entry.reason,
         "created_at": now,
     }
-
-
-def _hit_out(h: dict) -> HitOut:
-    return HitOut(
-        list=h["list_name"],
-        plate=h["entry_plate"],
-        reason=h["reason"],
-        priority=h["priority"],
-        match=h["match_kind"],
-        distance=h["distance"],
-    )
-
-
-def _as_repeat(result: IngestResult) -> IngestResult:
-    return IngestResult(result.id, result.seq, result.plate_norm, result.hits, created=False)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -146,3 +150,125 @@ def node(node_factory: Callable[..., RunningNode]) -> RunningNode:
 
 def now_rfc3339() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class WorkersNode:
+    """A real `edgesync node serve --workers N` process, its camera, a token, its database."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    env: dict[str, str]
+    log: Path
+    database_url: str
+    camera_key: str
+    viewer_token: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def camera(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.camera_key}"}, timeout=30
+        )
+
+    def post(
+        self, client: httpx.Client, event_id: str, image: bytes | None = None
+    ) -> httpx.Response:
+        """One camera read (with an image as multipart when given)."""
+        meta = {"plate": "AB" + event_id[-5:].upper(), "captured_at": "2026-12-05T01:00:00Z"}
+        meta["event_id"] = event_id
+        if image is None:
+            return client.post("/api/v1/detections", json=meta)
+        files = {"metadata": (None, json.dumps(meta)), "image": ("r.jpg", image, "image/jpeg")}
+        return client.post("/api/v1/detections", files=files)
+
+    def worker_pids(self) -> set[int]:
+        """The worker processes (children started with spawn, not the resource tracker)."""
+        out = set()
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            for pid in children:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if b"spawn_main" in cmdline:
+                    out.add(int(pid))
+        return out
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_log(self, marker: str, timeout: float = 60) -> str:
+        """The log once it holds ``marker``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_text()
+            if marker in text:
+                return text
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"no {marker!r} in the log:\n{self.log_text()[-3000:]}")
+
+
+SERVE = [sys.executable, "-m", "edgesync", "node", "serve"]
+
+
+@pytest.fixture
+def workers_node(tmp_path: Path, database_url: str) -> Iterator[Callable[..., WorkersNode]]:
+    """Start `edgesync node serve --workers N` as a real process (stopped afterwards)."""
+    started: list[WorkersNode] = []
+
+    def start(workers: int = 2, **env_overrides: str) -> WorkersNode:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
+        env |= {
+            "EDGESYNC_NODE_DATA_DIR": str(tmp_path / "node"),
+            "EDGESYNC_NODE_DATABASE_URL": database_url,
+            "EDGESYNC_NODE_MIN_FREE_BYTES": "0",
+            "EDGESYNC_LOG_LEVEL": "INFO",
+            **env_overrides,
+        }
+        camera = _cli_json(env, "add-camera", "gate", "--json")
+        token = _cli_json(env, "create-token", "--role", "viewer", "--json")
+        port = free_port()
+        log = tmp_path / f"serve-{len(started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*SERVE, "--workers", str(workers), "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        node = WorkersNode(proc, port, env, log, database_url, camera["api_key"], token["token"])
+        started.append(node)
+        node.wait_log(f"started {workers} workers")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{node.url}/healthz", timeout=2).status_code == 200:
+                    return node
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"node did not answer:\n{node.log_text()[-3000:]}")
+
+    yield start
+    for node in started:
+        if node.proc.poll() is None:
+            node.proc.terminate()
+            try:
+                node.proc.wait(40)
+            except subprocess.TimeoutExpired:
+                node.proc.kill()
+                node.proc.wait(5)
+
+
+def _cli_json(env: dict[str, str], *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "edgesync", "node", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(out.stdout)

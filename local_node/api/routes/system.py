@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -129,7 +129,7 @@ def metrics(request: Request, services: Services) -> Response:
     with services.engine.connect() as conn:  # the agent's process may have made them
         backups = backup_health(conn)
     services.metrics.backups_seen(backups.last_ok_at, backups.failures)
-    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(services.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/v1/status", response_model=NodeStatus)

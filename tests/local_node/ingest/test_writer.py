@@ -10,8 +10,9 @@ import pytest
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
-from local_node.errors import Overloaded
+from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import FileImageStore
+from local_node.ingest.image_bytes import ImageBytes
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.writer import IngestWriter
 
@@ -128,3 +129,59 @@ def test_a_streams_base_is_fixed_by_its_first_read(writer_parts):
     with engine.connect() as conn:
         bases = dict(conn.execute(select(SyncStream.stream_id, SyncStream.seq_base)).all())
     assert sorted(bases.values()) == [0, 1] and bases["second-stream"] == 1
+
+
+def _two_writers(
+    writer_parts, database_url: str, batch_max: int = 8, **kwargs
+) -> list[IngestWriter]:
+    """Two writers on engines of their own, as two worker processes of one node have."""
+    engine, images, _ = writer_parts
+    second = make_engine(database_url)
+    return [
+        IngestWriter(engine=e, images=images, clock=clock, batch_max=batch_max, **kwargs)
+        for e in (engine, second)
+    ]
+
+
+def test_two_writers_at_once_store_contiguous_unique_seqs(writer_parts, database_url):
+    camera_id = writer_parts[2]
+    writers = _two_writers(writer_parts, database_url)
+    for w in writers:
+        w.start()
+    futures = [
+        writers[i % 2].submit(
+            camera_id=camera_id, detection=read(f"e{i}"), image=None, image_kind=None
+        )
+        for i in range(200)
+    ]
+    seqs = sorted(f.result(30).seq for f in futures)
+    for w in writers:
+        w.stop()
+    assert seqs == list(range(1, 201))
+
+
+def test_two_writers_sharing_one_image_total_fill_the_budget_once(writer_parts, database_url):
+    camera_id = writer_parts[2]
+    image = b"\xff\xd8" + b"x" * 998
+    shared = ImageBytes()
+    writers = _two_writers(
+        writer_parts,
+        database_url,
+        batch_max=1,
+        disk_budget_bytes=10_000,
+        image_bytes=shared,
+    )
+    for w in writers:
+        w.start()
+    futures = [
+        writers[i % 2].submit(
+            camera_id=camera_id, detection=read(f"i{i}"), image=image, image_kind="jpeg"
+        )
+        for i in range(30)
+    ]
+    outcomes = [f.exception(30) for f in futures]
+    for w in writers:
+        w.stop()
+    assert sum(o is None for o in outcomes) == 10
+    assert all(isinstance(o, StorageFull) for o in outcomes if o is not None)
+    assert shared.total == 10_000
