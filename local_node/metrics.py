@@ -7,8 +7,8 @@ counts to files there and ``exposition`` adds up every process's, live or exited
 ``writer_pending`` is the sum over live processes.
 
 The site's state (sync backlog, disk, cameras, backups) is not counted by anyone: the
-answering process reads it from the database and the volume at each scrape (``observe_site``,
-``backups_seen``), because the sync agent and the other processes write it there. It is kept
+answering process reads it from the database and the volume at each scrape
+(``observe_site``), because the sync agent and the other processes write it there. It is kept
 in ``SiteCollector``, outside the multiprocess files, so no stale value of another process
 can be mixed in. docs/operations/metrics.md lists them all (``python -m edgesync.metrics_doc``).
 """
@@ -55,6 +55,8 @@ class SiteFigures:
     cameras: Sequence[CameraFigures]
     camera_errors: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     """Errors of the last hour: camera id ("": the post named no camera) -> reason -> count."""
+    backup_last_ok_at: datetime | None = None
+    backup_failures: int = 0
 
 
 UNNAMED_LABEL = "unnamed"
@@ -81,8 +83,6 @@ class SiteCollector(Collector):
 
     def __init__(self) -> None:
         self.site: SiteFigures | None = None
-        self.backup_last_ok: datetime | None = None
-        self.backup_failures: int | None = None
 
     def collect(self) -> Iterator[Metric]:
         """Yield every site family, with samples once a scrape has observed the site."""
@@ -107,8 +107,8 @@ class SiteCollector(Collector):
              None if site is None else _seconds(site.last_sync_success_at)),
             ("edgesync_node_backup_last_success_timestamp_seconds",
              "Start of the last good database backup, Unix time (0: none yet)",
-             None if self.backup_failures is None
-             else (self.backup_last_ok.timestamp() if self.backup_last_ok else 0.0)),
+             None if site is None
+             else (site.backup_last_ok_at.timestamp() if site.backup_last_ok_at else 0.0)),
         ]  # fmt: skip
         for name, documentation, number in gauges:
             family = GaugeMetricFamily(name, documentation)
@@ -118,8 +118,8 @@ class SiteCollector(Collector):
         failures = CounterMetricFamily(
             "edgesync_node_backup_failures", "Database backups that failed"
         )
-        if self.backup_failures is not None:
-            failures.add_metric([], self.backup_failures)
+        if site is not None:
+            failures.add_metric([], site.backup_failures)
         yield failures
         yield from self._cameras(site)
 
@@ -224,10 +224,6 @@ class NodeMetrics:
     def rejected(self, reason: str) -> None:
         """Record a refused read."""
         self.rejected_reads.labels(reason=reason).inc()
-
-    def backups_seen(self, last_ok_at: datetime | None, failures: int) -> None:
-        """Report the recorded backup runs (``backups.health``) from now on."""
-        self.site.backup_last_ok, self.site.backup_failures = last_ok_at, failures
 
     def observe_site(self, site: SiteFigures) -> None:
         """Report the site's state from now on (cameras deleted since the last scrape vanish)."""

@@ -95,6 +95,7 @@ def scrape_figures(
     with engine.connect() as conn:
         agent = _agent(conn, now, sync)
         errors = window_counts(conn, now)
+        backups = backup_health(conn)  # the agent's process records the runs
     return SiteFigures(
         backlog_records=agent.backlog_count,
         backlog_oldest_age_s=agent.backlog_oldest_age_s,
@@ -109,4 +110,6 @@ def scrape_figures(
             for c in cameras
         ],
         camera_errors=errors,
+        backup_last_ok_at=backups.last_ok_at,
+        backup_failures=backups.failures,
     )

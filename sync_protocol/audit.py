@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sync_protocol.csv_cells import csv_line
 
@@ -129,3 +129,16 @@ def to_csv(records: Iterable[AuditRecord]) -> Iterator[str]:
         row = _row(record)
         row["detail"] = detail_json(row["detail"])
         yield csv_line(row[name] for name in EXPORT_FIELDS)
+
+
+ExportFormat = Literal["jsonl", "csv"]
+EXPORT_MEDIA_TYPES: dict[str, str] = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv; charset=utf-8",
+}
+"""The content type of each export format, for HTTP downloads."""
+
+
+def export(records: Iterable[AuditRecord], fmt: str) -> Iterator[str]:
+    """The records as lines of ``fmt``: ``csv`` (with its header) or ``jsonl``."""
+    return to_csv(records) if fmt == "csv" else to_jsonl(records)

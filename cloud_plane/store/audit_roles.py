@@ -14,7 +14,7 @@ from typing import Protocol
 
 from cloud_plane.records.audit import AuditQuery
 from cloud_plane.records.paging import Page
-from sync_protocol.audit import AuditRecord, to_csv, to_jsonl
+from sync_protocol.audit import AuditRecord, export
 
 EXPORT_PAGE = 500
 
@@ -34,8 +34,7 @@ class AuditLog(Protocol):
 
 def export_lines(log: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:
     """Every entry the query matches as ``csv`` or ``jsonl`` lines, newest first."""
-    entries = every_entry(log, query)
-    return to_csv(entries) if fmt == "csv" else to_jsonl(entries)
+    return export(every_entry(log, query), fmt)
 
 
 def every_entry(log: AuditLog, query: AuditQuery) -> Iterator[AuditRecord]:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
 
 from sqlalchemy.engine import Engine
 
 from local_node.audit.queries import AuditFilter, every
 from local_node.audit.recorder import Auditor, query_detail
-from sync_protocol.audit import AuditAction, to_csv, to_jsonl
-
-ExportFormat = Literal["jsonl", "csv"]
-MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+from sync_protocol.audit import AuditAction, ExportFormat, export
 
 
 def export_lines(
@@ -29,5 +25,4 @@ def export_lines(
             format=fmt, since=f.since, until=f.until, actor=f.actor, action=f.action
         ),
     )
-    records = every(engine, f)
-    return to_csv(records) if fmt == "csv" else to_jsonl(records)
+    return export(every(engine, f), fmt)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from local_node.audit import queries
-from local_node.audit.export import MEDIA_TYPES, export_lines
+from local_node.audit.export import export_lines
 from local_node.audit.recorder import user_actor
 from local_node.deps import Services, request_auditor
 from local_node.retention import recent_runs
@@ -18,6 +18,7 @@ from local_node.users import SessionUser
 from local_node.web.context import Web
 from local_node.web.render import PageProblem, page
 from local_node.web.session import PageUser
+from sync_protocol.audit import EXPORT_MEDIA_TYPES as MEDIA_TYPES
 from sync_protocol.audit import AuditAction
 
 router = APIRouter(include_in_schema=False)

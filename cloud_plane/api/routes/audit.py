@@ -26,11 +26,11 @@ from cloud_plane.records.audit import (
     readable_sites,
 )
 from cloud_plane.store.audit_roles import export_lines
-from sync_protocol.audit import ACTOR_MAX, AuditRecord
+from sync_protocol.audit import ACTOR_MAX, EXPORT_MEDIA_TYPES, AuditRecord
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+MEDIA = EXPORT_MEDIA_TYPES
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid staff token"},
     403: {"description": "A viewer (the audit log needs the admin or manager role)"},

@@ -14,9 +14,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from local_node.audit import queries
-from local_node.audit.export import MEDIA_TYPES, export_lines
+from local_node.audit.export import export_lines
 from local_node.clock import as_utc
 from local_node.deps import AdminAudit, Services
+from sync_protocol.audit import EXPORT_MEDIA_TYPES as MEDIA_TYPES
 from sync_protocol.audit import AuditRecord
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -60,7 +61,7 @@ def entry_out(r: AuditRecord) -> AuditEntryOut:
     "",
     response_model=AuditPageOut,
     responses={
-        200: {"content": {"text/csv": {}, "application/x-ndjson": {}}},
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
         401: {"description": "No token, or an unknown, revoked or expired one"},
         403: {"description": "The token is not an admin token"},
     },

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from local_node import __version__
 from local_node.auth import authenticate_token, presented_secret
-from local_node.backups.health import backup_health
 from local_node.db import access
 from local_node.deps import Services, ViewerAuth
 from local_node.status import scrape_figures, site_status
@@ -126,9 +125,6 @@ def metrics(request: Request, services: Services) -> Response:
         writer_pending=services.writer.pending,
     )
     services.metrics.observe_site(site)
-    with services.engine.connect() as conn:  # the agent's process may have made them
-        backups = backup_health(conn)
-    services.metrics.backups_seen(backups.last_ok_at, backups.failures)
     return Response(services.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
