@@ -75,6 +75,8 @@ class Detection(SQLModel, table=True):
         # Time ranges filter on received_at; BRIN on PostgreSQL (migration 0011), a B-tree
         # on SQLite, which has no BRIN.
         Index("ix_detections_received_at", "received_at", postgresql_using="brin"),
+        # A plate's reads newest first (issue 14): search fetches reads plate by plate.
+        Index("ix_detections_plate_seq", "plate_norm", "seq"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -85,8 +87,8 @@ class Detection(SQLModel, table=True):
     captured_at: datetime = Field(sa_column=_utc_column())
     received_at: datetime = Field(sa_column=_utc_column())
     plate: str = Field(max_length=32)
-    plate_norm: str = Field(max_length=32, index=True)
-    plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")
+    plate_norm: str = Field(max_length=32)
+    plate_key: str = Field(max_length=32, description="OCR-confusion key")
     confidence: float | None = None
     region: str | None = Field(default=None, max_length=64)
     direction: str | None = Field(default=None, max_length=64)
@@ -101,6 +103,12 @@ class Detection(SQLModel, table=True):
     image_type: str | None = Field(default=None, max_length=16)
     image_pruned_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     has_hit: bool = Field(default=False, index=True)
+    local_only: bool = Field(
+        default=False, description="Imported with --local-only: never sent to the cloud"
+    )
+    imported_from: str | None = Field(
+        default=None, max_length=64, description="The import format it came from; NULL: a camera"
+    )
 
 
 class HotlistEntry(SQLModel, table=True):
@@ -149,6 +157,9 @@ class Hit(SQLModel, table=True):
     priority: int = DEFAULT_PRIORITY
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_utc_column())
+    historical: bool = Field(
+        default=False, description="Found in past reads when the entry was added (issue 14)"
+    )
 
 
 class SyncState(SQLModel, table=True):
@@ -310,3 +321,24 @@ class BackupRun(SQLModel, table=True):
     verified: bool | None = Field(default=None, description="NULL: not verified")
     counts_json: str | None = Field(default=None, max_length=4000)
     error: str | None = Field(default=None, max_length=2000)
+
+
+class PlateIndexEntry(SQLModel, table=True):
+    """One distinct plate the node holds reads of (``sync_protocol.plate_index``)."""
+
+    __tablename__ = "plate_index"
+
+    plate_norm: str = Field(primary_key=True, max_length=32)
+    plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")
+    reads: int = Field(default=0, sa_type=BigInteger)
+    last_seq: int = Field(sa_type=BigInteger, description="Its newest read's seq")
+    last_received_at: datetime = Field(sa_column=_utc_column())
+
+
+class PlateRotation(SQLModel, table=True):
+    """One rotation of ``plate_key + END``: the permuterm rows of the plate dictionary."""
+
+    __tablename__ = "plate_rotations"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    rotation: str = Field(primary_key=True, max_length=40)

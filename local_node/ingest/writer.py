@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from local_node.clock import Clock
+from local_node.db.plate_dictionary import record_reads
 from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState, SyncStream
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
@@ -275,6 +276,7 @@ class IngestWriter:
                         row["has_hit"] = bool(matches)
                         hit_rows.extend(_hit_row(row, m, now) for m in matches)
                     conn.execute(insert(Detection.__table__), rows)
+                    record_reads(conn, rows)
                     if hit_rows:
                         conn.execute(insert(Hit.__table__), hit_rows)
         except BaseException:

@@ -1,0 +1,284 @@
+"""The plate index: which stored plates a search can match, found by index lookups alone.
+
+One rule for the node's and the cloud's stores (issue 14). A store keeps, beside its reads:
+
+- a **dictionary** of the distinct normalised plates it holds, each with its confusion key
+  (``confusion_key``) and where its newest read sits (so pages can stop early); and
+- a **permuterm** index of the distinct confusion keys: every rotation of ``key + END``
+  (``rotations``), one row each, a plain B-tree on text.
+
+Every plate search then becomes a handful of index lookups (``plan_lookup``):
+
+- a wildcard pattern ``X*Y`` matches a key exactly when some rotation of ``key + END``
+  starts with ``Y + END + X``: prefix, suffix and infix wildcards are all *range* lookups
+  on the rotations (the classic permuterm index). ``?`` and middle segments are checked
+  afterwards on the few keys the range returns (``KeyLookup.accepts_key``);
+- a fuzzy plate within ``max_edits`` edits matches one of a small set of globs made from
+  the query by replacing, inserting (``?``) or deleting characters (``fuzzy_globs``): each
+  glob is again a rotation range, and each candidate is verified with the same
+  ``bounded_levenshtein`` that hotlist matching uses.
+
+The number of reads never enters: the work is bounded by the number of distinct keys in
+the ranges, which the longest literal run of the pattern keeps small. Reads are then fetched
+by plate through a ``(plate, order)`` index and merged newest first (``merge_newest``), so
+a page is exact: never empty only because a scan bound was hit.
+
+``END`` is a letter that no confusion key contains (``Z`` folds to ``2``), so a rotation
+names its key unambiguously, and rotations hold only A-Z and 0-9, which sort alike in byte
+and linguistic collations: the range lookups need no special collation on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from sync_protocol.plate_rules import (
+    KEY_ALPHABET,
+    bounded_levenshtein,
+    check_max_edits,
+    compile_glob,
+    confusion_key,
+    fuzzy_length_ok,
+    is_wildcard,
+)
+
+__all__ = [
+    "END",
+    "KeyLookup",
+    "RotationRange",
+    "fuzzy_globs",
+    "key_of_rotation",
+    "merge_newest",
+    "plan_lookup",
+    "rotation_prefix",
+    "rotations",
+]
+
+END = "Z"
+"""Marks the end of a key in its rotations; never part of a key (``confusion_key`` folds it)."""
+
+assert END not in KEY_ALPHABET
+
+_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def rotations(key: str) -> list[str]:
+    """Every rotation of ``key + END``: the permuterm rows of one confusion key."""
+    text = key + END
+    return [text[i:] + text[:i] for i in range(len(text))]
+
+
+def key_of_rotation(rotation: str) -> str:
+    """The confusion key a permuterm row stands for."""
+    at = rotation.index(END)
+    return rotation[at + 1 :] + rotation[:at]
+
+
+def _upper(prefix: str) -> str | None:
+    """The least text above every text starting with ``prefix`` (None: no bound)."""
+    for i in range(len(prefix) - 1, -1, -1):
+        at = _ORDER.find(prefix[i])
+        if 0 <= at < len(_ORDER) - 1:
+            return prefix[:i] + _ORDER[at + 1]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RotationRange:
+    """Rotations in ``low <= rotation < high`` (``high`` None: no upper bound)."""
+
+    low: str
+    high: str | None
+    length: int | None = None
+    """The length every wanted rotation has (a pattern without ``*``), or None."""
+
+    @classmethod
+    def starting(cls, prefix: str, length: int | None = None) -> RotationRange:
+        """The range of rotations starting with ``prefix``."""
+        return cls(prefix, _upper(prefix), length)
+
+    def holds(self, rotation: str) -> bool:
+        """Tell whether a rotation is in the range (for stores that filter themselves)."""
+        if self.length is not None and len(rotation) != self.length:
+            return False
+        return rotation >= self.low and (self.high is None or rotation < self.high)
+
+
+def rotation_prefix(glob_key: str) -> tuple[str, int | None]:
+    """The longest literal text every rotation-start of a key matching ``glob_key`` has.
+
+    ``glob_key`` is a confusion-keyed pattern with ``*``/``?``. Returns the prefix to look
+    up among the rotations and, for a pattern without ``*``, the rotations' exact length.
+    """
+    segments = glob_key.split("*")
+    if len(segments) == 1:
+        # A fixed-length pattern: any cyclic run of pattern + END, at most its whole length.
+        cycle = glob_key + END
+        runs = [r for r in (cycle + cycle).split("?") if r]
+        best = max((r[: len(cycle)] for r in runs), key=len, default="")
+        return best, len(cycle)
+    # key = head ... tail: "tail END head" is contiguous in the rotation starting at tail.
+    candidates = (segments[-1] + END + segments[0]).split("?")
+    for middle in segments[1:-1]:
+        candidates.extend(middle.split("?"))
+    return max(candidates, key=len), None
+
+
+def fuzzy_globs(key: str, max_edits: int) -> tuple[frozenset[str], frozenset[str]]:
+    """The exact keys and the globs that together cover every key within ``max_edits`` edits.
+
+    A substitution becomes ``?`` in place, an insertion an inserted ``?``, a deletion drops a
+    character: every key within the budget matches one of them (a superset; verify with
+    ``bounded_levenshtein``). Globs without ``?`` are returned as exact keys.
+    """
+    check_max_edits(max_edits)
+    level = {key}
+    found = {key}
+    for _ in range(max_edits):
+        nxt: set[str] = set()
+        for text in level:
+            for i in range(len(text) + 1):
+                nxt.add(text[:i] + "?" + text[i:])
+                if i < len(text):
+                    nxt.add(text[:i] + text[i + 1 :])
+                    if text[i] != "?":
+                        nxt.add(text[:i] + "?" + text[i + 1 :])
+        found |= nxt
+        level = nxt
+    exact = frozenset(g for g in found if "?" not in g)
+    globs = frozenset(g for g in found if "?" in g)
+    return exact, globs
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """What one search looks up in a store's plate index, and how it checks what it finds.
+
+    A store returns the dictionary's plates whose confusion key is in ``exact_keys`` or is
+    the key of a rotation in one of ``ranges``, keeps those with ``accepts_key(key)`` and
+    then ``accepts_plate(plate_norm)``: exactly the plates ``plate_matches(pattern, plate,
+    fuzzy=..., max_edits=...)`` accepts.
+    """
+
+    pattern: str
+    fuzzy: bool
+    max_edits: int
+    exact_keys: frozenset[str]
+    ranges: tuple[RotationRange, ...]
+    _key_check: Callable[[str], bool] = field(repr=False, compare=False)
+    _plate_check: Callable[[str], bool] | None = field(repr=False, compare=False)
+
+    def accepts_key(self, key: str) -> bool:
+        """Tell whether a candidate confusion key matches the search."""
+        return self._key_check(key)
+
+    def accepts_plate(self, plate_norm: str) -> bool:
+        """Tell whether a plate of an accepted key matches (a literal wildcard is stricter)."""
+        return self._plate_check is None or self._plate_check(plate_norm)
+
+
+def plan_lookup(pattern: str, *, fuzzy: bool, max_edits: int = 1) -> KeyLookup | None:
+    """The index lookups for a normalised search ``pattern`` (``normalize_pattern``).
+
+    None for an exact plain plate without ``fuzzy``: read that plate's reads directly. The
+    semantics are ``plate_matches``: a wildcard matches confusion keys when fuzzy and the
+    plates literally otherwise; a fuzzy plain plate matches its confusions and, both plates
+    being of a fuzzy length, up to ``max_edits`` further edits.
+    """
+    check_max_edits(max_edits)
+    if not pattern:
+        raise ValueError("an empty pattern matches nothing")
+    key = confusion_key(pattern)
+    if is_wildcard(pattern):
+        prefix, length = rotation_prefix(key)
+        glob = compile_glob(key)
+        literal = None if fuzzy else compile_glob(pattern).matches
+        return KeyLookup(
+            pattern,
+            fuzzy,
+            max_edits,
+            frozenset(),
+            (RotationRange.starting(prefix, length),),
+            glob.matches,
+            literal,
+        )
+    if not fuzzy:
+        return None
+    if not (max_edits and fuzzy_length_ok(key)):
+        return KeyLookup(pattern, True, max_edits, frozenset({key}), (), key.__eq__, None)
+    exact, globs = fuzzy_globs(key, max_edits)
+    ranges = {RotationRange.starting(*rotation_prefix(g)) for g in globs}
+
+    def near(candidate: str) -> bool:
+        if candidate == key:
+            return True
+        if not fuzzy_length_ok(candidate):
+            return False
+        return bounded_levenshtein(key, candidate, max_edits) is not None
+
+    return KeyLookup(
+        pattern,
+        True,
+        max_edits,
+        frozenset(exact),
+        tuple(sorted(ranges, key=lambda r: r.low)),
+        near,
+        None,
+    )
+
+
+# -- reads of many plates, newest first --------------------------------------------------
+
+
+class _Comparable(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+P = TypeVar("P", bound=Hashable)
+R = TypeVar("R")
+K = TypeVar("K", bound=_Comparable)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked(Generic[K, R]):
+    order: K
+    row: R
+
+    def __lt__(self, other: _Ranked[K, R]) -> bool:
+        return self.order < other.order
+
+
+def merge_newest(
+    plates: Iterable[tuple[P, K]],
+    fetch: Callable[[P, int], Sequence[R]],
+    order: Callable[[R], K],
+    limit: int,
+) -> list[R]:
+    """The ``limit`` newest rows over many plates, fetching as few plates as it can.
+
+    ``plates`` are ``(plate, bound)``: no row of the plate is newer than ``bound`` (its
+    newest read, or the cursor when that is older). ``fetch(plate, n)`` returns the plate's
+    ``n`` newest rows (below the cursor), newest first; ``order(row)`` the row's position
+    (larger is newer, unique). Plates are visited newest bound first and the walk stops as
+    soon as the next bound cannot beat the ``limit`` rows in hand, so a first page costs
+    about ``limit`` plate lookups however many plates match.
+    """
+    if limit <= 0:
+        return []
+    ranked = sorted(plates, key=lambda item: item[1], reverse=True)
+    best: list[_Ranked[K, R]] = []  # a min-heap of the newest rows so far
+    for plate, bound in ranked:
+        if len(best) >= limit and not best[0].order < bound:
+            break
+        for row in fetch(plate, limit):
+            item = _Ranked(order(row), row)
+            if len(best) < limit:
+                heapq.heappush(best, item)
+            elif best[0] < item:
+                heapq.heapreplace(best, item)
+            else:
+                break  # the plate's rows come newest first: the rest are older still
+    return [item.row for item in sorted(best, reverse=True)]
