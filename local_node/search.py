@@ -31,6 +31,8 @@ class DetectionQuery:
 
     plate: str | None = None
     fuzzy: bool = False
+    max_edits: int = 1
+    """Edits a fuzzy plain plate may differ by beyond OCR confusions (0..2)."""
     camera: str | None = None
     since: datetime | None = None
     until: datetime | None = None

@@ -38,13 +38,15 @@ class DetectionQuery:
 
     ``camera_id``: only that node camera's reads.
     ``plate``: exact normalised plate, ``AB*``/``A?C`` pattern, or with ``fuzzy``
-    also OCR confusions and one edit. ``site_ids`` None means every site; an
+    also OCR confusions and up to ``max_edits`` edits (``sync_protocol.plate_rules``,
+    ``plate_matches``). ``site_ids`` None means every site; an
     empty collection means none. ``since``/``until`` bound the node's
     ``received_at`` (inclusive / exclusive).
     """
 
     plate: str | None = None
     fuzzy: bool = False
+    max_edits: int = 1
     site_ids: Collection[str] | None = None
     camera_id: str | None = None
     since: datetime | None = None
