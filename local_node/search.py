@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from math import isqrt
 
 from sqlalchemy import ColumnElement, select
@@ -36,10 +36,6 @@ large log raises the limit to that; the floor keeps a small log from scanning at
 scan of a few thousand rows and 2000 lookups both take tens of milliseconds). A fuzzy
 plain plate never scans: its candidates are many only because its ranges are loose, and
 few plates match, so a scan would read the whole log."""
-SINCE_SLACK = timedelta(hours=1)
-"""A plate whose newest read came this long before ``since`` is skipped unread. The slack
-covers writers that took their receive time a moment before a later-numbered read (workers)
-and small clock steps: ``last_received_at`` is that of the highest seq, not the latest time."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
@@ -91,10 +87,9 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
     pattern = normalize_pattern(q.plate) if q.plate else ""
     if q.plate and not pattern:
         raise InvalidInput("plate has no letters or digits")
-    try:
-        lookup = plan_lookup(pattern, fuzzy=q.fuzzy, max_edits=q.max_edits) if pattern else None
-    except ValueError:
-        raise InvalidInput(f"edits must be 0..{MAX_EDITS_SUPPORTED}") from None
+    if not 0 <= q.max_edits <= MAX_EDITS_SUPPORTED:
+        raise InvalidInput(f"edits must be 0..{MAX_EDITS_SUPPORTED}")
+    lookup = plan_lookup(pattern, fuzzy=q.fuzzy, max_edits=q.max_edits) if pattern else None
     filters: Filters = []
     if q.since:
         filters.append(col(Detection.received_at) >= q.since)
@@ -162,11 +157,11 @@ def _merge(
 ) -> list[Detection]:
     """The newest reads of the matched plates, a few plates read at a time (merge_newest)."""
     top = MAX_SEQ if below is None else below - 1
-    since = None if q.since is None else q.since - SINCE_SLACK
+    # A plate none of whose reads came at or after ``since`` has nothing to give: not read.
     bounds = [
         (p.plate_norm, min(p.last_seq, top))
         for p in plates
-        if since is None or p.last_received_at >= since
+        if q.since is None or p.last_received_at >= q.since
     ]
 
     def fetch(plate: str, n: int) -> list[Detection]:

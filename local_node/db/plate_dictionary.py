@@ -49,8 +49,8 @@ def record_reads(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
             plates[row["plate_norm"]] = _Plate(row["plate_key"], 1, row["seq"], row["received_at"])
             continue
         seen.reads += 1
-        if row["seq"] > seen.last_seq:
-            seen.last_seq, seen.last_received_at = row["seq"], row["received_at"]
+        seen.last_seq = max(seen.last_seq, row["seq"])
+        seen.last_received_at = max(seen.last_received_at, row["received_at"])
     if not plates:
         return 0
     names = list(plates)
@@ -102,6 +102,10 @@ def _upsert_plates(conn: Connection, values: list[dict[str, Any]]) -> None:
     for start in range(0, len(values), _CHUNK):
         stmt = _insert(conn, _INDEX).values(values[start : start + _CHUNK])
         newer = stmt.excluded.last_seq > _INDEX.c.last_seq
+        # The latest receive time, not that of the newest seq: they differ for reads stored
+        # out of time order (history imports, writers racing), and search skips a plate
+        # whose latest read came before ``since`` (the migration's backfill agrees: MAX).
+        later = stmt.excluded.last_received_at > _INDEX.c.last_received_at
 
         stmt = stmt.on_conflict_do_update(
             index_elements=[_INDEX.c.plate_norm],
@@ -109,7 +113,7 @@ def _upsert_plates(conn: Connection, values: list[dict[str, Any]]) -> None:
                 "reads": _INDEX.c.reads + stmt.excluded.reads,
                 "last_seq": case((newer, stmt.excluded.last_seq), else_=_INDEX.c.last_seq),
                 "last_received_at": case(
-                    (newer, stmt.excluded.last_received_at), else_=_INDEX.c.last_received_at
+                    (later, stmt.excluded.last_received_at), else_=_INDEX.c.last_received_at
                 ),
             },
         )

@@ -29,7 +29,7 @@ _RANGES = 100  # rotation ranges per statement (a fuzzy plate with 2 edits has ~
 
 @dataclass(frozen=True, slots=True)
 class IndexedPlate:
-    """A plate the search matches, and where its newest read sits."""
+    """A plate the search matches: its newest read's seq, its latest receive time."""
 
     plate_norm: str
     last_seq: int
