@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import isqrt
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlmodel import col
 
 from local_node.audit.recorder import Auditor, query_detail
@@ -164,10 +164,21 @@ def _merge(
         if q.since is None or p.last_received_at >= q.since
     ]
 
-    def fetch(plate: str, n: int) -> list[Detection]:
-        return _newest(conn, [*filters, col(Detection.plate_norm) == plate], below, n)
+    # Built once, run once per plate visited: building a statement costs more than running it.
+    stmt = (
+        select(Detection)
+        .where(*_below(filters, below), col(Detection.plate_norm) == bindparam("plate"))
+        .order_by(Detection.seq.desc())
+        .limit(bindparam("n"))
+    )
 
-    return merge_newest(bounds, fetch, lambda d: d.seq, q.limit + 1)
+    def fetch(plate: str, n: int) -> list[RowMapping]:
+        return list(conn.execute(stmt, {"plate": plate, "n": n}).mappings())
+
+    # Rows stay raw until chosen: a plate visited may give more than the page keeps, and
+    # making a Detection costs more than reading its row.
+    newest = merge_newest(bounds, fetch, lambda r: r["seq"], q.limit + 1)
+    return [Detection.model_validate(r) for r in newest]
 
 
 def _scan(

@@ -87,15 +87,26 @@ def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> se
 
 
 def _ranges_sql(ranges: Sequence[RotationRange]) -> tuple[str, dict[str, Any]]:
-    """``SELECT rotation`` of the rotations in any of ``ranges``, and its parameters."""
+    """``SELECT rotation`` of the rotations in any of ``ranges``, and its parameters.
+
+    Ranges differing only by length, or nested (``1VK`` holds ``1VKR``), are read once.
+    """
+    spans: list[tuple[str, str | None]] = []
+    for r in sorted(ranges, key=lambda r: r.low):
+        if spans and (spans[-1][1] is None or r.low < spans[-1][1]):  # overlaps the last
+            last_low, last_high = spans[-1]
+            wider = None if last_high is None or r.high is None else max(last_high, r.high)
+            spans[-1] = (last_low, wider)
+        else:
+            spans.append((r.low, r.high))
     params: dict[str, Any] = {}
     terms = []
-    for i, r in enumerate(ranges):
-        params[f"l{i}"] = r.low
-        if r.high is None:
+    for i, (low, high) in enumerate(spans):
+        params[f"l{i}"] = low
+        if high is None:
             terms.append(f"rotation >= :l{i}")
         else:
-            params[f"h{i}"] = r.high
+            params[f"h{i}"] = high
             terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
     return f"SELECT rotation FROM {_ROTATIONS.name} WHERE " + " OR ".join(terms), params
 
