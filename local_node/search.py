@@ -27,15 +27,17 @@ from sync_protocol.plate_rules import (
 )
 
 PROBE_PLATES = 2000
-"""A wildcard search looks up at least this many plates one by one before it scans instead.
+"""A wildcard search looks up at least this many candidate plates before it scans instead.
 
-Looking plates up costs about one index row each (their keys' rotations and dictionary
-rows); the scan costs about ``limit * reads / matching reads`` rows. The two meet near
-``sqrt(limit * reads)`` matching plates (both rows cost alike, measured on SQLite), so a
-large log raises the limit to that; the floor keeps a small log from scanning at all (a
-scan of a few thousand rows and 2000 lookups both take tens of milliseconds). A fuzzy
-plain plate never scans: its candidates are many only because its ranges are loose, and
-few plates match, so a scan would read the whole log."""
+Looking plates up costs about one index row per candidate key (a rotation, then the
+dictionary's rows of that key); the scan costs about ``limit * reads / matching reads``
+rows. Both rows cost alike, so the two meet near ``sqrt(limit * reads)`` candidates: past
+that (``probe_limit``) a search scans. On SQLite with 300,000 reads (244,000 plates, the
+threshold 3,900), ``0*`` has 20,000 candidate keys: looked up, 390 ms, scanned, 95 ms;
+``05*`` has 944: looked up and merged, 45 ms, scanned, 125 ms (a loaded 2-core machine).
+The floor keeps a small log from scanning at all: 2000 lookups take tens of milliseconds.
+A fuzzy plain plate never scans: its candidates are many only because its ranges are
+loose, few plates match, and a scan would read the whole log."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
