@@ -1,7 +1,9 @@
 """Keeping the node's plate dictionary (``plate_index``, ``plate_rotations``) with its reads.
 
 Every path that stores reads (ingest, import) calls ``record_reads`` in the same
-transaction, so the dictionary never misses a plate a search could match. What it holds and
+transaction, so the dictionary never misses a plate a search could match; the path that
+deletes reads (retention) calls ``forget_deleted_reads`` in its transaction, so it keeps no
+plate that has no read left and its ``reads`` counts stay right. What it holds and
 why: ``sync_protocol.plate_index``.
 """
 
@@ -12,16 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import BigInteger, bindparam, case, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from local_node.db.tables import PlateIndexEntry, PlateRotation
+from local_node.db.tables import Detection, PlateIndexEntry, PlateRotation
 from sync_protocol.plate_index import rotations
 
 _INDEX = PlateIndexEntry.__table__  # type: ignore[attr-defined]
 _ROTATIONS = PlateRotation.__table__  # type: ignore[attr-defined]
+_DETECTIONS = Detection.__table__  # type: ignore[attr-defined]
 _CHUNK = 500  # rows per statement: far below SQLite's bound-parameter limit
 
 
@@ -46,8 +49,8 @@ def record_reads(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
             plates[row["plate_norm"]] = _Plate(row["plate_key"], 1, row["seq"], row["received_at"])
             continue
         seen.reads += 1
-        if row["seq"] > seen.last_seq:
-            seen.last_seq, seen.last_received_at = row["seq"], row["received_at"]
+        seen.last_seq = max(seen.last_seq, row["seq"])
+        seen.last_received_at = max(seen.last_received_at, row["received_at"])
     if not plates:
         return 0
     names = list(plates)
@@ -99,6 +102,10 @@ def _upsert_plates(conn: Connection, values: list[dict[str, Any]]) -> None:
     for start in range(0, len(values), _CHUNK):
         stmt = _insert(conn, _INDEX).values(values[start : start + _CHUNK])
         newer = stmt.excluded.last_seq > _INDEX.c.last_seq
+        # The latest receive time, not that of the newest seq: they differ for reads stored
+        # out of time order (history imports, writers racing), and search skips a plate
+        # whose latest read came before ``since`` (the migration's backfill agrees: MAX).
+        later = stmt.excluded.last_received_at > _INDEX.c.last_received_at
 
         stmt = stmt.on_conflict_do_update(
             index_elements=[_INDEX.c.plate_norm],
@@ -106,7 +113,7 @@ def _upsert_plates(conn: Connection, values: list[dict[str, Any]]) -> None:
                 "reads": _INDEX.c.reads + stmt.excluded.reads,
                 "last_seq": case((newer, stmt.excluded.last_seq), else_=_INDEX.c.last_seq),
                 "last_received_at": case(
-                    (newer, stmt.excluded.last_received_at), else_=_INDEX.c.last_received_at
+                    (later, stmt.excluded.last_received_at), else_=_INDEX.c.last_received_at
                 ),
             },
         )
@@ -141,3 +148,29 @@ def forget_plates(conn: Connection, plate_norms: Iterable[str]) -> int:
                 _ROTATIONS.delete().where(_ROTATIONS.c.rotation.in_(gone[at : at + _CHUNK]))
             )
     return dropped
+
+
+def forget_deleted_reads(conn: Connection, deleted: Mapping[str, int]) -> int:
+    """Take reads just deleted (plate → how many) off the dictionary, in the deleting
+    transaction: plates with no read left are forgotten (``forget_plates``), the others'
+    ``reads`` go down so the counts stay right. Returns the plates forgotten."""
+    names = sorted(deleted)
+    still: set[str] = set()
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        still.update(
+            conn.execute(
+                select(_DETECTIONS.c.plate_norm)
+                .where(_DETECTIONS.c.plate_norm.in_(chunk))
+                .distinct()
+            ).scalars()
+        )
+    if still:
+        fewer = bindparam("fewer", type_=BigInteger())
+        conn.execute(
+            _INDEX.update()
+            .where(_INDEX.c.plate_norm == bindparam("name"))
+            .values(reads=case((_INDEX.c.reads > fewer, _INDEX.c.reads - fewer), else_=0)),
+            [{"name": name, "fewer": deleted[name]} for name in sorted(still)],
+        )
+    return forget_plates(conn, [name for name in names if name not in still])
