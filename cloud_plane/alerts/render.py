@@ -58,6 +58,7 @@ _TITLES = {
     AlertKind.CLOCK_SKEW: "Camera clock skewed",
     AlertKind.BACKUP_FAILING: "Backup failing",
     AlertKind.DELIVERY_FAILED: "Alert delivery failed",
+    AlertKind.HISTORICAL_HIT: "Past reads of a new hotlist entry",
 }
 
 
