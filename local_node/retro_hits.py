@@ -116,7 +116,7 @@ def store_historical(
     return new
 
 
-def _insert(conn: Connection):  # noqa: ANN202 - the dialect's Insert
+def _insert(conn: Connection):
     return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(Hit.__table__)
 
 

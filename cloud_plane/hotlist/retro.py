@@ -16,8 +16,9 @@ Design (issue 14):
   past reads were already found, changes nothing. On SQL one entry's hits and its alert are
   one transaction; on DynamoDB each write stands alone (a crash between them leaves the hits
   listed on the entry without their alert).
-- **The alert** (``AlertService.on_historical``): one per entry (kind ``historical_hit``, "N past reads at K sites"), on the
-  site of the newest read; subscriptions get it only if they name the kind
+- **The alert** (``AlertService.on_historical``): one per entry (kind ``historical_hit``,
+  "N past reads at K sites"), on the site of the newest read; subscriptions get it only if
+  they name the kind
   (``alerts/model.OPT_IN_KINDS``), so no SMS by default.
 - **When**: ``kick()`` after a staff edit or an exchange that applied a site's op. Under
   ``cloud serve`` a background thread does the pass (woken by the kick, and every

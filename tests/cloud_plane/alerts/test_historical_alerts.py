@@ -62,7 +62,8 @@ def test_the_alerts_api_lists_historical_hits_by_kind(
     r = cloud.staff("admin").get("/api/v1/alerts?kind=historical_hit")
     assert r.status_code == 200, r.text
     [item] = r.json()["items"]
-    assert (item["plate"], item["reason"]) == ("AB12CDE", "2 past reads at 1 site in the last 30 days")
+    reason = "2 past reads at 1 site in the last 30 days"
+    assert (item["plate"], item["reason"]) == ("AB12CDE", reason)
 
 
 def _alert(kind: str) -> StoredAlert:
