@@ -171,6 +171,7 @@ def build_services(
         interval_s=settings.hotlist_lookback_interval_s,
         on_found=alerting.service.on_historical,
     )
+    retro.initialise()
     return CloudServices(
         settings=settings,
         store=store,

@@ -3,10 +3,12 @@
 Design (issue 14):
 
 - **What is scanned**: the hotlist's changes after a durable mark (``HitStore.historical_mark``,
-  a hotlist version). Every live, unexpired entry version past the mark is scanned, then the
-  mark moves past it. Staff edits (API, dashboard, CLI) and sites' ops received over sync are
-  covered alike, since both are hotlist versions; a pass cut short by a crash is redone by the
-  next one (the mark moves only after an entry's hits and alert are written).
+  a hotlist version; set at the current version the first time the app is built, so an
+  upgraded cloud does not scan its whole existing hotlist). Every live, unexpired entry
+  version past the mark is scanned, then the mark moves past it. Staff edits (API,
+  dashboard, CLI) and sites' ops received over sync are covered alike, since both are
+  hotlist versions; a pass cut short by a crash is redone by the next one (the mark moves
+  only after an entry's hits and alert are written).
 - **How**: the detection search (``search_detections``, the plate index) with the entry as the
   plate, fuzzy with the live matcher's ``max_edits``, reads received since ``now - lookback``,
   every site, paged to the end (at most ``max_reads`` reads); each read is then checked with
@@ -99,10 +101,25 @@ class RetroHits:
     _pass: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     # --- the pass -----------------------------------------------------------------------
+    def initialise(self) -> None:
+        """Set the mark at the current hotlist version if it was never set.
+
+        Called when the app is built: a cloud upgraded to historical hits scans the entries
+        added from then on, not its whole hotlist at once (with an alert for each old entry).
+        """
+        if self.store.hits.historical_mark() is None:
+            self.store.hits.set_historical_mark(self.store.hotlist.current_version())
+
     def run_once(self) -> int:
-        """Scan the entries changed since the mark (at most ``max_entries``); return how many."""
+        """Scan the entries changed since the mark (at most ``max_entries``); return how many.
+
+        A mark never set is set first (``initialise``): nothing is scanned then.
+        """
         with self._pass:  # one pass at a time in this process (others are harmless, slower)
             mark = self.store.hits.historical_mark()
+            if mark is None:
+                self.initialise()
+                return 0
             changes = self.store.hotlist.changes_since(mark, self.max_entries)
             now = self.clock()
             for entry in changes:

@@ -235,8 +235,9 @@ class HitStore(Protocol):
         then detection id); raise InvalidInput for a bad cursor."""
         ...
 
-    def historical_mark(self) -> int:
-        """Return the hotlist version up to which entries were scanned for past reads (0)."""
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version up to which entries were scanned for past reads; None:
+        never set (a new store, or one from before historical hits)."""
         ...
 
     def set_historical_mark(self, version: int) -> None:

@@ -170,10 +170,10 @@ class DynamoHits:
             return Page(items[:limit], encode_cursor((last.captured_at, str(last.detection_id))))
         return Page(items, None)
 
-    def historical_mark(self) -> int:
-        """Return the hotlist version scanned for past reads so far (0: none)."""
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version scanned for past reads so far (None: never set)."""
         item = self._table.get(keys.meta(HISTORICAL_MARK))
-        return int(item["value"]) if item else 0
+        return int(item["value"]) if item else None
 
     def set_historical_mark(self, version: int) -> None:
         """Raise the mark to ``version`` (a conditional put: a lower value leaves it)."""

@@ -114,13 +114,13 @@ class SqlHits:
             return Page(items[:limit], encode_cursor((last.captured_at, str(last.detection_id))))
         return Page(items, None)
 
-    def historical_mark(self) -> int:
-        """Return the hotlist version scanned for past reads so far (0: none)."""
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version scanned for past reads so far (None: never set)."""
         with self._db.tx() as conn:
             value = conn.execute(
                 select(MetaRow.int_value).where(MetaRow.name == HISTORICAL_MARK)
             ).scalar_one_or_none()
-        return int(value or 0)
+        return None if value is None else int(value)
 
     def set_historical_mark(self, version: int) -> None:
         """Raise the mark to ``version`` (a lower value leaves it)."""

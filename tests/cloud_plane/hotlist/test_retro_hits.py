@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
+from cloud_plane.hotlist.retro import RetroHits
+from cloud_plane.hotlist.service import staff_author
 from cloud_plane.records.alerts import AlertQuery
+from cloud_plane.store.base import CloudStore
 from sync_protocol.hotlist_messages import HotlistOp
 from tests.cloud_plane.conftest import NodeClient, RunningCloud
+from tests.cloud_plane.store.contracts.builders import NOW, op, records
 
 
 @pytest.fixture
@@ -161,3 +166,14 @@ def test_a_look_back_of_zero_days_finds_nothing(
     push(node, 1, "AB12CDE")
     add(cloud)
     assert historical(cloud) == []
+
+
+def test_an_upgraded_cloud_scans_only_entries_added_from_then_on(store: CloudStore) -> None:
+    site = store.sites.create_site("Depot", now=NOW)
+    store.detections.put_batch(site.site_id, "st", records("st", 1, 1), received_at=NOW)
+    store.hotlist.apply_op(op(plate="AB12CDE"), staff_author("admin"), received_at=NOW)
+    retro = RetroHits(store=store, clock=lambda: NOW, lookback=timedelta(days=30))
+    assert retro.run_once() == 0  # the mark is set at the current version: old entries stay
+    store.hotlist.apply_op(op(plate="AB12CD*"), staff_author("admin"), received_at=NOW)
+    assert retro.run_once() == 1
+    assert [h.plate_norm for h in store.hits.list_hits().items] == ["AB12CD*"]

@@ -63,7 +63,9 @@ def test_a_foreign_entry_hits_cursor_is_refused(store: CloudStore) -> None:
         store.hits.list_entry_hits("stolen", "AB12CDE", cursor="not-a-cursor")
 
 
-def test_the_historical_mark_starts_at_zero_and_only_rises(store: CloudStore) -> None:
+def test_the_historical_mark_starts_unset_and_only_rises(store: CloudStore) -> None:
+    assert store.hits.historical_mark() is None
+    store.hits.set_historical_mark(0)
     assert store.hits.historical_mark() == 0
     store.hits.set_historical_mark(7)
     store.hits.set_historical_mark(5)
