@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.wiring import Alerting, build_alerting
@@ -19,6 +20,7 @@ from cloud_plane.auth.web_key import web_key
 from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
+from cloud_plane.hotlist.retro import RetroHits
 from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
@@ -44,6 +46,7 @@ class CloudServices:
     metrics: CloudMetrics
     alerting: Alerting
     web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
+    retro: RetroHits  # historical hits of new hotlist entries (hotlist/retro.py)
 
     def close(self) -> None:
         """Release the store."""
@@ -161,6 +164,14 @@ def build_services(
     metrics = CloudMetrics()
     if alerting.dlq_depth is not None:
         metrics.watch_dead_letters(alerting.dlq_depth)
+    retro = RetroHits(
+        store=store,
+        clock=clock,
+        lookback=timedelta(days=settings.hotlist_lookback_days),
+        interval_s=settings.hotlist_lookback_interval_s,
+        on_found=alerting.service.on_historical,
+    )
+    retro.initialise()
     return CloudServices(
         settings=settings,
         store=store,
@@ -182,8 +193,10 @@ def build_services(
             snapshot_threshold=settings.hotlist_snapshot_threshold,
             push_interval_s=settings.resolved_push_interval_s,
             on_hit=alerting.service.on_hit,
+            on_hotlist_change=retro.kick,
         ),
         metrics=metrics,
         alerting=alerting,
         web_key=web_key(settings),
+        retro=retro,
     )

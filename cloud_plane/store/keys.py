@@ -230,6 +230,16 @@ def hit_sort_key(created_at: datetime, detection_id: str, list_name: str, plate_
     return SEP.join((*parts, _id(list_name, "list_name"), _id(plate_norm, "plate_norm")))
 
 
+def hits_of_entry(list_name: str, plate_norm: str) -> str:
+    """Return the index partition of one hotlist entry's hits (live and historical)."""
+    return f"HITENTRY{SEP}{hotlist_entry(list_name, plate_norm)['sk']}"
+
+
+def entry_hit_sort_key(captured_at: datetime, detection_id: str) -> str:
+    """Return the index sort key ordering an entry's hits by (captured_at, detection)."""
+    return SEP.join((time_text(captured_at), _id(detection_id, "detection_id")))
+
+
 def hotlist_entry(list_name: str, plate_norm: str) -> dict[str, str]:
     """Return the key of a hotlist entry item."""
     sk = f"ENTRY{SEP}{_id(list_name, 'list_name')}{SEP}{_id(plate_norm, 'plate_norm')}"

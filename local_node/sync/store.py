@@ -156,6 +156,7 @@ def pending_hits(conn: Connection, after_id: int, limit: int) -> list[Mapping[st
                 Hit.list_name,
                 Hit.entry_plate,
                 Hit.match_kind,
+                Hit.historical,
                 Detection.plate,
                 Detection.image_sha256,
                 Detection.camera_id,
