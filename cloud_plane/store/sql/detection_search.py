@@ -22,8 +22,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, select, tuple_
+from sqlalchemy import Select, and_, false, or_, select, tuple_
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
 
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.detections import DetectionQuery, StoredDetection
@@ -38,7 +39,13 @@ from cloud_plane.records.paging import (
 from cloud_plane.store.sql.database import before
 from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow
 from sync_protocol.detections import DetectionRecord
-from sync_protocol.plate_index import KeyLookup, key_of_rotation, merge_newest, plan_lookup
+from sync_protocol.plate_index import (
+    KeyLookup,
+    RotationRange,
+    key_of_rotation,
+    merge_newest,
+    plan_lookup,
+)
 from sync_protocol.plate_rules import normalize_pattern
 
 MANY_PLATES = 200
@@ -49,6 +56,7 @@ _D = DetectionRow
 _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
 _TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
 _CHUNK = 500  # parameters per IN list
+_RANGES = 50  # rotation ranges per statement
 _SCAN_BATCH = 5000  # rows the ordered walk fetches at a time
 
 Position = tuple[datetime, str, str, int]
@@ -94,11 +102,17 @@ def candidate_plates(
     read since ``since`` left out)."""
     rot = PlateRotationRow.rotation
     keys = set(lookup.exact_keys)
-    for span in lookup.ranges:
-        found = select(rot).where(rot >= span.low)
-        if span.high is not None:
-            found = found.where(rot < span.high)
-        keys.update(key_of_rotation(r) for r in conn.execute(found).scalars() if span.holds(r))
+    ranges = list(lookup.ranges)
+    for start in range(0, len(ranges), _RANGES):
+        # A few dozen ranges per statement (a fuzzy plate with two edits has ~200): one round
+        # trip each, every range still an index range (SQLite's OR-by-union, a PG bitmap OR).
+        spans = ranges[start : start + _RANGES]
+        found = select(rot).where(or_(*(_within(rot, span) for span in spans)))
+        keys.update(
+            key_of_rotation(r)
+            for r in conn.execute(found).scalars()
+            if any(s.holds(r) for s in spans)
+        )
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     if site_ids is not None and not site_ids:
         return {}
@@ -116,6 +130,11 @@ def candidate_plates(
             if lookup.accepts_plate(plate) and (plate not in plates or plates[plate] < last):
                 plates[plate] = last
     return plates
+
+
+def _within(rot: Any, span: RotationRange) -> ColumnElement[bool]:
+    low = rot >= span.low
+    return low if span.high is None else and_(low, rot < span.high)
 
 
 def _position(cursor: str | None) -> Position | None:

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 from cloud_plane.store.tables import PlateIndexRow, PlateRotationRow
 from sync_protocol.plate_index import rotations
 
-_INDEX = PlateIndexRow.__table__  # type: ignore[attr-defined]
-_ROTATIONS = PlateRotationRow.__table__  # type: ignore[attr-defined]
+_INDEX = PlateIndexRow.__table__
+_ROTATIONS = PlateRotationRow.__table__
 _CHUNK = 500  # rows or parameters per statement: far below SQLite's bound-parameter limit
 _LOCK = 0x14_D1C7  # the advisory lock id of the rotations (any constant of our own)
 
