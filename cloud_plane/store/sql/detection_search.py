@@ -22,9 +22,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, or_, select, tuple_
+from sqlalchemy import Select, TextClause, false, select, text, tuple_, union_all
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql.elements import ColumnElement
 
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.detections import DetectionQuery, StoredDetection
@@ -57,6 +56,7 @@ _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
 _TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
 _CHUNK = 500  # parameters per IN list
 _RANGES = 50  # rotation ranges per statement
+_FIRST_GROUP, _MAX_GROUP = 4, 32  # plates fetched per statement: the first, and at most
 _SCAN_BATCH = 5000  # rows the ordered walk fetches at a time
 
 Position = tuple[datetime, str, str, int]
@@ -100,22 +100,17 @@ def candidate_plates(
 ) -> dict[str, datetime]:
     """The plates the lookup accepts, each with its newest read over the sites (those with no
     read since ``since`` left out)."""
-    rot = PlateRotationRow.rotation
+    if site_ids is not None and not site_ids:
+        return {}
     keys = set(lookup.exact_keys)
     ranges = list(lookup.ranges)
     for start in range(0, len(ranges), _RANGES):
-        # A few dozen ranges per statement (a fuzzy plate with two edits has ~200): one round
+        # A few dozen ranges per statement (a fuzzy plate with two edits has ~180): one round
         # trip each, every range still an index range (SQLite's OR-by-union, a PG bitmap OR).
         spans = ranges[start : start + _RANGES]
-        found = select(rot).where(or_(*(_within(rot, span) for span in spans)))
-        keys.update(
-            key_of_rotation(r)
-            for r in conn.execute(found).scalars()
-            if any(s.holds(r) for s in spans)
-        )
+        found = conn.execute(*_rotations_within(spans)).scalars()
+        keys.update(key_of_rotation(r) for r in found if any(s.holds(r) for s in spans))
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
-    if site_ids is not None and not site_ids:
-        return {}
     p = PlateIndexRow
     plates: dict[str, datetime] = {}
     for start in range(0, len(wanted), _CHUNK):
@@ -132,9 +127,19 @@ def candidate_plates(
     return plates
 
 
-def _within(rot: Any, span: RotationRange) -> ColumnElement[bool]:
-    low = rot >= span.low
-    return low if span.high is None else and_(low, rot < span.high)
+def _rotations_within(spans: Sequence[RotationRange]) -> tuple[TextClause, dict[str, str]]:
+    """The permuterm rows in any of the ranges: SQL text, as building and compiling ~200
+    expressions cost more than the lookups they make."""
+    terms, params = [], {}
+    for i, span in enumerate(spans):
+        params[f"l{i}"] = span.low
+        if span.high is None:
+            terms.append(f"rotation >= :l{i}")
+        else:
+            params[f"h{i}"] = span.high
+            terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
+    table = PlateRotationRow.__tablename__
+    return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
 
 
 def _position(cursor: str | None) -> Position | None:
@@ -180,16 +185,46 @@ def _merge(
     ceilings: list[tuple[Any, ...]] = [] if position is None else [position]
     if until is not None:
         ceilings.append((until,))  # every read kept is received before ``until``
+    bounds = {plate: min([(last, _TOP), *ceilings]) for plate, last in plates.items()}
+    # merge_newest visits plates newest bound first: fetch them in that order, in groups.
+    visiting = sorted(bounds, key=bounds.__getitem__, reverse=True)
+    return merge_newest(bounds.items(), _GroupFetch(conn, stmt, visiting), _order, want)
 
-    def bound(last: datetime) -> tuple[Any, ...]:
-        return min([(last, _TOP), *ceilings])
 
-    def fetch(plate: str, n: int) -> Sequence[RowMapping]:
-        return list(conn.execute(stmt.where(_D.plate_norm == plate).limit(n)).mappings())
+class _GroupFetch:
+    """Each plate's newest reads, loaded with the next few plates to visit in one statement
+    (``UNION ALL`` of one index lookup per plate): a round trip per group, not per plate."""
 
-    return merge_newest(
-        ((plate, bound(last)) for plate, last in plates.items()), fetch, _order, want
-    )
+    def __init__(self, conn: Connection, stmt: Select[Any], visiting: list[str]) -> None:
+        self._conn, self._stmt, self._visiting = conn, stmt, visiting
+        self._at = {plate: i for i, plate in enumerate(visiting)}
+        self._held: dict[str, list[RowMapping]] = {}
+        self._done: set[str] = set()
+        self._group = _FIRST_GROUP
+
+    def __call__(self, plate: str, n: int) -> Sequence[RowMapping]:
+        if plate not in self._held:
+            start = self._at[plate]
+            ahead = self._visiting[start + 1 : start + self._group]
+            fresh = (p for p in ahead if p not in self._held and p not in self._done)
+            self._load([plate, *fresh], n)
+            self._group = min(2 * self._group, _MAX_GROUP)
+        self._done.add(plate)
+        return self._held.pop(plate)
+
+    def _load(self, group: list[str], n: int) -> None:
+        lookups = [self._stmt.where(_D.plate_norm == plate).limit(n) for plate in group]
+        if len(lookups) == 1:
+            found = self._conn.execute(lookups[0]).mappings()
+        else:
+            union = union_all(*(select(lookup.subquery()) for lookup in lookups))
+            found = self._conn.execute(union).mappings()
+        loaded: dict[str, list[RowMapping]] = {plate: [] for plate in group}
+        for row in found:
+            loaded[row["plate_norm"]].append(row)
+        for rows in loaded.values():
+            rows.sort(key=_order, reverse=True)  # a union keeps no order
+        self._held.update(loaded)
 
 
 def _walk(conn: Connection, stmt: Select[Any], plates: set[str], want: int) -> list[RowMapping]:

@@ -6,9 +6,10 @@ never misses a plate a search could match and forgets plates no read is left of.
 holds and why: ``sync_protocol.plate_index``. The dictionary is per site (a search scoped to
 some sites reads only theirs); the permuterm rows are shared by every site's keys.
 
-On PostgreSQL, a writer that adds plates takes a shared advisory lock and a writer that drops
-rotations takes it exclusively: otherwise a batch could see a key still held (and skip its
-rotations) while retention, not seeing the batch's plate yet, deletes them.
+On PostgreSQL, a batch that adds plates takes a shared advisory lock and retention takes it
+exclusively, each before touching a dictionary row: otherwise a batch could see a key still
+held (and skip its rotations) while retention, not seeing the batch's plate yet, deletes them.
+Batches hold it shared, so they never wait on one another.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def forget_reads(conn: Connection, site_id: str, plate_norms: Iterable[str]) -> 
     counts = Counter(plate_norms)
     if not counts:
         return 0
+    # The lock before any dictionary row: a batch takes its shared lock before its rows, so
+    # taking it after ours (which that batch may wait on) could deadlock.
+    _lock(conn, shared=False)
     for name, n in sorted(counts.items()):
         conn.execute(
             _INDEX.update()
@@ -119,7 +123,6 @@ def forget_reads(conn: Connection, site_id: str, plate_norms: Iterable[str]) -> 
         conn.execute(_INDEX.delete().where(*where))
     if not gone:
         return 0
-    _lock(conn, shared=False)
     keys = set(gone.values())
     for chunk in _chunks(sorted(keys)):
         held = select(_INDEX.c.plate_key).where(_INDEX.c.plate_key.in_(chunk)).distinct()
