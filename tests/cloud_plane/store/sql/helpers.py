@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cloud_plane.store.sql import SqlStore
-from cloud_plane.store.tables import PlateIndexRow, PlateRotationRow
+from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow
 from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.plate_rules import normalize_plate
 from tests.cloud_plane.store.contracts.builders import NOW
@@ -44,3 +44,15 @@ def rotations(store: SqlStore) -> set[str]:
     """Every row of ``cloud_plate_rotations``."""
     with store.db.tx() as conn:
         return set(conn.execute(select(PlateRotationRow.rotation)).scalars())
+
+
+def dictionary_of_reads(store: SqlStore) -> dict[tuple[str, str], tuple[str, int, datetime]]:
+    """What the dictionary should hold for the reads ``cloud_detections`` holds now."""
+    d = DetectionRow
+    with store.db.tx() as conn:
+        rows = conn.execute(
+            select(
+                d.site_id, d.plate_norm, d.plate_key, func.count(), func.max(d.received_at)
+            ).group_by(d.site_id, d.plate_norm, d.plate_key)
+        )
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}

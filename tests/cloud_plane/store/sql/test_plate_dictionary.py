@@ -9,7 +9,8 @@ from cloud_plane.store.sql import SqlStore
 from sync_protocol.plate_index import rotations as rotations_of
 from sync_protocol.plate_rules import confusion_key
 from tests.cloud_plane.store.contracts.builders import NOW
-from tests.cloud_plane.store.sql.helpers import dictionary, reads, rotations
+from tests.cloud_plane.store.sql.helpers import dictionary, dictionary_of_reads, reads, rotations
+from tests.threads import run_together
 
 DAY = timedelta(days=1)
 
@@ -106,3 +107,32 @@ def test_retention_keeps_the_rotations_of_a_key_another_plate_still_has(
     assert rotations(sql_store) == set(rotations_of(confusion_key("AB12CDE")))
     found = sql_store.detections.search_detections(DetectionQuery(plate="AB12CDE", fuzzy=True))
     assert [d.site_id for d in found.items] == [b]
+
+
+def test_batches_and_retention_at_once_leave_the_dictionary_true_to_the_reads(
+    sql_store: SqlStore,
+) -> None:
+    site = _site(sql_store, "A", days=7)
+    # Old reads whose keys the new reads share (B/8, O/0 confusions): retention drops the old
+    # plates while the batches add plates of the same keys.
+    old = ["AB12CDE", "XO12OOO", "KL55MNO", "PQ77RST"]
+    new = ["A812CDE", "X012000", "KL5SMN0", "PQ77R5T"]
+    detections = sql_store.detections
+    for n, stream in enumerate(("o1", "o2", "o3")):
+        batch = reads(old * 10, stream=stream, at=NOW - (30 + n) * DAY)
+        detections.put_batch(site, stream, batch, received_at=NOW)
+
+    def send(stream: str) -> None:
+        for first in range(1, 41, 8):
+            batch = reads(new * 2, first=first, stream=stream)
+            detections.put_batch(site, stream, batch, received_at=NOW)
+
+    def expire() -> None:
+        while sql_store.retention.delete_reads(site, NOW - 7 * DAY, 7).reads:
+            pass
+
+    run_together([lambda: send("n1"), lambda: send("n2"), expire, expire])
+    held = dictionary(sql_store)
+    assert held == dictionary_of_reads(sql_store)
+    assert set(held) == {(site, p) for p in new}
+    assert rotations(sql_store) == {r for key, *_ in held.values() for r in rotations_of(key)}
