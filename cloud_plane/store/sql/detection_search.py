@@ -82,7 +82,9 @@ def search_detections(
         else:
             plates = candidate_plates(conn, lookup, query.site_ids, since=query.since)
             if len(plates) > many_plates:
-                rows = _walk(conn, stmt, set(plates), want)
+                # No read of theirs is newer than their newest: the walk starts there.
+                newest = stmt.where(_D.received_at <= max(plates.values()))
+                rows = _walk(conn, newest, set(plates), want)
             else:
                 rows = _merge(conn, stmt, plates, position, query.until, want)
     items = [stored_detection(r) for r in rows]
