@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextClause, false, select, text, tuple_, union_all
+from sqlalchemy import Select, TextClause, false, func, select, text, tuple_, union_all
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.errors import InvalidInput
@@ -36,7 +37,7 @@ from cloud_plane.records.paging import (
     encode_cursor,
 )
 from cloud_plane.store.sql.database import before
-from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow
+from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow, ReadCountRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.plate_index import (
     KeyLookup,
@@ -47,9 +48,13 @@ from sync_protocol.plate_index import (
 )
 from sync_protocol.plate_rules import normalize_pattern
 
-MANY_PLATES = 200
-"""Above this many candidate plates, one ordered walk beats a lookup per plate (a later page
-fetches every plate whose newest read is past the cursor)."""
+MANY_PLATES = 64
+"""Above this many plates to visit, one ordered walk may beat a lookup per plate: a first page
+visits about a page's worth, but a later page (or one ``until`` bounds) every plate whose
+newest read is past the cursor ..."""
+WALK_ROWS = 20_000
+"""... if the page is expected within this many reads of the walk (the candidates' share of
+the sites' reads tells); otherwise the merge still pays less."""
 
 _D = DetectionRow
 _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
@@ -57,13 +62,17 @@ _TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read receive
 _CHUNK = 500  # parameters per IN list
 _RANGES = 50  # rotation ranges per statement
 _FIRST_GROUP, _MAX_GROUP = 4, 32  # plates fetched per statement: the first, and at most
-_SCAN_BATCH = 5000  # rows the ordered walk fetches at a time
+_SCAN_BATCH = 1000  # rows the ordered walk fetches at a time (a page is expected in ~1000s)
 
 Position = tuple[datetime, str, str, int]
 
 
 def search_detections(
-    conn: Connection, query: DetectionQuery, *, many_plates: int = MANY_PLATES
+    conn: Connection,
+    query: DetectionQuery,
+    *,
+    many_plates: int = MANY_PLATES,
+    walk_rows: int = WALK_ROWS,
 ) -> Page[StoredDetection]:
     """One page of the query; InvalidInput for a bad cursor or edit budget."""
     position = _position(query.cursor)
@@ -80,8 +89,10 @@ def search_detections(
         if lookup is None:
             rows = list(conn.execute(stmt.where(_D.plate_norm == pattern).limit(want)).mappings())
         else:
-            plates = candidate_plates(conn, lookup, query.site_ids, since=query.since)
-            if len(plates) > many_plates:
+            found = candidate_plates(conn, lookup, query.site_ids, since=query.since)
+            plates = found.newest
+            visits = _visits(plates, position, query.until, want)
+            if visits > many_plates and _walk_pays(conn, query, found.reads, walk_rows):
                 # No read of theirs is newer than their newest: the walk starts there.
                 newest = stmt.where(_D.received_at <= max(plates.values()))
                 rows = _walk(conn, newest, set(plates), want)
@@ -93,17 +104,25 @@ def search_detections(
     return Page(items, None)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The plates a search may match, each with its newest read, and their reads in all."""
+
+    newest: dict[str, datetime] = field(default_factory=dict)
+    reads: int = 0
+
+
 def candidate_plates(
     conn: Connection,
     lookup: KeyLookup,
     site_ids: Collection[str] | None,
     *,
     since: datetime | None = None,
-) -> dict[str, datetime]:
-    """The plates the lookup accepts, each with its newest read over the sites (those with no
-    read since ``since`` left out)."""
+) -> Candidates:
+    """The plates the lookup accepts over the sites (those with no read since ``since`` left
+    out)."""
     if site_ids is not None and not site_ids:
-        return {}
+        return Candidates()
     keys = set(lookup.exact_keys)
     ranges = list(lookup.ranges)
     for start in range(0, len(ranges), _RANGES):
@@ -115,18 +134,44 @@ def candidate_plates(
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     p = PlateIndexRow
     plates: dict[str, datetime] = {}
+    reads = 0
     for start in range(0, len(wanted), _CHUNK):
-        stmt = select(p.plate_norm, p.last_received_at).where(
+        stmt = select(p.plate_norm, p.last_received_at, p.reads).where(
             p.plate_key.in_(wanted[start : start + _CHUNK])
         )
         if site_ids is not None:
             stmt = stmt.where(p.site_id.in_(sorted(site_ids)))
         if since is not None:
             stmt = stmt.where(p.last_received_at >= since)
-        for plate, last in conn.execute(stmt):
-            if lookup.accepts_plate(plate) and (plate not in plates or plates[plate] < last):
+        for plate, last, count in conn.execute(stmt):
+            if not lookup.accepts_plate(plate):
+                continue
+            reads += count
+            if plate not in plates or plates[plate] < last:
                 plates[plate] = last
-    return plates
+    return Candidates(plates, reads)
+
+
+def _visits(
+    plates: dict[str, datetime], position: Position | None, until: datetime | None, want: int
+) -> int:
+    """About how many plates the merge would fetch: a page's worth, and every plate whose
+    newest read is past the cursor or ``until`` (its bound says nothing of what is left)."""
+    ceilings = [t for t in (position[0] if position else None, until) if t is not None]
+    capped = 0
+    if ceilings:
+        ceiling = min(ceilings)
+        capped = sum(1 for last in plates.values() if last >= ceiling)
+    return min(len(plates), capped + want)
+
+
+def _walk_pays(conn: Connection, query: DetectionQuery, reads: int, walk_rows: int) -> bool:
+    """Whether a page is expected within ``walk_rows`` reads of the ordered walk."""
+    total = select(func.coalesce(func.sum(ReadCountRow.reads), 0))
+    if query.site_ids is not None:
+        total = total.where(ReadCountRow.site_id.in_(sorted(query.site_ids)))
+    held = conn.execute(total).scalar_one()
+    return (query.limit + 1) * held <= walk_rows * max(reads, 1)
 
 
 def _rotations_within(spans: Sequence[RotationRange]) -> tuple[TextClause, dict[str, str]]:

@@ -15,7 +15,7 @@ from tests.search_contract import check_search_contract, corpus
 
 
 def test_the_ordered_walk_for_many_plates_keeps_the_contract(sql_store: SqlStore) -> None:
-    walking = SqlDetections(sql_store.db, many_plates=0)  # every plate search walks
+    walking = SqlDetections(sql_store.db, many_plates=0, walk_rows=10**9)  # every search walks
     harness = StoreHarness(walking, received_at=NOW)
     harness.store(corpus(seed=41, size=250))
     check_search_contract(harness, corpus(seed=41, size=250), examples=40)
@@ -25,7 +25,7 @@ def test_the_ordered_walk_for_many_plates_keeps_the_contract(sql_store: SqlStore
 def test_a_fuzzy_page_is_full_behind_many_newer_reads_of_other_plates(
     sql_store: SqlStore, many_plates: int
 ) -> None:
-    detections = SqlDetections(sql_store.db, many_plates=many_plates)
+    detections = SqlDetections(sql_store.db, many_plates=many_plates, walk_rows=10**9)
     detections.put_batch("a", "st", reads(["AB12CDE", "A812CDE", "AB12CD"]), received_at=NOW)
     others = [f"XY{n:05d}" for n in range(600)]
     detections.put_batch("a", "st", reads(others, first=4), received_at=NOW)
