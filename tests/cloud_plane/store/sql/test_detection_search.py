@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from cloud_plane.errors import InvalidInput
 from cloud_plane.records.detections import DetectionQuery
@@ -78,3 +79,23 @@ def test_a_cursor_not_ours_is_invalid_input_on_a_plate_search(sql_store: SqlStor
         sql_store.detections.search_detections(
             DetectionQuery(plate="AB1*", fuzzy=True, cursor="garbage")
         )
+
+
+@pytest.mark.parametrize(
+    ("plate", "fuzzy"), [("XY00123", True), ("XY001*", False), ("*0012*", True), ("XY*", False)]
+)
+def test_a_plate_page_costs_a_few_statements_however_many_plates_match(
+    sql_store: SqlStore, plate: str, fuzzy: bool
+) -> None:
+    plates = [f"XY{n:05d}" for n in range(1500)]
+    for first in range(1, len(plates), 500):
+        batch = reads(plates[first - 1 : first + 499], first=first)
+        sql_store.detections.put_batch("a", "st", batch, received_at=NOW)
+    statements: list[str] = []
+    event.listen(sql_store.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    cursor = None
+    for _ in range(3):  # the first page and two more
+        statements.clear()
+        query = DetectionQuery(plate=plate, fuzzy=fuzzy, limit=20, cursor=cursor)
+        cursor = sql_store.detections.search_detections(query).next_cursor
+        assert len(statements) <= 12, statements
