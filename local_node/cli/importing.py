@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -105,8 +106,8 @@ def import_reads(
         on_error=on_error,
         on_progress=on_progress,
     )
-    stream = (
-        click.get_text_stream("stdin")
+    stream: TextIO = (
+        sys.stdin
         if file == "-"
         else open(file, newline="", encoding="utf-8-sig", errors="replace")  # noqa: SIM115
     )

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.importing import formats, platerecognizer, store
+from local_node.importing.pipeline import LineProblem, read_ahead
 from local_node.importing.values import LineError, TimeWindow
 
 BATCH_SIZE = 20_000
@@ -45,15 +46,6 @@ class ImportOptions:
     max_errors: int | None = None
     """Give up after this many bad lines (None: never)."""
     batch_size: int = BATCH_SIZE
-
-
-@dataclass(frozen=True)
-class LineProblem:
-    """A line that was not imported: where, which column, why."""
-
-    line: int
-    field: str
-    reason: str
 
 
 @dataclass
@@ -94,7 +86,7 @@ class Importer:
         engine: Engine,
         *,
         clock: Clock,
-        retention_days: int,
+        retention_days: float,
         options: ImportOptions,
         on_error: Callable[[LineProblem], None] | None = None,
         on_progress: Callable[[ImportReport], None] | None = None,
@@ -124,30 +116,23 @@ class Importer:
         except formats.UnknownFormat as exc:
             raise ImportRefused(str(exc)) from None
         report.format = fmt
-        batch: list[dict[str, Any]] = []
-        for number, record in self._records(fmt, first, stream):
-            report.lines += 1
-            if isinstance(record, LineError):
-                self._problem(report, LineProblem(number, record.field, record.reason))
-                if (
-                    self._options.max_errors is not None
-                    and report.errors > self._options.max_errors
-                ):
-                    report.gave_up = True
-                    break
-            else:
-                batch.append(record)
-                if len(batch) >= self._options.batch_size:
-                    self._store(batch, report, fmt)
-                    batch = []
-            if report.lines % 1000 == 0:
-                now = time.monotonic()
-                if now - last >= self._every:
-                    last = now
-                    report.elapsed_s = now - started
-                    self._on_progress(report)
-        if batch:
-            self._store(batch, report, fmt)
+        chunks = read_ahead(
+            self._records(fmt, first, stream),
+            batch_size=self._options.batch_size,
+            max_errors=self._options.max_errors,
+        )
+        for chunk in chunks:
+            report.lines += chunk.lines
+            for problem in chunk.problems:
+                self._problem(report, problem)
+            if chunk.rows:
+                self._store(chunk.rows, report, fmt)
+            report.gave_up = chunk.gave_up
+            now = time.monotonic()
+            if now - last >= self._every:
+                last = now
+                report.elapsed_s = now - started
+                self._on_progress(report)
         report.elapsed_s = time.monotonic() - started
         return report
 
@@ -253,6 +238,6 @@ class Importer:
         return self._hotlist[1]
 
 
-def retention_cutoff(now: datetime, days: int) -> datetime:
+def retention_cutoff(now: datetime, days: float) -> datetime:
     """Reads received before this would be deleted by the next retention run."""
     return now - timedelta(days=days)

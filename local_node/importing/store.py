@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -59,10 +60,17 @@ _COLUMNS = [
 ]
 
 
+_ROW_VALUES = itemgetter(
+    *(f"{c}_stored" if c in ("captured_at", "received_at") else c for c in _COLUMNS)
+)
+
+
 def _sqlite_time(value: datetime) -> str:
     # What UTCDateTime stores on SQLite (UTC, no offset, always microseconds: compared as
     # text), without the column type's per-value processing; a test holds them equal.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.utcoffset():  # the parsers give UTC already: the conversion is rarely needed
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _as_is(value: datetime) -> datetime:
@@ -123,19 +131,25 @@ def existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str
     by_camera: dict[str, list[str]] = {}
     for camera_id, event_id in keys:
         by_camera.setdefault(camera_id, []).append(event_id)
+    mark = _mark(conn)
     found: set[tuple[str, str]] = set()
     for camera_id, ids in by_camera.items():
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            found.update(
-                (camera_id, e)
-                for e in conn.execute(
-                    select(Detection.event_id).where(
-                        Detection.camera_id == camera_id, Detection.event_id.in_(chunk)
-                    )
-                ).scalars()
+            # Plain SQL: the uq_detections_camera_event index answers it; SQLAlchemy's
+            # expanding IN cost more than the lookups.
+            sql = (
+                f"SELECT event_id FROM detections WHERE camera_id = {mark} "
+                f"AND event_id IN ({', '.join([mark] * len(chunk))})"
             )
+            rows = conn.exec_driver_sql(sql, (camera_id, *chunk))
+            found.update((camera_id, e) for (e,) in rows)
     return found
+
+
+def _mark(conn: Connection) -> str:
+    """The driver's positional placeholder."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 @dataclass(frozen=True)
@@ -268,15 +282,12 @@ def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], hits: Sequence
     """Insert the detections (one executemany), their dictionary entries and their hits."""
     if not rows:
         return
-    dialect = conn.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    stored = _sqlite_time if dialect.name == "sqlite" else _as_is
-    values = []
+    stored = _sqlite_time if conn.dialect.name == "sqlite" else _as_is
     for row in rows:
-        record = [row[c] for c in _COLUMNS]
-        record[5] = stored(record[5])
-        record[6] = stored(record[6])
-        values.append(tuple(record))
+        row["captured_at_stored"] = stored(row["captured_at"])
+        row["received_at_stored"] = stored(row["received_at"])
+    values = list(map(_ROW_VALUES, rows))
+    mark = _mark(conn)
     sql = (
         f"INSERT INTO detections ({', '.join(_COLUMNS)}) "
         f"VALUES ({', '.join([mark] * len(_COLUMNS))})"

@@ -39,10 +39,10 @@ MAX_EVENT_ID = 128  # detections.event_id
 
 def text(value: object) -> str | None:
     """``short_text`` (blank: None, overlong: cut, control characters dropped), faster on the
-    common case of printable text."""
-    if value is None:
+    common cases: empty, and printable text."""
+    if not value:
         return None
-    found = value.strip() if isinstance(value, str) else str(value).strip()
+    found = (value if isinstance(value, str) else str(value)).strip()
     if not found.isprintable():
         found = short_text(found) or ""
     return found[:MAX_TEXT_CHARS] or None

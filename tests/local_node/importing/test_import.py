@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
@@ -141,3 +142,19 @@ def test_help_names_the_formats_and_the_flags():
     assert result.exit_code == 0
     for word in ("node-csv", "platerecognizer-csv", "--local-only", "--timezone", "--max-errors"):
         assert word in result.stdout
+
+
+def test_a_forced_format_names_the_columns_the_header_lacks(import_file, node_db):
+    result = import_file("timestamp,plate\n2026-12-01,AB12CDE\n", "--format", "platerecognizer-csv")
+    assert result.exit_code == 1
+    assert "lacks the platerecognizer-csv column(s): score, file" in result.stderr
+
+
+def test_a_line_that_is_not_json_is_a_line_error(import_file, node_db):
+    at = datetime.now(UTC).isoformat()
+    record = {"id": "a1", "camera_id": "cam", "captured_at": at, "received_at": at}
+    good = json.dumps({**record, "plate": "AB12CDE"})
+    result = import_file(f"{good}\n{{not json\n", name="reads.jsonl")
+    assert result.exit_code == 1
+    assert "line 2: line: is not JSON" in result.stderr
+    assert "1 new, 0 already there, 1 errors" in result.stderr
