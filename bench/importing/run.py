@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -125,9 +126,10 @@ def generate(path: Path, fmt: str, lines: int, seed: int = 1) -> None:
                 out.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
-def run_import(path: Path, data_dir: Path, extra: list[str]) -> tuple[float, str]:
-    """Run the real command; its wall time and its summary line."""
+def run_import(path: Path, data_dir: Path, extra: list[str]) -> tuple[float, float, str]:
+    """Run the real command; its wall time, its CPU time (both threads) and its summary."""
     env = {**os.environ, "EDGESYNC_NODE_DATA_DIR": str(data_dir)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "edgesync", "node", "import", str(path), "--quiet", *extra],
@@ -136,9 +138,11 @@ def run_import(path: Path, data_dir: Path, extra: list[str]) -> tuple[float, str
         text=True,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.stderr.strip().splitlines()[-1]
+    return elapsed, cpu, done.stderr.strip().splitlines()[-1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {args.lines} lines of {args.format} in {took:.1f} s")
         extra = ["--local-only"] if args.local_only else []
         for label in ("first run", "re-run"):
-            elapsed, summary = run_import(path, root / "node", extra)
+            elapsed, cpu, summary = run_import(path, root / "node", extra)
             print(
                 f"{label}: {elapsed:.1f} s wall (process start included), "
-                f"{args.lines / elapsed:,.0f} reads/s | {summary}"
+                f"{args.lines / elapsed:,.0f} reads/s; {cpu:.1f} s CPU (both threads), "
+                f"{args.lines / cpu:,.0f} reads per CPU-second; load {os.getloadavg()[0]:.1f}"
+                f" | {summary}"
             )
     return 0

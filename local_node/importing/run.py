@@ -100,6 +100,7 @@ class Importer:
         self._on_progress = on_progress or (lambda report: None)
         self._every = progress_every_s
         self._cameras: dict[str, str] = {}
+        self._dialect = engine.dialect.name
         self._hotlist: tuple[int, Any] | None = None
 
     def run(self, stream: TextIO) -> ImportReport:
@@ -180,9 +181,8 @@ class Importer:
             if row:
                 yield reader.line_num, self._parsed(parse, row, override)
 
-    @staticmethod
     def _parsed(
-        parse: formats.Parser, record: Any, camera: str | None
+        self, parse: formats.Parser, record: Any, camera: str | None
     ) -> dict[str, Any] | LineError:
         try:
             values = parse(record)
@@ -190,6 +190,8 @@ class Importer:
             return exc
         if camera:
             values["camera"] = camera
+        # Here, in the reader thread, rather than in the storing one (store.insert_rows).
+        store.add_stored_times(values, self._dialect)
         return values
 
     # -- storing ------------------------------------------------------------------------

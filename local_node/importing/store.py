@@ -73,8 +73,14 @@ def _sqlite_time(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _as_is(value: datetime) -> datetime:
-    return value
+def add_stored_times(row: dict[str, Any], dialect: str) -> None:
+    """The row's times as the driver is given them (``*_stored``), for ``insert_rows``."""
+    if dialect == "sqlite":
+        row["captured_at_stored"] = _sqlite_time(row["captured_at"])
+        row["received_at_stored"] = _sqlite_time(row["received_at"])
+    else:
+        row["captured_at_stored"] = row["captured_at"]
+        row["received_at_stored"] = row["received_at"]
 
 
 def camera_name(source: str) -> str:
@@ -282,10 +288,9 @@ def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], hits: Sequence
     """Insert the detections (one executemany), their dictionary entries and their hits."""
     if not rows:
         return
-    stored = _sqlite_time if conn.dialect.name == "sqlite" else _as_is
     for row in rows:
-        row["captured_at_stored"] = stored(row["captured_at"])
-        row["received_at_stored"] = stored(row["received_at"])
+        if "received_at_stored" not in row:
+            add_stored_times(row, conn.dialect.name)
     values = list(map(_ROW_VALUES, rows))
     mark = _mark(conn)
     sql = (

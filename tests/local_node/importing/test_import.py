@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 
 from edgesync.cli import main
 from local_node.alerts import ledger
-from local_node.db.tables import HotlistEntry, NodeState
+from local_node.db.tables import Detection, HotlistEntry, NodeState, PlateIndexEntry
 from local_node.search import DetectionQuery, search
 from tests.local_node.importing.conftest import PR_DOC_LINE, pr_file, pr_line
 
@@ -158,3 +158,13 @@ def test_a_line_that_is_not_json_is_a_line_error(import_file, node_db):
     assert result.exit_code == 1
     assert "line 2: line: is not JSON" in result.stderr
     assert "1 new, 0 already there, 1 errors" in result.stderr
+
+
+def test_the_plate_dictionary_counts_every_read_and_keeps_the_last_seq(import_file, node_db):
+    older, newer = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    import_file(pr_file(pr_line("ab12cde", at=newer), pr_line("ab12cde", at=older)))
+    import_file(pr_file(pr_line("ab12cde", at=datetime(2026, 11, 19, tzinfo=UTC))))
+    with node_db.engine.connect() as conn:
+        entry = conn.execute(select(PlateIndexEntry)).one()
+        newest = conn.execute(select(func.max(Detection.seq))).scalar_one()
+    assert (entry.reads, entry.last_seq) == (3, newest)
