@@ -48,6 +48,12 @@ EXIT_GAVE_UP = 2
     type=click.IntRange(min=0),
     help="Give up after this many bad lines (default: never).",
 )
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1, max=1_000_000),
+    default=50_000,
+    help="Reads per transaction (live cameras wait for each commit: lower it on a busy node).",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines, only the summary.")
 def import_reads(
     file: str,
@@ -58,6 +64,7 @@ def import_reads(
     zone_name: str,
     camera: str | None,
     max_errors: int | None,
+    batch_size: int,
     quiet: bool,
 ) -> None:
     """Import plate reads from FILE ('-': standard input), idempotently.
@@ -101,15 +108,18 @@ def import_reads(
         clock=utc_now,
         retention_days=settings.retention.metadata_days,
         options=ImportOptions(
-            fmt=fmt, local_only=local_only, zone=zone, camera=camera, max_errors=max_errors
+            fmt=fmt,
+            local_only=local_only,
+            zone=zone,
+            camera=camera,
+            max_errors=max_errors,
+            batch_size=batch_size,
         ),
         on_error=on_error,
         on_progress=on_progress,
     )
     stream: TextIO = (
-        sys.stdin
-        if file == "-"
-        else open(file, newline="", encoding="utf-8-sig", errors="replace")  # noqa: SIM115
+        sys.stdin if file == "-" else open(file, newline="", encoding="utf-8-sig", errors="replace")  # noqa: SIM115
     )
     try:
         report = importer.run(stream)

@@ -37,7 +37,8 @@ Decisions, and why:
   leaves them out. Their syncing is the sync code's, unchanged.
 * **Search.** The plate dictionary is kept in each batch's transaction
   (``local_node.db.plate_dictionary.record_reads``), so imported reads are found by plate.
-* **Speed.** Lines are checked by plain functions with ingest's rules (``values``), and
-  stored 20,000 at a time with one executemany per batch under one lock; a batch holds the
-  node's write lock for a fraction of a second, which the live writer waits out.
+* **Speed.** Lines are checked by plain functions with ingest's rules (``values``) in a
+  reader thread (``pipeline``) while the previous batch is stored: 50,000 reads a
+  transaction (``--batch-size``), one executemany, the node's write lock held for the
+  batch (a few seconds, which the live writer waits out; lower the batch on a busy node).
 """

@@ -24,7 +24,11 @@ from local_node.importing import formats, platerecognizer, store
 from local_node.importing.pipeline import LineProblem, read_ahead
 from local_node.importing.values import LineError, TimeWindow
 
-BATCH_SIZE = 20_000
+BATCH_SIZE = 50_000
+# Reads per transaction. Each batch rewrites the index pages its random keys land on (event
+# ids, plates): at 500,000 reads, 50,000 a batch was 1.45x faster than 20,000 (7.4k -> 10.8k
+# reads/s on this machine under load). The live writer waits for a batch's commit (a few
+# seconds at most); --batch-size lowers it on a busy node.
 PROGRESS_EVERY_S = 3.0
 
 
