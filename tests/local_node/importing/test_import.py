@@ -168,3 +168,12 @@ def test_the_plate_dictionary_counts_every_read_and_keeps_the_last_seq(import_fi
         entry = conn.execute(select(PlateIndexEntry)).one()
         newest = conn.execute(select(func.max(Detection.seq))).scalar_one()
     assert (entry.reads, entry.last_seq) == (3, newest)
+
+
+def test_a_read_repeated_in_a_later_batch_is_counted_as_already_there(import_file, node_db):
+    first = pr_line("aa11aaa")
+    lines = [first, pr_line("bb22bbb"), pr_line("cc33ccc"), first, pr_line("dd44ddd")]
+    result = import_file(pr_file(*lines), "--batch-size", "2")
+    assert "4 new, 1 already there, 0 errors" in result.stderr
+    seqs = [s for (s,) in node_db.rows("SELECT seq FROM detections ORDER BY seq")]
+    assert seqs == [1, 2, 3, 4]
