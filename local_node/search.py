@@ -41,7 +41,7 @@ loose, few plates match, and a scan would read the whole log."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
-_CURSOR = re.compile(r"s(\d{1,10})")
+_CURSOR = re.compile(r"s(-?\d{1,10})")  # seqs <= 0: local-only imports
 Filters = list[ColumnElement[bool]]
 
 
@@ -66,13 +66,13 @@ def encode_cursor(seq: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The seq a cursor stands for (0..MAX_SEQ), or a 422 naming the cursor."""
+    """The seq a cursor stands for (-MAX_SEQ..MAX_SEQ), or a 422 naming the cursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned") from None
     found = _CURSOR.fullmatch(raw)
-    if found is None or int(found.group(1)) > MAX_SEQ:
+    if found is None or abs(int(found.group(1))) > MAX_SEQ:
         raise InvalidInput("cursor is not one this API returned")
     return int(found.group(1))
 
