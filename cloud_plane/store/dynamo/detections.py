@@ -79,6 +79,7 @@ from cloud_plane.store.dynamo.detection_items import (
     split_chunks,
 )
 from cloud_plane.store.dynamo.detection_search import SCAN_BOUND, DetectionSearch
+from cloud_plane.store.dynamo.plate_dictionary import PlateDictionary
 from cloud_plane.store.dynamo.table import attempts
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
@@ -92,7 +93,10 @@ class DynamoDetections:
 
     def __init__(self, db: DynamoDb, *, scan_bound: int = SCAN_BOUND) -> None:
         self._db = db
-        self._search = DetectionSearch(db, sites=self._site_days, scan_bound=scan_bound)
+        self._dictionary = PlateDictionary(db)
+        self._search = DetectionSearch(
+            db, sites=self._site_days, dictionary=self._dictionary, scan_bound=scan_bound
+        )
         self._days: dict[str, tuple[str, str]] = {}  # site -> (first, last) day, as stored
         self._days_lock = threading.Lock()
 
@@ -160,6 +164,7 @@ class DynamoDetections:
                 )
             )
         self._db.table.batch_write(items)
+        self._dictionary.note(site_id, records)
 
     def _count(self, site_id: str, records: Sequence[DetectionRecord]) -> None:
         """Add the acknowledged reads to their hours' counters (one update per hour)."""
