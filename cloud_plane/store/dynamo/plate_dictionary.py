@@ -40,15 +40,15 @@ from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.table import attempts
 from sync_protocol.detections import DetectionRecord
-from sync_protocol.plate_index import KeyLookup, RotationRange, key_of_rotation, rotations
-from sync_protocol.plate_rules import confusion_key
+from sync_protocol.plate_index import END, KeyLookup, RotationRange, key_of_rotation, rotations
+from sync_protocol.plate_rules import KEY_ALPHABET, confusion_key
 
 NEWEST_STEP = timedelta(minutes=15)  # how stale a key item's newest read time may be
 ROTATION_SLACK = timedelta(days=7)  # how long rotations outlive the newest read they know
 NEWEST_PREFIX = f"n{keys.SEP}"  # a key item's attribute per site: n#<site_id>
 ABOVE = "~"  # sorts above the separator: time_text + ABOVE is above every key at that time
 PARALLEL_RANGES = 8  # rotation ranges queried at once (a fuzzy search of 2 edits has dozens)
-_PARTITIONS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # every first character a rotation has
+_PARTITIONS = "".join(sorted(KEY_ALPHABET)) + END  # every character a rotation holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +133,31 @@ def next_entry(
     return EntryWrite(item, previous, rotation_items(key, rotation_ttl) if rewrite else [])
 
 
+def stored_rotations(key: str) -> list[str]:
+    """Return the rotations of ``key + END`` the table keeps: every other one, from END back.
+
+    The rotation starting at position ``p`` is kept when ``len(key) - p`` is even, so the one
+    starting with END (prefix searches) is, and every rotation not kept is followed by one
+    that is: a rotation starting with ``P`` is found as one kept starting with ``P`` or with
+    ``P[1:]`` (``sampled_ranges``). Half the items of a full permuterm, twice the Queries.
+    """
+    return [r for i, r in enumerate(rotations(key)) if (len(key) - i) % 2 == 0]
+
+
+def sampled_ranges(span: RotationRange) -> list[RotationRange]:
+    """Return ranges of kept rotations holding a kept rotation of every key ``span`` holds."""
+    found = [span]
+    if len(span.low) >= 2:
+        found.append(RotationRange.starting(span.low[1:], span.length))
+    else:  # the kept rotation before the wanted one starts with any character, then it
+        found += [RotationRange.starting(c + span.low, span.length) for c in _PARTITIONS]
+    return found
+
+
 def rotation_items(key: str, expires_at: int | None) -> list[dict[str, Any]]:
-    """Return the permuterm rotation items of one confusion key."""
+    """Return the rotation items of one confusion key (``stored_rotations``)."""
     extra = {} if expires_at is None else {"expires_at": expires_at}
-    return [{**keys.plate_rotation(r), **extra} for r in rotations(key)]
+    return [{**keys.plate_rotation(r), **extra} for r in stored_rotations(key)]
 
 
 def newest_bound(item: Mapping[str, Any], scope: Collection[str] | None) -> str | None:
@@ -246,7 +267,7 @@ class PlateDictionary:
         return sorted(chosen)
 
     def _rotation_keys(self, ranges: Iterable[RotationRange]) -> set[str]:
-        spans = covering(ranges)
+        spans = covering(wider for span in ranges for wider in sampled_ranges(span))
         if len(spans) <= 1:
             return {k for span in spans for k in self._range(span)}
         with ThreadPoolExecutor(max_workers=PARALLEL_RANGES) as pool:
