@@ -16,8 +16,8 @@ nonce (TTL)            ``NONCE#<key>``                 ``NONCE``
 detection              ``DET#<site_id>#<stream_id>``   ``SEQ#<seq, 19 digits>``
 detection by plate     ``PLATE#<confusion key>``       ``time_sort_key`` (whole record)
 detection chunk        ``DETS#<site_id>#<yyyy-mm-dd>``  ``<newest time>#<stream>#<first seq>``
-plate key dictionary   ``PLATEKEY#<confusion key>``    ``KEY``
-key rotation           ``PLATEROT#<first character>``  ``<rotation>`` (permuterm row)
+key rotation           ``PLATEROT#<first character>``  ``<rotation>`` (permuterm row; the
+                                                       one starting ``Z`` is the key's item)
 sites with detections  ``DETSITES``                    ``SITE#<site_id>``
 reads per hour         ``READS#<site_id>``             ``<hour time_text>``
 hit                    ``HIT#<detection_id>``          ``ENTRY#<list>#<plate_norm>``
@@ -184,11 +184,6 @@ def plate_detection(
 def plate_partition(plate_key: str) -> str:
     """Return the partition of the reads of every plate with confusion key ``plate_key``."""
     return f"PLATE{SEP}{_id(plate_key, 'plate_key')}"
-
-
-def plate_key_entry(plate_key: str) -> dict[str, str]:
-    """Return the key of a confusion key's dictionary item (its plates, its newest reads)."""
-    return {"pk": f"PLATEKEY{SEP}{_id(plate_key, 'plate_key')}", "sk": "KEY"}
 
 
 def plate_rotation_partition(first: str) -> str:

@@ -2,26 +2,29 @@
 
 The DynamoDB form of ``sync_protocol.plate_index`` (its docstring explains the idea). It is
 written with each batch, before the stream's cursor moves (so an acknowledged read can always
-be found; a resent batch writes the same facts again), as two kinds of item:
+be found; a resent batch writes the same facts again), as **rotation items**: rotations of
+``key + END`` in a partition per first character (``keys.plate_rotation``), the rotation as
+sort key, so a permuterm range is one Query in one partition. Every other rotation is kept
+(``stored_rotations``: a write unit each, the cost that matters), which a lookup makes up for
+by reading two ranges for one (``sampled_ranges``). Of a key's items:
 
-- a **key item** per confusion key (``keys.plate_key_entry``): the plates seen under the key
-  (``p``, a string set), per site the receive time of a recent read there (``n#<site>``,
-  rewritten only when a read is more than ``NEWEST_STEP`` newer: a plate seen in a burst costs
-  one write, and ``n#<site> + NEWEST_STEP`` bounds the site's newest read of the key), a
-  version for optimistic writes (``ver``), the TTL of its newest read at any site
-  (``expires_at``) and the TTL its rotations were written with (``re``). About 100 bytes
-  plus ~40 per site: one write unit up to a dozen sites;
-- **rotation items** (``keys.plate_rotation``): every rotation of ``key + END`` in a partition
-  per first character, the rotation as sort key and nothing else but the TTL, so a permuterm
-  range is one Query in one partition. Written when the key is new and again when its reads
-  would outlive them: they expire ``ROTATION_SLACK`` after the newest read known when they
-  were written, so a key read every day rewrites its rotations once a week, not once a read.
+- the one starting with END (where prefix searches look) is the **key item**: the plates seen
+  under the key (``p``, a string set), per site the receive time of a recent read there
+  (``n#<site>``, rewritten only when a read is more than ``NEWEST_STEP`` newer: a plate seen
+  in a burst costs one write, and ``n#<site> + NEWEST_STEP`` bounds the site's newest read of
+  the key), a version for optimistic writes (``ver``), the TTL of the newest read it bounds
+  at any site (``expires_at``) and the TTL the other rotations were written with (``re``).
+  About 100 bytes plus ~40 per site: one write unit up to a dozen sites;
+- the others hold nothing but their TTL. Written when the key is new and again when its
+  reads would outlive them: they expire ``ROTATION_SLACK`` after the newest read known when
+  they were written, so a key read every day rewrites them once a week, not once a read.
 
-A batch costs an eventually consistent BatchGet of its distinct keys (half a read unit each),
-then nothing more for a key already seen at the site within ``NEWEST_STEP`` under a known
-plate, one write (the key item) for a key seen again later or under a new plate, and
-``len(key) + 2`` writes for a new key (its rotations and its key item: 9 for 7 characters).
-Concurrent writers of one key item meet on ``ver``: the loser reads again and merges.
+A batch costs an eventually consistent BatchGet of its distinct keys' items (half a read unit
+each), then nothing more for a key already seen at the site within ``NEWEST_STEP`` under a
+known plate, one write (the key item) for a key seen again later or under a new plate, and
+``ceil((len(key) + 1) / 2)`` writes for a new key (4 for 7 characters; a full permuterm with
+a separate key item would take 9). Concurrent writers of one key item meet on ``ver``: the
+loser reads again and merges.
 
 Everything expires after the reads it points to (TTL from the site's retention, ``db.py``).
 The retention job leaves these items to their TTL (a key item may serve several sites): after
@@ -129,7 +132,7 @@ def next_entry(
     if not changed:
         return None
     previous = None if stored is None else int(stored.get("ver", 0))
-    item.update(keys.plate_key_entry(key), ver=(previous or 0) + 1)
+    item.update(entry_key(key), ver=(previous or 0) + 1)
     return EntryWrite(item, previous, rotation_items(key, rotation_ttl) if rewrite else [])
 
 
@@ -154,10 +157,16 @@ def sampled_ranges(span: RotationRange) -> list[RotationRange]:
     return found
 
 
+def entry_key(key: str) -> dict[str, str]:
+    """Return the key of a confusion key's item: its rotation starting with END."""
+    return keys.plate_rotation(END + key)
+
+
 def rotation_items(key: str, expires_at: int | None) -> list[dict[str, Any]]:
-    """Return the rotation items of one confusion key (``stored_rotations``)."""
+    """Return the bare rotation items of one confusion key (``stored_rotations`` but the
+    one starting with END: that is the key item)."""
     extra = {} if expires_at is None else {"expires_at": expires_at}
-    return [{**keys.plate_rotation(r), **extra} for r in stored_rotations(key)]
+    return [{**keys.plate_rotation(r), **extra} for r in stored_rotations(key) if r[0] != END]
 
 
 def newest_bound(item: Mapping[str, Any], scope: Collection[str] | None) -> str | None:
@@ -198,8 +207,8 @@ class PlateDictionary:
         seen = sightings(records)
         if not seen:
             return
-        found = self._db.table.batch_get([keys.plate_key_entry(k) for k in seen])
-        stored = {str(item["pk"]).split(keys.SEP, 1)[1]: item for item in found}
+        found = self._db.table.batch_get([entry_key(k) for k in seen])
+        stored = {key_of_rotation(str(item["sk"])): item for item in found}
         now = self._now()
         writes = {}
         for key, sighting in sorted(seen.items()):
@@ -235,7 +244,7 @@ class PlateDictionary:
                 condition, values = "ver = :ver", {":ver": write.previous_ver}
             if self._db.table.put(write.item, condition=condition, values=values):
                 return
-            stored = self._db.table.get(keys.plate_key_entry(key), consistent=True)
+            stored = self._db.table.get(entry_key(key), consistent=True)
             write = self._plan(key, stored, site_id, seen, self._now())
             if write is not None and write.rotations:
                 self._db.table.batch_write(write.rotations)
@@ -253,30 +262,42 @@ class PlateDictionary:
         bounds are at most ``high``. Reads still need checking one by one (time, site,
         plate and retention): a key item knows its plates, not which read holds which.
         """
-        found = set(lookup.exact_keys) | self._rotation_keys(lookup.ranges)
-        wanted = sorted(k for k in found if lookup.accepts_key(k))
-        items = self._db.table.batch_get([keys.plate_key_entry(k) for k in wanted])
+        entries: dict[str, Mapping[str, Any]] = {}  # key items the ranges returned
+        found = set(lookup.exact_keys)
+        for item in self._rotations(lookup.ranges):
+            key = key_of_rotation(str(item["sk"]))
+            found.add(key)
+            if str(item["sk"])[0] == END:
+                entries[key] = item
+        wanted = sorted(k for k in found - entries.keys() if lookup.accepts_key(k))
+        for item in self._db.table.batch_get([entry_key(k) for k in wanted]):
+            entries[key_of_rotation(str(item["sk"]))] = item
         now = self._now()
         chosen: list[tuple[str, str]] = []
-        for item in items:
-            if ttl_due(item, now) or not any(map(lookup.accepts_plate, item.get("p", ()))):
+        for key, entry in sorted(entries.items()):
+            if (
+                ttl_due(entry, now)
+                or not lookup.accepts_key(key)
+                or not any(map(lookup.accepts_plate, entry.get("p", ())))
+            ):
                 continue
-            bound = newest_bound(item, scope)
+            bound = newest_bound(entry, scope)
             if bound is not None and bound >= low:
-                chosen.append((str(item["pk"]).split(keys.SEP, 1)[1], min(bound, high)))
-        return sorted(chosen)
+                chosen.append((key, min(bound, high)))
+        return chosen
 
-    def _rotation_keys(self, ranges: Iterable[RotationRange]) -> set[str]:
+    def _rotations(self, ranges: Iterable[RotationRange]) -> list[dict[str, Any]]:
+        """Return the rotation items (and key items) in the ranges, read in parallel."""
         spans = covering(wider for span in ranges for wider in sampled_ranges(span))
         if len(spans) <= 1:
-            return {k for span in spans for k in self._range(span)}
+            return [item for span in spans for item in self._range(span)]
         with ThreadPoolExecutor(max_workers=PARALLEL_RANGES) as pool:
-            return {k for found in pool.map(self._range, spans) for k in found}
+            return [item for found in pool.map(self._range, spans) for item in found]
 
-    def _range(self, span: RotationRange) -> list[str]:
-        """Return the keys of the rotations in one range (a Query per partition it spans)."""
+    def _range(self, span: RotationRange) -> list[dict[str, Any]]:
+        """Return the items of the rotations in one range (a Query per partition it spans)."""
         firsts = [span.low[0]] if span.low else list(_PARTITIONS)
-        found = []
+        found: list[dict[str, Any]] = []
         for first in firsts:
             values = {":pk": keys.plate_rotation_partition(first), ":low": span.low or first}
             condition = "pk = :pk AND sk >= :low"
@@ -284,5 +305,5 @@ class PlateDictionary:
                 condition = "pk = :pk AND sk BETWEEN :low AND :high"
                 values[":high"] = span.high
             items = self._db.table.query(condition, values=values, page_size=1000)
-            found += [key_of_rotation(str(i["sk"])) for i in items if span.holds(str(i["sk"]))]
+            found += [i for i in items if span.holds(str(i["sk"]))]
         return found

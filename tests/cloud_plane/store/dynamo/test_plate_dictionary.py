@@ -16,6 +16,7 @@ from cloud_plane.store.dynamo.plate_dictionary import (
     ROTATION_SLACK,
     Sighting,
     covering,
+    entry_key,
     newest_bound,
     next_entry,
     sampled_ranges,
@@ -48,10 +49,10 @@ def test_a_new_key_writes_its_rotations_and_an_item_naming_plate_site_and_ttl() 
     write = _entry(None)
     expiry = _month(NOW + NEWEST_STEP)
     assert write.previous_ver is None
-    assert [r["sk"] for r in write.rotations] == stored_rotations("48")
+    assert [r["sk"] for r in write.rotations] == ["48Z"]  # "Z48" is the key item
     assert all(r["expires_at"] == expiry + SLACK for r in write.rotations)
     assert write.item == {
-        **keys.plate_key_entry("48"),
+        **entry_key("48"),
         "p": {"A8"},
         "n#s": keys.time_text(NOW),
         "expires_at": expiry,
@@ -171,9 +172,9 @@ def test_a_new_plate_costs_its_rotations_and_one_key_item(store: DynamoStore) ->
     store.detections.put_batch("s", "st", records("st", 1, 1), received_at=NOW)  # site noted
     store.capacity.reset()
     store.detections.put_batch("s", "st", records("st", 2, 1, "XY34Q"), received_at=NOW)
-    # 1 plate item, 1 chunk, the cursor, the counter; 3 rotations of key "XY340" and its item.
-    assert dict(store.capacity.writes) == {"table": 4 + 3 + 1}
-    item = store.db.table.get(keys.plate_key_entry("XY340"))
+    # 1 plate item, 1 chunk, the cursor, the counter; key "XY340"'s 3 rotations (one its item).
+    assert dict(store.capacity.writes) == {"table": 4 + 3}
+    item = store.db.table.get(entry_key("XY340"))
     assert item is not None and item["p"] == {"XY34Q"}
 
 
@@ -194,6 +195,6 @@ def test_a_writer_that_read_a_stale_key_item_merges_on_its_second_try(
     # The other site's writer read the dictionary before the first one wrote it.
     monkeypatch.setattr(store.db.table, "batch_get", lambda *a, **k: [])
     store.detections.put_batch("t", "st", records("st", 1, 1), received_at=NOW)
-    item = store.db.table.get(keys.plate_key_entry("4812C0E"))
+    item = store.db.table.get(entry_key("4812C0E"))
     assert item is not None and item["ver"] == 2
     assert {"n#s", "n#t"} <= item.keys()
