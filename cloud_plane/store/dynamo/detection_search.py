@@ -53,7 +53,7 @@ from cloud_plane.store.dynamo.detection_items import (
 )
 from cloud_plane.store.dynamo.plate_dictionary import PlateDictionary
 from cloud_plane.store.dynamo.plate_reads import PlateReads
-from sync_protocol.plate_rules import normalize_pattern, plate_matches
+from sync_protocol.plate_rules import check_max_edits, normalize_pattern, plate_matches
 
 SCAN_BOUND = 50_000  # reads a walk without a plate may scan before it returns what it has
 LOWEST, HIGHEST = "0", "~"  # below / above every time text (sort keys start with one)
@@ -100,6 +100,10 @@ class DetectionSearch:
     def search(self, query: DetectionQuery) -> Page[StoredDetection]:
         """Return one page of detections, newest first; raise InvalidInput for a bad cursor."""
         window = self._window(query)
+        try:
+            check_max_edits(query.max_edits)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
         if query.site_ids is not None and not query.site_ids:
             return Page([], None)
         pattern = normalize_pattern(query.plate) if query.plate else ""

@@ -106,7 +106,10 @@ class _Waves:
         if key not in self._ready:
             start = self._at[key]
             wave = [k for k in self._ordered[start : start + self._wave] if k not in self._ready]
-            rows: Iterator[list[Row]] = self._pool.map(lambda k: self._fetch(k, count), wave)
-            self._ready.update(zip(wave, rows, strict=True))
+            if len(wave) == 1:  # no thread for a lone Query
+                self._ready[key] = self._fetch(key, count)
+            else:
+                rows: Iterator[list[Row]] = self._pool.map(lambda k: self._fetch(k, count), wave)
+                self._ready.update(zip(wave, rows, strict=True))
             self._wave = min(self._wave * 2, PARALLEL_QUERIES)
         return self._ready.pop(key)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from cloud_plane.errors import NotFound
+from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo import DynamoStore
@@ -101,3 +101,8 @@ def test_a_batch_costs_its_plate_items_and_three_writes_more(store: DynamoStore)
     store.detections.put_batch("s", "st", records("st", 2, 7), received_at=NOW)
     # 7 plate items, 1 chunk, the cursor and the hour's counter: no index is written.
     assert dict(store.capacity.writes) == {"table": 7 + 1 + 1 + 1}
+
+
+def test_a_search_with_more_edits_than_supported_is_refused(store: DynamoStore) -> None:
+    with pytest.raises(InvalidInput, match="max_edits"):
+        store.detections.search_detections(DetectionQuery(plate="AB12CDE", fuzzy=True, max_edits=3))
