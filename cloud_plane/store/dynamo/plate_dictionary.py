@@ -148,7 +148,14 @@ def stored_rotations(key: str) -> list[str]:
 
 
 def sampled_ranges(span: RotationRange) -> list[RotationRange]:
-    """Return ranges of kept rotations holding a kept rotation of every key ``span`` holds."""
+    """Return ranges of kept rotations holding a kept rotation of every key ``span`` holds.
+
+    A key's rotation starting with ``span.low`` at ``p`` is kept or the one at ``p + 1`` is,
+    which starts with ``span.low[1:]``; when ``span.low`` holds END, which one is known.
+    """
+    at = span.low.find(END)
+    if at >= 0:  # one rotation holds END there: kept, or the next one is (its END at at - 1)
+        return [span if at % 2 == 0 else RotationRange.starting(span.low[1:], span.length)]
     found = [span]
     if len(span.low) >= 2:
         found.append(RotationRange.starting(span.low[1:], span.length))
