@@ -14,8 +14,9 @@ the key's item) and one per key seen again after ``NEWEST_STEP``: 3.0 units per 
 ``bench.dynamo --quick``, whose half hour of generated traffic is mostly plates seen once
 (4.4 in all; a longer run repeats more plates). In exchange no plate search scans: exact plate
 0.5 read units; wildcard and fuzzy plates (0-2 edits) a few rotation ranges, the candidate
-keys' items and the partitions a page needs (see ``detection_search.py``); a site's last
-hour 2-4, the newest of every site 7.
+keys' items and the partitions a page needs (see ``detection_search.py``): in the quick bench
+a fuzzy plate 7.5 (184 before the dictionary), a prefix 1.0 (41, and up to the 50,000-read
+scan bound on more data); a site's last hour 2-4, the newest of every site 7.
 
 - **plate item** per read (``detection_items.py``): ``PLATE#<confusion key>`` / the read's
   ``time_sort_key``, holding the whole record (≈0.5 KB: 1 unit, what a bare pointer would
