@@ -20,12 +20,8 @@ CORPUS = {"dynamodb": 200}
 
 @pytest.fixture
 def backend(store: CloudStore, request: pytest.FixtureRequest) -> str:
-    """The name of the store under test (DynamoDB's plate index is another branch's)."""
+    """The name of the store under test."""
     name: str = request.node.callspec.params["store"]
-    if name == "dynamodb":
-        request.applymarker(
-            pytest.mark.xfail(strict=False, reason="DynamoDB plate index: see i14-dsearch")
-        )
     return name
 
 
