@@ -20,6 +20,7 @@ from bench.search.queries import KINDS, Query, make_query, usable
 
 Progress = Callable[[str], None]
 PAGE = 50
+MIN_RUNS = 5  # timed calls a kind gets even past its time budget
 WARMUP = 3  # untimed queries of each kind first: the first call of a kind warms caches
 
 
@@ -136,15 +137,22 @@ def run_kinds(
     label: str,
     *,
     deep_chars: int = 2,
+    budget_s: float = float("inf"),
 ) -> list[dict]:
-    """Every kind ``runs`` times (each with its own plate), after a few untimed ones."""
+    """Every kind ``runs`` times (each with its own plate), after a few untimed ones; a kind
+    stops early once it has taken ``budget_s`` and has at least ``MIN_RUNS`` timed calls."""
     plates = searcher.sample_plates(runs + WARMUP, rng)
     out = []
     for kind in KINDS:
         timings = Timings(kind)
+        started = time.perf_counter()
         for i, plate in enumerate(plates):
             query = make_query(kind, plate, rng, deep_chars=deep_chars)
             _walk(searcher, query, timings if i >= WARMUP else Timings(kind))
+            spent = time.perf_counter() - started
+            if spent > budget_s and len(timings.seconds) >= MIN_RUNS:
+                progress(f"  {label} {kind}: budget spent after {len(timings.seconds)} runs")
+                break
         s = timings.summary()
         progress(
             f"  {label} {kind:<7} p50 {s['p50_ms']:8.1f}  p99 {s['p99_ms']:8.1f} ms, "

@@ -51,6 +51,7 @@ def make_rows(reads: Iterable[Read], stream: Stream, *, postgres: bool) -> Itera
     # The stream's id bits once; detection_uuid hashes them on every call.
     base = detection_uuid(stream.stream_id, 0).int
     seq = stream.first_seq
+    rand = rng.random
     for read in reads:
         events[read.camera] += 1
         camera_id = stream.cameras[read.camera]
@@ -58,11 +59,11 @@ def make_rows(reads: Iterable[Read], stream: Stream, *, postgres: bool) -> Itera
         kind, make, model = VEHICLES[read.vehicle % len(VEHICLES)]
         colour = COLOURS[read.vehicle // len(VEHICLES) % len(COLOURS)]
         received = when(read.at_us)
-        captured = when(read.at_us - rng.randint(80_000, 900_000))
+        captured = when(read.at_us - 80_000 - int(rand() * 820_000))
         digest = f"{rng.getrandbits(256):064x}"
-        width = rng.randint(110, 190)
-        bbox = f"[{rng.randint(700, 1100)}, {rng.randint(720, 790)}, {width}, {width * 2 // 9}]"
-        confidence = round(rng.uniform(0.55, 0.8) if read.misread else rng.uniform(0.82, 0.99), 3)
+        width = 110 + int(rand() * 80)
+        bbox = f"[{700 + int(rand() * 400)}, {720 + int(rand() * 70)}, {width}, {width * 2 // 9}]"
+        confidence = round(0.55 + rand() * 0.25 if read.misread else 0.82 + rand() * 0.17, 3)
         detection_id = _uuid_text(base | seq)
         common = (
             str(events[read.camera]), camera_id, None, captured, received,
@@ -73,7 +74,7 @@ def make_rows(reads: Iterable[Read], stream: Stream, *, postgres: bool) -> Itera
                 detection_id, seq, *common, read.plate, norm, confusion_key(norm), confidence,
                 plates.region(read.fmt), directions[read.camera], bbox, kind, make, model,
                 colour, f"{day}/{camera_id}/{digest[:32]}.jpg", digest,
-                rng.randint(42_000, 58_000), "jpeg", None, False, False, None,
+                42_000 + int(rand() * 16_000), "jpeg", None, False, False, None,
             )  # fmt: skip
         else:
             yield (

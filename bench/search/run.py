@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pool", type=int, help="vehicles in the region (default 2,000,000)")
     p.add_argument("--runs", type=int, help="timed queries per kind (default 100)")
     p.add_argument(
+        "--kind-seconds",
+        type=float,
+        default=300.0,
+        help="stop timing a kind after this long (at least 5 runs; default 300)",
+    )
+    p.add_argument(
         "--deep-chars", type=int, help="width of the deep walk's infix (default 2; quick 1)"
     )
     p.add_argument("--seed", type=int, default=14, help="data and query seed (default 14)")
@@ -117,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
                 rng = random.Random(args.seed)
                 label = f"{size.plane} {backend}"
                 for row in run_kinds(
-                    searcher, args.runs, rng, progress, label, deep_chars=args.deep_chars
-                ):
+                    searcher, args.runs, rng, progress, label,
+                    deep_chars=args.deep_chars, budget_s=args.kind_seconds,
+                ):  # fmt: skip
                     results.append(judge({
                         "plane": size.plane, "backend": backend, "size": size.key,
                         "label": size.label, "reads": size.reads, **row,
@@ -145,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             "pool": args.pool,
             "runs": args.runs,
             "deep_chars": args.deep_chars,
+            "kind_seconds": args.kind_seconds,
             "seed": args.seed,
         },
         "builds": builds,
