@@ -61,12 +61,14 @@ def render(report: dict) -> str:
         f"{cfg['runs']} queries per kind, first pages of 50, one at a time, in process)",
     ]
     for b in report["builds"]:
-        how = (
-            "cached"
-            if b["cached"]
-            else f"built: load {b['load_s']} s ({b['load_per_s']:,}/s), indexes {b['index_s']} s, "
-            f"dictionary {b['dictionary_s']} s"
-        )
+        how = "cached"
+        if not b["cached"]:
+            rate = f"{b['load_per_s']:,}/s" if b["load_per_s"] else "-"
+            how = (
+                f"built: load {b['load_s']} s ({rate}), indexes {b['index_s']} s, "
+                f"dictionary {b['dictionary_s']} s "
+                f"({b['keys']:,} keys, {b['rotations']:,} rotations)"
+            )
         lines.append(
             f"  {b['plane']:<5} {b['backend']:<8} {b['label']:<34} {b['plates']:>10,} plates  {how}"
         )

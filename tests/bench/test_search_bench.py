@@ -11,15 +11,18 @@ import json
 import math
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.search.build import Size, ensure
 from bench.search.population import Model, Population, site_reads
 from bench.search.queries import DEEP_PAGES, KINDS, make_query
 from bench.search.report import judge
+from sync_protocol.plate_index import rotations
 from sync_protocol.plate_rules import plate_matches
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,3 +130,20 @@ def test_a_second_run_reuses_the_built_databases(tmp_path: Path) -> None:
 def test_quick_search_benchmark_reports_every_kind_on_postgres(tmp_path: Path) -> None:
     report, _ = _quick_run(tmp_path, "postgres")
     _check_report(report)
+
+
+def test_a_built_node_database_holds_the_dictionary_its_reads_make(tmp_path: Path) -> None:
+    size = Size("node", 1, 2, 400, 2_000)
+    built = ensure(size, "sqlite", tmp_path, None, lambda _: None)
+    with sqlite3.connect(built.url.removeprefix("sqlite:///")) as conn:
+        reads = conn.execute("SELECT plate_norm, plate_key, seq FROM detections").fetchall()
+        index = conn.execute("SELECT plate_norm, plate_key, reads, last_seq FROM plate_index")
+        held = {row[0]: row[1:] for row in index}
+        stored_rotations = {r for (r,) in conn.execute("SELECT rotation FROM plate_rotations")}
+    expected: dict[str, tuple[str, int, int]] = {}
+    for plate, key, seq in reads:
+        _, n, last = expected.get(plate, (key, 0, 0))
+        expected[plate] = (key, n + 1, max(last, seq))
+    assert len(reads) == 800
+    assert held == expected
+    assert stored_rotations == {r for key, _, _ in expected.values() for r in rotations(key)}
