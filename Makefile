@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint test-slow test-all bench install docs lambda-asset synth
+.PHONY: demo test check lint test-slow test-all bench bench-search install docs lambda-asset synth
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.dynamo
 	$(BIN)/python -m bench.lambda_cost
+
+# Searches over 30 days of reads (node) and 3 cloud sizes; the first run builds and caches the
+# databases (minutes), later runs reuse them. PostgreSQL too when EDGESYNC_TEST_POSTGRES_URL is set.
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search
 
 # The settings and metrics references are generated from the code (tests check they are current).
 docs: $(STAMP)
