@@ -53,6 +53,7 @@ __all__ = [
     "key_of_rotation",
     "merge_newest",
     "plan_lookup",
+    "rotation_glob",
     "rotation_prefix",
     "rotations",
 ]
@@ -94,17 +95,27 @@ class RotationRange:
     high: str | None
     length: int | None = None
     """The length every wanted rotation has (a pattern without ``*``), or None."""
+    glob: str | None = None
+    """The ``*``/``?`` pattern every wanted rotation matches (``rotation_glob``), or None."""
 
     @classmethod
-    def starting(cls, prefix: str, length: int | None = None) -> RotationRange:
+    def starting(
+        cls, prefix: str, length: int | None = None, glob: str | None = None
+    ) -> RotationRange:
         """The range of rotations starting with ``prefix``."""
-        return cls(prefix, _upper(prefix), length)
+        return cls(prefix, _upper(prefix), length, glob)
 
     def holds(self, rotation: str) -> bool:
         """Tell whether a rotation is in the range (for stores that filter themselves)."""
         if self.length is not None and len(rotation) != self.length:
             return False
-        return rotation >= self.low and (self.high is None or rotation < self.high)
+        if not (rotation >= self.low and (self.high is None or rotation < self.high)):
+            return False
+        return self.glob is None or compile_glob(self.glob).matches(rotation)
+
+    def like(self) -> str | None:
+        """``glob`` as a SQL LIKE pattern (rotations hold no ``%``, ``_`` or ``\\``)."""
+        return None if self.glob is None else self.glob.replace("*", "%").replace("?", "_")
 
 
 def rotation_prefix(glob_key: str) -> tuple[str, int | None]:
@@ -113,18 +124,37 @@ def rotation_prefix(glob_key: str) -> tuple[str, int | None]:
     ``glob_key`` is a confusion-keyed pattern with ``*``/``?``. Returns the prefix to look
     up among the rotations and, for a pattern without ``*``, the rotations' exact length.
     """
-    segments = glob_key.split("*")
-    if len(segments) == 1:
-        # A fixed-length pattern: any cyclic run of pattern + END, at most its whole length.
-        cycle = glob_key + END
-        runs = [r for r in (cycle + cycle).split("?") if r]
-        best = max((r[: len(cycle)] for r in runs), key=_selectivity, default="")
-        return best, len(cycle)
-    # key = head ... tail: "tail END head" is contiguous in the rotation starting at tail.
-    candidates = (segments[-1] + END + segments[0]).split("?")
-    for middle in segments[1:-1]:
-        candidates.extend(middle.split("?"))
-    return max(candidates, key=_selectivity), None
+    prefix, length, _ = rotation_glob(glob_key)
+    return prefix, length
+
+
+def rotation_glob(glob_key: str) -> tuple[str, int | None, str]:
+    """``rotation_prefix`` and the whole pattern the rotations starting there must match.
+
+    ``glob_key + END`` is read as a cycle: a rotation of a matching key starting where a
+    literal run of the pattern starts matches the pattern rotated to that point (``END``
+    occurs once in both, which pins the alignment). Stores can filter by it in SQL (GLOB,
+    LIKE), so a range returns only the rotations of matching keys.
+    """
+    cycle = glob_key + END
+    size = len(cycle)
+    if not is_wildcard(glob_key):
+        return cycle, size, cycle
+    best, best_at = "", 0
+    for at in range(size):
+        if cycle[at] in "*?" or cycle[at - 1] not in "*?":
+            continue  # not where a literal run starts (a longer run holds this one)
+        run = []
+        for step in range(size):
+            char = cycle[(at + step) % size]
+            if char in "*?":
+                break
+            run.append(char)
+        text = "".join(run)
+        if _selectivity(text) > _selectivity(best):
+            best, best_at = text, at
+    length = None if "*" in glob_key else size
+    return best, length, cycle[best_at:] + cycle[:best_at]
 
 
 def _selectivity(run: str) -> float:
@@ -199,7 +229,7 @@ def plan_lookup(pattern: str, *, fuzzy: bool, max_edits: int = 1) -> KeyLookup |
         raise ValueError("an empty pattern matches nothing")
     key = confusion_key(pattern)
     if is_wildcard(pattern):
-        prefix, length = rotation_prefix(key)
+        prefix, length, rotated = rotation_glob(key)
         glob = compile_glob(key)
         literal = None if fuzzy else compile_glob(pattern).matches
         return KeyLookup(
@@ -207,7 +237,7 @@ def plan_lookup(pattern: str, *, fuzzy: bool, max_edits: int = 1) -> KeyLookup |
             fuzzy,
             max_edits,
             frozenset(),
-            (RotationRange.starting(prefix, length),),
+            (RotationRange.starting(prefix, length, rotated),),
             glob.matches,
             literal,
         )
@@ -216,7 +246,7 @@ def plan_lookup(pattern: str, *, fuzzy: bool, max_edits: int = 1) -> KeyLookup |
     if not (max_edits and fuzzy_length_ok(key)):
         return KeyLookup(pattern, True, max_edits, frozenset({key}), (), key.__eq__, None)
     exact, globs = fuzzy_globs(key, max_edits)
-    ranges = {RotationRange.starting(*rotation_prefix(g)) for g in globs}
+    ranges = {RotationRange.starting(*rotation_glob(g)) for g in globs}
 
     def near(candidate: str) -> bool:
         if candidate == key:

@@ -73,7 +73,7 @@ def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> se
         # One statement for many ranges: an OR of index ranges on the primary key (SQLite's
         # multi-index OR, PostgreSQL's BitmapOr), capped so a broad pattern stops early.
         # Written as text: building ~150 expressions cost more than running them.
-        sql, params = _ranges_sql(chunk)
+        sql, params = _ranges_sql(chunk, conn.dialect.name)
         if left is not None:
             sql, params["cap"] = sql + " LIMIT :cap", left + 1
         found = list(conn.execute(text(sql), params).scalars())
@@ -86,28 +86,41 @@ def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> se
     return keys
 
 
-def _ranges_sql(ranges: Sequence[RotationRange]) -> tuple[str, dict[str, Any]]:
+def _ranges_sql(ranges: Sequence[RotationRange], dialect: str) -> tuple[str, dict[str, Any]]:
     """``SELECT rotation`` of the rotations in any of ``ranges``, and its parameters.
 
-    Ranges differing only by length, or nested (``1VK`` holds ``1VKR``), are read once.
+    Each range is an index range on the primary key filtered by its rotated glob, so only
+    rotations of matching keys come back (a 2-edit fuzzy plate's ranges hold thousands of
+    rotations, its globs a few dozen). Ranges without a glob that differ only by length, or
+    nest (``1VK`` holds ``1VKR``), are read once.
     """
-    spans: list[tuple[str, str | None]] = []
+    spans: list[tuple[str, str | None, str | None]] = []
     for r in sorted(ranges, key=lambda r: r.low):
-        if spans and (spans[-1][1] is None or r.low < spans[-1][1]):  # overlaps the last
-            last_low, last_high = spans[-1]
-            wider = None if last_high is None or r.high is None else max(last_high, r.high)
-            spans[-1] = (last_low, wider)
+        last = spans[-1] if spans else None
+        if (
+            last is not None
+            and r.glob is None
+            and last[2] is None
+            and (last[1] is None or r.low < last[1])
+        ):
+            wider = None if last[1] is None or r.high is None else max(last[1], r.high)
+            spans[-1] = (last[0], wider, None)
         else:
-            spans.append((r.low, r.high))
+            glob = None if r.glob is None else (r.glob if dialect == "sqlite" else r.like())
+            spans.append((r.low, r.high, glob))
+    match = "GLOB" if dialect == "sqlite" else "LIKE"
     params: dict[str, Any] = {}
     terms = []
-    for i, (low, high) in enumerate(spans):
+    for i, (low, high, glob) in enumerate(spans):
         params[f"l{i}"] = low
-        if high is None:
-            terms.append(f"rotation >= :l{i}")
-        else:
+        term = [f"rotation >= :l{i}"]
+        if high is not None:
             params[f"h{i}"] = high
-            terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
+            term.append(f"rotation < :h{i}")
+        if glob is not None:
+            params[f"g{i}"] = glob
+            term.append(f"rotation {match} :g{i}")
+        terms.append("(" + " AND ".join(term) + ")")
     return f"SELECT rotation FROM {_ROTATIONS.name} WHERE " + " OR ".join(terms), params
 
 

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from sync_protocol.plate_index import (
     END,
     KeyLookup,
+    RotationRange,
     fuzzy_globs,
     key_of_rotation,
     merge_newest,
     plan_lookup,
+    rotation_glob,
     rotation_prefix,
     rotations,
 )
@@ -169,3 +171,15 @@ def test_merge_newest_with_no_plates_is_empty() -> None:
 
 def test_a_literal_beats_the_end_marker_of_the_same_length() -> None:
     assert rotation_prefix(confusion_key("*A*")) == (confusion_key("A"), None)
+
+
+def test_the_rotated_glob_starts_where_the_prefix_does() -> None:
+    assert rotation_glob("FF?8") == ("8" + END + "FF", 5, "8" + END + "FF?")
+    assert rotation_glob("*38") == ("38" + END, None, "38" + END + "*")
+
+
+def test_a_range_keeps_only_rotations_its_glob_matches() -> None:
+    prefix, length, glob = rotation_glob("F?3?8")
+    span = RotationRange.starting(prefix, length, glob)
+    assert span.holds(rotations("FX3Y8")[4])  # 8 END F X 3 Y
+    assert not span.holds("8" + END + "FX4Y")  # in the range, but 4 is not 3
