@@ -16,6 +16,7 @@ from cloud_plane.store.sql.deliveries import SqlDeliveries
 from cloud_plane.store.sql.detections import FUZZY_SCAN_ROWS, SqlDetections
 from cloud_plane.store.sql.hits import SqlHits
 from cloud_plane.store.sql.hotlist import SqlHotlist
+from cloud_plane.store.sql.images import SqlImages
 from cloud_plane.store.sql.meta import SqlMeta
 from cloud_plane.store.sql.rate_limits import SqlRateLimits
 from cloud_plane.store.sql.recipients import SqlRecipients
@@ -41,6 +42,7 @@ class SqlStore:
         self.audit = SqlAudit(db)
         self.rate_limits = SqlRateLimits(db)
         self.retention = SqlRetention(db)
+        self.images = SqlImages(db)
 
     @classmethod
     def open(cls, url: str, *, secret_box: SecretBox | None = None) -> SqlStore:
