@@ -19,6 +19,8 @@ from cloud_plane.auth.web_key import web_key
 from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
+from cloud_plane.images.blobs import ImageBlobs, LocalBlobs
+from cloud_plane.images.service import ImageService
 from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
@@ -44,6 +46,7 @@ class CloudServices:
     metrics: CloudMetrics
     alerting: Alerting
     web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
+    images: ImageService  # reads' images asked of their sites (issue 14)
 
     def close(self) -> None:
         """Release the store."""
@@ -161,6 +164,8 @@ def build_services(
     metrics = CloudMetrics()
     if alerting.dlq_depth is not None:
         metrics.watch_dead_letters(alerting.dlq_depth)
+    images = ImageService(store, image_blobs(settings), settings.images, clock)
+    alerting.images_forget = images.forget
     return CloudServices(
         settings=settings,
         store=store,
@@ -181,9 +186,33 @@ def build_services(
             clock=clock,
             snapshot_threshold=settings.hotlist_snapshot_threshold,
             push_interval_s=settings.resolved_push_interval_s,
-            on_hit=alerting.service.on_hit,
+            on_hit=_both(alerting.service.on_hit, images.on_hit),
+            commands_for=images.commands_for,
         ),
         metrics=metrics,
         alerting=alerting,
         web_key=web_key(settings),
+        images=images,
     )
+
+
+def _both(on_hit, on_hit_image):
+    """The exchange's hit listener: the alert first, then (if asked) the hit's image."""
+
+    def both(hit, delivered_locally):
+        on_hit_image(hit)  # before the alert: its link then finds the request
+        return on_hit(hit, delivered_locally)
+
+    return both
+
+
+def image_blobs(settings: CloudSettings) -> ImageBlobs:
+    """Where uploaded images are kept: the S3 bucket if one is set, else DATA_DIR/images."""
+    if settings.images.bucket:
+        import boto3
+
+        from cloud_plane.images.blobs import S3Blobs
+
+        client = boto3.client("s3", region_name=settings.aws_region)
+        return S3Blobs(client, settings.images.bucket)
+    return LocalBlobs(settings.data_dir / "images")
