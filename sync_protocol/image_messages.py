@@ -62,8 +62,9 @@ class UploadImage(ReplyModel):
     max_bytes: Count = Field(description="largest image the cloud accepts")
 
 
-MissingReason = Literal["pruned", "unknown", "unreadable"]
-"""Why the node cannot upload: pruned by its retention, no such read, or damaged on disk."""
+MissingReason = Literal["pruned", "unknown", "no_image", "unreadable"]
+"""Why the node cannot upload: pruned by its retention, no such read, a read without an
+image, or an image damaged on disk."""
 
 
 class ImageMissing(RequestModel):

@@ -66,8 +66,6 @@ class ImageService:
         ref = self.store.images.find_read(detection_id, site_ids)
         if ref is None:
             raise NotFound(f"no read {detection_id!r}")
-        if ref.image_sha256 is None:
-            raise NotFound("this read has no image at its site")
         return ref
 
     def request(self, ref: ReadRef, by: Actor) -> tuple[ImageRequest | None, Answer]:
@@ -110,20 +108,23 @@ class ImageService:
             pickup_s=self.settings.pickup_s,
         )
 
-    def image(self, request: ImageRequest, by: Actor) -> bytes:
-        """The stored image's bytes (the view is audited); NotFound if they are gone."""
+    def image(self, request: ImageRequest, by: Actor) -> tuple[bytes, str]:
+        """The stored image's bytes and SHA-256 (the view is audited); NotFound if gone."""
         data = self.blobs.get(request.blob_key) if request.blob_key else None
         if data is None:
             raise NotFound("the image is no longer held; request it again")
+        digest = hashlib.sha256(data).hexdigest()
+        if request.sha256 is not None and digest != request.sha256:
+            raise NotFound("the held image is damaged; request it again")
         self.store.audit.append(
             by.record(
                 AuditAction.IMAGE_VIEW,
                 target=request.detection_id,
                 site_id=request.site_id,
-                detail={"request_id": request.request_id, "sha256": request.sha256},
+                detail={"request_id": request.request_id, "sha256": digest},
             )
         )
-        return data
+        return data, digest
 
     # -- the sync channel -------------------------------------------------------------------
     def commands_for(self, site_id: str) -> list[UploadImage]:
@@ -156,8 +157,15 @@ class ImageService:
         resend = self.clock() - timedelta(seconds=self.settings.resend_after_s)
         return len(self.store.images.waiting(site_id, resend_before=resend, limit=1))
 
-    def accept_upload(self, site_id: str, request_id: str, data: bytes) -> ImageRequest:
-        """Keep a site's upload: its own request, the read's SHA-256, an image, in bounds."""
+    def accept_upload(
+        self, site_id: str, request_id: str, data: bytes, declared: str | None = None
+    ) -> ImageRequest:
+        """Keep a site's upload: its own request, the read's SHA-256, an image, in bounds.
+
+        The cloud holds a read's SHA-256 only for reads that hit (only evidence carries one
+        on the wire); another read's upload is checked against the SHA-256 the node declared
+        (``declared``), the body being signed by the site either way.
+        """
         request = self._own(site_id, request_id)
         if request.status == "stored":
             return request  # a resent upload: already held
@@ -168,6 +176,8 @@ class ImageService:
             raise InvalidInput(
                 f"image sha256 {digest} does not match the read's image_sha256 {request.sha256}"
             )
+        if declared is not None and declared.lower() != digest:
+            raise InvalidInput(f"image sha256 {digest} does not match the declared {declared}")
         kind = sniff(data)
         if kind is None:
             raise InvalidInput("the upload is not a JPEG or PNG image")

@@ -18,6 +18,7 @@ WAITING: frozenset[str] = frozenset({"pending", "sent"})
 PRUNED_REASONS = {
     "pruned": "pruned at the site",
     "unknown": "the site holds no such read",
+    "no_image": "the read has no image",
     "unreadable": "damaged at the site",
 }
 
@@ -44,7 +45,9 @@ class ImageRequest:
     reason: str | None = None
     sent_at: datetime | None = None
     stored_at: datetime | None = None
-    sha256: str | None = None  # expected while waiting (the read's), the bytes' once stored
+    # Expected while waiting (the read's: the cloud holds it for reads that hit), the bytes'
+    # once stored.
+    sha256: str | None = None
     size_bytes: int | None = None
     content_type: str | None = None
     blob_key: str | None = None

@@ -147,8 +147,10 @@ class ImageCommands:
                     col(Detection.image_pruned_at),
                 ).where(col(Detection.id) == detection_id)
             ).first()
-        if row is None or row.image_path is None:
+        if row is None:
             return "unknown"
+        if row.image_path is None:
+            return "no_image"
         if row.image_pruned_at is not None:
             return "pruned"
         path = (self._root / row.image_path).resolve()

@@ -87,11 +87,15 @@ async def get_image(
         await asyncio.sleep(WAIT_STEP_S)
     if said.http != 200 or request is None:
         return answer_json(request, said)
-    data = await run_in_threadpool(images.image, request, api_actor(services, staff))
+    data, digest = await run_in_threadpool(images.image, request, api_actor(services, staff))
     return Response(
         data,
         media_type=request.content_type or "application/octet-stream",
-        headers={SHA256_HEADER: request.sha256 or "", "Cache-Control": "private, no-store"},
+        headers={
+            SHA256_HEADER: digest,
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

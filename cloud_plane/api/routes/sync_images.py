@@ -9,7 +9,8 @@ JWT bound to the body's SHA-256). The upload's body is the image itself (``image
 403    the site was revoked, or the body names another site
 404    no such request for the signing site (another site's request too)
 413    an image over ``images_max_bytes``
-422    bytes whose SHA-256 is not the read's, or not a JPEG/PNG image
+422    bytes whose SHA-256 is not the read's (or not the declared ``X-Image-SHA256``),
+       or not a JPEG/PNG image
 =====  ================================================================
 
 The poll is read-only: its nonce is not remembered (a replayed poll tells its replayer only
@@ -27,7 +28,12 @@ from cloud_plane.deps import Services
 from cloud_plane.errors import SIGNATURE_REFUSED, Forbidden, NotAuthenticated
 from cloud_plane.services import CloudServices
 from cloud_plane.sync.replay import StoreReplayCache
-from sync_protocol.image_messages import CommandPoll, CommandPollReply, ImageMissing
+from sync_protocol.image_messages import (
+    SHA256_HEADER,
+    CommandPoll,
+    CommandPollReply,
+    ImageMissing,
+)
 from sync_protocol.signing import SignatureError, verify_request
 
 router = APIRouter(prefix="/sync/v1", tags=["sync"])
@@ -76,7 +82,8 @@ async def put_image(request_id: str, request: Request, services: Services) -> Re
 
     def accept() -> None:
         site = signed_site(services, token, body)
-        services.images.accept_upload(site, request_id, body)
+        declared = request.headers.get(SHA256_HEADER)
+        services.images.accept_upload(site, request_id, body, declared)
 
     await run_in_threadpool(accept)
     return Response(status_code=204)
