@@ -210,9 +210,12 @@ def image_blobs(settings: CloudSettings) -> ImageBlobs:
     """Where uploaded images are kept: the S3 bucket if one is set, else DATA_DIR/images."""
     if settings.images.bucket:
         import boto3
+        from botocore.config import Config
 
         from cloud_plane.images.blobs import S3Blobs
 
-        client = boto3.client("s3", region_name=settings.aws_region)
+        # SigV4: the presigned URL's signature then covers the checksum header.
+        config = Config(signature_version="s3v4")
+        client = boto3.client("s3", region_name=settings.aws_region, config=config)
         return S3Blobs(client, settings.images.bucket)
     return LocalBlobs(settings.data_dir / "images")

@@ -3,8 +3,8 @@
 Self-hosted (``LocalBlobs``): the node PUTs the bytes to the cloud itself, which checks them
 and writes one owner-only file per request under ``DATA_DIR/images``. AWS mode (``S3Blobs``):
 the node PUTs straight to a presigned URL whose signature covers the SHA-256 checksum header,
-so S3 itself refuses other bytes; the cloud learns the upload happened from the object
-(``head``), checked against the expected size and checksum before it is served.
+so S3 itself refuses other bytes; the cloud learns the upload happened from the object,
+which it checks again (size, SHA-256, image type) before it serves it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class UploadTarget:
 class ImageBlobs(Protocol):
     """Blob storage of uploaded images, by key."""
 
+    direct: bool  # nodes upload to the store itself (presigned), not through the cloud
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Keep ``data`` under ``key``."""
         ...
@@ -46,13 +48,11 @@ class ImageBlobs(Protocol):
         """A presigned PUT for the node (None: the node uploads through the cloud)."""
         ...
 
-    def uploaded(self, key: str) -> tuple[int, str] | None:
-        """(size, content type) of a presigned upload that arrived, else None."""
-        ...
-
 
 class LocalBlobs:
     """Owner-only files in one directory (self-hosted)."""
+
+    direct = False
 
     def __init__(self, root: Path) -> None:
         self.root = private_dir(root)
@@ -87,13 +87,11 @@ class LocalBlobs:
         """None: nodes upload through the cloud's signed endpoint."""
         return None
 
-    def uploaded(self, key: str) -> tuple[int, str] | None:
-        """None: uploads come through the cloud, which records them."""
-        return None
-
 
 class S3Blobs:
     """One S3 bucket (AWS mode); the client is passed in (moto in tests)."""
+
+    direct = True
 
     def __init__(self, client: Any, bucket: str) -> None:
         self._s3 = client
@@ -131,13 +129,3 @@ class S3Blobs:
             headers["x-amz-checksum-sha256"] = checksum
         url = self._s3.generate_presigned_url("put_object", Params=params, ExpiresIn=ttl_s)
         return UploadTarget(url, headers)
-
-    def uploaded(self, key: str) -> tuple[int, str] | None:
-        """(size, content type) of the object if it is there."""
-        try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-        except self._s3.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-        return int(head["ContentLength"]), head.get("ContentType") or "application/octet-stream"

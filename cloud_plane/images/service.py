@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cloud_plane.clock import Clock
-from cloud_plane.config import ImageSettings
+from cloud_plane.images.settings import ImageSettings
 from cloud_plane.errors import InvalidInput, NotFound, PayloadTooLarge
 from cloud_plane.images.blobs import ImageBlobs
 from cloud_plane.records.audit import SYSTEM_ACTOR, Actor
@@ -91,14 +91,15 @@ class ImageService:
         self.store.images.put(asked)
         return asked, self.answer(asked)
 
-    def newest(self, ref: ReadRef) -> ImageRequest | None:
-        """The read's newest request (None: never asked)."""
-        return self.store.images.newest_for(ref.detection_id)
+    def current(self, ref: ReadRef) -> tuple[ImageRequest | None, Answer]:
+        """The read's newest request (None: never asked) as it stands now, and its answer."""
+        request = self.store.images.newest_for(ref.detection_id)
+        if request is not None and request.status == "sent":
+            request = self._arrived(request)
+        return request, self.answer(request)
 
     def answer(self, request: ImageRequest | None) -> Answer:
         """What the caller is told about ``request`` now (the site's state included)."""
-        if request is not None and request.status == "sent":
-            request = self._arrived(request)
         contact = self._last_contact(request.site_id) if request is not None else None
         return answer(
             request,
@@ -239,15 +240,21 @@ class ImageService:
         return kept
 
     def _arrived(self, request: ImageRequest) -> ImageRequest:
-        """A presigned upload (AWS mode) is known by its object: record it once seen."""
-        found = self.blobs.uploaded(request.request_id)
-        if found is None:
+        """A presigned upload (AWS mode) is known by its object: checked, then recorded."""
+        if not self.blobs.direct:
+            return request  # uploads come through the cloud, which records them
+        data = self.blobs.get(request.request_id)
+        if data is None:
             return request
-        size, kind = found
-        if size > self.settings.max_bytes:
+        digest = hashlib.sha256(data).hexdigest()
+        kind = sniff(data)
+        wrong = request.sha256 is not None and digest != request.sha256
+        if len(data) > self.settings.max_bytes or wrong or kind is None:
             self.blobs.delete(request.request_id)
-            return request
-        return self._store(request, size, kind)
+            failed = replace(request, status="failed", reason="unreadable")
+            self.store.images.put(failed)
+            return failed
+        return self._store(replace(request, sha256=digest), len(data), kind)
 
     def _last_contact(self, site_id: str) -> datetime | None:
         try:

@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.deps import Services, StaffAuth, api_actor
-from cloud_plane.images.service import ImageService
 from cloud_plane.records.images import Answer, ImageRequest
 from sync_protocol.audit import REASON_MAX
 from sync_protocol.image_messages import SHA256_HEADER
@@ -81,7 +80,7 @@ async def get_image(
     ref = await run_in_threadpool(images.read, detection_id, staff.scope())
     deadline = time.monotonic() + wait
     while True:
-        request, said = await run_in_threadpool(_state, images, ref)
+        request, said = await run_in_threadpool(images.current, ref)
         if said.http != 202 or time.monotonic() >= deadline:
             break
         await asyncio.sleep(WAIT_STEP_S)
@@ -97,8 +96,3 @@ async def get_image(
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _state(images: ImageService, ref) -> tuple[ImageRequest | None, Answer]:
-    request = images.newest(ref)
-    return request, images.answer(request)
