@@ -23,8 +23,8 @@ overlap; a tick that arrives while the loop runs is folded into it.
 * **Command poll**: an idle node has nothing to push, so a command waiting at the cloud (an
   image asked of it) would wait for the next hotlist tick. Every ``sync_command_poll_s``
   (default 2 s, the default push period) the ``poll`` tick asks with one signed, read-only
-  request (``local_node.sync.image_commands``) unless an exchange succeeded within that
-  period, and exchanges at once if something waits. Cost at an AWS-mode cloud: a request
+  request (``local_node.sync.image_commands``) unless an exchange succeeded within half
+  that period, and exchanges at once if something waits. Cost at an AWS-mode cloud: a request
   and a Lambda call, with half a read unit and no write, per idle period.
 * **Backoff**: after a failure the ticks stand down and a one-off ``retry`` job is
   scheduled after the next delay of ``rules.backoff_delays`` (exponential, full jitter,
@@ -223,8 +223,10 @@ class SyncRunner:
         since = time.monotonic() - self._last_success
         if "hotlist" in due and since >= self._settings.hotlist_interval_s:
             return True
-        # Polled only when idle: an exchange within the period carried any waiting command.
-        poll = "poll" in due and since >= self._settings.command_poll_s
+        # Not polled right after an exchange (it carried any waiting command). Half a period,
+        # not a whole one: the exchange a poll started ends a little after its tick, so a
+        # whole period would skip every other poll of an idle node.
+        poll = "poll" in due and since >= self._settings.command_poll_s / 2
         return poll and self.agent.images.waiting()
 
     def _pace(self, asked_s: float | None) -> None:
