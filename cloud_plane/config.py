@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from cloud_plane.images.settings import ImageSettings
+from cloud_plane.image_settings import ImageSettings
 from sync_protocol.codec import MAX_BODY_BYTES
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Seconds, WholeSeconds

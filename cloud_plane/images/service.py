@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cloud_plane.clock import Clock
-from cloud_plane.images.settings import ImageSettings
 from cloud_plane.errors import InvalidInput, NotFound, PayloadTooLarge
+from cloud_plane.image_settings import ImageSettings
 from cloud_plane.images.blobs import ImageBlobs
 from cloud_plane.records.audit import SYSTEM_ACTOR, Actor
 from cloud_plane.records.hits import StoredHit

@@ -10,40 +10,19 @@ a site that is offline. Every request and every image served is in the audit log
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.deps import Services, StaffAuth, api_actor
+from cloud_plane.images.http import MAX_WAIT_S, answer_json, image_response
+from cloud_plane.records.audit import Actor
 from cloud_plane.records.images import Answer, ImageRequest
 from sync_protocol.audit import REASON_MAX
-from sync_protocol.image_messages import SHA256_HEADER
 
 router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
-
-MAX_WAIT_S = 10.0
-WAIT_STEP_S = 0.1
-
-
-def answer_json(request: ImageRequest | None, said: Answer) -> JSONResponse:
-    """The JSON of an answer that is not the image itself."""
-    body: dict[str, Any] = {
-        "status": said.status,
-        "detail": said.detail,
-        "request_id": request.request_id if request else None,
-    }
-    headers = {}
-    if said.offline_since is not None:
-        body["offline_since"] = (
-            None if said.offline_since.year == 1 else said.offline_since.isoformat()
-        )
-    if said.retry_after_s is not None:
-        headers["Retry-After"] = str(max(1, round(said.retry_after_s)))
-    return JSONResponse(body, status_code=said.http, headers=headers)
 
 
 @router.post("/{detection_id}/image", responses={202: {}, 404: {}, 503: {}})
@@ -57,13 +36,12 @@ async def request_image(
 ) -> JSONResponse:
     """Ask the read's site for its image (answered at once; GET then serves it)."""
     images = services.images
-    by = api_actor(services, staff, reason)
+    by: Actor = api_actor(services, staff, reason)
 
     def ask() -> tuple[ImageRequest | None, Answer]:
         return images.request(images.read(detection_id, staff.scope()), by)
 
-    request, said = await run_in_threadpool(ask)
-    return answer_json(request, said)
+    return answer_json(*await run_in_threadpool(ask))
 
 
 @router.get("/{detection_id}/image", responses={200: {"content": {"image/jpeg": {}}}})
@@ -74,25 +52,8 @@ async def get_image(
     wait: Annotated[
         float, Query(ge=0, le=MAX_WAIT_S, description="Hold up to this many seconds for it")
     ] = 0,
+    meta: Annotated[bool, Query(description="Where it stands, never the bytes")] = False,
 ) -> Response:
     """The image if held, else where its request stands."""
-    images = services.images
-    ref = await run_in_threadpool(images.read, detection_id, staff.scope())
-    deadline = time.monotonic() + wait
-    while True:
-        request, said = await run_in_threadpool(images.current, ref)
-        if said.http != 202 or time.monotonic() >= deadline:
-            break
-        await asyncio.sleep(WAIT_STEP_S)
-    if said.http != 200 or request is None:
-        return answer_json(request, said)
-    data, digest = await run_in_threadpool(images.image, request, api_actor(services, staff))
-    return Response(
-        data,
-        media_type=request.content_type or "application/octet-stream",
-        headers={
-            SHA256_HEADER: digest,
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    ref = await run_in_threadpool(services.images.read, detection_id, staff.scope())
+    return await image_response(services.images, ref, api_actor(services, staff), wait, meta=meta)
