@@ -217,6 +217,7 @@ def build_alerting(
         channels=set(channels),
         public_url=settings.resolved_public_url,
         resolution_settle=timedelta(seconds=alerts.resolution_settle_s),
+        hit_image_links=settings.images.upload_hits,
     )
     dispatcher = Dispatcher(
         store=store,

@@ -85,6 +85,8 @@ def test_a_hits_image_is_asked_for_at_once_when_set(cloud_factory) -> None:
     reply = node.exchange(batch=[record], hits=[hit], heartbeat=heartbeat())
     [command] = [c for c in reply.commands if isinstance(c, UploadImage)]
     assert str(command.detection_id) == str(record.id)
+    [alert] = cloud.staff("admin").get("/api/v1/alerts").json()["items"]
+    assert alert["link"].endswith(f"/reads/{record.id}/image?wait=10")
 
 
 def test_hits_images_are_not_asked_for_by_default(cloud: RunningCloud) -> None:
