@@ -49,6 +49,15 @@ class ImageSettings(SettingsGroup):
         description="S3 bucket images are kept in (AWS mode: sites PUT to presigned URLs); "
         "unset: files under DATA_DIR/images",
     )
+    poll_interval_s: Seconds | None = Field(
+        default=None,
+        ge=0,
+        le=3_600,
+        description="The shortest period idle nodes are asked to poll for waiting commands at "
+        "(0: not at all, commands then ride on exchanges: pushes, hotlist pulls); unset: 0 "
+        "with store=dynamodb (a poll every 2 s is ~1.3 M requests and Lambda calls a month "
+        "per site, ~$2.5), else the node's own (sync_command_poll_s)",
+    )
     url_ttl_s: int = Field(
         default=300, ge=30, le=3600, description="How long a presigned upload URL is valid"
     )

@@ -164,7 +164,9 @@ def build_services(
     metrics = CloudMetrics()
     if alerting.dlq_depth is not None:
         metrics.watch_dead_letters(alerting.dlq_depth)
-    images = ImageService(store, image_blobs(settings), settings.images, clock)
+    images = ImageService(
+        store, image_blobs(settings), settings.images, clock, image_poll_interval(settings)
+    )
     alerting.images_forget = images.forget
     return CloudServices(
         settings=settings,
@@ -204,6 +206,14 @@ def _both(on_hit, on_hit_image):
         return on_hit(hit, delivered_locally)
 
     return both
+
+
+def image_poll_interval(settings: CloudSettings) -> float | None:
+    """The poll period asked of idle nodes: set, else none on DynamoDB (a poll is a paid
+    request there; commands ride on the exchanges), else the nodes' own."""
+    if settings.images.poll_interval_s is not None:
+        return settings.images.poll_interval_s
+    return 0.0 if settings.store == "dynamodb" else None
 
 
 def image_blobs(settings: CloudSettings) -> ImageBlobs:

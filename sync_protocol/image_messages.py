@@ -87,3 +87,11 @@ class CommandPollReply(ReplyModel):
     """How many commands wait for the node: more than none, and it exchanges at once."""
 
     waiting: Count = 0
+    poll_interval_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=3_600,
+        description="the shortest period the cloud asks the node to poll at; 0: not at all "
+        "(commands ride on exchanges: an AWS-mode cloud pays a request per poll); None: the "
+        "node's own",
+    )

@@ -55,6 +55,7 @@ class ImageService:
     blobs: ImageBlobs
     settings: ImageSettings
     clock: Clock
+    poll_interval_s: float | None = None  # asked of polling nodes (None: their own)
 
     # -- staff ------------------------------------------------------------------------------
     def read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef:

@@ -154,11 +154,11 @@ class SyncClient:
         headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {token}"}
         return self._decode(self._post(EXCHANGE_PATH, body, headers), ExchangeReply)
 
-    def poll(self, request: CommandPoll, signer: Signer) -> int:
+    def poll(self, request: CommandPoll, signer: Signer) -> CommandPollReply:
         """How many commands wait for the node (a signed, read-only request)."""
         body = codec.encode(request)
         headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {signer(body)}"}
-        return self._decode(self._post(COMMAND_POLL_PATH, body, headers), CommandPollReply).waiting
+        return self._decode(self._post(COMMAND_POLL_PATH, body, headers), CommandPollReply)
 
     def upload_image(
         self, request_id: str, data: bytes, *, content_type: str, sha256: str, signer: Signer

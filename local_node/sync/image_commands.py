@@ -8,14 +8,17 @@ with a signed ``ImageMissing`` so the cloud answers "pruned at the site" instead
 
 The poll: an idle agent otherwise exchanges only when it has work (or every hotlist
 interval), so a waiting command could sit for seconds; one signed, read-only request per
-``sync_command_poll_s`` tells it to exchange at once. A cloud without the poll (older) says
-404: the agent stops polling until it restarts.
+``sync_command_poll_s`` tells it to exchange at once. The cloud's answer may ask for a
+longer period, or for none (an AWS-mode cloud: each poll is a paid request and Lambda call);
+a cloud without the poll (older) says 404. Either way the agent stops polling until it
+restarts, and commands ride on its exchanges (pushes, hotlist pulls every 10 s).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,7 +57,8 @@ class ImageCommands:
         self._clock = clock
         self._nonce = nonce
         self._client_for = client_for
-        self.polling = True  # False once the cloud said it has no poll
+        self.polling = True  # False once the cloud said it has no poll, or asked for none
+        self._next_poll = 0.0  # time.monotonic() before which the cloud asked for no poll
 
     def signer(self, enrolment: store.Enrolment, private_pem: str) -> Signer:
         """Signs a body as the node, like every exchange."""
@@ -73,7 +77,7 @@ class ImageCommands:
 
     def waiting(self) -> bool:
         """Whether commands wait at the cloud (False too for a cloud without the poll)."""
-        if not self.polling:
+        if not self.polling or time.monotonic() < self._next_poll:
             return False
         with self._engine.connect() as conn:
             enrolment = store.enrolment(conn)
@@ -86,13 +90,19 @@ class ImageCommands:
         poll = CommandPoll(site_id=enrolment.site_id, node_time=self._clock())
         try:
             client = self._client_for(enrolment.cloud_url)
-            return client.poll(poll, self.signer(enrolment, private_pem)) > 0
+            reply = client.poll(poll, self.signer(enrolment, private_pem))
         except CloudRefused as exc:
             if exc.status in (404, 405):
                 log.info("the cloud has no command poll: commands wait for the next exchange")
                 self.polling = False
                 return False
             raise
+        if reply.poll_interval_s == 0:
+            log.info("the cloud asks for no command poll: commands wait for the next exchange")
+            self.polling = False
+        elif reply.poll_interval_s is not None:
+            self._next_poll = time.monotonic() + reply.poll_interval_s
+        return reply.waiting > 0
 
     def answer(
         self, command: UploadImage, *, client: SyncClient, signer: Signer, site_id: str

@@ -95,6 +95,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("IMAGES_RESEND_AFTER_S", "5", "images.resend_after_s", 5),
     ("IMAGES_BUCKET", "evidence", "images.bucket", "evidence"),
     ("IMAGES_URL_TTL_S", "120", "images.url_ttl_s", 120),
+    ("IMAGES_POLL_INTERVAL_S", "0", "images.poll_interval_s", 0),
 ]
 
 

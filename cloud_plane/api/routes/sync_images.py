@@ -116,6 +116,9 @@ async def post_poll(request: Request, services: Services) -> Response:
     def count() -> CommandPollReply:
         site = signed_site(services, token, body, remember_nonce=False)
         _same_site(site, decode(body, CommandPoll).site_id)
-        return CommandPollReply(waiting=services.images.waiting_count(site))
+        images = services.images
+        return CommandPollReply(
+            waiting=images.waiting_count(site), poll_interval_s=images.poll_interval_s
+        )
 
     return sync_response(await run_in_threadpool(count))

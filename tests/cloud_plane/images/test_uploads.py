@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import httpx
 
+from cloud_plane.config import CloudSettings
 from cloud_plane.records.hits import StoredHit
+from cloud_plane.services import image_poll_interval
 from sync_protocol.image_messages import UploadImage
 from sync_protocol.messages import HitRecord
 from tests.cloud_plane.conftest import RunningCloud
@@ -134,3 +136,9 @@ def test_stored_files_are_private(site: Site, cloud: RunningCloud, admin: httpx.
     stored = cloud.settings.data_dir / "images" / request_id
     assert stored.stat().st_mode & 0o777 == 0o600
     assert stored.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_nodes_are_asked_not_to_poll_a_dynamodb_cloud_by_default() -> None:
+    assert image_poll_interval(CloudSettings(store="dynamodb")) == 0
+    assert image_poll_interval(CloudSettings(store="sql")) is None
+    assert image_poll_interval(CloudSettings(store="dynamodb", images_poll_interval_s=5)) == 5

@@ -26,6 +26,7 @@ class ImageCloud(FakeCloud):
     upload_headers: dict[str, httpx.Headers] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     waiting: int | None = 0  # None: a cloud without the poll (404)
+    poll_interval_s: float | None = None  # what the poll's reply asks for
     bucket: dict[str, tuple[bytes, httpx.Headers]] = field(default_factory=dict)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -46,7 +47,12 @@ class ImageCloud(FakeCloud):
         if path == "/sync/v1/commands":
             if self.waiting is None:
                 return httpx.Response(404, json={"detail": "Not Found"})
-            return httpx.Response(200, content=codec.encode(CommandPollReply(waiting=self.waiting)))
+            return httpx.Response(
+                200,
+                content=codec.encode(
+                    CommandPollReply(waiting=self.waiting, poll_interval_s=self.poll_interval_s)
+                ),
+            )
         request_id = path.split("/")[4]
         if path.endswith("/missing"):
             self.missing[request_id] = codec.decode(request.content, ImageMissing).reason
@@ -153,3 +159,18 @@ def test_a_cloud_without_the_poll_turns_polling_off(synced, cloud: ImageCloud) -
     cloud.waiting = None
     assert s.agent.images.waiting() is False
     assert s.agent.images.polling is False
+
+
+def test_a_cloud_asking_for_no_poll_turns_polling_off(synced, cloud: ImageCloud) -> None:
+    s = synced()
+    cloud.poll_interval_s, cloud.waiting = 0, 1
+    assert s.agent.images.waiting() is True  # this answer still counts
+    assert s.agent.images.polling is False and s.agent.images.waiting() is False
+
+
+def test_a_cloud_asking_for_a_longer_period_is_polled_less(synced, cloud: ImageCloud) -> None:
+    s = synced()
+    cloud.poll_interval_s = 60
+    assert s.agent.images.waiting() is False
+    cloud.waiting = 1
+    assert s.agent.images.waiting() is False  # not asked again within the minute
