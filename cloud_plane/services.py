@@ -167,6 +167,11 @@ def build_services(
     images = ImageService(
         store, image_blobs(settings), settings.images, clock, image_poll_interval(settings)
     )
+    if settings.store == "dynamodb" and not settings.images.bucket:
+        # A Lambda's data dir is its own container's scratch space: no place to keep images.
+        images.unavailable = (
+            "images on demand need EDGESYNC_CLOUD_IMAGES_BUCKET with store=dynamodb"
+        )
     alerting.images_forget = images.forget
     return CloudServices(
         settings=settings,

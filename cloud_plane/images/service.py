@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cloud_plane.clock import Clock
-from cloud_plane.errors import InvalidInput, NotFound, PayloadTooLarge
+from cloud_plane.errors import InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable
 from cloud_plane.image_settings import ImageSettings
 from cloud_plane.images.blobs import ImageBlobs
 from cloud_plane.records.audit import SYSTEM_ACTOR, Actor
@@ -56,6 +56,7 @@ class ImageService:
     settings: ImageSettings
     clock: Clock
     poll_interval_s: float | None = None  # asked of polling nodes (None: their own)
+    unavailable: str | None = None  # why images cannot be asked for here (None: they can)
 
     # -- staff ------------------------------------------------------------------------------
     def read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef:
@@ -71,6 +72,8 @@ class ImageService:
 
     def request(self, ref: ReadRef, by: Actor) -> tuple[ImageRequest | None, Answer]:
         """Ask the read's site for its image (audited), unless held or already asked."""
+        if self.unavailable is not None:
+            raise ServiceUnavailable(self.unavailable)
         now = self.clock()
         newest = self.store.images.newest_for(ref.detection_id)
         self.store.audit.append(
@@ -131,6 +134,8 @@ class ImageService:
     # -- the sync channel -------------------------------------------------------------------
     def commands_for(self, site_id: str) -> list[UploadImage]:
         """The site's waiting requests as commands (marked sent): called on each exchange."""
+        if self.unavailable is not None:
+            return []
         now = self.clock()
         resend = now - timedelta(seconds=self.settings.resend_after_s)
         waiting = self.store.images.waiting(site_id, resend_before=resend, limit=COMMANDS_PER_REPLY)

@@ -7,10 +7,13 @@ import uuid
 from dataclasses import replace
 
 import httpx
+import pytest
 
 from cloud_plane.config import CloudSettings
+from cloud_plane.errors import ServiceUnavailable
+from cloud_plane.records.audit import staff_acting
 from cloud_plane.records.hits import StoredHit
-from cloud_plane.services import image_poll_interval
+from cloud_plane.services import build_services, image_poll_interval
 from sync_protocol.image_messages import UploadImage
 from sync_protocol.messages import HitRecord
 from tests.cloud_plane.conftest import RunningCloud
@@ -142,3 +145,13 @@ def test_nodes_are_asked_not_to_poll_a_dynamodb_cloud_by_default() -> None:
     assert image_poll_interval(CloudSettings(store="dynamodb")) == 0
     assert image_poll_interval(CloudSettings(store="sql")) is None
     assert image_poll_interval(CloudSettings(store="dynamodb", images_poll_interval_s=5)) == 5
+
+
+def test_a_dynamodb_cloud_without_a_bucket_refuses_image_requests_naming_the_setting(
+    tmp_path, site: Site
+) -> None:
+    settings = CloudSettings(data_dir=tmp_path, store="dynamodb", alert_worker=False)
+    services = build_services(settings, clock=site.cloud.clock, store=site.cloud.store)
+    ref = services.images.read(site.detection_id, None)
+    with pytest.raises(ServiceUnavailable, match="EDGESYNC_CLOUD_IMAGES_BUCKET"):
+        services.images.request(ref, staff_acting("ada", site.cloud.clock(), "api"))
