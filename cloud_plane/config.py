@@ -317,6 +317,19 @@ class CloudSettings(GroupedSettings):
         "(hourly, by the alert worker or the monitor Lambda); a node that has not synced for "
         "longer gets a snapshot instead",
     )
+    hotlist_lookback_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="When an entry is added, reads received this many days back that match it "
+        "are stored as historical hits (0: no look-back)",
+    )
+    hotlist_lookback_interval_s: Seconds = Field(
+        default=30,
+        gt=0,
+        description="How often `cloud serve` checks for entries not yet scanned for past reads "
+        "(an edit through the API or dashboard starts a scan at once)",
+    )
     max_request_bytes: ByteSize = Field(
         default=MAX_BODY_BYTES,
         ge=1024,

@@ -64,9 +64,11 @@ def create_app(
         worker = services.alerting.worker() if settings.alerts.worker else None
         if worker is not None:
             worker.start()
+        services.retro.start()  # historical hits; without a lifespan (Lambda) kicks run inline
         try:
             yield
         finally:
+            services.retro.stop()
             if worker is not None:
                 worker.stop()
             services.close()

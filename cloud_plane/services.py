@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from cloud_plane.alerts.wiring import Alerting, build_alerting
@@ -19,6 +20,7 @@ from cloud_plane.auth.web_key import web_key
 from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
+from cloud_plane.hotlist.retro import RetroHits
 from cloud_plane.images.blobs import ImageBlobs, LocalBlobs
 from cloud_plane.images.service import ImageService
 from cloud_plane.metrics import CloudMetrics
@@ -47,6 +49,7 @@ class CloudServices:
     alerting: Alerting
     web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
     images: ImageService  # reads' images asked of their sites (issue 14)
+    retro: RetroHits  # historical hits of new hotlist entries (hotlist/retro.py)
 
     def close(self) -> None:
         """Release the store."""
@@ -173,6 +176,14 @@ def build_services(
             "images on demand need EDGESYNC_CLOUD_IMAGES_BUCKET with store=dynamodb"
         )
     alerting.images_forget = images.forget
+    retro = RetroHits(
+        store=store,
+        clock=clock,
+        lookback=timedelta(days=settings.hotlist_lookback_days),
+        interval_s=settings.hotlist_lookback_interval_s,
+        on_found=alerting.service.on_historical,
+    )
+    retro.initialise()
     return CloudServices(
         settings=settings,
         store=store,
@@ -195,16 +206,18 @@ def build_services(
             push_interval_s=settings.resolved_push_interval_s,
             on_hit=_both(alerting.service.on_hit, images.on_hit),
             commands_for=images.commands_for,
+            on_hotlist_change=retro.kick,
         ),
         metrics=metrics,
         alerting=alerting,
         web_key=web_key(settings),
         images=images,
+        retro=retro,
     )
 
 
 def _both(on_hit, on_hit_image):
-    """The exchange's hit listener: the alert first, then (if asked) the hit's image."""
+    """The exchange's hit listener: the hit's image asked for (if set), then its alert."""
 
     def both(hit, delivered_locally):
         on_hit_image(hit)  # before the alert: its link then finds the request

@@ -376,6 +376,19 @@ class NodeSettings(GroupedSettings):
         "enrolment as the site's zone unless staff set one; unset: the host's zone (TZ, then "
         "/etc/localtime, then /etc/timezone)",
     )
+    hotlist_lookback_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="When an entry is added here or arrives from the cloud, reads received this "
+        "many days back that match it are stored as historical hits (0: no look-back)",
+    )
+    hotlist_lookback_interval_s: Seconds = Field(
+        default=5,
+        gt=0,
+        description="How often the node looks for hotlist entries that became live and scans "
+        "their past reads (one cheap query when nothing changed)",
+    )
     ingest: IngestSettings = Field(
         default_factory=IngestSettings, description="The camera API and the ingest writer"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI, Request
@@ -28,6 +29,7 @@ from local_node.ingest.mqtt_runner import start_frigate_listener, stop_frigate_l
 from local_node.ingest.parse import MetadataInvalid
 from local_node.ingest.vendors import VendorPayloadError
 from local_node.retention import Retention
+from local_node.retro_hits import RetroScanner
 from local_node.services import NodeServices, build_services
 from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
 from local_node.web.app import install_web
@@ -132,6 +134,19 @@ def _start_jobs(services: NodeServices) -> BackgroundScheduler:
         "interval",
         seconds=services.settings.retention.interval_s,
         id="retention",
+        misfire_grace_time=60,
+    )
+    retro = RetroScanner(
+        engine=services.engine,
+        clock=services.clock,
+        lookback=timedelta(days=services.settings.hotlist_lookback_days),
+    )
+    scheduler.add_job(
+        retro.run_once,
+        "interval",
+        seconds=services.settings.hotlist_lookback_interval_s,
+        id="historical_hits",
+        next_run_time=datetime.now(UTC),  # at start: catch up on what a restart left
         misfire_grace_time=60,
     )
     scheduler.start()

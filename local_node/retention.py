@@ -17,6 +17,7 @@ the cloud has not acked are never deleted (see local_node.sync for the outbox po
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.config import RetentionSettings
+from local_node.db.plate_dictionary import forget_deleted_reads
 from local_node.db.tables import Detection, Hit, HotlistEntry, LocalAlertDelivery, RetentionRun
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
@@ -190,7 +192,12 @@ class Retention:
                 if acked is not None:
                     old.append(Detection.seq <= acked)
                 rows = conn.execute(
-                    select(Detection.id, Detection.image_path, Detection.image_pruned_at)
+                    select(
+                        Detection.id,
+                        Detection.image_path,
+                        Detection.image_pruned_at,
+                        Detection.plate_norm,
+                    )
                     .where(*old)
                     .order_by(Detection.seq)
                     .limit(CHUNK)
@@ -203,6 +210,7 @@ class Retention:
                 )
                 conn.execute(delete(Hit).where(Hit.detection_id.in_(ids)))
                 conn.execute(delete(Detection).where(Detection.id.in_(ids)))
+                forget_deleted_reads(conn, Counter(r.plate_norm for r in rows))
             for r in rows:
                 if r.image_path and r.image_pruned_at is None:
                     self._images.delete(r.image_path)

@@ -152,6 +152,14 @@ class HitRecord(RequestModel):
     camera_id: Token
     captured_at: UtcDatetime
     image_sha256: Sha256Hex | None = Field(default=None, description="SHA-256 of the image")
+    historical: bool = Field(
+        default=False,
+        description=(
+            "found among past reads when the entry was added (a retroactive hit), not when "
+            "the read came in: listed on the entry, raises no hit alert. A new field: the "
+            "cloud is upgraded first (requests forbid unknown fields); an old node never sends it"
+        ),
+    )
     delivered_locally: list[LocalDelivery] = Field(
         default_factory=list,
         max_length=MAX_LOCAL_DELIVERIES,

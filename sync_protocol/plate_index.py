@@ -118,13 +118,19 @@ def rotation_prefix(glob_key: str) -> tuple[str, int | None]:
         # A fixed-length pattern: any cyclic run of pattern + END, at most its whole length.
         cycle = glob_key + END
         runs = [r for r in (cycle + cycle).split("?") if r]
-        best = max((r[: len(cycle)] for r in runs), key=len, default="")
+        best = max((r[: len(cycle)] for r in runs), key=_selectivity, default="")
         return best, len(cycle)
     # key = head ... tail: "tail END head" is contiguous in the rotation starting at tail.
     candidates = (segments[-1] + END + segments[0]).split("?")
     for middle in segments[1:-1]:
         candidates.extend(middle.split("?"))
-    return max(candidates, key=len), None
+    return max(candidates, key=_selectivity), None
+
+
+def _selectivity(run: str) -> float:
+    """How narrow a rotation range starting with ``run`` is: each literal narrows it about
+    thirtyfold, ``END`` only to one rotation per key, so a literal wins a tie (``*A*``)."""
+    return len(run) - (0.5 if END in run else 0.0)
 
 
 def fuzzy_globs(key: str, max_edits: int) -> tuple[frozenset[str], frozenset[str]]:

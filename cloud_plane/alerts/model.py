@@ -24,9 +24,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AlertKind(StrEnum):
-    """What an alert is about: a hotlist hit, or one of the health problems."""
+    """What an alert is about: a hotlist hit, past reads of a new entry, or a health problem."""
 
     HIT = "hit"
+    HISTORICAL_HIT = "historical_hit"
+    """Past reads found when an entry was added: opt-in (``OPT_IN_KINDS``)."""
     SITE_OFFLINE = "site_offline"
     CAMERA_SILENT = "camera_silent"
     DISK_NEARLY_FULL = "disk_nearly_full"
@@ -34,6 +36,11 @@ class AlertKind(StrEnum):
     CLOCK_SKEW = "clock_skew"
     BACKUP_FAILING = "backup_failing"
     DELIVERY_FAILED = "delivery_failed"
+
+
+OPT_IN_KINDS = frozenset({AlertKind.HISTORICAL_HIT})
+"""Kinds a subscription gets only when its ``kinds`` name them (never by "every kind"):
+past reads are for the investigator's feed, not a phone at 3 a.m."""
 
 
 class ChannelKind(StrEnum):

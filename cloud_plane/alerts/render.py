@@ -58,6 +58,7 @@ _TITLES = {
     AlertKind.CLOCK_SKEW: "Camera clock skewed",
     AlertKind.BACKUP_FAILING: "Backup failing",
     AlertKind.DELIVERY_FAILED: "Alert delivery failed",
+    AlertKind.HISTORICAL_HIT: "Past reads of a new hotlist entry",
 }
 
 
@@ -110,6 +111,9 @@ def title(message: AlertMessage) -> str:
     """Return the headline: ``STOLEN AB12CDE`` for hits, the problem's name otherwise."""
     if message.kind is AlertKind.HIT:
         return f"{one_line(message.list_name or '').upper()} {one_line(message.plate or '')}"
+    if message.kind is AlertKind.HISTORICAL_HIT and message.plate:
+        entry = f"{one_line(message.list_name or '').upper()} {one_line(message.plate)}"
+        return f"{entry}: past reads"
     return _TITLES[message.kind]
 
 
@@ -132,6 +136,12 @@ def _sms_variant(message: AlertMessage, *, reason: bool, limit: int | None) -> s
     if message.kind is AlertKind.HIT:
         plate = field(message.plate, simplify=False)  # as read: never respelt
         head = f"{field(message.list_name).upper()} {plate} at {where} {when}"
+    elif message.kind is AlertKind.HISTORICAL_HIT:
+        plate = field(message.plate, simplify=False)
+        # The reason ("3 past reads at 2 sites in the last 30 days") is the news: in the head.
+        news = clip(gsm_friendly(one_line(message.reason)), 70)
+        head = f"{field(message.list_name).upper()} {plate}: {news}, newest {where} {when}"
+        reason = False
     else:
         since = "since " if message.kind is not AlertKind.DELIVERY_FAILED else ""
         head = f"{_TITLES[message.kind].upper()} {where} {since}{when}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cloud_plane.alerts.model import AlertKind
+from cloud_plane.alerts.model import OPT_IN_KINDS, AlertKind
 from cloud_plane.records.alerts import StoredAlert, joins_group
 from cloud_plane.records.recipients import Subscription
 
@@ -104,6 +104,18 @@ def group_reads(reads: Iterable[Read], window: timedelta) -> list[Group]:
     return groups
 
 
+def historical_reason(reads: int, sites: int, lookback: timedelta) -> str:
+    """Return a historical-hit alert's text: ``3 past reads at 2 sites in the last 30 days``."""
+    noun = "read" if reads == 1 else "reads"
+    where = "site" if sites == 1 else "sites"
+    return f"{reads} past {noun} at {sites} {where} in the last {lookback.days} days"
+
+
+def historical_dedup_key(list_name: str, plate_norm: str, version: int) -> str:
+    """Return the key of an entry version's one historical-hit alert."""
+    return KEY_SEP.join(("historical", list_name, plate_norm, str(version)))
+
+
 # --- who is told -----------------------------------------------------------------------------
 def parse_hhmm(text: str) -> time:
     """Return the time of ``HH:MM``; raise ValueError otherwise."""
@@ -119,7 +131,10 @@ def subscription_matches(sub: Subscription, alert: StoredAlert) -> bool:
         return False
     if sub.kinds and alert.kind not in sub.kinds:
         return False
-    if sub.lists and alert.kind == AlertKind.HIT and alert.list_name not in sub.lists:
+    if alert.kind in OPT_IN_KINDS and alert.kind not in sub.kinds:
+        return False  # "every kind" (empty) does not include the opt-in ones
+    listed = alert.kind in (AlertKind.HIT, AlertKind.HISTORICAL_HIT)
+    if sub.lists and listed and alert.list_name not in sub.lists:
         return False
     return sub.min_priority is None or alert.priority >= sub.min_priority
 

@@ -25,6 +25,7 @@ from cloud_plane.records.deliveries import NewDelivery, StoredDelivery
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.base import CloudStore
 from sync_protocol.audit import AuditAction, AuditRecord
+from sync_protocol.hotlist_messages import HotlistEntry
 from sync_protocol.messages import LocalDelivery
 from sync_protocol.plate_rules import normalize_plate
 
@@ -110,6 +111,38 @@ class AlertService:
             ),
             fan_out=not delivered_locally,
             node_deliveries=delivered_locally,
+        )
+
+    def on_historical(
+        self, entry: HotlistEntry, hits: Sequence[StoredHit], lookback: timedelta
+    ) -> AlertRaised:
+        """Raise the one alert of an entry's new historical hits ("N past reads at K sites").
+
+        On the site of the newest read; once per entry version (a second pass is a duplicate).
+        Subscriptions get it only if they name ``historical_hit`` (``rules.subscription_matches``).
+        """
+        newest = max(hits, key=lambda h: h.captured_at)
+        now, alert_id = self.clock(), self.new_id()
+        sites = len({h.site_id for h in hits})
+        return self.raise_alert(
+            NewAlert(
+                alert_id=alert_id,
+                kind=AlertKind.HISTORICAL_HIT.value,
+                priority=entry.priority,
+                site_id=newest.site_id,
+                occurred_at=newest.captured_at,
+                created_at=now,
+                reason=rules.historical_reason(len(hits), sites, lookback),
+                camera_id=newest.camera_id,
+                plate=entry.plate,
+                plate_norm=entry.plate_norm,
+                list_name=entry.list_name,
+                detection_id=str(newest.detection_id),
+                link=self.link(alert_id),
+                dedup_key=rules.historical_dedup_key(
+                    entry.list_name, entry.plate_norm, entry.version
+                ),
+            )
         )
 
     def raise_problem(

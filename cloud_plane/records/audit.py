@@ -76,6 +76,7 @@ def search_record(
     detail = _present(
         plate=query.plate,
         fuzzy=query.fuzzy or None,
+        edits=query.max_edits if query.fuzzy else None,  # the budget matters to fuzzy alone
         camera=query.camera_id,
         since=query.since,
         until=query.until,

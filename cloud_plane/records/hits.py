@@ -28,3 +28,9 @@ class StoredHit:
     hotlist_version: int
     created_at: datetime
     image_sha256: str | None = None
+    historical: bool = False
+    """Found among past reads when the entry was added (a retroactive hit), not as it was read."""
+
+
+HISTORICAL_MARK = "retro_hits_mark"
+"""The name of the hotlist version up to which entries were scanned for historical hits."""

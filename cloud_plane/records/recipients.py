@@ -25,7 +25,8 @@ class Subscription:
     """Which alerts a recipient gets, how, and at which escalation tier.
 
     ``site_id`` None: every site. ``lists`` empty: any list. ``min_priority``
-    None: any priority. ``kinds`` empty: every kind. Quiet hours (``HH:MM`` in
+    None: any priority. ``kinds`` empty: every kind but the opt-in ones (``historical_hit``
+    must be named). Quiet hours (``HH:MM`` in
     ``quiet_zone``; start > end spans midnight) hold alerts below
     ``quiet_below_priority`` until they end. ``tier`` 0 is told at once; tier n
     after n escalation periods without an acknowledgement.

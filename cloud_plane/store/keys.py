@@ -16,6 +16,8 @@ nonce (TTL)            ``NONCE#<key>``                 ``NONCE``
 detection              ``DET#<site_id>#<stream_id>``   ``SEQ#<seq, 19 digits>``
 detection by plate     ``PLATE#<confusion key>``       ``time_sort_key`` (whole record)
 detection chunk        ``DETS#<site_id>#<yyyy-mm-dd>``  ``<newest time>#<stream>#<first seq>``
+key rotation           ``PLATEROT#<first character>``  ``<rotation>`` (permuterm row; the
+                                                       one starting ``Z`` is the key's item)
 sites with detections  ``DETSITES``                    ``SITE#<site_id>``
 reads per hour         ``READS#<site_id>``             ``<hour time_text>``
 hit                    ``HIT#<detection_id>``          ``ENTRY#<list>#<plate_norm>``
@@ -174,9 +176,27 @@ def plate_detection(
 ) -> dict[str, str]:
     """Return the key of a detection's plate item (newest first by a reverse Query)."""
     return {
-        "pk": f"PLATE{SEP}{_id(plate_key, 'plate_key')}",
+        "pk": plate_partition(plate_key),
         "sk": time_sort_key(received_at, site_id, stream_id, seq),
     }
+
+
+def plate_partition(plate_key: str) -> str:
+    """Return the partition of the reads of every plate with confusion key ``plate_key``."""
+    return f"PLATE{SEP}{_id(plate_key, 'plate_key')}"
+
+
+def plate_rotation_partition(first: str) -> str:
+    """Return the partition of the permuterm rotations starting with ``first``."""
+    if len(first) != 1 or first == SEP:
+        raise ValueError(f"a rotation partition is named by one character, not {first!r}")
+    return f"PLATEROT{SEP}{first}"
+
+
+def plate_rotation(rotation: str) -> dict[str, str]:
+    """Return the key of a permuterm rotation item (range lookups within its partition)."""
+    _id(rotation, "rotation")
+    return {"pk": plate_rotation_partition(rotation[0]), "sk": rotation}
 
 
 def detection_chunk(
@@ -228,6 +248,16 @@ def hit_sort_key(created_at: datetime, detection_id: str, list_name: str, plate_
     """Return the index sort key ordering hits by (created_at, detection, list, plate)."""
     parts = (time_text(created_at), _id(detection_id, "detection_id"))
     return SEP.join((*parts, _id(list_name, "list_name"), _id(plate_norm, "plate_norm")))
+
+
+def hits_of_entry(list_name: str, plate_norm: str) -> str:
+    """Return the index partition of one hotlist entry's hits (live and historical)."""
+    return f"HITENTRY{SEP}{hotlist_entry(list_name, plate_norm)['sk']}"
+
+
+def entry_hit_sort_key(captured_at: datetime, detection_id: str) -> str:
+    """Return the index sort key ordering an entry's hits by (captured_at, detection)."""
+    return SEP.join((time_text(captured_at), _id(detection_id, "detection_id")))
 
 
 def hotlist_entry(list_name: str, plate_norm: str) -> dict[str, str]:

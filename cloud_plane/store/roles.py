@@ -228,6 +228,22 @@ class HitStore(Protocol):
         """Return the ids among ``detection_ids`` that have at least one hit."""
         ...
 
+    def list_entry_hits(
+        self, list_name: str, plate_norm: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[StoredHit]:
+        """Return one entry's hits (live and historical), newest read first (``captured_at``,
+        then detection id); raise InvalidInput for a bad cursor."""
+        ...
+
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version up to which entries were scanned for past reads; None:
+        never set (a new store, or one from before historical hits)."""
+        ...
+
+    def set_historical_mark(self, version: int) -> None:
+        """Raise the scan mark to ``version`` (never lowers it)."""
+        ...
+
 
 class HotlistStore(Protocol):
     """The versioned hotlist: last-writer-wins edits, entries, and deltas for nodes.

@@ -69,6 +69,9 @@ class ExchangeService:
     on_hit: Callable[[StoredHit, Sequence[LocalDelivery]], object] | None = None
     # Commands waiting for the site (images asked of it), read after the exchange committed.
     commands_for: Callable[[str], Sequence[Command]] | None = None
+    # Called after an exchange whose hotlist ops changed the hotlist (committed): the
+    # historical-hit scan of the new entries (hotlist/retro.py).
+    on_hotlist_change: Callable[[], object] | None = None
 
     def exchange(
         self, site_id: str, request: ExchangeRequest
@@ -105,6 +108,7 @@ class ExchangeService:
                         hotlist_version=hit.hotlist_version,
                         created_at=now,
                         image_sha256=hit.image_sha256,
+                        historical=hit.historical,
                     ),
                     delivered_locally=hit.delivered_locally,
                 )
@@ -122,6 +126,10 @@ class ExchangeService:
                 store.hotlist, request.hotlist_version, snapshot_threshold=self.snapshot_threshold
             )
             epoch = store.meta.epoch()
+        if self.on_hotlist_change is not None and any(
+            r.status == "applied" for r in op_results.values()
+        ):
+            self.on_hotlist_change()
         if not commands and request.cloud_epoch is not None and request.cloud_epoch != epoch:
             # The cloud was restored (or its epoch renewed): have the node resend what we lack.
             commands.append(_resend(stream, high_water))
@@ -169,6 +177,8 @@ class ExchangeService:
 
     def _put_hit(self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()) -> bool:
         new = self.store.hits.put_hit(hit)
+        if hit.historical:
+            return new  # a node's past read: listed on its entry, no hit alert (retro.py)
         if self.on_hit is not None and (new or delivered_locally):
             # A duplicate still carries news: what the node sent while it could not reach us.
             self.on_hit(hit, delivered_locally)

@@ -12,7 +12,13 @@ from cloud_plane.errors import InvalidInput
 from cloud_plane.records.detections import DetectionQuery
 from sync_protocol.plate_rules import normalize_pattern
 
-MODES = (("exact", "Exact"), ("prefix", "Starts with"), ("fuzzy", "Fuzzy (OCR confusions)"))
+MODES = (
+    ("exact", "Exact"),
+    ("prefix", "Starts with"),
+    ("fuzzy", "Fuzzy: OCR confusions, 1 edit"),
+    ("fuzzy2", "Fuzzy: OCR confusions, 2 edits"),
+)
+FUZZY_EDITS = {"fuzzy": 1, "fuzzy2": 2}  # the fuzzy modes and the edits each allows
 PAGE_SIZE = 50
 
 
@@ -54,18 +60,19 @@ def local_time(text: str, tz: str, name: str) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=zone)
 
 
-def plate_filter(plate: str, mode: str) -> tuple[str | None, bool]:
-    """(the store's plate pattern, fuzzy) for the form's plate and mode."""
+def plate_filter(plate: str, mode: str) -> tuple[str | None, bool, int]:
+    """(the store's plate pattern, fuzzy, max edits) for the form's plate and mode."""
     if mode not in {m for m, _ in MODES}:
-        raise InvalidInput("mode must be exact, prefix or fuzzy")
+        raise InvalidInput("mode must be exact, prefix, fuzzy or fuzzy2")
+    edits = FUZZY_EDITS.get(mode, 1)
     if not plate.strip():
-        return None, False
+        return None, False, edits
     norm = normalize_pattern(plate).replace("*", "").replace("?", "")
     if not norm:
         raise InvalidInput("Plate has no letters or digits")
     if mode == "prefix":
-        return norm + "*", False
-    return norm, mode == "fuzzy"
+        return norm + "*", False, edits
+    return norm, mode in FUZZY_EDITS, edits
 
 
 def local_window(since: str, until: str, tz: str) -> tuple[datetime | None, datetime | None]:
@@ -81,11 +88,12 @@ def detection_query(
     form: SearchForm, staff: Staff, *, limit: int = PAGE_SIZE, cursor: str | None = None
 ) -> DetectionQuery:
     """The store query for the form, scoped to the caller (a site out of scope: NotFound)."""
-    plate, fuzzy = plate_filter(form.plate, form.mode)
+    plate, fuzzy, edits = plate_filter(form.plate, form.mode)
     since, until = local_window(form.since, form.until, form.tz)
     return DetectionQuery(
         plate=plate,
         fuzzy=fuzzy,
+        max_edits=edits,
         site_ids=staff.scope(form.site_id or None),
         camera_id=form.camera.strip() or None,
         since=since,

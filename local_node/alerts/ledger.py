@@ -87,6 +87,7 @@ def candidates(
         .outerjoin(Camera, Camera.id == Detection.camera_id)
         .where(
             Hit.id > after_hit_id,
+            Hit.historical.is_(False),  # past reads (retro_hits.py, imports) page nobody
             Hit.priority >= min_priority,
             Hit.created_at >= not_before,
             served < len(set(targets)),

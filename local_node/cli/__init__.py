@@ -1,7 +1,7 @@
 """`edgesync node ...`: run the node and manage its cameras, tokens, users and database.
 
 This package only assembles the `node` group; each command group lives in its own module
-(`serve`, `access`, `cameras`, `tokens`, `users`, `export`, `audit`, `retention`, `db`,
+(`serve`, `access`, `cameras`, `tokens`, `users`, `export`, `importing`, `audit`, `retention`, `db`,
 `sync`, `backup`) with the
 flags they share in `options`.
 The commands import what they run lazily, so `--help` stays fast.
@@ -17,6 +17,7 @@ from local_node.cli.backup import backup, restore
 from local_node.cli.cameras import cameras
 from local_node.cli.db import db
 from local_node.cli.export import export
+from local_node.cli.importing import import_reads
 from local_node.cli.retention import retention
 from local_node.cli.serve import serve
 from local_node.cli.sync import agent, enroll
@@ -38,6 +39,7 @@ for command in (
     cameras,
     tokens,
     export,
+    import_reads,
     audit,
     retention,
     db,

@@ -1,7 +1,9 @@
 """Keeping the node's plate dictionary (``plate_index``, ``plate_rotations``) with its reads.
 
 Every path that stores reads (ingest, import) calls ``record_reads`` in the same
-transaction, so the dictionary never misses a plate a search could match. What it holds and
+transaction, so the dictionary never misses a plate a search could match; the path that
+deletes reads (retention) calls ``forget_deleted_reads`` in its transaction, so it keeps no
+plate that has no read left and its ``reads`` counts stay right. What it holds and
 why: ``sync_protocol.plate_index``.
 """
 
@@ -12,16 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, bindparam, case, select
 from sqlalchemy.engine import Connection
 
-from local_node.db.tables import PlateIndexEntry, PlateRotation
+from local_node.db.tables import Detection, PlateIndexEntry, PlateRotation
 from sync_protocol.plate_index import rotations
 
 _INDEX = PlateIndexEntry.__table__  # type: ignore[attr-defined]
 _ROTATIONS = PlateRotation.__table__  # type: ignore[attr-defined]
+_DETECTIONS = Detection.__table__  # type: ignore[attr-defined]
 _CHUNK = 500  # rows per statement: far below SQLite's bound-parameter limit
 
 
@@ -46,77 +47,69 @@ def record_reads(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
             plates[row["plate_norm"]] = _Plate(row["plate_key"], 1, row["seq"], row["received_at"])
             continue
         seen.reads += 1
-        if row["seq"] > seen.last_seq:
-            seen.last_seq, seen.last_received_at = row["seq"], row["received_at"]
+        seen.last_seq = max(seen.last_seq, row["seq"])
+        seen.last_received_at = max(seen.last_received_at, row["received_at"])
     if not plates:
         return 0
     names = list(plates)
-    known: set[str] = set()
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        known.update(
-            conn.execute(
-                select(_INDEX.c.plate_norm).where(_INDEX.c.plate_norm.in_(chunk))
-            ).scalars()
-        )
+    known = _present(conn, "plate_norm", names)
     new_keys = {plates[n].plate_key for n in names if n not in known}
     if new_keys:
-        held: set[str] = set()
-        for start in range(0, len(new_keys), _CHUNK):
-            chunk = sorted(new_keys)[start : start + _CHUNK]
-            held.update(
-                conn.execute(
-                    select(_INDEX.c.plate_key).where(_INDEX.c.plate_key.in_(chunk)).distinct()
-                ).scalars()
+        new_keys -= _present(conn, "plate_key", sorted(new_keys))
+    stored_time = _INDEX.c.last_received_at.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect
+    )
+    mark = _mark(conn)
+    # Plain SQL run over all rows (executemany): SQLAlchemy's per-row parameter handling
+    # cost more than the upserts themselves in a large import (local_node.importing).
+    conn.exec_driver_sql(
+        f"INSERT INTO plate_index (plate_norm, plate_key, reads, last_seq, last_received_at) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}) ON CONFLICT (plate_norm) DO UPDATE SET "
+        "reads = plate_index.reads + excluded.reads, "
+        # The latest receive time, not that of the newest seq: they differ for reads stored
+        # out of time order (history imports, writers racing), and search skips a plate
+        # whose latest read came before ``since`` (the migration's backfill agrees: MAX).
+        "last_received_at = CASE WHEN excluded.last_received_at > plate_index.last_received_at "
+        "THEN excluded.last_received_at ELSE plate_index.last_received_at END, "
+        "last_seq = CASE WHEN excluded.last_seq > plate_index.last_seq "
+        "THEN excluded.last_seq ELSE plate_index.last_seq END",
+        [
+            (
+                name,
+                p.plate_key,
+                p.reads,
+                p.last_seq,
+                stored_time(p.last_received_at) if stored_time else p.last_received_at,
             )
-        new_keys -= held
-    values = [
-        {
-            "plate_norm": name,
-            "plate_key": p.plate_key,
-            "reads": p.reads,
-            "last_seq": p.last_seq,
-            "last_received_at": p.last_received_at,
-        }
-        for name, p in plates.items()
-    ]
-    _upsert_plates(conn, values)
+            for name, p in plates.items()
+        ],
+    )
     if new_keys:
-        _insert_rotations(conn, [{"rotation": r} for k in sorted(new_keys) for r in rotations(k)])
+        conn.exec_driver_sql(
+            f"INSERT INTO plate_rotations (rotation) VALUES ({mark}) "
+            "ON CONFLICT (rotation) DO NOTHING",
+            [(r,) for k in sorted(new_keys) for r in rotations(k)],
+        )
     return len(names) - len(known)
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        return pg_insert(table)
-    if dialect == "sqlite":
-        return sqlite_insert(table)
-    raise RuntimeError(f"no upsert for the {dialect} dialect")
+def _mark(conn: Connection) -> str:
+    """The driver's positional placeholder."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def _upsert_plates(conn: Connection, values: list[dict[str, Any]]) -> None:
+def _present(conn: Connection, column: str, values: list[str]) -> set[str]:
+    """Which of ``values`` the dictionary holds in ``column`` (plate_norm or plate_key)."""
+    mark = _mark(conn)
+    found: set[str] = set()
     for start in range(0, len(values), _CHUNK):
-        stmt = _insert(conn, _INDEX).values(values[start : start + _CHUNK])
-        newer = stmt.excluded.last_seq > _INDEX.c.last_seq
-
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_INDEX.c.plate_norm],
-            set_={
-                "reads": _INDEX.c.reads + stmt.excluded.reads,
-                "last_seq": case((newer, stmt.excluded.last_seq), else_=_INDEX.c.last_seq),
-                "last_received_at": case(
-                    (newer, stmt.excluded.last_received_at), else_=_INDEX.c.last_received_at
-                ),
-            },
+        chunk = values[start : start + _CHUNK]
+        sql = (
+            f"SELECT DISTINCT {column} FROM plate_index "
+            f"WHERE {column} IN ({', '.join([mark] * len(chunk))})"
         )
-        conn.execute(stmt)
-
-
-def _insert_rotations(conn: Connection, values: list[dict[str, str]]) -> None:
-    for start in range(0, len(values), _CHUNK):
-        stmt = _insert(conn, _ROTATIONS).values(values[start : start + _CHUNK])
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=[_ROTATIONS.c.rotation]))
+        found.update(v for (v,) in conn.exec_driver_sql(sql, tuple(chunk)))
+    return found
 
 
 def forget_plates(conn: Connection, plate_norms: Iterable[str]) -> int:
@@ -141,3 +134,29 @@ def forget_plates(conn: Connection, plate_norms: Iterable[str]) -> int:
                 _ROTATIONS.delete().where(_ROTATIONS.c.rotation.in_(gone[at : at + _CHUNK]))
             )
     return dropped
+
+
+def forget_deleted_reads(conn: Connection, deleted: Mapping[str, int]) -> int:
+    """Take reads just deleted (plate → how many) off the dictionary, in the deleting
+    transaction: plates with no read left are forgotten (``forget_plates``), the others'
+    ``reads`` go down so the counts stay right. Returns the plates forgotten."""
+    names = sorted(deleted)
+    still: set[str] = set()
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        still.update(
+            conn.execute(
+                select(_DETECTIONS.c.plate_norm)
+                .where(_DETECTIONS.c.plate_norm.in_(chunk))
+                .distinct()
+            ).scalars()
+        )
+    if still:
+        fewer = bindparam("fewer", type_=BigInteger())
+        conn.execute(
+            _INDEX.update()
+            .where(_INDEX.c.plate_norm == bindparam("name"))
+            .values(reads=case((_INDEX.c.reads > fewer, _INDEX.c.reads - fewer), else_=0)),
+            [{"name": name, "fewer": deleted[name]} for name in sorted(still)],
+        )
+    return forget_plates(conn, [name for name in names if name not in still])

@@ -212,6 +212,7 @@ def to_hit_record(row: Mapping[str, Any], stream: StreamMark, *, hotlist_version
         plate=(_text(row["plate"], 20) or "?"),
         camera_id=row["camera_id"],
         captured_at=row["captured_at"],
+        historical=bool(row.get("historical", False)),
         delivered_locally=[
             LocalDelivery(
                 channel=d["channel"],

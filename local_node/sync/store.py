@@ -95,7 +95,8 @@ def ensure_streams(conn: Connection, now: datetime) -> list[StreamMark]:
     if known:
         base = next_seq - 1
     else:
-        oldest = conn.execute(select(func.min(Detection.seq))).scalar_one()
+        # Seqs at or below 0 are local-only imported reads (local_node.importing): no stream's.
+        oldest = conn.execute(select(func.min(Detection.seq)).where(Detection.seq > 0)).scalar_one()
         base = next_seq - 1 if oldest is None else oldest - 1
     conn.execute(
         insert(SyncStream.__table__).values(
@@ -156,13 +157,15 @@ def pending_hits(conn: Connection, after_id: int, limit: int) -> list[Mapping[st
                 Hit.list_name,
                 Hit.entry_plate,
                 Hit.match_kind,
+                Hit.historical,
                 Detection.plate,
                 Detection.image_sha256,
                 Detection.camera_id,
                 Detection.captured_at,
             )
             .join(Detection, Detection.id == Hit.detection_id)
-            .where(Hit.id > after_id)
+            # Reads imported --local-only never leave the node, nor do their hits.
+            .where(Hit.id > after_id, Detection.local_only.is_(False))
             .order_by(Hit.id)
             .limit(limit)
         ).mappings()

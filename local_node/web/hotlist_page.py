@@ -12,6 +12,7 @@ from local_node.db import repo
 from local_node.deps import Services, request_auditor
 from local_node.errors import NodeError
 from local_node.hotlist import service
+from local_node.retro_hits import historical_counts
 from local_node.users import SessionUser
 from local_node.web.context import Web, WebContext
 from local_node.web.render import PageProblem, page
@@ -45,6 +46,7 @@ def _page(
         flash=flash,
         problem=problem,
         entries=[(e, service.sync_state(e)) for e in entries],
+        past_reads=historical_counts(services.engine),
         form=form or {"list": "", "plate": "", "reason": "", "priority": str(DEFAULT_PRIORITY)},
         priority_range=PRIORITY_RANGE,
         editing=False,

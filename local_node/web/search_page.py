@@ -1,4 +1,4 @@
-"""Search: plate (exact, prefix, fuzzy), camera and time range, newest first, paged."""
+"""Search: plate (exact, prefix, fuzzy to 1 or 2 edits), camera and time, newest first, paged."""
 
 from __future__ import annotations
 
@@ -22,7 +22,14 @@ from local_node.web.session import PageUser
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-MODES = [("exact", "Exact"), ("prefix", "Prefix"), ("fuzzy", "Fuzzy (OCR confusions, one edit)")]
+MODES = [
+    ("exact", "Exact"),
+    ("prefix", "Prefix"),
+    ("fuzzy", "Fuzzy, 1 edit (and OCR confusions)"),
+    ("fuzzy2", "Fuzzy, 2 edits (and OCR confusions)"),
+]
+FUZZY_EDITS = {"fuzzy": 1, "fuzzy2": 2}
+"""The fuzzy modes and the edits each allows beyond OCR confusions."""
 Text = Annotated[str, Query(max_length=64)]
 
 
@@ -74,12 +81,13 @@ def search_page(
     rows: list = []
     next_url = None
     if mode not in dict(MODES):
-        problem = "Mode: choose exact, prefix or fuzzy"
+        problem = "Mode: choose exact, prefix, or fuzzy with 1 or 2 edits"
     elif asked:
         try:
             query = search.DetectionQuery(
                 plate=plate_pattern(plate, mode) or None,
-                fuzzy=mode == "fuzzy",
+                fuzzy=mode in FUZZY_EDITS,
+                max_edits=FUZZY_EDITS.get(mode, 1),
                 camera=camera or None,
                 since=parse_time(since, "From"),
                 until=parse_time(until, "To"),

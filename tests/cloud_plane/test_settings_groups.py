@@ -41,6 +41,8 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("ENROLLMENT_CODE_TTL_S", "7200", "enrollment_code_ttl_s", 7200),
     ("HOTLIST_SNAPSHOT_THRESHOLD", "50", "hotlist_snapshot_threshold", 50),
     ("HOTLIST_TOMBSTONE_RETENTION_DAYS", "7", "hotlist_tombstone_retention_days", 7),
+    ("HOTLIST_LOOKBACK_DAYS", "14", "hotlist_lookback_days", 14),
+    ("HOTLIST_LOOKBACK_INTERVAL_S", "5", "hotlist_lookback_interval_s", 5),
     ("MAX_REQUEST_BYTES", "4096", "max_request_bytes", 4096),
     ("LOGIN_MAX_FAILURES", "3", "login_max_failures", 3),
     ("LOGIN_WINDOW_S", "60", "login_window_s", 60),

@@ -21,6 +21,8 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("REQUEST_TIMEOUT_S", "12", "request_timeout_s", 12),
     ("MAX_CONNECTIONS", "50", "max_connections", 50),
     ("TIMEZONE", "Europe/Berlin", "timezone", "Europe/Berlin"),
+    ("HOTLIST_LOOKBACK_DAYS", "14", "hotlist_lookback_days", 14),
+    ("HOTLIST_LOOKBACK_INTERVAL_S", "2", "hotlist_lookback_interval_s", 2),
     ("MAX_BODY_BYTES", "4096", "ingest.max_body_bytes", 4096),
     ("IMAGE_SYNC", "file", "ingest.image_sync", "file"),
     ("COMMIT_BATCH_MAX", "64", "ingest.commit_batch_max", 64),

@@ -165,3 +165,7 @@ def test_merge_newest_returns_the_newest_rows_over_all_plates() -> None:
 
 def test_merge_newest_with_no_plates_is_empty() -> None:
     assert merge_newest([], lambda p, n: [], lambda r: r, 5) == []
+
+
+def test_a_literal_beats_the_end_marker_of_the_same_length() -> None:
+    assert rotation_prefix(confusion_key("*A*")) == (confusion_key("A"), None)

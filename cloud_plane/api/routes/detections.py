@@ -14,7 +14,7 @@ from cloud_plane.records.audit import search_record
 from cloud_plane.records.detections import DetectionQuery, StoredDetection
 from sync_protocol.audit import REASON_MAX
 from sync_protocol.detections import Vehicle
-from sync_protocol.plate_rules import normalize_pattern
+from sync_protocol.plate_rules import MAX_EDITS_SUPPORTED, normalize_pattern
 
 router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
 
@@ -85,7 +85,17 @@ def list_detections(
         str | None,
         Query(max_length=64, description="Exact (normalised), AB* prefix/wildcard, or fuzzy"),
     ] = None,
-    fuzzy: Annotated[bool, Query(description="Also match OCR confusions / one edit")] = False,
+    fuzzy: Annotated[
+        bool, Query(description="Also match OCR confusions and up to `edits` edits")
+    ] = False,
+    edits: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_EDITS_SUPPORTED,
+            description="With fuzzy: the edits a plain plate may be away (0: confusions only)",
+        ),
+    ] = 1,
     site_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[
         datetime | None, Query(description="Received at or after (node clock)")
@@ -108,6 +118,7 @@ def list_detections(
     query = DetectionQuery(
         plate=plate,
         fuzzy=fuzzy,
+        max_edits=edits,
         site_ids=staff.scope(site_id),
         since=aware(since, "since"),
         until=aware(until, "until"),

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cloud_plane.api.routes.detections import aware
 from cloud_plane.deps import Services, StaffAuth
@@ -29,6 +29,9 @@ class HitOut(BaseModel):
     hotlist_version: int
     created_at: datetime
     image_sha256: str | None
+    historical: bool = Field(
+        default=False, description="a past read found when the entry was added (retroactive)"
+    )
 
 
 class HitPage(BaseModel):
@@ -65,6 +68,7 @@ def list_hits(
             hotlist_version=h.hotlist_version,
             created_at=h.created_at,
             image_sha256=h.image_sha256,
+            historical=h.historical,
         )
         for h in page.items
     ]

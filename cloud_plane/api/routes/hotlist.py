@@ -120,6 +120,57 @@ def list_refused(
     ]
 
 
+class EntryHitOut(BaseModel):
+    """A read that matched the entry: as it came in, or found when the entry was added."""
+
+    detection_id: str
+    site_id: str
+    camera_id: str
+    plate: str = Field(description="as read")
+    match_kind: str
+    captured_at: datetime
+    historical: bool = Field(description="found among past reads when the entry was added")
+    source: str = Field(description="node or cloud: which one found it")
+
+
+class EntryHitPage(BaseModel):
+    items: list[EntryHitOut]
+    next_cursor: str | None
+
+
+@router.get("/{list_name}/{plate}/hits", response_model=EntryHitPage)
+def entry_hits(
+    list_name: ListName,
+    plate: PlateParam,
+    services: Services,
+    who: StaffAuth,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> EntryHitPage:
+    """Return the entry's hits (historical ones flagged), newest read first, sites in scope.
+
+    A page may hold fewer than ``limit`` items for staff scoped to some sites (others' hits
+    are left out of it); follow ``next_cursor`` until it is null.
+    """
+    norm = service.normalized_entry_plate(plate)
+    page = services.store.hits.list_entry_hits(list_name, norm, limit=limit, cursor=cursor)
+    items = [
+        EntryHitOut(
+            detection_id=str(h.detection_id),
+            site_id=h.site_id,
+            camera_id=h.camera_id,
+            plate=h.plate,
+            match_kind=h.match_kind,
+            captured_at=h.captured_at,
+            historical=h.historical,
+            source=h.source,
+        )
+        for h in page.items
+        if who.can_see(h.site_id)
+    ]
+    return EntryHitPage(items=items, next_cursor=page.next_cursor)
+
+
 @router.put("/{list_name}/{plate}", response_model=HotlistOut)
 def put_entry(
     list_name: ListName, plate: PlateParam, body: HotlistIn, services: Services, who: AdminAuth
@@ -138,6 +189,7 @@ def put_entry(
         now=services.clock(),
         source="api",
     )
+    services.retro.kick()  # the entry's past reads: historical hits (hotlist/retro.py)
     return _out(entry)
 
 

@@ -63,7 +63,9 @@ class SubscriptionIn(BaseModel):
         default_factory=list, max_length=50, description="[]: any list"
     )
     min_priority: int | None = Field(default=None, ge=0, le=100)
-    kinds: list[AlertKind] = Field(default_factory=list, description="[]: every kind")
+    kinds: list[AlertKind] = Field(
+        default_factory=list, description="[]: every kind but historical_hit (name it to get it)"
+    )
     quiet_start: str | None = Field(default=None, description="HH:MM in quiet_zone")
     quiet_end: str | None = Field(default=None, description="HH:MM in quiet_zone")
     quiet_zone: IanaZone = "UTC"

@@ -4,28 +4,30 @@ The same contract as the SQL store (``DetectionQuery``; newest first by (receive
 stream, seq); an opaque keyset cursor; ``InvalidInput`` for a bad one), served from the two
 kinds of item ``detection_items.py`` describes:
 
-- an **exact plate** reads one plate partition (its confusion key) newest first and keeps
-  the reads of that very plate;
-- a **fuzzy plain plate** reads the partitions of its ``fuzzy_keys`` (a few hundred, each a
-  Query of one request for a first page, run on a thread pool) and merges them newest first;
-  every read there matches, as in SQL's ``plate_key IN (...)``;
-- **wildcard patterns** (fuzzy or not) and searches **without a plate** walk the chunk
-  partitions of the sites in scope from the newest day down, merging the sites' chunks by
-  their newest read and emitting a read only once no unread chunk can hold a newer one
-  (a chunk's reads may overlap another's in time). A read stored twice (a batch resent cut
-  differently after a lost reply) sits next to itself in that order and is emitted once.
+- a **plate** (exact, wildcard, or fuzzy with 0-2 edits) is looked up in the plate dictionary
+  (``plate_dictionary.py``, ``sync_protocol.plate_index.plan_lookup``): the confusion keys
+  that can match, each with a bound on its newest read, whose plate partitions (a confusion
+  key's reads, newest first) are merged by ``merge_newest``: partitions are read newest bound
+  first, a few at once, until no unread one can hold a newer match. The work follows the
+  matching keys and the page, never the number of reads, so a page is never cut short: an
+  exact plain plate reads its one partition; a pattern without a letter or digit walks the
+  chunks like a search without a plate;
+- searches **without a plate** walk the chunk partitions of the sites in scope from the
+  newest day down, merging the sites' chunks by their newest read and emitting a read only
+  once no unread chunk can hold a newer one (a chunk's reads may overlap another's in time).
+  A read stored twice (a batch resent cut differently after a lost reply) sits next to
+  itself in that order and is emitted once. That walk stops after ``scan_bound`` reads (a
+  camera filter may skip most) and then returns a short page whose cursor resumes below the
+  last read scanned, so no request reads a whole month of a site.
 
-Every path stops after ``scan_bound`` reads and then returns a short page whose cursor
-resumes below the last read scanned, like SQL's bounded fuzzy scan, so no request reads a
-whole month of a site. Reads past the retention are skipped (DynamoDB deletes expired items
-only eventually; moto never does).
+Reads past the retention are skipped (DynamoDB deletes expired items only eventually; moto
+never does).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,14 +50,13 @@ from cloud_plane.store.dynamo.detection_items import (
     Row,
     chunk_newest,
     chunk_rows,
-    plate_row,
 )
-from sync_protocol.plate_rules import confusion_key, is_wildcard, normalize_pattern, plate_matches
-from sync_protocol.plate_search import fuzzy_keys
+from cloud_plane.store.dynamo.plate_dictionary import PlateDictionary
+from cloud_plane.store.dynamo.plate_reads import PlateReads
+from sync_protocol.plate_rules import check_max_edits, normalize_pattern, plate_matches
 
-SCAN_BOUND = 50_000  # reads one page may scan before it returns what it has (as SQL's fuzzy)
+SCAN_BOUND = 50_000  # reads a walk without a plate may scan before it returns what it has
 LOWEST, HIGHEST = "0", "~"  # below / above every time text (sort keys start with one)
-PARALLEL_QUERIES = 16  # plate partitions read at once for a fuzzy search
 MARGIN = timedelta(seconds=1)  # above a chunk's span: reads at the window's very top too
 CHUNK_PAGE = 4  # chunks in a walk's first request (a 2-s batch's: ~1 KB; a backlog's: ~12 KB)
 CHUNK_PAGE_MAX = 512  # chunks in its later ones (doubling up to this; a page stops at 1 MB)
@@ -88,30 +89,49 @@ class DetectionSearch:
         db: DynamoDb,
         *,
         sites: Callable[[], dict[str, tuple[str, str]]],
+        dictionary: PlateDictionary,
         scan_bound: int = SCAN_BOUND,
     ) -> None:
         self._db = db
         self._sites = sites  # site -> (first day, last day) of its chunks
+        self._plates = PlateReads(db, dictionary)
         self._scan_bound = scan_bound
 
     def search(self, query: DetectionQuery) -> Page[StoredDetection]:
         """Return one page of detections, newest first; raise InvalidInput for a bad cursor."""
         window = self._window(query)
+        try:
+            check_max_edits(query.max_edits)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
         if query.site_ids is not None and not query.site_ids:
             return Page([], None)
         pattern = normalize_pattern(query.plate) if query.plate else ""
         scope = set(query.site_ids) if query.site_ids is not None else None
-        if pattern and not is_wildcard(pattern):
-            plate_keys = fuzzy_keys(pattern) if query.fuzzy else {confusion_key(pattern)}
-            rows = self._plate_rows(sorted(plate_keys or ()), window, query.limit + 1)
-            # A fuzzy search's partitions hold only matches; an exact one's also confusions.
-            match = _any_row if query.fuzzy else _plate_is(pattern)
-        else:
-            rows = self._chunk_rows(scope, window)
-            match = _pattern_match(pattern, fuzzy=query.fuzzy)
-        return self._page(rows, match, scope, query)
+        if pattern.replace("*", "").replace("?", ""):
+            return self._plate_page(pattern, scope, window, query)
+        # No plate, or a pattern without a letter or digit (every plate of some length).
+        rows = self._chunk_rows(scope, window)
+        return self._page(rows, _pattern_match(pattern, query), scope, query)
 
     # -- the page -------------------------------------------------------------------------
+    def _plate_page(
+        self, pattern: str, scope: set[str] | None, window: Window, query: DetectionQuery
+    ) -> Page[StoredDetection]:
+        rows = self._plates.newest(
+            pattern,
+            fuzzy=query.fuzzy,
+            max_edits=query.max_edits,
+            scope=scope,
+            low=window.low,
+            high=window.high,
+            keep=self._keeps(scope, query, self._live()),
+            count=query.limit + 1,
+        )
+        page = rows[: query.limit]
+        cursor = _cursor(page[-1]) if len(rows) > query.limit else None
+        return Page([r.stored() for r in page], cursor)
+
     def _page(
         self,
         rows: Iterator[Row],
@@ -119,17 +139,10 @@ class DetectionSearch:
         scope: set[str] | None,
         query: DetectionQuery,
     ) -> Page[StoredDetection]:
-        now = int(self._db_now().timestamp())
+        keep = self._keeps(scope, query, self._live())
         found: list[Row] = []
         for scanned, row in enumerate(rows, start=1):
-            expiry = self._db.expires_at(row.received_at, row.site_id)
-            live = expiry is None or expiry > now
-            if (
-                live
-                and (scope is None or row.site_id in scope)
-                and (query.camera_id is None or row.camera_id == query.camera_id)
-                and match(row)
-            ):
+            if keep(row) and match(row):
                 found.append(row)
                 if len(found) > query.limit:
                     return Page([r.stored() for r in found[: query.limit]], _cursor(found[-2]))
@@ -137,8 +150,26 @@ class DetectionSearch:
                 return Page([r.stored() for r in found], _cursor(row))
         return Page([r.stored() for r in found], None)
 
-    def _db_now(self) -> datetime:
-        return self._db.clock()
+    def _live(self) -> Callable[[Row], bool]:
+        """Return the test that a read is within its site's current retention."""
+        now = int(self._db.clock().timestamp())
+
+        def live(row: Row) -> bool:
+            expiry = self._db.expires_at(row.received_at, row.site_id)
+            return expiry is None or expiry > now
+
+        return live
+
+    @staticmethod
+    def _keeps(
+        scope: set[str] | None, query: DetectionQuery, live: Callable[[Row], bool]
+    ) -> Callable[[Row], bool]:
+        """Return the test every read of a page passes, whatever the plate."""
+        return lambda row: (
+            (scope is None or row.site_id in scope)
+            and (query.camera_id is None or row.camera_id == query.camera_id)
+            and live(row)
+        )
 
     def _window(self, query: DetectionQuery) -> Window:
         low, high = LOWEST, HIGHEST
@@ -160,25 +191,6 @@ class DetectionSearch:
         if floors:
             low = keys.time_text(max(floors))
         return Window(low, high)
-
-    # -- plate partitions -------------------------------------------------------------------
-    def _plate_rows(self, plate_keys: Sequence[str], window: Window, page: int) -> Iterator[Row]:
-        def partition(plate_key: str) -> Iterator[Row]:
-            items = self._db.table.query(
-                "pk = :pk AND sk BETWEEN :low AND :high",
-                values={":pk": f"PLATE{keys.SEP}{plate_key}", ":low": window.low,
-                        ":high": window.high},
-                forward=False,
-                page_size=page,
-            )  # fmt: skip
-            return (row for row in map(plate_row, items) if window.holds(row.key))
-
-        if len(plate_keys) == 1:
-            return partition(plate_keys[0])
-        with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-            # Each partition's first page in parallel (most are empty for a fuzzy search).
-            started = list(pool.map(lambda k: _prefetched(partition(k)), plate_keys))
-        return heapq.merge(*started, key=lambda r: r.key, reverse=True)
 
     # -- chunk partitions -------------------------------------------------------------------
     def _chunk_rows(self, scope: set[str] | None, window: Window) -> Iterator[Row]:
@@ -260,36 +272,16 @@ class _Newest:
         return self.row.key > other.row.key
 
 
-def _prefetched(rows: Iterator[Row]) -> Iterator[Row]:
-    """Run the iterator's first request now (on the caller's thread) and keep its answer."""
-    first = next(rows, None)
-    return iter(()) if first is None else _chain_first(first, rows)
-
-
-def _chain_first(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
-    yield first
-    yield from rest
-
-
 def _any_row(row: Row) -> bool:
     return True
 
 
-def _plate_is(plate_norm: str) -> Callable[[Row], bool]:
-    return lambda row: row.plate_norm == plate_norm
-
-
-def _pattern_match(pattern: str, *, fuzzy: bool) -> Callable[[Row], bool]:
-    """Return the test a walked read must pass (the SQL store's rule for each kind)."""
+def _pattern_match(pattern: str, query: DetectionQuery) -> Callable[[Row], bool]:
+    """Return the test a walked read must pass: a pattern of ``*`` and ``?`` alone."""
     if not pattern:
         return _any_row
-    if fuzzy:  # as sync_protocol.plate_search.fuzzy_scan
-        key = confusion_key(pattern.replace("*", "").replace("?", ""))
-        return lambda row: (
-            confusion_key(row.plate_norm) == key
-            or plate_matches(pattern, row.plate_norm, fuzzy=True)
-        )
-    return lambda row: plate_matches(pattern, row.plate_norm, fuzzy=False)
+    fuzzy, edits = query.fuzzy, query.max_edits
+    return lambda row: plate_matches(pattern, row.plate_norm, fuzzy=fuzzy, max_edits=edits)
 
 
 def _previous_day(day: str) -> str:

@@ -1,4 +1,4 @@
-"""``DetectionStore`` on DynamoDB: ≤ 1.5 write units per synced read, indexes included.
+"""``DetectionStore`` on DynamoDB: reads, their chunks and the plate dictionary, no index.
 
 The cost drove the design (every write unit per read is ≈ $5.40 a month for the seed site's
 288,000 reads a day). A naive item per read with two secondary indexes (by plate, by time)
@@ -8,17 +8,25 @@ writes: the replay nonce and heartbeats), 1.36 units per read at the seed rate p
 5 s, the period a DynamoDB cloud asks nodes for (≈17 reads a batch: 1.0 plate items, 0.12
 chunks, 0.06 each cursor, counter and nonce, 0.06 heartbeats), 1.68 at the node's own 2 s,
 and 1.06 for a backlog's full batches. The per-batch part is what the pacing amortises (a
-batch of one read costs 4 units). Searches (50 a page, eventually consistent): exact plate
-0.5 read units, fuzzy plate ~184 (a Query per confusion key, mostly empty), a site's last
-hour 2-4, the newest of every site 7, a prefix pattern up to the scan bound (141 for the
-bench's 12,500 reads; ~560 for a page that reaches the 50,000-read bound).
+batch of one read costs 4 units). The plate dictionary (issue 14, ``plate_dictionary.py``)
+adds about 4 writes per confusion key the cloud has not seen (half its rotations, one of them
+the key's item) and one per key seen again after ``NEWEST_STEP``: 3.0 units per read more in
+``bench.dynamo --quick``, whose half hour of generated traffic is mostly plates seen once
+(4.4 in all; a longer run repeats more plates). In exchange no plate search scans: exact plate
+0.5 read units; wildcard and fuzzy plates (0-2 edits) a few rotation ranges, the candidate
+keys' items and the partitions a page needs (see ``detection_search.py``): in the quick bench
+a fuzzy plate 7.5 (184 before the dictionary), a prefix 1.0 (41, and up to the 50,000-read
+scan bound on more data); a site's last hour 2-4, the newest of every site 7.
 
 - **plate item** per read (``detection_items.py``): ``PLATE#<confusion key>`` / the read's
   ``time_sort_key``, holding the whole record (≈0.5 KB: 1 unit, what a bare pointer would
-  cost). Exact and fuzzy plate searches read these partitions; no index is needed.
+  cost). Plate searches read these partitions; no index is needed.
 - **chunk items**: each batch's reads packed (zlib JSON) under ``DETS#<site>#<day>`` by their
   newest read: ≈1 unit per 2-second batch of the seed site, ~0.05 per read in a backlog's big
-  batches. Searches by site and time and wildcard patterns walk them (``detection_search.py``).
+  batches. Searches by site and time walk them (``detection_search.py``).
+- **plate dictionary** (``plate_dictionary.py``): per confusion key, every other rotation of
+  ``key + END`` under ``PLATEROT#<first character>``, the one starting with END holding the
+  key's plates and per site a bound on its newest read. Written with the batch's items.
 - **per batch**: the stream's cursor (one conditional update) and one counter item per
   (site, hour) with an attribute per camera (one ``ADD`` update, whatever the cameras).
 - **once per site** (per process): the ``DETSITES`` item naming the site and the first and
@@ -26,7 +34,8 @@ bench's 12,500 reads; ~560 for a page that reaches the 50,000-read bound).
   without depending on the sites role.
 
 ``put_batch`` refuses a gap whole, drops records at or below the mark, writes the new plate
-and chunk items with ``BatchWriteItem`` (25 per request, unprocessed retried), and only then
+and chunk items with ``BatchWriteItem`` (25 per request, unprocessed retried) and the
+dictionary's (its key items conditionally, on their version), and only then
 moves the cursor: ``SET high_water = :new, prev_high_water = high_water`` if ``high_water < :new``.
 The item after the update says which seqs this call moved the mark over (``prev_high_water`` ..
 ``new``): exactly those are counted and reported ``stored``, so a resent batch, or two
@@ -79,6 +88,7 @@ from cloud_plane.store.dynamo.detection_items import (
     split_chunks,
 )
 from cloud_plane.store.dynamo.detection_search import SCAN_BOUND, DetectionSearch
+from cloud_plane.store.dynamo.plate_dictionary import PlateDictionary
 from cloud_plane.store.dynamo.table import attempts
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
@@ -92,7 +102,10 @@ class DynamoDetections:
 
     def __init__(self, db: DynamoDb, *, scan_bound: int = SCAN_BOUND) -> None:
         self._db = db
-        self._search = DetectionSearch(db, sites=self._site_days, scan_bound=scan_bound)
+        self._dictionary = PlateDictionary(db)
+        self._search = DetectionSearch(
+            db, sites=self._site_days, dictionary=self._dictionary, scan_bound=scan_bound
+        )
         self._days: dict[str, tuple[str, str]] = {}  # site -> (first, last) day, as stored
         self._days_lock = threading.Lock()
 
@@ -160,6 +173,7 @@ class DynamoDetections:
                 )
             )
         self._db.table.batch_write(items)
+        self._dictionary.note(site_id, records)
 
     def _count(self, site_id: str, records: Sequence[DetectionRecord]) -> None:
         """Add the acknowledged reads to their hours' counters (one update per hour)."""

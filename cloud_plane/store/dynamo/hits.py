@@ -15,6 +15,11 @@ Decisions:
   ``since`` bounds the sort key from below; the cursor is the last item's
   ``(created_at, detection, list, plate)``, as in SQL, and bounds it from above (exclusive).
   Index reads are eventually consistent: a hit written a moment ago may show a moment later.
+- An entry's hits (``list_entry_hits``): gsi3 (``keys.hits_of_entry``, sorted by
+  ``(captured_at, detection)``), one descending Query; hits stored before gsi3 was set on
+  them are not listed there (none predate retroactive hits in a deployment that has them).
+- The historical-scan mark is ``keys.meta("retro_hits_mark")``, raised by a conditional
+  update (never lowered).
 - TTL: hits and markers expire with their site's retention (``db.expires_at``);
   readers skip items whose ``expires_at`` passed (DynamoDB deletes them late).
 """
@@ -30,7 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from cloud_plane.errors import InvalidInput
-from cloud_plane.records.hits import StoredHit
+from cloud_plane.records.hits import HISTORICAL_MARK, StoredHit
 from cloud_plane.records.paging import (
     NOT_OURS,
     Page,
@@ -55,6 +60,7 @@ _FIELDS = (
     "camera_id",
     "hotlist_version",
     "image_sha256",
+    "historical",
 )
 
 
@@ -81,6 +87,8 @@ class DynamoHits:
             "gsi1sk": sort_key,
             "gsi2pk": keys.hits_of_site(hit.site_id),
             "gsi2sk": sort_key,
+            "gsi3pk": keys.hits_of_entry(hit.list_name, hit.plate_norm),
+            "gsi3sk": keys.entry_hit_sort_key(hit.captured_at, detection),
             **expiry,
         }
         self._table.put({**keys.hit_marker(detection), **expiry})
@@ -138,6 +146,44 @@ class DynamoHits:
             return Page(items[:limit], encode_cursor(position))
         return Page(items, None)
 
+    def list_entry_hits(
+        self, list_name: str, plate_norm: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[StoredHit]:
+        """Return one entry's hits, newest read first (one descending Query of gsi3)."""
+        upper = None
+        if cursor:
+            at, det = decode_cursor(cursor, 2)
+            try:
+                upper = keys.entry_hit_sort_key(cursor_time(at), cursor_text(det))
+            except ValueError:
+                raise InvalidInput(NOT_OURS) from None
+        try:
+            partition = keys.hits_of_entry(list_name, plate_norm)
+        except ValueError:
+            return Page([], None)  # a name no entry can have holds no hits
+        stream = self._newest_first("gsi3", partition, None, upper, limit + 1)
+        now = time.time()
+        live = (i for i in stream if not _expired(i, now))
+        items = [_stored_hit(i) for i in itertools.islice(live, limit + 1)]
+        if len(items) > limit:
+            last = items[limit - 1]
+            return Page(items[:limit], encode_cursor((last.captured_at, str(last.detection_id))))
+        return Page(items, None)
+
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version scanned for past reads so far (None: never set)."""
+        item = self._table.get(keys.meta(HISTORICAL_MARK))
+        return int(item["value"]) if item else None
+
+    def set_historical_mark(self, version: int) -> None:
+        """Raise the mark to ``version`` (a conditional put: a lower value leaves it)."""
+        self._table.put(
+            {**keys.meta(HISTORICAL_MARK), "value": version},
+            condition="attribute_not_exists(pk) OR #v < :v",
+            names={"#v": "value"},
+            values={":v": version},
+        )
+
     def _newest_first(
         self, index: str, partition: str, lower: str | None, upper: str | None, page: int
     ) -> Iterator[dict[str, Any]]:
@@ -174,4 +220,5 @@ def _stored_hit(item: dict[str, Any]) -> StoredHit:
         detection_id=uuid.UUID(item["detection_id"]),
         captured_at=keys.parse_time_text(item["captured_at"]),
         created_at=keys.parse_time_text(item["created_at"]),
+        historical=bool(item.get("historical", False)),  # items from before the attribute
     )

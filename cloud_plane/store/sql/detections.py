@@ -1,15 +1,15 @@
-"""``DetectionStore`` on SQL: contiguous batches per stream, search, and site heartbeats."""
+"""``DetectionStore`` on SQL: contiguous batches per stream (with the plate dictionary), search
+(``detection_search``), and site heartbeats."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, select, tuple_, update
+from sqlalchemy import false, select, update
 from sqlalchemy.engine import Connection
 
 from cloud_plane.records.backlog import add_sample, decode_samples, encode_samples
@@ -21,32 +21,27 @@ from cloud_plane.records.detections import (
     hour_of,
     require_contiguous,
 )
-from cloud_plane.records.paging import (
-    Page,
-    cursor_int,
-    cursor_text,
-    cursor_time,
-    decode_cursor,
-    encode_cursor,
-)
+from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import BacklogSample
-from cloud_plane.store.sql.database import SqlDatabase, before
+from cloud_plane.store.sql.database import SqlDatabase
+from cloud_plane.store.sql.detection_search import MANY_PLATES, WALK_ROWS, search_detections
+from cloud_plane.store.sql.plate_dictionary import record_reads
 from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
-from sync_protocol.plate_rules import confusion_key, normalize_pattern
-from sync_protocol.plate_search import fuzzy_keys, fuzzy_scan
-
-FUZZY_SCAN_ROWS = 50_000  # rows one fuzzy page may scan before it returns what it has
+from sync_protocol.plate_rules import confusion_key
 
 
 class SqlDetections:
     """``DetectionStore`` over the stream and detection tables (heartbeats on the site row)."""
 
-    def __init__(self, db: SqlDatabase, *, fuzzy_scan_rows: int = FUZZY_SCAN_ROWS) -> None:
+    def __init__(
+        self, db: SqlDatabase, *, many_plates: int = MANY_PLATES, walk_rows: int = WALK_ROWS
+    ) -> None:
         self._db = db
-        self._fuzzy_scan_rows = fuzzy_scan_rows
+        self._many_plates = many_plates
+        self._walk_rows = walk_rows
 
     def put_batch(
         self,
@@ -66,13 +61,13 @@ class SqlDetections:
                 return BatchOutcome(high_water=mark, gap=True)
             new = [r for r in records if r.seq > mark]
             if new:
+                rows = [_detection_row(site_id, stream_id, r, received_at) for r in new]
                 # One statement with a list of parameter sets (executemany): compiled once and
                 # cached, where a multi-VALUES insert was rebuilt and compiled for every batch.
-                conn.execute(
-                    self._db.insert(conn, DetectionRow).on_conflict_do_nothing(),
-                    [_detection_row(site_id, stream_id, r, received_at) for r in new],
-                )
-            if new:
+                conn.execute(self._db.insert(conn, DetectionRow).on_conflict_do_nothing(), rows)
+                # Only reads past the high-water mark get here (the stream's row is locked):
+                # each is new, so a resent batch adds nothing to the dictionary.
+                record_reads(conn, site_id, rows)
                 self._count(conn, site_id, new)
                 mark = new[-1].seq
                 conn.execute(
@@ -136,71 +131,10 @@ class SqlDetections:
 
     def search_detections(self, query: DetectionQuery) -> Page[StoredDetection]:
         """Return one page of detections, newest first by (received_at, site, stream, seq)."""
-        d = DetectionRow
-        order = (d.received_at, d.site_id, d.stream_id, d.seq)
-        stmt = select(DetectionRow).order_by(*(c.desc() for c in order))
-        if query.cursor:
-            at, site, stream, seq = decode_cursor(query.cursor, 4)
-            position = (cursor_time(at), cursor_text(site), cursor_text(stream), cursor_int(seq))
-            stmt = stmt.where(before(order, position))
-        if query.site_ids is not None:
-            # ``site_id || ''``: no index serves the filter, so the planner walks the order
-            # index (which holds site_id) newest first and stops at the page's end, instead
-            # of fetching and sorting every row of the sites through the primary key.
-            site = d.site_id.op("||")("")
-            stmt = stmt.where(site.in_(list(query.site_ids)) if query.site_ids else false())
-        if query.camera_id is not None:
-            stmt = stmt.where(d.camera_id == query.camera_id)
-        if query.since:
-            stmt = stmt.where(d.received_at >= query.since)
-        if query.until:
-            stmt = stmt.where(d.received_at < query.until)
-        pattern = normalize_pattern(query.plate) if query.plate else ""
         with self._db.tx() as conn:
-            keys = fuzzy_keys(pattern) if pattern and query.fuzzy else None
-            if pattern and query.fuzzy and keys is None:  # a fuzzy wildcard: the bounded scan
-                return self._fuzzy(conn, stmt, pattern, query.limit, self._fuzzy_scan_rows)
-            if keys is not None:
-                # A plain plate: the few hundred confusion keys it matches, by plate_key's index.
-                stmt = stmt.where(d.plate_key.in_(sorted(keys)))
-            elif pattern and ("*" in pattern or "?" in pattern):
-                # Normalised patterns hold only A-Z, 0-9, * and ?: nothing to escape in LIKE.
-                stmt = stmt.where(d.plate_norm.like(pattern.replace("*", "%").replace("?", "_")))
-                head = _literal_head(pattern)
-                if head:  # a range the plate index serves (LIKE alone scans every row)
-                    stmt = stmt.where(d.plate_norm >= head, d.plate_norm < _next_text(head))
-            elif pattern:
-                stmt = stmt.where(d.plate_norm == pattern)
-            rows = list(conn.execute(stmt.limit(query.limit + 1)).mappings())
-        items = [_stored_detection(r) for r in rows]
-        if len(items) > query.limit:
-            return Page(items[: query.limit], _detection_cursor(items[query.limit - 1]))
-        return Page(items, None)
-
-    def _fuzzy(self, conn: Connection, stmt: Any, pattern: str, limit: int, bound: int) -> Page:
-        # Scan only what the match and the cursor need; load whole rows for the matches alone.
-        d = DetectionRow
-        narrow = stmt.with_only_columns(
-            d.received_at, d.site_id, d.stream_id, d.seq, d.plate_norm, d.plate_key
-        )
-        rows = conn.execute(narrow.execution_options(yield_per=5000)).mappings()
-        try:
-            page = fuzzy_scan(rows, pattern, limit, bound)
-        finally:
-            rows.close()
-        keys = [(r["site_id"], r["stream_id"], r["seq"]) for r in page.items]
-        full = {}
-        if keys:
-            found = conn.execute(
-                select(DetectionRow).where(tuple_(d.site_id, d.stream_id, d.seq).in_(keys))
-            ).mappings()
-            full = {(r["site_id"], r["stream_id"], r["seq"]): _stored_detection(r) for r in found}
-        after = page.resume_after
-        cursor = None
-        if after is not None:
-            at = after["received_at"].isoformat()
-            cursor = encode_cursor((at, after["site_id"], after["stream_id"], after["seq"]))
-        return Page([full[k] for k in keys if k in full], cursor)
+            return search_detections(
+                conn, query, many_plates=self._many_plates, walk_rows=self._walk_rows
+            )
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
         """Keep the site's latest heartbeat and add its backlog sample; raise NotFound."""
@@ -232,17 +166,6 @@ class SqlDetections:
             )
 
 
-def _literal_head(pattern: str) -> str:
-    """The characters of a pattern before its first wildcard."""
-    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
-    return pattern[:cut]
-
-
-def _next_text(head: str) -> str:
-    """The smallest string above every string starting with ``head`` (A-Z, 0-9 only)."""
-    return head[:-1] + chr(ord(head[-1]) + 1)
-
-
 def _detection_row(
     site_id: str, stream_id: str, r: DetectionRecord, ingested_at: datetime
 ) -> dict[str, Any]:
@@ -271,36 +194,3 @@ def _detection_row(
         "vehicle_color": vehicle.color if vehicle else None,
         "image_sha256": r.image_sha256,
     }
-
-
-def _stored_detection(row: Any) -> StoredDetection:
-    vehicle = {k: row[f"vehicle_{k}"] for k in ("type", "make", "model", "color")}
-    record = DetectionRecord.model_validate(
-        {
-            "id": uuid.UUID(row["id"]),
-            "seq": row["seq"],
-            "event_id": row["event_id"],
-            "camera_id": row["camera_id"],
-            "source_camera": row["source_camera"],
-            "captured_at": row["captured_at"],
-            "received_at": row["received_at"],
-            "plate": row["plate"],
-            "plate_norm": row["plate_norm"],
-            "confidence": row["confidence"],
-            "region": row["region"],
-            "direction": row["direction"],
-            "bbox": json.loads(row["bbox"]) if row["bbox"] else None,
-            "vehicle": vehicle if any(v is not None for v in vehicle.values()) else None,
-            "image_sha256": row["image_sha256"],
-        }
-    )
-    return StoredDetection(
-        site_id=row["site_id"],
-        stream_id=row["stream_id"],
-        ingested_at=row["ingested_at"],
-        record=record,
-    )
-
-
-def _detection_cursor(d: StoredDetection) -> str:
-    return encode_cursor((d.record.received_at.isoformat(), d.site_id, d.stream_id, d.record.seq))

@@ -7,9 +7,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, select, update
 
-from cloud_plane.records.hits import StoredHit
+from cloud_plane.records.hits import HISTORICAL_MARK, StoredHit
 from cloud_plane.records.paging import (
     Page,
     cursor_text,
@@ -19,7 +19,7 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.rows import from_row
 from cloud_plane.store.sql.database import SqlDatabase, before
-from cloud_plane.store.tables import HitRow
+from cloud_plane.store.tables import HitRow, MetaRow
 
 
 class SqlHits:
@@ -45,6 +45,7 @@ class SqlHits:
             "hotlist_version": hit.hotlist_version,
             "created_at": hit.created_at,
             "image_sha256": hit.image_sha256,
+            "historical": hit.historical,
         }
         with self._db.tx(write=True) as conn:
             inserted = conn.execute(
@@ -90,6 +91,50 @@ class SqlHits:
             position = (last.created_at, str(last.detection_id), last.list_name, last.plate_norm)
             return Page(items[:limit], encode_cursor(position))
         return Page(items, None)
+
+    def list_entry_hits(
+        self, list_name: str, plate_norm: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[StoredHit]:
+        """Return one entry's hits, newest read first (the (list, plate) index)."""
+        h = HitRow
+        order = (h.captured_at, h.detection_id)
+        stmt = (
+            select(HitRow)
+            .where(h.list_name == list_name, h.plate_norm == plate_norm)
+            .order_by(*(c.desc() for c in order))
+            .limit(limit + 1)
+        )
+        if cursor:
+            at, det = decode_cursor(cursor, 2)
+            stmt = stmt.where(before(order, (cursor_time(at), cursor_text(det))))
+        with self._db.tx() as conn:
+            items = [_stored_hit(r) for r in conn.execute(stmt).mappings()]
+        if len(items) > limit:
+            last = items[limit - 1]
+            return Page(items[:limit], encode_cursor((last.captured_at, str(last.detection_id))))
+        return Page(items, None)
+
+    def historical_mark(self) -> int | None:
+        """Return the hotlist version scanned for past reads so far (None: never set)."""
+        with self._db.tx() as conn:
+            value = conn.execute(
+                select(MetaRow.int_value).where(MetaRow.name == HISTORICAL_MARK)
+            ).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def set_historical_mark(self, version: int) -> None:
+        """Raise the mark to ``version`` (a lower value leaves it)."""
+        with self._db.tx(write=True) as conn:
+            conn.execute(
+                self._db.insert(conn, MetaRow)
+                .values(name=HISTORICAL_MARK, int_value=0)
+                .on_conflict_do_nothing()
+            )
+            conn.execute(
+                update(MetaRow)
+                .where(MetaRow.name == HISTORICAL_MARK, MetaRow.int_value < version)
+                .values(int_value=version)
+            )
 
 
 def _stored_hit(row: Any) -> StoredHit:

@@ -5,7 +5,8 @@ past the cutoff, then delete exactly those keys, still past the cutoff, counting
 really removed. Racing callers never take the same rows: on PostgreSQL the select locks its
 rows and skips rows another caller has locked (``FOR UPDATE SKIP LOCKED``: no waiting on
 each other, no deadlock over rows locked in different orders, the second caller takes the
-next batch); SQLite's writers take turns (``BEGIN IMMEDIATE``). So each read is counted once.
+next batch); SQLite's writers take turns (``BEGIN IMMEDIATE``). So each read is counted once,
+and taken off the plate dictionary once (``plate_dictionary.forget_reads``, same transaction).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cloud_plane.records.retention import Deleted, RetentionRun
 from cloud_plane.store.sql.database import SqlDatabase
+from cloud_plane.store.sql.plate_dictionary import forget_reads
 from cloud_plane.store.tables import DetectionRow, HitRow, ReadCountRow, RetentionRunRow
 
 HOUR = timedelta(hours=1)
@@ -38,6 +40,7 @@ class SqlRetention:
             DetectionRow.received_at,
             (DetectionRow.site_id == site_id, DetectionRow.received_at < cutoff),
             limit,
+            forget_plates_of=site_id,
         )
         hits = self._delete_batch(
             (HitRow.detection_id, HitRow.list_name, HitRow.plate_norm),
@@ -60,7 +63,11 @@ class SqlRetention:
         order: Any,
         where: tuple[ColumnElement[bool], ...],
         limit: int,
+        *,
+        forget_plates_of: str | None = None,
     ) -> int:
+        """Delete up to ``limit`` rows; with ``forget_plates_of`` (reads of that site), take the
+        deleted reads off the plate dictionary in the same transaction."""
         with self._db.tx(write=True) as conn:
             found = conn.execute(
                 select(*key)
@@ -72,8 +79,12 @@ class SqlRetention:
             keys = [tuple(r) for r in found]
             if not keys:
                 return 0
-            done = conn.execute(delete(key[0].table).where(tuple_(*key).in_(keys), *where))
-            return int(done.rowcount)
+            gone = delete(key[0].table).where(tuple_(*key).in_(keys), *where)
+            if forget_plates_of is None:
+                return int(conn.execute(gone).rowcount)
+            plates = list(conn.execute(gone.returning(DetectionRow.plate_norm)).scalars())
+            forget_reads(conn, forget_plates_of, plates)
+            return len(plates)
 
     def record_run(self, run: RetentionRun) -> None:
         """Keep the record of one run at one site."""

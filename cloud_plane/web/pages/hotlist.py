@@ -102,7 +102,7 @@ def hotlist(
 def _save(
     services: CloudServices, staff: Staff, entry: EntryFields, source: str = "dashboard"
 ) -> HotlistEntry:
-    return service.staff_upsert(
+    saved = service.staff_upsert(
         services.store,
         list_name=entry.list_name,
         plate=entry.plate,
@@ -113,6 +113,8 @@ def _save(
         now=services.clock(),
         source=source,
     )
+    services.retro.kick()  # the entry's past reads: historical hits (hotlist/retro.py)
+    return saved
 
 
 @router.post("/hotlist", response_class=HTMLResponse)

@@ -1,5 +1,6 @@
-"""``/search`` across the caller's sites (plate exact / prefix / fuzzy, site, camera, time) and
-``/search.csv``: the same search as a CSV download, every page up to ``MAX_CSV_ROWS``."""
+"""``/search`` across the caller's sites (plate exact / prefix / fuzzy with 1 or 2 edits, site,
+camera, time) and ``/search.csv``: the same search as a CSV download, every page up to
+``MAX_CSV_ROWS``."""
 
 from __future__ import annotations
 

@@ -122,7 +122,12 @@ def list_detections(
         str | None,
         Query(max_length=64, description="Exact (normalised), AB* prefix/wildcard, or fuzzy"),
     ] = None,
-    fuzzy: Annotated[bool, Query(description="Also match OCR confusions / one edit")] = False,
+    fuzzy: Annotated[
+        bool, Query(description="Also match OCR confusions and up to `edits` edits")
+    ] = False,
+    edits: Annotated[
+        int, Query(ge=0, le=2, description="Edits a fuzzy plate may differ by (0..2)")
+    ] = 1,
     camera_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[
         datetime | None, Query(description="Received at or after (node clock)")
@@ -138,6 +143,7 @@ def list_detections(
     query = search.DetectionQuery(
         plate=plate,
         fuzzy=fuzzy,
+        max_edits=edits,
         camera=camera_id,
         since=as_utc(since),
         until=as_utc(until),

@@ -127,3 +127,36 @@ def test_a_run_forgets_rate_buckets_that_have_refilled(lambda_world: LambdaWorld
     assert left[busy] == refilling
     # SQL deletes it now; DynamoDB's TTL on the item does (the run then deletes nothing).
     assert done["pruned"] == (0 if idle in left else 1)
+
+
+def test_a_scheduled_run_catches_up_on_entries_not_scanned_for_past_reads(
+    lambda_world: LambdaWorld,
+) -> None:
+    from cloud_plane.hotlist.service import staff_upsert
+    from sync_protocol.detections import DetectionRecord, detection_uuid
+
+    store = runtime.container().alerting().service.store
+    store.hits.set_historical_mark(0)  # as the API Lambda's first start sets it
+    site = store.sites.create_site("Depot", now=now())
+    week_ago = now() - timedelta(days=7)
+    fields = {"camera_id": "cam", "plate": "AB12CDE", "plate_norm": "AB12CDE"}
+    reads = [
+        DetectionRecord(
+            id=detection_uuid("st", seq),
+            seq=seq,
+            captured_at=week_ago,
+            received_at=week_ago,
+            **fields,
+        )
+        for seq in (1, 2)
+    ]
+    store.detections.put_batch(site.site_id, "st", reads, received_at=week_ago)
+    staff_upsert(
+        store, list_name="stolen", plate="AB12CDE", reason="", priority=50, expires_at=None,
+        by="admin", now=now(),
+    )  # fmt: skip
+    # (an edit as the CLI makes it: no scan of its own)
+    assert monitor.handler(scheduled_event(), FakeContext())["historical_scanned"] == 1
+    hits = store.hits.list_entry_hits("stolen", "AB12CDE").items
+    assert [h.historical for h in hits] == [True, True]
+    assert monitor.handler(scheduled_event(), FakeContext())["historical_scanned"] == 0

@@ -38,3 +38,12 @@ def test_a_search_of_one_site_is_that_sites_entry() -> None:
 def test_a_search_of_several_sites_is_fleet_wide_naming_them() -> None:
     record = search_record(BY, DetectionQuery(site_ids={"s2", "s1"}))
     assert record.site_id is None and record.detail == {"sites": ["s1", "s2"]}
+
+
+def test_a_fuzzy_search_records_its_edit_budget() -> None:
+    record = search_record(BY, DetectionQuery(plate="AB12CDE", fuzzy=True, max_edits=2))
+    assert (record.detail["fuzzy"], record.detail["edits"]) == (True, 2)
+
+
+def test_an_exact_search_records_no_edit_budget() -> None:
+    assert "edits" not in search_record(BY, DetectionQuery(plate="AB12CDE")).detail

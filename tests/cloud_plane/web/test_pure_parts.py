@@ -92,6 +92,13 @@ def test_the_search_form_turns_modes_into_store_queries() -> None:
     assert detection_query(SearchForm(plate="AB1", mode="fuzzy"), staff).fuzzy is True
 
 
+def test_the_search_form_offers_fuzzy_with_one_or_two_edits() -> None:
+    staff = Staff("v@x", "viewer", frozenset({"a"}))
+    one = detection_query(SearchForm(plate="AB12CDE", mode="fuzzy"), staff)
+    two = detection_query(SearchForm(plate="AB12CDE", mode="fuzzy2"), staff)
+    assert (one.fuzzy, one.max_edits, two.fuzzy, two.max_edits) == (True, 1, True, 2)
+
+
 def test_the_search_form_refuses_what_it_cannot_ask() -> None:
     staff = Staff("v@x", "viewer", frozenset({"a"}))
     with pytest.raises(NotFound):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from cloud_plane.errors import NotFound
+from cloud_plane.errors import InvalidInput, NotFound
 from cloud_plane.records.detections import DetectionQuery
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo import DynamoStore
@@ -46,16 +46,28 @@ def test_a_batch_resent_cut_differently_after_a_lost_cursor_lists_each_read_once
     assert [r.reads for r in counted] == [8]
 
 
-def test_a_page_stops_at_the_scan_bound_and_its_cursor_resumes(store: DynamoStore) -> None:
+def test_a_plate_page_is_never_cut_short_by_the_scan_bound(store: DynamoStore) -> None:
     detections = DynamoDetections(store.db, scan_bound=10)
     detections.put_batch("s", "st", records("st", 1, 30, "AB12CDE"), received_at=NOW)
     detections.put_batch("s", "st", records("st", 31, 1, "XY34ZZZ"), received_at=NOW)
-    first = detections.search_detections(DetectionQuery(plate="AB*", limit=50))
-    assert len(first.items) == 9 and first.next_cursor  # 10 scanned, XY34ZZZ among them
+    page = detections.search_detections(DetectionQuery(plate="AB*", limit=50))
+    assert [d.record.seq for d in page.items] == list(range(30, 0, -1))
+    assert page.next_cursor is None
+
+
+def test_a_walk_without_a_plate_stops_at_the_scan_bound_and_its_cursor_resumes(
+    store: DynamoStore,
+) -> None:
+    detections = DynamoDetections(store.db, scan_bound=10)
+    detections.put_batch("s", "st", records("st", 1, 30), received_at=NOW)
+    other = [r.model_copy(update={"camera_id": "other"}) for r in records("st", 31, 1)]
+    detections.put_batch("s", "st", other, received_at=NOW)
+    first = detections.search_detections(DetectionQuery(camera_id="cam", limit=50))
+    assert len(first.items) == 9 and first.next_cursor  # 10 scanned, the other camera's among
     seen = [d.record.seq for d in first.items]
     cursor: str | None = first.next_cursor
     while cursor:
-        page = detections.search_detections(DetectionQuery(plate="AB*", cursor=cursor))
+        page = detections.search_detections(DetectionQuery(camera_id="cam", cursor=cursor))
         seen, cursor = seen + [d.record.seq for d in page.items], page.next_cursor
     assert seen == list(range(30, 0, -1))
 
@@ -89,3 +101,8 @@ def test_a_batch_costs_its_plate_items_and_three_writes_more(store: DynamoStore)
     store.detections.put_batch("s", "st", records("st", 2, 7), received_at=NOW)
     # 7 plate items, 1 chunk, the cursor and the hour's counter: no index is written.
     assert dict(store.capacity.writes) == {"table": 7 + 1 + 1 + 1}
+
+
+def test_a_search_with_more_edits_than_supported_is_refused(store: DynamoStore) -> None:
+    with pytest.raises(InvalidInput, match="max_edits"):
+        store.detections.search_detections(DetectionQuery(plate="AB12CDE", fuzzy=True, max_edits=3))

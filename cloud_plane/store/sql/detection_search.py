@@ -1,0 +1,332 @@
+"""The SQL cloud's detection search: newest first by (received_at, site, stream, seq), paged
+with a keyset cursor, plates found through the plate dictionary (issue 14).
+
+- no plate: one ordered walk of ``ix_cloud_detections_order``;
+- an exact plain plate: ``plate_norm = X`` through ``ix_cloud_detections_plate``;
+- anything else (wildcards, fuzzy): ``plan_lookup`` names rotation ranges and exact keys, the
+  dictionary (``cloud_plate_index``, scoped to the query's sites) turns them into plates, and
+  each plate's reads are fetched newest first through ``ix_cloud_detections_plate`` and merged
+  (``merge_newest``), each plate bounded by its newest read (and the cursor). When very many
+  plates match, one ordered walk keeps the reads of the candidate plates instead.
+
+Every page is exact: nothing stops at a scan bound. The merge compares site and stream ids in
+Python, as the keyset cursor compares them in SQL: the same order under a byte (``C``)
+collation, which SQLite always uses and the PostgreSQL databases we create use.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, TextClause, false, func, select, text, tuple_, union_all
+from sqlalchemy.engine import Connection, RowMapping
+
+from cloud_plane.errors import InvalidInput
+from cloud_plane.records.detections import DetectionQuery, StoredDetection
+from cloud_plane.records.paging import (
+    Page,
+    cursor_int,
+    cursor_text,
+    cursor_time,
+    decode_cursor,
+    encode_cursor,
+)
+from cloud_plane.store.sql.database import before
+from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow, ReadCountRow
+from sync_protocol.detections import DetectionRecord
+from sync_protocol.plate_index import (
+    KeyLookup,
+    RotationRange,
+    key_of_rotation,
+    merge_newest,
+    plan_lookup,
+)
+from sync_protocol.plate_rules import normalize_pattern
+
+MANY_PLATES = 64
+"""Above this many plates to visit, one ordered walk may beat a lookup per plate: a first page
+visits about a page's worth, but a later page (or one ``until`` bounds) every plate whose
+newest read is past the cursor ..."""
+WALK_ROWS = 20_000
+"""... if the page is expected within this many reads of the walk (the candidates' share of
+the sites' reads tells); otherwise the merge still pays less."""
+
+_D = DetectionRow
+_ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
+_TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
+_CHUNK = 500  # parameters per IN list
+_RANGES = 50  # rotation ranges per statement
+_FIRST_GROUP, _MAX_GROUP = 4, 32  # plates fetched per statement: the first, and at most
+_SCAN_BATCH = 1000  # rows the ordered walk fetches at a time (a page is expected in ~1000s)
+
+Position = tuple[datetime, str, str, int]
+
+
+def search_detections(
+    conn: Connection,
+    query: DetectionQuery,
+    *,
+    many_plates: int = MANY_PLATES,
+    walk_rows: int = WALK_ROWS,
+) -> Page[StoredDetection]:
+    """One page of the query; InvalidInput for a bad cursor or edit budget."""
+    position = _position(query.cursor)
+    stmt = _filtered(query, position)
+    pattern = normalize_pattern(query.plate) if query.plate else ""
+    want = query.limit + 1  # one more than a page tells whether another page follows
+    if not pattern:
+        rows = list(conn.execute(stmt.limit(want)).mappings())
+    else:
+        try:
+            lookup = plan_lookup(pattern, fuzzy=query.fuzzy, max_edits=query.max_edits)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if lookup is None:
+            rows = list(conn.execute(stmt.where(_D.plate_norm == pattern).limit(want)).mappings())
+        else:
+            found = candidate_plates(conn, lookup, query.site_ids, since=query.since)
+            plates = found.newest
+            visits = _visits(plates, position, query.until, want)
+            if visits > many_plates and _walk_pays(conn, query, found.reads, walk_rows):
+                # No read of theirs is newer than their newest: the walk starts there.
+                newest = stmt.where(_D.received_at <= max(plates.values()))
+                rows = _walk(conn, newest, set(plates), want)
+            else:
+                rows = _merge(conn, stmt, plates, position, query.until, want)
+    items = [stored_detection(r) for r in rows]
+    if len(items) > query.limit:
+        return Page(items[: query.limit], _cursor(items[query.limit - 1]))
+    return Page(items, None)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The plates a search may match, each with its newest read, and their reads in all."""
+
+    newest: dict[str, datetime] = field(default_factory=dict)
+    reads: int = 0
+
+
+def candidate_plates(
+    conn: Connection,
+    lookup: KeyLookup,
+    site_ids: Collection[str] | None,
+    *,
+    since: datetime | None = None,
+) -> Candidates:
+    """The plates the lookup accepts over the sites (those with no read since ``since`` left
+    out)."""
+    if site_ids is not None and not site_ids:
+        return Candidates()
+    keys = set(lookup.exact_keys)
+    ranges = list(lookup.ranges)
+    for start in range(0, len(ranges), _RANGES):
+        # A few dozen ranges per statement (a fuzzy plate with two edits has ~180): one round
+        # trip each, every range still an index range (SQLite's OR-by-union, a PG bitmap OR).
+        spans = ranges[start : start + _RANGES]
+        found = conn.execute(*_rotations_within(spans)).scalars()
+        keys.update(key_of_rotation(r) for r in found if any(s.holds(r) for s in spans))
+    wanted = sorted(k for k in keys if lookup.accepts_key(k))
+    p = PlateIndexRow
+    plates: dict[str, datetime] = {}
+    reads = 0
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(p.plate_norm, p.last_received_at, p.reads).where(
+            p.plate_key.in_(wanted[start : start + _CHUNK])
+        )
+        if site_ids is not None:
+            stmt = stmt.where(p.site_id.in_(sorted(site_ids)))
+        if since is not None:
+            stmt = stmt.where(p.last_received_at >= since)
+        for plate, last, count in conn.execute(stmt):
+            if not lookup.accepts_plate(plate):
+                continue
+            reads += count
+            if plate not in plates or plates[plate] < last:
+                plates[plate] = last
+    return Candidates(plates, reads)
+
+
+def _visits(
+    plates: dict[str, datetime], position: Position | None, until: datetime | None, want: int
+) -> int:
+    """About how many plates the merge would fetch: a page's worth, and every plate whose
+    newest read is past the cursor or ``until`` (its bound says nothing of what is left)."""
+    ceilings = [t for t in (position[0] if position else None, until) if t is not None]
+    capped = 0
+    if ceilings:
+        ceiling = min(ceilings)
+        capped = sum(1 for last in plates.values() if last >= ceiling)
+    return min(len(plates), capped + want)
+
+
+def _walk_pays(conn: Connection, query: DetectionQuery, reads: int, walk_rows: int) -> bool:
+    """Whether a page is expected within ``walk_rows`` reads of the ordered walk."""
+    total = select(func.coalesce(func.sum(ReadCountRow.reads), 0))
+    if query.site_ids is not None:
+        total = total.where(ReadCountRow.site_id.in_(sorted(query.site_ids)))
+    held = conn.execute(total).scalar_one()
+    return (query.limit + 1) * held <= walk_rows * max(reads, 1)
+
+
+def _rotations_within(spans: Sequence[RotationRange]) -> tuple[TextClause, dict[str, str]]:
+    """The permuterm rows in any of the ranges: SQL text, as building and compiling ~200
+    expressions cost more than the lookups they make."""
+    terms, params = [], {}
+    for i, span in enumerate(spans):
+        params[f"l{i}"] = span.low
+        if span.high is None:
+            terms.append(f"rotation >= :l{i}")
+        else:
+            params[f"h{i}"] = span.high
+            terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
+    table = PlateRotationRow.__tablename__
+    return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
+
+
+def _position(cursor: str | None) -> Position | None:
+    if not cursor:
+        return None
+    at, site, stream, seq = decode_cursor(cursor, 4)
+    return cursor_time(at), cursor_text(site), cursor_text(stream), cursor_int(seq)
+
+
+def _filtered(query: DetectionQuery, position: Position | None) -> Select[Any]:
+    """Every filter but the plate's, newest first."""
+    stmt = select(DetectionRow).order_by(*(c.desc() for c in _ORDER))
+    if position is not None:
+        stmt = stmt.where(before(_ORDER, position))
+    if query.site_ids is not None:
+        # ``site_id || ''``: no index serves the filter, so the planner walks the order (or
+        # plate) index newest first and stops at the page's end, instead of fetching and
+        # sorting every row of the sites through the primary key.
+        site = _D.site_id.op("||")("")
+        stmt = stmt.where(site.in_(sorted(query.site_ids)) if query.site_ids else false())
+    if query.camera_id is not None:
+        stmt = stmt.where(_D.camera_id == query.camera_id)
+    if query.since:
+        stmt = stmt.where(_D.received_at >= query.since)
+    if query.until:
+        stmt = stmt.where(_D.received_at < query.until)
+    return stmt
+
+
+def _order(row: RowMapping) -> Position:
+    return row["received_at"], row["site_id"], row["stream_id"], row["seq"]
+
+
+def _merge(
+    conn: Connection,
+    stmt: Select[Any],
+    plates: dict[str, datetime],
+    position: Position | None,
+    until: datetime | None,
+    want: int,
+) -> list[RowMapping]:
+    """The ``want`` newest reads of the plates, a few plate lookups at a time."""
+    ceilings: list[tuple[Any, ...]] = [] if position is None else [position]
+    if until is not None:
+        ceilings.append((until,))  # every read kept is received before ``until``
+    bounds = {plate: min([(last, _TOP), *ceilings]) for plate, last in plates.items()}
+    # merge_newest visits plates newest bound first: fetch them in that order, in groups.
+    visiting = sorted(bounds, key=bounds.__getitem__, reverse=True)
+    return merge_newest(bounds.items(), _GroupFetch(conn, stmt, visiting), _order, want)
+
+
+class _GroupFetch:
+    """Each plate's newest reads, loaded with the next few plates to visit in one statement
+    (``UNION ALL`` of one index lookup per plate): a round trip per group, not per plate."""
+
+    def __init__(self, conn: Connection, stmt: Select[Any], visiting: list[str]) -> None:
+        self._conn, self._stmt, self._visiting = conn, stmt, visiting
+        self._at = {plate: i for i, plate in enumerate(visiting)}
+        self._held: dict[str, list[RowMapping]] = {}
+        self._done: set[str] = set()
+        self._group = _FIRST_GROUP
+
+    def __call__(self, plate: str, n: int) -> Sequence[RowMapping]:
+        if plate not in self._held:
+            start = self._at[plate]
+            ahead = self._visiting[start + 1 : start + self._group]
+            fresh = (p for p in ahead if p not in self._held and p not in self._done)
+            self._load([plate, *fresh], n)
+            self._group = min(2 * self._group, _MAX_GROUP)
+        self._done.add(plate)
+        return self._held.pop(plate)
+
+    def _load(self, group: list[str], n: int) -> None:
+        lookups = [self._stmt.where(_D.plate_norm == plate).limit(n) for plate in group]
+        if len(lookups) == 1:
+            found = self._conn.execute(lookups[0]).mappings()
+        else:
+            union = union_all(*(select(lookup.subquery()) for lookup in lookups))
+            found = self._conn.execute(union).mappings()
+        loaded: dict[str, list[RowMapping]] = {plate: [] for plate in group}
+        for row in found:
+            loaded[row["plate_norm"]].append(row)
+        for rows in loaded.values():
+            rows.sort(key=_order, reverse=True)  # a union keeps no order
+        self._held.update(loaded)
+
+
+def _walk(conn: Connection, stmt: Select[Any], plates: set[str], want: int) -> list[RowMapping]:
+    """The ``want`` newest reads of the plates by one ordered walk (exact, however long)."""
+    narrow = stmt.with_only_columns(*_ORDER, _D.plate_norm)
+    keys: list[tuple[str, str, int]] = []
+    result = conn.execute(narrow.execution_options(yield_per=_SCAN_BATCH))
+    try:
+        for row in result:
+            if row.plate_norm in plates:
+                keys.append((row.site_id, row.stream_id, row.seq))
+                if len(keys) >= want:
+                    break
+    finally:
+        result.close()
+    full: dict[tuple[str, str, int], RowMapping] = {}
+    for start in range(0, len(keys), _CHUNK):
+        found = select(DetectionRow).where(
+            tuple_(_D.site_id, _D.stream_id, _D.seq).in_(keys[start : start + _CHUNK])
+        )
+        full.update(
+            {(r["site_id"], r["stream_id"], r["seq"]): r for r in conn.execute(found).mappings()}
+        )
+    return [full[k] for k in keys]
+
+
+def stored_detection(row: Any) -> StoredDetection:
+    """A detection row as the cloud's record."""
+    vehicle = {k: row[f"vehicle_{k}"] for k in ("type", "make", "model", "color")}
+    record = DetectionRecord.model_validate(
+        {
+            "id": uuid.UUID(row["id"]),
+            "seq": row["seq"],
+            "event_id": row["event_id"],
+            "camera_id": row["camera_id"],
+            "source_camera": row["source_camera"],
+            "captured_at": row["captured_at"],
+            "received_at": row["received_at"],
+            "plate": row["plate"],
+            "plate_norm": row["plate_norm"],
+            "confidence": row["confidence"],
+            "region": row["region"],
+            "direction": row["direction"],
+            "bbox": json.loads(row["bbox"]) if row["bbox"] else None,
+            "vehicle": vehicle if any(v is not None for v in vehicle.values()) else None,
+            "image_sha256": row["image_sha256"],
+        }
+    )
+    return StoredDetection(
+        site_id=row["site_id"],
+        stream_id=row["stream_id"],
+        ingested_at=row["ingested_at"],
+        record=record,
+    )
+
+
+def _cursor(d: StoredDetection) -> str:
+    return encode_cursor((d.record.received_at.isoformat(), d.site_id, d.stream_id, d.record.seq))

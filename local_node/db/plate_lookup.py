@@ -1,0 +1,130 @@
+"""Reading the node's plate dictionary: the stored plates one search can match.
+
+The index lookups of ``sync_protocol.plate_index.plan_lookup`` on this node's tables
+(``plate_rotations``, ``plate_index``), written by ``local_node.db.plate_dictionary``. A
+lookup may be capped: past ``most`` rotation rows the caller would rather read the log in
+one newest-first scan (cheaper when that many plates match, and just as exact), and gets
+None. ``log_size`` is what it weighs that against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+
+from local_node.db.tables import Detection, PlateIndexEntry, PlateRotation
+from sync_protocol.plate_index import KeyLookup, RotationRange, key_of_rotation
+
+_INDEX = PlateIndexEntry.__table__  # type: ignore[attr-defined]
+_ROTATIONS = PlateRotation.__table__  # type: ignore[attr-defined]
+_SEQ = Detection.__table__.c.seq  # type: ignore[attr-defined]
+_CHUNK = 500  # keys per IN list: far below SQLite's bound-parameter limit
+_RANGES = 100  # rotation ranges per statement (a fuzzy plate with 2 edits has ~150)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedPlate:
+    """A plate the search matches: its newest read's seq, its latest receive time."""
+
+    plate_norm: str
+    last_seq: int
+    last_received_at: datetime
+
+
+def matching_plates(
+    conn: Connection, lookup: KeyLookup, *, most: int | None = None
+) -> list[IndexedPlate] | None:
+    """Every stored plate ``lookup`` accepts; None when its rotation ranges hold more than
+    ``most`` rows (about as many candidate keys)."""
+    keys = _candidate_keys(conn, lookup, most)
+    if keys is None:
+        return None
+    wanted = sorted(k for k in keys if lookup.accepts_key(k))
+    found: list[IndexedPlate] = []
+    for start in range(0, len(wanted), _CHUNK):
+        rows = conn.execute(
+            select(_INDEX.c.plate_norm, _INDEX.c.last_seq, _INDEX.c.last_received_at).where(
+                _INDEX.c.plate_key.in_(wanted[start : start + _CHUNK])
+            )
+        )
+        found.extend(IndexedPlate(*r) for r in rows if lookup.accepts_plate(r[0]))
+    return found
+
+
+def log_size(conn: Connection) -> int:
+    """About how many reads the log holds (the span of its seqs): two index probes."""
+    newest = conn.execute(select(_SEQ).order_by(_SEQ.desc()).limit(1)).scalar()
+    oldest = conn.execute(select(_SEQ).order_by(_SEQ).limit(1)).scalar()
+    return 0 if newest is None or oldest is None else newest - oldest + 1
+
+
+def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> set[str] | None:
+    """The keys of ``exact_keys`` and of the rotations in ``ranges`` (None: over ``most``)."""
+    keys = set(lookup.exact_keys)
+    left = most
+    ranges = list(lookup.ranges)
+    for start in range(0, len(ranges), _RANGES):
+        chunk = ranges[start : start + _RANGES]
+        # One statement for many ranges: an OR of index ranges on the primary key (SQLite's
+        # multi-index OR, PostgreSQL's BitmapOr), capped so a broad pattern stops early.
+        # Written as text: building ~150 expressions cost more than running them.
+        sql, params = _ranges_sql(chunk)
+        if left is not None:
+            sql, params["cap"] = sql + " LIMIT :cap", left + 1
+        found = list(conn.execute(text(sql), params).scalars())
+        if left is not None:
+            if len(found) > left:
+                return None
+            left -= len(found)
+        held = _holder(chunk)
+        keys.update(key_of_rotation(rot) for rot in found if held(rot))
+    return keys
+
+
+def _ranges_sql(ranges: Sequence[RotationRange]) -> tuple[str, dict[str, Any]]:
+    """``SELECT rotation`` of the rotations in any of ``ranges``, and its parameters.
+
+    Ranges differing only by length, or nested (``1VK`` holds ``1VKR``), are read once.
+    """
+    spans: list[tuple[str, str | None]] = []
+    for r in sorted(ranges, key=lambda r: r.low):
+        if spans and (spans[-1][1] is None or r.low < spans[-1][1]):  # overlaps the last
+            last_low, last_high = spans[-1]
+            wider = None if last_high is None or r.high is None else max(last_high, r.high)
+            spans[-1] = (last_low, wider)
+        else:
+            spans.append((r.low, r.high))
+    params: dict[str, Any] = {}
+    terms = []
+    for i, (low, high) in enumerate(spans):
+        params[f"l{i}"] = low
+        if high is None:
+            terms.append(f"rotation >= :l{i}")
+        else:
+            params[f"h{i}"] = high
+            terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
+    return f"SELECT rotation FROM {_ROTATIONS.name} WHERE " + " OR ".join(terms), params
+
+
+def _holder(ranges: Sequence[RotationRange]) -> Any:
+    """``RotationRange.holds`` over many ranges, in a few dict lookups per rotation.
+
+    A rotation in several ranges passes if one of them holds it (their lengths differ).
+    Every range ``plan_lookup`` makes is a prefix range; any other falls back to trying each.
+    """
+    if any(RotationRange.starting(r.low, r.length) != r for r in ranges):
+        return lambda rot: any(r.holds(rot) for r in ranges)
+    by_prefix: dict[str, list[RotationRange]] = {}
+    for r in ranges:
+        by_prefix.setdefault(r.low, []).append(r)
+    sizes = sorted({len(p) for p in by_prefix})
+
+    def held(rot: str) -> bool:
+        return any(r.holds(rot) for size in sizes for r in by_prefix.get(rot[:size], ()))
+
+    return held
