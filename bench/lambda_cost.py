@@ -389,6 +389,7 @@ def node_ticks(seconds: float) -> dict:
         push_interval_s=defaults.push_interval_s / TICK_SCALE,
         hotlist_interval_s=defaults.hotlist_interval_s / TICK_SCALE,
         heartbeat_interval_s=defaults.heartbeat_interval_s / TICK_SCALE,
+        command_poll_s=0,  # a DynamoDB cloud asks its nodes not to poll (issue 14)
     )
     agent = Agent()
     runner = SyncRunner(agent, settings)  # type: ignore[arg-type]

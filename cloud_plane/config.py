@@ -17,6 +17,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from cloud_plane.image_settings import ImageSettings
 from sync_protocol.codec import MAX_BODY_BYTES
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Seconds, WholeSeconds
@@ -384,6 +385,9 @@ class CloudSettings(GroupedSettings):
     )
     health: HealthSettings = Field(
         default_factory=HealthSettings, description="Site and camera health thresholds"
+    )
+    images: ImageSettings = Field(
+        default_factory=ImageSettings, description="Reads' images asked of their sites"
     )
 
     @field_validator("trusted_proxies")

@@ -22,8 +22,10 @@ from cloud_plane.api.routes import (
     detections,
     hits,
     hotlist,
+    images,
     recipients,
     sites,
+    sync_images,
     system,
     users,
 )
@@ -81,9 +83,11 @@ def create_app(
     app.state.services = services
     for router in (
         sync_routes.router,
+        sync_images.router,
         auth.router,
         sites.router,
         detections.router,
+        images.router,
         hits.router,
         hotlist.router,
         alerts.router,

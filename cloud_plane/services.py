@@ -21,6 +21,8 @@ from cloud_plane.clock import Clock
 from cloud_plane.config import CloudSettings
 from cloud_plane.errors import ConfigError
 from cloud_plane.hotlist.retro import RetroHits
+from cloud_plane.images.blobs import ImageBlobs, LocalBlobs
+from cloud_plane.images.service import ImageService
 from cloud_plane.metrics import CloudMetrics
 from cloud_plane.store.base import CloudStore
 from cloud_plane.sync.exchange import ExchangeService
@@ -46,6 +48,7 @@ class CloudServices:
     metrics: CloudMetrics
     alerting: Alerting
     web_key: bytes  # signs the dashboard's CSRF tokens (auth/web_key.py)
+    images: ImageService  # reads' images asked of their sites (issue 14)
     retro: RetroHits  # historical hits of new hotlist entries (hotlist/retro.py)
 
     def close(self) -> None:
@@ -164,6 +167,15 @@ def build_services(
     metrics = CloudMetrics()
     if alerting.dlq_depth is not None:
         metrics.watch_dead_letters(alerting.dlq_depth)
+    images = ImageService(
+        store, image_blobs(settings), settings.images, clock, image_poll_interval(settings)
+    )
+    if settings.store == "dynamodb" and not settings.images.bucket:
+        # A Lambda's data dir is its own container's scratch space: no place to keep images.
+        images.unavailable = (
+            "images on demand need EDGESYNC_CLOUD_IMAGES_BUCKET with store=dynamodb"
+        )
+    alerting.images_forget = images.forget
     retro = RetroHits(
         store=store,
         clock=clock,
@@ -192,11 +204,46 @@ def build_services(
             clock=clock,
             snapshot_threshold=settings.hotlist_snapshot_threshold,
             push_interval_s=settings.resolved_push_interval_s,
-            on_hit=alerting.service.on_hit,
+            on_hit=_both(alerting.service.on_hit, images.on_hit),
+            commands_for=images.commands_for,
             on_hotlist_change=retro.kick,
         ),
         metrics=metrics,
         alerting=alerting,
         web_key=web_key(settings),
+        images=images,
         retro=retro,
     )
+
+
+def _both(on_hit, on_hit_image):
+    """The exchange's hit listener: the hit's image asked for (if set), then its alert."""
+
+    def both(hit, delivered_locally):
+        on_hit_image(hit)  # before the alert: its link then finds the request
+        return on_hit(hit, delivered_locally)
+
+    return both
+
+
+def image_poll_interval(settings: CloudSettings) -> float | None:
+    """The poll period asked of idle nodes: set, else none on DynamoDB (a poll is a paid
+    request there; commands ride on the exchanges), else the nodes' own."""
+    if settings.images.poll_interval_s is not None:
+        return settings.images.poll_interval_s
+    return 0.0 if settings.store == "dynamodb" else None
+
+
+def image_blobs(settings: CloudSettings) -> ImageBlobs:
+    """Where uploaded images are kept: the S3 bucket if one is set, else DATA_DIR/images."""
+    if settings.images.bucket:
+        import boto3
+        from botocore.config import Config
+
+        from cloud_plane.images.blobs import S3Blobs
+
+        # SigV4: the presigned URL's signature then covers the checksum header.
+        config = Config(signature_version="s3v4")
+        client = boto3.client("s3", region_name=settings.aws_region, config=config)
+        return S3Blobs(client, settings.images.bucket)
+    return LocalBlobs(settings.data_dir / "images")

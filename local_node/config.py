@@ -115,6 +115,13 @@ class SyncSettings(SettingsGroup):
     hotlist_interval_s: Seconds = Field(
         default=10, gt=0, description="How often the agent pulls hotlist changes"
     )
+    command_poll_s: Seconds = Field(
+        default=2,
+        ge=0,
+        description="How often an idle agent asks the cloud whether commands (image requests) "
+        "wait for it: one signed, read-only request, cheaper than an exchange; 0: commands "
+        "wait for the next exchange",
+    )
     timeout_s: Seconds = Field(
         default=15, gt=0, description="Timeout of every request to the cloud (connect, read)"
     )

@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     SITE_CHANGE = "site.change"
     RETENTION_CHANGE = "retention.change"
     AUDIT_EXPORT = "audit.export"
+    IMAGE_REQUEST = "image.request"  # a read's image asked of its site (issue 14)
+    IMAGE_VIEW = "image.view"  # a read's image served to a staff member
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sync_protocol.codec import MAX_BATCH_RECORDS
 from sync_protocol.columnar import from_columns, to_columns
 from sync_protocol.detections import DetectionRecord, Vehicle, detection_uuid
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistEntry, HotlistOp, OpResult
+from sync_protocol.image_messages import UploadImage
 from sync_protocol.plate_rules import MatchKind
 from sync_protocol.version import PROTOCOL_VERSION, check_version
 from sync_protocol.wire_types import (
@@ -274,7 +275,7 @@ class UnknownCommand(ReplyModel):
     command_id: Token
 
 
-_KNOWN_COMMANDS = frozenset({"resend_from", "noop"})
+_KNOWN_COMMANDS = frozenset({"resend_from", "noop", "upload_image"})
 
 
 def _command_tag(value: Any) -> str:
@@ -285,6 +286,7 @@ def _command_tag(value: Any) -> str:
 Command = Annotated[
     Annotated[ResendFrom, Tag("resend_from")]
     | Annotated[Noop, Tag("noop")]
+    | Annotated[UploadImage, Tag("upload_image")]
     | Annotated[UnknownCommand, Tag("unknown")],
     Discriminator(_command_tag),
 ]
@@ -394,6 +396,7 @@ __all__ = [
     "OpResult",
     "ResendFrom",
     "UnknownCommand",
+    "UploadImage",
     "Vehicle",
     "detection_uuid",
 ]

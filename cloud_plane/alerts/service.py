@@ -59,9 +59,18 @@ class AlertService:
     # As ``announce``, for deliveries due ``delay_s`` seconds from now (SQS DelaySeconds).
     announce_later: Callable[[Sequence[str], float], object] | None = None
 
+    # ``images_upload_hits``: a hit's image is asked for at once, so its alert links to it.
+    hit_image_links: bool = False
+
     def link(self, alert_id: str) -> str:
         """Return the URL staff open to see the alert."""
         return f"{self.public_url.rstrip('/')}/api/v1/alerts/{alert_id}"
+
+    def hit_link(self, alert_id: str, detection_id: str) -> str:
+        """The link of a hit's alert: its image (the evidence) if asked for, else the alert."""
+        if not self.hit_image_links:
+            return self.link(alert_id)
+        return f"{self.public_url.rstrip('/')}/reads/{detection_id}/image?wait=10"
 
     # --- raising -------------------------------------------------------------------------
     def on_hit(
@@ -93,7 +102,7 @@ class AlertService:
                 plate_norm=hit.plate_norm,
                 list_name=hit.list_name,
                 detection_id=detection_id,
-                link=self.link(alert_id),
+                link=self.hit_link(alert_id, detection_id),
                 dedup_key=rules.hit_dedup_key(detection_id, hit.list_name, hit.plate_norm),
                 group_key=rules.hit_group_key(
                     hit.site_id, hit.list_name, hit.plate_norm, normalize_plate(hit.plate)

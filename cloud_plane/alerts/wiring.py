@@ -11,6 +11,7 @@ announces new deliveries to the queue and ``queue`` handles its batches
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -55,6 +56,7 @@ class Alerting:
     # Not an alert job, but it runs where the cloud's periodic jobs run (worker, monitor).
     tombstones: TombstonePurger | None = None
     reads: ReadRetention | None = None  # per-site read retention (issue 13), same places
+    images_forget: Callable[[], int] | None = None  # uploaded images past their keep (issue 14)
 
     def worker(self) -> AlertWorker:
         """Return a (not yet started) background worker over these collaborators."""
@@ -68,6 +70,7 @@ class Alerting:
             queue=self.queue,
             hotlist_purge=None if self.tombstones is None else self.tombstones.run_if_due,
             read_retention=None if self.reads is None else self.reads.run_if_due,
+            image_forget=self.images_forget,
         )
 
     def monitor_once(self) -> dict[str, int]:
@@ -84,6 +87,7 @@ class Alerting:
         # The tombstone purge runs hourly by its clock, however often the monitor is scheduled.
         purged = self.tombstones.run_if_due() if self.tombstones is not None else 0
         reads_deleted = self.reads.run_if_due() if self.reads is not None else 0
+        images_forgotten = self.images_forget() if self.images_forget is not None else 0
         return {
             "raised": raised,
             "resolved": resolved,
@@ -92,6 +96,7 @@ class Alerting:
             "pruned": pruned,
             "tombstones_purged": purged,
             "reads_deleted": reads_deleted,
+            "images_forgotten": images_forgotten,
         }
 
 
@@ -212,6 +217,7 @@ def build_alerting(
         channels=set(channels),
         public_url=settings.resolved_public_url,
         resolution_settle=timedelta(seconds=alerts.resolution_settle_s),
+        hit_image_links=settings.images.upload_hits,
     )
     dispatcher = Dispatcher(
         store=store,

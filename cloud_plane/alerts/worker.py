@@ -47,6 +47,8 @@ class AlertWorker:
     hotlist_purge: Callable[[], object] | None = None
     # The read retention (issue 13), offered likewise (hourly by its own clock).
     read_retention: Callable[[], object] | None = None
+    # Forgetting uploaded images past their keep (issue 14), offered likewise.
+    image_forget: Callable[[], object] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -75,6 +77,9 @@ class AlertWorker:
         reads = self.read_retention
         if reads is not None:
             jobs.append(("read-retention", lambda: self._every(self.health_interval_s, reads)))
+        forget = self.image_forget
+        if forget is not None:
+            jobs.append(("image-forget", lambda: self._every(self.health_interval_s, forget)))
         for name, target in jobs:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()

@@ -27,6 +27,10 @@ STAFF_API_PREFIXES: tuple[str, ...] = (
 NODE_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/sync/v1/enroll"),
     ("POST", "/sync/v1/exchange"),
+    # Images on demand (issue 14): the upload, "no image here", and the idle node's poll.
+    ("PUT", "/sync/v1/images/{request_id}"),
+    ("POST", "/sync/v1/images/{request_id}/missing"),
+    ("POST", "/sync/v1/commands"),
 )
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from cloud_plane.store.alert_roles import AlertStore, DeliveryQueue, RecipientStore
 from cloud_plane.store.audit_roles import AuditLog
+from cloud_plane.store.image_roles import ImageRequestStore
 from cloud_plane.store.rate_roles import RateLimitStore
 from cloud_plane.store.retention_roles import ReadRetentionStore
 from cloud_plane.store.roles import (
@@ -50,3 +51,5 @@ class CloudStore(Protocol):
     def retention(self) -> ReadRetentionStore: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def images(self) -> ImageRequestStore: ...

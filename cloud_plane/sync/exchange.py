@@ -34,7 +34,13 @@ from cloud_plane.hotlist.service import apply_op, delta_for
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.base import CloudStore
 from sync_protocol.detections import DetectionRecord
-from sync_protocol.messages import ExchangeReply, ExchangeRequest, LocalDelivery, ResendFrom
+from sync_protocol.messages import (
+    Command,
+    ExchangeReply,
+    ExchangeRequest,
+    LocalDelivery,
+    ResendFrom,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ class ExchangeService:
     push_interval_s: float | None = None  # asked of every node in the reply (None: theirs)
     matchers: MatcherCache = field(default_factory=MatcherCache)
     on_hit: Callable[[StoredHit, Sequence[LocalDelivery]], object] | None = None
+    # Commands waiting for the site (images asked of it), read after the exchange committed.
+    commands_for: Callable[[str], Sequence[Command]] | None = None
     # Called after an exchange whose hotlist ops changed the hotlist (committed): the
     # historical-hit scan of the new entries (hotlist/retro.py).
     on_hotlist_change: Callable[[], object] | None = None
@@ -71,7 +79,7 @@ class ExchangeService:
         """Apply ``request`` (already verified as coming from ``site_id``) and build the reply."""
         store, now, stats = self.store, self.clock(), ExchangeStats()
         stream = request.stream_id
-        commands: list[ResendFrom] = []
+        commands: list[Command] = []
         op_results = {}
         with store.meta.atomic():
             if request.batch is not None:
@@ -125,6 +133,8 @@ class ExchangeService:
         if not commands and request.cloud_epoch is not None and request.cloud_epoch != epoch:
             # The cloud was restored (or its epoch renewed): have the node resend what we lack.
             commands.append(_resend(stream, high_water))
+        if self.commands_for is not None:
+            commands.extend(self.commands_for(site_id))
         stats.commands = [c.type for c in commands]
         reply = ExchangeReply(
             cloud_epoch=epoch,

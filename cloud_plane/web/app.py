@@ -11,6 +11,7 @@ from cloud_plane.web.pages import (
     audit,
     hotlist,
     hotlist_hits,
+    images,
     overview,
     recipients,
     search,
@@ -26,8 +27,8 @@ SKIP = (*DEFAULT_SKIP, "/sync/")  # nodes' signed exchanges are no pages
 
 def install_web(app: FastAPI, services: CloudServices) -> None:
     """Add the dashboard's routes and static files, and guard every page."""
-    pages = (signin, overview, sites, search, hotlist, hotlist_hits, alerts, audit, recipients)
-    for module in (*pages, users):
+    pages = (signin, overview, sites, search, images, hotlist, hotlist_hits, alerts, audit)
+    for module in (*pages, recipients, users):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/favicon.ico", _no_icon, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")

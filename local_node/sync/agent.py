@@ -34,6 +34,7 @@ from local_node.db.tables import NodeState
 from local_node.sync import hotlist_sync, outbox, store
 from local_node.sync.client import CloudRefused, SyncClient, SyncError
 from local_node.sync.heartbeat import build_heartbeat
+from local_node.sync.image_commands import ImageCommands
 from local_node.sync.keys import key_path, read_private_key
 from sync_protocol.codec import PayloadTooLarge
 from sync_protocol.messages import (
@@ -43,6 +44,7 @@ from sync_protocol.messages import (
     ExchangeReply,
     ExchangeRequest,
     ResendFrom,
+    UploadImage,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class SyncAgent:
         started_at: float | None = None,
         transport: httpx.BaseTransport | None = None,
         nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
+        images_dir: Path | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
@@ -105,6 +108,10 @@ class SyncAgent:
         self._lock = threading.Lock()
         self._clients: dict[str, SyncClient] = {}
         self._command_acks: list[str] = []
+        self._uploads: list[UploadImage] = []  # image commands of the last reply
+        self.images = ImageCommands(
+            engine, data_dir, images_dir or data_dir / "images", clock, nonce, self._client
+        )
         self.max_records = settings.batch_max_records
         self._prebuilder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prebuild")
         self._prebuilt: Future[_Prebuilt | None] | None = None
@@ -179,7 +186,10 @@ class SyncAgent:
                 if exc.status == 413 and out.request.batch is not None:
                     self.max_records = max(1, len(out.request.batch.records) // 2)
                 raise
-        return self._apply(out, reply)
+        outcome = self._apply(out, reply)
+        uploads, self._uploads = self._uploads, []
+        self.images.answer_all(uploads, enrolment, private_pem)
+        return outcome
 
     def _build(self, enrolment: store.Enrolment, *, heartbeat: bool) -> _Outgoing:
         now = self._clock()
@@ -339,6 +349,8 @@ class SyncAgent:
                     log.warning(
                         "cloud asked to resend stream %s from %d", command.stream_id, command.seq
                     )
+                if isinstance(command, UploadImage):
+                    self._uploads.append(command)
                 new_acks.append(command.command_id)
             store.save_marks(conn, marks)
             for s in known:

@@ -21,12 +21,24 @@ from datetime import datetime
 import httpx
 
 from sync_protocol import codec
+from sync_protocol.image_messages import (
+    COMMAND_POLL_PATH,
+    IMAGE_MISSING_PATH,
+    IMAGE_UPLOAD_PATH,
+    SHA256_HEADER,
+    CommandPoll,
+    CommandPollReply,
+    ImageMissing,
+)
 from sync_protocol.messages import EnrollReply, EnrollRequest, ExchangeReply, ExchangeRequest
 from sync_protocol.signing import sign_request
 
 ENROLL_PATH = "/sync/v1/enroll"
 EXCHANGE_PATH = "/sync/v1/exchange"
 AUTH_SCHEME = "EdgeSync"
+
+Signer = Callable[[bytes], str]
+"""Returns the request JWT of a body (``sign_request`` with the node's key, now, a nonce)."""
 
 
 class SyncError(Exception):
@@ -142,9 +154,43 @@ class SyncClient:
         headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {token}"}
         return self._decode(self._post(EXCHANGE_PATH, body, headers), ExchangeReply)
 
-    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    def poll(self, request: CommandPoll, signer: Signer) -> CommandPollReply:
+        """How many commands wait for the node (a signed, read-only request)."""
+        body = codec.encode(request)
+        headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {signer(body)}"}
+        return self._decode(self._post(COMMAND_POLL_PATH, body, headers), CommandPollReply)
+
+    def upload_image(
+        self, request_id: str, data: bytes, *, content_type: str, sha256: str, signer: Signer
+    ) -> None:
+        """PUT an image to the cloud itself, signed like an exchange (self-hosted mode)."""
+        headers = {
+            "Content-Type": content_type,
+            SHA256_HEADER: sha256,
+            "Authorization": f"{AUTH_SCHEME} {signer(data)}",
+        }
+        self._post(IMAGE_UPLOAD_PATH.format(request_id=request_id), data, headers, method="PUT")
+
+    def image_missing(self, message: ImageMissing, signer: Signer) -> None:
+        """Tell the cloud the node has no image for a request."""
+        body = codec.encode(message)
+        headers = {**_headers(), "Authorization": f"{AUTH_SCHEME} {signer(body)}"}
+        self._post(IMAGE_MISSING_PATH.format(request_id=message.request_id), body, headers)
+
+    def put_presigned(self, url: str, data: bytes, headers: dict[str, str]) -> None:
+        """PUT an image to a presigned URL (AWS mode: S3 checks the signed checksum)."""
         try:
-            response = self._http.post(path, content=body, headers=headers)
+            response = self._http.put(url, content=data, headers=headers)
+        except httpx.HTTPError as exc:
+            raise CloudUnreachable(f"image upload failed: {exc}") from exc
+        if response.status_code >= 300:
+            raise CloudRefused(response.status_code, response.text[:300], error_shape=False)
+
+    def _post(
+        self, path: str, body: bytes, headers: dict[str, str], *, method: str = "POST"
+    ) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise CloudUnreachable(f"cloud timed out: {exc!r}") from exc
         except httpx.HTTPError as exc:

@@ -87,6 +87,7 @@ def start_agent(
             clock=services.clock,
             started_at=services.started_at,
             transport=transport,
+            images_dir=services.settings.images_dir,
         )
         runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)

@@ -20,6 +20,12 @@ overlap; a tick that arrives while the loop runs is folded into it.
 * **Pacing**: the cloud may ask for a longer push period in its replies (fewer, fuller
   batches cost it less: DynamoDB writes per batch); the push tick then runs at the longer of
   that and ``sync_push_interval_s``. Hits, catching up and the other ticks are unaffected.
+* **Command poll**: an idle node has nothing to push, so a command waiting at the cloud (an
+  image asked of it) would wait for the next hotlist tick. Every ``sync_command_poll_s``
+  (default 2 s, the default push period) the ``poll`` tick asks with one signed, read-only
+  request (``local_node.sync.image_commands``) unless an exchange succeeded within half
+  that period, and exchanges at once if something waits. Cost at an AWS-mode cloud: a request
+  and a Lambda call, with half a read unit and no write, per idle period.
 * **Backoff**: after a failure the ticks stand down and a one-off ``retry`` job is
   scheduled after the next delay of ``rules.backoff_delays`` (exponential, full jitter,
   capped; at least the cloud's ``Retry-After``), so retries go on with no new reads and
@@ -83,11 +89,14 @@ class SyncRunner:
         """Schedule the jobs and run a first exchange at once."""
         s = self._settings
         now = datetime.now(UTC)
-        for kind, every in (
+        jobs = [
             ("push", s.push_interval_s),
             ("hotlist", s.hotlist_interval_s),
             ("heartbeat", s.heartbeat_interval_s),
-        ):
+        ]
+        if s.command_poll_s > 0:
+            jobs.append(("poll", s.command_poll_s))
+        for kind, every in jobs:
             self._scheduler.add_job(
                 self._tick,
                 "interval",
@@ -203,7 +212,7 @@ class SyncRunner:
 
     def _exchange_needed(self, due: set[str], heartbeat: bool) -> bool:
         """Whether the ticks in ``due`` need an exchange now (else a later one covers them)."""
-        if due - {"push", "hotlist", "heartbeat"}:  # start, a hit's wake, a retry
+        if due - {"push", "hotlist", "heartbeat", "poll"}:  # start, a hit's wake, a retry
             return True
         if "push" in due or heartbeat:  # only these depend on what waits (a database read)
             work = self.agent.has_work()
@@ -212,7 +221,13 @@ class SyncRunner:
             if heartbeat and not (work and self.push_every_s <= HEARTBEAT_RIDES_WITHIN_S):
                 return True  # nothing is about to be pushed: the heartbeat goes alone
         since = time.monotonic() - self._last_success
-        return "hotlist" in due and since >= self._settings.hotlist_interval_s
+        if "hotlist" in due and since >= self._settings.hotlist_interval_s:
+            return True
+        # Not polled right after an exchange (it carried any waiting command). Half a period,
+        # not a whole one: the exchange a poll started ends a little after its tick, so a
+        # whole period would skip every other poll of an idle node.
+        poll = "poll" in due and since >= self._settings.command_poll_s / 2
+        return poll and self.agent.images.waiting()
 
     def _pace(self, asked_s: float | None) -> None:
         """Run the push tick at the longer of our period and the one the cloud asked for."""

@@ -89,6 +89,15 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("BACKLOG_GROWTH_MIN", "50", "health.backlog_growth_min", 50),
     ("BACKLOG_COUNT", "1000", "health.backlog_count", 1000),
     ("CLOCK_SKEW_S", "30", "health.clock_skew_s", 30),
+    ("IMAGES_KEEP_S", "3600", "images.keep_s", 3600),
+    ("IMAGES_UPLOAD_HITS", "true", "images.upload_hits", True),
+    ("IMAGES_MAX_BYTES", "4096", "images.max_bytes", 4096),
+    ("IMAGES_OFFLINE_AFTER_S", "30", "images.offline_after_s", 30),
+    ("IMAGES_PICKUP_S", "20", "images.pickup_s", 20),
+    ("IMAGES_RESEND_AFTER_S", "5", "images.resend_after_s", 5),
+    ("IMAGES_BUCKET", "evidence", "images.bucket", "evidence"),
+    ("IMAGES_URL_TTL_S", "120", "images.url_ttl_s", 120),
+    ("IMAGES_POLL_INTERVAL_S", "0", "images.poll_interval_s", 0),
 ]
 
 

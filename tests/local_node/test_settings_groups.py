@@ -40,6 +40,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("SYNC_PUSH_INTERVAL_S", "3", "sync.push_interval_s", 3),
     ("SYNC_HEARTBEAT_INTERVAL_S", "40", "sync.heartbeat_interval_s", 40),
     ("SYNC_HOTLIST_INTERVAL_S", "20", "sync.hotlist_interval_s", 20),
+    ("SYNC_COMMAND_POLL_S", "0", "sync.command_poll_s", 0),
     ("SYNC_TIMEOUT_S", "5", "sync.timeout_s", 5),
     ("SYNC_BACKOFF_BASE_S", "2", "sync.backoff_base_s", 2),
     ("SYNC_BACKOFF_CAP_S", "60", "sync.backoff_cap_s", 60),

@@ -19,6 +19,7 @@ from cloud_plane.store.dynamo.deliveries import DynamoDeliveries
 from cloud_plane.store.dynamo.detections import DynamoDetections
 from cloud_plane.store.dynamo.hits import DynamoHits
 from cloud_plane.store.dynamo.hotlist import DynamoHotlist
+from cloud_plane.store.dynamo.images import DynamoImages
 from cloud_plane.store.dynamo.meta import DynamoMeta
 from cloud_plane.store.dynamo.rate_limits import DynamoRateLimits
 from cloud_plane.store.dynamo.recipients import DynamoRecipients
@@ -46,6 +47,7 @@ class DynamoStore:
         self.audit = DynamoAudit(db)
         self.rate_limits = DynamoRateLimits(db)
         self.retention = DynamoRetention(db)
+        self.images = DynamoImages(db)
 
     @property
     def capacity(self) -> CapacityMeter:

@@ -17,6 +17,7 @@ from cloud_plane.store.sql.detection_search import MANY_PLATES
 from cloud_plane.store.sql.detections import SqlDetections
 from cloud_plane.store.sql.hits import SqlHits
 from cloud_plane.store.sql.hotlist import SqlHotlist
+from cloud_plane.store.sql.images import SqlImages
 from cloud_plane.store.sql.meta import SqlMeta
 from cloud_plane.store.sql.rate_limits import SqlRateLimits
 from cloud_plane.store.sql.recipients import SqlRecipients
@@ -42,6 +43,7 @@ class SqlStore:
         self.audit = SqlAudit(db)
         self.rate_limits = SqlRateLimits(db)
         self.retention = SqlRetention(db)
+        self.images = SqlImages(db)
 
     @classmethod
     def open(cls, url: str, *, secret_box: SecretBox | None = None) -> SqlStore:

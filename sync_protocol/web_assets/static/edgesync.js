@@ -70,3 +70,65 @@ document.addEventListener("DOMContentLoaded", () => {
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (err) { zone = ""; }
   document.querySelectorAll("input[data-tz]").forEach((el) => { if (!el.value) el.value = zone; });
 });
+
+// <td data-image-url="/reads/ID/image"> with a .show-image button: ask the read's site for
+// its image (POST, CSRF header), poll where it stands (?meta=1&wait=5: never the bytes, so a
+// view is audited once), then show it. Texts come from the server's JSON as textContent.
+function showImage(cell) {
+  const url = cell.dataset.imageUrl;
+  const button = cell.querySelector(".show-image");
+  const status = cell.querySelector(".image-status");
+  const img = cell.querySelector("img");
+  const say = (text) => { status.textContent = text; };
+  async function answer(resp) {
+    if (resp.status === 401) {
+      window.location.assign(resp.headers.get("X-Sign-In") || "/sign-in");
+      return null;
+    }
+    const json = (resp.headers.get("content-type") || "").includes("application/json");
+    return json ? await resp.json() : { status: "error", detail: "error " + resp.status };
+  }
+  async function watch(deadline) {
+    while (Date.now() < deadline) {
+      const resp = await fetch(url + "?meta=1&wait=5", { credentials: "same-origin" });
+      const body = await answer(resp);
+      if (body === null) return;
+      if (resp.status === 200) {
+        img.src = url;
+        img.hidden = false;
+        say("");
+        return;
+      }
+      if (resp.status !== 202) { say(body.detail); button.disabled = false; return; }
+      say("Waiting for the site…");
+    }
+    say("The site has not answered yet; try again.");
+    button.disabled = false;
+  }
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    say("Asking the site…");
+    try {
+      const resp = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfToken() },
+      });
+      const body = await answer(resp);
+      if (body === null) return;
+      if (resp.status !== 200 && resp.status !== 202) {
+        say(body.detail);
+        button.disabled = false;
+        return;
+      }
+      await watch(Date.now() + 30000);
+    } catch (err) {
+      say(String(err));
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-image-url]").forEach(showImage);
+});

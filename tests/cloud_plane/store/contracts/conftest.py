@@ -40,6 +40,7 @@ ALL_ROLES = frozenset(
         "rate_limits",
         "retention",
         "audit",
+        "images",
     }
 )
 

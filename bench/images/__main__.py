@@ -1,0 +1,6 @@
+"""Entry point of `python -m bench.images`."""
+
+from bench.images.run import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
