@@ -10,23 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+# The investigation tables (issue 14) have a module of their own; imported here so that
+# ``metadata`` holds every table whichever module a caller imports.
+from cloud_plane.store.investigation_tables import (  # noqa: F401
+    ImageRequestRow,
+    PlateIndexRow,
+    PlateRotationRow,
+)
+from cloud_plane.store.table_base import CloudTable, cloud_registry, metadata, utc_column
 from cloud_plane.store.types import UTCDateTime
 
-cloud_registry = registry()
+__all__ = ["CloudTable", "cloud_registry", "metadata"]
 
-
-class CloudTable(SQLModel, registry=cloud_registry):
-    """Base of the cloud's tables (own metadata)."""
-
-
-metadata = cloud_registry.metadata
-
-
-def _utc(*, nullable: bool = False, index: bool = False) -> Column:
-    return Column(UTCDateTime(), nullable=nullable, index=index)
+_utc = utc_column
 
 
 class MetaRow(CloudTable, table=True):
@@ -419,54 +417,3 @@ class RetentionRunRow(CloudTable, table=True):
     cutoff: datetime = Field(sa_column=_utc())
     reads_deleted: int = Field(default=0)
     hits_deleted: int = Field(default=0)
-
-
-# --- investigations (issue 14) -------------------------------------------------------------
-
-
-class PlateIndexRow(CloudTable, table=True):
-    """One distinct plate a site has reads of (``sync_protocol.plate_index``)."""
-
-    __tablename__ = "cloud_plate_index"
-
-    site_id: str = Field(primary_key=True, max_length=64)
-    plate_norm: str = Field(primary_key=True, max_length=20)
-    plate_key: str = Field(max_length=20, index=True)
-    reads: int = Field(default=0, sa_type=BigInteger)
-    last_received_at: datetime = Field(sa_column=_utc())
-
-
-class PlateRotationRow(CloudTable, table=True):
-    """One rotation of ``plate_key + END`` over every site's keys (the permuterm rows)."""
-
-    __tablename__ = "cloud_plate_rotations"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    rotation: str = Field(primary_key=True, max_length=32)
-
-
-class ImageRequestRow(CloudTable, table=True):
-    """A read's image asked of its site through the sync channel, and where it is kept."""
-
-    __tablename__ = "cloud_image_requests"
-    __table_args__ = (
-        Index("ix_cloud_image_requests_site_status", "site_id", "status"),
-        Index("ix_cloud_image_requests_detection", "detection_id"),
-        Index("ix_cloud_image_requests_expires", "expires_at"),
-    )
-
-    request_id: str = Field(primary_key=True, max_length=36)
-    site_id: str = Field(max_length=64)
-    detection_id: str = Field(max_length=36)
-    requested_by: str = Field(max_length=254)
-    requested_at: datetime = Field(sa_column=_utc())
-    status: str = Field(max_length=16, description="pending, sent, stored, failed, expired")
-    reason: str | None = Field(default=None, max_length=500)
-    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    stored_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    sha256: str | None = Field(default=None, max_length=64)
-    size_bytes: int | None = None
-    content_type: str | None = Field(default=None, max_length=64)
-    blob_key: str | None = Field(default=None, max_length=255)
-    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    error: str | None = Field(default=None, max_length=500)

@@ -81,6 +81,7 @@ def test_group_headings_name_each_group():
         "alerts",
         "smtp",
         "health",
+        "images",
     ]
 
 

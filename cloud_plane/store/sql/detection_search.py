@@ -36,8 +36,9 @@ from cloud_plane.records.paging import (
     decode_cursor,
     encode_cursor,
 )
+from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql.database import before
-from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow, ReadCountRow
+from cloud_plane.store.tables import DetectionRow, ReadCountRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.plate_index import (
     KeyLookup,

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from cloud_plane.records.images import ImageRequest, ReadRef
+from cloud_plane.store.investigation_tables import ImageRequestRow
 from cloud_plane.store.sql.database import SqlDatabase
-from cloud_plane.store.tables import DetectionRow, ImageRequestRow
+from cloud_plane.store.tables import DetectionRow
 
 T = ImageRequestRow
 

@@ -24,7 +24,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from cloud_plane.store.tables import PlateIndexRow, PlateRotationRow
+from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from sync_protocol.plate_index import rotations
 
 _INDEX = PlateIndexRow.__table__

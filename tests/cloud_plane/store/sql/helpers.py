@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql import SqlStore
-from cloud_plane.store.tables import DetectionRow, PlateIndexRow, PlateRotationRow
+from cloud_plane.store.tables import DetectionRow
 from sync_protocol.detections import DetectionRecord, detection_uuid
 from sync_protocol.plate_rules import normalize_plate
 from tests.cloud_plane.store.contracts.builders import NOW
