@@ -130,7 +130,7 @@ def candidate_plates(
         # A few dozen ranges per statement (a fuzzy plate with two edits has ~180): one round
         # trip each, every range still an index range (SQLite's OR-by-union, a PG bitmap OR).
         spans = ranges[start : start + _RANGES]
-        found = conn.execute(*_rotations_within(spans)).scalars()
+        found = conn.execute(*_rotations_within(spans, conn.dialect.name)).scalars()
         keys.update(key_of_rotation(r) for r in found if any(s.holds(r) for s in spans))
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     p = PlateIndexRow
@@ -175,17 +175,25 @@ def _walk_pays(conn: Connection, query: DetectionQuery, reads: int, walk_rows: i
     return (query.limit + 1) * held <= walk_rows * max(reads, 1)
 
 
-def _rotations_within(spans: Sequence[RotationRange]) -> tuple[TextClause, dict[str, str]]:
-    """The permuterm rows in any of the ranges: SQL text, as building and compiling ~200
-    expressions cost more than the lookups they make."""
+def _rotations_within(
+    spans: Sequence[RotationRange], dialect: str
+) -> tuple[TextClause, dict[str, str]]:
+    """The permuterm rows in any of the ranges that match the range's rotated glob (GLOB on
+    SQLite, LIKE elsewhere): SQL text, as building and compiling ~200 expressions cost more
+    than the lookups they make."""
     terms, params = [], {}
+    match = "GLOB" if dialect == "sqlite" else "LIKE"
     for i, span in enumerate(spans):
         params[f"l{i}"] = span.low
-        if span.high is None:
-            terms.append(f"rotation >= :l{i}")
-        else:
+        term = [f"rotation >= :l{i}"]
+        if span.high is not None:
             params[f"h{i}"] = span.high
-            terms.append(f"(rotation >= :l{i} AND rotation < :h{i})")
+            term.append(f"rotation < :h{i}")
+        glob = span.glob if dialect == "sqlite" else span.like()
+        if glob is not None:
+            params[f"g{i}"] = glob
+            term.append(f"rotation {match} :g{i}")
+        terms.append("(" + " AND ".join(term) + ")")
     table = PlateRotationRow.__tablename__
     return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
 
