@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlmodel import col
 
 from local_node.audit.recorder import Auditor, query_detail
-from local_node.db.plate_lookup import IndexedPlate, log_size, matching_plates
+from local_node.db.plate_lookup import IndexedPlate, dictionary_size, matching_plates
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
@@ -31,10 +31,11 @@ PROBE_PLATES = 2000
 
 Looking plates up costs about one index row per candidate key (a rotation, then the
 dictionary's rows of that key); the scan costs about ``limit * reads / matching reads``
-rows. Both rows cost alike, so the two meet near ``sqrt(limit * reads)`` candidates: past
-that (``probe_limit``) a search scans. On SQLite with 300,000 reads (244,000 plates, the
-threshold 3,900), ``0*`` has 20,000 candidate keys: looked up, 390 ms, scanned, 95 ms;
-``05*`` has 944: looked up and merged, 45 ms, scanned, 125 ms (a loaded 2-core machine).
+rows, which is about ``limit * plates / candidates`` when reads spread over plates alike.
+Both rows cost alike, so the two meet near ``sqrt(limit * plates)`` candidates: past that
+(``probe_limit``) a search scans. On SQLite with 300,000 reads (244,000 plates), ``0*``
+has 20,000 candidate keys: looked up, 390 ms, scanned, 95 ms; ``05*`` has 944: looked up
+and merged, 45 ms, scanned, 125 ms (a loaded 2-core machine).
 The floor keeps a small log from scanning at all: 2000 lookups take tens of milliseconds.
 A fuzzy plain plate never scans: its candidates are many only because its ranges are
 loose, few plates match, and a scan would read the whole log."""
@@ -223,7 +224,7 @@ def probe_limit(conn: Connection, lookup: KeyLookup, limit: int) -> int | None:
     """How many candidate plates a search looks up before it scans instead (None: no cap)."""
     if not is_wildcard(lookup.pattern):
         return None
-    return max(PROBE_PLATES, isqrt((limit + 1) * log_size(conn)))
+    return max(PROBE_PLATES, isqrt((limit + 1) * dictionary_size(conn)))
 
 
 def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | None]:

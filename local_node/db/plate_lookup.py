@@ -63,6 +63,23 @@ def log_size(conn: Connection) -> int:
     return 0 if newest is None or oldest is None else newest - oldest + 1
 
 
+def dictionary_size(conn: Connection) -> int:
+    """About how many distinct plates the dictionary holds, without counting them.
+
+    SQLite: the largest rowid (rows are only appended; retention's deletes make it an
+    over-estimate). PostgreSQL: the planner's estimate, or the log's size before the table
+    was first analysed (an over-estimate too: reads are at least as many as plates).
+    """
+    if conn.dialect.name == "sqlite":
+        size = conn.execute(text(f"SELECT max(rowid) FROM {_INDEX.name}")).scalar()
+        return int(size or 0)
+    estimate = conn.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+        {"name": _INDEX.name},
+    ).scalar()
+    return int(estimate) if estimate is not None and estimate > 0 else log_size(conn)
+
+
 def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> set[str] | None:
     """The keys of ``exact_keys`` and of the rotations in ``ranges`` (None: over ``most``)."""
     keys = set(lookup.exact_keys)
