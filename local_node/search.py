@@ -5,40 +5,43 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from math import isqrt
 
 from sqlalchemy import ColumnElement, bindparam, select
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from local_node.audit.recorder import Auditor, query_detail
 from local_node.db.plate_lookup import IndexedPlate, dictionary_size, matching_plates
+from local_node.db.plate_recency import (
+    count_candidates,
+    plates_by_recency_scan,
+    plates_newest_first,
+    single_range,
+)
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
 from sync_protocol.plate_index import KeyLookup, merge_newest, plan_lookup
 from sync_protocol.plate_rules import (
     MAX_EDITS_SUPPORTED,
-    confusion_key,
     is_wildcard,
     normalize_pattern,
 )
 
 PROBE_PLATES = 2000
-"""A wildcard search looks up at least this many candidate plates before it scans instead.
+"""A wildcard joins at least this many candidate keys before it walks the dictionary instead.
 
-Looking plates up costs about one index row per candidate key (a rotation, then the
-dictionary's rows of that key); the scan costs about ``limit * reads / matching reads``
-rows, which is about ``limit * plates / candidates`` when reads spread over plates alike.
-Both rows cost alike, so the two meet near ``sqrt(limit * plates)`` candidates: past that
-(``probe_limit``) a search scans. On SQLite with 300,000 reads (244,000 plates), ``0*``
-has 20,000 candidate keys: looked up, 390 ms, scanned, 95 ms; ``05*`` has 944: looked up
-and merged, 45 ms, scanned, 125 ms (a loaded 2-core machine).
-The floor keeps a small log from scanning at all: 2000 lookups take tens of milliseconds.
-A fuzzy plain plate never scans: its candidates are many only because its ranges are
-loose, few plates match, and a scan would read the whole log."""
+The join (``plate_recency.plates_newest_first``) costs about one index probe per candidate
+key in the pattern's rotation range; the walk (``plates_by_recency_scan``) reads the
+dictionary's covering newest-read index until a page is full, about ``limit * plates /
+candidates`` rows. The two meet near ``sqrt(limit * plates)`` candidates (``probe_limit``).
+On the 30-day seed log (8.6 M reads, 1.6 M plates, SQLite; ``python -m bench.search``),
+first pages: ``*8A*`` (50,000 candidate keys) joined 280 ms, walked 17 ms; ``*38A*``
+joined 18 ms; ``*A*`` walked 9 ms. The floor keeps small logs on the join."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
@@ -82,9 +85,10 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
     """One page of detections, newest first, and the cursor of the next page (or None).
 
     An exact plate reads its reads through the (plate_norm, seq) index; any other plate
-    search finds its plates in the plate dictionary and merges their reads newest first,
-    or, when very many plates match, filters one newest-first scan. Either way a page is
-    exact: it is short only when it is the last.
+    search finds its plates in the plate dictionary and merges their reads newest first. A
+    wildcard's plates come newest first from the database: joined from its rotation range,
+    or, when the range holds very many keys, by walking the dictionary's newest-read index.
+    Either way a page is exact: it is short only when it is the last.
     """
     below = decode_cursor(q.cursor) if q.cursor else None
     pattern = normalize_pattern(q.plate) if q.plate else ""
@@ -110,9 +114,14 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
             filters.append(col(Detection.plate_norm) == pattern)  # the (plate_norm, seq) index
         if lookup is None:
             return _page(_newest(conn, filters, below, q.limit + 1), q.limit)
-        plates = matching_plates(conn, lookup, most=probe_limit(conn, lookup, q.limit))
-        if plates is None:
-            return _page(_scan(conn, lookup, filters, below, q.limit + 1), q.limit)
+        most = probe_limit(conn, lookup, q.limit)
+        if single_range(lookup):  # a wildcard: its plates come newest first from the join
+            broad = most is not None and count_candidates(conn, lookup, most) > most
+            walk = plates_by_recency_scan if broad else plates_newest_first
+            ordered = walk(conn, lookup, since=q.since)
+            return _page(_merge(conn, ordered, q, filters, below, presorted=True), q.limit)
+        # A fuzzy plain plate: a few dozen ranges of few candidates each, looked up whole.
+        plates = matching_plates(conn, lookup) or []
         return _page(_merge(conn, plates, q, filters, below), q.limit)
 
 
@@ -153,71 +162,42 @@ def _newest(conn: Connection, filters: Filters, below: int | None, n: int) -> li
 
 def _merge(
     conn: Connection,
-    plates: list[IndexedPlate],
+    plates: Iterable[IndexedPlate],
     q: DetectionQuery,
     filters: Filters,
     below: int | None,
+    *,
+    presorted: bool = False,
 ) -> list[Detection]:
-    """The newest reads of the matched plates, a few plates read at a time (merge_newest)."""
+    """The newest reads of the matched plates, a few plates read at a time (merge_newest).
+
+    Plates give only their reads' seqs (the (plate_norm, seq) index covers them); the rows
+    of the page are read once, at the end.
+    """
     top = MAX_SEQ if below is None else below - 1
     # A plate none of whose reads came at or after ``since`` has nothing to give: not read.
-    bounds = [
+    bounds = (
         (p.plate_norm, min(p.last_seq, top))
         for p in plates
         if q.since is None or p.last_received_at >= q.since
-    ]
+    )
 
     # Built once, run once per plate visited: building a statement costs more than running it.
     stmt = (
-        select(Detection)
+        select(Detection.seq)
         .where(*_below(filters, below), col(Detection.plate_norm) == bindparam("plate"))
         .order_by(Detection.seq.desc())
         .limit(bindparam("n"))
     )
 
-    def fetch(plate: str, n: int) -> list[RowMapping]:
-        return list(conn.execute(stmt, {"plate": plate, "n": n}).mappings())
+    def fetch(plate: str, n: int) -> list[int]:
+        return list(conn.execute(stmt, {"plate": plate, "n": n}).scalars())
 
-    # Rows stay raw until chosen: a plate visited may give more than the page keeps, and
-    # making a Detection costs more than reading its row.
-    newest = merge_newest(bounds, fetch, lambda r: r["seq"], q.limit + 1)
-    return [Detection.model_validate(r) for r in newest]
-
-
-def _scan(
-    conn: Connection, lookup: KeyLookup, filters: Filters, below: int | None, n: int
-) -> list[Detection]:
-    """The ``n`` newest matching reads, by one newest-first scan of the log (no bound)."""
-    if is_wildcard(lookup.pattern):
-        # Checked by the database first (cheap per row), then exactly below. Normalised
-        # patterns hold only A-Z, 0-9, * and ?: no LIKE escaping needed.
-        column, glob = (
-            (Detection.plate_key, confusion_key(lookup.pattern))
-            if lookup.fuzzy
-            else (Detection.plate_norm, lookup.pattern)
-        )
-        filters = [*filters, column.like(glob.replace("*", "%").replace("?", "_"))]
-    stmt = select(Detection).where(*_below(filters, below)).order_by(Detection.seq.desc())
-    verdicts: dict[tuple[str, str], bool] = {}  # a plate recurs: decide it once
-    found: list[Detection] = []
-    rows = conn.execute(stmt.execution_options(yield_per=1000)).mappings()
-    try:
-        for row in rows:
-            plate = (row["plate_key"], row["plate_norm"])
-            ok = verdicts.get(plate)
-            if ok is None:
-                if len(verdicts) >= 100_000:  # a long scan of mostly distinct plates
-                    verdicts.clear()
-                ok = verdicts[plate] = lookup.accepts_key(plate[0]) and lookup.accepts_plate(
-                    plate[1]
-                )
-            if ok:
-                found.append(Detection.model_validate(row))
-                if len(found) >= n:
-                    break
-    finally:
-        rows.close()
-    return found
+    seqs = merge_newest(bounds, fetch, lambda seq: seq, q.limit + 1, presorted=presorted)
+    if not seqs:
+        return []
+    rows = conn.execute(select(Detection).where(col(Detection.seq).in_(seqs))).mappings()
+    return sorted((Detection.model_validate(r) for r in rows), key=lambda d: -d.seq)
 
 
 def probe_limit(conn: Connection, lookup: KeyLookup, limit: int) -> int | None:

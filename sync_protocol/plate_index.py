@@ -292,6 +292,8 @@ def merge_newest(
     fetch: Callable[[P, int], Sequence[R]],
     order: Callable[[R], K],
     limit: int,
+    *,
+    presorted: bool = False,
 ) -> list[R]:
     """The ``limit`` newest rows over many plates, fetching as few plates as it can.
 
@@ -300,11 +302,12 @@ def merge_newest(
     ``n`` newest rows (below the cursor), newest first; ``order(row)`` the row's position
     (larger is newer, unique). Plates are visited newest bound first and the walk stops as
     soon as the next bound cannot beat the ``limit`` rows in hand, so a first page costs
-    about ``limit`` plate lookups however many plates match.
+    about ``limit`` plate lookups however many plates match. ``presorted``: ``plates``
+    already come newest bound first (a lazy iterator is then read only as far as needed).
     """
     if limit <= 0:
         return []
-    ranked = sorted(plates, key=lambda item: item[1], reverse=True)
+    ranked = plates if presorted else sorted(plates, key=lambda item: item[1], reverse=True)
     best: list[_Ranked[K, R]] = []  # a min-heap of the newest rows so far
     for plate, bound in ranked:
         if len(best) >= limit and not best[0].order < bound:

@@ -327,6 +327,11 @@ class PlateIndexEntry(SQLModel, table=True):
     """One distinct plate the node holds reads of (``sync_protocol.plate_index``)."""
 
     __tablename__ = "plate_index"
+    __table_args__ = (
+        # Plates newest read first, covering what a broad pattern checks: the walk of
+        # local_node.db.plate_recency reads only this index.
+        Index("ix_plate_index_recent", "last_seq", "plate_key", "plate_norm", "last_received_at"),
+    )
 
     plate_norm: str = Field(primary_key=True, max_length=32)
     plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")
