@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import isqrt
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from local_node.audit.recorder import Auditor, query_detail
 from local_node.db.plate_lookup import IndexedPlate, dictionary_size, matching_plates
+from local_node.db.plate_reads import PlateReads, ReadAhead
 from local_node.db.plate_recency import (
     count_candidates,
     plates_by_recency_scan,
@@ -171,29 +172,20 @@ def _merge(
 ) -> list[Detection]:
     """The newest reads of the matched plates, a few plates read at a time (merge_newest).
 
-    Plates give only their reads' seqs (the (plate_norm, seq) index covers them); the rows
-    of the page are read once, at the end.
+    Plates give only their reads' seqs (the (plate_norm, seq) index covers them), several
+    plates a statement (``PlateReads``); the rows of the page are read once, at the end.
     """
     top = MAX_SEQ if below is None else below - 1
     # A plate none of whose reads came at or after ``since`` has nothing to give: not read.
-    bounds = (
+    bounds = ReadAhead(
         (p.plate_norm, min(p.last_seq, top))
         for p in plates
         if q.since is None or p.last_received_at >= q.since
     )
-
-    # Built once, run once per plate visited: building a statement costs more than running it.
-    stmt = (
-        select(Detection.seq)
-        .where(*_below(filters, below), col(Detection.plate_norm) == bindparam("plate"))
-        .order_by(Detection.seq.desc())
-        .limit(bindparam("n"))
-    )
-
-    def fetch(plate: str, n: int) -> list[int]:
-        return list(conn.execute(stmt, {"plate": plate, "n": n}).scalars())
-
-    seqs = merge_newest(bounds, fetch, lambda seq: seq, q.limit + 1, presorted=presorted)
+    if not presorted:  # the merge visits them newest bound first: read ahead in that order
+        bounds = ReadAhead(sorted(bounds, key=lambda b: b[1], reverse=True))
+    fetch = PlateReads(conn, bounds, _below(filters, below))
+    seqs = merge_newest(bounds, fetch, lambda seq: seq, q.limit + 1, presorted=True)
     if not seqs:
         return []
     rows = conn.execute(select(Detection).where(col(Detection.seq).in_(seqs))).mappings()
