@@ -331,10 +331,13 @@ class PlateIndexEntry(SQLModel, table=True):
         # Plates newest read first, covering what a broad pattern checks: the walk of
         # local_node.db.plate_recency reads only this index.
         Index("ix_plate_index_recent", "last_seq", "plate_key", "plate_norm", "last_received_at"),
+        # A key's plates and their newest reads from the index alone (the fuzzy lookups, the
+        # joins from a rotation range): PostgreSQL then skips a heap fetch per candidate.
+        Index("ix_plate_index_key", "plate_key", "plate_norm", "last_seq", "last_received_at"),
     )
 
     plate_norm: str = Field(primary_key=True, max_length=32)
-    plate_key: str = Field(max_length=32, index=True, description="OCR-confusion key")
+    plate_key: str = Field(max_length=32, description="OCR-confusion key")
     reads: int = Field(default=0, sa_type=BigInteger)
     last_seq: int = Field(sa_type=BigInteger, description="Its newest read's seq")
     last_received_at: datetime = Field(sa_column=_utc_column())

@@ -4,8 +4,9 @@ Revision ID: 0012
 Revises: 0011
 
 - ``plate_index``: one row per distinct plate held (its confusion key, read count, newest
-  read; indexed by key, and by newest read so broad patterns walk plates newest first), and ``plate_rotations``: the permuterm rows of the distinct keys
-  (``sync_protocol.plate_index``). Built here from the reads already stored.
+  read), with two covering indexes: by key (lookups, joins) and by newest read (broad
+  patterns walk plates newest first); ``plate_rotations``: the permuterm rows of the
+  distinct keys (``sync_protocol.plate_index``). Built here from the reads already stored.
 - ``detections``: a ``(plate_norm, seq)`` index replaces the single-column ``plate_norm``
   and ``plate_key`` indexes (searches now fetch a plate's reads newest first; nothing looks
   reads up by key any more); ``local_only`` and ``imported_from`` for imported history.
@@ -38,7 +39,11 @@ def upgrade() -> None:
         sa.Column("last_received_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("plate_norm"),
     )
-    op.create_index("ix_plate_index_plate_key", "plate_index", ["plate_key"])
+    op.create_index(
+        "ix_plate_index_key",
+        "plate_index",
+        ["plate_key", "plate_norm", "last_seq", "last_received_at"],
+    )
     op.create_index(
         "ix_plate_index_recent",
         "plate_index",
@@ -93,5 +98,5 @@ def downgrade() -> None:
         batch_op.drop_column("local_only")
     op.drop_table("plate_rotations")
     op.drop_index("ix_plate_index_recent", table_name="plate_index")
-    op.drop_index("ix_plate_index_plate_key", table_name="plate_index")
+    op.drop_index("ix_plate_index_key", table_name="plate_index")
     op.drop_table("plate_index")
