@@ -127,7 +127,8 @@ def generate(path: Path, fmt: str, lines: int, seed: int = 1) -> None:
 
 
 def run_import(path: Path, data_dir: Path, extra: list[str]) -> tuple[float, float, str]:
-    """Run the real command; its wall time, its CPU time (both threads) and its summary."""
+    """Run the real command; its wall time, its CPU time (its reader process included) and its
+    summary."""
     env = {**os.environ, "EDGESYNC_NODE_DATA_DIR": str(data_dir)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             elapsed, cpu, summary = run_import(path, root / "node", extra)
             print(
                 f"{label}: {elapsed:.1f} s wall (process start included), "
-                f"{args.lines / elapsed:,.0f} reads/s; {cpu:.1f} s CPU (both threads), "
+                f"{args.lines / elapsed:,.0f} reads/s; {cpu:.1f} s CPU (reader process included), "
                 f"{args.lines / cpu:,.0f} reads per CPU-second; load {os.getloadavg()[0]:.1f}"
                 f" | {summary}"
             )

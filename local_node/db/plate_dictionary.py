@@ -51,14 +51,38 @@ def record_reads(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
         seen.last_received_at = max(seen.last_received_at, row["received_at"])
     if not plates:
         return 0
-    names = list(plates)
-    known = _present(conn, "plate_norm", names)
-    new_keys = {plates[n].plate_key for n in names if n not in known}
-    if new_keys:
-        new_keys -= _present(conn, "plate_key", sorted(new_keys))
     stored_time = _INDEX.c.last_received_at.type.dialect_impl(conn.dialect).bind_processor(
         conn.dialect
     )
+    return upsert_plates(
+        conn,
+        [
+            (
+                name,
+                p.plate_key,
+                p.reads,
+                p.last_seq,
+                stored_time(p.last_received_at) if stored_time else p.last_received_at,
+            )
+            for name, p in sorted(plates.items())
+        ],
+    )
+
+
+def upsert_plates(conn: Connection, plates: list[tuple[str, str, int, int, Any]]) -> int:
+    """Add reads to the dictionary, per plate ``(plate_norm, plate_key, reads, last_seq,
+    last_received_at as the driver is given it)``; return how many plates were new to it.
+
+    One upsert per plate (best in plate_norm order: neighbouring pages), and the rotations
+    of keys not held yet.
+    """
+    if not plates:
+        return 0
+    names = [p[0] for p in plates]
+    known = _present(conn, "plate_norm", names)
+    new_keys = {p[1] for p in plates if p[0] not in known}
+    if new_keys:
+        new_keys -= _present(conn, "plate_key", sorted(new_keys))
     mark = _mark(conn)
     # Plain SQL run over all rows (executemany): SQLAlchemy's per-row parameter handling
     # cost more than the upserts themselves in a large import (local_node.importing).
@@ -73,16 +97,7 @@ def record_reads(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
         "THEN excluded.last_received_at ELSE plate_index.last_received_at END, "
         "last_seq = CASE WHEN excluded.last_seq > plate_index.last_seq "
         "THEN excluded.last_seq ELSE plate_index.last_seq END",
-        [
-            (
-                name,
-                p.plate_key,
-                p.reads,
-                p.last_seq,
-                stored_time(p.last_received_at) if stored_time else p.last_received_at,
-            )
-            for name, p in plates.items()
-        ],
+        plates,
     )
     if new_keys:
         conn.exec_driver_sql(

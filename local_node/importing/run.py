@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
 from local_node.importing import formats, platerecognizer, store
-from local_node.importing.pipeline import LineProblem, read_ahead
+from local_node.importing.pipeline import Chunk, LineProblem, read_ahead
 from local_node.importing.values import LineError, TimeWindow
 
 BATCH_SIZE = 50_000
@@ -121,8 +121,16 @@ class Importer:
         except formats.UnknownFormat as exc:
             raise ImportRefused(str(exc)) from None
         report.format = fmt
+        cutoff, dialect = self._cutoff, self._dialect
+
+        def prepare(records: list[dict[str, Any]], chunk: Chunk) -> None:
+            ready = store.prepare(records, cutoff=cutoff, dialect=dialect)
+            chunk.rows, chunk.plates = ready.rows, ready.plates
+            chunk.too_old, chunk.repeated = ready.too_old, ready.repeated
+
         chunks = read_ahead(
-            self._records(fmt, first, stream),
+            lambda: self._records(fmt, first, stream),
+            prepare=prepare,
             batch_size=self._options.batch_size,
             max_errors=self._options.max_errors,
         )
@@ -130,8 +138,7 @@ class Importer:
             report.lines += chunk.lines
             for problem in chunk.problems:
                 self._problem(report, problem)
-            if chunk.rows:
-                self._store(chunk.rows, report, fmt)
+            self._store(chunk, report, fmt)
             report.gave_up = chunk.gave_up
             now = time.monotonic()
             if now - last >= self._every:
@@ -194,45 +201,44 @@ class Importer:
             return exc
         if camera:
             values["camera"] = camera
-        # Here, in the reader thread, rather than in the storing one (store.insert_rows).
-        store.add_stored_times(values, self._dialect)
         return values
 
     # -- storing ------------------------------------------------------------------------
-    def _store(self, batch: list[dict[str, Any]], report: ImportReport, fmt: str) -> None:
-        rows = [r for r in batch if r["received_at"] >= self._cutoff]
-        report.too_old += len(batch) - len(rows)
+    def _store(self, chunk: Chunk, report: ImportReport, fmt: str) -> None:
+        report.too_old += chunk.too_old
+        report.already += chunk.repeated
+        rows = chunk.rows
         if not rows:
             return
         now = self._clock()
-        local_only = self._options.local_only
         with self._engine.begin() as conn:
             store.large_cache(conn)
             store.take_write_lock(conn)
             cameras = dict(self._cameras)
-            missing = {r["camera"] for r in rows} - set(cameras)
+            missing = {r[0] for r in rows} - set(cameras)
             if missing:
                 cameras.update(store.ensure_cameras(conn, missing, now))
-            unique: dict[tuple[str, str], dict[str, Any]] = {}
-            for row in rows:
-                row["camera_id"] = cameras[row.pop("camera")]
-                unique.setdefault((row["camera_id"], row["event_id"]), row)
-            found = store.existing(conn, unique)
-            new = [r for key, r in unique.items() if key not in found]
-            new.sort(key=lambda r: r["received_at"])
+            found = store.existing(conn, ((cameras[r[0]], r[1]) for r in rows))
+            new, plates = rows, chunk.plates
+            if found:
+                new = [r for r in rows if (cameras[r[0]], r[1]) not in found]
+                plates = store.plate_totals(new)
             if new:
                 block = (
                     store.local_only_seqs(conn, len(new))
-                    if local_only
+                    if self._options.local_only
                     else store.synced_seqs(conn, len(new), now)
                 )
-                store.assign(new, block)
-                hits = store.hit_rows(new, self._matcher(conn), now)
-                for row in new:
-                    row["local_only"] = local_only
-                    row["imported_from"] = fmt
-                store.insert_rows(conn, new, hits)
-                report.hits += len(hits)
+                report.hits += store.insert_rows(
+                    conn,
+                    new,
+                    plates,
+                    block=block,
+                    cameras=cameras,
+                    matcher=self._matcher(conn),
+                    now=now,
+                    flags=store.Flags(self._options.local_only, fmt),
+                )
         self._cameras = cameras
         report.new += len(new)
         report.already += len(rows) - len(new)

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from local_node import credentials
-from local_node.db.plate_dictionary import record_reads
+from local_node.db.plate_dictionary import upsert_plates
 from local_node.db.tables import Camera, Detection, Hit, HotlistEntry, NodeState, SyncStream
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from sync_protocol.detections import detection_uuid
@@ -34,15 +34,14 @@ LOCAL_ONLY_STREAM = ":local-only"
 LOCAL_ONLY_BASE = -(2**61)
 """Local-only ids derive from ``seq - LOCAL_ONLY_BASE`` (positive for every seq held)."""
 
-_CHUNK = 500  # values per IN (...): far below SQLite's bound-parameter limit
-_COLUMNS = [
-    "id",
-    "seq",
+_CHUNK = 5000  # values per IN (...): below SQLite's bound-parameter limit (32,766)
+
+BODY = (
+    "camera",
     "event_id",
-    "camera_id",
     "source_camera",
-    "captured_at",
-    "received_at",
+    "captured_at_stored",
+    "received_at_stored",
     "plate",
     "plate_norm",
     "plate_key",
@@ -54,21 +53,29 @@ _COLUMNS = [
     "vehicle_make",
     "vehicle_model",
     "vehicle_color",
+)
+"""A read ready to store (``body``): the source's camera name, then its detection values
+as bound (times as ``add_stored_times`` makes them)."""
+_CAMERA, _EVENT, _RECEIVED, _NORM, _KEY = 0, 1, 4, 6, 7
+_COLUMNS = [
+    "id",
+    "seq",
+    "camera_id",
     "has_hit",
     "local_only",
     "imported_from",
+    *(c.removesuffix("_stored") for c in BODY[1:]),
 ]
-
-
-_ROW_VALUES = itemgetter(
-    *(f"{c}_stored" if c in ("captured_at", "received_at") else c for c in _COLUMNS)
-)
+body = itemgetter(*BODY)
+"""The ``BODY`` tuple of a parsed read (a dict with its ``*_stored`` times)."""
 
 
 def _sqlite_time(value: datetime) -> str:
     # What UTCDateTime stores on SQLite (UTC, no offset, always microseconds: compared as
     # text), without the column type's per-value processing; a test holds them equal.
-    if value.utcoffset():  # the parsers give UTC already: the conversion is rarely needed
+    if value.tzinfo is UTC:  # what the parsers give: the text without its "+00:00"
+        return value.isoformat(" ", "microseconds")[:-6]
+    if value.utcoffset():
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
@@ -138,18 +145,23 @@ def existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str
     for camera_id, event_id in keys:
         by_camera.setdefault(camera_id, []).append(event_id)
     mark = _mark(conn)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     found: set[tuple[str, str]] = set()
-    for camera_id, ids in by_camera.items():
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            # Plain SQL: the uq_detections_camera_event index answers it; SQLAlchemy's
-            # expanding IN cost more than the lookups.
-            sql = (
-                f"SELECT event_id FROM detections WHERE camera_id = {mark} "
-                f"AND event_id IN ({', '.join([mark] * len(chunk))})"
-            )
-            rows = conn.exec_driver_sql(sql, (camera_id, *chunk))
-            found.update((camera_id, e) for (e,) in rows)
+    try:
+        for camera_id, ids in by_camera.items():
+            ids.sort()  # neighbouring keys: the index pages are read in order, once
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                # Plain SQL on the driver's cursor: the uq_detections_camera_event index
+                # answers it; SQLAlchemy's expanding IN cost more than the lookups.
+                cursor.execute(
+                    f"SELECT event_id FROM detections WHERE camera_id = {mark} "
+                    f"AND event_id IN ({', '.join([mark] * len(chunk))})",
+                    (camera_id, *chunk),
+                )
+                found.update((camera_id, e) for (e,) in cursor.fetchall())
+    finally:
+        cursor.close()
     return found
 
 
@@ -223,14 +235,62 @@ def hotlist_rev(conn: Connection) -> int:
     return conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
 
 
-def assign(rows: Sequence[dict[str, Any]], block: SeqBlock) -> None:
-    """Give ``rows`` (oldest first) the block's seqs and the ids derived from them."""
-    make_id = id_maker(block.stream_id)
-    seq, base = block.first, block.base
-    for row in rows:
-        row["seq"] = seq
-        row["id"] = make_id(seq - base)
-        seq += 1
+def prepare(records: list[dict[str, Any]], *, cutoff: datetime, dialect: str) -> Prepared:
+    """What the storing side needs of a chunk's parsed reads (run by the reading process):
+    those inside retention, the first of each (camera, event id), oldest first, as ``body``
+    tuples, with their ``plate_totals``."""
+    kept = [r for r in records if r["received_at"] >= cutoff]
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in kept:
+        unique.setdefault((r["camera"], r["event_id"]), r)
+    rows = sorted(unique.values(), key=itemgetter("received_at"))
+    for r in rows:
+        if "received_at_stored" not in r:
+            add_stored_times(r, dialect)
+    bodies = list(map(_shared, map(body, rows)))
+    return Prepared(bodies, plate_totals(bodies), len(records) - len(kept), len(kept) - len(rows))
+
+
+_FEW = (0, 2, 9, 10, 11, 12, 13, 14, 15)  # BODY columns with few distinct values
+_SAME: dict[Any, Any] = {}
+
+
+def _shared(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` with one object per distinct value in its columns of few values (camera,
+    region, vehicle...): pickle then sends each value once a chunk, and the storing side
+    builds it once (measured: a third of the chunk's unpickling time)."""
+    if len(_SAME) > 100_000:  # a column that has many values after all
+        _SAME.clear()
+    cells = list(row)
+    for i in _FEW:
+        cells[i] = _SAME.setdefault(cells[i], cells[i])
+    return tuple(cells)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """``prepare``'s answer."""
+
+    rows: list[tuple[Any, ...]]
+    plates: dict[str, list[Any]]
+    too_old: int
+    repeated: int
+
+
+def plate_totals(rows: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    """Per plate of ``rows`` (oldest first), in plate order (the dictionary's upsert then
+    walks its index in order): [plate_key, reads, index of its last read, that read's
+    stored receive time], for the plate dictionary once the seqs are known."""
+    plates: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        seen = plates.get(row[_NORM])
+        if seen is None:
+            plates[row[_NORM]] = [row[_KEY], 1, i, row[_RECEIVED]]
+        else:
+            seen[1] += 1
+            seen[2] = i
+            seen[3] = row[_RECEIVED]  # oldest first: the last is the latest
+    return dict(sorted(plates.items()))
 
 
 def id_maker(stream_id: str) -> Callable[[int], str]:
@@ -239,65 +299,102 @@ def id_maker(stream_id: str) -> Callable[[int], str]:
     high = detection_uuid(stream_id, 0).int >> 64
     prefix = f"{high:016x}"
     head = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:16]}-"
-    variant = 0b10 << 62
+    variant = 0b10 << 62  # RFC 4122's, in the low half's top bits
+
+    top, mask = variant >> 48, (1 << 48) - 1
 
     def make(n: int) -> str:
         if not 0 <= n < 2**62:
             raise ValueError(f"seq {n} outside 0..2**62-1")
-        low = f"{variant | n:016x}"
-        return f"{head}{low[:4]}-{low[4:]}"
+        return f"{head}{top | n >> 48:04x}-{n & mask:012x}"
 
     return make
 
 
-def hit_rows(
-    rows: Sequence[dict[str, Any]], matcher: HotlistMatcher[LiveEntry], now: datetime
-) -> list[dict[str, Any]]:
-    """Mark the rows that match the live hotlist; their hits, all historical."""
-    if not len(matcher):
-        for row in rows:
-            row["has_hit"] = False
-        return []
-    seen: dict[str, list[HitMatch]] = {}
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        norm = row["plate_norm"]
-        matches = seen.get(norm)
-        if matches is None:
-            matches = seen[norm] = matcher.match(norm, now)
-        row["has_hit"] = bool(matches)
-        out.extend(
-            {
-                "detection_id": row["id"],
-                "detection_seq": row["seq"],
-                "list_name": m.entry.list_name,
-                "entry_plate": m.entry.plate_norm,
-                "match_kind": m.kind,
-                "distance": m.distance,
-                "priority": m.entry.priority,
-                "reason": m.entry.reason,
-                "created_at": now,
-                "historical": True,
-            }
-            for m in matches
-        )
-    return out
+@dataclass(frozen=True)
+class Flags:
+    """What every read of one import is stored with."""
+
+    local_only: bool
+    imported_from: str
 
 
-def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], hits: Sequence[dict]) -> None:
-    """Insert the detections (one executemany), their dictionary entries and their hits."""
+def insert_rows(
+    conn: Connection,
+    rows: Sequence[tuple[Any, ...]],
+    plates: dict[str, list[Any]],
+    *,
+    block: SeqBlock,
+    cameras: dict[str, str],
+    matcher: HotlistMatcher[LiveEntry],
+    now: datetime,
+    flags: Flags,
+) -> int:
+    """Insert ``rows`` (``body`` tuples, oldest first) with the block's seqs: the detections
+    (one executemany of plain tuples), their dictionary entries (``plates``: their
+    ``plate_totals``) and their historical hits; return how many hits."""
     if not rows:
-        return
+        return 0
+    make_id, first, base = id_maker(block.stream_id), block.first, block.base
+    matches = _matches(plates, matcher, now)
+    local_only, fmt = flags.local_only, flags.imported_from
+    values = []
+    seq = first
     for row in rows:
-        if "received_at_stored" not in row:
-            add_stored_times(row, conn.dialect.name)
-    values = list(map(_ROW_VALUES, rows))
-    mark = _mark(conn)
-    sql = (
-        f"INSERT INTO detections ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
-    )
-    conn.exec_driver_sql(sql, values)
-    record_reads(conn, rows)
+        hit = row[_NORM] in matches
+        camera_id = cameras[row[_CAMERA]]
+        values.append((make_id(seq - base), seq, camera_id, hit, local_only, fmt, *row[1:]))
+        seq += 1
+    _insert_detections(conn, values)
+    upsert_plates(conn, [(name, p[0], p[1], first + p[2], p[3]) for name, p in plates.items()])
+    hits = [
+        {
+            "detection_id": value[0],
+            "detection_seq": value[1],
+            "list_name": m.entry.list_name,
+            "entry_plate": m.entry.plate_norm,
+            "match_kind": m.kind,
+            "distance": m.distance,
+            "priority": m.entry.priority,
+            "reason": m.entry.reason,
+            "created_at": now,
+            "historical": True,
+        }
+        for value, row in zip(values if matches else (), rows, strict=False)
+        if value[3]
+        for m in matches[row[_NORM]]
+    ]
     if hits:
-        conn.execute(insert(Hit.__table__), list(hits))
+        conn.execute(insert(Hit.__table__), hits)
+    return len(hits)
+
+
+def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
+    """One executemany of plain tuples on SQLite; COPY on PostgreSQL (measured: 15% faster
+    than psycopg's executemany of INSERTs at 150,000 reads, client CPU a little lower)."""
+    columns = ", ".join(_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection  # in the batch's transaction
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(  # type: ignore[union-attr]
+                f"COPY detections ({columns}) FROM STDIN"
+            ) as copy,
+        ):
+            for value in values:
+                copy.write_row(value)
+        return
+    conn.exec_driver_sql(
+        f"INSERT INTO detections ({columns}) VALUES ({', '.join(['?'] * len(_COLUMNS))})",
+        values,
+    )
+
+
+def _matches(
+    plates: dict[str, list[Any]], matcher: HotlistMatcher[LiveEntry], now: datetime
+) -> dict[str, list[HitMatch]]:
+    """The live hotlist's matches of each plate that has any."""
+    if not len(matcher):
+        return {}
+    found = {name: matcher.match(name, now) for name in plates}
+    return {name: m for name, m in found.items() if m}

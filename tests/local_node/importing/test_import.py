@@ -177,3 +177,13 @@ def test_a_read_repeated_in_a_later_batch_is_counted_as_already_there(import_fil
     assert "4 new, 1 already there, 0 errors" in result.stderr
     seqs = [s for (s,) in node_db.rows("SELECT seq FROM detections ORDER BY seq")]
     assert seqs == [1, 2, 3, 4]
+
+
+def test_standard_input_is_read_by_the_reading_process(node_db):
+    text = pr_file(pr_line("aa11aaa"), pr_line("bb22bbb"))
+    where = ["--data-dir", str(node_db.data_dir), "--database-url", node_db.url]
+    result = CliRunner().invoke(
+        main, ["node", "import", "-", *where, "--quiet"], input=text, catch_exceptions=False
+    )
+    assert "2 new, 0 already there, 0 errors" in result.stderr
+    assert node_db.scalar("SELECT count(*) FROM detections") == 2
