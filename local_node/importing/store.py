@@ -145,7 +145,7 @@ def existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str
     for camera_id, event_id in keys:
         by_camera.setdefault(camera_id, []).append(event_id)
     mark = _mark(conn)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.driver_connection.cursor()
     found: set[tuple[str, str]] = set()
     try:
         for camera_id, ids in by_camera.items():
@@ -377,7 +377,7 @@ def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
         raw = conn.connection.driver_connection  # in the batch's transaction
         with (
             raw.cursor() as cursor,
-            cursor.copy(  # type: ignore[union-attr]
+            cursor.copy(
                 f"COPY detections ({columns}) FROM STDIN"
             ) as copy,
         ):
