@@ -377,9 +377,7 @@ def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
         raw = conn.connection.driver_connection  # in the batch's transaction
         with (
             raw.cursor() as cursor,
-            cursor.copy(
-                f"COPY detections ({columns}) FROM STDIN"
-            ) as copy,
+            cursor.copy(f"COPY detections ({columns}) FROM STDIN") as copy,
         ):
             for value in values:
                 copy.write_row(value)
