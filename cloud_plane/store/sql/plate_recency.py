@@ -62,17 +62,21 @@ def plates_newest_first(
     """Every plate ``lookup`` (``single_range``) accepts over the sites, with its newest read
     there, newest first (plates with no read at or after ``since`` left out): lists of them,
     one per round trip. ``walk``: by the newest-read index (``walks``), else by the join."""
+    # ``column || ''`` is served by no index: the walk keeps to the newest-read index (not the
+    # primary key's range of a site or a literal prefix, then a sort of all it holds), and the
+    # join to the rotation range.
     if walk:
-        stmt = select(*_ORDER).where(_match(conn, _P.c.plate_key, confusion_key(lookup.pattern)))
+        key = _P.c.plate_key.op("||")("")
+        stmt = select(*_ORDER).where(_match(conn, key, confusion_key(lookup.pattern)))
     else:
         stmt = select(*_ORDER).select_from(
             _R.join(_P, _P.c.plate_key == _key_of(conn, _R.c.rotation))
         )
         stmt = stmt.where(*_in_range(conn, lookup))
     if not lookup.fuzzy:
-        stmt = stmt.where(_match(conn, _P.c.plate_norm, lookup.pattern))
+        stmt = stmt.where(_match(conn, _P.c.plate_norm.op("||")(""), lookup.pattern))
     if site_ids is not None:
-        stmt = stmt.where(_P.c.site_id.in_(sorted(site_ids)))
+        stmt = stmt.where(_P.c.site_id.op("||")("").in_(sorted(site_ids)))
     if since is not None:
         stmt = stmt.where(_P.c.last_received_at >= since)
     return _batches(conn, stmt.order_by(*(c.desc() for c in _ORDER)), lookup)
