@@ -18,6 +18,13 @@ class PlateIndexRow(CloudTable, table=True):
     """One distinct plate a site has reads of (``sync_protocol.plate_index``)."""
 
     __tablename__ = "cloud_plate_index"
+    __table_args__ = (
+        # Plates newest read first, covering what a broad pattern checks: the walk of
+        # cloud_plane.store.sql.plate_recency reads only this index.
+        Index(
+            "ix_cloud_plate_index_recent", "last_received_at", "plate_key", "plate_norm", "site_id"
+        ),
+    )
 
     site_id: str = Field(primary_key=True, max_length=64)
     plate_norm: str = Field(primary_key=True, max_length=20)

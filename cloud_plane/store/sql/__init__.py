@@ -13,7 +13,6 @@ from cloud_plane.store.sql.alerts import SqlAlerts
 from cloud_plane.store.sql.audit import SqlAudit
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.sql.deliveries import SqlDeliveries
-from cloud_plane.store.sql.detection_search import MANY_PLATES
 from cloud_plane.store.sql.detections import SqlDetections
 from cloud_plane.store.sql.hits import SqlHits
 from cloud_plane.store.sql.hotlist import SqlHotlist
@@ -29,11 +28,11 @@ from cloud_plane.store.sql.users import SqlUsers
 class SqlStore:
     """``CloudStore`` on SQLAlchemy Core over the tables in ``store/tables.py``."""
 
-    def __init__(self, db: SqlDatabase, *, many_plates: int = MANY_PLATES) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
         self.meta = SqlMeta(db)
         self.sites = SqlSites(db)
-        self.detections = SqlDetections(db, many_plates=many_plates)
+        self.detections = SqlDetections(db)
         self.hits = SqlHits(db)
         self.hotlist = SqlHotlist(db)
         self.users = SqlUsers(db)

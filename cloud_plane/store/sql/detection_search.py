@@ -3,11 +3,14 @@ with a keyset cursor, plates found through the plate dictionary (issue 14).
 
 - no plate: one ordered walk of ``ix_cloud_detections_order``;
 - an exact plain plate: ``plate_norm = X`` through ``ix_cloud_detections_plate``;
-- anything else (wildcards, fuzzy): ``plan_lookup`` names rotation ranges and exact keys, the
-  dictionary (``cloud_plate_index``, scoped to the query's sites) turns them into plates, and
-  each plate's reads are fetched newest first through ``ix_cloud_detections_plate`` and merged
-  (``merge_newest``), each plate bounded by its newest read (and the cursor). When very many
-  plates match, one ordered walk keeps the reads of the candidate plates instead.
+- a wildcard: its plates come newest read first from the dictionary (``cloud_plate_index``,
+  scoped to the query's sites), a batch at a time (``plate_recency``);
+- a fuzzy plain plate: ``plan_lookup``'s rotation ranges and exact keys turn into plates
+  through the dictionary, looked up whole (a few dozen keys).
+
+Either way each plate's reads are fetched newest first through ``ix_cloud_detections_plate``
+and merged (``merge_newest``), each plate bounded by its newest read (and the cursor), a few
+plates a statement; a page reads about a page's worth of plates however many match.
 
 Every page is exact: nothing stops at a scan bound. The merge compares site and stream ids in
 Python, as the keyset cursor compares them in SQL: the same order under a byte (``C``)
@@ -18,12 +21,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextClause, false, func, select, text, tuple_, union_all
+from sqlalchemy import Select, TextClause, false, select, text, union_all
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.errors import InvalidInput
@@ -38,7 +40,8 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql.database import before
-from cloud_plane.store.tables import DetectionRow, ReadCountRow
+from cloud_plane.store.sql.plate_recency import plates_newest_first, single_range, walks
+from cloud_plane.store.tables import DetectionRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.plate_index import (
     KeyLookup,
@@ -49,33 +52,21 @@ from sync_protocol.plate_index import (
 )
 from sync_protocol.plate_rules import normalize_pattern
 
-MANY_PLATES = 64
-"""Above this many plates to visit, one ordered walk may beat a lookup per plate: a first page
-visits about a page's worth, but a later page (or one ``until`` bounds) every plate whose
-newest read is past the cursor ..."""
-WALK_ROWS = 20_000
-"""... if the page is expected within this many reads of the walk (the candidates' share of
-the sites' reads tells); otherwise the merge still pays less."""
-
 _D = DetectionRow
 _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
 _TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
 _CHUNK = 500  # parameters per IN list
 _RANGES = 50  # rotation ranges per statement
 _FIRST_GROUP, _MAX_GROUP = 4, 32  # plates fetched per statement: the first, and at most
-_SCAN_BATCH = 1000  # rows the ordered walk fetches at a time (a page is expected in ~1000s)
 
 Position = tuple[datetime, str, str, int]
 
 
 def search_detections(
-    conn: Connection,
-    query: DetectionQuery,
-    *,
-    many_plates: int = MANY_PLATES,
-    walk_rows: int = WALK_ROWS,
+    conn: Connection, query: DetectionQuery, *, walk_above: int | None = None
 ) -> Page[StoredDetection]:
-    """One page of the query; InvalidInput for a bad cursor or edit budget."""
+    """One page of the query; InvalidInput for a bad cursor or edit budget. ``walk_above``:
+    the keys past which a wildcard walks the dictionary (None: ``plate_recency.walks``)."""
     position = _position(query.cursor)
     stmt = _filtered(query, position)
     pattern = normalize_pattern(query.plate) if query.plate else ""
@@ -89,28 +80,24 @@ def search_detections(
             raise InvalidInput(str(exc)) from None
         if lookup is None:
             rows = list(conn.execute(stmt.where(_D.plate_norm == pattern).limit(want)).mappings())
-        else:
-            found = candidate_plates(conn, lookup, query.site_ids, since=query.since)
-            plates = found.newest
-            visits = _visits(plates, position, query.until, want)
-            if visits > many_plates and _walk_pays(conn, query, found.reads, walk_rows):
-                # No read of theirs is newer than their newest: the walk starts there.
-                newest = stmt.where(_D.received_at <= max(plates.values()))
-                rows = _walk(conn, newest, set(plates), want)
-            else:
-                rows = _merge(conn, stmt, plates, position, query.until, want)
+        elif query.site_ids is not None and not query.site_ids:
+            rows = []
+        elif single_range(lookup):  # a wildcard: its plates come newest first from the SQL
+            walk = walks(conn, lookup, query.limit, walk_above)
+            found = plates_newest_first(conn, lookup, query.site_ids, since=query.since, walk=walk)
+            rows = _merge(conn, stmt, found, position, query.until, want)
+        else:  # a fuzzy plain plate: a few dozen ranges of few keys each, looked up whole
+            plates = candidate_plates(conn, lookup, query.site_ids, since=query.since)
+            newest = sorted(plates.items(), key=_newest, reverse=True)
+            rows = _merge(conn, stmt, iter([newest]), position, query.until, want)
     items = [stored_detection(r) for r in rows]
     if len(items) > query.limit:
         return Page(items[: query.limit], _cursor(items[query.limit - 1]))
     return Page(items, None)
 
 
-@dataclass(frozen=True)
-class Candidates:
-    """The plates a search may match, each with its newest read, and their reads in all."""
-
-    newest: dict[str, datetime] = field(default_factory=dict)
-    reads: int = 0
+def _newest(item: tuple[str, datetime]) -> tuple[datetime, str]:
+    return item[1], item[0]
 
 
 def candidate_plates(
@@ -119,11 +106,11 @@ def candidate_plates(
     site_ids: Collection[str] | None,
     *,
     since: datetime | None = None,
-) -> Candidates:
-    """The plates the lookup accepts over the sites (those with no read since ``since`` left
-    out)."""
+) -> dict[str, datetime]:
+    """The plates the lookup accepts over the sites, each with its newest read there (those
+    with no read since ``since`` left out)."""
     if site_ids is not None and not site_ids:
-        return Candidates()
+        return {}
     keys = set(lookup.exact_keys)
     ranges = list(lookup.ranges)
     for start in range(0, len(ranges), _RANGES):
@@ -135,44 +122,18 @@ def candidate_plates(
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     p = PlateIndexRow
     plates: dict[str, datetime] = {}
-    reads = 0
     for start in range(0, len(wanted), _CHUNK):
-        stmt = select(p.plate_norm, p.last_received_at, p.reads).where(
+        stmt = select(p.plate_norm, p.last_received_at).where(
             p.plate_key.in_(wanted[start : start + _CHUNK])
         )
         if site_ids is not None:
             stmt = stmt.where(p.site_id.in_(sorted(site_ids)))
         if since is not None:
             stmt = stmt.where(p.last_received_at >= since)
-        for plate, last, count in conn.execute(stmt):
-            if not lookup.accepts_plate(plate):
-                continue
-            reads += count
-            if plate not in plates or plates[plate] < last:
+        for plate, last in conn.execute(stmt):
+            if lookup.accepts_plate(plate) and (plate not in plates or plates[plate] < last):
                 plates[plate] = last
-    return Candidates(plates, reads)
-
-
-def _visits(
-    plates: dict[str, datetime], position: Position | None, until: datetime | None, want: int
-) -> int:
-    """About how many plates the merge would fetch: a page's worth, and every plate whose
-    newest read is past the cursor or ``until`` (its bound says nothing of what is left)."""
-    ceilings = [t for t in (position[0] if position else None, until) if t is not None]
-    capped = 0
-    if ceilings:
-        ceiling = min(ceilings)
-        capped = sum(1 for last in plates.values() if last >= ceiling)
-    return min(len(plates), capped + want)
-
-
-def _walk_pays(conn: Connection, query: DetectionQuery, reads: int, walk_rows: int) -> bool:
-    """Whether a page is expected within ``walk_rows`` reads of the ordered walk."""
-    total = select(func.coalesce(func.sum(ReadCountRow.reads), 0))
-    if query.site_ids is not None:
-        total = total.where(ReadCountRow.site_id.in_(sorted(query.site_ids)))
-    held = conn.execute(total).scalar_one()
-    return (query.limit + 1) * held <= walk_rows * max(reads, 1)
+    return plates
 
 
 def _rotations_within(
@@ -232,40 +193,46 @@ def _order(row: RowMapping) -> Position:
 def _merge(
     conn: Connection,
     stmt: Select[Any],
-    plates: dict[str, datetime],
+    plates: Iterator[list[tuple[str, datetime]]],
     position: Position | None,
     until: datetime | None,
     want: int,
 ) -> list[RowMapping]:
-    """The ``want`` newest reads of the plates, a few plate lookups at a time."""
+    """The ``want`` newest reads of the plates (lists of them with their newest read, newest
+    first), a few plate lookups at a time."""
     ceilings: list[tuple[Any, ...]] = [] if position is None else [position]
     if until is not None:
         ceilings.append((until,))  # every read kept is received before ``until``
-    bounds = {plate: min([(last, _TOP), *ceilings]) for plate, last in plates.items()}
-    # merge_newest visits plates newest bound first: fetch them in that order, in groups.
-    visiting = sorted(bounds, key=bounds.__getitem__, reverse=True)
-    return merge_newest(bounds.items(), _GroupFetch(conn, stmt, visiting), _order, want)
+    fetch = _GroupFetch(conn, stmt)
+
+    def bounded() -> Iterator[tuple[str, tuple[Any, ...]]]:
+        for batch in plates:
+            fetch.visiting.extend(plate for plate, _ in batch)
+            # Capping a newest-first order at the same ceilings keeps it newest first.
+            yield from ((plate, min([(last, _TOP), *ceilings])) for plate, last in batch)
+
+    return merge_newest(bounded(), fetch, _order, want, presorted=True)
 
 
 class _GroupFetch:
-    """Each plate's newest reads, loaded with the next few plates to visit in one statement
-    (``UNION ALL`` of one index lookup per plate): a round trip per group, not per plate."""
+    """Each plate's newest reads, loaded with the next few plates to visit (``visiting``,
+    which grows as plates come) in one statement (``UNION ALL`` of one index lookup per
+    plate): a round trip per group, not per plate."""
 
-    def __init__(self, conn: Connection, stmt: Select[Any], visiting: list[str]) -> None:
-        self._conn, self._stmt, self._visiting = conn, stmt, visiting
-        self._at = {plate: i for i, plate in enumerate(visiting)}
+    def __init__(self, conn: Connection, stmt: Select[Any]) -> None:
+        self._conn, self._stmt = conn, stmt
+        self.visiting: list[str] = []
+        self._at = 0  # where in ``visiting`` the next group starts
         self._held: dict[str, list[RowMapping]] = {}
-        self._done: set[str] = set()
         self._group = _FIRST_GROUP
 
     def __call__(self, plate: str, n: int) -> Sequence[RowMapping]:
         if plate not in self._held:
-            start = self._at[plate]
-            ahead = self._visiting[start + 1 : start + self._group]
-            fresh = (p for p in ahead if p not in self._held and p not in self._done)
-            self._load([plate, *fresh], n)
+            start = self.visiting.index(plate, self._at)
+            group = self.visiting[start : start + self._group]
+            self._at = start + len(group)
+            self._load(group, n)
             self._group = min(2 * self._group, _MAX_GROUP)
-        self._done.add(plate)
         return self._held.pop(plate)
 
     def _load(self, group: list[str], n: int) -> None:
@@ -281,30 +248,6 @@ class _GroupFetch:
         for rows in loaded.values():
             rows.sort(key=_order, reverse=True)  # a union keeps no order
         self._held.update(loaded)
-
-
-def _walk(conn: Connection, stmt: Select[Any], plates: set[str], want: int) -> list[RowMapping]:
-    """The ``want`` newest reads of the plates by one ordered walk (exact, however long)."""
-    narrow = stmt.with_only_columns(*_ORDER, _D.plate_norm)
-    keys: list[tuple[str, str, int]] = []
-    result = conn.execute(narrow.execution_options(yield_per=_SCAN_BATCH))
-    try:
-        for row in result:
-            if row.plate_norm in plates:
-                keys.append((row.site_id, row.stream_id, row.seq))
-                if len(keys) >= want:
-                    break
-    finally:
-        result.close()
-    full: dict[tuple[str, str, int], RowMapping] = {}
-    for start in range(0, len(keys), _CHUNK):
-        found = select(DetectionRow).where(
-            tuple_(_D.site_id, _D.stream_id, _D.seq).in_(keys[start : start + _CHUNK])
-        )
-        full.update(
-            {(r["site_id"], r["stream_id"], r["seq"]): r for r in conn.execute(found).mappings()}
-        )
-    return [full[k] for k in keys]
 
 
 def stored_detection(row: Any) -> StoredDetection:

@@ -24,7 +24,7 @@ from cloud_plane.records.detections import (
 from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store.sql.database import SqlDatabase
-from cloud_plane.store.sql.detection_search import MANY_PLATES, WALK_ROWS, search_detections
+from cloud_plane.store.sql.detection_search import search_detections
 from cloud_plane.store.sql.plate_dictionary import record_reads
 from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
@@ -36,12 +36,9 @@ from sync_protocol.plate_rules import confusion_key
 class SqlDetections:
     """``DetectionStore`` over the stream and detection tables (heartbeats on the site row)."""
 
-    def __init__(
-        self, db: SqlDatabase, *, many_plates: int = MANY_PLATES, walk_rows: int = WALK_ROWS
-    ) -> None:
+    def __init__(self, db: SqlDatabase, *, walk_above: int | None = None) -> None:
         self._db = db
-        self._many_plates = many_plates
-        self._walk_rows = walk_rows
+        self._walk_above = walk_above  # a wildcard's keys past which it walks (tests fix it)
 
     def put_batch(
         self,
@@ -132,9 +129,7 @@ class SqlDetections:
     def search_detections(self, query: DetectionQuery) -> Page[StoredDetection]:
         """Return one page of detections, newest first by (received_at, site, stream, seq)."""
         with self._db.tx() as conn:
-            return search_detections(
-                conn, query, many_plates=self._many_plates, walk_rows=self._walk_rows
-            )
+            return search_detections(conn, query, walk_above=self._walk_above)
 
     def record_heartbeat(self, site_id: str, heartbeat: Heartbeat, received_at: datetime) -> None:
         """Keep the site's latest heartbeat and add its backlog sample; raise NotFound."""

@@ -4,7 +4,8 @@ Revision ID: 0010
 Revises: 0009
 
 - ``cloud_plate_index``: one row per (site, distinct plate) with its confusion key, read
-  count and newest read; ``cloud_plate_rotations``: the permuterm rows of every site's
+  count and newest read (indexed by key, and by newest read so broad patterns walk plates
+  newest first); ``cloud_plate_rotations``: the permuterm rows of every site's
   distinct keys (``sync_protocol.plate_index``). Built here from the reads already stored.
 - ``cloud_hits.historical`` (a hit found in past reads when its entry was added) and an
   index to list an entry's hits.
@@ -42,6 +43,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("site_id", "plate_norm"),
     )
     op.create_index("ix_cloud_plate_index_plate_key", "cloud_plate_index", ["plate_key"])
+    op.create_index(
+        "ix_cloud_plate_index_recent",
+        "cloud_plate_index",
+        ["last_received_at", "plate_key", "plate_norm", "site_id"],
+    )
     op.create_table(
         "cloud_plate_rotations",
         sa.Column("rotation", sa.String(length=32), nullable=False),
@@ -106,5 +112,6 @@ def downgrade() -> None:
         batch.drop_index("ix_cloud_hits_entry")
         batch.drop_column("historical")
     op.drop_table("cloud_plate_rotations")
+    op.drop_index("ix_cloud_plate_index_recent", table_name="cloud_plate_index")
     op.drop_index("ix_cloud_plate_index_plate_key", table_name="cloud_plate_index")
     op.drop_table("cloud_plate_index")

@@ -15,18 +15,40 @@ from tests.cloud_plane.store.sql.helpers import reads
 from tests.search_contract import check_search_contract, corpus
 
 
-def test_the_ordered_walk_for_many_plates_keeps_the_contract(sql_store: SqlStore) -> None:
-    walking = SqlDetections(sql_store.db, many_plates=0, walk_rows=10**9)  # every search walks
+def test_the_dictionary_walk_for_broad_patterns_keeps_the_contract(sql_store: SqlStore) -> None:
+    walking = SqlDetections(sql_store.db, walk_above=0)  # every wildcard walks
     harness = StoreHarness(walking, received_at=NOW)
     harness.store(corpus(seed=41, size=250))
     check_search_contract(harness, corpus(seed=41, size=250), examples=40)
 
 
-@pytest.mark.parametrize("many_plates", [0, 200])
-def test_a_fuzzy_page_is_full_behind_many_newer_reads_of_other_plates(
-    sql_store: SqlStore, many_plates: int
+def test_the_join_for_narrow_patterns_keeps_the_contract(sql_store: SqlStore) -> None:
+    joining = SqlDetections(sql_store.db, walk_above=10**9)  # every wildcard joins
+    harness = StoreHarness(joining, received_at=NOW)
+    harness.store(corpus(seed=43, size=250))
+    check_search_contract(harness, corpus(seed=43, size=250), examples=40)
+
+
+@pytest.mark.parametrize("walk_above", [0, 10**9])
+def test_a_wildcard_page_is_full_behind_many_newer_reads_of_other_plates(
+    sql_store: SqlStore, walk_above: int
 ) -> None:
-    detections = SqlDetections(sql_store.db, many_plates=many_plates, walk_rows=10**9)
+    detections = SqlDetections(sql_store.db, walk_above=walk_above)
+    detections.put_batch("a", "st", reads(["AB12CDE", "AB12CDF", "AB12CD"]), received_at=NOW)
+    others = [f"XY{n:05d}" for n in range(600)]
+    detections.put_batch("a", "st", reads(others, first=4), received_at=NOW)
+    page = detections.search_detections(DetectionQuery(plate="AB12*", limit=2))
+    assert [d.record.seq for d in page.items] == [3, 2] and page.next_cursor
+    rest = detections.search_detections(
+        DetectionQuery(plate="AB12*", limit=2, cursor=page.next_cursor)
+    )
+    assert ([d.record.seq for d in rest.items], rest.next_cursor) == ([1], None)
+
+
+def test_a_fuzzy_page_is_full_behind_many_newer_reads_of_other_plates(
+    sql_store: SqlStore,
+) -> None:
+    detections = sql_store.detections
     detections.put_batch("a", "st", reads(["AB12CDE", "A812CDE", "AB12CD"]), received_at=NOW)
     others = [f"XY{n:05d}" for n in range(600)]
     detections.put_batch("a", "st", reads(others, first=4), received_at=NOW)
