@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Engine
 
 from local_node.clock import Clock
+from local_node.db.live_hotlist import hotlist_rev
 from local_node.importing import formats, platerecognizer, store
 from local_node.importing.pipeline import Chunk, LineProblem, read_ahead
 from local_node.importing.values import LineError, TimeWindow
@@ -244,7 +245,7 @@ class Importer:
         report.already += len(rows) - len(new)
 
     def _matcher(self, conn: Any) -> Any:
-        rev = store.hotlist_rev(conn)
+        rev = hotlist_rev(conn)
         if self._hotlist is None or self._hotlist[0] != rev:
             self._hotlist = store.live_hotlist(conn)
         return self._hotlist[1]

@@ -20,8 +20,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from local_node import credentials
+from local_node.db.live_hotlist import hotlist_rev, live_matcher
 from local_node.db.plate_dictionary import upsert_plates
-from local_node.db.tables import Camera, Detection, Hit, HotlistEntry, NodeState, SyncStream
+from local_node.db.tables import Camera, Detection, Hit, NodeState, SyncStream
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from sync_protocol.detections import detection_uuid
 
@@ -217,22 +218,7 @@ def _stream_base(conn: Connection, stream_id: str, first_seq: int, now: datetime
 
 def live_hotlist(conn: Connection) -> tuple[int, HotlistMatcher[LiveEntry]]:
     """The hotlist revision and a matcher over its live entries."""
-    rev = conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
-    entries = conn.execute(
-        select(
-            HotlistEntry.list_name,
-            HotlistEntry.plate_norm,
-            HotlistEntry.reason,
-            HotlistEntry.priority,
-            HotlistEntry.expires_at,
-        ).where(HotlistEntry.deleted.is_(False))
-    ).all()
-    return rev, HotlistMatcher(LiveEntry(*e) for e in entries)
-
-
-def hotlist_rev(conn: Connection) -> int:
-    """The node's hotlist revision (bumped on every change)."""
-    return conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
+    return hotlist_rev(conn), live_matcher(conn)
 
 
 def prepare(records: list[dict[str, Any]], *, cutoff: datetime, dialect: str) -> Prepared:

@@ -44,8 +44,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from local_node.clock import Clock
+from local_node.db.live_hotlist import hotlist_rev, live_matcher
 from local_node.db.plate_dictionary import record_reads
-from local_node.db.tables import Detection, Hit, HotlistEntry, NodeState, SyncStream
+from local_node.db.tables import Detection, Hit, NodeState, SyncStream
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
@@ -386,19 +387,10 @@ class IngestWriter:
         return self.image_bytes.reserve(needed, self._budget)
 
     def _refresh_hotlist(self, conn: Connection) -> None:
-        rev = conn.execute(select(NodeState.hotlist_rev).where(NodeState.id == 1)).scalar_one()
+        rev = hotlist_rev(conn)
         if rev == self._hotlist_rev:
             return
-        entries = conn.execute(
-            select(
-                HotlistEntry.list_name,
-                HotlistEntry.plate_norm,
-                HotlistEntry.reason,
-                HotlistEntry.priority,
-                HotlistEntry.expires_at,
-            ).where(HotlistEntry.deleted.is_(False))
-        ).all()
-        self._matcher = HotlistMatcher(LiveEntry(*e) for e in entries)
+        self._matcher = live_matcher(conn)
         self._hotlist_rev = rev
         log.info("hotlist loaded: %d live entries (rev %d)", len(self._matcher), rev)
 
