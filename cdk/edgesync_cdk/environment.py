@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from cloud_plane.aws.requirements import Role
 
 P = "EDGESYNC_CLOUD_"
+# The API presigns uploads, reads and checks images; the monitor forgets those kept past
+# images_keep_s. The delivery function never touches one.
+IMAGE_ROLES: frozenset[Role] = frozenset({"api", "monitor"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Resources:
     ses_from: str
     public_url: str
     detection_retention_days: int | None = None
+    images_bucket: str | None = None
 
 
 def function_environment(role: Role, res: Resources) -> dict[str, str]:
@@ -47,6 +51,8 @@ def function_environment(role: Role, res: Resources) -> dict[str, str]:
     }
     if res.detection_retention_days is not None:
         env[f"{P}DETECTION_RETENTION_DAYS"] = str(res.detection_retention_days)
+    if res.images_bucket is not None and role in IMAGE_ROLES:
+        env[f"{P}IMAGES_BUCKET"] = res.images_bucket
     if role == "api":
         env |= {
             f"{P}AUTH": "cognito",

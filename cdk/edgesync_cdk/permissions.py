@@ -2,7 +2,8 @@
 
 The actions are the calls the code makes: the store's (``cloud_plane/store/dynamo/
 table.py``), Cognito user admin (``cloud_plane/auth/cognito.py``), SQS
-(``cloud_plane/alerts/sqs.py``), SES v2 ``SendEmail`` and SNS ``Publish`` (the channels).
+(``cloud_plane/alerts/sqs.py``), SES v2 ``SendEmail`` and SNS ``Publish`` (the channels),
+S3 objects of the images bucket (``cloud_plane/images/blobs.py``).
 Where a resource must be a pattern, the nag suppression next to it says why.
 """
 
@@ -13,6 +14,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import RegexAppliesTo
@@ -52,6 +54,15 @@ USER_ADMIN_ACTIONS = (
     "cognito-idp:CreateGroup",
     "cognito-idp:ListUsers",
 )
+# The API's calls on image objects: put_object (uploads through the cloud) and the sites'
+# presigned PUTs, which S3 authorises as the role that signed them (the API's); get_object;
+# delete_object (a bad upload). ListBucket (on the bucket, not its objects) makes S3 answer
+# a get of a not-yet-uploaded image NoSuchKey rather than AccessDenied, which the blob store
+# reads as "not there yet".
+IMAGE_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+IMAGE_BUCKET_ACTIONS = ("s3:ListBucket",)
+# The monitor only forgets images kept past their time.
+IMAGE_FORGET_ACTIONS = ("s3:DeleteObject",)
 
 
 def _role(fn: lambda_.Function) -> iam.IRole:
@@ -143,5 +154,39 @@ def grant_send_alerts(fn: lambda_.Function, sender: str) -> None:
             RegexAppliesTo(regex="/^Resource::arn:<AWS::Partition>:ses:.*:identity\\/\\*$/g"),
             "Resource::*",
         ],
+        children=True,
+    )
+
+
+def grant_images(fn: lambda_.Function, bucket: s3.IBucket) -> None:
+    """Upload (presigned or not), read and delete the images bucket's objects."""
+    fn.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=list(IMAGE_OBJECT_ACTIONS), resources=[bucket.arn_for_objects("*")]
+        )
+    )
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=list(IMAGE_BUCKET_ACTIONS), resources=[bucket.bucket_arn])
+    )
+    _suppress_objects(fn)
+
+
+def grant_forget_images(fn: lambda_.Function, bucket: s3.IBucket) -> None:
+    """Delete the images bucket's objects (those kept past ``images_keep_s``)."""
+    fn.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=list(IMAGE_FORGET_ACTIONS), resources=[bucket.arn_for_objects("*")]
+        )
+    )
+    _suppress_objects(fn)
+
+
+def _suppress_objects(fn: lambda_.Function) -> None:
+    suppress(
+        _role(fn),
+        "IAM5",
+        "Image objects are named by request ids made at run time: the resource is the "
+        "images bucket's objects (bucket/*), of this one bucket only",
+        applies_to=[RegexAppliesTo(regex="/^Resource::.*Images.*\\/\\*$/g")],
         children=True,
     )

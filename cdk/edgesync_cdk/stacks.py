@@ -1,7 +1,7 @@
 """The two stacks and the app that holds them.
 
-``<prefix>Data`` is the stateful part (table, secret, user pool), retained and protected,
-so ``cdk destroy <prefix>ControlPlane`` never loses data; ``<prefix>ControlPlane`` is
+``<prefix>Data`` is the stateful part (table, secret, images bucket, user pool), retained and
+protected, so ``cdk destroy <prefix>ControlPlane`` never loses data; ``<prefix>ControlPlane`` is
 everything that can be rebuilt (API, functions, queues, schedule, alarms). The second
 refers to the first through CDK's cross-stack references.
 """
@@ -17,7 +17,7 @@ from edgesync_cdk import alerts, observability, permissions
 from edgesync_cdk.api import API_TIMEOUT, public_api
 from edgesync_cdk.auth import staff_directory
 from edgesync_cdk.config import DeployConfig
-from edgesync_cdk.data import master_secret, store_table
+from edgesync_cdk.data import images_bucket, master_secret, store_table
 from edgesync_cdk.environment import Resources, function_environment
 from edgesync_cdk.functions import edgesync_function
 from edgesync_cdk.lambda_asset import lambda_code
@@ -26,17 +26,19 @@ from edgesync_cdk.parameters import deploy_parameters
 
 
 class DataStack(Stack):
-    """The table, the master secret and the staff user pool: retained, never replaced."""
+    """The table, the master secret, the images bucket and the staff user pool: retained,
+    never replaced."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
         super().__init__(
             scope,
             construct_id,
-            description="edgesync cloud: data (DynamoDB table, master secret, staff users); "
-            "retained on delete",
+            description="edgesync cloud: data (DynamoDB table, master secret, images bucket, "
+            "staff users); retained on delete",
         )
         self.table = store_table(self, "Table")
         self.secret = master_secret(self, "MasterSecret")
+        self.images = images_bucket(self, "Images")
         self.staff = staff_directory(self, "Staff")
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "UserPoolId", value=self.staff.user_pool.user_pool_id)
@@ -44,6 +46,7 @@ class DataStack(Stack):
         # Its ARN, not its value: operators' `edgesync cloud` commands derive the keys as the
         # functions do (EDGESYNC_CLOUD_SECRETS_ARN).
         CfnOutput(self, "SecretArn", value=self.secret.secret_arn)
+        CfnOutput(self, "ImagesBucketName", value=self.images.bucket_name)
 
 
 class ControlPlaneStack(Stack):
@@ -104,6 +107,8 @@ class ControlPlaneStack(Stack):
             permissions.grant_announce(fn, queues.queue)
         permissions.grant_dead_letter_depth(api_fn, queues.dlq)
         permissions.grant_user_admin(api_fn, data.staff.user_pool)
+        permissions.grant_images(api_fn, data.images)
+        permissions.grant_forget_images(self.functions["monitor"], data.images)
         permissions.grant_send_alerts(delivery_fn, sender)
 
         alerts.consume_deliveries(delivery_fn, queues.queue)
@@ -128,6 +133,7 @@ class ControlPlaneStack(Stack):
             ses_from=sender,
             public_url=self.api.url,
             detection_retention_days=config.detection_retention_days,
+            images_bucket=data.images.bucket_name,
         )
         for role in ROLES:
             for name, value in function_environment(role, resources).items():

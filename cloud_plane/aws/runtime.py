@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from cloud_plane.alerts.queue_worker import QueueWorker
     from cloud_plane.alerts.wiring import Alerting
+    from cloud_plane.store.base import CloudStore
 
 
 def lambda_settings() -> CloudSettings:
@@ -97,10 +99,22 @@ class Container:
                 store = open_store(self.settings)
                 try:
                     self._alerting = build_alerting(self.settings, store, utc_now)
+                    if self.settings.images.bucket:
+                        self._alerting.images_forget = self._images_forget(store)
                 except Exception:
                     store.meta.close()
                     raise
             return self._alerting
+
+    def _images_forget(self, store: CloudStore) -> Callable[[], int]:
+        """The monitor's job of deleting images kept past ``images_keep_s`` (the API app
+        wires its own in ``build_services``; without it the bucket's lifecycle rule would be
+        the only deletion, a day late)."""
+        from cloud_plane.images.service import ImageService
+        from cloud_plane.services import image_blobs
+
+        images = ImageService(store, image_blobs(self.settings), self.settings.images, utc_now)
+        return images.forget
 
     def queue_worker(self) -> QueueWorker:
         """The SQS batch handler; raise ConfigError when no delivery queue is set."""

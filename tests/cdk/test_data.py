@@ -1,4 +1,5 @@
-"""The Data stack's table and secret: built from the store's schema, protected, retained."""
+"""The Data stack's table, secret and images bucket: built from the store's schema (the
+bucket from the images settings), protected, retained."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from aws_cdk.assertions import Match
 
 from cloud_plane.aws.secrets import MASTER_KEY, MIN_MASTER_CHARS
+from cloud_plane.image_settings import ImageSettings
 from cloud_plane.store.dynamo.schema import TTL_ATTRIBUTE, create_table_request
 from tests.cdk.conftest import Deployment
 
@@ -65,3 +67,58 @@ def test_secret_is_not_rotated(default: Deployment) -> None:
 def test_data_stack_outputs_what_operators_need(default: Deployment) -> None:
     outputs = default.data_template.find_outputs("*", Match.any_value())
     assert {"TableName", "UserPoolId", "UserPoolClientId", "SecretArn"} <= set(outputs)
+
+
+def _bucket(default: Deployment) -> dict:
+    (bucket,) = default.resources("AWS::S3::Bucket", stack="data").values()
+    return bucket
+
+
+def test_images_bucket_is_encrypted_with_s3_managed_keys(default: Deployment) -> None:
+    encryption = _bucket(default)["Properties"]["BucketEncryption"]
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]
+    # AES256: what the blob store's own puts ask for (cloud_plane/images/blobs.py).
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+def test_images_bucket_blocks_all_public_access(default: Deployment) -> None:
+    block = _bucket(default)["Properties"]["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+def test_images_bucket_refuses_requests_without_tls(default: Deployment) -> None:
+    (policy,) = default.resources("AWS::S3::BucketPolicy", stack="data").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Action"] == "s3:*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(statement["Resource"]) == 2  # the bucket and its objects
+
+
+def test_images_expire_a_day_after_the_clouds_default_keep(default: Deployment) -> None:
+    (rule,) = _bucket(default)["Properties"]["LifecycleConfiguration"]["Rules"]
+    keep_days = ImageSettings.model_fields["keep_s"].default / 86_400
+    assert rule["Status"] == "Enabled"
+    assert keep_days < rule["ExpirationInDays"] <= keep_days + 1
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
+def test_images_bucket_is_unversioned_so_a_delete_forgets(default: Deployment) -> None:
+    assert "VersioningConfiguration" not in _bucket(default)["Properties"]
+
+
+def test_images_bucket_is_retained_and_named_by_cloudformation(default: Deployment) -> None:
+    bucket = _bucket(default)
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert "BucketName" not in bucket["Properties"]
+
+
+def test_data_stack_outputs_the_images_bucket(default: Deployment) -> None:
+    (bucket_id,) = default.resources("AWS::S3::Bucket", stack="data")
+    outputs = default.data_template.find_outputs("ImagesBucketName", Match.any_value())
+    assert outputs["ImagesBucketName"]["Value"] == {"Ref": bucket_id}

@@ -80,3 +80,15 @@ def test_detection_retention_is_set_only_when_configured(synth: Synthesized) -> 
 def test_region_is_left_to_lambda(default: Deployment) -> None:
     for role in ROLES:
         assert not {"AWS_REGION", "EDGESYNC_CLOUD_AWS_REGION"} & set(_env(default, role))
+
+
+def test_the_api_and_the_monitor_are_told_the_images_bucket(synth: Synthesized) -> None:
+    for deployment in synth.deployments:
+        (bucket_id,) = deployment.resources("AWS::S3::Bucket", stack="data")
+        for role in ("api", "monitor"):
+            bucket = json.dumps(_env(deployment, role)["EDGESYNC_CLOUD_IMAGES_BUCKET"])
+            assert f"ExportsOutputRef{bucket_id}" in bucket, role
+
+
+def test_the_delivery_function_is_not_told_the_images_bucket(default: Deployment) -> None:
+    assert "EDGESYNC_CLOUD_IMAGES_BUCKET" not in _env(default, "delivery")

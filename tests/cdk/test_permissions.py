@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from edgesync_cdk.permissions import AUDIT_DENIED_ACTIONS, TABLE_ACTIONS, USER_ADMIN_ACTIONS
+from edgesync_cdk.permissions import (
+    AUDIT_DENIED_ACTIONS,
+    IMAGE_BUCKET_ACTIONS,
+    IMAGE_FORGET_ACTIONS,
+    IMAGE_OBJECT_ACTIONS,
+    TABLE_ACTIONS,
+    USER_ADMIN_ACTIONS,
+)
 
 from cloud_plane.aws.requirements import ROLES
 from tests.cdk.conftest import Deployment, Synthesized
@@ -164,3 +171,56 @@ def test_functions_write_only_their_own_log_group(default: Deployment, role: str
     roles = default.resources("AWS::IAM::Role")
     fn_role = default.function(role)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
     assert "ManagedPolicyArns" not in roles[fn_role]["Properties"]
+
+
+def _s3_statements(deployment: Deployment, role: str) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in _role_statements(deployment, role)
+        if any(a.startswith("s3:") for a in _actions(s))
+    ]
+
+
+def _bucket_arn(deployment: Deployment) -> dict[str, Any]:
+    (bucket_id,) = deployment.resources("AWS::S3::Bucket", stack="data")
+    export = f"{deployment.data.stack_name}:ExportsOutputFnGetAtt{bucket_id}Arn"
+    return next(
+        {"Fn::ImportValue": name}
+        for name in re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(deployment.control_json))
+        if name.startswith(export)
+    )
+
+
+def test_the_api_uploads_reads_and_deletes_only_the_images_buckets_objects(
+    default: Deployment,
+) -> None:
+    (objects,) = [s for s in _s3_statements(default, "api") if "s3:GetObject" in _actions(s)]
+    assert sorted(_actions(objects)) == sorted(IMAGE_OBJECT_ACTIONS)
+    assert objects["Resource"] == {"Fn::Join": ["", [_bucket_arn(default), "/*"]]}
+
+
+def test_the_api_lists_only_the_images_bucket(default: Deployment) -> None:
+    (listing,) = [s for s in _s3_statements(default, "api") if "s3:ListBucket" in _actions(s)]
+    assert sorted(_actions(listing)) == sorted(IMAGE_BUCKET_ACTIONS)
+    assert listing["Resource"] == _bucket_arn(default)
+
+
+def test_the_monitor_only_deletes_the_images_buckets_objects(default: Deployment) -> None:
+    (statement,) = _s3_statements(default, "monitor")
+    assert sorted(_actions(statement)) == sorted(IMAGE_FORGET_ACTIONS)
+    assert statement["Resource"] == {"Fn::Join": ["", [_bucket_arn(default), "/*"]]}
+
+
+def test_the_delivery_function_has_no_s3_access(default: Deployment) -> None:
+    assert _s3_statements(default, "delivery") == []
+
+
+def test_image_actions_cover_the_calls_the_blob_store_makes() -> None:
+    source = (REPO / "cloud_plane/images/blobs.py").read_text()
+    calls = set(re.findall(r"self\._s3\.(\w+)\(", source))
+    # A presigned PUT is authorised as PutObject of the role that signed it.
+    calls |= set(re.findall(r'generate_presigned_url\(\s*"(\w+)"', source))
+    calls -= {"generate_presigned_url"}  # signed locally: no request to S3
+    expected = {"s3:" + "".join(p.title() for p in c.split("_")) for c in calls}
+    assert set(IMAGE_OBJECT_ACTIONS) == expected
+    assert set(IMAGE_FORGET_ACTIONS) <= expected

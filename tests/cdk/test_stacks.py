@@ -23,6 +23,7 @@ def test_control_plane_holds_no_stateful_resource(synth: Synthesized) -> None:
             "AWS::DynamoDB::Table",
             "AWS::SecretsManager::Secret",
             "AWS::Cognito::UserPool",
+            "AWS::S3::Bucket",
         }
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 
 from cloud_plane.alerts.model import AlertKind
 from cloud_plane.aws import monitor, runtime
 from cloud_plane.records.deliveries import NewDelivery
+from cloud_plane.records.images import ImageRequest
 from cloud_plane.records.recipients import StoredRecipient, Subscription
 from cloud_plane.store.base import CloudStore
 from sync_protocol.messages import CameraHealth, Heartbeat
-from tests.cloud_plane.aws.conftest import FakeContext, LambdaWorld, scheduled_event
+from tests.cloud_plane.aws.conftest import REGION, FakeContext, LambdaWorld, scheduled_event
 
 
 def now() -> datetime:
@@ -160,3 +162,22 @@ def test_a_scheduled_run_catches_up_on_entries_not_scanned_for_past_reads(
     hits = store.hits.list_entry_hits("stolen", "AB12CDE").items
     assert [h.historical for h in hits] == [True, True]
     assert monitor.handler(scheduled_event(), FakeContext())["historical_scanned"] == 0
+
+
+def test_a_run_deletes_images_kept_past_their_time_from_the_bucket(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="images", CreateBucketConfiguration={"LocationConstraint": REGION})
+    monkeypatch.setenv("EDGESYNC_CLOUD_IMAGES_BUCKET", "images")  # as the stack sets it
+    runtime.reset()
+    store = runtime.container().alerting().service.store
+    asked = now() - timedelta(days=2)
+    request = ImageRequest(
+        request_id="r1", site_id="s1", detection_id="d1", requested_by="ops", requested_at=asked
+    ).stored(at=asked, size=3, content_type="image/jpeg", blob_key="r1", keep=timedelta(days=1))
+    store.images.put(request)
+    s3.put_object(Bucket="images", Key="r1", Body=b"jpg")
+    assert monitor.handler(scheduled_event(), FakeContext())["images_forgotten"] == 1
+    assert s3.list_objects_v2(Bucket="images").get("Contents", []) == []
+    assert store.images.get("r1").status == "expired"
