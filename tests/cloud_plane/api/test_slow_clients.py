@@ -48,7 +48,8 @@ def test_headers_that_never_end_are_cut_after_the_timeout(served: tuple[str, int
     with socket.create_connection(served, timeout=10) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
         assert read_all(sock) == b""
-    assert TIMEOUT_S <= time.monotonic() - started < TIMEOUT_S + 3
+    # The server's timer may fire a hair early (0.2 ms was seen): allow a tenth of a second.
+    assert TIMEOUT_S - 0.1 <= time.monotonic() - started < TIMEOUT_S + 3
 
 
 def test_an_enrolment_body_that_stalls_gets_408_and_is_cut_without_a_traceback(
