@@ -270,6 +270,8 @@ def test_the_monitor_handler_runs_against_the_table(probe: Probe) -> None:
         "pruned": 0,
         "tombstones_purged": 0,
         "reads_deleted": 0,
+        "images_forgotten": 0,
+        "historical_scanned": 0,
     }
 
 
