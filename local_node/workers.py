@@ -25,7 +25,7 @@ shutdown applies unchanged: SIGTERM stops accepting, lets requests under way fin
 after its commit, so no acknowledged read is lost on SIGTERM or on SIGKILL.
 
 State kept in a process's memory and what becomes of it with N workers:
-* the disk budget's image total: one cell in shared memory (ingest/image_bytes.py);
+* the disk budget's image total: shared memory with a slot per writer (ingest/image_bytes.py);
 * Prometheus metrics: multiprocess mode, every process's values summed (metrics.py);
 * vendor stream health (/api/v1/status): shared through a file (ingest/vendor_health.py);
 * cached camera keys (a few seconds): a key disabled through one worker may still be
@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import SpawnContext, SpawnProcess
 
 from local_node.config import NodeSettings
-from local_node.ingest.image_bytes import Cell, shared_cell
+from local_node.ingest.image_bytes import Cell, ImageBytes, shared_cell
 from local_node.metrics import MULTIPROC_ENV
 
 log = logging.getLogger(__name__)
@@ -123,13 +123,13 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        cell = shared_cell(self.context)
+        cell = shared_cell(self.count + 1, self.context)  # slot 1: this process's own
         sock = bind_socket(self.settings.host, self.settings.port)
         app = create_app(self.settings, image_bytes=cell)  # no HTTP here: its lifespan's jobs
         status = 0
         try:
             async with app.router.lifespan_context(app):
-                self.workers = [self._start(sock, cell) for _ in range(self.count)]
+                self.workers = [self._start(sock, cell.for_slot(i + 2)) for i in range(self.count)]
                 pids = ", ".join(str(p.pid) for p in self.workers)
                 log.warning("started %d workers (pids %s)", self.count, pids)
                 while not stop.is_set():
@@ -168,7 +168,8 @@ class Supervisor:
             if self.quick_exits >= MAX_QUICK_EXITS:
                 log.error("workers keep exiting at start (last: exit %s); stopping", proc.exitcode)
                 return False
-            self.workers[i] = self._start(sock, cell)
+            ImageBytes(cell).forget(i + 2)  # a reservation it held is in flight no more
+            self.workers[i] = self._start(sock, cell.for_slot(i + 2))
             log.warning(
                 "worker pid %d exited (%s); started pid %d in its place",
                 proc.pid,

@@ -23,7 +23,9 @@ sends ``acked+1 .. max(seq)``, can never send past a seq that commits later.
 * Two writers storing one ``event_id`` meet the unique index: the loser's IntegrityError
   retries its reads one by one and answers 200 with the first id (``_commit_or_fail``).
 * The disk budget is one total for all of them (``ingest.image_bytes``): a batch reserves
-  its images' bytes before writing them.
+  its images' bytes before writing them. One short of room while another writer's batch is
+  in flight waits for that commit (up to ``IN_FLIGHT_WAIT_S``) and prunes again; 507 means
+  that nothing in flight could free the room.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ from sync_protocol.detections import detection_uuid
 from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT_WAIT_S = 2.0
+"""How long a batch short of room waits for other writers' batches in flight: one commit
+takes milliseconds, a slow disk's fsync a second."""
+IN_FLIGHT_POLL_S = 0.005
 
 
 @dataclass
@@ -283,7 +290,7 @@ class IngestWriter:
         except BaseException:
             for path in written:
                 self._images.delete(path)
-            self.image_bytes.add(-(reserved or 0))
+            self.image_bytes.settle(reserved or 0, 0)
             raise
         self.image_bytes.settle(reserved or 0, sum(r["image_bytes"] or 0 for r in rows))
 
@@ -370,13 +377,23 @@ class IngestWriter:
         if needed == 0:
             return 0
         short = self._shortfall(needed)
-        if short > 0 and self._reclaim is not None:
-            freed = self._reclaim(short)
+        deadline = time.monotonic() + IN_FLIGHT_WAIT_S
+        while short > 0:
+            freed = self._reclaim(short) if self._reclaim is not None else 0
             self.account_freed(freed)
             short = self._shortfall(needed)
-        if short > 0:
-            self._metrics.rejected("storage_full")
-            return None
+            if short <= 0:
+                break
+            # Other writers took the room this one freed, or hold it in a batch not committed
+            # yet (its images become rows that can be pruned at its commit): try again rather
+            # than refuse a read that fits. 507 once pruning frees nothing and nothing is in
+            # flight (or after waiting long enough).
+            in_flight = self.image_bytes.in_flight
+            if (not freed and not in_flight) or time.monotonic() >= deadline:
+                self._metrics.rejected("storage_full")
+                return None
+            if in_flight:
+                time.sleep(IN_FLIGHT_POLL_S)
         return needed
 
     def _shortfall(self, needed: int) -> int:

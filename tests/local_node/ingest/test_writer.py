@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +14,9 @@ from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import FileImageStore
-from local_node.ingest.image_bytes import ImageBytes
+from local_node.ingest.image_bytes import ImageBytes, shared_cell
 from local_node.ingest.models import DetectionIn
-from local_node.ingest.writer import IngestWriter
+from local_node.ingest.writer import IN_FLIGHT_WAIT_S, IngestWriter
 
 
 def clock() -> datetime:
@@ -185,3 +187,48 @@ def test_two_writers_sharing_one_image_total_fill_the_budget_once(writer_parts, 
     assert sum(o is None for o in outcomes) == 10
     assert all(isinstance(o, StorageFull) for o in outcomes if o is not None)
     assert shared.total == 10_000
+
+
+def test_a_batch_short_of_room_waits_for_another_writers_batch_in_flight(writer_parts):
+    engine, images, camera_id = writer_parts
+    image = b"\xff\xd8" + b"x" * 998
+    cell = shared_cell(2)
+    other = ImageBytes(cell.for_slot(2))
+    writer = IngestWriter(
+        engine=engine,
+        images=images,
+        clock=clock,
+        disk_budget_bytes=2_000,
+        image_bytes=ImageBytes(cell, total=1_000),
+    )
+    assert other.reserve(1_000, budget=2_000) == 0  # the other worker's batch, not committed
+    writer.start()
+    future = writer.submit(camera_id=camera_id, detection=read("w"), image=image, image_kind="jpeg")
+    # Its commit fails and gives the room back while this batch waits.
+    threading.Timer(0.3, other.settle, args=(1_000, 0)).start()
+    result = future.result(10)
+    writer.stop()
+    assert result.created
+
+
+def test_a_full_store_with_nothing_in_flight_refuses_at_once(writer_parts):
+    engine, images, camera_id = writer_parts
+    writer = IngestWriter(
+        engine=engine,
+        images=images,
+        clock=clock,
+        disk_budget_bytes=500,
+        image_bytes=ImageBytes(total=0),
+    )
+    writer.start()
+    future = writer.submit(
+        camera_id=camera_id,
+        detection=read("big"),
+        image=b"\xff\xd8" + b"x" * 998,
+        image_kind="jpeg",
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageFull):
+        future.result(10)
+    writer.stop()
+    assert time.monotonic() - started < IN_FLIGHT_WAIT_S
