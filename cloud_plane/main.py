@@ -37,6 +37,7 @@ from cloud_plane.services import build_services
 from cloud_plane.store.base import CloudStore
 from cloud_plane.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
+from sync_protocol.heap import freeze_startup_heap
 from sync_protocol.request_guard import RefuseControlCharacters
 from sync_protocol.request_ids import RequestIds
 
@@ -65,6 +66,7 @@ def create_app(
         if worker is not None:
             worker.start()
         services.retro.start()  # historical hits; without a lifespan (Lambda) kicks run inline
+        freeze_startup_heap()
         try:
             yield
         finally:

@@ -34,6 +34,7 @@ from local_node.services import NodeServices, build_services
 from local_node.sync.runtime import start_agent_or_log, wake_remote_agent_on_hits
 from local_node.web.app import install_web
 from sync_protocol.error_text import public_detail, public_errors
+from sync_protocol.heap import freeze_startup_heap
 from sync_protocol.request_guard import RefuseControlCharacters
 from sync_protocol.request_ids import RequestIds
 
@@ -79,6 +80,7 @@ def create_app(
                     timezone=settings.timezone,
                 )
                 mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
+            freeze_startup_heap()
             yield
         finally:
             stop_frigate_listener(mqtt)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextualSelect, bindparam, column, text
 from sqlalchemy.engine import Connection
 
 from local_node.db.plate_lookup import IndexedPlate
@@ -72,11 +72,67 @@ def plates_by_recency_scan(
     if not lookup.fuzzy:
         where.append(f"p.plate_norm {_match(conn)} :literal")
         params["literal"] = _glob(conn, lookup.pattern)
+    if conn.dialect.name == "postgresql":
+        return _windows(conn, " AND ".join(where), params, lookup, since)
     sql = (
         "SELECT p.plate_norm, p.last_seq, p.last_received_at FROM plate_index p "
         f"WHERE {' AND '.join(where)}"
     )
     return _batches(conn, sql, params, lookup, since)
+
+
+_FIRST_WINDOW, _LAST_WINDOW = 2048, 65536  # dictionary rows a round trip of the walk
+
+
+def _windows(
+    conn: Connection,
+    where: str,
+    params: dict[str, Any],
+    lookup: KeyLookup,
+    since: datetime | None,
+) -> Iterator[IndexedPlate]:
+    """The walk on PostgreSQL: the newest-read index read a window at a time, filtered.
+
+    Asked for the first plates matching two LIKEs by newest read, PostgreSQL's planner
+    guesses that almost no plate matches and scans the whole dictionary, then sorts (90 ms
+    a page at 1.6 M plates). A window of the index behind a LIMIT cannot be planned that
+    way: it is read backwards, index only, and filtered; one extra row gives the window's
+    lowest seq and its size. Windows double while the walk goes on.
+
+    The window's size is written into the statement, not bound: psycopg prepares a
+    statement run often, and PostgreSQL's generic plan for ``LIMIT $n`` sorted a third of
+    the dictionary (40 ms) where the plan for ``LIMIT 2048`` reads 2,048 index entries.
+    """
+    if since is not None:
+        where += " AND p.last_received_at >= :since"
+        params = {**params, "since": since}
+    after, scan = 2**62, _FIRST_WINDOW
+    while True:
+        stmt = _window_statement(where, scan, since is not None)
+        rows = conn.execute(stmt, {**params, "after": after}).all()
+        found = sorted((r for r in rows if r[0] is not None), key=lambda r: -r[1])
+        ((_, floor, _, scanned),) = (r for r in rows if r[0] is None)
+        for plate_norm, last_seq, last_received_at, _ in found:
+            if lookup.accepts_key(confusion_key(plate_norm)) and lookup.accepts_plate(plate_norm):
+                yield IndexedPlate(plate_norm, last_seq, last_received_at)
+        if scanned < scan:
+            return
+        after, scan = floor, min(2 * scan, _LAST_WINDOW)
+
+
+def _window_statement(where: str, scan: int, since: bool) -> TextualSelect:
+    """``_windows``' statement for a window of ``scan`` rows."""
+    clause = text(
+        "WITH w AS MATERIALIZED (SELECT plate_norm, plate_key, last_seq, last_received_at "
+        f"FROM plate_index WHERE last_seq < :after ORDER BY last_seq DESC LIMIT {int(scan)}) "
+        f"SELECT p.plate_norm, p.last_seq, p.last_received_at, 0 FROM w p WHERE {where} "
+        "UNION ALL SELECT NULL, min(last_seq), NULL, count(*) FROM w"
+    )
+    if since:
+        clause = clause.bindparams(bindparam("since", type_=UTCDateTime()))
+    return clause.columns(
+        _INDEX.c.plate_norm, _INDEX.c.last_seq, _INDEX.c.last_received_at, column("scanned")
+    )
 
 
 def _batches(

@@ -22,3 +22,16 @@ def test_search_keeps_the_contract_when_it_scans(
     reads = corpus(seed=41)
     harness.store(reads)
     check_search_contract(harness, reads, examples=60)
+
+
+def test_search_keeps_the_contract_when_the_walk_reads_small_windows(
+    harness: NodeHarness, monkeypatch: pytest.MonkeyPatch
+):
+    # On PostgreSQL the walk reads the newest-read index a window at a time: with windows of
+    # 2 rows, growing to 8, every page crosses many windows (SQLite walks without them).
+    monkeypatch.setattr("local_node.search.probe_limit", lambda *_: 0)
+    monkeypatch.setattr("local_node.db.plate_recency._FIRST_WINDOW", 2)
+    monkeypatch.setattr("local_node.db.plate_recency._LAST_WINDOW", 8)
+    reads = corpus(seed=43)
+    harness.store(reads)
+    check_search_contract(harness, reads, examples=60)
