@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from math import isqrt
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -26,23 +25,13 @@ from local_node.db.plate_recency import (
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
-from sync_protocol.plate_index import KeyLookup, merge_newest, plan_lookup
+from sync_protocol.plate_index import KeyLookup, merge_newest, plan_lookup, walk_threshold
 from sync_protocol.plate_rules import (
     MAX_EDITS_SUPPORTED,
     is_wildcard,
     normalize_pattern,
 )
 
-PROBE_PLATES = 2000
-"""A wildcard joins at least this many candidate keys before it walks the dictionary instead.
-
-The join (``plate_recency.plates_newest_first``) costs about one index probe per candidate
-key in the pattern's rotation range; the walk (``plates_by_recency_scan``) reads the
-dictionary's covering newest-read index until a page is full, about ``limit * plates /
-candidates`` rows. The two meet near ``sqrt(limit * plates)`` candidates (``probe_limit``).
-On the 30-day seed log (8.6 M reads, 1.6 M plates, SQLite; ``python -m bench.search``),
-first pages: ``*8A*`` (50,000 candidate keys) joined 280 ms, walked 17 ms; ``*38A*``
-joined 18 ms; ``*A*`` walked 9 ms. The floor keeps small logs on the join."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
@@ -203,7 +192,7 @@ def probe_limit(conn: Connection, lookup: KeyLookup, limit: int) -> int | None:
     """How many candidate plates a search looks up before it scans instead (None: no cap)."""
     if not is_wildcard(lookup.pattern):
         return None
-    return max(PROBE_PLATES, isqrt((limit + 1) * dictionary_size(conn)))
+    return walk_threshold(limit, dictionary_size(conn), conn.dialect.name)
 
 
 def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | None]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sync_protocol.plate_index import (
     END,
+    PROBE_PLATES,
     KeyLookup,
     RotationRange,
     fuzzy_globs,
@@ -20,6 +21,7 @@ from sync_protocol.plate_index import (
     rotation_glob,
     rotation_prefix,
     rotations,
+    walk_threshold,
 )
 from sync_protocol.plate_rules import (
     bounded_levenshtein,
@@ -183,3 +185,12 @@ def test_a_range_keeps_only_rotations_its_glob_matches() -> None:
     span = RotationRange.starting(prefix, length, glob)
     assert span.holds(rotations("FX3Y8")[4])  # 8 END F X 3 Y
     assert not span.holds("8" + END + "FX4Y")  # in the range, but 4 is not 3
+
+
+def test_the_walk_threshold_is_where_the_join_and_the_walk_cost_the_same() -> None:
+    assert walk_threshold(50, 1_600_000, "sqlite") == 9033  # sqrt(51 * 1.6 M)
+    assert walk_threshold(50, 10_000_000, "postgresql") == 4516  # sqrt(51 * 10 M / 25)
+
+
+def test_the_walk_threshold_never_falls_below_the_probe_floor() -> None:
+    assert walk_threshold(50, 100, "sqlite") == PROBE_PLATES
