@@ -25,13 +25,21 @@ from local_node.db.plate_recency import (
 from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
-from sync_protocol.plate_index import KeyLookup, merge_newest, plan_lookup, walk_threshold
+from sync_protocol.plate_index import (
+    WALK_ROWS_PER_PROBE,
+    KeyLookup,
+    merge_newest,
+    plan_lookup,
+    walk_threshold,
+)
 from sync_protocol.plate_rules import (
     MAX_EDITS_SUPPORTED,
     is_wildcard,
     normalize_pattern,
 )
 
+JOIN_COUNT = 4
+"""Candidate keys are counted up to this many times the walk threshold (``probe_limit``)."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
@@ -108,9 +116,14 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
         reads = ReadFilters(below=below, since=q.since, until=q.until, camera_id=camera_id)
         most = probe_limit(conn, lookup, q.limit)
         if single_range(lookup):  # a wildcard: its plates come newest first from the join
-            broad = most is not None and count_candidates(conn, lookup, most) > most
-            walk = plates_by_recency_scan if broad else plates_newest_first
-            ordered = walk(conn, lookup, since=q.since)
+            # Counted past the threshold (cheap: the rotation index alone), the count prices
+            # the join for a walk that finds fewer matches than the keys promised.
+            keys = count_candidates(conn, lookup, JOIN_COUNT * most) if most is not None else 0
+            if most is not None and keys > most:
+                join_cost = keys * WALK_ROWS_PER_PROBE.get(conn.dialect.name, 1)
+                ordered = plates_by_recency_scan(conn, lookup, since=q.since, join_cost=join_cost)
+            else:
+                ordered = plates_newest_first(conn, lookup, since=q.since)
             return _page(_merge(conn, ordered, q, reads, presorted=True), q.limit)
         # A fuzzy plain plate: a few dozen ranges of few candidates each, looked up whole.
         plates = matching_plates(conn, lookup) or []

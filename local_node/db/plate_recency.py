@@ -41,10 +41,11 @@ def count_candidates(conn: Connection, lookup: KeyLookup, most: int) -> int:
 
 
 def plates_newest_first(
-    conn: Connection, lookup: KeyLookup, *, since: datetime | None
+    conn: Connection, lookup: KeyLookup, *, since: datetime | None, below: int = 2**62
 ) -> Iterator[IndexedPlate]:
     """Every plate ``lookup`` (``single_range``) accepts, by its newest read, newest first;
-    plates with no read at or after ``since`` left out. Read lazily, a batch at a time."""
+    plates with no read at or after ``since`` left out, and those whose newest read is not
+    below ``below``. Read lazily, a batch at a time."""
     where, params = _range_where(conn, lookup)
     if not lookup.fuzzy:
         where += f" AND p.plate_norm {_match(conn)} :literal"
@@ -54,11 +55,11 @@ def plates_newest_first(
         "SELECT p.plate_norm, p.last_seq, p.last_received_at FROM plate_rotations r "
         f"JOIN plate_index p ON p.plate_key = {key} WHERE {where}"
     )
-    return _batches(conn, sql, params, lookup, since)
+    return _batches(conn, sql, params, lookup, since, below)
 
 
 def plates_by_recency_scan(
-    conn: Connection, lookup: KeyLookup, *, since: datetime | None
+    conn: Connection, lookup: KeyLookup, *, since: datetime | None, join_cost: int | None = None
 ) -> Iterator[IndexedPlate]:
     """``plates_newest_first`` for broad patterns: the dictionary walked by its newest-read
     index, each plate's key (and plate, for a literal pattern) matched in SQL.
@@ -66,6 +67,8 @@ def plates_by_recency_scan(
     Costs about ``limit * plates / matching plates`` dictionary rows a page, which beats
     the join once the range holds more than about ``sqrt(limit * plates)`` keys; a plate is
     one row however often it was read, so this is far cheaper than scanning the reads.
+    ``join_cost``: the join's cost in walked rows; on PostgreSQL a walk that has read that
+    many rows without finishing hands the rest over to the join (see ``_windows``).
     """
     where = [f"p.plate_key {_match(conn)} :key"]
     params: dict[str, Any] = {"key": _glob(conn, confusion_key(lookup.pattern))}
@@ -73,7 +76,7 @@ def plates_by_recency_scan(
         where.append(f"p.plate_norm {_match(conn)} :literal")
         params["literal"] = _glob(conn, lookup.pattern)
     if conn.dialect.name == "postgresql":
-        return _windows(conn, " AND ".join(where), params, lookup, since)
+        return _windows(conn, " AND ".join(where), params, lookup, since, join_cost)
     sql = (
         "SELECT p.plate_norm, p.last_seq, p.last_received_at FROM plate_index p "
         f"WHERE {' AND '.join(where)}"
@@ -90,6 +93,7 @@ def _windows(
     params: dict[str, Any],
     lookup: KeyLookup,
     since: datetime | None,
+    join_cost: int | None,
 ) -> Iterator[IndexedPlate]:
     """The walk on PostgreSQL: the newest-read index read a window at a time, filtered.
 
@@ -102,12 +106,20 @@ def _windows(
     The window's size is written into the statement, not bound: psycopg prepares a
     statement run often, and PostgreSQL's generic plan for ``LIMIT $n`` sorted a third of
     the dictionary (40 ms) where the plan for ``LIMIT 2048`` reads 2,048 index entries.
+
+    The walk was chosen because the range holds many keys, expecting many of them to match;
+    when few match after all (a literal ``*7I*`` keeps few of the keys ``7I``/``71`` share),
+    the walk reads far more rows than expected. Once it has read ``join_cost`` rows, the
+    join takes over below the last window: a page costs at most about twice the cheaper.
     """
     if since is not None:
         where += " AND p.last_received_at >= :since"
         params = {**params, "since": since}
-    after, scan = 2**62, _FIRST_WINDOW
+    after, scan, walked = 2**62, _FIRST_WINDOW, 0
     while True:
+        if join_cost is not None and walked >= join_cost:
+            yield from plates_newest_first(conn, lookup, since=since, below=after)
+            return
         stmt = _window_statement(where, scan, since is not None)
         rows = conn.execute(stmt, {**params, "after": after}).all()
         found = sorted((r for r in rows if r[0] is not None), key=lambda r: -r[1])
@@ -117,7 +129,7 @@ def _windows(
                 yield IndexedPlate(plate_norm, last_seq, last_received_at)
         if scanned < scan:
             return
-        after, scan = floor, min(2 * scan, _LAST_WINDOW)
+        after, scan, walked = floor, min(2 * scan, _LAST_WINDOW), walked + scanned
 
 
 def _window_statement(where: str, scan: int, since: bool) -> TextualSelect:
@@ -141,8 +153,10 @@ def _batches(
     params: dict[str, Any],
     lookup: KeyLookup,
     since: datetime | None,
+    below: int = 2**62,
 ) -> Iterator[IndexedPlate]:
-    """Run ``sql`` (plates, filtered) newest read first, ``_BATCH`` plates a round trip."""
+    """Run ``sql`` (plates, filtered) newest read first, ``_BATCH`` plates a round trip,
+    from the newest read below ``below``."""
     if since is not None:
         sql += " AND p.last_received_at >= :since"
     clause = text(sql + " AND p.last_seq < :after ORDER BY p.last_seq DESC LIMIT :n")
@@ -152,7 +166,7 @@ def _batches(
     stmt = clause.columns(  # the receive time comes back as the column's type, not text
         _INDEX.c.plate_norm, _INDEX.c.last_seq, _INDEX.c.last_received_at
     )
-    after = 2**62
+    after = below
     while True:
         rows = conn.execute(stmt, {**params, "after": after, "n": _BATCH}).all()
         for plate_norm, last_seq, last_received_at in rows:

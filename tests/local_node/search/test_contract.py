@@ -35,3 +35,17 @@ def test_search_keeps_the_contract_when_the_walk_reads_small_windows(
     reads = corpus(seed=43)
     harness.store(reads)
     check_search_contract(harness, reads, examples=60)
+
+
+def test_search_keeps_the_contract_when_a_long_walk_hands_over_to_the_join(
+    harness: NodeHarness, monkeypatch: pytest.MonkeyPatch
+):
+    # Priced at one walked row a key, the join takes over from most walks after a few
+    # windows of 2-8 rows (PostgreSQL; SQLite's walk reads no windows and never hands over).
+    monkeypatch.setattr("local_node.search.probe_limit", lambda *_: 0)
+    monkeypatch.setattr("local_node.search.WALK_ROWS_PER_PROBE", {"postgresql": 1})
+    monkeypatch.setattr("local_node.db.plate_recency._FIRST_WINDOW", 2)
+    monkeypatch.setattr("local_node.db.plate_recency._LAST_WINDOW", 8)
+    reads = corpus(seed=45)
+    harness.store(reads)
+    check_search_contract(harness, reads, examples=60)
