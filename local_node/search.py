@@ -26,6 +26,7 @@ from local_node.db.tables import Camera, Detection
 from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
 from sync_protocol.plate_index import (
+    JOIN_COUNT,
     WALK_ROWS_PER_PROBE,
     KeyLookup,
     merge_newest,
@@ -38,8 +39,6 @@ from sync_protocol.plate_rules import (
     normalize_pattern,
 )
 
-JOIN_COUNT = 4
-"""Candidate keys are counted up to this many times the walk threshold (``probe_limit``)."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1

@@ -48,6 +48,7 @@ from sync_protocol.plate_rules import (
 
 __all__ = [
     "END",
+    "JOIN_COUNT",
     "PROBE_PLATES",
     "WALK_ROWS_PER_PROBE",
     "KeyLookup",
@@ -289,6 +290,12 @@ where its windowed walk read ~0.2 us a row (65,536 rows: 12.5 ms); the node's, ~
 ~0.3 us. SQLite's probes are cheap and its walk is not windowed: 1 (node, 30 days, 1.6 M
 plates: ``*8A*``, 50,000 candidate keys, joined 280 ms and walked 17 ms; ``*38A*`` joined
 18 ms)."""
+
+
+JOIN_COUNT = 4
+"""A wildcard's candidate keys are counted up to this many times the walk threshold: the
+count prices the join for a walk that turns out to find fewer plates than its keys promised
+(a literal pattern keeps only some of the plates its confusion keys hold)."""
 
 
 def walk_threshold(limit: int, plates: int, dialect: str) -> int:

@@ -40,7 +40,7 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql.database import before
-from cloud_plane.store.sql.plate_recency import plates_newest_first, single_range, walks
+from cloud_plane.store.sql.plate_recency import plates_newest_first, single_range, walk_cost
 from cloud_plane.store.tables import DetectionRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.plate_index import (
@@ -66,7 +66,7 @@ def search_detections(
     conn: Connection, query: DetectionQuery, *, walk_above: int | None = None
 ) -> Page[StoredDetection]:
     """One page of the query; InvalidInput for a bad cursor or edit budget. ``walk_above``:
-    the keys past which a wildcard walks the dictionary (None: ``plate_recency.walks``)."""
+    the keys past which a wildcard walks the dictionary (None: ``plate_recency.walk_cost``)."""
     position = _position(query.cursor)
     stmt = _filtered(query, position)
     pattern = normalize_pattern(query.plate) if query.plate else ""
@@ -83,7 +83,7 @@ def search_detections(
         elif query.site_ids is not None and not query.site_ids:
             rows = []
         elif single_range(lookup):  # a wildcard: its plates come newest first from the SQL
-            walk = walks(conn, lookup, query.limit, walk_above)
+            walk = walk_cost(conn, lookup, query.limit, walk_above)
             found = plates_newest_first(conn, lookup, query.site_ids, since=query.since, walk=walk)
             rows = _merge(conn, stmt, found, position, query.until, want)
         else:  # a fuzzy plain plate: a few dozen ranges of few keys each, looked up whole
