@@ -281,15 +281,16 @@ class _Comparable(Protocol):
 PROBE_PLATES = 2000
 """A wildcard joins at least this many candidate keys before it walks the dictionary."""
 
-WALK_ROWS_PER_PROBE = {"postgresql": 25}
+WALK_ROWS_PER_PROBE = {"postgresql": 10}
 """How many rows of the walk cost what one probe of the join costs, relative to SQLite's 1.
 
-Measured on the bench databases (``python -m bench.search``; cloud, 10 sites, 1.9 M
-dictionary rows): PostgreSQL's join probed ~10 us a candidate key (9,464 keys: 96 ms)
-where its windowed walk read ~0.2 us a row (65,536 rows: 12.5 ms); the node's, ~6 and
-~0.3 us. SQLite's probes are cheap and its walk is not windowed: 1 (node, 30 days, 1.6 M
-plates: ``*8A*``, 50,000 candidate keys, joined 280 ms and walked 17 ms; ``*38A*`` joined
-18 ms)."""
+Measured on the bench databases (``python -m bench.search``): on the node (30 days, 1.6 M
+plates) PostgreSQL's join probed ~6.4 us a candidate key (5,185 keys: 33 ms) and its
+windowed walk read ~0.5 us a row, its LIKEs included (65,536 rows: 32 ms); in the cloud
+(10 sites, 1.9 M dictionary rows) ~10 us a key (9,464 keys: 96 ms) and ~0.2-0.4 us a row.
+10 keeps to the node's ratio, the cloud's being higher. SQLite's probes are cheap and its
+walk is not windowed: 1 (node, 30 days: ``*8A*``, 50,000 candidate keys, joined 280 ms and
+walked 17 ms; ``*38A*`` joined 18 ms)."""
 
 
 JOIN_COUNT = 4

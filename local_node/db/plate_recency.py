@@ -84,7 +84,7 @@ def plates_by_recency_scan(
     return _batches(conn, sql, params, lookup, since)
 
 
-_FIRST_WINDOW, _LAST_WINDOW = 2048, 65536  # dictionary rows a round trip of the walk
+_FIRST_WINDOW, _LAST_WINDOW = 2048, 16384  # dictionary rows a round trip of the walk
 
 
 def _windows(

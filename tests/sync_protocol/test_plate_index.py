@@ -189,7 +189,7 @@ def test_a_range_keeps_only_rotations_its_glob_matches() -> None:
 
 def test_the_walk_threshold_is_where_the_join_and_the_walk_cost_the_same() -> None:
     assert walk_threshold(50, 1_600_000, "sqlite") == 9033  # sqrt(51 * 1.6 M)
-    assert walk_threshold(50, 10_000_000, "postgresql") == 4516  # sqrt(51 * 10 M / 25)
+    assert walk_threshold(50, 10_000_000, "postgresql") == 7141  # sqrt(51 * 10 M / 10)
 
 
 def test_the_walk_threshold_never_falls_below_the_probe_floor() -> None:

@@ -164,7 +164,7 @@ def _batches(
         after = tuple(rows[-1])
 
 
-_FIRST_WINDOW, _LAST_WINDOW = 2048, 65536  # dictionary rows a round trip of the walk
+_FIRST_WINDOW, _LAST_WINDOW = 2048, 16384  # dictionary rows a round trip of the walk
 _COLUMNS = ", ".join(c.name for c in _ORDER)
 
 
