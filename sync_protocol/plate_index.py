@@ -60,6 +60,7 @@ __all__ = [
     "rotation_glob",
     "rotation_prefix",
     "rotations",
+    "walk_goes_on",
     "walk_threshold",
 ]
 
@@ -297,6 +298,21 @@ JOIN_COUNT = 4
 """A wildcard's candidate keys are counted up to this many times the walk threshold: the
 count prices the join for a walk that turns out to find fewer plates than its keys promised
 (a literal pattern keeps only some of the plates its confusion keys hold)."""
+
+
+WALK_TARGET = 64
+"""Plates a walk expects to hand over for a first page (a page of 50 reads needs <= 51)."""
+
+
+def walk_goes_on(walked: int, matched: int, join_cost: int) -> bool:
+    """Whether a walk that has read ``walked`` rows and matched ``matched`` plates should go
+    on rather than hand over to the join (``join_cost``, in walked rows).
+
+    It goes on while, at the rate it matches, ``WALK_TARGET`` plates cost no more than the
+    join: a walk that finds few plates (a literal ``*75D*`` keeps few of the plates its
+    keys hold) hands over after its first window instead of reading the join's price first.
+    """
+    return walked * WALK_TARGET <= join_cost * max(matched, 1)
 
 
 def walk_threshold(limit: int, plates: int, dialect: str) -> int:

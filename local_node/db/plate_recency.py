@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from local_node.db.plate_lookup import IndexedPlate
 from local_node.db.tables import PlateIndexEntry
 from local_node.db.types import UTCDateTime
-from sync_protocol.plate_index import END, KeyLookup
+from sync_protocol.plate_index import END, KeyLookup, walk_goes_on
 from sync_protocol.plate_rules import confusion_key
 
 _INDEX = PlateIndexEntry.__table__  # type: ignore[attr-defined]
@@ -109,15 +109,16 @@ def _windows(
 
     The walk was chosen because the range holds many keys, expecting many of them to match;
     when few match after all (a literal ``*7I*`` keeps few of the keys ``7I``/``71`` share),
-    the walk reads far more rows than expected. Once it has read ``join_cost`` rows, the
-    join takes over below the last window: a page costs at most about twice the cheaper.
+    the walk reads far more rows than expected. Once its rate of matches says that a page
+    would cost more than ``join_cost`` rows (``walk_goes_on``), the join takes over below
+    the last window.
     """
     if since is not None:
         where += " AND p.last_received_at >= :since"
         params = {**params, "since": since}
-    after, scan, walked = 2**62, _FIRST_WINDOW, 0
+    after, scan, walked, matched = 2**62, _FIRST_WINDOW, 0, 0
     while True:
-        if join_cost is not None and walked >= join_cost:
+        if join_cost is not None and not walk_goes_on(walked, matched, join_cost):
             yield from plates_newest_first(conn, lookup, since=since, below=after)
             return
         stmt = _window_statement(where, scan, since is not None)
@@ -126,6 +127,7 @@ def _windows(
         ((_, floor, _, scanned),) = (r for r in rows if r[0] is None)
         for plate_norm, last_seq, last_received_at, _ in found:
             if lookup.accepts_key(confusion_key(plate_norm)) and lookup.accepts_plate(plate_norm):
+                matched += 1
                 yield IndexedPlate(plate_norm, last_seq, last_received_at)
         if scanned < scan:
             return

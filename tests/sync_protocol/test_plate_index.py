@@ -21,6 +21,7 @@ from sync_protocol.plate_index import (
     rotation_glob,
     rotation_prefix,
     rotations,
+    walk_goes_on,
     walk_threshold,
 )
 from sync_protocol.plate_rules import (
@@ -194,3 +195,15 @@ def test_the_walk_threshold_is_where_the_join_and_the_walk_cost_the_same() -> No
 
 def test_the_walk_threshold_never_falls_below_the_probe_floor() -> None:
     assert walk_threshold(50, 100, "sqlite") == PROBE_PLATES
+
+
+def test_a_walk_that_matches_at_a_rate_cheaper_than_the_join_goes_on() -> None:
+    assert walk_goes_on(walked=2048, matched=40, join_cost=30_000)  # 64 plates: ~3,300 rows
+
+
+def test_a_walk_that_matches_too_few_plates_hands_over_to_the_join() -> None:
+    assert not walk_goes_on(walked=2048, matched=1, join_cost=30_000)  # 64 plates: ~131,000
+
+
+def test_a_walk_that_has_not_started_goes_on() -> None:
+    assert walk_goes_on(walked=0, matched=0, join_cost=1)

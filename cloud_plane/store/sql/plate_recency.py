@@ -35,6 +35,7 @@ from sync_protocol.plate_index import (
     JOIN_COUNT,
     WALK_ROWS_PER_PROBE,
     KeyLookup,
+    walk_goes_on,
     walk_threshold,
 )
 from sync_protocol.plate_rules import confusion_key
@@ -183,8 +184,9 @@ def _windows(
     match and scanned the whole dictionary, then sorted (64 ms at 1.9 M rows). A window
     behind a LIMIT written into the statement is read backwards from the index alone, then
     filtered; its last row (and size) comes back as an extra row, where the next one resumes.
-    A walk that has read ``join_cost`` rows hands over to ``joined`` below its last window
-    (few plates matched after all: a page costs at most about twice the cheaper way).
+    A walk whose rate of matches says a page would cost more than ``join_cost`` rows
+    (``walk_goes_on``: few plates matched after all) hands over to ``joined`` below its
+    last window.
     """
     where = ["p.plate_key LIKE :key"]
     params: dict[str, Any] = {"key": _like(confusion_key(lookup.pattern))}
@@ -201,7 +203,7 @@ def _windows(
     after: tuple[Any, ...] | None = None
     scan, walked = _FIRST_WINDOW, 0
     while True:
-        if walked >= join_cost:
+        if not walk_goes_on(walked, len(seen), join_cost):
             yield from _batches(conn, joined, lookup, after, seen)
             return
         stmt = _window_statement(" AND ".join(where), scan, after is not None, site_ids is not None)
