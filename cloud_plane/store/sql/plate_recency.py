@@ -11,7 +11,7 @@ keep to the query's sites and its ``since`` in SQL.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -152,17 +152,26 @@ def _batches(
     while True:
         page = stmt if after is None else stmt.where(tuple_(*_ORDER) < tuple_(*after))
         rows = conn.execute(page.limit(_BATCH)).all()
-        found = []
-        for last, key, plate, _site in rows:
-            if plate in seen or not (lookup.accepts_key(key) and lookup.accepts_plate(plate)):
-                continue
-            seen.add(plate)
-            found.append((plate, last))
+        found = _new_plates(rows, lookup, seen)
         if found:
             yield found
         if len(rows) < _BATCH:
             return
         after = tuple(rows[-1])
+
+
+def _new_plates(
+    rows: Iterable[Sequence[Any]], lookup: KeyLookup, seen: set[str]
+) -> list[tuple[str, datetime]]:
+    """The plates of dictionary rows (``_ORDER`` first, newest first) that the lookup
+    accepts and that were not ``seen`` yet, each with its newest read; ``seen`` grows."""
+    found = []
+    for last, key, plate, *_ in rows:
+        if plate in seen or not (lookup.accepts_key(key) and lookup.accepts_plate(plate)):
+            continue
+        seen.add(plate)
+        found.append((plate, last))
+    return found
 
 
 _FIRST_WINDOW, _LAST_WINDOW = 2048, 16384  # dictionary rows a round trip of the walk
@@ -210,12 +219,7 @@ def _windows(
         keyset = dict(zip(("a0", "a1", "a2", "a3"), after or (), strict=False))
         rows = conn.execute(stmt, {**params, **keyset}).all()
         tail = [r for r in rows if r[4]]
-        found = []
-        for last, key, plate, _site, _ in sorted((r for r in rows if not r[4]), reverse=True):
-            if plate in seen or not (lookup.accepts_key(key) and lookup.accepts_plate(plate)):
-                continue
-            seen.add(plate)
-            found.append((plate, last))
+        found = _new_plates(sorted((r for r in rows if not r[4]), reverse=True), lookup, seen)
         if found:
             yield found
         if not tail or tail[0][4] < scan:

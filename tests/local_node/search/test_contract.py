@@ -24,28 +24,21 @@ def test_search_keeps_the_contract_when_it_scans(
     check_search_contract(harness, reads, examples=60)
 
 
+@pytest.mark.parametrize(
+    ("rows_per_probe", "seed"),
+    [pytest.param(10**6, 43, id="walked-through"), pytest.param(1, 45, id="handed-over")],
+)
 def test_search_keeps_the_contract_when_the_walk_reads_small_windows(
-    harness: NodeHarness, monkeypatch: pytest.MonkeyPatch
+    harness: NodeHarness, monkeypatch: pytest.MonkeyPatch, rows_per_probe: int, seed: int
 ):
-    # On PostgreSQL the walk reads the newest-read index a window at a time: with windows of
-    # 2 rows, growing to 8, every page crosses many windows (SQLite walks without them).
+    # On PostgreSQL the walk reads the newest-read index a window at a time (SQLite walks
+    # without them): with windows of 2 rows, growing to 8, every page crosses many. Priced
+    # at one walked row a key, the join takes over after the first window; priced at a
+    # million, never.
     monkeypatch.setattr("local_node.search.probe_limit", lambda *_: 0)
+    monkeypatch.setattr("local_node.search.WALK_ROWS_PER_PROBE", {"postgresql": rows_per_probe})
     monkeypatch.setattr("local_node.db.plate_recency._FIRST_WINDOW", 2)
     monkeypatch.setattr("local_node.db.plate_recency._LAST_WINDOW", 8)
-    reads = corpus(seed=43)
-    harness.store(reads)
-    check_search_contract(harness, reads, examples=60)
-
-
-def test_search_keeps_the_contract_when_a_long_walk_hands_over_to_the_join(
-    harness: NodeHarness, monkeypatch: pytest.MonkeyPatch
-):
-    # Priced at one walked row a key, the join takes over from most walks after a few
-    # windows of 2-8 rows (PostgreSQL; SQLite's walk reads no windows and never hands over).
-    monkeypatch.setattr("local_node.search.probe_limit", lambda *_: 0)
-    monkeypatch.setattr("local_node.search.WALK_ROWS_PER_PROBE", {"postgresql": 1})
-    monkeypatch.setattr("local_node.db.plate_recency._FIRST_WINDOW", 2)
-    monkeypatch.setattr("local_node.db.plate_recency._LAST_WINDOW", 8)
-    reads = corpus(seed=45)
+    reads = corpus(seed=seed)
     harness.store(reads)
     check_search_contract(harness, reads, examples=60)
