@@ -27,7 +27,6 @@ from local_node.errors import InvalidInput
 from sync_protocol.audit import AuditAction
 from sync_protocol.plate_index import (
     JOIN_COUNT,
-    WALK_ROWS_PER_PROBE,
     KeyLookup,
     merge_newest,
     plan_lookup,
@@ -39,6 +38,12 @@ from sync_protocol.plate_rules import (
     normalize_pattern,
 )
 
+WALK_ROWS_PER_PROBE = {"postgresql": 10}
+"""Walked dictionary rows one probe of the join costs (``walk_threshold``), by dialect.
+
+Node PostgreSQL, 30 days (1.6 M plates; ``python -m bench.search``, EXPLAIN ANALYZE): the
+join probed ~6.4 us a candidate key (5,185 keys: 33 ms), the windowed walk read ~0.5 us a
+row, its LIKEs included (65,536 rows: 32 ms). SQLite: 1."""
 # What the seq column holds (INTEGER on PostgreSQL): a larger cursor made the driver raise
 # (OverflowError, or "integer out of range"), a 500.
 MAX_SEQ = 2**31 - 1
@@ -204,7 +209,9 @@ def probe_limit(conn: Connection, lookup: KeyLookup, limit: int) -> int | None:
     """How many candidate plates a search looks up before it scans instead (None: no cap)."""
     if not is_wildcard(lookup.pattern):
         return None
-    return walk_threshold(limit, dictionary_size(conn), conn.dialect.name)
+    return walk_threshold(
+        limit, dictionary_size(conn), WALK_ROWS_PER_PROBE.get(conn.dialect.name, 1)
+    )
 
 
 def _page(rows: list[Detection], limit: int) -> tuple[list[Detection], str | None]:

@@ -50,7 +50,6 @@ __all__ = [
     "END",
     "JOIN_COUNT",
     "PROBE_PLATES",
-    "WALK_ROWS_PER_PROBE",
     "KeyLookup",
     "RotationRange",
     "fuzzy_globs",
@@ -282,18 +281,6 @@ class _Comparable(Protocol):
 PROBE_PLATES = 2000
 """A wildcard joins at least this many candidate keys before it walks the dictionary."""
 
-WALK_ROWS_PER_PROBE = {"postgresql": 10}
-"""How many rows of the walk cost what one probe of the join costs, relative to SQLite's 1.
-
-Measured on the bench databases (``python -m bench.search``): on the node (30 days, 1.6 M
-plates) PostgreSQL's join probed ~6.4 us a candidate key (5,185 keys: 33 ms) and its
-windowed walk read ~0.5 us a row, its LIKEs included (65,536 rows: 32 ms); in the cloud
-(10 sites, 1.9 M dictionary rows) ~10 us a key (9,464 keys: 96 ms) and ~0.2-0.4 us a row.
-10 keeps to the node's ratio, the cloud's being higher. SQLite's probes are cheap and its
-walk is not windowed: 1 (node, 30 days: ``*8A*``, 50,000 candidate keys, joined 280 ms and
-walked 17 ms; ``*38A*`` joined 18 ms)."""
-
-
 JOIN_COUNT = 4
 """A wildcard's candidate keys are counted up to this many times the walk threshold: the
 count prices the join for a walk that turns out to find fewer plates than its keys promised
@@ -315,14 +302,15 @@ def walk_goes_on(walked: int, matched: int, join_cost: int) -> bool:
     return walked * WALK_TARGET <= join_cost * max(matched, 1)
 
 
-def walk_threshold(limit: int, plates: int, dialect: str) -> int:
+def walk_threshold(limit: int, plates: int, rows_per_probe: int = 1) -> int:
     """How many candidate keys a wildcard joins before it walks the newest-read index.
 
     The join costs about a probe per candidate key; the walk about ``(limit + 1) * plates
     / candidates`` rows a page. They meet at ``sqrt((limit + 1) * plates / r)`` candidates,
-    ``r`` the rows a probe costs (``WALK_ROWS_PER_PROBE``); never below ``PROBE_PLATES``.
+    ``r`` the walked rows one probe costs (a store's own measure: 1 on SQLite, whose probes
+    are cheap and whose walk reads no windows; node SQLite, 30 days: ``*8A*``, 50,000
+    candidate keys, joined 280 ms and walked 17 ms). Never below ``PROBE_PLATES``.
     """
-    rows_per_probe = WALK_ROWS_PER_PROBE.get(dialect, 1)
     return max(PROBE_PLATES, isqrt((limit + 1) * plates // rows_per_probe))
 
 

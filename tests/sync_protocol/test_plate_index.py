@@ -189,12 +189,12 @@ def test_a_range_keeps_only_rotations_its_glob_matches() -> None:
 
 
 def test_the_walk_threshold_is_where_the_join_and_the_walk_cost_the_same() -> None:
-    assert walk_threshold(50, 1_600_000, "sqlite") == 9033  # sqrt(51 * 1.6 M)
-    assert walk_threshold(50, 10_000_000, "postgresql") == 7141  # sqrt(51 * 10 M / 10)
+    assert walk_threshold(50, 1_600_000) == 9033  # sqrt(51 * 1.6 M)
+    assert walk_threshold(50, 10_000_000, rows_per_probe=10) == 7141  # sqrt(51 * 10 M / 10)
 
 
 def test_the_walk_threshold_never_falls_below_the_probe_floor() -> None:
-    assert walk_threshold(50, 100, "sqlite") == PROBE_PLATES
+    assert walk_threshold(50, 100) == PROBE_PLATES
 
 
 def test_a_walk_that_matches_at_a_rate_cheaper_than_the_join_goes_on() -> None:
