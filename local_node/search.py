@@ -130,7 +130,7 @@ def search(engine: Engine, q: DetectionQuery) -> tuple[list[Detection], str | No
                 ordered = plates_newest_first(conn, lookup, since=q.since)
             return _page(_merge(conn, ordered, q, reads, presorted=True), q.limit)
         # A fuzzy plain plate: a few dozen ranges of few candidates each, looked up whole.
-        plates = matching_plates(conn, lookup) or []
+        plates = matching_plates(conn, lookup)
         return _page(_merge(conn, plates, q, reads), q.limit)
 
 

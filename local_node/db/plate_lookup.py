@@ -1,10 +1,9 @@
 """Reading the node's plate dictionary: the stored plates one search can match.
 
 The index lookups of ``sync_protocol.plate_index.plan_lookup`` on this node's tables
-(``plate_rotations``, ``plate_index``), written by ``local_node.db.plate_dictionary``. A
-lookup may be capped: past ``most`` rotation rows the caller would rather read the log in
-one newest-first scan (cheaper when that many plates match, and just as exact), and gets
-None. ``log_size`` is what it weighs that against.
+(``plate_rotations``, ``plate_index``), written by ``local_node.db.plate_dictionary``.
+Wildcards, whose one rotation range may hold very many keys, are read newest first by
+``local_node.db.plate_recency`` instead.
 """
 
 from __future__ import annotations
@@ -36,14 +35,9 @@ class IndexedPlate:
     last_received_at: datetime
 
 
-def matching_plates(
-    conn: Connection, lookup: KeyLookup, *, most: int | None = None
-) -> list[IndexedPlate] | None:
-    """Every stored plate ``lookup`` accepts; None when its rotation ranges hold more than
-    ``most`` rows (about as many candidate keys)."""
-    keys = _candidate_keys(conn, lookup, most)
-    if keys is None:
-        return None
+def matching_plates(conn: Connection, lookup: KeyLookup) -> list[IndexedPlate]:
+    """Every stored plate ``lookup`` accepts."""
+    keys = _candidate_keys(conn, lookup)
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     found: list[IndexedPlate] = []
     for start in range(0, len(wanted), _CHUNK):
@@ -80,24 +74,17 @@ def dictionary_size(conn: Connection) -> int:
     return int(estimate) if estimate is not None and estimate > 0 else log_size(conn)
 
 
-def _candidate_keys(conn: Connection, lookup: KeyLookup, most: int | None) -> set[str] | None:
-    """The keys of ``exact_keys`` and of the rotations in ``ranges`` (None: over ``most``)."""
+def _candidate_keys(conn: Connection, lookup: KeyLookup) -> set[str]:
+    """The keys of ``exact_keys`` and of the rotations in ``ranges``."""
     keys = set(lookup.exact_keys)
-    left = most
     ranges = list(lookup.ranges)
     for start in range(0, len(ranges), _RANGES):
         chunk = ranges[start : start + _RANGES]
-        # One statement for many ranges: an OR of index ranges on the primary key (SQLite's
-        # multi-index OR, PostgreSQL's BitmapOr), capped so a broad pattern stops early.
-        # Written as text: building ~150 expressions cost more than running them.
+        # One statement for many ranges: index ranges on the primary key (SQLite's
+        # multi-index OR, PostgreSQL's UNION ALL). Written as text: building ~150
+        # expressions cost more than running them.
         sql, params = _ranges_sql(chunk, conn.dialect.name)
-        if left is not None:
-            sql, params["cap"] = sql + " LIMIT :cap", left + 1
         found = list(conn.execute(text(sql), params).scalars())
-        if left is not None:
-            if len(found) > left:
-                return None
-            left -= len(found)
         held = _holder(chunk)
         keys.update(key_of_rotation(rot) for rot in found if held(rot))
     return keys
