@@ -23,9 +23,8 @@ sends ``acked+1 .. max(seq)``, can never send past a seq that commits later.
 * Two writers storing one ``event_id`` meet the unique index: the loser's IntegrityError
   retries its reads one by one and answers 200 with the first id (``_commit_or_fail``).
 * The disk budget is one total for all of them (``ingest.image_bytes``): a batch reserves
-  its images' bytes before writing them. One short of room while another writer's batch is
-  in flight waits for that commit (up to ``IN_FLIGHT_WAIT_S``) and prunes again; 507 means
-  that nothing in flight could free the room.
+  its images' bytes before writing them, pruning or waiting for other writers' batches in
+  flight when they do not fit (``ingest.image_room``).
 """
 
 from __future__ import annotations
@@ -54,17 +53,13 @@ from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
 from local_node.ingest.hooks import HitListener, NoMetrics, SpaceReclaimer, WriterMetrics
 from local_node.ingest.image_bytes import ImageBytes
+from local_node.ingest.image_room import ImageRoom
 from local_node.ingest.models import DetectionIn
 from local_node.ingest.results import HitOut, IngestResult, hit_out
 from sync_protocol.detections import detection_uuid
 from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
-
-IN_FLIGHT_WAIT_S = 2.0
-"""How long a batch short of room waits for other writers' batches in flight: one commit
-takes milliseconds, a slow disk's fsync a second."""
-IN_FLIGHT_POLL_S = 0.005
 
 
 @dataclass
@@ -100,9 +95,6 @@ class IngestWriter:
         self._clock = clock
         self._batch_max = batch_max
         self._max_pending = max_pending
-        self._min_free = min_free_bytes
-        self._budget = disk_budget_bytes
-        self._reclaim = reclaim
         self._metrics: WriterMetrics = metrics or NoMetrics()
         self._queue: queue.Queue[PendingRead | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -111,6 +103,7 @@ class IngestWriter:
         self._hit_listeners: list[HitListener] = []
         self._stream_bases: dict[str, int] = {}
         self.image_bytes = image_bytes or ImageBytes()
+        self._room = ImageRoom(images, self.image_bytes, min_free_bytes, disk_budget_bytes, reclaim)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -374,34 +367,10 @@ class IngestWriter:
     def _reserve_space(self, batch: list[PendingRead], new_rows: list[int]) -> int | None:
         """Reserve the batch's image bytes in the budget: the bytes reserved, None if full."""
         needed = sum(len(batch[i].image or b"") for i in new_rows)
-        if needed == 0:
-            return 0
-        short = self._shortfall(needed)
-        deadline = time.monotonic() + IN_FLIGHT_WAIT_S
-        while short > 0:
-            freed = self._reclaim(short) if self._reclaim is not None else 0
-            self.account_freed(freed)
-            short = self._shortfall(needed)
-            if short <= 0:
-                break
-            # Other writers took the room this one freed, or hold it in a batch not committed
-            # yet (its images become rows that can be pruned at its commit): try again rather
-            # than refuse a read that fits. 507 once pruning frees nothing and nothing is in
-            # flight (or after waiting long enough).
-            in_flight = self.image_bytes.in_flight
-            if (not freed and not in_flight) or time.monotonic() >= deadline:
-                self._metrics.rejected("storage_full")
-                return None
-            if in_flight:
-                time.sleep(IN_FLIGHT_POLL_S)
-        return needed
-
-    def _shortfall(self, needed: int) -> int:
-        """Bytes missing for ``needed``; 0 means they are reserved in the shared total."""
-        short = needed + self._min_free - self._images.disk_usage().free
-        if short > 0:
-            return short
-        return self.image_bytes.reserve(needed, self._budget)
+        if needed == 0 or self._room.reserve(needed):
+            return needed
+        self._metrics.rejected("storage_full")
+        return None
 
     def _refresh_hotlist(self, conn: Connection) -> None:
         rev = hotlist_rev(conn)

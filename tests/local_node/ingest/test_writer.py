@@ -15,8 +15,9 @@ from local_node.db.migrate import upgrade
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import FileImageStore
 from local_node.ingest.image_bytes import ImageBytes, shared_cell
+from local_node.ingest.image_room import IN_FLIGHT_WAIT_S
 from local_node.ingest.models import DetectionIn
-from local_node.ingest.writer import IN_FLIGHT_WAIT_S, IngestWriter
+from local_node.ingest.writer import IngestWriter
 
 
 def clock() -> datetime:
