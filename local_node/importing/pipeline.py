@@ -24,6 +24,8 @@ from typing import Any
 from local_node.importing.values import LineError
 
 _POLL_S = 0.2
+RAMP = 8
+"""The first chunk holds ``batch_size // RAMP`` reads (``_produce``)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ def read_ahead(
     max_errors: int | None,
     depth: int = 2,
 ) -> Iterator[Chunk]:
-    """Chunks of ``batch_size`` good records (fewer for the last, or after ``max_errors``),
+    """Chunks of ``batch_size`` good records (fewer for the first few and the last, or after
+    ``max_errors``),
     made by a forked process (a thread where fork is missing) from ``records()``; an
     exception of the reader is raised here."""
     if "fork" in multiprocessing.get_all_start_methods():
@@ -143,6 +146,10 @@ def _produce(
         return put(chunk)
 
     chunk, good, errors = Chunk(), [], 0
+    # The first chunks are smaller, each twice the last, up to batch_size: the storing side
+    # starts after an eighth of a batch is read instead of a whole one, and stays busy
+    # while the next, larger chunk is read (reading is the faster side).
+    size = max(1, batch_size // RAMP)
     try:
         for number, record in records():
             chunk.lines += 1
@@ -155,10 +162,10 @@ def _produce(
             else:
                 good.append(record)
             # A file of bad lines still reports its progress chunk by chunk.
-            if len(good) >= batch_size or chunk.lines >= 4 * batch_size:
+            if len(good) >= size or chunk.lines >= 4 * size:
                 if not hand_over(chunk, good):
                     return
-                chunk, good = Chunk(), []
+                chunk, good, size = Chunk(), [], min(batch_size, 2 * size)
         hand_over(chunk, good)
     except BaseException as exc:  # handed to the caller, who raises it
         put(_transferable(exc))

@@ -123,9 +123,10 @@ class Importer:
             raise ImportRefused(str(exc)) from None
         report.format = fmt
         cutoff, dialect = self._cutoff, self._dialect
+        share = fmt != formats.NODE_CSV  # its parser's memoized checks share values already
 
         def prepare(records: list[dict[str, Any]], chunk: Chunk) -> None:
-            ready = store.prepare(records, cutoff=cutoff, dialect=dialect)
+            ready = store.prepare(records, cutoff=cutoff, dialect=dialect, share=share)
             chunk.rows, chunk.plates = ready.rows, ready.plates
             chunk.too_old, chunk.repeated = ready.too_old, ready.repeated
 

@@ -221,10 +221,13 @@ def live_hotlist(conn: Connection) -> tuple[int, HotlistMatcher[LiveEntry]]:
     return hotlist_rev(conn), live_matcher(conn)
 
 
-def prepare(records: list[dict[str, Any]], *, cutoff: datetime, dialect: str) -> Prepared:
+def prepare(
+    records: list[dict[str, Any]], *, cutoff: datetime, dialect: str, share: bool = True
+) -> Prepared:
     """What the storing side needs of a chunk's parsed reads (run by the reading process):
     those inside retention, the first of each (camera, event id), oldest first, as ``body``
-    tuples, with their ``plate_totals``."""
+    tuples, with their ``plate_totals``. ``share``: make equal values of the columns of few
+    values one object (``_shared``); a parser whose checks are ``memoized`` did already."""
     kept = [r for r in records if r["received_at"] >= cutoff]
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for r in kept:
@@ -233,7 +236,7 @@ def prepare(records: list[dict[str, Any]], *, cutoff: datetime, dialect: str) ->
     for r in rows:
         if "received_at_stored" not in r:
             add_stored_times(r, dialect)
-    bodies = list(map(_shared, map(body, rows)))
+    bodies = list(map(_shared, map(body, rows))) if share else list(map(body, rows))
     return Prepared(bodies, plate_totals(bodies), len(records) - len(kept), len(kept) - len(rows))
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import Any, TypeVar
 
 from local_node.ingest.models import (
     MAX_CLOCK_DISTANCE,
@@ -29,12 +31,37 @@ __all__ = [
     "TimeWindow",
     "bbox_json",
     "confidence",
+    "memoized",
     "plate",
     "short_text",
     "text",
 ]
 
 MAX_EVENT_ID = 128  # detections.event_id
+
+T = TypeVar("T")
+MEMO_LIMIT = 50_000
+
+
+def memoized(check: Callable[[Any], T], limit: int = MEMO_LIMIT) -> Callable[[Any], T]:
+    """``check`` remembering its answers for the texts it was given (up to ``limit`` of them,
+    then forgotten at once): a file's cameras, regions, boxes and plates come back again and
+    again, and one dict look-up costs less than checking them anew. A text ``check`` refuses
+    is not remembered: it raises every time, as it would have. Equal texts then also give
+    the same object, which pickles once a chunk."""
+    known: dict[Any, T] = {}
+    missing = object()
+
+    def answer(value: Any) -> T:
+        found = known.get(value, missing)
+        if found is missing:
+            found = check(value)
+            if len(known) >= limit:
+                known.clear()
+            known[value] = found
+        return found  # type: ignore[return-value]
+
+    return answer
 
 
 def text(value: object) -> str | None:
@@ -130,6 +157,14 @@ class TimeWindow:
 
     def parse(self, value: object, field: str) -> datetime:
         """An RFC 3339 / ISO 8601 time, or seconds (or milliseconds) since the epoch."""
+        if value.__class__ is str and len(value) == 32 and value.endswith("+00:00"):
+            # The node export's own form (UTC, microseconds): no zone to apply or convert.
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                return self._within(parsed, field)
         text = "" if value is None else str(value).strip()
         if not text:
             raise LineError(field, "is empty")
@@ -143,7 +178,9 @@ class TimeWindow:
             raise LineError(field, f"{text[:40]!r} is not an ISO 8601 time") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.zone)
-        parsed = parsed.astimezone(UTC)
+        return self._within(parsed.astimezone(UTC), field)
+
+    def _within(self, parsed: datetime, field: str) -> datetime:
         if parsed > self.latest:
             raise LineError(field, "is more than 2 days in the future")
         if parsed < self.earliest:
