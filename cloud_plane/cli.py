@@ -68,7 +68,7 @@ def serve(
     settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
     new = "" if settings.data_dir.exists() else " (new)"
     try:
-        app = create_app(settings)
+        app = create_app(settings, freeze_heap=True)
     except CloudError as exc:
         _fail(exc.detail)
     click.echo(f"edgesync cloud data in {settings.data_dir.resolve()}{new}", err=True)

@@ -50,6 +50,7 @@ def create_app(
     store: CloudStore | None = None,
     clock: Clock = utc_now,
     channels: dict[str, Channel] | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """Return the cloud app; raise ConfigError at once for settings it cannot serve.
 
@@ -66,7 +67,8 @@ def create_app(
         if worker is not None:
             worker.start()
         services.retro.start()  # historical hits; without a lifespan (Lambda) kicks run inline
-        freeze_startup_heap()
+        if freeze_heap:  # a server process (sync_protocol.heap), never tests: many apps a process
+            freeze_startup_heap()
         try:
             yield
         finally:

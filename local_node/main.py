@@ -48,6 +48,7 @@ def create_app(
     run_jobs: bool = True,
     worker: bool = False,
     image_bytes: Cell | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """The node app; services are opened in its lifespan and closed cleanly on shutdown.
 
@@ -55,6 +56,8 @@ def create_app(
     process of `node serve --workers N` (local_node.workers): nothing that runs once per node
     (no jobs, no offline fallback, no MQTT listener; the parent runs them) and no start-up
     clean-up. ``image_bytes``: the images' total shared by every process of the node.
+    ``freeze_heap``: a server process freezes its heap once started (``sync_protocol.heap``;
+    never in tests, which start many apps in one process and would keep every one alive).
     """
 
     @asynccontextmanager
@@ -80,7 +83,8 @@ def create_app(
                     timezone=settings.timezone,
                 )
                 mqtt = start_frigate_listener(services, settings.mqtt)  # None unless mqtt.url
-            freeze_startup_heap()
+            if freeze_heap:
+                freeze_startup_heap()
             yield
         finally:
             stop_frigate_listener(mqtt)

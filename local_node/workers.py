@@ -125,7 +125,9 @@ class Supervisor:
             loop.add_signal_handler(sig, stop.set)
         cell = shared_cell(self.count + 1, self.context)  # slot 1: this process's own
         sock = bind_socket(self.settings.host, self.settings.port)
-        app = create_app(self.settings, image_bytes=cell)  # no HTTP here: its lifespan's jobs
+        app = create_app(
+            self.settings, image_bytes=cell, freeze_heap=True
+        )  # no HTTP here: its lifespan's jobs
         status = 0
         try:
             async with app.router.lifespan_context(app):
@@ -216,7 +218,7 @@ def run_worker(
         logging.getLevelName(log_level),
         "json" if os.environ.get("EDGESYNC_LOG_FORMAT") == "json" else "text",
     )
-    app = create_app(settings, worker=True, image_bytes=cell)
+    app = create_app(settings, worker=True, image_bytes=cell, freeze_heap=True)
     uvicorn.Server(server_config(app, settings)).run(sockets=[sock])
 
 

@@ -178,7 +178,7 @@ def serve(
             if status:
                 raise SystemExit(status)
         else:
-            uvicorn.Server(server_config(create_app(settings), settings)).run()
+            uvicorn.Server(server_config(create_app(settings, freeze_heap=True), settings)).run()
     finally:
         lock.release()
 
