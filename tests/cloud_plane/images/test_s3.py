@@ -22,12 +22,12 @@ def bucket(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
-    name = f"evidence-{uuid.uuid4().hex[:12]}"  # moto's backends outlive one server
-    boto3.client("s3", region_name="eu-west-1").create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-    )
-    try:
+    try:  # the server stops even when the bucket cannot be made: no thread left to later tests
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+        name = f"evidence-{uuid.uuid4().hex[:12]}"  # moto's backends outlive one server
+        boto3.client("s3", region_name="eu-west-1").create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
         yield name
     finally:
         server.stop()
