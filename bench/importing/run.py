@@ -4,6 +4,10 @@ node, as a real process; print the figures. A second run of the same file times 
 idempotent re-run (everything "already there").
 
     python -m bench.importing --lines 500000 --format node-csv
+
+The node formats' ids are those a node gives its reads (``detection_uuid`` of a stream and
+seq: they grow with the seq), as in a real export; ``--random-ids`` writes random UUIDs
+instead, the worst case for the duplicate index (every key lands on a random page).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from local_node.export import COLUMNS
+from sync_protocol.detections import detection_uuid
 
 PR_HEADER = [
     "timestamp",
@@ -42,6 +47,8 @@ PR_HEADER = [
     "direction",
 ]
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+STREAM = "bench-previous-node"
+"""The stream of the node the generated export comes from."""
 
 
 def plates(rng: random.Random, vehicles: int) -> list[str]:
@@ -56,7 +63,7 @@ def plates(rng: random.Random, vehicles: int) -> list[str]:
     return sorted(out)
 
 
-def generate(path: Path, fmt: str, lines: int, seed: int = 1) -> None:
+def generate(path: Path, fmt: str, lines: int, seed: int = 1, random_ids: bool = False) -> None:
     """``lines`` reads over the last 30 days; 80% of them by 20% of the vehicles."""
     rng = random.Random(seed)
     fleet = plates(rng, max(1000, lines // 8))
@@ -99,7 +106,11 @@ def generate(path: Path, fmt: str, lines: int, seed: int = 1) -> None:
                 )
                 continue
             record = {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "id": str(
+                    uuid.UUID(int=rng.getrandbits(128), version=4)
+                    if random_ids
+                    else detection_uuid(STREAM, i + 1)
+                ),
                 "seq": i + 1,
                 "event_id": None,
                 "camera_id": camera,
@@ -153,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         "--format", default="node-csv", choices=["node-csv", "node-jsonl", "platerecognizer-csv"]
     )
     parser.add_argument("--local-only", action="store_true")
+    parser.add_argument(
+        "--random-ids",
+        action="store_true",
+        help="Random UUIDs as the node formats' ids (the worst case) instead of a node's ids",
+    )
     parser.add_argument("--keep", type=Path, help="Use this directory (kept) instead of a temp one")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
@@ -160,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         root.mkdir(parents=True, exist_ok=True)
         path = root / f"reads.{'jsonl' if args.format == 'node-jsonl' else 'csv'}"
         started = time.perf_counter()
-        generate(path, args.format, args.lines)
+        generate(path, args.format, args.lines, random_ids=args.random_ids)
         took = time.perf_counter() - started
-        print(f"generated {args.lines} lines of {args.format} in {took:.1f} s")
+        ids = "random ids" if args.random_ids else "a node's ids"
+        print(f"generated {args.lines} lines of {args.format} ({ids}) in {took:.1f} s")
         extra = ["--local-only"] if args.local_only else []
         for label in ("first run", "re-run"):
             elapsed, cpu, summary = run_import(path, root / "node", extra)

@@ -102,7 +102,7 @@ class Detection(SQLModel, table=True):
     image_bytes: int | None = None
     image_type: str | None = Field(default=None, max_length=16)
     image_pruned_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    has_hit: bool = Field(default=False, index=True)
+    has_hit: bool = Field(default=False)
     local_only: bool = Field(
         default=False, description="Imported with --local-only: never sent to the cloud"
     )

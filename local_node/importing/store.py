@@ -146,11 +146,23 @@ def existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str
     for camera_id, event_id in keys:
         by_camera.setdefault(camera_id, []).append(event_id)
     mark = _mark(conn)
+    probe = conn.dialect.name == "sqlite"
     cursor = conn.connection.driver_connection.cursor()
     found: set[tuple[str, str]] = set()
     try:
         for camera_id, ids in by_camera.items():
             ids.sort()  # neighbouring keys: the index pages are read in order, once
+            # One probe of the span first: a node's ids grow with its seq, so a first import
+            # of its export finds nothing there and skips the lookups. SQLite only: there the
+            # index orders text as Python sorts it; a PostgreSQL collation may not.
+            if probe:
+                cursor.execute(
+                    "SELECT 1 FROM detections WHERE camera_id = ? "
+                    "AND event_id BETWEEN ? AND ? LIMIT 1",
+                    (camera_id, ids[0], ids[-1]),
+                )
+                if cursor.fetchone() is None:
+                    continue
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 # Plain SQL on the driver's cursor: the uq_detections_camera_event index

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from edgesync.cli import main
 from local_node.alerts import ledger
 from local_node.db.tables import Detection, HotlistEntry, NodeState, PlateIndexEntry
+from local_node.importing import store
 from local_node.search import DetectionQuery, search
 from tests.local_node.importing.conftest import PR_DOC_LINE, pr_file, pr_line
 
@@ -187,3 +188,13 @@ def test_standard_input_is_read_by_the_reading_process(node_db):
     )
     assert "2 new, 0 already there, 0 errors" in result.stderr
     assert node_db.scalar("SELECT count(*) FROM detections") == 2
+
+
+def test_a_stored_read_between_the_ids_of_a_batch_is_found_already_there(import_file, node_db):
+    import_file(pr_file(pr_line("bb22bbb")))
+    with node_db.engine.connect() as conn:
+        camera_id, stored = conn.execute(select(Detection.camera_id, Detection.event_id)).one()
+        around = [(camera_id, stored[:-1]), (camera_id, stored), (camera_id, stored + "~")]
+        beside = [(camera_id, stored + "a"), (camera_id, stored + "b")]
+        assert store.existing(conn, around) == {(camera_id, stored)}
+        assert store.existing(conn, beside) == set()
