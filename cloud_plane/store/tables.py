@@ -109,7 +109,14 @@ class DetectionRow(CloudTable, table=True):
     __tablename__ = "cloud_detections"
     __table_args__ = (
         Index("ix_cloud_detections_order", "received_at", "site_id", "stream_id", "seq"),
-        Index("ix_cloud_detections_plate", "plate_norm", "received_at"),
+        Index(
+            "ix_cloud_detections_plate_order",
+            "plate_norm",
+            "received_at",
+            "site_id",
+            "stream_id",
+            "seq",
+        ),
     )
 
     site_id: str = Field(primary_key=True, max_length=64)
@@ -124,7 +131,7 @@ class DetectionRow(CloudTable, table=True):
     ingested_at: datetime = Field(sa_column=_utc())
     plate: str = Field(max_length=20)
     plate_norm: str = Field(max_length=20)
-    plate_key: str = Field(max_length=20, index=True, description="OCR-confusion key")
+    plate_key: str = Field(max_length=20, description="OCR-confusion key")
     confidence: float | None = None
     region: str | None = Field(default=None, max_length=64)
     direction: str | None = Field(default=None, max_length=64)

@@ -2,15 +2,16 @@
 with a keyset cursor, plates found through the plate dictionary (issue 14).
 
 - no plate: one ordered walk of ``ix_cloud_detections_order``;
-- an exact plain plate: ``plate_norm = X`` through ``ix_cloud_detections_plate``;
+- an exact plain plate: ``plate_norm = X`` through ``ix_cloud_detections_plate_order``;
 - a wildcard: its plates come newest read first from the dictionary (``cloud_plate_index``,
   scoped to the query's sites), a batch at a time (``plate_recency``);
 - a fuzzy plain plate: ``plan_lookup``'s rotation ranges and exact keys turn into plates
   through the dictionary, looked up whole (a few dozen keys).
 
-Either way each plate's reads are fetched newest first through ``ix_cloud_detections_plate``
+Either way each plate's newest read keys are fetched through ``ix_cloud_detections_plate_order``
 and merged (``merge_newest``), each plate bounded by its newest read (and the cursor), a few
-plates a statement; a page reads about a page's worth of plates however many match.
+dozen plates a statement (``plate_reads``), then the page's rows whole; a page reads about a
+page's worth of plates however many match.
 
 Every page is exact: nothing stops at a scan bound. The merge compares site and stream ids in
 Python, as the keyset cursor compares them in SQL: the same order under a byte (``C``)
@@ -25,7 +26,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextClause, false, select, text, union_all
+from sqlalchemy import Select, TextClause, false, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.errors import InvalidInput
@@ -40,6 +41,7 @@ from cloud_plane.records.paging import (
 )
 from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql.database import before
+from cloud_plane.store.sql.plate_reads import Key, ReadKeys, ReadScope, page_rows
 from cloud_plane.store.sql.plate_recency import plates_newest_first, single_range, walk_cost
 from cloud_plane.store.tables import DetectionRow
 from sync_protocol.detections import DetectionRecord
@@ -57,7 +59,6 @@ _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
 _TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
 _CHUNK = 500  # parameters per IN list
 _RANGES = 50  # rotation ranges per statement
-_FIRST_GROUP, _MAX_GROUP = 4, 32  # plates fetched per statement: the first, and at most
 
 Position = tuple[datetime, str, str, int]
 
@@ -85,11 +86,11 @@ def search_detections(
         elif single_range(lookup):  # a wildcard: its plates come newest first from the SQL
             walk = walk_cost(conn, lookup, query.limit, walk_above)
             found = plates_newest_first(conn, lookup, query.site_ids, since=query.since, walk=walk)
-            rows = _merge(conn, stmt, found, position, query.until, want)
+            rows = _merge(conn, query, found, position, want)
         else:  # a fuzzy plain plate: a few dozen ranges of few keys each, looked up whole
             plates = candidate_plates(conn, lookup, query.site_ids, since=query.since)
             newest = sorted(plates.items(), key=_newest, reverse=True)
-            rows = _merge(conn, stmt, iter([newest]), position, query.until, want)
+            rows = _merge(conn, query, iter([newest]), position, want)
     items = [stored_detection(r) for r in rows]
     if len(items) > query.limit:
         return Page(items[: query.limit], _cursor(items[query.limit - 1]))
@@ -191,24 +192,26 @@ def _filtered(query: DetectionQuery, position: Position | None) -> Select[Any]:
     return stmt
 
 
-def _order(row: RowMapping) -> Position:
-    return row["received_at"], row["site_id"], row["stream_id"], row["seq"]
-
-
 def _merge(
     conn: Connection,
-    stmt: Select[Any],
+    query: DetectionQuery,
     plates: Iterator[list[tuple[str, datetime]]],
     position: Position | None,
-    until: datetime | None,
     want: int,
 ) -> list[RowMapping]:
     """The ``want`` newest reads of the plates (lists of them with their newest read, newest
-    first), a few plate lookups at a time."""
+    first): merged by key, a group of plates a statement, then the page's rows whole."""
     ceilings: list[tuple[Any, ...]] = [] if position is None else [position]
-    if until is not None:
-        ceilings.append((until,))  # every read kept is received before ``until``
-    fetch = _GroupFetch(conn, stmt)
+    if query.until is not None:
+        ceilings.append((query.until,))  # every read kept is received before ``until``
+    scope = ReadScope(
+        below=position,
+        site_ids=None if query.site_ids is None else tuple(sorted(query.site_ids)),
+        camera_id=query.camera_id,
+        since=query.since,
+        until=query.until,
+    )
+    fetch = ReadKeys(conn, scope)
 
     def bounded() -> Iterator[tuple[str, tuple[Any, ...]]]:
         for batch in plates:
@@ -216,43 +219,12 @@ def _merge(
             # Capping a newest-first order at the same ceilings keeps it newest first.
             yield from ((plate, min([(last, _TOP), *ceilings])) for plate, last in batch)
 
-    return merge_newest(bounded(), fetch, _order, want, presorted=True)
+    keys = merge_newest(bounded(), fetch, _key, want, presorted=True)
+    return page_rows(conn, keys)
 
 
-class _GroupFetch:
-    """Each plate's newest reads, loaded with the next few plates to visit (``visiting``,
-    which grows as plates come) in one statement (``UNION ALL`` of one index lookup per
-    plate): a round trip per group, not per plate."""
-
-    def __init__(self, conn: Connection, stmt: Select[Any]) -> None:
-        self._conn, self._stmt = conn, stmt
-        self.visiting: list[str] = []
-        self._at = 0  # where in ``visiting`` the next group starts
-        self._held: dict[str, list[RowMapping]] = {}
-        self._group = _FIRST_GROUP
-
-    def __call__(self, plate: str, n: int) -> Sequence[RowMapping]:
-        if plate not in self._held:
-            start = self.visiting.index(plate, self._at)
-            group = self.visiting[start : start + self._group]
-            self._at = start + len(group)
-            self._load(group, n)
-            self._group = min(2 * self._group, _MAX_GROUP)
-        return self._held.pop(plate)
-
-    def _load(self, group: list[str], n: int) -> None:
-        lookups = [self._stmt.where(_D.plate_norm == plate).limit(n) for plate in group]
-        if len(lookups) == 1:
-            found = self._conn.execute(lookups[0]).mappings()
-        else:
-            union = union_all(*(select(lookup.subquery()) for lookup in lookups))
-            found = self._conn.execute(union).mappings()
-        loaded: dict[str, list[RowMapping]] = {plate: [] for plate in group}
-        for row in found:
-            loaded[row["plate_norm"]].append(row)
-        for rows in loaded.values():
-            rows.sort(key=_order, reverse=True)  # a union keeps no order
-        self._held.update(loaded)
+def _key(key: Key) -> Key:
+    return key
 
 
 def stored_detection(row: Any) -> StoredDetection:
