@@ -118,8 +118,14 @@ def candidate_plates(
         # A few dozen ranges per statement (a fuzzy plate with two edits has ~180): one round
         # trip each, every range still an index range (SQLite's OR-by-union, a PG bitmap OR).
         spans = ranges[start : start + _RANGES]
-        found = conn.execute(*_rotations_within(spans, conn.dialect.name)).scalars()
-        keys.update(key_of_rotation(r) for r in found if any(s.holds(r) for s in spans))
+        found = conn.execute(*_rotations_within(spans, conn.dialect.name))
+        keys.update(
+            key_of_rotation(rotation)
+            for rotation, arm in found
+            if (
+                any(s.holds(rotation) for s in spans) if arm is None else spans[arm].holds(rotation)
+            )
+        )
     wanted = sorted(k for k in keys if lookup.accepts_key(k))
     p = PlateIndexRow
     plates: dict[str, datetime] = {}
@@ -141,8 +147,9 @@ def _rotations_within(
     spans: Sequence[RotationRange], dialect: str
 ) -> tuple[TextClause, dict[str, str]]:
     """The permuterm rows in any of the ranges that match the range's rotated glob (GLOB on
-    SQLite, LIKE elsewhere): SQL text, as building and compiling ~200 expressions cost more
-    than the lookups they make."""
+    SQLite, LIKE elsewhere), each with the index of its range where the statement knows it
+    (else NULL): SQL text, as building and compiling ~200 expressions cost more than the
+    lookups they make."""
     terms, params = [], {}
     match = "GLOB" if dialect == "sqlite" else "LIKE"
     for i, span in enumerate(spans):
@@ -158,10 +165,12 @@ def _rotations_within(
         terms.append("(" + " AND ".join(term) + ")")
     table = PlateRotationRow.__tablename__
     if dialect == "sqlite":  # one index range per term (SQLite's OR-by-union)
-        return text(f"SELECT rotation FROM {table} WHERE " + " OR ".join(terms)), params
+        return text(f"SELECT rotation, NULL FROM {table} WHERE " + " OR ".join(terms)), params
     # PostgreSQL turns a long OR into a bitmap heap scan re-checking every term on every
     # row; one index scan per term costs a third of that (measured on the node's 2-edit plates).
-    arms = (f"SELECT rotation FROM {table} WHERE {term}" for term in terms)
+    # Each arm says which range it is: a rotation is then checked against its own range
+    # only, not against all 50 (4 ms of Python per search at 2 edits).
+    arms = (f"SELECT rotation, {i} FROM {table} WHERE {term}" for i, term in enumerate(terms))
     return text(" UNION ALL ".join(arms)), params
 
 
