@@ -5,16 +5,19 @@ table ``stage`` of a fresh file (``write``): journal and fsync off, no index, ro
 position + 1. The storing process attaches that file and, in the batch's transaction,
 checks for reads already there and inserts the whole chunk with one ``INSERT ... SELECT``
 that computes seq, id, camera and ``has_hit`` in SQL (``insert_staged``). The per-row
-Python (building value tuples, ids, binding 20 parameters a row, unpickling the chunk) then
+Python (building value tuples, ids, binding 21 parameters a row, unpickling the chunk) then
 runs nowhere on the storing side, and the staging write runs on the reader's core, which
 idled half the time. Should some of the chunk be stored already (a re-run), its rows are
 read back (``read_rows``) and stored the ordinary way (``store.insert_rows``).
 
 Measured (``python -m bench.importing --lines 500000 --format node-csv``, 2 cores shared
-with another benchmark, load about 2, runs alternated): the first run took 12.5-13.4 s wall
-and 15.1-15.6 s CPU with pickled rows, 10.2-10.9 s and 12.7-12.9 s CPU staged; the re-run
-is unchanged (7.4-7.6 s). The storing side now waits for the reader about half the time:
-the reader (parsing, then the staging write) is the bottleneck.
+with another benchmark, load about 2, runs alternated with the pickled path): first run
+12.3-16.1 s wall and 15.1-17.8 s CPU pickled, 9.6-10.9 s and 12.6-12.9 s CPU staged; the
+re-run is unchanged (6.8-8.1 s). With ``--random-ids`` the CPU drops less (16.5-17.2 s ->
+15.0-15.2 s) and the wall time is within the noise (12.9-14.2 s -> 12.7-15.0 s): the
+inserts' page misses dominate; its re-run is a little slower (7.7-7.9 s -> 8.3-9.2 s: the
+reader stages reads that are all there). The storing side now waits for the reader about
+half the time: the reader (parsing, then the staging write) is the bottleneck.
 """
 
 from __future__ import annotations
