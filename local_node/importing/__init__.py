@@ -39,8 +39,10 @@ Decisions, and why:
   (``local_node.db.plate_dictionary.upsert_plates``), so imported reads are found by plate.
 * **Speed.** Lines are parsed and checked with ingest's rules (``values``) by a forked
   reader process (``pipeline``), which also drops repeats and reads older than retention,
-  sorts by time, and hands over plain tuples and the plate dictionary's per-plate sums; the
-  importing process only stores: one executemany of tuples on the driver, the dictionary
+  sorts by time, and hands over plain tuples (on SQLite: written to a staging file,
+  ``staging``) and the plate dictionary's per-plate sums; the importing process only
+  stores: one ``INSERT ... SELECT`` from the attached staging file on SQLite (COPY on
+  PostgreSQL), the dictionary
   upsert in plate order, 50,000 reads a transaction (``--batch-size``), the node's write
   lock held for the batch (a few seconds, which the live writer waits out; lower the batch
   on a busy node). Figures: ``python -m bench.importing``.

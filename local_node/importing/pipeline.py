@@ -6,8 +6,10 @@ dropping reads older than retention, dropping a chunk's repeated reads, sorting 
 turning each read into the tuple the insert binds (``store.body``) and summing the plate
 dictionary's figures (``store.plate_totals``). A forked process rather than a thread: the
 parser's Python would hold the GIL the storing side needs for its own Python between
-statements (``bench.importing``). Chunks travel pickled (tuples of
-strings and numbers: cheap). Where ``fork`` is not available, a thread does the same work.
+statements (``bench.importing``). On SQLite a chunk's rows travel in a staging file the
+reader writes (``staging``), so the storing side neither unpickles nor binds them; on
+PostgreSQL they travel pickled (tuples of strings and numbers: cheap). Where ``fork`` is not
+available, a thread does the same work.
 The queue holds at most ``depth`` chunks, which bounds memory whatever the file's size.
 """
 
@@ -17,11 +19,14 @@ import gc
 import multiprocessing
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_node.importing.values import LineError
+
+if TYPE_CHECKING:
+    from local_node.importing.staging import Staged
 
 _POLL_S = 0.2
 RAMP = 8
@@ -43,6 +48,8 @@ class Chunk:
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     """``store.body`` tuples, oldest first, one per (camera, event id)."""
+    staged: Staged | None = None
+    """Instead of ``rows``: the staging file they were written to (``staging``)."""
     plates: dict[str, list[Any]] = field(default_factory=dict)
     """``store.plate_totals`` of ``rows``."""
     problems: list[LineProblem] = field(default_factory=list)
@@ -55,7 +62,8 @@ class Chunk:
 
 Records = Iterator[tuple[int, dict[str, Any] | LineError]]
 Prepare = Callable[[list[dict[str, Any]], Chunk], None]
-"""Fills a chunk's ``rows``, ``plates``, ``too_old`` and ``repeated`` from its good records."""
+"""Fills a chunk's ``rows`` (or ``staged``), ``plates``, ``too_old`` and ``repeated`` from its
+good records."""
 
 
 class ReaderFailed(RuntimeError):
@@ -69,7 +77,7 @@ def read_ahead(
     batch_size: int,
     max_errors: int | None,
     depth: int = 2,
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """Chunks of ``batch_size`` good records (fewer for the first few and the last, or after
     ``max_errors``),
     made by a forked process (a thread where fork is missing) from ``records()``; an

@@ -7,22 +7,25 @@ and the import goes on); good ones are stored ``batch_size`` at a time by
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from local_node.clock import Clock
 from local_node.db.live_hotlist import hotlist_rev
-from local_node.importing import formats, platerecognizer, store
-from local_node.importing.pipeline import Chunk, LineProblem, read_ahead
+from local_node.importing import formats, platerecognizer, staging, store
+from local_node.importing.pipeline import Chunk, LineProblem, Prepare, read_ahead
 from local_node.importing.values import LineError, TimeWindow
 
 BATCH_SIZE = 50_000
@@ -51,6 +54,8 @@ class ImportOptions:
     max_errors: int | None = None
     """Give up after this many bad lines (None: never)."""
     batch_size: int = BATCH_SIZE
+    stage: bool = True
+    """On SQLite, hand chunks over in staging files (``staging``); False: as pickled rows."""
 
 
 @dataclass
@@ -122,33 +127,56 @@ class Importer:
         except formats.UnknownFormat as exc:
             raise ImportRefused(str(exc)) from None
         report.format = fmt
+        with contextlib.ExitStack() as stack:
+            where = None
+            if self._options.stage and self._dialect == "sqlite":
+                # Removed at the end, also on error; the reader has stopped by then (the
+                # chunks are closed first, which stops it).
+                where = Path(
+                    stack.enter_context(
+                        tempfile.TemporaryDirectory(
+                            prefix="edgesync-import-", ignore_cleanup_errors=True
+                        )
+                    )
+                )
+            chunks = read_ahead(
+                lambda: self._records(fmt, first, stream),
+                prepare=self._preparer(fmt, where),
+                batch_size=self._options.batch_size,
+                max_errors=self._options.max_errors,
+            )
+            for chunk in stack.enter_context(contextlib.closing(chunks)):
+                report.lines += chunk.lines
+                for problem in chunk.problems:
+                    self._problem(report, problem)
+                self._store(chunk, report, fmt)
+                report.gave_up = chunk.gave_up
+                now = time.monotonic()
+                if now - last >= self._every:
+                    last = now
+                    report.elapsed_s = now - started
+                    self._on_progress(report)
+        report.elapsed_s = time.monotonic() - started
+        return report
+
+    def _preparer(self, fmt: str, where: Path | None) -> Prepare:
+        """The reading process's work on a chunk's good records (``store.prepare``); with a
+        staging directory ``where``, its rows go to a staging file of their own there."""
         cutoff, dialect = self._cutoff, self._dialect
-        share = fmt != formats.NODE_CSV  # its parser's memoized checks share values already
+        # Shared values only make pickles smaller, and a node-csv parser shares them already.
+        share = fmt != formats.NODE_CSV and where is None
+        numbers = itertools.count(1)
 
         def prepare(records: list[dict[str, Any]], chunk: Chunk) -> None:
             ready = store.prepare(records, cutoff=cutoff, dialect=dialect, share=share)
-            chunk.rows, chunk.plates = ready.rows, ready.plates
+            chunk.plates = ready.plates
             chunk.too_old, chunk.repeated = ready.too_old, ready.repeated
+            if where is not None and ready.rows:
+                chunk.staged = staging.write(where / f"chunk-{next(numbers)}.db", ready.rows)
+            else:
+                chunk.rows = ready.rows
 
-        chunks = read_ahead(
-            lambda: self._records(fmt, first, stream),
-            prepare=prepare,
-            batch_size=self._options.batch_size,
-            max_errors=self._options.max_errors,
-        )
-        for chunk in chunks:
-            report.lines += chunk.lines
-            for problem in chunk.problems:
-                self._problem(report, problem)
-            self._store(chunk, report, fmt)
-            report.gave_up = chunk.gave_up
-            now = time.monotonic()
-            if now - last >= self._every:
-                last = now
-                report.elapsed_s = now - started
-                self._on_progress(report)
-        report.elapsed_s = time.monotonic() - started
-        return report
+        return prepare
 
     def _problem(self, report: ImportReport, problem: LineProblem) -> None:
         report.errors += 1
@@ -209,41 +237,117 @@ class Importer:
     def _store(self, chunk: Chunk, report: ImportReport, fmt: str) -> None:
         report.too_old += chunk.too_old
         report.already += chunk.repeated
+        if chunk.staged is not None:
+            try:
+                self._store_staged(chunk.staged, chunk.plates, report, fmt)
+            finally:
+                staging.remove(chunk.staged)
+            return
         rows = chunk.rows
         if not rows:
             return
         now = self._clock()
         with self._engine.begin() as conn:
-            store.large_cache(conn)
-            store.take_write_lock(conn)
-            cameras = dict(self._cameras)
-            missing = {r[0] for r in rows} - set(cameras)
-            if missing:
-                cameras.update(store.ensure_cameras(conn, missing, now))
-            found = store.existing(conn, ((cameras[r[0]], r[1]) for r in rows))
-            new, plates = rows, chunk.plates
-            if found:
-                new = [r for r in rows if (cameras[r[0]], r[1]) not in found]
-                plates = store.plate_totals(new)
-            if new:
-                block = (
-                    store.local_only_seqs(conn, len(new))
-                    if self._options.local_only
-                    else store.synced_seqs(conn, len(new), now)
-                )
-                report.hits += store.insert_rows(
-                    conn,
-                    new,
-                    plates,
-                    block=block,
-                    cameras=cameras,
-                    matcher=self._matcher(conn),
-                    now=now,
-                    flags=store.Flags(self._options.local_only, fmt),
-                )
+            cameras = self._begin_batch(conn, {r[0] for r in rows}, now)
+            new = self._insert_rows(conn, rows, chunk.plates, cameras, now, fmt, report)
         self._cameras = cameras
-        report.new += len(new)
-        report.already += len(rows) - len(new)
+        report.new += new
+        report.already += len(rows) - new
+
+    def _store_staged(
+        self, staged: staging.Staged, plates: dict[str, list[Any]], report: ImportReport, fmt: str
+    ) -> None:
+        """Store a staged chunk: by one ``INSERT ... SELECT`` when none of it is stored yet,
+        else its rows read back and stored as pickled ones are."""
+        now = self._clock()
+        with self._engine.connect() as conn:
+            staging.attach(conn, staged)
+            try:
+                with conn.begin():
+                    cameras = self._begin_batch(conn, staged.cameras, now)
+                    new = self._insert_staged(conn, staged, plates, cameras, now, fmt, report)
+            finally:
+                staging.detach(conn)
+        self._cameras = cameras
+        report.new += new
+        report.already += staged.count - new
+
+    def _insert_staged(
+        self,
+        conn: Connection,
+        staged: staging.Staged,
+        plates: dict[str, list[Any]],
+        cameras: dict[str, str],
+        now: datetime,
+        fmt: str,
+        report: ImportReport,
+    ) -> int:
+        """Store the staged reads not stored yet; return how many."""
+        skip = staging.stored_positions(conn, staged, cameras) if staging.usable(staged) else None
+        if skip is None or skip:  # rare (a re-run, a file of many cameras): the rows' way
+            rows = staging.read_rows(conn, staged, skip or set())
+            if skip:
+                plates = store.plate_totals(rows)
+            return self._insert_rows(conn, rows, plates, cameras, now, fmt, report)
+        report.hits += staging.insert_staged(
+            conn,
+            staged,
+            plates,
+            block=self._seqs(conn, staged.count, now),
+            cameras=cameras,
+            matcher=self._matcher(conn),
+            now=now,
+            flags=store.Flags(self._options.local_only, fmt),
+        )
+        return staged.count
+
+    def _begin_batch(
+        self, conn: Connection, sources: Iterable[str], now: datetime
+    ) -> dict[str, str]:
+        """Take the node's write lock (the transaction's first write), then the camera id of
+        each source camera, creating those missing."""
+        store.large_cache(conn)
+        store.take_write_lock(conn)
+        cameras = dict(self._cameras)
+        missing = set(sources) - set(cameras)
+        if missing:
+            cameras.update(store.ensure_cameras(conn, missing, now))
+        return cameras
+
+    def _insert_rows(
+        self,
+        conn: Connection,
+        rows: list[tuple[Any, ...]],
+        plates: dict[str, list[Any]],
+        cameras: dict[str, str],
+        now: datetime,
+        fmt: str,
+        report: ImportReport,
+    ) -> int:
+        """Store those of ``rows`` not stored yet (``store.insert_rows``); return how many."""
+        found = store.existing(conn, ((cameras[r[0]], r[1]) for r in rows))
+        new = rows
+        if found:
+            new = [r for r in rows if (cameras[r[0]], r[1]) not in found]
+            plates = store.plate_totals(new)
+        if new:
+            report.hits += store.insert_rows(
+                conn,
+                new,
+                plates,
+                block=self._seqs(conn, len(new), now),
+                cameras=cameras,
+                matcher=self._matcher(conn),
+                now=now,
+                flags=store.Flags(self._options.local_only, fmt),
+            )
+        return len(new)
+
+    def _seqs(self, conn: Connection, count: int, now: datetime) -> store.SeqBlock:
+        """``count`` seqs for the batch: local-only ones or the node's stream's next."""
+        if self._options.local_only:
+            return store.local_only_seqs(conn, count)
+        return store.synced_seqs(conn, count, now)
 
     def _matcher(self, conn: Any) -> Any:
         rev = hotlist_rev(conn)

@@ -58,7 +58,7 @@ BODY = (
 """A read ready to store (``body``): the source's camera name, then its detection values
 as bound (times as ``add_stored_times`` makes them)."""
 _CAMERA, _EVENT, _RECEIVED, _NORM, _KEY = 0, 1, 4, 6, 7
-_COLUMNS = [
+COLUMNS = [
     "id",
     "seq",
     "camera_id",
@@ -67,6 +67,7 @@ _COLUMNS = [
     "imported_from",
     *(c.removesuffix("_stored") for c in BODY[1:]),
 ]
+"""The detections columns an import fills, in the order of its value tuples."""
 body = itemgetter(*BODY)
 """The ``BODY`` tuple of a parsed read (a dict with its ``*_stored`` times)."""
 
@@ -337,7 +338,7 @@ def insert_rows(
     if not rows:
         return 0
     make_id, first, base = id_maker(block.stream_id), block.first, block.base
-    matches = _matches(plates, matcher, now)
+    matches = hotlist_matches(plates, matcher, now)
     local_only, fmt = flags.local_only, flags.imported_from
     values = []
     seq = first
@@ -373,7 +374,7 @@ def insert_rows(
 def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
     """One executemany of plain tuples on SQLite; COPY on PostgreSQL (measured: 15% faster
     than psycopg's executemany of INSERTs at 150,000 reads, client CPU a little lower)."""
-    columns = ", ".join(_COLUMNS)
+    columns = ", ".join(COLUMNS)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection  # in the batch's transaction
         with (
@@ -384,12 +385,12 @@ def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
                 copy.write_row(value)
         return
     conn.exec_driver_sql(
-        f"INSERT INTO detections ({columns}) VALUES ({', '.join(['?'] * len(_COLUMNS))})",
+        f"INSERT INTO detections ({columns}) VALUES ({', '.join(['?'] * len(COLUMNS))})",
         values,
     )
 
 
-def _matches(
+def hotlist_matches(
     plates: dict[str, list[Any]], matcher: HotlistMatcher[LiveEntry], now: datetime
 ) -> dict[str, list[HitMatch]]:
     """The live hotlist's matches of each plate that has any."""
