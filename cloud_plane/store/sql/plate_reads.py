@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, text, tuple_
+from sqlalchemy import TextualSelect, bindparam, select, text, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.store.tables import DetectionRow
@@ -79,7 +79,7 @@ class ReadScope:
 
 
 @lru_cache(maxsize=256)
-def _statement(size: int, limit: int, shape: tuple[bool, ...]) -> TextClause:
+def _statement(size: int, limit: int, shape: tuple[bool, ...]) -> TextualSelect:
     """``size`` arms of one shape: each plate's ``limit`` newest keys."""
     where = " AND ".join(
         ["plate_norm = :p{i}", *(t for t, on in zip(_TERMS, shape, strict=True) if on)]
@@ -128,7 +128,7 @@ class ReadKeys:
         params = {**self._params, **{f"p{i}": p for i, p in enumerate(group)}}
         loaded: dict[str, list[Key]] = {plate: [] for plate in group}
         for plate, *key in self._conn.execute(_statement(len(group), n, self._shape), params):
-            loaded[plate].append(tuple(key))  # type: ignore[arg-type]
+            loaded[plate].append(tuple(key))
         for keys in loaded.values():
             keys.sort(reverse=True)  # a union promises no order
         self._held.update(loaded)
