@@ -78,3 +78,20 @@ def detection_uuid(stream_id: str, seq: int) -> uuid.UUID:
     high = ((stream_bits >> 12) << 16) | (0x8 << 12) | (stream_bits & 0xFFF)  # 48 | ver | 12
     low = (0b10 << 62) | seq  # variant | 62
     return uuid.UUID(int=(high << 64) | low)
+
+
+_SEQ_BITS = (1 << 62) - 1
+
+
+def stream_prefix(stream_id: str) -> str:
+    """The first 64 bits, as text (three groups), of every id ``detection_uuid`` gives the
+    stream's reads: the stream's part of the id."""
+    return str(detection_uuid(stream_id, 0))[:18]
+
+
+def id_parts(value: uuid.UUID) -> tuple[str, int] | None:
+    """``(stream_prefix, seq)`` of an id laid out as ``detection_uuid`` lays it out; None for
+    an id of another version (its stream cannot be told from it)."""
+    if value.version != 8:
+        return None
+    return str(value)[:18], value.int & _SEQ_BITS

@@ -9,16 +9,45 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Depends, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from cloud_plane.errors import InvalidInput
 from cloud_plane.images.service import ImageService
 from cloud_plane.records.audit import Actor
-from cloud_plane.records.images import Answer, ImageRequest, ReadRef
+from cloud_plane.records.images import Answer, ImageRequest, ReadHint, ReadRef
 from sync_protocol.image_messages import SHA256_HEADER
+
+MAX_SITE_ID = 64  # the column's size
+
+
+def read_hint(
+    site_id: Annotated[
+        str | None,
+        Query(max_length=MAX_SITE_ID, description="The read's site, as the search listed it"),
+    ] = None,
+    received_at: Annotated[
+        datetime | None,
+        Query(description="The read's received_at, as the search listed it (with site_id)"),
+    ] = None,
+) -> ReadHint | None:
+    """Where a search listed the read: needed (with the id) to find a read that did not hit
+    on the DynamoDB store; ignored where reads are found by id alone. Both or neither."""
+    if (site_id is None) != (received_at is None):
+        raise InvalidInput("site_id and received_at go together: give both or neither")
+    if site_id is None or received_at is None:
+        return None
+    if received_at.tzinfo is None:
+        raise InvalidInput("received_at needs its UTC offset (as the search lists it)")
+    return ReadHint(site_id, received_at)
+
+
+Near = Annotated[ReadHint | None, Depends(read_hint)]
+"""The ``read_hint`` of a request."""
 
 MAX_WAIT_S = 10.0
 WAIT_STEP_S = 0.1

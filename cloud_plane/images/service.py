@@ -27,6 +27,7 @@ from cloud_plane.records.images import (
     WAITING,
     Answer,
     ImageRequest,
+    ReadHint,
     ReadRef,
     answer,
     offline_answer,
@@ -59,13 +60,19 @@ class ImageService:
     unavailable: str | None = None  # why images cannot be asked for here (None: they can)
 
     # -- staff ------------------------------------------------------------------------------
-    def read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef:
-        """The read in the caller's scope; NotFound otherwise (another site's read included)."""
+    def read(
+        self,
+        detection_id: str,
+        site_ids: Collection[str] | None,
+        near: ReadHint | None = None,
+    ) -> ReadRef:
+        """The read in the caller's scope; NotFound otherwise (another site's read included).
+        ``near``: where a search listed it (``ReadHint``)."""
         try:
             uuid.UUID(detection_id)
         except ValueError:
             raise NotFound(f"no read {detection_id!r}") from None
-        ref = self.store.images.find_read(detection_id, site_ids)
+        ref = self.store.images.find_read(detection_id, site_ids, near)
         if ref is None:
             raise NotFound(f"no read {detection_id!r}")
         return ref

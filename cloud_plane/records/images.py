@@ -24,6 +24,16 @@ PRUNED_REASONS = {
 
 
 @dataclass(frozen=True)
+class ReadHint:
+    """Where a read was received, as a search listed it (``site_id`` and ``received_at``
+    query parameters): a store that keeps reads by site and time (DynamoDB) finds with it a
+    read that did not hit. The read found must still have the asked-for id."""
+
+    site_id: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class ReadRef:
     """What the cloud holds of the read whose image is asked for."""
 

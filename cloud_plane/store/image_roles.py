@@ -12,14 +12,21 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from cloud_plane.records.images import ImageRequest, ReadRef
+from cloud_plane.records.images import ImageRequest, ReadHint, ReadRef
 
 
 class ImageRequestStore(Protocol):
     """Image requests by id, by read and by site; the read an id names."""
 
-    def find_read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef | None:
-        """Return the read ``detection_id`` of one of ``site_ids`` (None: any), or None."""
+    def find_read(
+        self,
+        detection_id: str,
+        site_ids: Collection[str] | None,
+        near: ReadHint | None = None,
+    ) -> ReadRef | None:
+        """Return the read ``detection_id`` of one of ``site_ids`` (None: any), or None;
+        ``near``: where it was received, for stores that need it to find a read that did
+        not hit."""
         ...
 
     def put(self, request: ImageRequest) -> None:

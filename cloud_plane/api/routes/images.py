@@ -6,6 +6,8 @@ while the site has not answered (``Retry-After``; ``?wait=`` up to 10 s holds th
 until it has); 404 no such read in the caller's sites, no image, or "pruned at the site";
 410 forgotten (ask again); 503 ``{"status": "offline", "offline_since": ...}`` at once for
 a site that is offline. Every request and every image served is in the audit log.
+``site_id`` and ``received_at`` (both, as a search listed the read) let the DynamoDB store
+find a read that did not hit (``ReadHint``); elsewhere the id alone is enough.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud_plane.deps import Services, StaffAuth, api_actor
-from cloud_plane.images.http import MAX_WAIT_S, answer_json, image_response
+from cloud_plane.images.http import MAX_WAIT_S, Near, answer_json, image_response
 from cloud_plane.records.audit import Actor
 from cloud_plane.records.images import Answer, ImageRequest
 from sync_protocol.audit import REASON_MAX
@@ -30,6 +32,7 @@ async def request_image(
     detection_id: str,
     services: Services,
     staff: StaffAuth,
+    near: Near,
     reason: Annotated[
         str | None, Query(max_length=REASON_MAX, description="Why (optional; audit-logged)")
     ] = None,
@@ -39,7 +42,7 @@ async def request_image(
     by: Actor = api_actor(services, staff, reason)
 
     def ask() -> tuple[ImageRequest | None, Answer]:
-        return images.request(images.read(detection_id, staff.scope()), by)
+        return images.request(images.read(detection_id, staff.scope(), near), by)
 
     return answer_json(*await run_in_threadpool(ask))
 
@@ -49,11 +52,12 @@ async def get_image(
     detection_id: str,
     services: Services,
     staff: StaffAuth,
+    near: Near,
     wait: Annotated[
         float, Query(ge=0, le=MAX_WAIT_S, description="Hold up to this many seconds for it")
     ] = 0,
     meta: Annotated[bool, Query(description="Where it stands, never the bytes")] = False,
 ) -> Response:
     """The image if held, else where its request stands."""
-    ref = await run_in_threadpool(services.images.read, detection_id, staff.scope())
+    ref = await run_in_threadpool(services.images.read, detection_id, staff.scope(), near)
     return await image_response(services.images, ref, api_actor(services, staff), wait, meta=meta)

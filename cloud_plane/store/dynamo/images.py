@@ -16,22 +16,29 @@ The request's ``expires_at`` (when the image is forgotten) is kept as ``keep_unt
 ``expires_at`` is the table's TTL attribute, set a week after that so an expired request
 still answers "expired" for a while before DynamoDB deletes it.
 
-``find_read`` answers from the read's hit items (``HIT#<detection>``: site and image
-SHA-256), so in this backend the reads whose images can be asked for are those that hit:
-reads live in plate and chunk items keyed by plate and time, not by id (``detections.py``),
-and an id index would cost a write unit per read.
+``find_read`` finds a read that hit from its hit items (``HIT#<detection>``: site and image
+SHA-256). Reads live in chunk items keyed by site and the time of their newest read
+(``detections.py``), not by id: an id index would cost a write a read, or a write an
+exchange, as much again as the seed's whole write budget. So a read that did not hit is
+found where it was received (``ReadHint``: the site and time a search listed it with): its
+chunk's newest read is at most ``CHUNK_SPAN`` later, so one Query of that minute of the
+site's chunk partition (two across midnight) holds it; the id names the stream and seq
+(``sync_protocol.detections.id_parts``), and the read found must have that id.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from cloud_plane.records.images import WAITING, ImageRequest, ReadRef
+from cloud_plane.records.images import WAITING, ImageRequest, ReadHint, ReadRef
 from cloud_plane.store import keys
 from cloud_plane.store.dynamo.db import DynamoDb
+from cloud_plane.store.dynamo.detection_items import CHUNK_SPAN, chunk_rows
+from sync_protocol.detections import id_parts, stream_prefix
 
 SEP = keys.SEP
 TTL_AFTER = timedelta(days=7)
@@ -48,8 +55,48 @@ class DynamoImages:
     def __init__(self, db: DynamoDb) -> None:
         self._table = db.table
 
-    def find_read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef | None:
-        """Return the read from its hit items (reads without a hit are not found here)."""
+    def find_read(
+        self,
+        detection_id: str,
+        site_ids: Collection[str] | None,
+        near: ReadHint | None = None,
+    ) -> ReadRef | None:
+        """Return the read from its hit items, else from its chunk where ``near`` says."""
+        ref = self._from_hits(detection_id, site_ids)
+        if ref is None and near is not None and (site_ids is None or near.site_id in site_ids):
+            ref = self._from_chunk(detection_id, near)
+        return ref
+
+    def _from_chunk(self, detection_id: str, near: ReadHint) -> ReadRef | None:
+        try:
+            wanted = uuid.UUID(detection_id)
+        except ValueError:
+            return None
+        parts = id_parts(wanted)
+        if parts is None:
+            return None
+        prefix, seq = parts
+        low = keys.time_text(near.received_at)
+        high = keys.time_text(near.received_at + CHUNK_SPAN + timedelta(seconds=1))
+        for day in dict.fromkeys((low[:10], high[:10])):
+            for chunk in self._table.query(
+                "pk = :pk AND sk BETWEEN :low AND :high",
+                values={
+                    ":pk": keys.detection_chunk_partition(near.site_id, day),
+                    ":low": low,
+                    ":high": high,
+                },
+                consistent=True,
+            ):
+                _, stream_id, first = str(chunk["sk"]).split(keys.SEP)
+                if stream_prefix(stream_id) != prefix or keys.unpad(first) > seq:
+                    continue
+                for row in chunk_rows(chunk):
+                    if row.data["seq"] == seq and row.stored().record.id == wanted:
+                        return ReadRef(detection_id, row.site_id, row.data.get("image_sha256"))
+        return None
+
+    def _from_hits(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef | None:
         items = self._table.query(
             "pk = :pk", values={":pk": f"HIT{SEP}{detection_id}"}, consistent=True
         )

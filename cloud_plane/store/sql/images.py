@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from cloud_plane.records.images import ImageRequest, ReadRef
+from cloud_plane.records.images import ImageRequest, ReadHint, ReadRef
 from cloud_plane.store.investigation_tables import ImageRequestRow
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.tables import DetectionRow
@@ -23,8 +23,14 @@ class SqlImages:
     def __init__(self, db: SqlDatabase) -> None:
         self._db = db
 
-    def find_read(self, detection_id: str, site_ids: Collection[str] | None) -> ReadRef | None:
-        """Return the read by its id (indexed), only among ``site_ids`` if given."""
+    def find_read(
+        self,
+        detection_id: str,
+        site_ids: Collection[str] | None,
+        near: ReadHint | None = None,
+    ) -> ReadRef | None:
+        """Return the read by its id (indexed), only among ``site_ids`` if given (``near``
+        is not needed here)."""
         stmt = select(DetectionRow.site_id, DetectionRow.image_sha256).where(
             DetectionRow.id == detection_id
         )

@@ -71,7 +71,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[data-tz]").forEach((el) => { if (!el.value) el.value = zone; });
 });
 
-// <td data-image-url="/reads/ID/image"> with a .show-image button: ask the read's site for
+// <td data-image-url="/reads/ID/image?..."> with a .show-image button: ask the read's site for
 // its image (POST, CSRF header), poll where it stands (?meta=1&wait=5: never the bytes, so a
 // view is audited once), then show it. Texts come from the server's JSON as textContent.
 function showImage(cell) {
@@ -90,7 +90,8 @@ function showImage(cell) {
   }
   async function watch(deadline) {
     while (Date.now() < deadline) {
-      const resp = await fetch(url + "?meta=1&wait=5", { credentials: "same-origin" });
+      const more = (url.includes("?") ? "&" : "?") + "meta=1&wait=5";
+      const resp = await fetch(url + more, { credentials: "same-origin" });
       const body = await answer(resp);
       if (body === null) return;
       if (resp.status === 200) {

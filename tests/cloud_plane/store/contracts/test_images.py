@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from cloud_plane.records.hits import StoredHit
-from cloud_plane.records.images import ImageRequest
+from cloud_plane.records.images import ImageRequest, ReadHint
 from cloud_plane.store.base import CloudStore
+from sync_protocol.detections import detection_uuid
 from tests.cloud_plane.store.contracts.builders import NOW, records
 
 ROLE = "images"
@@ -104,3 +105,24 @@ def test_stored_requests_past_their_keep_are_listed_soonest_first(store: CloudSt
     got = store.images.stored_before(NOW + timedelta(hours=3), limit=10)
     assert [r.request_id for r in got] == [soon.request_id, late.request_id]
     assert never not in got
+
+
+def test_a_read_that_did_not_hit_is_found_by_its_id_and_where_it_was_received(
+    store: CloudStore,
+) -> None:
+    batch = [r.model_copy(update={"image_sha256": SHA}) for r in records("st", 1, 30)]
+    store.detections.put_batch("s", "st", batch, received_at=NOW)
+    for record in (batch[0], batch[17], batch[-1]):
+        near = ReadHint("s", record.received_at)
+        found = store.images.find_read(str(record.id), None, near)
+        assert found is not None and (found.detection_id, found.site_id) == (str(record.id), "s")
+        assert found.image_sha256 == SHA
+        assert store.images.find_read(str(record.id), {"other"}, near) is None
+
+
+def test_a_hint_that_names_another_read_finds_nothing(store: CloudStore) -> None:
+    batch = records("st", 1, 3)
+    store.detections.put_batch("s", "st", batch, received_at=NOW)
+    near = ReadHint("s", batch[0].received_at)
+    assert store.images.find_read(str(detection_uuid("st", 4)), None, near) is None
+    assert store.images.find_read(str(detection_uuid("other", 1)), None, near) is None
