@@ -335,6 +335,7 @@ def merge_newest(
     limit: int,
     *,
     presorted: bool = False,
+    full: Callable[[K], None] | None = None,
 ) -> list[R]:
     """The ``limit`` newest rows over many plates, fetching as few plates as it can.
 
@@ -345,6 +346,9 @@ def merge_newest(
     soon as the next bound cannot beat the ``limit`` rows in hand, so a first page costs
     about ``limit`` plate lookups however many plates match. ``presorted``: ``plates``
     already come newest bound first (a lazy iterator is then read only as far as needed).
+    ``full(order)``: told the oldest row kept each time it changes while ``limit`` rows are
+    in hand, so a lazy ``plates`` can stop before reading plates that could not enter
+    (``PageFloor``).
     """
     if limit <= 0:
         return []
@@ -361,4 +365,22 @@ def merge_newest(
                 heapq.heapreplace(best, item)
             else:
                 break  # the plate's rows come newest first: the rest are older still
+            if full is not None and len(best) >= limit:
+                full(best[0].order)
     return [item.row for item in sorted(best, reverse=True)]
+
+
+class PageFloor(Generic[K]):
+    """The oldest row a full page keeps (``merge_newest``'s ``full``), for the producer of
+    its plates: a plate whose bound is not newer cannot enter the page."""
+
+    def __init__(self) -> None:
+        self.order: K | None = None
+
+    def note(self, order: K) -> None:
+        """``merge_newest``'s ``full``."""
+        self.order = order
+
+    def shuts_out(self, bound: K) -> bool:
+        """Whether no plate bounded by ``bound`` or older can enter the page."""
+        return self.order is not None and not self.order < bound

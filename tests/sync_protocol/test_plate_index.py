@@ -13,6 +13,7 @@ from sync_protocol.plate_index import (
     END,
     PROBE_PLATES,
     KeyLookup,
+    PageFloor,
     RotationRange,
     fuzzy_globs,
     key_of_rotation,
@@ -166,6 +167,24 @@ def test_merge_newest_returns_the_newest_rows_over_all_plates() -> None:
     page = merge_newest([(p, rows[0]) for p, rows in reads.items()], fetch, lambda r: r, 3)
     assert page == [9, 8, 7]
     assert "C" not in fetched  # its newest read (3) could not beat the page
+
+
+def test_a_full_page_tells_its_floor_and_shuts_out_older_plates() -> None:
+    reads = {"A": [9, 4], "B": [8, 7], "C": [6], "D": [3]}
+    floor: PageFloor[int] = PageFloor()
+    produced: list[str] = []
+
+    def plates():  # lazy, newest bound first, as the SQL producers are
+        for plate, rows in reads.items():
+            if floor.shuts_out(rows[0]):
+                return
+            produced.append(plate)
+            yield plate, rows[0]
+
+    page = merge_newest(plates(), lambda p, n: reads[p][:n], lambda r: r, 3, presorted=True,
+                        full=floor.note)  # fmt: skip
+    assert page == [9, 8, 7] and floor.order == 7
+    assert produced == ["A", "B"]  # C (6) was never produced: 7 shuts it out
 
 
 def test_merge_newest_with_no_plates_is_empty() -> None:

@@ -42,11 +42,17 @@ from cloud_plane.records.paging import (
 from cloud_plane.store.investigation_tables import PlateIndexRow, PlateRotationRow
 from cloud_plane.store.sql.database import before
 from cloud_plane.store.sql.plate_reads import Key, ReadKeys, ReadScope, page_rows
-from cloud_plane.store.sql.plate_recency import plates_newest_first, single_range, walk_cost
+from cloud_plane.store.sql.plate_recency import (
+    TOP,
+    plates_newest_first,
+    single_range,
+    walk_cost,
+)
 from cloud_plane.store.tables import DetectionRow
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.plate_index import (
     KeyLookup,
+    PageFloor,
     RotationRange,
     key_of_rotation,
     merge_newest,
@@ -56,7 +62,6 @@ from sync_protocol.plate_rules import normalize_pattern
 
 _D = DetectionRow
 _ORDER = (_D.received_at, _D.site_id, _D.stream_id, _D.seq)
-_TOP = chr(0x10FFFF)  # above every site id: (t, _TOP) bounds every read received at t
 _CHUNK = 500  # parameters per IN list
 _RANGES = 50  # rotation ranges per statement
 
@@ -85,8 +90,11 @@ def search_detections(
             rows = []
         elif single_range(lookup):  # a wildcard: its plates come newest first from the SQL
             walk = walk_cost(conn, lookup, query.limit, walk_above)
-            found = plates_newest_first(conn, lookup, query.site_ids, since=query.since, walk=walk)
-            rows = _merge(conn, query, found, position, want)
+            floor: PageFloor[Key] = PageFloor()
+            found = plates_newest_first(
+                conn, lookup, query.site_ids, since=query.since, walk=walk, floor=floor
+            )
+            rows = _merge(conn, query, found, position, want, floor)
         else:  # a fuzzy plain plate: a few dozen ranges of few keys each, looked up whole
             plates = candidate_plates(conn, lookup, query.site_ids, since=query.since)
             newest = sorted(plates.items(), key=_newest, reverse=True)
@@ -207,6 +215,7 @@ def _merge(
     plates: Iterator[list[tuple[str, datetime]]],
     position: Position | None,
     want: int,
+    floor: PageFloor[Key] | None = None,
 ) -> list[RowMapping]:
     """The ``want`` newest reads of the plates (lists of them with their newest read, newest
     first): merged by key, a group of plates a statement, then the page's rows whole."""
@@ -226,9 +235,10 @@ def _merge(
         for batch in plates:
             fetch.visiting.extend(plate for plate, _ in batch)
             # Capping a newest-first order at the same ceilings keeps it newest first.
-            yield from ((plate, min([(last, _TOP), *ceilings])) for plate, last in batch)
+            yield from ((plate, min([(last, TOP), *ceilings])) for plate, last in batch)
 
-    keys = merge_newest(bounded(), fetch, _key, want, presorted=True)
+    full = None if floor is None else floor.note
+    keys = merge_newest(bounded(), fetch, _key, want, presorted=True, full=full)
     return page_rows(conn, keys)
 
 

@@ -34,6 +34,7 @@ from sync_protocol.plate_index import (
     END,
     JOIN_COUNT,
     KeyLookup,
+    PageFloor,
     walk_goes_on,
     walk_threshold,
 )
@@ -44,6 +45,8 @@ _R = PlateRotationRow.__table__
 # The covering index ``ix_cloud_plate_index_recent``, in its order: batches resume by keyset.
 _ORDER = (_P.c.last_received_at, _P.c.plate_key, _P.c.plate_norm, _P.c.site_id)
 _BATCH = 64  # dictionary rows per round trip; a page of 50 usually needs one
+TOP = chr(0x10FFFF)
+"""Above every site id: ``(t, TOP)`` bounds every read received at t in the search order."""
 
 Plates = Iterator[list[tuple[str, datetime]]]
 
@@ -89,11 +92,14 @@ def plates_newest_first(
     *,
     since: datetime | None,
     walk: int | None,
+    floor: PageFloor[Any] | None = None,
 ) -> Plates:
     """Every plate ``lookup`` (``single_range``) accepts over the sites, with its newest read
     there, newest first (plates with no read at or after ``since`` left out): lists of them,
     one per round trip. ``walk``: by the newest-read index (``walk_cost``'s answer: what the
-    join costs), None: by the join."""
+    join costs), None: by the join. ``floor``: the page being filled; once it shuts out the
+    plates still to come, no further round trip is made (the last one would only have told
+    the merge that it is done)."""
     joined = _filtered(
         conn,
         select(*_ORDER)
@@ -104,12 +110,12 @@ def plates_newest_first(
         since,
     )
     if walk is None:
-        return _batches(conn, joined, lookup)
+        return _batches(conn, joined, lookup, floor=floor)
     if conn.dialect.name == "postgresql":
-        return _windows(conn, lookup, site_ids, since, joined, walk)
+        return _windows(conn, lookup, site_ids, since, joined, walk, floor)
     key = _P.c.plate_key.op("||")("")
     walked = select(*_ORDER).where(_match(conn, key, confusion_key(lookup.pattern)))
-    return _batches(conn, _filtered(conn, walked, lookup, site_ids, since), lookup)
+    return _batches(conn, _filtered(conn, walked, lookup, site_ids, since), lookup, floor=floor)
 
 
 def _filtered(
@@ -155,12 +161,16 @@ def _batches(
     lookup: KeyLookup,
     after: tuple[Any, ...] | None = None,
     seen: set[str] | None = None,
+    *,
+    floor: PageFloor[Any] | None = None,
 ) -> Plates:
     """Run ``stmt`` ``_BATCH`` rows a round trip (keyset on ``_ORDER``, from below ``after``);
     each plate once (not those ``seen``), at its newest row (a plate read at several sites
-    has a row per site)."""
+    has a row per site); none once ``floor`` shuts out what is below ``after``."""
     seen = set() if seen is None else seen
     while True:
+        if _shut_out(floor, after):
+            return
         page = stmt if after is None else stmt.where(tuple_(*_ORDER) < tuple_(*after))
         rows = conn.execute(page.limit(_BATCH)).all()
         found = _new_plates(rows, lookup, seen)
@@ -169,6 +179,11 @@ def _batches(
         if len(rows) < _BATCH:
             return
         after = tuple(rows[-1])
+
+
+def _shut_out(floor: PageFloor[Any] | None, after: tuple[Any, ...] | None) -> bool:
+    """Whether the page shuts out every plate below the keyset ``after`` (newest read first)."""
+    return floor is not None and after is not None and floor.shuts_out((after[0], TOP))
 
 
 def _new_plates(
@@ -196,6 +211,7 @@ def _windows(
     since: datetime | None,
     joined: Select[Any],
     join_cost: int,
+    floor: PageFloor[Any] | None = None,
 ) -> Plates:
     """The walk on PostgreSQL: the newest-read index read a window at a time, filtered.
 
@@ -223,8 +239,10 @@ def _windows(
     after: tuple[Any, ...] | None = None
     scan, walked = _FIRST_WINDOW, 0
     while True:
+        if _shut_out(floor, after):
+            return
         if not walk_goes_on(walked, len(seen), join_cost):
-            yield from _batches(conn, joined, lookup, after, seen)
+            yield from _batches(conn, joined, lookup, after, seen, floor=floor)
             return
         stmt = _window_statement(" AND ".join(where), scan, after is not None, site_ids is not None)
         keyset = dict(zip(("a0", "a1", "a2", "a3"), after or (), strict=False))
