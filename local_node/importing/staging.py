@@ -38,6 +38,7 @@ from local_node.db.tables import Hit
 from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
 from local_node.importing import store
 from local_node.importing.store import BODY, Flags, SeqBlock
+from sync_protocol.detections import stream_prefix
 
 SCHEMA = "import_stage"
 """The name the staging file is attached under."""
@@ -139,7 +140,7 @@ def id_sql(n: str) -> str:
 
 def id_head(stream_id: str) -> str:
     """The first three groups of the stream's ids, with their dashes (``id_sql``'s :head)."""
-    return store.id_maker(stream_id)(0)[:19]
+    return stream_prefix(stream_id) + "-"
 
 
 def insert_staged(
