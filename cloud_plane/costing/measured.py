@@ -68,6 +68,14 @@ HEARTBEAT_BYTES_PER_CAMERA = 153.5
 # DynamoDB bills storage as item bytes plus 100 bytes of overhead per item.
 ITEM_OVERHEAD_BYTES = 100
 
+# -- the plate dictionary (issue 14; bench.dynamo, 2026-12-06) ------------------------------
+DICTIONARY_WU_PER_NEW_KEY = Measured(
+    4.06, "write units per confusion key new to the table (its rotations and key item): "
+    "2.997 dictionary units a read over 0.738 new keys a read, the steady load's half hour",
+    "python -m bench.dynamo (2026-12-06)",
+)  # fmt: skip
+DICTIONARY_ITEM_BYTES = 130  # a rotation or key item: a short key, the plates, a TTL
+
 # -- the API Lambda per exchange (bench.lambda_cost "invocations") ------------------------
 # App ms = wall time minus the time inside boto3 calls (moto's work, not DynamoDB's), on
 # this machine (x86_64, Python 3.11); medians of 49 exchanges of ~17 reads and 12 empty.

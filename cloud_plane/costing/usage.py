@@ -20,7 +20,9 @@ minute.
 Write units are rebuilt from item sizes (``measured.py``), per exchange with reads: each
 read's plate item (1 unit), the batch's chunk(s) (by size: the expected rounding of a
 varying size adds half a unit), the stream cursor and the hour counter; per exchange: the
-replay nonce; per heartbeat: the site item. TTL deletes are free. A 30-day month.
+replay nonce; per heartbeat: the site item; per read, the plate dictionary (issue 14): the
+rotations and key item of keys new to the table, a key item rewrite per later visit
+(``Assumptions``). TTL deletes are free. A 30-day month.
 """
 
 from __future__ import annotations
@@ -95,6 +97,14 @@ class Assumptions:
     alarms: int = 8  # DLQ depth, 3 x Lambda errors, 3 x throttles, API 5xx
     dashboards: int = 1
     secrets_calls_per_month: int = 2_000  # GetSecretValue once per cold start
+    # The plate dictionary (issue 14, dynamo/plate_dictionary.py): a read of a confusion key
+    # the table does not hold writes the key's rotations and key item (measured per key); a
+    # later visit of a known plate (past NEWEST_STEP, 15 min) rewrites its key item.
+    # New keys a read: the seed site's first month in bench.search's traffic model (1.58 M
+    # plates in 8.64 M reads), an upper bound once the table holds a retention's worth.
+    new_keys_per_read: float = 0.18
+    # Visits a read (bursts of 2-4 reads: ~1 in 3) of plates already held.
+    revisits_per_read: float = 0.15
     cold_starts_note: str = "cold starts (~0.5 s) not priced: a few a day per function"
 
 
@@ -242,6 +252,9 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     u.write_units["exchange nonces"] = u.exchanges * units(m.NONCE_ITEM_BYTES.value)
     u.write_units["heartbeats"] = u.heartbeats * site_item_units(i.cameras)
     u.write_units["alerts"] = i.alert_hits_per_month * a.write_units_per_hit
+    u.write_units["plate dictionary"] = u.reads * (
+        a.new_keys_per_read * m.DICTIONARY_WU_PER_NEW_KEY.value + a.revisits_per_read
+    )
 
     empty_exchanges = u.exchanges - u.exchanges_with_reads
     refreshes = i.staff * i.staff_hours_per_day * 3600 / a.dashboard_refresh_s * 30
@@ -257,6 +270,12 @@ def usage(i: Inputs, a: Assumptions | None = None) -> Usage:
     # Storage: the reads of the last retention_days, plate items and their chunks' share.
     chunk_share = (chunk_bytes(n) + m.ITEM_OVERHEAD_BYTES) / n
     per_read = m.PLATE_ITEM_BYTES.value + m.ITEM_OVERHEAD_BYTES + chunk_share
+    # and the dictionary's items: about as many a key as its writes (a rotation or key item each)
+    per_read += (
+        a.new_keys_per_read
+        * m.DICTIONARY_WU_PER_NEW_KEY.value
+        * (m.DICTIONARY_ITEM_BYTES + m.ITEM_OVERHEAD_BYTES)
+    )
     u.table_gib = reads_site_min * 60 * 24 * i.retention_days * i.sites * per_read / GIB
 
     # Lambda: the API function answers exchanges and dashboard refreshes.
