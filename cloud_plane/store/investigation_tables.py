@@ -24,11 +24,13 @@ class PlateIndexRow(CloudTable, table=True):
         Index(
             "ix_cloud_plate_index_recent", "last_received_at", "plate_key", "plate_norm", "site_id"
         ),
+        # By key, covering what the join of a wildcard's rotations checks and hands over.
+        Index("ix_cloud_plate_index_key", "plate_key", "plate_norm", "last_received_at", "site_id"),
     )
 
     site_id: str = Field(primary_key=True, max_length=64)
     plate_norm: str = Field(primary_key=True, max_length=20)
-    plate_key: str = Field(max_length=20, index=True)
+    plate_key: str = Field(max_length=20)
     reads: int = Field(default=0, sa_type=BigInteger)
     last_received_at: datetime = Field(sa_column=_utc())
 
