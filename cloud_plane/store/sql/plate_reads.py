@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextualSelect, and_, bindparam, or_, select, text
+from sqlalchemy import TextualSelect, and_, bindparam, or_, select, text, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.store.tables import DetectionRow
@@ -139,10 +139,12 @@ def page_rows(conn: Connection, keys: Sequence[Key]) -> list[RowMapping]:
     if not keys:
         return []
     wanted = [(site, stream, seq) for _, site, stream, seq in keys]
-    # OR of primary-key equalities, not ``(site, stream, seq) IN (...)``: SQLite scans the
-    # table for a row-value IN list (107 ms at 0.58 M reads) but looks each term up (5 ms);
-    # PostgreSQL makes the same bitmap OR of both.
-    by_key = or_(*(and_(_D.site_id == a, _D.stream_id == b, _D.seq == c) for a, b, c in wanted))
+    if conn.dialect.name == "postgresql":  # a bitmap OR of primary-key lookups
+        by_key = tuple_(_D.site_id, _D.stream_id, _D.seq).in_(wanted)
+    else:  # SQLite scans the table for a row-value IN list (107 ms at 0.58 M reads), but
+        # looks each term of an OR up by the primary key (5 ms); PostgreSQL plans that OR
+        # too, a millisecond slower than the list
+        by_key = or_(*(and_(_D.site_id == a, _D.stream_id == b, _D.seq == c) for a, b, c in wanted))
     found = {
         (r["site_id"], r["stream_id"], r["seq"]): r
         for r in conn.execute(select(DetectionRow).where(by_key)).mappings()
