@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextualSelect, and_, bindparam, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, TextualSelect, and_, bindparam, or_, select, text, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 
 from cloud_plane.store.tables import DetectionRow
@@ -140,7 +140,7 @@ def page_rows(conn: Connection, keys: Sequence[Key]) -> list[RowMapping]:
         return []
     wanted = [(site, stream, seq) for _, site, stream, seq in keys]
     if conn.dialect.name == "postgresql":  # a bitmap OR of primary-key lookups
-        by_key = tuple_(_D.site_id, _D.stream_id, _D.seq).in_(wanted)
+        by_key: ColumnElement[bool] = tuple_(_D.site_id, _D.stream_id, _D.seq).in_(wanted)
     else:  # SQLite scans the table for a row-value IN list (107 ms at 0.58 M reads), but
         # looks each term of an OR up by the primary key (5 ms); PostgreSQL plans that OR
         # too, a millisecond slower than the list
