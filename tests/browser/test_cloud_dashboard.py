@@ -3,6 +3,8 @@ two enrolled nodes (`edgesync node serve`), as `tests/e2e/harness.py` starts the
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -14,6 +16,12 @@ from tests.e2e.harness import PASSWORD, Hybrid, edgesync, wait_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
+# A 1x1 JPEG (a real one: the browser decodes it).
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////"
+    "////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/a"
+    "AAgBAQABPxA="
+)
 XSS_CAMERA = "<img src=x onerror=alert(1)>"
 XSS_PLATE = "<svg onload=alert(1)"  # 20 characters: the longest plate the wire carries
 
@@ -104,6 +112,30 @@ def test_search_finds_a_read(system: Hybrid, page, watch) -> None:
     expect(page.get_by_role("link", name="Export CSV")).to_have_attribute(
         "href", re.compile(r"^/search\.csv\?.*plate=SR12ABC")
     )
+    no_csp_or_script_trouble(watch)
+
+
+def test_show_image_brings_the_reads_image_from_its_node(system: Hybrid, page, watch) -> None:
+    alpha = system.nodes[0]
+    meta = {"plate": "IM12AGE", "captured_at": datetime.now(UTC).isoformat()}
+    with alpha.camera() as cam:
+        posted = cam.post(
+            "/api/v1/detections",
+            files={
+                "metadata": (None, json.dumps(meta), "application/json"),
+                "image": ("gate.jpg", JPEG, "image/jpeg"),
+            },
+        )
+    assert posted.status_code == 201, posted.text
+    wait_for(lambda: alpha.backlog() == 0, what="alpha's read in the cloud")
+    sign_in(page, system, path="/search?plate=IM12AGE")
+    cell = page.locator("table.reads tbody tr td.read-image")
+    expect(cell).to_have_count(1)
+    cell.get_by_role("button", name="Show image").click()
+    # The site's next command poll uploads it (2 s by default); the script then shows it.
+    expect(cell.locator("img")).to_be_visible(timeout=20_000)
+    shown = page.evaluate("() => document.querySelector('td.read-image img').naturalWidth")
+    assert shown == 1  # the 1x1 JPEG the camera posted, decoded by the browser
     no_csp_or_script_trouble(watch)
 
 
