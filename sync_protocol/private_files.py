@@ -23,6 +23,8 @@ def private_sqlite_files(db_path: Path) -> None:
     three. A new parent directory is made 0700; an existing one is left as it is (it may be
     shared: the data directory itself is tightened by whoever owns it).
     """
+    if db_path.is_dir():  # e.g. a URL that names the data directory: never chmod it 0600
+        raise IsADirectoryError(f"{db_path} is a directory, not a SQLite database file")
     db_path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     private_file(db_path)
     for suffix in ("-wal", "-shm", "-journal"):
