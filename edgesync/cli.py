@@ -115,7 +115,7 @@ def explain_error(exc: BaseException, ctx: click.Context) -> list[str] | None:
             f"cannot use {exc.filename}: {exc.strerror or _first_line(exc)}",
             f"check {where} (or --data-dir): a folder this user may create and write",
         ]
-    database = _database_error(exc)
+    database = _database_error(exc) or _not_a_database_file(exc)
     if database is not None:
         variable, url = ctx.meta.get(DATABASE_META, (f"{prefix}DATABASE_URL", None))
         shown = f"database {redact_url(url)}" if url else "database"
@@ -138,6 +138,14 @@ def _database_error(exc: BaseException) -> str | None:
         return _first_line(exc.orig) if exc.orig is not None else _first_line(exc)
     if isinstance(exc, sqlalchemy_exc.ArgumentError):  # bad URL, unknown dialect
         return _first_line(exc)
+    return None
+
+
+def _not_a_database_file(exc: BaseException) -> str | None:
+    """The reason, if ``exc`` is a SQLite URL naming a directory."""
+    private_files = sys.modules.get("sync_protocol.private_files")
+    if private_files is not None and isinstance(exc, private_files.NotADatabaseFile):
+        return str(exc)
     return None
 
 

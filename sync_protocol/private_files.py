@@ -15,6 +15,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+class NotADatabaseFile(IsADirectoryError):
+    """A SQLite URL names a directory."""
+
+
 def private_sqlite_files(db_path: Path) -> None:
     """Make the database file (and its -wal/-shm) 0600 before SQLite opens it.
 
@@ -24,7 +28,7 @@ def private_sqlite_files(db_path: Path) -> None:
     shared: the data directory itself is tightened by whoever owns it).
     """
     if db_path.is_dir():  # e.g. a URL that names the data directory: never chmod it 0600
-        raise IsADirectoryError(f"{db_path} is a directory, not a SQLite database file")
+        raise NotADatabaseFile(f"{db_path} is a directory, not a SQLite database file")
     db_path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     private_file(db_path)
     for suffix in ("-wal", "-shm", "-journal"):

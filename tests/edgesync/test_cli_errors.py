@@ -148,6 +148,21 @@ def test_an_unwritable_data_dir_is_named(tmp_path):
     assert "/sys/edgesync-test" in lines[0] and "EDGESYNC_NODE_DATA_DIR" in lines[1]
 
 
+@pytest.mark.parametrize("service", ["node", "cloud"])
+def test_a_sqlite_url_naming_a_directory_is_named_and_the_directory_left_alone(
+    service, data_dirs, tmp_path
+):
+    folder = tmp_path / "a-folder"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    variable = f"EDGESYNC_{service.upper()}_DATABASE_URL"
+    command = ["node", "add-camera", "gate"] if service == "node" else ["cloud", "users", "list"]
+    code, lines = run(command, {**data_dirs, variable: f"sqlite:///{folder}"})
+    assert code == 2 and len(lines) == 2
+    assert "is a directory" in lines[0] and variable in lines[1]
+    assert folder.stat().st_mode & 0o777 == 0o755
+
+
 @pytest.mark.skipif(not POSTGRES, reason="set EDGESYNC_TEST_POSTGRES_URL")
 def test_a_postgresql_database_that_does_not_exist_is_named(data_dirs):
     url = POSTGRES.rsplit("/", 1)[0] + "/edgesync_no_such_database"

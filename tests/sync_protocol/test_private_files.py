@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sync_protocol.private_files import private_sqlite_files
+from sync_protocol.private_files import NotADatabaseFile, private_sqlite_files
 
 
 def test_a_new_database_file_is_owner_only(tmp_path: Path) -> None:
@@ -21,6 +21,6 @@ def test_a_directory_named_as_the_database_is_refused_and_left_as_it_was(tmp_pat
     folder = tmp_path / "shared"
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    with pytest.raises(NotADatabaseFile, match="is a directory"):
         private_sqlite_files(folder)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
