@@ -4,7 +4,6 @@ two enrolled nodes (`edgesync node serve`), as `tests/e2e/harness.py` starts the
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -117,16 +116,7 @@ def test_search_finds_a_read(system: Hybrid, page, watch) -> None:
 
 def test_show_image_brings_the_reads_image_from_its_node(system: Hybrid, page, watch) -> None:
     alpha = system.nodes[0]
-    meta = {"plate": "IM12AGE", "captured_at": datetime.now(UTC).isoformat()}
-    with alpha.camera() as cam:
-        posted = cam.post(
-            "/api/v1/detections",
-            files={
-                "metadata": (None, json.dumps(meta), "application/json"),
-                "image": ("gate.jpg", JPEG, "image/jpeg"),
-            },
-        )
-    assert posted.status_code == 201, posted.text
+    alpha.read("IM12AGE", image=JPEG)
     wait_for(lambda: alpha.backlog() == 0, what="alpha's read in the cloud")
     sign_in(page, system, path="/search?plate=IM12AGE")
     cell = page.locator("table.reads tbody tr td.read-image")

@@ -175,13 +175,22 @@ class Node(Service):
             base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.admin_token}"}
         )
 
-    def read(self, plate: str, event_id: str | None = None) -> dict:
-        """Post one read; remember it if acknowledged."""
+    def read(self, plate: str, event_id: str | None = None, image: bytes | None = None) -> dict:
+        """Post one read (with a JPEG ``image``: multipart); remember it if acknowledged."""
         body = {"plate": plate, "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         if event_id:
             body["event_id"] = event_id
         with self.camera() as cam:
-            r = cam.post("/api/v1/detections", json=body)
+            if image is None:
+                r = cam.post("/api/v1/detections", json=body)
+            else:
+                r = cam.post(
+                    "/api/v1/detections",
+                    files={
+                        "metadata": (None, json.dumps(body), "application/json"),
+                        "image": ("gate.jpg", image, "image/jpeg"),
+                    },
+                )
         assert r.status_code in (200, 201), r.text
         answer = r.json()
         self.acked[event_id or answer["id"]] = answer["id"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,17 +37,7 @@ def images_hybrid(tmp_path: Path) -> Iterator[Hybrid]:
 
 
 def read_with_image(node: Node) -> str:
-    meta = {"plate": "AB12CDE", "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    with node.camera() as cam:
-        r = cam.post(
-            "/api/v1/detections",
-            files={
-                "metadata": (None, json.dumps(meta), "application/json"),
-                "image": ("gate.jpg", JPEG, "image/jpeg"),
-            },
-        )
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
+    return node.read("AB12CDE", image=JPEG)["id"]
 
 
 def synced(hybrid: Hybrid, node: Node, read_id: str) -> None:
