@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from local_node.db.plate_dictionary import upsert_plates
 from local_node.db.tables import Hit
-from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
+from local_node.domain.hotlist import HotlistMatcher, LiveEntry
 from local_node.importing import store
 from local_node.importing.store import BODY, Flags, SeqBlock
 from sync_protocol.detections import stream_prefix
@@ -164,7 +164,7 @@ def insert_staged(
     if not matches:
         return 0
     hits = [
-        _hit(make_id(seq - block.base), seq, m, now)
+        store.historical_hit(make_id(seq - block.base), seq, m, now)
         for seq, plate in _hit_rows(conn, first, sorted(matches))
         for m in matches[plate]
     ]
@@ -210,22 +210,6 @@ def _hit_rows(conn: Connection, first: int, plates: list[str]) -> list[tuple[int
         (json.dumps(plates),),
     )
     return [(first + rowid - 1, plate) for rowid, plate in found]
-
-
-def _hit(detection_id: str, seq: int, m: HitMatch, now: datetime) -> dict[str, Any]:
-    """A historical hit row, as ``store.insert_rows`` makes it."""
-    return {
-        "detection_id": detection_id,
-        "detection_seq": seq,
-        "list_name": m.entry.list_name,
-        "entry_plate": m.entry.plate_norm,
-        "match_kind": m.kind,
-        "distance": m.distance,
-        "priority": m.entry.priority,
-        "reason": m.entry.reason,
-        "created_at": now,
-        "historical": True,
-    }
 
 
 def usable(staged: Staged) -> bool:

@@ -362,18 +362,7 @@ def insert_rows(
     _insert_detections(conn, values)
     upsert_plates(conn, [(name, p[0], p[1], first + p[2], p[3]) for name, p in plates.items()])
     hits = [
-        {
-            "detection_id": value[0],
-            "detection_seq": value[1],
-            "list_name": m.entry.list_name,
-            "entry_plate": m.entry.plate_norm,
-            "match_kind": m.kind,
-            "distance": m.distance,
-            "priority": m.entry.priority,
-            "reason": m.entry.reason,
-            "created_at": now,
-            "historical": True,
-        }
+        historical_hit(value[0], value[1], m, now)
         for value, row in zip(values if matches else (), rows, strict=False)
         if value[3]
         for m in matches[row[_NORM]]
@@ -381,6 +370,22 @@ def insert_rows(
     if hits:
         conn.execute(insert(Hit.__table__), hits)
     return len(hits)
+
+
+def historical_hit(detection_id: str, seq: int, m: HitMatch, now: datetime) -> dict[str, Any]:
+    """The ``hits`` row of an imported read that matched ``m`` (a historical hit)."""
+    return {
+        "detection_id": detection_id,
+        "detection_seq": seq,
+        "list_name": m.entry.list_name,
+        "entry_plate": m.entry.plate_norm,
+        "match_kind": m.kind,
+        "distance": m.distance,
+        "priority": m.entry.priority,
+        "reason": m.entry.reason,
+        "created_at": now,
+        "historical": True,
+    }
 
 
 def _insert_detections(conn: Connection, values: list[tuple[Any, ...]]) -> None:
