@@ -113,6 +113,8 @@ def start_frigate_listener(
             image_kind=None,
             timeout=STORE_TIMEOUT_S,
             errors=services.camera_errors,
+            refinable=read.refinable,
+            preview=read.preview,
         )
         if result.created:
             services.metrics.reads.inc()

@@ -28,6 +28,8 @@ async def ingest(
     image: bytes | None,
     image_kind: str | None,
     errors: CameraErrors | None = None,
+    refinable: bool = False,
+    preview: bool = False,
 ) -> IngestResult:
     """Store one read durably and return its id, seq and hits (or the first one's, if repeated).
 
@@ -35,7 +37,12 @@ async def ingest(
     """
     _check_camera(camera, detection)
     future = writer.submit(
-        camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
+        camera_id=camera.subject,
+        detection=detection,
+        image=image,
+        image_kind=image_kind,
+        refinable=refinable,
+        preview=preview,
     )
     return _counted(await asyncio.wrap_future(future), camera, detection, errors)
 
@@ -49,11 +56,18 @@ def ingest_blocking(
     image_kind: str | None,
     timeout: float = 30.0,
     errors: CameraErrors | None = None,
+    refinable: bool = False,
+    preview: bool = False,
 ) -> IngestResult:
     """The same, for threads that are not on the event loop (the MQTT listener)."""
     _check_camera(camera, detection)
     future = writer.submit(
-        camera_id=camera.subject, detection=detection, image=image, image_kind=image_kind
+        camera_id=camera.subject,
+        detection=detection,
+        image=image,
+        image_kind=image_kind,
+        refinable=refinable,
+        preview=preview,
     )
     return _counted(future.result(timeout), camera, detection, errors)
 

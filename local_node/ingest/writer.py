@@ -71,6 +71,8 @@ class PendingRead:
     image: bytes | None
     image_kind: str | None
     future: Future[IngestResult] = field(default_factory=Future)
+    refinable: bool = False
+    preview: bool = False
 
 
 class IngestWriter:
@@ -143,13 +145,25 @@ class IngestWriter:
 
     # -- the request side ------------------------------------------------------------
     def submit(
-        self, *, camera_id: str, detection: DetectionIn, image: bytes | None, image_kind: str | None
+        self,
+        *,
+        camera_id: str,
+        detection: DetectionIn,
+        image: bytes | None,
+        image_kind: str | None,
+        refinable: bool = False,
+        preview: bool = False,
     ) -> Future[IngestResult]:
-        """Queue a read; the future resolves once it is durable (or raises a NodeError)."""
+        """Queue a read; the future resolves once it is durable (or raises a NodeError).
+
+        `refinable`/`preview`: see `VendorRead` (a later, better reading of the same event).
+        """
         if self._queue.qsize() >= self._max_pending:
             self._metrics.rejected("overloaded")
             raise Overloaded(f"{self._max_pending} reads are waiting to be stored; retry shortly")
-        read = PendingRead(camera_id, detection, image, image_kind)
+        read = PendingRead(
+            camera_id, detection, image, image_kind, refinable=refinable, preview=preview
+        )
         self._queue.put(read)
         return read.future
 

@@ -8,7 +8,6 @@ vendor's own camera id is kept as `source_camera`.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -17,25 +16,22 @@ from starlette.datastructures import UploadFile
 
 from local_node.api.body import read_limited
 from local_node.api.openapi import OPENALPR_BODY, PLATERECOGNIZER_BODY
-from local_node.api.routes.detections import INGEST_RESPONSES
-from local_node.api.schemas import IngestOut
-from local_node.credentials import CachedCredential
+from local_node.api.vendor_ingest import (
+    JSON_TYPES,
+    VENDOR_RESPONSES,
+    VendorIngestOut,
+    answer,
+    image_kinds,
+    ingest_all,
+    media_type,
+)
 from local_node.deps import CameraAuth, Services
 from local_node.errors import InvalidInput, UnsupportedMedia
 from local_node.ingest.parse import check_image
-from local_node.ingest.service import ingest
-from local_node.ingest.vendors import VendorRead, parse_openalpr, parse_platerecognizer
+from local_node.ingest.vendors import parse_openalpr, parse_platerecognizer
 from local_node.ingest.vendors.base import decode_json_object
-from local_node.ingest.writer import IngestResult
-from local_node.services import NodeServices
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["vendor ingest"])
-
-
-class VendorIngestOut(BaseModel):
-    """The reads one vendor event became, in the event's order (may be empty)."""
-
-    detections: list[IngestOut]
 
 
 class HeartbeatOut(BaseModel):
@@ -51,15 +47,6 @@ class IgnoredOut(BaseModel):
     ignored: str = Field(description="The post's data_type")
 
 
-VENDOR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **INGEST_RESPONSES,
-    200: {
-        "description": "Every read of the event repeated a stored one (same ids), or it had none",
-        "model": VendorIngestOut,
-    },
-    201: {"description": "At least one read of the event was new; all of them are durable"},
-    422: {"description": "The event does not validate; the message names the vendor field"},
-}
 OPENALPR_RESPONSES: dict[int | str, dict[str, Any]] = {
     **VENDOR_RESPONSES,
     200: {
@@ -71,8 +58,6 @@ OPENALPR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     201: {"description": "The group (or frames) stored as new reads (`detections`)"},
 }
-
-JSON_TYPES = ("application/json", "text/json", "text/plain")
 
 
 @router.post(
@@ -91,7 +76,7 @@ async def post_platerecognizer(
     """
     limit = services.settings.ingest.max_body_bytes
     body = await read_limited(request, limit)
-    content_type = _media_type(request)
+    content_type = media_type(request)
     upload: bytes | None = None
     declared: str | None = None
     if content_type == "multipart/form-data":
@@ -116,8 +101,8 @@ async def post_platerecognizer(
         raise UnsupportedMedia("send multipart/form-data (json + upload) or application/json")
     kind = check_image(upload, declared=declared, limit=limit) if upload is not None else None
     reads = parse_platerecognizer(event, upload)
-    results = await _ingest_all(services, camera, reads, image_kind=kind)
-    return _answer(services, results, response)
+    results = await ingest_all(services, camera, reads, image_kind=kind)
+    return answer(services, results, response)
 
 
 @router.post(
@@ -137,7 +122,7 @@ async def post_openalpr(
     streams in `/api/v1/status`; any other type is acknowledged with 200 `{"ignored"}`.
     """
     body = await read_limited(request, services.settings.ingest.max_body_bytes)
-    content_type = _media_type(request)
+    content_type = media_type(request)
     if content_type not in JSON_TYPES and content_type != "":
         raise UnsupportedMedia("send the agent's JSON as application/json")
     parsed = parse_openalpr(
@@ -153,70 +138,6 @@ async def post_openalpr(
     if parsed.kind == "ignored" or (parsed.kind == "alpr_results" and not parsed.reads):
         response.status_code = 200
         return IgnoredOut(ignored=parsed.data_type or parsed.kind)
-    limit = services.settings.ingest.max_body_bytes
-    kinds = [
-        check_image(r.image, declared=None, limit=limit) if r.image is not None else None
-        for r in parsed.reads
-    ]
-    results = await _ingest_all(services, camera, parsed.reads, image_kinds=kinds)
-    return _answer(services, results, response)
-
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-async def _ingest_all(
-    services: NodeServices,
-    camera: CachedCredential,
-    reads: list[VendorRead],
-    *,
-    image_kind: str | None = None,
-    image_kinds: list[str | None] | None = None,
-) -> list[IngestResult]:
-    """Store every read of one event; return only when each is durable or has failed.
-
-    All reads are handed to the writer together (one group commit, usually). If any
-    fails, the first error is raised after the others finished: the vendor retries the
-    whole event, and the reads already stored are then answered as repeats.
-    """
-    kinds = image_kinds if image_kinds is not None else [image_kind] * len(reads)
-    outcomes = await asyncio.gather(
-        *(
-            ingest(
-                services.writer,
-                camera=camera,
-                detection=read.detection,
-                image=read.image,
-                image_kind=kind if read.image is not None else None,
-                errors=services.camera_errors,
-            )
-            for read, kind in zip(reads, kinds, strict=True)
-        ),
-        return_exceptions=True,
-    )
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return list(outcomes)  # type: ignore[arg-type]
-
-
-def _answer(
-    services: NodeServices, results: list[IngestResult], response: Response
-) -> VendorIngestOut:
-    """201 when any read was new, else 200; count new reads and hits as the native route."""
-    created = [r for r in results if r.created]
-    response.status_code = 201 if created else 200
-    if created:
-        services.metrics.reads.inc(len(created))
-        hits = sum(len(r.hits) for r in created)
-        if hits:
-            services.metrics.hits.inc(hits)
-    return VendorIngestOut(
-        detections=[
-            IngestOut(
-                id=r.id, seq=r.seq, plate_norm=r.plate_norm, hits=[h.__dict__ for h in r.hits]
-            )
-            for r in results
-        ]
-    )
+    kinds = image_kinds(services, parsed.reads)
+    results = await ingest_all(services, camera, parsed.reads, image_kinds=kinds)
+    return answer(services, results, response)

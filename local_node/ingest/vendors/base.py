@@ -29,10 +29,18 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass(frozen=True)
 class VendorRead:
-    """One plate read mapped from a vendor payload, with the image that came with it."""
+    """One plate read mapped from a vendor payload, with the image that came with it.
+
+    `refinable`: the vendor re-sends the same event as its reading improves (Frigate's
+    tracked object, a Rekor group after its previews), so a later copy with a higher
+    confidence, or a final one after a `preview`, replaces the stored reading instead of
+    being answered as a plain repeat.
+    """
 
     detection: DetectionIn
     image: bytes | None = None
+    refinable: bool = False
+    preview: bool = False
 
 
 class VendorPayloadError(ValueError):
