@@ -31,7 +31,7 @@ from local_node.clock import Clock
 from local_node.config import SyncSettings
 from local_node.db.repo import bump_hotlist_rev
 from local_node.db.tables import NodeState
-from local_node.sync import hotlist_sync, outbox, store
+from local_node.sync import corrections, hotlist_sync, outbox, store
 from local_node.sync.client import CloudRefused, SyncClient, SyncError
 from local_node.sync.heartbeat import build_heartbeat
 from local_node.sync.image_commands import ImageCommands
@@ -74,6 +74,7 @@ class _Outgoing:
     sent_ops: dict
     gaps: list[str]
     next_first: int | None = None  # database seq right after this request's batch
+    last_correction_id: int | None = None  # the last read correction this request covers
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ class SyncAgent:
             state = store.load_state(conn)
             known = store.ensure_streams(conn, self._clock())
             if store.pending_hits(conn, state["hits_acked"], 1):
+                return True
+            if corrections.plan(corrections.pending(conn, state["corrections_acked"], 1), known)[0]:
                 return True
             ops, _ = hotlist_sync.pending_ops(conn, 1)
             if ops:
@@ -212,6 +215,9 @@ class SyncAgent:
                 else []
             )
             ops, sent_ops = hotlist_sync.pending_ops(conn, MAX_HOTLIST_OPS)
+            fixes, last_fix = corrections.plan(
+                corrections.pending(conn, state["corrections_acked"]), known
+            )
         stream = hit_stream or (plan.batch.stream if plan.batch else None)
         if stream is None:
             stream = next(s for s in known if s.stream_id == current)
@@ -252,6 +258,7 @@ class SyncAgent:
             hotlist_ops=ops,
             hotlist_version=state["hotlist_version"],
             acked_commands=list(self._command_acks),
+            corrections=fixes,
         )
         span = held.get(stream.stream_id)
         return _Outgoing(
@@ -264,6 +271,7 @@ class SyncAgent:
             sent_ops=sent_ops,
             gaps=plan.gaps,
             next_first=(plan.batch.first + len(records)) if plan.batch and records else None,
+            last_correction_id=last_fix,
         )
 
     # -- pipelining -------------------------------------------------------------------------
@@ -364,8 +372,10 @@ class SyncAgent:
             hits_acked = state["hits_acked"]
             if out.last_hit_id is not None:
                 hits_acked = max(hits_acked, out.last_hit_id)
+            fixed = max(state["corrections_acked"], out.last_correction_id or 0)
             if epoch_changed:
                 hits_acked = 0  # the restored cloud may have lost hits; it deduplicates them
+                fixed = 0  # and corrections; applying one twice changes nothing
             version, changed = state["hotlist_version"], False
             if reply.hotlist is not None:
                 version, changed = hotlist_sync.apply_delta(conn, reply.hotlist, version)
@@ -385,6 +395,7 @@ class SyncAgent:
                 conn,
                 cloud_epoch=reply.cloud_epoch,
                 hits_acked=hits_acked,
+                corrections_acked=fixed,
                 hotlist_version=version,
                 last_attempt_at=now,
                 last_success_at=now,

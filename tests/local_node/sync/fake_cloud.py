@@ -53,6 +53,7 @@ class FakeCloud:
     version: int = 0
     results: dict[uuid.UUID, OpResult] = field(default_factory=dict)
     commands: list = field(default_factory=list)
+    corrections: list = field(default_factory=list)  # every ReadCorrection received, in order
     received: list[Received] = field(default_factory=list)
     attempts: list[float] = field(default_factory=list)
     fail_with: int | None = None  # answer every exchange with this status while set
@@ -177,6 +178,7 @@ class FakeCloud:
             )
         if req.heartbeat is not None:
             self.heartbeats.append(req.heartbeat)
+        self.corrections.extend(req.corrections)
         results = {op.op_id: self._apply_op(op, req.site_id, now) for op in req.hotlist_ops}
         self.commands = [c for c in self.commands if c.command_id not in req.acked_commands]
         return ExchangeReply(
