@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from local_node.db.tables import Detection, Hit
 
@@ -34,6 +34,15 @@ class VehicleOut(BaseModel):
     color: str | None = None
 
 
+class EarlierReadingOut(BaseModel):
+    """A reading of the same event that a better one replaced (the read's history)."""
+
+    plate: str
+    confidence: float | None
+    preview: bool = Field(description="The vendor marked it a preview of its final reading")
+    replaced_at: datetime = Field(description="When the better reading replaced it (node clock)")
+
+
 class DetectionOut(BaseModel):
     id: str
     seq: int
@@ -53,6 +62,13 @@ class DetectionOut(BaseModel):
     image_sha256: str | None
     image_pruned: bool
     hits: list[HitOut]
+    revision: int = Field(
+        default=1, description="1 + the corrections a better reading or a late image made"
+    )
+    earlier_readings: list[EarlierReadingOut] | None = Field(
+        default=None,
+        description="Readings a better one replaced, oldest first (on GET of one detection)",
+    )
 
 
 class DetectionPage(BaseModel):
@@ -102,6 +118,7 @@ def detection_out(row: Detection, hits: list[Hit]) -> DetectionOut:
         image_sha256=row.image_sha256,
         image_pruned=row.image_path is not None and row.image_pruned_at is not None,
         hits=[hit_out(h) for h in hits],
+        revision=row.revision,
     )
 
 

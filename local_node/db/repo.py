@@ -21,6 +21,7 @@ from local_node.db.access import (  # noqa: F401 - the camera and token function
 )
 from local_node.db.tables import (
     Detection,
+    DetectionRevision,
     Hit,
     HotlistEntry,
     NodeState,
@@ -58,6 +59,18 @@ def get_detection(engine: Engine, detection_id: str) -> tuple[Detection, list[Hi
             return None
         hits = session.exec(select(Hit).where(Hit.detection_id == detection_id)).scalars().all()
         return row, list(hits)
+
+
+def earlier_readings(engine: Engine, detection_id: str) -> list[DetectionRevision]:
+    """The readings a detection's better readings replaced, oldest first (its history)."""
+    with Session(engine, expire_on_commit=False) as session:
+        query = (
+            select(DetectionRevision)
+            .where(DetectionRevision.detection_id == detection_id)
+            .where(DetectionRevision.kind == "reading")
+            .order_by(DetectionRevision.id)
+        )
+        return list(session.exec(query).scalars().all())
 
 
 def hits_for(engine: Engine, detection_ids: Sequence[str]) -> dict[str, list[Hit]]:

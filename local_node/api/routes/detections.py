@@ -15,6 +15,7 @@ from local_node.api.schemas import (
     INGEST_RESPONSES,
     DetectionOut,
     DetectionPage,
+    EarlierReadingOut,
     IngestOut,
     detection_out,
 )
@@ -152,11 +153,18 @@ def list_detections(
 
 @router.get("/{detection_id}", response_model=DetectionOut)
 def get_detection(detection_id: str, services: Services, _: ViewerAuth) -> DetectionOut:
-    """One detection with its hits."""
+    """One detection with its hits and the earlier readings a better one replaced."""
     found = repo.get_detection(services.engine, detection_id)
     if found is None:
         raise NotFound(f"no detection {detection_id!r}")
-    return detection_out(*found)
+    out = detection_out(*found)
+    out.earlier_readings = [
+        EarlierReadingOut(
+            plate=r.plate, confidence=r.confidence, preview=r.preview, replaced_at=r.changed_at
+        )
+        for r in repo.earlier_readings(services.engine, detection_id)
+    ]
+    return out
 
 
 IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
