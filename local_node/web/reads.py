@@ -35,7 +35,10 @@ def read_detail(
             404, "There is no such read (retention may have deleted it).", "Not found"
         )
     [row] = with_hits(services.engine, [found[0]])
-    return page(request, web, "read.html", title=f"Read {row.read.plate}", row=row)
+    earlier = repo.earlier_readings(services.engine, read_id)
+    return page(
+        request, web, "read.html", title=f"Read {row.read.plate}", row=row, earlier=earlier
+    )
 
 
 @router.get("/reads/{read_id}/image")

@@ -7,6 +7,7 @@ import io
 from PIL import Image
 
 from local_node.hotlist import service
+from local_node.ingest.models import DetectionIn
 from local_node.web import thumbs
 from tests.local_node.web.conftest import post_read
 
@@ -159,3 +160,27 @@ def test_pages_carry_the_content_security_policy(node, client_for):
     r = client_for("viewer").get("/")
     assert "unsafe-inline" not in r.headers["content-security-policy"]
     assert r.headers["server-timing"].startswith("app;dur=")
+
+
+def test_a_corrected_read_lists_its_earlier_readings_escaped(node, client_for):
+    def reading(plate: str, confidence: float) -> str:
+        detection = DetectionIn(
+            plate=plate, captured_at=node.clock(), event_id="frigate:9", confidence=confidence
+        )
+        return (
+            node.services.writer.submit(
+                camera_id=node.camera_id,
+                detection=detection,
+                image=None,
+                image_kind=None,
+                refinable=True,
+            )
+            .result(10)
+            .id
+        )
+
+    read_id = reading("<b>AB12</b>", 0.4)
+    reading("AB12CDE", 0.9)
+    html = client_for("viewer").get(f"/reads/{read_id}").text
+    assert "Earlier readings" in html and "&lt;b&gt;AB12&lt;/b&gt;" in html
+    assert "<b>AB12</b>" not in html and "<dt>Revision</dt><dd>2</dd>" in html
