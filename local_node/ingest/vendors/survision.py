@@ -20,25 +20,13 @@ from local_node.ingest.vendors.base import (
     box_to_bbox,
     build_detection,
     decode_base64_image,
-    epoch_ms_to_datetime,
     parse_vendor_model,
     short_text,
 )
+from local_node.ingest.vendors.epoch import epoch_parser
 
 # `@direction` says which side of the vehicle the camera saw; "unknown" says nothing.
 _DIRECTIONS = {"front", "rear"}
-
-
-def _epoch_ms(value: object) -> object:
-    """`@date`: milliseconds since the epoch, sent as a string of digits."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be milliseconds since the Unix epoch")
-    try:
-        return epoch_ms_to_datetime(value)
-    except (OverflowError, OSError, ValueError):
-        raise ValueError("is not a plausible time in milliseconds") from None
 
 
 class _Vendor(BaseModel):
@@ -70,7 +58,7 @@ class SurvisionAnpr(_Vendor):
     id: str | None = Field(default=None, validation_alias="@id")
     decision: SurvisionDecision
 
-    _date = field_validator("date", mode="before")(_epoch_ms)
+    _date = field_validator("date", mode="before")(epoch_parser(1000, "milliseconds"))
 
 
 class SurvisionPush(_Vendor):

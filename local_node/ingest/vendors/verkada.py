@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -24,18 +24,7 @@ from local_node.ingest.vendors.base import (
     parse_vendor_model,
     short_text,
 )
-
-
-def _epoch_seconds(value: object) -> object:
-    """`created`: seconds since the epoch (an integer, sometimes sent as text)."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be seconds since the Unix epoch")
-    try:
-        return datetime.fromtimestamp(value, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise ValueError("is not a plausible time in seconds") from None
+from local_node.ingest.vendors.epoch import epoch_parser
 
 
 class _Vendor(BaseModel):
@@ -52,7 +41,7 @@ class VerkadaLprData(_Vendor):
     license_plate_state: str | None = None
     image_url: str | None = None
 
-    _created = field_validator("created", mode="before")(_epoch_seconds)
+    _created = field_validator("created", mode="before")(epoch_parser(1, "seconds"))
 
 
 class VerkadaLprWebhook(_Vendor):

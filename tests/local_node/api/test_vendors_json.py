@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from local_node.db.tables import Detection
+from tests.local_node.api.test_vendors import (
+    PAYLOADS,
+    detail,
+    image_files,
+    payload,
+    stored_count,
+)
 from tests.local_node.conftest import RunningNode, make_png
 
-PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
 SURVISION = "/api/v1/ingest/survision"
 GENETEC = "/api/v1/ingest/genetec"
 VERKADA = "/api/v1/ingest/verkada"
@@ -36,29 +39,8 @@ SAMPLES = {
 }
 
 
-def payload(name: str) -> dict[str, Any]:
-    """A fresh copy of `payloads/<name>.json` (a test may change it)."""
-    return json.loads((PAYLOADS / f"{name}.json").read_text())
-
-
 def upload_jpeg() -> bytes:
     return (PAYLOADS / "platerecognizer" / "upload.jpg").read_bytes()
-
-
-def stored_count(node: RunningNode) -> int:
-    with node.services.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Detection)).scalar_one()
-
-
-def image_files(node: RunningNode) -> list[Path]:
-    return [p for p in node.settings.images_dir.rglob("*") if p.is_file()]
-
-
-def detail(node: RunningNode, detection_id: str) -> dict[str, Any]:
-    with node.viewer() as v:
-        r = v.get(f"/api/v1/detections/{detection_id}")
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def post(node: RunningNode, path: str, body: Any, **kwargs: Any) -> httpx.Response:
@@ -148,6 +130,17 @@ def test_resent_verkada_webhook_with_a_new_delivery_stamp_is_a_repeat(node: Runn
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
+
+
+def test_concurrent_copies_of_one_push_store_it_once(node: RunningNode):
+    body = payload("survision/anpr_push")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: post(node, SURVISION, body), range(4)))
+
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 201]
+    assert len({r.json()["detections"][0]["id"] for r in answers}) == 1
+    assert stored_count(node) == 1 and len(image_files(node)) == 1
 
 
 # --- bad input: each gets its documented error and changes nothing stored --------------
