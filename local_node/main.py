@@ -20,6 +20,9 @@ from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
 from local_node.api.routes import audit, cameras, detections, hotlist, system, tokens, vendors
+from local_node.api.routes.ingest_genetec import router as genetec_router
+from local_node.api.routes.ingest_survision import router as survision_router
+from local_node.api.routes.ingest_verkada import router as verkada_router
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -107,6 +110,9 @@ def create_app(
     app.include_router(hotlist.router)
     app.include_router(system.router)
     app.include_router(vendors.router)
+    app.include_router(survision_router)
+    app.include_router(genetec_router)
+    app.include_router(verkada_router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
