@@ -1,7 +1,9 @@
 """The vendor endpoints keep every event they acknowledged across SIGKILLs, like the native one.
 
-Given a real node and Plate Recognizer (multipart with image) and OpenALPR (JSON with a base64
-crop) events posted concurrently, with retries of the same event on connection errors,
+Given a real node and events of every vendor endpoint posted concurrently — Plate Recognizer
+(multipart with image), OpenALPR (JSON with a base64 crop), Survision and Genetec (JSON with a
+base64 image), Verkada (JSON, no image), Hikvision and Axis (multipart XML/JSON with pictures) —
+with retries of the same event on connection errors,
 when the node is SIGKILLed several times and restarted,
 then every acknowledged event's detections are stored exactly once with intact images.
 """
@@ -20,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,6 +54,56 @@ def alpr_event(n: int) -> dict:
     return group
 
 
+def survision_event(n: int) -> dict:
+    push = json.loads((PAYLOADS / "survision/anpr_push.json").read_text())
+    push["anpr"]["@date"] = str(int(time.time() * 1000) - n)
+    push["anpr"]["@id"] = str(n)
+    push["anpr"]["decision"]["@plate"] = f"SV{n:05d}"
+    push["anpr"]["decision"]["jpeg"] = base64.b64encode(JPEG).decode()
+    return push
+
+
+def genetec_event(n: int) -> dict:
+    read = json.loads((PAYLOADS / "genetec/security_center_read.json").read_text())
+    now = datetime.now(UTC)
+    read["VehicleID"] = str(uuid.uuid4())
+    read["Plate"] = f"GN{n:05d}"
+    read["DateUtc"], read["TimeUtc"] = now.strftime("%m/%d/%Y"), now.strftime("%H:%M:%S")
+    read["ContextImage"] = base64.b64encode(JPEG).decode()
+    return read
+
+
+def verkada_event(n: int) -> dict:
+    hook = json.loads((PAYLOADS / "verkada/lpr_2025_09.json").read_text())
+    hook["data"]["license_plate_number"] = f"VK{n:05d}"
+    hook["data"]["created"] = int(time.time()) - n % 1000
+    return hook
+
+
+JPEG = (PAYLOADS / "platerecognizer/upload.jpg").read_bytes()
+
+
+def sender(client: httpx.Client, n: int) -> tuple[Callable[[], httpx.Response], bool]:
+    """A function posting vendor event ``n`` (the same event each call), and if it has an image."""
+    kind = n % 5
+    if kind == 0:
+        event, image = pr_event(n)
+        files = {"json": (None, json.dumps(event)), "upload": ("a.jpg", image, "image/jpeg")}
+        return lambda: client.post("/api/v1/ingest/platerecognizer", files=files), True
+    if kind == 1:
+        group = alpr_event(n)
+        return lambda: client.post("/api/v1/ingest/openalpr", json=group), True
+    if kind == 2:
+        push = survision_event(n)
+        headers = {"survision-serial-number": "SN-1"}
+        return lambda: client.post("/api/v1/ingest/survision", json=push, headers=headers), True
+    if kind == 3:
+        read = genetec_event(n)
+        return lambda: client.post("/api/v1/ingest/genetec", json=read), True
+    hook = verkada_event(n)
+    return lambda: client.post("/api/v1/ingest/verkada", json=hook), False
+
+
 def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
     data_dir = tmp_path / "node"
     env = {
@@ -71,7 +124,7 @@ def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
     port = free_port()
     log = tmp_path / "node.log"
     node = start_node(env, port, log)
-    acked: list[dict] = []
+    acked: list[tuple[dict, bool]] = []
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -84,15 +137,7 @@ def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
         n = worker_id * 100_000
         while not stop.is_set():
             n += 1
-            if n % 2:
-                event, image = pr_event(n)
-                send = lambda e=event, i=image: client.post(  # noqa: E731
-                    "/api/v1/ingest/platerecognizer",
-                    files={"json": (None, json.dumps(e)), "upload": ("a.jpg", i, "image/jpeg")},
-                )
-            else:
-                group = alpr_event(n)
-                send = lambda g=group: client.post("/api/v1/ingest/openalpr", json=g)  # noqa: E731
+            send, has_image = sender(client, n)
             for _ in range(50):  # the same event again until it is acknowledged
                 try:
                     r = send()
@@ -101,7 +146,7 @@ def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
                     continue
                 if r.status_code in (200, 201):
                     with lock:
-                        acked.extend(r.json()["detections"])
+                        acked.extend((d, has_image) for d in r.json()["detections"])
                     break
                 assert r.status_code == 503, r.text
                 time.sleep(0.1)
@@ -130,11 +175,15 @@ def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
     }
     events = [r[1] for r in rows.values()]
     assert len(events) == len(set(events)), "an event stored twice"
-    for answer in acked:
+    for answer, has_image in acked:
         row = rows.get(answer["id"])
         assert row is not None, f"acknowledged {answer} is missing"
-        image = data_dir / "images" / row[2]
-        assert hashlib.sha256(image.read_bytes()).hexdigest() == row[3]
+        assert bool(row[2]) == has_image, f"{answer}: image {row[2]!r}, expected one: {has_image}"
+        if has_image:
+            image = data_dir / "images" / row[2]
+            assert hashlib.sha256(image.read_bytes()).hexdigest() == row[3]
+    stored_vendors = {(r[1] or "").split(":")[0] for r in rows.values()}
+    assert {"pr", "survision", "genetec", "verkada"} <= stored_vendors, stored_vendors
     assert not list((data_dir / "images").rglob(".tmp-*"))
     # An OpenALPR crop is stored as sent (base64 decoded).
     crop = base64.b64decode(alpr_event(0)["best_plate"]["plate_crop_jpeg"])
