@@ -20,6 +20,7 @@ from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
 from local_node.api.routes import audit, cameras, detections, hotlist, system, tokens, vendors
+from local_node.api.url_tokens import UrlTokens
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -204,5 +205,7 @@ def _install_request_metrics(app: FastAPI) -> None:
     app.add_middleware(RequestMetrics)
     # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)
-    # Outermost: even a refused request's answer carries its id.
+    # Outside the request ids: even a refused request's answer carries its id.
     app.add_middleware(RequestIds)
+    # Outermost: nothing (access log, metrics, errors) ever sees an ingest URL's token.
+    app.add_middleware(UrlTokens)
