@@ -202,7 +202,8 @@ def ingest_url(
         ) from None
     if cred is None:
         raise _missing(camera)
-    audit_url_token(cli_auditor(engine, utc_now), cred.id, "rotated" if rotate else "created")
+    change = "rotated" if cred.replaced else "created"
+    audit_url_token(cli_auditor(engine, utc_now), cred.id, change)
     shown = url_token_json(cred)
     if as_json:
         click.echo(json.dumps(shown))
@@ -212,7 +213,7 @@ def ingest_url(
     click.echo("put the camera's format in {vendor}, e.g. platerecognizer, and the node's")
     example = shown["path"].replace("{vendor}", "platerecognizer")
     click.echo(f"address in front: https://NODE{example}")
-    if rotate:
+    if cred.replaced:
         click.echo("the old ingest URL stopped working")
 
 

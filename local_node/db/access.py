@@ -93,7 +93,14 @@ class UrlTokenExists(Exception):
     """The camera has a live URL token already and replacing it was not asked for."""
 
 
-def new_camera_url_token(engine: Engine, ref: str, *, rotate: bool) -> NewCredential | None:
+@dataclass(frozen=True)
+class NewUrlToken(NewCredential):
+    """A camera's new ingest URL token; ``replaced``: it took the place of a live one."""
+
+    replaced: bool = False
+
+
+def new_camera_url_token(engine: Engine, ref: str, *, rotate: bool) -> NewUrlToken | None:
     """Give the camera a new ingest URL token (its old one, if any, stops at once).
 
     None if there is no such camera; UrlTokenExists if it has one and ``rotate`` is false,
@@ -104,11 +111,12 @@ def new_camera_url_token(engine: Engine, ref: str, *, rotate: bool) -> NewCreden
         camera = find_camera(session, ref)
         if camera is None:
             return None
-        if camera.url_token_hash is not None and not rotate:
+        replaced = camera.url_token_hash is not None
+        if replaced and not rotate:
             raise UrlTokenExists(camera.id)
         camera.url_token_hash = credentials.digest(token)
         session.commit()
-        return NewCredential(id=camera.id, name=camera.name, secret=token)
+        return NewUrlToken(id=camera.id, name=camera.name, secret=token, replaced=replaced)
 
 
 def revoke_camera_url_token(engine: Engine, ref: str) -> Camera | None:

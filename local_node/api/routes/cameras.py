@@ -193,7 +193,7 @@ def new_ingest_url(
     if cred is None:
         raise _missing(camera)
     forget_cached_cameras(services)
-    manage.audit_url_token(audit, cred.id, "rotated" if rotate else "created")
+    manage.audit_url_token(audit, cred.id, "rotated" if cred.replaced else "created")
     response.headers.update(NO_STORE)
     return manage.url_token_json(cred)
 

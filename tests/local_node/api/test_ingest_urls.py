@@ -16,7 +16,7 @@ import pytest
 from local_node import auth
 from local_node.credentials import ingest_path
 from local_node.db import access
-from local_node.errors import MISSING_CREDENTIALS, UNKNOWN_KEY
+from local_node.errors import CAMERA_DISABLED, MISSING_CREDENTIALS, UNKNOWN_KEY
 from tests.local_node.conftest import RunningNode
 
 PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
@@ -102,6 +102,13 @@ def test_a_revoked_url_gets_401_and_the_key_still_works(node: RunningNode):
         assert cam.post("/api/v1/ingest/platerecognizer", json=event()).status_code == 201
 
 
+def test_a_disabled_cameras_url_gets_401_camera_disabled(node: RunningNode):
+    token = new_url_token(node)
+    access.set_camera_disabled(node.services.engine, node.camera_id, True)
+    r = post_pr(node, token)
+    assert r.status_code == 401 and r.json()["detail"] == CAMERA_DISABLED
+
+
 def test_a_deleted_cameras_url_gets_401(node: RunningNode):
     token = new_url_token(node)
     access.delete_camera(node.services.engine, node.camera_id, node.clock())
@@ -148,3 +155,15 @@ def test_with_a_wrong_url_token_a_good_header_key_does_not_help(node: RunningNod
 def test_no_token_and_no_key_is_missing_credentials(node: RunningNode):
     r = httpx.post(f"{node.url}/api/v1/ingest/platerecognizer", json=event())
     assert r.status_code == 401 and r.json()["detail"] == MISSING_CREDENTIALS
+
+
+def test_making_rotating_and_revoking_are_audited_without_the_token(node: RunningNode):
+    first = new_url_token(node)
+    second = new_url_token(node, rotate=True)
+    with node.admin() as admin:
+        admin.delete(f"/api/v1/cameras/{node.camera_id}/ingest-url")
+        dump = admin.get("/api/v1/audit", params={"format": "jsonl"}).text
+    entries = [json.loads(line) for line in dump.splitlines()]
+    mine = [e["action"] for e in entries if "ingest_url" in json.dumps(e.get("detail"))]
+    assert sorted(mine) == ["key.create", "key.revoke", "key.rotate"]
+    assert first not in dump and second not in dump
