@@ -1,4 +1,4 @@
-"""API keys and tokens: made with `secrets`, stored only as SHA-256 digests, and who they prove.
+"""API keys, tokens and ingest URL tokens: made with `secrets`, stored only as SHA-256 digests.
 
 The keys are 256-bit random strings, so a fast digest is enough to make a stolen database
 useless for authenticating (there is nothing to brute-force), and it keeps the per-request
@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 CAMERA_KEY_PREFIX = "esc_"
 TOKEN_PREFIX = "est_"
+URL_TOKEN_PREFIX = "esu_"
+"""A camera's ingest URL token: its own credential, good only in ``/api/v1/ingest/<vendor>/k/``."""
+INGEST_PREFIX = "/api/v1/ingest/"
+"""Every camera ingest route is under this; only these take a URL token."""
 
 
 @dataclass
@@ -33,6 +37,11 @@ class CachedCredential:
 def new_secret(prefix: str) -> str:
     """A new random key with a recognisable prefix (helps secret scanners and people)."""
     return prefix + secrets.token_urlsafe(32)
+
+
+def ingest_path(vendor: str, token: str) -> str:
+    """The path a camera posts to with its URL token (``vendor`` may be a ``{vendor}`` blank)."""
+    return f"{INGEST_PREFIX}{vendor}/k/{token}"
 
 
 def digest(secret: str) -> str:

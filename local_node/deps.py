@@ -12,6 +12,7 @@ from local_node.auth import (
     authenticate_camera,
     authenticate_token,
     cached_camera,
+    presented_camera_secret,
     presented_secret,
 )
 from local_node.credentials import CachedCredential
@@ -29,7 +30,8 @@ Services = Annotated[NodeServices, Depends(get_services)]
 
 
 async def camera_auth(request: Request, services: Services) -> CachedCredential:
-    """The authenticated camera (subject = camera id, name = camera name).
+    """The authenticated camera (subject = camera id, name = camera name), by its API key or
+    its ingest URL token (``local_node.auth``).
 
     Async so the hot ingest path stays on the event loop: a cached key costs no thread hop,
     and only a cache miss goes to the database in the thread pool. It marks the request as
@@ -37,11 +39,11 @@ async def camera_auth(request: Request, services: Services) -> CachedCredential:
     (``api.middleware.RequestMetrics``).
     """
     mark_camera_post(request.scope, None)
-    secret = presented_secret(request)
-    camera = cached_camera(services, secret)
+    kind, secret = presented_camera_secret(request)  # a URL token wins over a header key
+    camera = cached_camera(services, secret, kind)
     if camera is None:
         try:
-            camera = await run_in_threadpool(authenticate_camera, services, secret)
+            camera = await run_in_threadpool(authenticate_camera, services, secret, kind)
         except CameraDisabled as exc:
             mark_camera_post(request.scope, exc.camera_id)
             raise

@@ -23,6 +23,7 @@ from local_node.api.routes import audit, cameras, detections, hotlist, system, t
 from local_node.api.routes.ingest_genetec import router as genetec_router
 from local_node.api.routes.ingest_survision import router as survision_router
 from local_node.api.routes.ingest_verkada import router as verkada_router
+from local_node.api.url_tokens import UrlTokens
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -210,5 +211,7 @@ def _install_request_metrics(app: FastAPI) -> None:
     app.add_middleware(RequestMetrics)
     # Added last, so it runs first: nothing downstream sees a NUL in a path or query.
     app.add_middleware(RefuseControlCharacters)
-    # Outermost: even a refused request's answer carries its id.
+    # Outside the request ids: even a refused request's answer carries its id.
     app.add_middleware(RequestIds)
+    # Outermost: nothing (access log, metrics, errors) ever sees an ingest URL's token.
+    app.add_middleware(UrlTokens)

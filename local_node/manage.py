@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from local_node import credentials
 from local_node.audit.recorder import Auditor
 from local_node.db import access
 from sync_protocol.audit import AuditAction
@@ -76,6 +77,26 @@ def audit_rotation(auditor: Auditor, cred: access.NewCredential, grace: timedelt
         target=f"camera:{cred.id}",
         detail={"camera": cred.name, "grace_s": int(grace.total_seconds())},
     )
+
+
+def url_token_json(cred: access.NewCredential) -> dict[str, Any]:
+    """A camera's new ingest URL token and its path, shown once (``{vendor}`` to fill in)."""
+    return {
+        "camera_id": cred.id,
+        "name": cred.name,
+        "url_token": cred.secret,
+        "path": credentials.ingest_path("{vendor}", cred.secret),
+    }
+
+
+def audit_url_token(auditor: Auditor, camera_id: str, change: str) -> None:
+    """Record a camera's ingest URL token created, rotated or revoked; never the token."""
+    action = {
+        "created": AuditAction.KEY_CREATE,
+        "rotated": AuditAction.KEY_ROTATE,
+        "revoked": AuditAction.KEY_REVOKE,
+    }[change]
+    auditor.record(action, target=f"camera:{camera_id}", detail={"credential": "ingest_url"})
 
 
 def audit_camera_change(auditor: Auditor, camera_id: str, **change: Any) -> None:

@@ -1,8 +1,10 @@
-"""`edgesync node cameras ...`: list, rename, disable, enable, rotate the key of, delete cameras.
+"""`edgesync node cameras ...`: list, rename, disable, enable, rotate the key of, give an ingest
+URL to, delete cameras.
 
 A CAMERA argument is a camera id or its name. These commands change the database; a running
-`node serve` trusts a camera key it checked for up to `local_node.auth.CACHE_SECONDS`, so a
-disabled, deleted or rotated-out key is refused within that time.
+`node serve` trusts a camera key or URL token it checked for up to
+`local_node.auth.CACHE_SECONDS`, so a disabled, deleted or rotated-out key (or a rotated or
+revoked URL token) is refused within that time.
 """
 
 from __future__ import annotations
@@ -157,6 +159,62 @@ def rotate_key(
     click.echo(f"camera {cred.name!r} ({cred.id}) has a new key")
     click.echo(f"API key (shown once): {cred.secret}")
     click.echo(f"the old key works until {until}" if until else "the old key stopped working")
+
+
+@cameras.command("ingest-url")
+@click.argument("camera")
+@click.option("--rotate", is_flag=True, help="Replace its live URL (the old one stops).")
+@click.option("--revoke", is_flag=True, help="Stop its URL (its API key stays).")
+@data_dir_option
+@database_url_option
+@json_option
+def ingest_url(
+    camera: str,
+    rotate: bool,
+    revoke: bool,
+    data_dir: Path | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Give CAMERA an ingest URL with a secret token (shown once), for a sender that cannot
+    set a header: it posts to /api/v1/ingest/VENDOR/k/TOKEN instead of sending its key."""
+    from local_node.audit.recorder import cli_auditor
+    from local_node.clock import utc_now
+    from local_node.db import access
+    from local_node.manage import audit_url_token, url_token_json
+
+    if rotate and revoke:
+        raise click.UsageError("--rotate or --revoke, not both")
+    engine = _engine(data_dir, database_url)
+    if revoke:
+        found = access.revoke_camera_url_token(engine, camera)
+        if found is None:
+            raise _missing(camera)
+        audit_url_token(cli_auditor(engine, utc_now), found.id, "revoked")
+        _done(as_json, found, f"camera {found.name!r} ({found.id}): its ingest URL is refused")
+        return
+    try:
+        cred = access.new_camera_url_token(engine, camera, rotate=rotate)
+    except access.UrlTokenExists:
+        raise click.ClickException(
+            f"camera {camera!r} has an ingest URL already; --rotate replaces it "
+            "(the old one stops working)"
+        ) from None
+    if cred is None:
+        raise _missing(camera)
+    change = "rotated" if cred.replaced else "created"
+    audit_url_token(cli_auditor(engine, utc_now), cred.id, change)
+    shown = url_token_json(cred)
+    if as_json:
+        click.echo(json.dumps(shown))
+        return
+    click.echo(f"camera {cred.name!r} ({cred.id}) has a new ingest URL")
+    click.echo(f"path (shown once, a secret like a key): {shown['path']}")
+    click.echo("put the camera's format in {vendor}, e.g. platerecognizer, and the node's")
+    example = shown["path"].replace("{vendor}", "platerecognizer")
+    click.echo(f"address in front: https://NODE{example}")
+    if cred.replaced:
+        click.echo("the old ingest URL stopped working")
 
 
 @cameras.command("delete")

@@ -79,6 +79,57 @@ def camera_by_key(engine: Engine, key: str, now: datetime | None = None) -> Came
     return camera if camera is not None and not camera.disabled else None
 
 
+def camera_for_url_token(engine: Engine, token: str) -> Camera | None:
+    """The (not deleted) camera whose live ingest URL token this is, disabled or not."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.exec(
+            select(Camera).where(
+                Camera.deleted_at.is_(None), Camera.url_token_hash == credentials.digest(token)
+            )
+        ).scalar_one_or_none()
+
+
+class UrlTokenExists(Exception):
+    """The camera has a live URL token already and replacing it was not asked for."""
+
+
+@dataclass(frozen=True)
+class NewUrlToken(NewCredential):
+    """A camera's new ingest URL token; ``replaced``: it took the place of a live one."""
+
+    replaced: bool = False
+
+
+def new_camera_url_token(engine: Engine, ref: str, *, rotate: bool) -> NewUrlToken | None:
+    """Give the camera a new ingest URL token (its old one, if any, stops at once).
+
+    None if there is no such camera; UrlTokenExists if it has one and ``rotate`` is false,
+    so that a URL a camera is using is never replaced by mistake.
+    """
+    token = credentials.new_secret(credentials.URL_TOKEN_PREFIX)
+    with Session(engine, expire_on_commit=False) as session:
+        camera = find_camera(session, ref)
+        if camera is None:
+            return None
+        replaced = camera.url_token_hash is not None
+        if replaced and not rotate:
+            raise UrlTokenExists(camera.id)
+        camera.url_token_hash = credentials.digest(token)
+        session.commit()
+        return NewUrlToken(id=camera.id, name=camera.name, secret=token, replaced=replaced)
+
+
+def revoke_camera_url_token(engine: Engine, ref: str) -> Camera | None:
+    """Stop the camera's ingest URL token (its API key stays); None if there is no such camera."""
+    with Session(engine, expire_on_commit=False) as session:
+        camera = find_camera(session, ref)
+        if camera is None:
+            return None
+        camera.url_token_hash = None
+        session.commit()
+        return camera
+
+
 def list_cameras(engine: Engine, *, include_deleted: bool = False) -> Sequence[Camera]:
     """The registered cameras by name (deleted ones only if asked)."""
     query = select(Camera).order_by(Camera.name)
@@ -174,7 +225,7 @@ def rotate_camera_key(
 
 
 def delete_camera(engine: Engine, ref: str, now: datetime) -> Camera | None:
-    """Stop the camera's keys for good and free its name; its reads stay (they reference it).
+    """Stop the camera's keys and URL token for good, free its name; its reads stay.
 
     The row stays because detections point at it; its name becomes ``<name> (deleted <id>)``
     so a new camera may take the old name.
@@ -188,6 +239,7 @@ def delete_camera(engine: Engine, ref: str, now: datetime) -> Camera | None:
         camera.name = f"{camera.name[:40]} (deleted {camera.id})"
         camera.key_hash = "deleted:" + camera.id  # never a digest, so no key matches it
         camera.previous_key_hash = camera.previous_key_expires_at = None
+        camera.url_token_hash = None
         session.commit()
         return camera
 

@@ -28,7 +28,7 @@ class NodeState(SQLModel, table=True):
 
 
 class Camera(SQLModel, table=True):
-    """A camera allowed to post reads; its API key is kept only as a SHA-256 digest."""
+    """A camera allowed to post reads; its API key and URL token are kept only as digests."""
 
     __tablename__ = "cameras"
 
@@ -45,6 +45,13 @@ class Camera(SQLModel, table=True):
     )
     deleted_at: datetime | None = Field(
         default=None, sa_column=_utc_column(nullable=True), description="Key gone, reads kept"
+    )
+    url_token_hash: str | None = Field(
+        default=None,
+        max_length=64,
+        unique=True,
+        index=True,
+        description="Digest of the secret in its ingest URL (/api/v1/ingest/<vendor>/k/<token>)",
     )
 
 

@@ -9,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from edgesync.cli import main
+from local_node.config import NodeSettings
+from local_node.db import access
+from local_node.db.engine import make_engine
 
 
 @pytest.fixture
@@ -117,3 +120,52 @@ def test_tokens_revoke_marks_it_revoked(env):
 def test_tokens_revoke_unknown_fails(env):
     code, _, err = run(env, "tokens", "revoke", "nope")
     assert code != 0 and "no token 'nope'" in err
+
+
+def node_engine(tmp_path: Path):
+    """The database the CLI wrote (the env fixture's data dir)."""
+    return make_engine(NodeSettings(data_dir=tmp_path / "node").resolved_database_url)
+
+
+def test_ingest_url_prints_a_url_token_path_once(env):
+    run(env, "add-camera", "gate-1")
+    out = run_json(env, "cameras", "ingest-url", "gate-1")
+    assert out["url_token"].startswith("esu_")
+    assert out["path"] == "/api/v1/ingest/{vendor}/k/" + out["url_token"]
+
+
+def test_ingest_url_text_shows_the_path_to_paste(env):
+    run(env, "add-camera", "gate-1")
+    code, out, _ = run(env, "cameras", "ingest-url", "gate-1")
+    assert code == 0 and "/api/v1/ingest/platerecognizer/k/esu_" in out
+
+
+def test_a_second_ingest_url_needs_rotate(env):
+    run(env, "add-camera", "gate-1")
+    run_json(env, "cameras", "ingest-url", "gate-1")
+    code, _, err = run(env, "cameras", "ingest-url", "gate-1")
+    assert code != 0 and "--rotate" in err
+
+
+def test_ingest_url_rotate_gives_a_new_token_and_the_old_one_stops(env, tmp_path: Path):
+    run(env, "add-camera", "gate-1")
+    old = run_json(env, "cameras", "ingest-url", "gate-1")["url_token"]
+    new = run_json(env, "cameras", "ingest-url", "gate-1", "--rotate")["url_token"]
+    engine = node_engine(tmp_path)
+    assert new != old
+    assert access.camera_for_url_token(engine, old) is None
+    assert access.camera_for_url_token(engine, new) is not None
+
+
+def test_ingest_url_revoke_stops_the_token(env, tmp_path: Path):
+    run(env, "add-camera", "gate-1")
+    token = run_json(env, "cameras", "ingest-url", "gate-1")["url_token"]
+    assert run_json(env, "cameras", "ingest-url", "gate-1", "--revoke")["name"] == "gate-1"
+    engine = node_engine(tmp_path)
+    assert access.camera_for_url_token(engine, token) is None
+
+
+def test_ingest_url_of_an_unknown_camera_fails(env):
+    run(env, "add-camera", "gate-1")
+    code, _, err = run(env, "cameras", "ingest-url", "nope")
+    assert code != 0 and "no camera" in err

@@ -1,9 +1,10 @@
-"""Cameras for an admin: list with health, add, rename, disable/enable, rotate key, delete.
+"""Cameras for an admin: list with health, add, rename, disable/enable, rotate key, ingest URL
+token (make, rotate, revoke), delete.
 
 Thin over `local_node.manage` and `local_node.db.access`, like `edgesync node cameras ...`:
 both show the same fields. A CAMERA in the path is the camera's id or its name. Changes made
-here drop this process's camera-key cache, so a disabled, deleted or rotated-out key is
-refused at once here (other serving processes within `local_node.auth.CACHE_SECONDS`).
+here drop this process's camera-key cache, so a disabled, deleted or rotated-out key (or URL
+token) is refused at once here (other serving processes within `local_node.auth.CACHE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,22 @@ class RotatedOut(BaseModel):
     old_key_valid_until: str | None = Field(description="null: the old key stopped now")
 
 
+class IngestUrlIn(BaseModel):
+    rotate: bool = Field(
+        default=False, description="Replace the camera's live URL token (it is refused at once)"
+    )
+
+
+class IngestUrlOut(BaseModel):
+    camera_id: str
+    name: str
+    url_token: str = Field(description="Shown once; only its digest is stored")
+    path: str = Field(
+        description="Where the camera posts: /api/v1/ingest/{vendor}/k/<token>, with {vendor} "
+        "the ingest route (platerecognizer, openalpr, ...). A secret, as the key is."
+    )
+
+
 def _checked(name: str) -> str:
     if not manage.valid_camera_name(name):
         raise InvalidInput(f"camera name: {manage.CAMERA_NAME_RULE}")
@@ -149,6 +166,49 @@ def rotate_key(
     manage.audit_rotation(audit, cred, grace)
     response.headers.update(NO_STORE)
     return manage.rotated_json(cred, now, grace)
+
+
+@router.post(
+    "/{camera}/ingest-url",
+    status_code=201,
+    response_model=IngestUrlOut,
+    responses={**_ERRORS, **_NOT_FOUND, 409: {"description": "It has one; rotate to replace it"}},
+)
+def new_ingest_url(
+    camera: CameraRef,
+    services: Services,
+    audit: AdminAudit,
+    response: Response,
+    body: IngestUrlIn | None = None,
+) -> dict:
+    """A URL token for a sender that cannot set a header (in this answer only).
+
+    The camera posts to ``path`` instead of sending its key; ``rotate`` replaces a live one.
+    """
+    rotate = (body or IngestUrlIn()).rotate
+    try:
+        cred = access.new_camera_url_token(services.engine, camera, rotate=rotate)
+    except access.UrlTokenExists:
+        raise Conflict(f"camera {camera!r} has an ingest URL; rotate to replace it") from None
+    if cred is None:
+        raise _missing(camera)
+    forget_cached_cameras(services)
+    manage.audit_url_token(audit, cred.id, "rotated" if cred.replaced else "created")
+    response.headers.update(NO_STORE)
+    return manage.url_token_json(cred)
+
+
+@router.delete(
+    "/{camera}/ingest-url", response_model=CameraOut, responses={**_ERRORS, **_NOT_FOUND}
+)
+def revoke_ingest_url(camera: CameraRef, services: Services, audit: AdminAudit) -> dict:
+    """Stop the camera's ingest URL token at once (its API key stays)."""
+    found = access.revoke_camera_url_token(services.engine, camera)
+    if found is None:
+        raise _missing(camera)
+    forget_cached_cameras(services)
+    manage.audit_url_token(audit, found.id, "revoked")
+    return manage.camera_json(found)
 
 
 @router.delete("/{camera}", response_model=CameraOut, responses={**_ERRORS, **_NOT_FOUND})

@@ -1,8 +1,11 @@
-"""Disabled, rotated, deleted cameras and revoked or expired tokens, as the API sees them."""
+"""Disabled, rotated, deleted cameras, revoked or expired tokens and the accepted auth schemes,
+as the API sees them."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +14,8 @@ from local_node import auth
 from local_node.db import access
 from local_node.errors import CAMERA_DISABLED, MISSING_CREDENTIALS, TOKEN_EXPIRED, UNKNOWN_KEY
 from tests.local_node.conftest import RunningNode, now_rfc3339
+
+PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
 
 
 @pytest.fixture(autouse=True)
@@ -103,4 +108,47 @@ def test_a_used_token_records_when(node: RunningNode):
 @pytest.mark.parametrize("path", ["/api/v1/detections", "/api/v1/status"])
 def test_missing_credentials_have_one_wording(node: RunningNode, path: str):
     r = httpx.request("POST" if path.endswith("detections") else "GET", node.url + path, json={})
+    assert r.status_code == 401 and r.json()["detail"] == MISSING_CREDENTIALS
+
+
+# --- Authorization: Token <key> (Plate Recognizer's tools send it) -----------------
+
+
+def plate_recognizer_event() -> dict:
+    path = PAYLOADS / "platerecognizer" / "stream_recognition_mmc.json"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("scheme", ["Token", "token", "Bearer"])
+def test_the_plate_recognizer_endpoint_takes_the_key_as_token_or_bearer(
+    node: RunningNode, scheme: str
+):
+    r = httpx.post(
+        f"{node.url}/api/v1/ingest/platerecognizer",
+        json=plate_recognizer_event(),
+        headers={"Authorization": f"{scheme} {node.camera_key}"},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_a_wrong_key_as_token_gets_the_wrong_key_answer(node: RunningNode):
+    r = httpx.post(
+        f"{node.url}/api/v1/ingest/platerecognizer",
+        json=plate_recognizer_event(),
+        headers={"Authorization": "Token esc_" + "z" * 43},
+    )
+    assert r.status_code == 401 and r.json()["detail"] == UNKNOWN_KEY
+
+
+def test_an_api_token_as_token_works_like_bearer(node: RunningNode):
+    r = httpx.get(
+        f"{node.url}/api/v1/status", headers={"Authorization": f"Token {node.viewer_token}"}
+    )
+    assert r.status_code == 200
+
+
+def test_an_unknown_scheme_is_missing_credentials(node: RunningNode):
+    r = httpx.get(
+        f"{node.url}/api/v1/status", headers={"Authorization": f"Basic {node.viewer_token}"}
+    )
     assert r.status_code == 401 and r.json()["detail"] == MISSING_CREDENTIALS

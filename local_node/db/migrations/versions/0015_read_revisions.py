@@ -1,7 +1,7 @@
 """read revisions: a better reading of an event replaces the read, its history kept (issue 15)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 - ``detections.revision`` (1 + corrections) and ``detections.preview`` (a vendor's preview
   reading, which a final one replaces whatever its confidence);
@@ -18,7 +18,7 @@ from alembic import op
 from local_node.db.types import UTCDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
