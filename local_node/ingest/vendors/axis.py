@@ -14,6 +14,7 @@ final `lost`, so a better or final reading replaces the first one (see `VendorRe
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -38,6 +39,8 @@ _DATETIME = re.compile(r"^(\d{8}) ?(\d{6})(\d{3})? ?([+-]\d{4})?$")
 _NOTHING = {"", "unknown", "unk", "null", "none"}
 # States of a vehicle before its final (`lost`) event; "updated" is the older apps' word.
 PREVIEW_STATES = {"new", "update", "updated"}
+# No camera frame is wider or taller than this many pixels.
+MAX_PIXELS = 100_000
 
 
 class _Vendor(BaseModel):
@@ -170,8 +173,11 @@ def event_key(event: AxisEvent, plate: str, at: datetime) -> str:
 
 
 def _bbox(coordinates: list[float] | None) -> tuple[int, int, int, int] | None:
-    # `plateCoordinates` is [left, top, width, height] in pixels of the frame.
+    # `plateCoordinates` is [left, top, width, height] in pixels of the frame. A value no
+    # frame can have (NaN, infinite, beyond any sensor) drops the box, not the read.
     if coordinates is None or len(coordinates) != 4:
+        return None
+    if not all(math.isfinite(c) and abs(c) <= MAX_PIXELS for c in coordinates):
         return None
     left, top, width, height = coordinates
     return box_to_bbox(left, top, left + width, top + height)

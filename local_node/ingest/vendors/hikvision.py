@@ -22,6 +22,7 @@ box could not be trusted to mark the plate.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
@@ -51,6 +52,7 @@ _NOTHING = {"", "unknown", "none", "null"}
 _NO_TYPE = _NOTHING | {"vehicle", "other"}
 # `countryAbbreviation` when the country was not recognised.
 _NO_COUNTRY = _NOTHING | {"non"}
+_SHORT_OFFSET = re.compile(r"([+-])(\d:\d\d)$")
 # The event UUID of current firmware is 64 characters; a longer value is hashed into the key.
 _MAX_UUID = 100
 
@@ -96,6 +98,8 @@ def _time(alert: Element) -> datetime:
     value = text(alert, "dateTime")
     if value is None:
         raise VendorPayloadError(where, "is missing")
+    # Old firmware writes the offset without its leading zero ("-8:00").
+    value = _SHORT_OFFSET.sub(r"\g<1>0\g<2>", value)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

@@ -187,3 +187,17 @@ def test_invalid_event_is_refused_naming_the_field(payload, change, field):
         parse_axis(event, None)
 
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    "coordinates",
+    [[float("nan"), 1, 2, 3], [0, 0, 1e30, 1e30], [10, 10, 0, 5], [1, 2, 3]],
+    ids=["nan", "beyond-any-frame", "zero-width", "three-values"],
+)
+def test_plate_coordinates_no_frame_can_have_drop_the_box_not_the_read(payload, coordinates):
+    event = payload("axis/lost_p1445_2021")
+    event["plateCoordinates"] = coordinates
+
+    read = parse_axis(event, None)
+
+    assert read.detection.bbox is None and read.detection.plate == "ABC12345"

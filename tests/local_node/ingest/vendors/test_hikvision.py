@@ -317,3 +317,15 @@ def test_multipart_without_its_boundary_is_refused():
         split_multipart(b"no parts here", "multipart/form-data; boundary=bb")
 
     assert caught.value.field == "body"
+
+
+def test_offset_without_its_leading_zero_is_read():
+    # Old firmware writes "-8:00" (seen in moonfire-nvr's captured heartbeats).
+    document = edited(
+        "anpr_detection_picture_2024", "2024-01-19T11:17:19+08:00", "2024-01-19T11:17:19-8:00"
+    )
+
+    read = parse_hikvision(document, None).read
+
+    assert read is not None
+    assert read.detection.captured_at == datetime(2024, 1, 19, 19, 17, 19, tzinfo=UTC)
