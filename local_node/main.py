@@ -19,7 +19,17 @@ from local_node import __version__
 from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
-from local_node.api.routes import audit, cameras, detections, hotlist, system, tokens, vendors
+from local_node.api.routes import (
+    audit,
+    cameras,
+    detections,
+    hotlist,
+    ingest_axis,
+    ingest_hikvision,
+    system,
+    tokens,
+    vendors,
+)
 from local_node.api.routes.ingest_genetec import router as genetec_router
 from local_node.api.routes.ingest_survision import router as survision_router
 from local_node.api.routes.ingest_verkada import router as verkada_router
@@ -114,6 +124,8 @@ def create_app(
     app.include_router(survision_router)
     app.include_router(genetec_router)
     app.include_router(verkada_router)
+    app.include_router(ingest_hikvision.router)
+    app.include_router(ingest_axis.router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
