@@ -20,6 +20,7 @@ from local_node.alerts.fallback import start_fallback
 from local_node.api.middleware import RequestMetrics
 from local_node.api.openapi import install_openapi
 from local_node.api.routes import audit, cameras, detections, hotlist, system, tokens, vendors
+from local_node.api.routes.ingest_alprd import router as ingest_alprd_router
 from local_node.clock import Clock, utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(hotlist.router)
     app.include_router(system.router)
     app.include_router(vendors.router)
+    app.include_router(ingest_alprd_router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
