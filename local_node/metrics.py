@@ -163,6 +163,12 @@ class NodeMetrics:
         self.rejected_reads = Counter(
             "edgesync_node_reads_rejected", "Reads refused, by reason", ["reason"], registry=r
         )
+        self.refined_reads = Counter(
+            "edgesync_node_reads_refined",
+            "Repeats that changed their stored read: a better reading, or the missing image",
+            ["change"],
+            registry=r,
+        )
         self.hits = Counter("edgesync_node_hits", "Hotlist hits raised", registry=r)
         self.commit_seconds = Histogram(
             "edgesync_node_group_commit_seconds",
@@ -224,6 +230,13 @@ class NodeMetrics:
     def rejected(self, reason: str) -> None:
         """Record a refused read."""
         self.rejected_reads.labels(reason=reason).inc()
+
+    def refined(self, reading: bool, image: bool) -> None:
+        """Record a repeat that changed its read."""
+        if reading:
+            self.refined_reads.labels(change="reading").inc()
+        if image:
+            self.refined_reads.labels(change="image").inc()
 
     def observe_site(self, site: SiteFigures) -> None:
         """Report the site's state from now on (cameras deleted since the last scrape vanish)."""

@@ -27,7 +27,14 @@ from sqlalchemy.engine import Engine
 from local_node.clock import Clock
 from local_node.config import RetentionSettings
 from local_node.db.plate_dictionary import forget_deleted_reads
-from local_node.db.tables import Detection, Hit, HotlistEntry, LocalAlertDelivery, RetentionRun
+from local_node.db.tables import (
+    Detection,
+    DetectionRevision,
+    Hit,
+    HotlistEntry,
+    LocalAlertDelivery,
+    RetentionRun,
+)
 from local_node.domain.retention import RetentionPolicy
 from local_node.images.store import ImageStore
 from local_node.sync.store import deletable_through
@@ -209,6 +216,9 @@ class Retention:
                     delete(LocalAlertDelivery).where(LocalAlertDelivery.detection_id.in_(ids))
                 )
                 conn.execute(delete(Hit).where(Hit.detection_id.in_(ids)))
+                conn.execute(
+                    delete(DetectionRevision).where(DetectionRevision.detection_id.in_(ids))
+                )
                 conn.execute(delete(Detection).where(Detection.id.in_(ids)))
                 forget_deleted_reads(conn, Counter(r.plate_norm for r in rows))
             for r in rows:

@@ -30,6 +30,7 @@ from pydantic import (
 
 from sync_protocol.codec import MAX_BATCH_RECORDS
 from sync_protocol.columnar import from_columns, to_columns
+from sync_protocol.corrections import MAX_CORRECTIONS, ReadCorrection
 from sync_protocol.detections import DetectionRecord, Vehicle, detection_uuid
 from sync_protocol.hotlist_messages import HotlistDelta, HotlistEntry, HotlistOp, OpResult
 from sync_protocol.image_messages import UploadImage
@@ -309,6 +310,11 @@ class ExchangeRequest(RequestModel):
     hotlist_ops: list[HotlistOp] = Field(default_factory=list, max_length=MAX_HOTLIST_OPS)
     hotlist_version: Mark = Field(description="hotlist version the node holds")
     acked_commands: list[Token] = Field(default_factory=list, max_length=MAX_COMMANDS)
+    corrections: list[ReadCorrection] = Field(
+        default_factory=list,
+        max_length=MAX_CORRECTIONS,
+        description="better readings of reads the cloud acknowledged (oldest first)",
+    )
 
     _check_version = field_validator("protocol_version")(_checked_version)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -102,3 +103,17 @@ def detection_out(row: Detection, hits: list[Hit]) -> DetectionOut:
         image_pruned=row.image_path is not None and row.image_pruned_at is not None,
         hits=[hit_out(h) for h in hits],
     )
+
+
+INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {  # what every camera ingest route answers
+    200: {
+        "description": "A repeat of a stored event_id: the first read's answer",
+        "model": IngestOut,
+    },
+    401: {"description": "Missing or unknown camera key"},
+    413: {"description": "Body or image over the limit"},
+    415: {"description": "Image is not JPEG/PNG by content, or body type unsupported"},
+    422: {"description": "Invalid metadata"},
+    503: {"description": "Overloaded; retry after the Retry-After seconds"},
+    507: {"description": "Disk budget exhausted and nothing can be pruned"},
+}

@@ -13,8 +13,7 @@ from typing import Any
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from local_node.api.routes.detections import INGEST_RESPONSES
-from local_node.api.schemas import IngestOut
+from local_node.api.schemas import INGEST_RESPONSES, IngestOut
 from local_node.credentials import CachedCredential
 from local_node.ingest.parse import check_image
 from local_node.ingest.service import ingest

@@ -109,6 +109,37 @@ class Detection(SQLModel, table=True):
     imported_from: str | None = Field(
         default=None, max_length=64, description="The import format it came from; NULL: a camera"
     )
+    revision: int = Field(default=1, description="1 + the corrections it had (issue 15)")
+    preview: bool = Field(default=False, description="A vendor's preview reading, not yet final")
+
+
+class DetectionRevision(SQLModel, table=True):
+    """A correction of a stored read: the reading it replaced (its history) and the sync outbox.
+
+    ``id`` orders corrections for the sync agent, which sends those past ``corrections_acked``.
+    ``kind`` is ``reading`` (a better reading replaced the values below) or ``image`` (a repeat
+    brought the image the read lacked; the values below are unchanged).
+    """
+
+    __tablename__ = "detection_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    detection_id: str = Field(max_length=36, foreign_key="detections.id", index=True)
+    detection_seq: int
+    revision: int = Field(description="The read's revision this correction made")
+    kind: str = Field(max_length=8)
+    changed_at: datetime = Field(sa_column=_utc_column())
+    plate: str = Field(max_length=32)
+    plate_norm: str = Field(max_length=32)
+    confidence: float | None = None
+    region: str | None = Field(default=None, max_length=64)
+    direction: str | None = Field(default=None, max_length=64)
+    bbox: str | None = Field(default=None, max_length=64)
+    vehicle_type: str | None = Field(default=None, max_length=64)
+    vehicle_make: str | None = Field(default=None, max_length=64)
+    vehicle_model: str | None = Field(default=None, max_length=64)
+    vehicle_color: str | None = Field(default=None, max_length=64)
+    preview: bool = False
 
 
 class HotlistEntry(SQLModel, table=True):
@@ -175,6 +206,9 @@ class SyncState(SQLModel, table=True):
     enrolled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     hotlist_version: int = Field(default=0, description="Cloud hotlist version the node holds")
     hits_acked: int = Field(default=0, description="Highest hits.id the cloud has stored")
+    corrections_acked: int = Field(
+        default=0, description="Highest detection_revisions.id the cloud has applied"
+    )
     last_attempt_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     last_success_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)

@@ -27,6 +27,9 @@ class WriterMetrics(Protocol):
     def rejected(self, reason: str) -> None:
         """A read was refused for `reason`."""
 
+    def refined(self, reading: bool, image: bool) -> None:
+        """A repeat changed its stored read: a better `reading`, the missing `image`, or both."""
+
 
 class NoMetrics:
     """The writer's default hooks: record nothing (tools and tests without Prometheus)."""
@@ -38,4 +41,7 @@ class NoMetrics:
         """Record nothing."""
 
     def rejected(self, reason: str) -> None:
+        """Record nothing."""
+
+    def refined(self, reading: bool, image: bool) -> None:
         """Record nothing."""

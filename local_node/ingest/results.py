@@ -28,6 +28,7 @@ class IngestResult:
     plate_norm: str
     hits: list[HitOut]
     created: bool
+    new_hits: int = 0  # hits a better reading of a stored read raised (``ingest.refine``)
 
     def as_repeat(self) -> IngestResult:
         """The same outcome, answered to a repeat of the read (``created`` False)."""

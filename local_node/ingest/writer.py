@@ -29,7 +29,6 @@ sends ``acked+1 .. max(seq)``, can never send past a seq that commits later.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -41,23 +40,25 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from local_node.clock import Clock
 from local_node.db.live_hotlist import hotlist_rev, live_matcher
 from local_node.db.plate_dictionary import record_reads
 from local_node.db.tables import Detection, Hit, NodeState, SyncStream
-from local_node.domain.hotlist import HitMatch, HotlistMatcher, LiveEntry
+from local_node.domain.hotlist import HotlistMatcher, LiveEntry
 from local_node.errors import Overloaded, StorageFull
 from local_node.images.store import ImageStore, StoredImage
+from local_node.ingest import refine
 from local_node.ingest.hooks import HitListener, NoMetrics, SpaceReclaimer, WriterMetrics
 from local_node.ingest.image_bytes import ImageBytes
 from local_node.ingest.image_room import ImageRoom
 from local_node.ingest.models import DetectionIn
+from local_node.ingest.read_rows import hit_row, read_row
 from local_node.ingest.results import HitOut, IngestResult, hit_out
+from local_node.ingest.stored_reads import stored_reads
 from sync_protocol.detections import detection_uuid
-from sync_protocol.plate_rules import confusion_key, normalize_plate
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +210,14 @@ class IngestWriter:
         self._metrics.committed(len(batch), elapsed, pending=self._queue.qsize())
         hits: list[tuple[str, int]] = []
         for read, result in zip(batch, results, strict=True):
+            if result is None:
+                self._queue.put(read)  # decided against the stored read in the next batch
+                continue
             if isinstance(result, Exception):
                 read.future.set_exception(result)
                 continue
             read.future.set_result(result)
-            if result.created and result.hits:
+            if (result.created and result.hits) or result.new_hits:
                 hits.append((result.id, result.seq))
         if hits:
             for listener in self._hit_listeners:
@@ -222,34 +226,56 @@ class IngestWriter:
                 except Exception:
                     log.exception("hit listener failed")
 
-    def _commit(self, batch: list[PendingRead]) -> list[IngestResult | Exception]:
+    def _commit(self, batch: list[PendingRead]) -> list[IngestResult | Exception | None]:
+        """Store a batch; a None result is a read put back in the queue for the next batch."""
         now = self._clock()
         results: list[IngestResult | Exception | None] = [None] * len(batch)
-        existing = self._existing(batch)
+        existing, stored_of = self._existing(batch)
         first_of: dict[tuple[str, str], int] = {}
         new_rows: list[int] = []
+        changes: dict[int, refine.Change] = {}
+        later: list[int] = []
         for i, read in enumerate(batch):
             key = (read.camera_id, read.detection.event_id or "")
             if read.detection.event_id and key in existing:
-                results[i] = existing[key]
+                change = refine.change_of(
+                    stored_of[key],
+                    _row_of(read, now, None),
+                    refinable=read.refinable,
+                    preview=read.preview,
+                    has_image=read.image is not None and read.image_kind is not None,
+                )
+                if change is None:
+                    results[i] = existing[key]
+                else:
+                    changes[i] = change
             elif read.detection.event_id and key in first_of:
-                continue  # a duplicate inside this batch: answered from the first one below
+                if read.refinable or read.image is not None:
+                    # It may change the read this batch stores first: decided in the next
+                    # batch, against the stored read.
+                    later.append(i)
+                continue  # else answered from the first one below
             else:
                 if read.detection.event_id:
                     first_of[key] = i
                 new_rows.append(i)
 
-        reserved = self._reserve_space(batch, new_rows)
+        with_images = new_rows + [i for i, c in changes.items() if c.image]
+        reserved = self._reserve_space(batch, with_images)
         image_ok = reserved is not None
         rows: list[dict] = []
         row_of: dict[int, dict] = {}
         hit_rows: list[dict] = []
         written: list[str] = []
         dirs: set[Path] = set()
+        changed: dict[int, dict] = {}
         try:
-            for i in new_rows:
+            for i in with_images:
                 read = batch[i]
                 if read.image is not None and not image_ok:
+                    if i in changes:  # the reading may still change; the image waits
+                        changes[i] = refine.Change(reading=changes[i].reading, image=False)
+                        continue
                     results[i] = StorageFull(
                         "the image store is full and nothing more can be pruned"
                     )
@@ -267,8 +293,13 @@ class IngestWriter:
                     )
                     written.append(stored.path)
                     dirs.add(directory)
-                row_of[i] = self._row(read, now, stored)
-                rows.append(row_of[i])
+                if i in changes:
+                    changed[i] = _row_of(read, now, stored)
+                else:
+                    row_of[i] = _row_of(read, now, stored)
+                    rows.append(row_of[i])
+            for i in changes:
+                changed.setdefault(i, _row_of(batch[i], now, None))
             self._images.make_durable(dirs)
             with self._engine.begin() as conn:
                 self._refresh_hotlist(conn)
@@ -289,17 +320,40 @@ class IngestWriter:
                         seq += 1
                         matches = self._matcher.match(row["plate_norm"], now)
                         row["has_hit"] = bool(matches)
-                        hit_rows.extend(_hit_row(row, m, now) for m in matches)
+                        hit_rows.extend(hit_row(row, m, now) for m in matches)
                     conn.execute(insert(Detection.__table__), rows)
                     record_reads(conn, rows)
                     if hit_rows:
                         conn.execute(insert(Hit.__table__), hit_rows)
+                for i, change in list(changes.items()):
+                    read = batch[i]
+                    outcome = refine.apply(
+                        conn,
+                        stored_of[(read.camera_id, read.detection.event_id or "")],
+                        changed[i],
+                        change,
+                        preview=read.preview,
+                        matcher=self._matcher,
+                        now=now,
+                    )
+                    if outcome is None:
+                        later.append(i)  # another writer changed the read first: decide again
+                        del changes[i]
+                    else:
+                        self._metrics.refined(change.reading, change.image)
+                        results[i] = outcome
         except BaseException:
             for path in written:
                 self._images.delete(path)
             self.image_bytes.settle(reserved or 0, 0)
             raise
-        self.image_bytes.settle(reserved or 0, sum(r["image_bytes"] or 0 for r in rows))
+        kept = [r["image_bytes"] or 0 for r in rows]
+        for i, row in changed.items():
+            if i in changes and changes[i].image:
+                kept.append(row["image_bytes"] or 0)
+            elif row["image_path"]:
+                self._images.delete(row["image_path"])  # its read took another image
+        self.image_bytes.settle(reserved or 0, sum(kept))
 
         hits_by_id: dict[str, list[HitOut]] = {}
         for h in hit_rows:
@@ -316,10 +370,10 @@ class IngestWriter:
                 created=True,
             )
         for i, read in enumerate(batch):
-            if results[i] is None:  # in-batch duplicate
+            if results[i] is None and i not in later:  # in-batch duplicate
                 first = results[first_of[(read.camera_id, read.detection.event_id or "")]]
                 results[i] = first.as_repeat() if isinstance(first, IngestResult) else first
-        return results  # type: ignore[return-value]
+        return results
 
     def _stream_base(self, conn: Connection, stream_id: str, first_seq: int) -> int:
         """The seq just before the stream's first read, registering the stream if it is new.
@@ -344,39 +398,14 @@ class IngestWriter:
         self._stream_bases[stream_id] = base
         return base
 
-    def _existing(self, batch: list[PendingRead]) -> dict[tuple[str, str], IngestResult]:
-        event_ids = {r.detection.event_id for r in batch if r.detection.event_id}
-        if not event_ids:
-            return {}
+    def _existing(
+        self, batch: list[PendingRead]
+    ) -> tuple[dict[tuple[str, str], IngestResult], dict[tuple[str, str], RowMapping]]:
+        """The batch's reads already stored: their answers, and their rows (``refine``)."""
         wanted = {(r.camera_id, r.detection.event_id) for r in batch if r.detection.event_id}
-        found: dict[tuple[str, str], IngestResult] = {}
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    Detection.id,
-                    Detection.seq,
-                    Detection.plate_norm,
-                    Detection.camera_id,
-                    Detection.event_id,
-                ).where(Detection.event_id.in_(event_ids))
-            ).all()
-            hit_map: dict[str, list[HitOut]] = {}
-            matched = [r for r in rows if (r.camera_id, r.event_id) in wanted]
-            if matched:
-                for h in conn.execute(
-                    select(Hit.__table__).where(Hit.detection_id.in_([r.id for r in matched]))
-                ).mappings():
-                    hit_map.setdefault(h["detection_id"], []).append(hit_out(h))
-            for r in matched:
-                found[(r.camera_id, r.event_id)] = IngestResult(
-                    id=r.id,
-                    seq=r.seq,
-                    plate_norm=r.plate_norm,
-                    hits=hit_map.get(r.id, []),
-                    created=False,
-                )
+        found, stored = stored_reads(self._engine, wanted)
         self._metrics.duplicates(len(found))
-        return found
+        return found, stored
 
     def _reserve_space(self, batch: list[PendingRead], new_rows: list[int]) -> int | None:
         """Reserve the batch's image bytes in the budget: the bytes reserved, None if full."""
@@ -394,45 +423,8 @@ class IngestWriter:
         self._hotlist_rev = rev
         log.info("hotlist loaded: %d live entries (rev %d)", len(self._matcher), rev)
 
-    @staticmethod
-    def _row(read: PendingRead, now: datetime, stored: StoredImage | None) -> dict:
-        d = read.detection
-        norm = normalize_plate(d.plate)
-        vehicle = d.vehicle
-        return {
-            "event_id": d.event_id,
-            "camera_id": read.camera_id,
-            "source_camera": d.source_camera,
-            "captured_at": d.captured_at,
-            "received_at": now,
-            "plate": d.plate,
-            "plate_norm": norm,
-            "plate_key": confusion_key(norm),
-            "confidence": d.confidence,
-            "region": d.region,
-            "direction": d.direction,
-            "bbox": json.dumps(list(d.bbox)) if d.bbox else None,
-            "vehicle_type": vehicle.type if vehicle else None,
-            "vehicle_make": vehicle.make if vehicle else None,
-            "vehicle_model": vehicle.model if vehicle else None,
-            "vehicle_color": vehicle.color if vehicle else None,
-            "image_path": stored.path if stored else None,
-            "image_sha256": stored.sha256 if stored else None,
-            "image_bytes": stored.size if stored else None,
-            "image_type": read.image_kind if stored else None,
-            "image_pruned_at": None,
-        }
 
-
-def _hit_row(row: dict, match: HitMatch, now: datetime) -> dict:
-    return {
-        "detection_id": row["id"],
-        "detection_seq": row["seq"],
-        "list_name": match.entry.list_name,
-        "entry_plate": match.entry.plate_norm,
-        "match_kind": match.kind,
-        "distance": match.distance,
-        "priority": match.entry.priority,
-        "reason": match.entry.reason,
-        "created_at": now,
-    }
+def _row_of(read: PendingRead, now: datetime, stored: StoredImage | None) -> dict:
+    row = read_row(read.camera_id, read.detection, read.image_kind, now, stored)
+    row["preview"] = read.preview
+    return row

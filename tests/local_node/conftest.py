@@ -80,10 +80,10 @@ def make_jpeg(width: int = 64, height: int = 48, color: str = "red") -> bytes:
     return buf.getvalue()
 
 
-def make_png() -> bytes:
+def make_png(color: str = "blue") -> bytes:
     """A real, small PNG."""
     buf = io.BytesIO()
-    Image.new("RGB", (16, 16), "blue").save(buf, "PNG")
+    Image.new("RGB", (16, 16), color).save(buf, "PNG")
     return buf.getvalue()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import UploadFile
@@ -11,7 +11,13 @@ from starlette.datastructures import UploadFile
 from local_node import search
 from local_node.api.body import read_limited
 from local_node.api.openapi import DETECTION_BODY
-from local_node.api.schemas import DetectionOut, DetectionPage, IngestOut, detection_out
+from local_node.api.schemas import (
+    INGEST_RESPONSES,
+    DetectionOut,
+    DetectionPage,
+    IngestOut,
+    detection_out,
+)
 from local_node.clock import as_utc
 from local_node.db import repo
 from local_node.deps import CameraAuth, Services, ViewerAudit, ViewerAuth
@@ -28,19 +34,6 @@ from local_node.ingest.service import ingest
 from local_node.ingest.writer import IngestResult
 
 router = APIRouter(prefix="/api/v1/detections", tags=["detections"])
-
-INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A repeat of a stored event_id: the first read's answer",
-        "model": IngestOut,
-    },
-    401: {"description": "Missing or unknown camera key"},
-    413: {"description": "Body or image over the limit"},
-    415: {"description": "Image is not JPEG/PNG by content, or body type unsupported"},
-    422: {"description": "Invalid metadata"},
-    503: {"description": "Overloaded; retry after the Retry-After seconds"},
-    507: {"description": "Disk budget exhausted and nothing can be pruned"},
-}
 
 
 def ingest_response(result: IngestResult, response: Response) -> IngestOut:
