@@ -154,7 +154,18 @@ class MqttSettings(SettingsGroup):
     topic_prefix: str = Field(
         default="frigate",
         min_length=1,
-        description="Frigate's MQTT topic prefix; the node reads <prefix>/tracked_object_update",
+        description=(
+            "Frigate's MQTT topic prefix; the node reads <prefix>/tracked_object_update "
+            "and <prefix>/events"
+        ),
+    )
+    events: bool = Field(
+        default=True,
+        description=(
+            "Also read plates from <prefix>/events (recognized_license_plate of tracked "
+            "objects; the same car on both topics is stored once); false: only "
+            "<prefix>/tracked_object_update"
+        ),
     )
     cameras: dict[str, str] = Field(
         default_factory=dict,

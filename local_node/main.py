@@ -30,6 +30,7 @@ from local_node.api.routes import (
     tokens,
     vendors,
 )
+from local_node.api.routes.ingest_alprd import router as ingest_alprd_router
 from local_node.api.routes.ingest_genetec import router as genetec_router
 from local_node.api.routes.ingest_survision import router as survision_router
 from local_node.api.routes.ingest_verkada import router as verkada_router
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(verkada_router)
     app.include_router(ingest_hikvision.router)
     app.include_router(ingest_axis.router)
+    app.include_router(ingest_alprd_router)
     app.include_router(cameras.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)

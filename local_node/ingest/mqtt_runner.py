@@ -127,6 +127,7 @@ def start_frigate_listener(
         cameras={f: cred.subject for f, cred in mapping.items() if f},
         default_camera=default_id,
         topic_prefix=settings.topic_prefix,
+        events=settings.events,
         # Stable per database and distinct per node, so two nodes on one host sharing a
         # broker keep separate sessions (and a restart resumes its own). 23 characters:
         # the most MQTT 3.1.1 obliges every broker to accept.
@@ -136,7 +137,7 @@ def start_frigate_listener(
     listener.start()
     log.info(
         "MQTT listener for %s on %s:%s started (%d Frigate cameras mapped%s)",
-        listener.topic,
+        ", ".join(listener.topics),
         address.host,
         address.port,
         len(settings.cameras),

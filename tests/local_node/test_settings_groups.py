@@ -50,6 +50,7 @@ DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("MQTT_TOPIC_PREFIX", "site/frigate", "mqtt.topic_prefix", "site/frigate"),
     ("MQTT_CAMERAS", '{"gate_lpr": "gate"}', "mqtt.cameras", {"gate_lpr": "gate"}),
     ("MQTT_DEFAULT_CAMERA", "gate", "mqtt.default_camera", "gate"),
+    ("MQTT_EVENTS", "false", "mqtt.events", False),
     ("FALLBACK_AFTER_S", "300", "fallback.after_s", 300),
     ("FALLBACK_MIN_PRIORITY", "50", "fallback.min_priority", 50),
     ("FALLBACK_MAX_AGE_S", "3600", "fallback.max_age_s", 3600),

@@ -3,8 +3,9 @@
 Frigate publishes `{"type": "lpr", "id", "name", "plate", "score", "camera",
 "timestamp"[, "plate_box"]}` each time its reading of a tracked car improves, and
 `{"type": "lpr", "plate": null, "camera"}` when the last car leaves a dedicated LPR
-camera. The event id is Frigate's tracked-object id, so the first reading of a car is
-stored and its later refinements are answered as repeats.
+camera. The event id is Frigate's tracked-object id and each read is `refinable`: a later
+message about the same car with a higher score replaces the stored reading, one with a
+lower or equal score is a repeat.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class FrigateLpr(BaseModel):
         return value
 
 
-def _captured_at(timestamp: float | None, received_at: datetime) -> datetime:
+def frigate_time(timestamp: float | None, received_at: datetime) -> datetime:
+    """A Frigate time (epoch seconds, or milliseconds) as UTC; `received_at` when unusable."""
     if timestamp is None or timestamp < _EARLIEST_EPOCH:
         # No usable camera time: the moment the message arrived is the best we have.
         return received_at
@@ -84,7 +86,7 @@ def parse_frigate_lpr(message: dict, *, clock: Clock = utc_now) -> VendorRead | 
     update = parse_vendor_model(FrigateLpr, message)
     values = {
         "plate": update.plate,
-        "captured_at": _captured_at(update.timestamp, clock()),
+        "captured_at": frigate_time(update.timestamp, clock()),
         "confidence": as_fraction(update.score),
         "event_id": f"frigate:{update.id}",
         "source_camera": short_text(update.camera),
@@ -97,4 +99,4 @@ def parse_frigate_lpr(message: dict, *, clock: Clock = utc_now) -> VendorRead | 
         "event_id": "id",
         "source_camera": "camera",
     }
-    return VendorRead(detection=build_detection(values, sources), image=None)
+    return VendorRead(detection=build_detection(values, sources), image=None, refinable=True)

@@ -1,5 +1,9 @@
 """Listen to Frigate over MQTT and hand each licence-plate read to the node.
 
+Two topics carry plates: `<prefix>/tracked_object_update` (`lpr` messages) and
+`<prefix>/events` (tracked objects with a `recognized_license_plate`). Both give the
+same event id for one tracked object, so a car seen on both is stored once.
+
 The listener runs paho-mqtt's network loop in its own thread. It subscribes in
 `on_connect`, so every reconnect (broker restart, network drop) subscribes again even
 when the broker forgot the session, and paho reconnects by itself with a 1–30 s backoff.
@@ -23,6 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from local_node.clock import Clock, utc_now
 from local_node.ingest.vendors.base import VendorPayloadError, VendorRead, decode_json_object
 from local_node.ingest.vendors.frigate import parse_frigate_lpr
+from local_node.ingest.vendors.frigate_events import parse_frigate_event
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +84,10 @@ class ListenerStats:
 
 
 class FrigateMqttListener:
-    """Subscribe to `<prefix>/tracked_object_update` and pass each plate read to `on_read`.
+    """Subscribe to Frigate's plate topics and pass each plate read to `on_read`.
+
+    `<prefix>/tracked_object_update` always; `<prefix>/events` too unless `events` is
+    False (a site whose Frigate floods the broker with events of other objects).
 
     `cameras` maps Frigate camera names to node camera ids; a name not in it goes to
     `default_camera`, or is counted as rejected when there is none. `on_read(camera_id,
@@ -99,6 +107,7 @@ class FrigateMqttListener:
         cameras: Mapping[str, str],
         default_camera: str | None = None,
         topic_prefix: str = "frigate",
+        events: bool = True,
         client_id: str | None = None,
         keepalive: int = 30,
         clock: Clock = utc_now,
@@ -107,7 +116,9 @@ class FrigateMqttListener:
         self._on_read = on_read
         self._cameras = dict(cameras)
         self._default_camera = default_camera
-        self.topic = f"{topic_prefix.rstrip('/')}/tracked_object_update"
+        prefix = topic_prefix.rstrip("/")
+        self.topic = f"{prefix}/tracked_object_update"
+        self.events_topic = f"{prefix}/events" if events else None
         # The broker keeps our session under this id, so it must be stable across restarts
         # and distinct per node: two nodes sharing one id would keep taking over each other.
         self._client_id = client_id or f"edgesync-frigate-{socket.gethostname()}"
@@ -122,6 +133,11 @@ class FrigateMqttListener:
         self._client: mqtt.Client | None = None
 
     # -- counters -------------------------------------------------------------------
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics subscribed to."""
+        return [self.topic] + ([self.events_topic] if self.events_topic else [])
 
     @property
     def stats(self) -> ListenerStats:
@@ -212,12 +228,12 @@ class FrigateMqttListener:
             self._connected = True
         self._subscribed.clear()
         # Subscribing here, not once after start(), is what survives a broker restart.
-        client.subscribe(self.topic, qos=QOS)
+        client.subscribe([(topic, QOS) for topic in self.topics])
         logger.info("MQTT connected to %s:%s", self._address.host, self._address.port)
 
     def _handle_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         if any(code.is_failure for code in reason_codes):
-            logger.error("MQTT broker refused the subscription to %s", self.topic)
+            logger.error("MQTT broker refused the subscription to %s", ", ".join(self.topics))
             return
         self._subscribed.set()
 
@@ -242,7 +258,10 @@ class FrigateMqttListener:
         self._count("received")
         try:
             payload = decode_json_object(bytes(message.payload), field="payload")
-            read = parse_frigate_lpr(payload, clock=self._clock)
+            if message.topic == self.events_topic:
+                read = parse_frigate_event(payload, clock=self._clock)
+            else:
+                read = parse_frigate_lpr(payload, clock=self._clock)
         except VendorPayloadError as exc:
             logger.warning("malformed Frigate message on %s: %s", message.topic, exc)
             self._count("malformed")

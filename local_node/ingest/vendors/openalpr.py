@@ -99,6 +99,7 @@ class AlprGroup(_Vendor):
     vehicle: AlprVehicle | None = None
     best_plate: AlprPlate | None = None
     vehicle_crop_jpeg: str | None = None
+    is_preview: bool = False
 
     _epoch = field_validator("epoch_start", mode="before")(_epoch_ms)
 
@@ -188,20 +189,28 @@ def _best(guesses: list[AlprGuess]) -> str | None:
     return max(named, key=lambda g: g.confidence).name if named else None
 
 
+def _make_and_model(vehicle: AlprVehicle) -> tuple[str | None, str | None]:
+    """Make and model from ONE candidate, so a kenworth is never stored as a Daily.
+
+    The agent ranks `make` and `make_model` separately, and their best guesses may
+    disagree (`make[0]` kenworth, `make_model[0]` iveco_daily). The model candidate names
+    both (`<make>_<model>`), so when there is one it gives both; `make` is used only
+    when there is no model guess at all.
+    """
+    make_model = _best(vehicle.make_model)
+    if not make_model:
+        return _best(vehicle.make), None
+    prefix, sep, rest = make_model.partition("_")
+    if sep and prefix and rest:
+        return prefix, rest
+    # A model name without its make: the separate make guess may be another vehicle's.
+    return None, make_model
+
+
 def _vehicle(vehicle: AlprVehicle | None) -> Vehicle | None:
     if vehicle is None:
         return None
-    make = _best(vehicle.make)
-    make_model = _best(vehicle.make_model)
-    model = None
-    if make_model:
-        # The agent names models "<make>_<model>" (ford_focus); keep the model part.
-        prefix, sep, rest = make_model.partition("_")
-        if sep and rest:
-            make = make or prefix
-            model = rest
-        else:
-            model = make_model
+    make, model = _make_and_model(vehicle)
     return vehicle_or_none(
         Vehicle(
             type=short_text(_best(vehicle.body_type)),
@@ -255,39 +264,63 @@ def _map_group(payload: dict) -> VendorRead:
         "event_id": "best_uuid",
         "source_camera": "camera_id",
     }
+    # A preview is the agent's early guess, sent again as a final group with the same
+    # uuid; both may be bettered by a later copy, so both are refinable.
+    return VendorRead(
+        detection=build_detection(values, sources),
+        image=image,
+        refinable=True,
+        preview=group.is_preview,
+    )
+
+
+def frame_plate_read(
+    *, uuid: str, camera_id: str | None, captured_at: datetime, index: int, result: AlprPlate
+) -> VendorRead:
+    """One plate of a frame (`results[index]`) as a read with event id `uuid:plate_index`.
+
+    Shared by the agent's `alpr_results` and the open-source daemon (`alprd`), so one
+    frame gives the same reads whichever endpoint it is posted to.
+    """
+    at = f"results[{index}]"
+    if not result.plate or not result.plate.strip():
+        raise VendorPayloadError(f"{at}.plate", "is missing or empty")
+    image = None
+    if result.plate_crop_jpeg:
+        image = decode_base64_image(result.plate_crop_jpeg, field=f"{at}.plate_crop_jpeg")
+    plate_index = result.plate_index if result.plate_index is not None else index
+    values = {
+        "plate": result.plate,
+        "captured_at": captured_at,
+        "confidence": as_fraction(result.confidence),
+        # A frame's uuid names the frame; the plate index tells its plates apart.
+        "event_id": f"{uuid}:{plate_index}",
+        "source_camera": short_text(camera_id),
+        "region": short_text(result.region),
+        "bbox": points_to_bbox([(p.x, p.y) for p in result.coordinates]),
+    }
+    sources = {
+        "plate": f"{at}.plate",
+        "captured_at": "epoch_time",
+        "confidence": f"{at}.confidence",
+        "event_id": "uuid",
+        "source_camera": "camera_id",
+    }
     return VendorRead(detection=build_detection(values, sources), image=image)
 
 
 def _map_frames(payload: dict) -> list[VendorRead]:
     frame = parse_vendor_model(AlprResults, payload)
-    reads = []
-    for index, result in enumerate(frame.results):
-        at = f"results[{index}]"
-        if not result.plate or not result.plate.strip():
-            raise VendorPayloadError(f"{at}.plate", "is missing or empty")
-        image = None
-        if result.plate_crop_jpeg:
-            image = decode_base64_image(result.plate_crop_jpeg, field=f"{at}.plate_crop_jpeg")
-        plate_index = result.plate_index if result.plate_index is not None else index
-        values = {
-            "plate": result.plate,
-            "captured_at": frame.epoch_time,
-            "confidence": as_fraction(result.confidence),
-            # A frame's uuid names the frame; the plate index tells its plates apart.
-            "event_id": f"{frame.uuid}:{plate_index}",
-            "source_camera": short_text(frame.camera_id),
-            "region": short_text(result.region),
-            "bbox": points_to_bbox([(p.x, p.y) for p in result.coordinates]),
-        }
-        sources = {
-            "plate": f"{at}.plate",
-            "captured_at": "epoch_time",
-            "confidence": f"{at}.confidence",
-            "event_id": "uuid",
-            "source_camera": "camera_id",
-        }
-        reads.append(VendorRead(detection=build_detection(values, sources), image=image))
-    return reads
+    return [
+        frame_plate_read(
+            uuid=frame.uuid,
+            camera_id=frame.camera_id,
+            captured_at=frame.epoch_time,
+            index=index,
+            result=result,
+        )
+        for index, result in enumerate(frame.results)
+    ]
 
 
 def _map_heartbeat(payload: dict) -> AgentHeartbeat:

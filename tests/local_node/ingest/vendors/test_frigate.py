@@ -161,3 +161,9 @@ def test_plate_that_is_not_text_is_refused_naming_the_field(payload):
         parse_frigate_lpr(message)
 
     assert caught.value.field == "plate"
+
+
+def test_lpr_update_is_refinable(payload):
+    read = parse_frigate_lpr(payload("frigate/lpr_known_vehicle"))
+
+    assert read is not None and read.refinable and not read.preview

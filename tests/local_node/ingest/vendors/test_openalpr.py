@@ -38,6 +38,86 @@ def test_group_vehicle_takes_the_best_guess_of_each_attribute(payload):
     )
 
 
+def test_group_make_and_model_come_from_one_candidate(payload):
+    # Issue 15's example: the make ranking and the model ranking disagree.
+    group = payload("openalpr/alpr_group")
+    group["vehicle"]["make"] = [
+        {"name": "kenworth", "confidence": 40.1},
+        {"name": "iveco", "confidence": 30.2},
+    ]
+    group["vehicle"]["make_model"] = [
+        {"name": "iveco_daily", "confidence": 35.7},
+        {"name": "kenworth_t680", "confidence": 12.4},
+    ]
+
+    (read,) = parse_openalpr(group).reads
+
+    vehicle = read.detection.vehicle
+    assert vehicle is not None and (vehicle.make, vehicle.model) == ("iveco", "daily")
+
+
+def test_group_without_model_guess_takes_the_make_guess(payload):
+    group = payload("openalpr/alpr_group")
+    group["vehicle"]["make_model"] = []
+
+    (read,) = parse_openalpr(group).reads
+
+    vehicle = read.detection.vehicle
+    assert vehicle is not None and (vehicle.make, vehicle.model) == ("ford", None)
+
+
+def test_group_model_without_its_make_is_not_paired_with_another_make(payload):
+    group = payload("openalpr/alpr_group")
+    group["vehicle"]["make_model"] = [{"name": "daily", "confidence": 35.7}]
+
+    (read,) = parse_openalpr(group).reads
+
+    vehicle = read.detection.vehicle
+    assert vehicle is not None and (vehicle.make, vehicle.model) == (None, "daily")
+
+
+def test_final_group_is_refinable_and_not_a_preview(payload):
+    group = payload("openalpr/alpr_group")
+    group["is_preview"] = False
+
+    (read,) = parse_openalpr(group).reads
+
+    assert (read.refinable, read.preview) == (True, False)
+
+
+def test_group_without_is_preview_counts_as_final(payload):
+    (read,) = parse_openalpr(payload("openalpr/alpr_group_2_6")).reads
+
+    assert (read.refinable, read.preview) == (True, False)
+
+
+def test_preview_group_is_a_refinable_preview(payload):
+    group = payload("openalpr/alpr_group")
+    group["is_preview"] = True
+
+    (read,) = parse_openalpr(group).reads
+
+    assert (read.refinable, read.preview) == (True, True)
+
+
+def test_preview_and_final_group_of_one_vehicle_share_the_event_id(payload):
+    preview = payload("openalpr/alpr_group")
+    preview["is_preview"] = True
+    final = payload("openalpr/alpr_group")
+    final.update(is_preview=False, best_plate_number="D2651BE", best_confidence=95.2)
+
+    (first,) = parse_openalpr(preview).reads
+    (second,) = parse_openalpr(final).reads
+
+    assert first.detection.event_id == second.detection.event_id
+
+
+def test_frames_are_not_refinable(payload):
+    reads = parse_openalpr(payload("openalpr/alpr_results"), store_frames=True).reads
+
+    assert reads and not any(r.refinable or r.preview for r in reads)
+
+
 def test_group_is_reported_as_its_kind(payload):
     parsed = parse_openalpr(payload("openalpr/alpr_group"))
 
