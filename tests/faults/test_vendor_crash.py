@@ -80,12 +80,30 @@ def verkada_event(n: int) -> dict:
     return hook
 
 
+def hikvision_alarm(n: int) -> bytes:
+    alarm = (PAYLOADS / "hikvision/anpr_detection_picture_2024.xml").read_text()
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    alarm = alarm.replace("2024-01-19T11:17:19+08:00", when)
+    alarm = alarm.replace("<licensePlate>ABCD600<", f"<licensePlate>HK{n:05d}<")
+    start = alarm.index("<UUID>") + len("<UUID>")
+    return (alarm[:start] + uuid.uuid4().hex + alarm[alarm.index("</UUID>") :]).encode()
+
+
+def axis_push(n: int) -> dict:
+    event = json.loads((PAYLOADS / "axis/lost_p1445_2021.json").read_text())
+    event["capture_timestamp"] = str(int(time.time() * 1000) - n % 1000)
+    event["plateText"] = event["plateUnicode"] = event["plateUTF8"] = f"AX{n:05d}"
+    event["plateASCII"] = event["plateText"]
+    event["carID"] = str(n)
+    return event
+
+
 JPEG = (PAYLOADS / "platerecognizer/upload.jpg").read_bytes()
 
 
 def sender(client: httpx.Client, n: int) -> tuple[Callable[[], httpx.Response], bool]:
     """A function posting vendor event ``n`` (the same event each call), and if it has an image."""
-    kind = n % 5
+    kind = n % 7
     if kind == 0:
         event, image = pr_event(n)
         files = {"json": (None, json.dumps(event)), "upload": ("a.jpg", image, "image/jpeg")}
@@ -100,6 +118,20 @@ def sender(client: httpx.Client, n: int) -> tuple[Callable[[], httpx.Response], 
     if kind == 3:
         read = genetec_event(n)
         return lambda: client.post("/api/v1/ingest/genetec", json=read), True
+    if kind == 4:
+        alarm = hikvision_alarm(n)
+        parts = [
+            ("anpr.xml", ("anpr.xml", alarm, "application/xml")),
+            ("detectionPicture.jpg", ("detectionPicture.jpg", JPEG, "image/jpeg")),
+        ]
+        return lambda: client.post("/api/v1/ingest/hikvision", files=parts), True
+    if kind == 5:
+        push = axis_push(n)
+        parts = [
+            ("event", ("event.json", json.dumps(push).encode(), "application/json")),
+            ("image", ("image.jpg", JPEG, "image/jpeg")),
+        ]
+        return lambda: client.post("/api/v1/ingest/axis", files=parts), True
     hook = verkada_event(n)
     return lambda: client.post("/api/v1/ingest/verkada", json=hook), False
 
@@ -183,7 +215,8 @@ def test_vendor_events_survive_repeated_sigkill(tmp_path: Path):
             image = data_dir / "images" / row[2]
             assert hashlib.sha256(image.read_bytes()).hexdigest() == row[3]
     stored_vendors = {(r[1] or "").split(":")[0] for r in rows.values()}
-    assert {"pr", "survision", "genetec", "verkada"} <= stored_vendors, stored_vendors
+    expected = {"pr", "survision", "genetec", "verkada", "hikvision", "axis"}
+    assert expected <= stored_vendors, stored_vendors
     assert not list((data_dir / "images").rglob(".tmp-*"))
     # An OpenALPR crop is stored as sent (base64 decoded).
     crop = base64.b64decode(alpr_event(0)["best_plate"]["plate_crop_jpeg"])
