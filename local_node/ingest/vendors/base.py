@@ -147,8 +147,11 @@ def box_to_bbox(
 ) -> tuple[int, int, int, int] | None:
     """Corner box to `[x, y, w, h]`; a degenerate box is dropped rather than refusing the read.
 
-    Negative corners (a box reaching past the frame edge) are clipped to 0 first.
+    Negative corners (a box reaching past the frame edge) are clipped to 0 first; a box with
+    a corner that is not a finite number (JSON's `NaN`, `Infinity`) is dropped.
     """
+    if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+        return None
     left, top = max(0, round(xmin)), max(0, round(ymin))
     right, bottom = round(xmax), round(ymax)
     if right <= left or bottom <= top:

@@ -180,6 +180,15 @@ def test_degenerate_box_is_dropped_not_refused(payload):
     assert read.detection.bbox is None
 
 
+def test_a_box_corner_that_is_not_a_number_drops_the_box_not_the_read(payload):
+    event = payload("platerecognizer/stream_recognition_2021")
+    event["data"]["results"][0]["box"] = {"xmin": float("nan"), "ymin": 57, "xmax": 9, "ymax": 82}
+
+    (read,) = parse_platerecognizer(event, None)
+
+    assert read.detection.bbox is None and read.detection.plate
+
+
 def test_missing_plate_is_refused_naming_the_field(payload):
     event = payload("platerecognizer/stream_recognition_mmc")
     del event["data"]["results"][1]["plate"]
