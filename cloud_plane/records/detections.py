@@ -24,12 +24,24 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class StoredDetection:
-    """One detection as the cloud holds it (the node's record plus where and when it came)."""
+    """One detection as the cloud holds it (the node's record plus where and when it came).
+
+    ``revision`` is 1 as first stored and rises with each correction the node sent (a better
+    reading of the same event, ``sync_protocol.corrections``); ``previous_plate`` is the
+    plate as read before the latest correction (None: never corrected).
+    """
 
     site_id: str
     stream_id: str
     ingested_at: datetime
     record: DetectionRecord
+    revision: int = 1
+    previous_plate: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        """Whether a better reading replaced the read's first values."""
+        return self.revision > 1
 
 
 @dataclass(frozen=True)

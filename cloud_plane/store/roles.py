@@ -39,6 +39,7 @@ from cloud_plane.records.hotlist import OpAuthor, RefusedOp
 from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import Site
 from cloud_plane.records.users import Role, User
+from sync_protocol.corrections import ReadCorrection
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.hotlist_messages import HotlistEntry, HotlistOp, OpResult
 from sync_protocol.messages import Heartbeat
@@ -185,6 +186,20 @@ class DetectionStore(Protocol):
 
     def high_water(self, site_id: str, stream_id: str) -> int:
         """Return the contiguous high-water seq held for the stream (0: nothing)."""
+        ...
+
+    def apply_correction(
+        self, site_id: str, correction: ReadCorrection, *, applied_at: datetime
+    ) -> StoredDetection | None:
+        """Give a held read the corrected values if ``correction.revision`` is newer; return it.
+
+        The read is found by site, ``correction.stream_id`` and the record's seq and id (its
+        ``received_at`` places it on DynamoDB; a correction never moves it in time, camera or
+        counts). It then holds the record's values, the revision and ``previous_plate``, and is
+        found by its new plate only. None, with nothing changed: an unknown read, or a
+        revision not above the held one (a resent or late correction never undoes a newer one).
+        ``applied_at``: the cloud's time of applying.
+        """
         ...
 
     def search_detections(self, query: DetectionQuery) -> Page[StoredDetection]:

@@ -141,6 +141,11 @@ class DetectionRow(CloudTable, table=True):
     vehicle_model: str | None = Field(default=None, max_length=64)
     vehicle_color: str | None = Field(default=None, max_length=64)
     image_sha256: str | None = Field(default=None, max_length=64)
+    # issue 15: a better reading of the same event replaces the values (never a second row).
+    revision: int = Field(default=1, description="1 + corrections")
+    previous_plate: str | None = Field(
+        default=None, max_length=20, description="the plate before the latest correction"
+    )
 
 
 class ReadCountRow(CloudTable, table=True):

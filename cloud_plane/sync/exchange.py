@@ -13,9 +13,12 @@ step idempotent on its own for stores without multi-item transactions):
    offline fallback sent it after an earlier exchange's reply was lost, or the
    cloud's own matching stored it first): ``on_hit`` records those deliveries on
    the hit's alert, once (node deliveries are keyed by alert, recipient, channel);
-3. the heartbeat and the hotlist version the node holds;
-4. hotlist ops (LWW), each answered in ``op_results``;
-5. the hotlist delta since the node's version (or a snapshot).
+3. the node's read corrections (issue 15: a better reading of a read already acknowledged),
+   each applied once (``apply_correction`` keeps the highest revision) and matched against
+   the hotlist again like a new read, so a corrected plate on a list raises its hit once;
+4. the heartbeat and the hotlist version the node holds;
+5. hotlist ops (LWW), each answered in ``op_results``;
+6. the hotlist delta since the node's version (or a snapshot).
 
 The ack is read from what ``put_batch`` committed, and the reply is built only
 after the transaction committed, so an ack never covers data that is not durable.
@@ -33,6 +36,7 @@ from cloud_plane.hotlist.matching import MatcherCache
 from cloud_plane.hotlist.service import apply_op, delta_for
 from cloud_plane.records.hits import StoredHit
 from cloud_plane.store.base import CloudStore
+from sync_protocol.corrections import ReadCorrection
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import (
     Command,
@@ -52,6 +56,7 @@ class ExchangeStats:
     stored: int = 0
     node_hits: int = 0
     cloud_hits: int = 0
+    corrected: int = 0
     ops: int = 0
     gap: bool = False
     commands: list[str] = field(default_factory=list)
@@ -115,6 +120,11 @@ class ExchangeService:
             if stats.stored:
                 new = request.batch.records[-stats.stored :] if request.batch else []
                 stats.cloud_hits = self._match(site_id, stream, new)
+            for correction in request.corrections:
+                corrected = self._correct(site_id, correction)
+                if corrected is not None:
+                    stats.corrected += 1
+                    stats.cloud_hits += self._match(site_id, correction.stream_id, [corrected])
             if request.heartbeat is not None:
                 store.detections.record_heartbeat(site_id, request.heartbeat, now)
             store.sites.record_hotlist_version(site_id, request.hotlist_version, at=now)
@@ -174,6 +184,25 @@ class ExchangeService:
                     )
                 )
         return raised
+
+    def _correct(self, site_id: str, correction: ReadCorrection) -> DetectionRecord | None:
+        """Apply one correction; return the corrected read, or None if nothing changed (a read
+        the cloud does not hold, or a correction it already has or has a newer one of)."""
+        applied = self.store.detections.apply_correction(
+            site_id, correction, applied_at=self.clock()
+        )
+        if applied is None:
+            return None
+        record = applied.record
+        log.info(
+            "site %s read %s corrected (revision %d): %s, was %s",
+            site_id,
+            record.id,
+            applied.revision,
+            record.plate_norm,
+            correction.previous_plate,
+        )
+        return record
 
     def _put_hit(self, hit: StoredHit, delivered_locally: Sequence[LocalDelivery] = ()) -> bool:
         new = self.store.hits.put_hit(hit)

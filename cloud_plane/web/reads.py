@@ -26,6 +26,8 @@ class ReadRow:
     captured_at: datetime
     confidence: float | None
     hit: bool
+    previous_plate: str | None = None
+    """Set when a better reading corrected the read: the plate it was read as before."""
 
 
 def camera_names(sites: Iterable[Site]) -> dict[tuple[str, str], str]:
@@ -62,6 +64,7 @@ def read_rows(
                 captured_at=r.captured_at,
                 confidence=r.confidence,
                 hit=str(r.id) in hits,
+                previous_plate=d.previous_plate if d.corrected else None,
             )
         )
     return rows

@@ -13,7 +13,9 @@ Two kinds of item hold the same reads (see ``detections.py`` for why two):
   T + ``CHUNK_SPAN``.
 
 A record's ``id`` is left out when it is the ``detection_uuid(stream, seq)`` the node gives
-(nearly always), and ``None`` fields are left out: both come back on decoding.
+(nearly always), and ``None`` fields are left out: both come back on decoding. A corrected
+read (issue 15) also holds its revision (``rev``) and the plate before its latest correction
+(``prev``) beside the record's fields; a read never corrected holds neither.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ ZDICT = (
     b'{"st":"","at":"","r":[{"seq":,"captured_at":"20T:Z","received_at":"20T:Z"'
 )
 COUNT_PREFIX = "cam#"  # a read-counter item's attribute per camera: cam#<camera_id>
+REVISION, PREVIOUS = "rev", "prev"  # a corrected read's extra fields (no record has them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +81,33 @@ class Row:
             stream_id=self.stream_id,
             ingested_at=datetime.fromisoformat(self.ingested_at),
             record=decode_record(self.data, self.stream_id),
+            revision=int(self.data.get(REVISION, 1)),
+            previous_plate=self.data.get(PREVIOUS),
         )
 
 
-def encode_record(record: DetectionRecord, stream_id: str) -> dict[str, Any]:
-    """Return the record as compact JSON-able data (derivable id and Nones left out)."""
+def encode_record(
+    record: DetectionRecord,
+    stream_id: str,
+    *,
+    revision: int = 1,
+    previous_plate: str | None = None,
+) -> dict[str, Any]:
+    """Return the record as compact JSON-able data (derivable id and Nones left out), with
+    its revision and previous plate once corrected."""
     data = record.model_dump(mode="json", exclude_none=True)
     if record.id == detection_uuid(stream_id, record.seq):
         del data["id"]
+    if revision > 1:
+        data[REVISION] = revision
+    if previous_plate is not None:
+        data[PREVIOUS] = previous_plate
     return data
 
 
 def decode_record(data: Mapping[str, Any], stream_id: str) -> DetectionRecord:
     """Return the record ``encode_record`` encoded."""
-    full = dict(data)
+    full = {k: v for k, v in data.items() if k not in (REVISION, PREVIOUS)}
     full.setdefault("id", str(detection_uuid(stream_id, int(full["seq"]))))
     return DetectionRecord.model_validate(full)
 
@@ -108,13 +124,16 @@ def plate_item(
     *,
     ingested_at: datetime,
     expires_at: int | None,
+    revision: int = 1,
+    previous_plate: str | None = None,
 ) -> dict[str, Any]:
-    """Return the plate item of one read."""
+    """Return the plate item of one read (at ``revision``, once corrected)."""
+    data = encode_record(record, stream_id, revision=revision, previous_plate=previous_plate)
     item: dict[str, Any] = {
         **keys.plate_detection(
             confusion_key(record.plate_norm), record.received_at, site_id, stream_id, record.seq
         ),
-        "r": json.dumps(encode_record(record, stream_id), separators=(",", ":")),
+        "r": json.dumps(data, separators=(",", ":")),
         "at": ingested_at.isoformat(),
     }
     if expires_at is not None:
@@ -170,11 +189,9 @@ def chunk_item(
         "at": ingested_at.isoformat(),
         "r": [encode_record(r, stream_id) for r in records],
     }
-    raw = json.dumps(body, separators=(",", ":")).encode()
-    packer = zlib.compressobj(9, zdict=ZDICT)
     item: dict[str, Any] = {
         **keys.detection_chunk(site_id, newest, stream_id, records[0].seq),
-        "z": packer.compress(raw) + packer.flush(),
+        "z": _pack(body),
         "v": ZDICT_VERSION,
     }
     if expires_at is not None:
@@ -192,13 +209,33 @@ def chunk_newest(item: Mapping[str, Any]) -> str:
     return str(item["sk"]).split(keys.SEP)[0]
 
 
-def chunk_rows(item: Mapping[str, Any]) -> list[Row]:
-    """Return the reads a chunk item holds."""
-    site_id = chunk_site(item)
+def _pack(body: Mapping[str, Any]) -> bytes:
+    packer = zlib.compressobj(9, zdict=ZDICT)
+    return packer.compress(json.dumps(body, separators=(",", ":")).encode()) + packer.flush()
+
+
+def _unpack(item: Mapping[str, Any]) -> dict[str, Any]:
     if item.get("v") != ZDICT_VERSION:
         raise ValueError(f"chunk {item['pk']}/{item['sk']} has unknown version {item.get('v')}")
     unpacker = zlib.decompressobj(zdict=ZDICT)
-    body = json.loads(unpacker.decompress(bytes(item["z"])) + unpacker.flush())
+    body: dict[str, Any] = json.loads(unpacker.decompress(bytes(item["z"])) + unpacker.flush())
+    return body
+
+
+def rewrite_chunk(item: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the chunk item with its read of ``data``'s seq replaced by ``data`` (a read's
+    correction: its place in the chunk, hence the chunk's key, stays)."""
+    body = _unpack(item)
+    reads = body["r"]
+    at = next(i for i, r in enumerate(reads) if r["seq"] == data["seq"])
+    reads[at] = dict(data)
+    return {**item, "z": _pack(body)}
+
+
+def chunk_rows(item: Mapping[str, Any]) -> list[Row]:
+    """Return the reads a chunk item holds."""
+    site_id = chunk_site(item)
+    body = _unpack(item)
     stream_id, at = body["st"], body["at"]
     return [
         Row(

@@ -78,6 +78,7 @@ from cloud_plane.records.detections import (
 from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import BacklogSample
 from cloud_plane.store import keys
+from cloud_plane.store.dynamo.corrections import ReadCorrections
 from cloud_plane.store.dynamo.db import DynamoDb
 from cloud_plane.store.dynamo.detection_items import (
     chunk_item,
@@ -90,6 +91,7 @@ from cloud_plane.store.dynamo.detection_items import (
 from cloud_plane.store.dynamo.detection_search import SCAN_BOUND, DetectionSearch
 from cloud_plane.store.dynamo.plate_dictionary import PlateDictionary
 from cloud_plane.store.dynamo.table import attempts
+from sync_protocol.corrections import ReadCorrection
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 
@@ -106,6 +108,7 @@ class DynamoDetections:
         self._search = DetectionSearch(
             db, sites=self._site_days, dictionary=self._dictionary, scan_bound=scan_bound
         )
+        self._corrections = ReadCorrections(db, self._dictionary)
         self._days: dict[str, tuple[str, str]] = {}  # site -> (first, last) day, as stored
         self._days_lock = threading.Lock()
 
@@ -142,6 +145,13 @@ class DynamoDetections:
         acknowledged = [r for r in new if r.seq > int(moved["prev_high_water"])]
         self._count(site_id, acknowledged)
         return BatchOutcome(high_water=new[-1].seq, stored=len(acknowledged))
+
+    def apply_correction(
+        self, site_id: str, correction: ReadCorrection, *, applied_at: datetime
+    ) -> StoredDetection | None:
+        """Update the read to the correction's values if its revision is newer; return it
+        (``corrections.py``; ``applied_at`` is not kept: the items keep when the read came)."""
+        return self._corrections.apply(site_id, correction)
 
     def _write_items(
         self,

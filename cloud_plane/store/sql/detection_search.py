@@ -273,6 +273,8 @@ def stored_detection(row: Any) -> StoredDetection:
         stream_id=row["stream_id"],
         ingested_at=row["ingested_at"],
         record=record,
+        revision=row["revision"],
+        previous_plate=row["previous_plate"],
     )
 
 

@@ -23,11 +23,13 @@ from cloud_plane.records.detections import (
 )
 from cloud_plane.records.paging import Page
 from cloud_plane.records.sites import BacklogSample
+from cloud_plane.store.sql.corrections import correct_read
 from cloud_plane.store.sql.database import SqlDatabase
 from cloud_plane.store.sql.detection_search import search_detections
 from cloud_plane.store.sql.plate_dictionary import record_reads
 from cloud_plane.store.sql.sites import load_site
 from cloud_plane.store.tables import DetectionRow, ReadCountRow, SiteRow, StreamRow
+from sync_protocol.corrections import ReadCorrection
 from sync_protocol.detections import DetectionRecord
 from sync_protocol.messages import Heartbeat
 from sync_protocol.plate_rules import confusion_key
@@ -73,6 +75,15 @@ class SqlDetections:
                     .values(high_water=mark, updated_at=received_at)
                 )
             return BatchOutcome(high_water=mark, stored=len(new))
+
+    def apply_correction(
+        self, site_id: str, correction: ReadCorrection, *, applied_at: datetime
+    ) -> StoredDetection | None:
+        """Update the read to the correction's values if its revision is newer; return it
+        (``corrections.py``; ``applied_at`` is not kept: the row keeps when the read came)."""
+        values = _detection_row(site_id, correction.stream_id, correction.record, applied_at)
+        with self._db.tx(write=True) as conn:
+            return correct_read(conn, site_id, correction, values)
 
     def _count(self, conn: Connection, site_id: str, new: Sequence[DetectionRecord]) -> None:
         """Add the batch to the per-hour counters (a handful of rows per batch)."""
