@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from fastapi import Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from local_node.api.schemas import INGEST_RESPONSES, IngestOut
 from local_node.credentials import CachedCredential
@@ -26,6 +26,18 @@ class VendorIngestOut(BaseModel):
     """The reads one vendor event became, in the event's order (may be empty)."""
 
     detections: list[IngestOut]
+
+
+class IgnoredOut(BaseModel):
+    """A post of a kind the node does not store, acknowledged so the sender moves on.
+
+    Senders retry a refused post (some forever), so one kind the node does not store must
+    not block the ones behind it.
+    """
+
+    ignored: str = Field(
+        description="What was not stored: the post's data_type, webhook_type or event type"
+    )
 
 
 VENDOR_RESPONSES: dict[int | str, dict[str, Any]] = {

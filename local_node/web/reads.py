@@ -36,9 +36,7 @@ def read_detail(
         )
     [row] = with_hits(services.engine, [found[0]])
     earlier = repo.earlier_readings(services.engine, read_id)
-    return page(
-        request, web, "read.html", title=f"Read {row.read.plate}", row=row, earlier=earlier
-    )
+    return page(request, web, "read.html", title=f"Read {row.read.plate}", row=row, earlier=earlier)
 
 
 @router.get("/reads/{read_id}/image")

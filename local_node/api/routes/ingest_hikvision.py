@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from local_node.api.body import read_limited
-from local_node.api.routes.vendors import IgnoredOut
 from local_node.api.vendor_ingest import (
     VENDOR_RESPONSES,
+    IgnoredOut,
     VendorIngestOut,
     answer,
     image_kinds,

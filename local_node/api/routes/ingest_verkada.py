@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
 
 from local_node.api.openapi import ref
 from local_node.api.routes.json_event import read_json_event
-from local_node.api.vendor_ingest import VENDOR_RESPONSES, VendorIngestOut, answer, ingest_all
+from local_node.api.vendor_ingest import (
+    VENDOR_RESPONSES,
+    IgnoredOut,
+    VendorIngestOut,
+    answer,
+    ingest_all,
+)
 from local_node.deps import CameraAuth, Services
 from local_node.ingest.vendors.verkada import VerkadaLprWebhook, parse_verkada
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["vendor ingest"])
-
-
-class WebhookIgnoredOut(BaseModel):
-    """A webhook of a type the node does not store, acknowledged so Verkada moves on."""
-
-    ignored: str = Field(description="The webhook's webhook_type")
 
 
 VERKADA_BODY: dict[str, Any] = {
@@ -47,7 +46,7 @@ VERKADA_RESPONSES: dict[int | str, dict[str, Any]] = {
     **VENDOR_RESPONSES,
     200: {
         "description": "The read repeats a stored one, or a webhook type the node ignores",
-        "model": VendorIngestOut | WebhookIgnoredOut,
+        "model": VendorIngestOut | IgnoredOut,
     },
 }
 
@@ -55,13 +54,13 @@ VERKADA_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/verkada",
     status_code=201,
-    response_model=VendorIngestOut | WebhookIgnoredOut,
+    response_model=VendorIngestOut | IgnoredOut,
     responses=VERKADA_RESPONSES,
     openapi_extra=VERKADA_BODY,
 )
 async def post_verkada(
     request: Request, response: Response, services: Services, camera: CameraAuth
-) -> VendorIngestOut | WebhookIgnoredOut:
+) -> VendorIngestOut | IgnoredOut:
     """A Verkada webhook: `lpr` becomes one read without image (`image_url` is not fetched).
 
     Any other `webhook_type` (notifications, access events...) is answered
@@ -70,6 +69,6 @@ async def post_verkada(
     parsed = parse_verkada(await read_json_event(request, services))
     if parsed.kind.lower() != "lpr":
         response.status_code = 200
-        return WebhookIgnoredOut(ignored=parsed.kind)
+        return IgnoredOut(ignored=parsed.kind)
     results = await ingest_all(services, camera, parsed.reads)
     return answer(services, results, response)

@@ -19,6 +19,7 @@ from local_node.api.openapi import OPENALPR_BODY, PLATERECOGNIZER_BODY
 from local_node.api.vendor_ingest import (
     JSON_TYPES,
     VENDOR_RESPONSES,
+    IgnoredOut,
     VendorIngestOut,
     answer,
     image_kinds,
@@ -39,12 +40,6 @@ class HeartbeatOut(BaseModel):
 
     heartbeat: str = Field(description="The agent's uid (empty if it sent none)")
     streams: int = Field(description="Video streams whose health was updated")
-
-
-class IgnoredOut(BaseModel):
-    """A post of a kind the node does not store, acknowledged so the agent moves on."""
-
-    ignored: str = Field(description="The post's data_type")
 
 
 OPENALPR_RESPONSES: dict[int | str, dict[str, Any]] = {
