@@ -112,9 +112,10 @@ def answer(
     response.status_code = 201 if created else 200
     if created:
         services.metrics.reads.inc(len(created))
-        hits = sum(len(r.hits) for r in created)
-        if hits:
-            services.metrics.hits.inc(hits)
+    # New reads' hits, and those a better reading of a stored read raised.
+    hits = sum(len(r.hits) if r.created else r.new_hits for r in results)
+    if hits:
+        services.metrics.hits.inc(hits)
     return VendorIngestOut(
         detections=[
             IngestOut(

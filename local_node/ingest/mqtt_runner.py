@@ -118,8 +118,9 @@ def start_frigate_listener(
         )
         if result.created:
             services.metrics.reads.inc()
-            if result.hits:
-                services.metrics.hits.inc(len(result.hits))
+        hits = len(result.hits) if result.created else result.new_hits
+        if hits:
+            services.metrics.hits.inc(hits)
 
     listener = FrigateMqttListener(
         settings.url,

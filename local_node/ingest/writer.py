@@ -186,6 +186,18 @@ class IngestWriter:
                     break
                 batch.append(item)
             self._commit_or_fail(batch)
+        self._store_leftovers()
+
+    def _store_leftovers(self) -> None:
+        """Store the reads still queued behind the stop: those put back for the next batch."""
+        for _ in range(3):  # a read is put back at most once per batch that stores its event
+            batch = [item for item in _drain(self._queue) if item is not None]
+            if not batch:
+                return
+            self._commit_or_fail(batch)
+        for item in _drain(self._queue):
+            if item is not None and not item.future.done():
+                item.future.set_exception(Overloaded("the node is stopping; retry shortly"))
 
     def _commit_or_fail(self, batch: list[PendingRead]) -> None:
         started = time.perf_counter()
@@ -428,3 +440,12 @@ def _row_of(read: PendingRead, now: datetime, stored: StoredImage | None) -> dic
     row = read_row(read.camera_id, read.detection, read.image_kind, now, stored)
     row["preview"] = read.preview
     return row
+
+
+def _drain(pending: queue.Queue[PendingRead | None]) -> list[PendingRead | None]:
+    items: list[PendingRead | None] = []
+    while True:
+        try:
+            items.append(pending.get_nowait())
+        except queue.Empty:
+            return items

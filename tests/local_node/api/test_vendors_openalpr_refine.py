@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from local_node.hotlist import service
 from tests.local_node.conftest import RunningNode
 
 ALPR = "/api/v1/ingest/openalpr"
@@ -50,3 +51,23 @@ def test_preview_after_the_final_group_changes_nothing(node: RunningNode):
     assert (final.status_code, late.status_code) == (201, 200)
     read_id = final.json()["detections"][0]["id"]
     assert stored(node, read_id)["plate_norm"] == "D2651BF"
+
+
+def test_a_final_group_on_the_hotlist_is_answered_and_counted_as_a_hit(node: RunningNode):
+    service.put_entry(
+        node.services.engine,
+        list_name="stolen",
+        plate="D2651BF",
+        reason=None,
+        priority=50,
+        expires_at=None,
+        by="test",
+        now=node.clock(),
+    )
+    with node.camera() as cam:
+        cam.post(ALPR, json=group(preview=True, plate="XX11XXX", confidence=95.0))
+        final = cam.post(ALPR, json=group(preview=False, plate="D2651BF", confidence=90.0))
+    with node.viewer() as v:
+        metrics = v.get("/metrics").text
+    assert [h["list"] for h in final.json()["detections"][0]["hits"]] == ["stolen"]
+    assert "edgesync_node_hits_total 1.0" in metrics

@@ -214,3 +214,23 @@ def test_a_different_image_for_the_same_event_never_replaces_the_first(parts, tm
     files = [p for p in (tmp_path / "images").rglob("*") if p.is_file()]
     assert len(files) == 1 and writer.image_bytes_total == len(first_image)
     assert history(engine) == []
+
+
+def test_a_reading_put_back_for_the_next_batch_is_stored_when_the_writer_stops(parts, tmp_path):
+    engine, _, camera = parts
+    writer = IngestWriter(engine=engine, images=FileImageStore(tmp_path / "c"), clock=clock)
+    futures = [
+        writer.submit(
+            camera_id=camera,
+            detection=DetectionIn(
+                plate=plate, captured_at=clock(), event_id="frigate:y", confidence=score
+            ),
+            image=None,
+            image_kind=None,
+            refinable=True,
+        )
+        for plate, score in (("AB12CDX", 0.5), ("AB12CDE", 0.9))
+    ]
+    writer.start()
+    writer.stop()  # queued behind both: the better one is put back behind the stop
+    assert {f.result(5).id for f in futures} and only_read(engine).plate == "AB12CDE"
