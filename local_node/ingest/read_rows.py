@@ -17,6 +17,7 @@ def read_row(
     kind: str | None,
     now: datetime,
     stored: StoredImage | None,
+    preview: bool = False,
 ) -> dict:
     """The detection row of a read (``id``, ``seq`` and ``has_hit`` are set by the writer)."""
     d = detection
@@ -44,6 +45,7 @@ def read_row(
         "image_bytes": stored.size if stored else None,
         "image_type": kind if stored else None,
         "image_pruned_at": None,
+        "preview": preview,
     }
 
 

@@ -437,9 +437,7 @@ class IngestWriter:
 
 
 def _row_of(read: PendingRead, now: datetime, stored: StoredImage | None) -> dict:
-    row = read_row(read.camera_id, read.detection, read.image_kind, now, stored)
-    row["preview"] = read.preview
-    return row
+    return read_row(read.camera_id, read.detection, read.image_kind, now, stored, read.preview)
 
 
 def _drain(pending: queue.Queue[PendingRead | None]) -> list[PendingRead | None]:

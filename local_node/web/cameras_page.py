@@ -1,4 +1,4 @@
-"""Cameras: health for everyone; admins add one, rotate its key, disable or enable it.
+"""Cameras: health for everyone; admins add one, rotate its key or ingest URL, disable it.
 
 Thin over `local_node.manage` and `local_node.db.access`, as `node cameras ...` and
 `/api/v1/cameras` are. A new or rotated key is in the answer to that POST only.
@@ -29,6 +29,17 @@ router = APIRouter(include_in_schema=False)
 ROTATE_GRACE = timedelta(hours=24)
 """As `node cameras rotate-key` by default: the camera has a day to be given its new key."""
 CameraRef = Annotated[str, Path(max_length=128)]
+INGEST_VENDORS = (
+    "platerecognizer",
+    "openalpr",
+    "alprd",
+    "hikvision",
+    "axis",
+    "survision",
+    "genetec",
+    "verkada",
+)
+"""The vendor routes an ingest URL serves (docs/vendors.md); shown beside a new URL."""
 
 
 def _page(
@@ -40,6 +51,7 @@ def _page(
     flash: str | None = None,
     problem: str | None = None,
     new_key: dict[str, Any] | None = None,
+    new_url: dict[str, Any] | None = None,
     name: str = "",
 ) -> HTMLResponse:
     response = page(
@@ -53,7 +65,9 @@ def _page(
         problem=problem,
         cameras=manage.camera_rows(services.engine, services.clock()),
         new_key=new_key,
+        new_url=new_url,
         name=name,
+        vendors=INGEST_VENDORS,
     )
     return response
 
@@ -138,3 +152,34 @@ def enable(
 ) -> HTMLResponse:
     """Accept the camera's reads again."""
     return _set_enabled(camera, True, request, services, web, user)
+
+
+@router.post("/cameras/{camera}/ingest-url")
+def new_ingest_url(
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
+) -> HTMLResponse:
+    """Give the camera a new ingest URL (shown once); the one it had stops at once."""
+    cred = access.new_camera_url_token(services.engine, camera, rotate=True)
+    if cred is None:
+        return _page(request, services, web, status=404, problem="There is no such camera.")
+    forget_cached_cameras(services)
+    auditor = request_auditor(request, services, user_actor(user.username))
+    manage.audit_url_token(auditor, cred.id, "rotated" if cred.replaced else "created")
+    base = str(request.base_url).rstrip("/")
+    shown = {**manage.url_token_json(cred), "base": base, "replaced": cred.replaced}
+    flash = f"Camera {cred.name} has a new ingest URL."
+    return _page(request, services, web, flash=flash, new_url=shown)
+
+
+@router.post("/cameras/{camera}/ingest-url/revoke")
+def revoke_ingest_url(
+    camera: CameraRef, request: Request, services: Services, web: Web, user: AdminForm
+) -> HTMLResponse:
+    """Stop the camera's ingest URL (its API key keeps working)."""
+    found = access.revoke_camera_url_token(services.engine, camera)
+    if found is None:
+        return _page(request, services, web, status=404, problem="There is no such camera.")
+    forget_cached_cameras(services)
+    auditor = request_auditor(request, services, user_actor(user.username))
+    manage.audit_url_token(auditor, found.id, "revoked")
+    return _page(request, services, web, flash=f"The ingest URL of {found.name} is revoked.")

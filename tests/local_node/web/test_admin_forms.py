@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from sqlmodel import Session
 
@@ -18,6 +19,8 @@ ADMIN_FORMS = [
     ("/cameras/gate-0/rotate-key", {}),
     ("/cameras/gate-0/disable", {}),
     ("/cameras/gate-0/enable", {}),
+    ("/cameras/gate-0/ingest-url", {}),
+    ("/cameras/gate-0/ingest-url/revoke", {}),
 ]
 
 
@@ -179,6 +182,30 @@ def test_an_admin_disables_and_enables_a_camera(node, client_for):
     assert refused.status_code == 401
     r = client.form(f"/cameras/{node.camera_id}/enable")
     assert ">Disable</button>" in r.text
+
+
+def test_an_admin_gets_a_cameras_ingest_url_once_and_it_takes_reads(node, client_for):
+    client = client_for("admin")
+    r = client.form(f"/cameras/{node.camera_id}/ingest-url")
+    urls = re.findall(r'<code class="api-key">([^<]+)</code>', r.text)
+    assert len(urls) == 8 and "shown once" in r.text
+    verkada = next(u for u in urls if "/api/v1/ingest/verkada/k/esu_" in u)
+    platerecognizer = verkada.replace("/verkada/", "/platerecognizer/")
+    event = {"data": {"camera_id": "lane-1", "timestamp": "2026-12-03T10:00:00Z"}}
+    event["data"]["results"] = [{"plate": "ab12cde", "score": 0.9}]
+    assert httpx.post(platerecognizer, json=event).status_code == 201
+    again = client.page("/cameras").text
+    assert verkada.split("/k/")[1] not in again  # shown on the answer to the POST only
+
+
+def test_a_revoked_ingest_url_is_refused(node, client_for):
+    client = client_for("admin")
+    r = client.form(f"/cameras/{node.camera_id}/ingest-url")
+    [url] = [
+        u for u in re.findall(r'<code class="api-key">([^<]+)</code>', r.text) if "/openalpr/" in u
+    ]
+    client.form(f"/cameras/{node.camera_id}/ingest-url/revoke")
+    assert httpx.post(url, json={"data_type": "heartbeat"}).status_code == 401
 
 
 def test_rotating_an_unknown_camera_is_a_404_page(node, client_for):
