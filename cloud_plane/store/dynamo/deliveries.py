@@ -361,11 +361,11 @@ class DynamoDeliveries:
         ]
         if not live:
             return 0
-        under_way = {
-            (a.delivery_id, a.attempt)
-            for a in self.list_attempts(alert_id)
-            if a.finished_at is None
-        }
+        # Every attempt with a ledger row, finished or not: ``finish_attempt`` completes the
+        # row before it moves the delivery, so a row already finished may be a message that
+        # went out whose delivery is not marked sent yet. A failed one goes back to pending
+        # and its next begin is refused and cancelled (the alert is acked).
+        under_way = {(a.delivery_id, a.attempt) for a in self.list_attempts(alert_id)}
         cancelled = 0
         for d in live:
             if d.status == "in_flight" and (d.delivery_id, d.attempt) in under_way:

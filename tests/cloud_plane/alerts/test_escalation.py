@@ -16,7 +16,9 @@ import pytest
 from cloud_plane.alerts.dispatcher import Dispatcher
 from cloud_plane.alerts.health import HealthMonitor
 from cloud_plane.alerts.rules import EscalationPolicy
+from cloud_plane.records.deliveries import AttemptResult
 from cloud_plane.store.base import CloudStore
+from cloud_plane.store.dynamo.deliveries import DynamoDeliveries
 from sync_protocol.messages import Heartbeat
 from tests.cloud_plane.alerts.doubles import ScriptedChannel
 from tests.cloud_plane.alerts.harness import Alerting, Clock
@@ -261,3 +263,36 @@ def test_two_monitors_raise_a_problem_once_and_tell_its_resolution_once(
     a.dispatcher("w2").drain()
     told = [(c.recipient.id, type(c.message).__name__) for c in channel.calls[1:]]
     assert told == [("duty", "ResolutionMessage")]
+
+
+def test_an_ack_while_a_sent_escalation_is_recorded_leaves_it_sent(shared_store: CloudStore):
+    """DynamoDB records an attempt's end in two writes (its ledger row, then the delivery): an
+    ack landing between them must not cancel a delivery whose message went out."""
+    queue = shared_store.deliveries
+    if not isinstance(queue, DynamoDeliveries):
+        pytest.skip("only DynamoDB records an attempt's end in two writes")
+    a = alerting(shared_store)
+    alert_id = a.hit().alert.alert_id
+    dispatcher = a.dispatcher()
+    dispatcher.drain()
+    a.clock.advance(minutes=10)
+    assert a.service.escalate_due() == 1
+    claimed = queue.claim_deliveries(
+        worker=dispatcher.worker_id, now=a.clock(), lease=dispatcher.lease, limit=10
+    )
+    [begun] = queue.begin_attempts(
+        [d.delivery_id for d in claimed], worker=dispatcher.worker_id, now=a.clock()
+    )
+    table = queue._db.table
+    ledger_written = table.update
+
+    def then_ack(*args, **kwargs):
+        table.update = ledger_written  # once: the delivery's own write goes through as it is
+        result = ledger_written(*args, **kwargs)
+        replace(a.service).acknowledge(alert_id, by="duty@example.com")
+        return result
+
+    table.update = then_ack
+    queue.finish_attempt(begun.delivery_id, begun.attempt, AttemptResult(ok=True), now=a.clock())
+    statuses = {d.recipient_id: d.status for d in queue.list_deliveries(alert_id)}
+    assert statuses == {"duty": "sent", "boss": "sent"}
