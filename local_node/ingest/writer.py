@@ -246,13 +246,15 @@ class IngestWriter:
         first_of: dict[tuple[str, str], int] = {}
         new_rows: list[int] = []
         changes: dict[int, refine.Change] = {}
+        changed: dict[int, dict] = {}  # the row each change writes (images added below)
         later: list[int] = []
         for i, read in enumerate(batch):
             key = (read.camera_id, read.detection.event_id or "")
             if read.detection.event_id and key in existing:
+                row = _row_of(read, now, None)
                 change = refine.change_of(
                     stored_of[key],
-                    _row_of(read, now, None),
+                    row,
                     refinable=read.refinable,
                     preview=read.preview,
                     has_image=read.image is not None and read.image_kind is not None,
@@ -260,7 +262,7 @@ class IngestWriter:
                 if change is None:
                     results[i] = existing[key]
                 else:
-                    changes[i] = change
+                    changes[i], changed[i] = change, row
             elif read.detection.event_id and key in first_of:
                 if read.refinable or read.image is not None:
                     # It may change the read this batch stores first: decided in the next
@@ -280,7 +282,6 @@ class IngestWriter:
         hit_rows: list[dict] = []
         written: list[str] = []
         dirs: set[Path] = set()
-        changed: dict[int, dict] = {}
         try:
             for i in with_images:
                 read = batch[i]
@@ -310,8 +311,6 @@ class IngestWriter:
                 else:
                     row_of[i] = _row_of(read, now, stored)
                     rows.append(row_of[i])
-            for i in changes:
-                changed.setdefault(i, _row_of(batch[i], now, None))
             self._images.make_durable(dirs)
             with self._engine.begin() as conn:
                 self._refresh_hotlist(conn)

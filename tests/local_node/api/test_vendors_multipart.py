@@ -17,9 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from local_node.db.tables import Detection
+from tests.local_node.api.test_vendors import detail, image_files, stored_count
 from tests.local_node.conftest import RunningNode, make_jpeg, make_png
 
 PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
@@ -35,22 +34,6 @@ def xml(name: str) -> bytes:
 
 def axis_event(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / "axis" / f"{name}.json").read_text())
-
-
-def stored_count(node: RunningNode) -> int:
-    with node.services.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Detection)).scalar_one()
-
-
-def image_files(node: RunningNode) -> list[Path]:
-    return [p for p in node.settings.images_dir.rglob("*") if p.is_file()]
-
-
-def detail(node: RunningNode, detection_id: str) -> dict[str, Any]:
-    with node.viewer() as v:
-        r = v.get(f"/api/v1/detections/{detection_id}")
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def post_hik(

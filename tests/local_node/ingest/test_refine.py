@@ -67,6 +67,24 @@ def store(
     ).result(10)
 
 
+def queue_readings(
+    writer: IngestWriter, camera: str, event_id: str, readings: list[tuple[str, float]]
+) -> list:
+    """Readings of one event queued together (the writer not started: they form one batch)."""
+    return [
+        writer.submit(
+            camera_id=camera,
+            detection=DetectionIn(
+                plate=plate, captured_at=clock(), event_id=event_id, confidence=score
+            ),
+            image=None,
+            image_kind=None,
+            refinable=True,
+        )
+        for plate, score in readings
+    ]
+
+
 def only_read(engine) -> Detection:
     with Session(engine) as s:
         rows = s.exec(select(Detection)).scalars().all()  # type: ignore[call-overload]
@@ -170,18 +188,9 @@ def test_the_plate_dictionary_follows_the_read_to_its_new_plate(parts):
 def test_readings_of_one_event_in_one_batch_end_with_the_best(parts, tmp_path):
     engine, _, camera = parts
     writer = IngestWriter(engine=engine, images=FileImageStore(tmp_path / "b"), clock=clock)
-    futures = [
-        writer.submit(
-            camera_id=camera,
-            detection=DetectionIn(
-                plate=plate, captured_at=clock(), event_id="frigate:x", confidence=score
-            ),
-            image=None,
-            image_kind=None,
-            refinable=True,
-        )
-        for plate, score in (("AB12CDX", 0.5), ("AB12CDE", 0.9), ("AB12CD", 0.7))
-    ]
+    futures = queue_readings(
+        writer, camera, "frigate:x", [("AB12CDX", 0.5), ("AB12CDE", 0.9), ("AB12CD", 0.7)]
+    )
     writer.start()  # all three wait in the queue: one batch
     try:
         ids = {f.result(10).id for f in futures}
@@ -219,18 +228,7 @@ def test_a_different_image_for_the_same_event_never_replaces_the_first(parts, tm
 def test_a_reading_put_back_for_the_next_batch_is_stored_when_the_writer_stops(parts, tmp_path):
     engine, _, camera = parts
     writer = IngestWriter(engine=engine, images=FileImageStore(tmp_path / "c"), clock=clock)
-    futures = [
-        writer.submit(
-            camera_id=camera,
-            detection=DetectionIn(
-                plate=plate, captured_at=clock(), event_id="frigate:y", confidence=score
-            ),
-            image=None,
-            image_kind=None,
-            refinable=True,
-        )
-        for plate, score in (("AB12CDX", 0.5), ("AB12CDE", 0.9))
-    ]
+    futures = queue_readings(writer, camera, "frigate:y", [("AB12CDX", 0.5), ("AB12CDE", 0.9)])
     writer.start()
     writer.stop()  # queued behind both: the better one is put back behind the stop
     assert {f.result(5).id for f in futures} and only_read(engine).plate == "AB12CDE"
