@@ -357,6 +357,23 @@ class NodeSettings(GroupedSettings):
         default=None,
         description="sqlite:///PATH or postgresql+psycopg://...; unset: SQLite under data_dir",
     )
+    image_store: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="Where images go: a directory, or s3://BUCKET/PREFIX for an S3 bucket "
+        "(full cloud, docs/full-cloud.md); unset: the images folder of data_dir",
+    )
+    image_store_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 endpoint of an s3:// image store other than AWS's (MinIO, a test "
+        "server); unset: AWS in the region of the environment",
+    )
+    image_put_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=128,
+        description="Uploads of one group commit that run at once (s3:// image store)",
+    )
     host: str = Field(default="127.0.0.1", description="Address the node's HTTP API binds to")
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the node's HTTP API")
     metrics_public: bool = Field(
@@ -433,8 +450,15 @@ class NodeSettings(GroupedSettings):
         return f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
 
     @property
+    def images_in_s3(self) -> bool:
+        """Whether the image store is an S3 bucket (image_store = s3://...)."""
+        return bool(self.image_store and self.image_store.startswith("s3://"))
+
+    @property
     def images_dir(self) -> Path:
-        """Root of the date-sharded image tree."""
+        """Root of the date-sharded image tree (for an S3 store: unused, data_dir/images)."""
+        if self.image_store and not self.images_in_s3:
+            return Path(self.image_store)
         return self.data_dir / "images"
 
 

@@ -11,6 +11,7 @@ NodeError
 ├── UnsupportedMedia        415  image is not JPEG/PNG by content
 ├── InvalidInput            422  metadata that does not validate
 ├── Overloaded              503  too many reads waiting for the writer (Retry-After)
+│   └── ImageStoreUnavailable 503  the image bucket refused or could not be reached
 └── StorageFull             507  disk budget exhausted and nothing can be pruned
 """
 
@@ -96,6 +97,14 @@ class Overloaded(NodeError):
     def __init__(self, detail: str, retry_after_s: int = 1) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(retry_after_s)}
+
+
+class ImageStoreUnavailable(Overloaded):
+    """503: the S3 image store refused an upload or could not be reached; the read is not
+    stored and the camera should send it again."""
+
+    def __init__(self, detail: str, retry_after_s: int = 5) -> None:
+        super().__init__(detail, retry_after_s)
 
 
 class StorageFull(NodeError):

@@ -9,12 +9,12 @@ from sqlalchemy.engine import Engine
 from local_node.db import repo
 from local_node.errors import ImageDamaged, NotFound
 from local_node.images.integrity import Damage, read_verified
-from local_node.images.store import MEDIA_TYPES, FileImageStore
+from local_node.images.store import MEDIA_TYPES, ImageStore
 
 
 def stored_image(
     engine: Engine,
-    images: FileImageStore,
+    images: ImageStore,
     detection_id: str,
     *,
     on_damage: Callable[[Damage], None],

@@ -15,8 +15,9 @@ from local_node.clock import utc_now
 from local_node.config import NodeSettings
 from local_node.db import repo
 from local_node.db.engine import make_engine
+from local_node.images.choose import open_image_store
 from local_node.images.integrity import SAMPLE, CheckReport, Damage, ImageHealth, read_verified
-from local_node.images.store import FileImageStore
+from local_node.images.store import ImageStore
 
 
 def check(path: Path) -> list[str]:
@@ -79,7 +80,7 @@ Progress = Callable[[int, int], None]
 
 def check_images(
     engine: Engine,
-    store: FileImageStore,
+    store: ImageStore,
     *,
     now: Callable[[], datetime],
     scope: str = "all",
@@ -113,9 +114,7 @@ def check_images(
     return report
 
 
-def check_recent(
-    engine: Engine, store: FileImageStore, *, now: Callable[[], datetime]
-) -> CheckReport:
+def check_recent(engine: Engine, store: ImageStore, *, now: Callable[[], datetime]) -> CheckReport:
     """The start-up check: the images of the last commits before the node stopped."""
     newest = repo.newest_received_at(engine)
     if newest is None:
@@ -135,8 +134,13 @@ def check_all_images(
     engine = make_engine(settings.resolved_database_url)
     try:
         # "file": this store only reads, and must open whatever the node's flush setting is
-        images = FileImageStore(settings.images_dir, sync_mode="file")
-        report = check_images(engine, images, now=utc_now, progress=progress, on_damage=on_damage)
+        images = open_image_store(settings, sync_mode="file")
+        try:
+            report = check_images(
+                engine, images, now=utc_now, progress=progress, on_damage=on_damage
+            )
+        finally:
+            images.close()
     finally:
         engine.dispose()
     ImageHealth(settings.data_dir).save(report)

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from local_node.clock import Clock
 from local_node.config import RetentionSettings
 from local_node.db.plate_dictionary import forget_deleted_reads
+from local_node.db.repo import remove_orphan_images
 from local_node.db.tables import (
     Detection,
     DetectionRevision,
@@ -41,6 +42,8 @@ from local_node.sync.store import deletable_through
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+ORPHAN_HOURS = 3
+"""Hour folders of a shared store looked at for orphans at each run (start-up looks at 2)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Retention:
             ),
         )
         count, freed = self._prune_images(expired, limit=None)
+        if self._images.shared:
+            self._sweep_orphans(now)
         rows = self._delete_metadata()
         tombstones = self._delete_hotlist_tombstones()
         report = RetentionReport(
@@ -116,6 +121,17 @@ class Retention:
                     image_cutoff=image_cutoff,
                 )
             )
+
+    def _sweep_orphans(self, now: datetime) -> None:
+        """A shared store (S3, several tasks): remove images a crashed task left rowless.
+
+        Start-up removes them too, but a task restarting at once sees its crash's objects
+        as still in flight (the store's grace); every run looks again, so they go within a
+        run or two. Older ones than the window are the bucket lifecycle rule's.
+        """
+        orphans = remove_orphan_images(self._engine, self._images, now, hours=ORPHAN_HOURS)
+        if orphans:
+            log.warning("retention: removed %d images no read points at (a crash)", orphans)
 
     def reclaim(self, needed_bytes: int) -> int:
         """Free at least `needed_bytes` by pruning the oldest images outside the evidence hold."""
@@ -168,11 +184,10 @@ class Retention:
                         .returning(Detection.id)
                     ).scalars()
                 )
-            for row in chosen:
-                if row.id in mine:
-                    self._images.delete(row.image_path)
-                    freed += row.image_bytes or 0
-                    count += 1
+            gone = [row for row in chosen if row.id in mine]
+            self._images.delete_many(row.image_path for row in gone)
+            freed += sum(row.image_bytes or 0 for row in gone)
+            count += len(gone)
         return count, freed
 
     def _delete_hotlist_tombstones(self) -> int:
@@ -221,9 +236,9 @@ class Retention:
                 )
                 conn.execute(delete(Detection).where(Detection.id.in_(ids)))
                 forget_deleted_reads(conn, Counter(r.plate_norm for r in rows))
-            for r in rows:
-                if r.image_path and r.image_pruned_at is None:
-                    self._images.delete(r.image_path)
+            self._images.delete_many(
+                r.image_path for r in rows if r.image_path and r.image_pruned_at is None
+            )
             total += len(rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -14,8 +15,9 @@ from local_node.credentials import CachedCredential
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
+from local_node.images.choose import open_image_store
 from local_node.images.integrity import Damage, ImageHealth
-from local_node.images.store import FileImageStore
+from local_node.images.store import ImageStore
 from local_node.ingest.camera_errors import CameraErrors
 from local_node.ingest.image_bytes import Cell, ImageBytes
 from local_node.ingest.vendor_health import VendorHealth
@@ -37,7 +39,7 @@ class NodeServices:
 
     settings: NodeSettings
     engine: Engine
-    images: FileImageStore
+    images: ImageStore
     writer: IngestWriter
     metrics: NodeMetrics
     clock: Clock
@@ -49,6 +51,11 @@ class NodeServices:
     # Latest Rekor/OpenALPR heartbeat per stream, shown by /api/v1/status; in memory, or in a
     # file of the data dir when several processes serve (`serve --workers`).
     vendor_health: VendorHealth = field(default_factory=VendorHealth)
+
+    def volume(self) -> tuple[int, int]:
+        """Total and free bytes of the volume the images take room on (S3: the data dir's)."""
+        usage = self.images.disk_usage() or shutil.disk_usage(self.settings.data_dir)
+        return usage.total, usage.free
 
     def note_served_damage(self, damage: Damage) -> None:
         """Count a damaged image found while serving it and keep it for /api/v1/status."""
@@ -83,14 +90,14 @@ def build_services(
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     state = repo.ensure_state(engine, clock())
-    images = FileImageStore(settings.images_dir, sync_mode=settings.ingest.image_sync)
+    images = open_image_store(settings)
     metrics = NodeMetrics()
     image_health = ImageHealth(settings.data_dir)
     vendor_file = settings.data_dir / VENDOR_HEALTH_FILE if settings.workers > 1 else None
     if not worker:
         if vendor_file is not None:
             vendor_file.unlink(missing_ok=True)  # forgotten at a restart, as in one process
-        log.info("images on %s, flushed with %s", images.fs_type, images.sync_mode)
+        log.info("images on %s, made durable with %s", images.fs_type, images.sync_mode)
         _clean_after_crash(engine, images, clock)
         _check_recent_images(engine, images, image_health, metrics, clock)
     retention = Retention(engine=engine, images=images, settings=settings.retention, clock=clock)
@@ -101,7 +108,8 @@ def build_services(
         batch_max=settings.ingest.commit_batch_max,
         max_pending=settings.ingest.max_pending,
         min_free_bytes=settings.retention.min_free_bytes,
-        disk_budget_bytes=settings.retention.disk_budget_bytes,
+        # An S3 bucket has no disk to fill: its lifecycle rule bounds it (images/choose.py).
+        disk_budget_bytes=settings.retention.disk_budget_bytes if images.on_volume else None,
         image_bytes=ImageBytes(
             image_bytes, total=None if worker else repo.image_bytes_total(engine)
         ),
@@ -123,7 +131,7 @@ def build_services(
     )
 
 
-def _clean_after_crash(engine: Engine, images: FileImageStore, clock: Clock) -> None:
+def _clean_after_crash(engine: Engine, images: ImageStore, clock: Clock) -> None:
     """Remove the partial and the unacknowledged image files an earlier crash left."""
     swept = images.sweep_temporaries(clock())
     if swept:
@@ -134,7 +142,7 @@ def _clean_after_crash(engine: Engine, images: FileImageStore, clock: Clock) -> 
 
 
 def _check_recent_images(
-    engine: Engine, images: FileImageStore, health: ImageHealth, metrics: NodeMetrics, clock: Clock
+    engine: Engine, images: ImageStore, health: ImageHealth, metrics: NodeMetrics, clock: Clock
 ) -> None:
     """Verify the images of the last commits: what a power cut would have caught."""
     report = check_recent(engine, images, now=clock)

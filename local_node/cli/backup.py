@@ -72,6 +72,11 @@ def backup(
         raise click.UsageError(
             "--images needs a folder destination (mirror images to S3 with rclone)"
         )
+    if images and settings.images_in_s3:
+        raise click.UsageError(
+            "--images copies a local image folder; these images are in S3 "
+            f"({settings.image_store}): keep them with the bucket's versioning or replication"
+        )
     engine = _open(settings)
     try:
         target = destination_of(settings)

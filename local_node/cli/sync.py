@@ -117,6 +117,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     import threading
 
     from local_node.clock import utc_now
+    from local_node.images.choose import open_image_store
     from local_node.sync.agent import SyncAgent
     from local_node.sync.lock import AgentLock, AgentLockHeld
     from local_node.sync.runtime import schedule_backups
@@ -136,7 +137,11 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     agent = SyncAgent(
-        engine=engine, settings=settings.sync, data_dir=settings.data_dir, clock=utc_now
+        engine=engine,
+        settings=settings.sync,
+        data_dir=settings.data_dir,
+        clock=utc_now,
+        images=open_image_store(settings, sync_mode="file"),  # it only reads images
     )
     runner = SyncRunner(agent, settings.sync)
     try:

@@ -27,7 +27,7 @@ from local_node.db.tables import (
     NodeState,
     SyncState,
 )
-from local_node.images.store import FileImageStore
+from local_node.images.store import ImageStore
 
 
 def ensure_state(engine: Engine, now: datetime) -> NodeState:
@@ -156,9 +156,11 @@ def image_bytes_total(engine: Engine) -> int:
         return int(total)
 
 
-def remove_orphan_images(engine: Engine, images: FileImageStore, now: datetime) -> int:
-    """Delete recent image files no row points at (a crash between rename and commit)."""
-    recent = images.recent_files(now)
+def remove_orphan_images(
+    engine: Engine, images: ImageStore, now: datetime, *, hours: int = 2
+) -> int:
+    """Delete recent images no row points at (a crash between the write and the commit)."""
+    recent = images.recent_files(now, hours)
     if not recent:
         return 0
     referenced: set[str] = set()
@@ -171,8 +173,7 @@ def remove_orphan_images(engine: Engine, images: FileImageStore, now: datetime) 
                 .all()
             )
     orphans = [path for path in recent if path not in referenced]
-    for path in orphans:
-        images.delete(path)
+    images.delete_many(orphans)
     return len(orphans)
 
 

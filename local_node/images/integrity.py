@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from local_node.images.store import FileImageStore
+from local_node.images.store import ImageStore
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _bytes(n: int | None) -> str:
 
 
 def read_verified(
-    store: FileImageStore,
+    store: ImageStore,
     *,
     detection_id: str,
     path: str,
@@ -68,17 +68,11 @@ def read_verified(
 ) -> bytes | Damage:
     """The image's bytes if they are the ones acknowledged, else what is wrong with them."""
     try:
-        fd = os.open(store.path_of(path), os.O_RDONLY)
+        data = store.read(path)
     except FileNotFoundError:
         return Damage(detection_id, path, "missing", size, None)
-    try:
-        found = os.fstat(fd).st_size
-        if size is not None and found != size:
-            return Damage(detection_id, path, "size", size, found)
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read()
-    finally:
-        os.close(fd)
+    if size is not None and len(data) != size:
+        return Damage(detection_id, path, "size", size, len(data))
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         return Damage(detection_id, path, "sha256", size, len(data))
     return data

@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +48,18 @@ class StoredImage:
 
 
 class ImageStore(Protocol):
-    """Durable image storage; `write` + `make_durable` together make an image crash-safe."""
+    """Durable image storage; `write` + `make_durable` together make an image crash-safe.
+
+    Two implementations, chosen at start from ``EDGESYNC_NODE_IMAGE_STORE`` (images/open.py):
+    this module's directory tree, and an S3 bucket (images/s3_store.py).
+    """
+
+    fs_type: str
+    sync_mode: str
+    on_volume: bool
+    """Whether images take room on the node's data volume (then a free-space floor applies)."""
+    shared: bool
+    """Whether other processes outside this node's start-up write into it at any time."""
 
     def write(
         self, *, detection_id: str, camera_id: str, received_at: datetime, data: bytes, kind: str
@@ -60,25 +71,40 @@ class ImageStore(Protocol):
         """Make every image written so far (and the folders given) survive a power cut."""
         ...
 
-    def path_of(self, rel_path: str) -> Path:
-        """The absolute path of a stored image (refuses paths that leave the store)."""
+    def read(self, rel_path: str) -> bytes:
+        """The stored bytes of an image; FileNotFoundError if it is not there."""
         ...
 
     def delete(self, rel_path: str) -> int:
-        """Remove a stored image; return the bytes freed (0 if it was already gone)."""
+        """Remove a stored image; return the bytes freed if known (0 if it was already gone)."""
+        ...
+
+    def delete_many(self, rel_paths: Iterable[str]) -> None:
+        """Remove stored images (missing ones count as removed)."""
         ...
 
     def sweep_temporaries(self, now: datetime, days: int = 2) -> int:
         """Remove temporary files left by a crash in recent folders; return how many."""
         ...
 
-    def disk_usage(self) -> shutil._ntuple_diskusage:
-        """Total/used/free bytes of the volume the store lives on."""
+    def recent_files(self, now: datetime, hours: int = 2) -> list[str]:
+        """Relative paths of the images of the last ``hours`` hour folders."""
+        ...
+
+    def disk_usage(self) -> shutil._ntuple_diskusage | None:
+        """Total/used/free bytes of the volume the store lives on; None: no volume (S3)."""
+        ...
+
+    def close(self) -> None:
+        """Release threads and open files."""
         ...
 
 
 class FileImageStore:
-    """The one image store: a directory tree on a local (or RAID) volume."""
+    """Images in a directory tree on a local (or RAID) volume: the default store."""
+
+    on_volume = True
+    shared = False
 
     def __init__(
         self,
@@ -178,6 +204,15 @@ class FileImageStore:
         if not path.is_relative_to(self.root):
             raise ValueError(f"image path outside the store: {rel_path!r}")
         return path
+
+    def read(self, rel_path: str) -> bytes:
+        """The stored bytes; FileNotFoundError if the file is missing."""
+        return self.path_of(rel_path).read_bytes()
+
+    def delete_many(self, rel_paths: Iterable[str]) -> None:
+        """Remove stored images one by one (a file system has no batch delete)."""
+        for rel_path in rel_paths:
+            self.delete(rel_path)
 
     def delete(self, rel_path: str) -> int:
         """Remove a stored image; missing files count as already deleted."""

@@ -53,7 +53,7 @@ class ImageRoom:
 
     def _shortfall(self, needed: int) -> int:
         """Bytes missing for ``needed``; 0 means they are reserved in the shared total."""
-        short = needed + self.min_free - self.images.disk_usage().free
-        if short > 0:
+        usage = self.images.disk_usage()  # None: a bucket, no volume to fill
+        if usage is not None and (short := needed + self.min_free - usage.free) > 0:
             return short
         return self.image_bytes.reserve(needed, self.budget)

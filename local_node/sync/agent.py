@@ -31,6 +31,7 @@ from local_node.clock import Clock
 from local_node.config import SyncSettings
 from local_node.db.repo import bump_hotlist_rev
 from local_node.db.tables import NodeState
+from local_node.images.store import FileImageStore, ImageStore
 from local_node.sync import corrections, hotlist_sync, outbox, store
 from local_node.sync.client import CloudRefused, SyncClient, SyncError
 from local_node.sync.heartbeat import build_heartbeat
@@ -98,7 +99,10 @@ class SyncAgent:
         transport: httpx.BaseTransport | None = None,
         nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
         images_dir: Path | None = None,
+        images: ImageStore | None = None,
     ) -> None:
+        """``images``: the node's image store; None: a file store at ``images_dir``
+        (default ``data_dir/images``)."""
         self._engine = engine
         self._settings = settings
         self._data_dir = data_dir
@@ -110,9 +114,9 @@ class SyncAgent:
         self._clients: dict[str, SyncClient] = {}
         self._command_acks: list[str] = []
         self._uploads: list[UploadImage] = []  # image commands of the last reply
-        self.images = ImageCommands(
-            engine, data_dir, images_dir or data_dir / "images", clock, nonce, self._client
-        )
+        if images is None:
+            images = FileImageStore(images_dir or data_dir / "images", sync_mode="file")
+        self.images = ImageCommands(engine, data_dir, images, clock, nonce, self._client)
         self.max_records = settings.batch_max_records
         self._prebuilder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prebuild")
         self._prebuilt: Future[_Prebuilt | None] | None = None

@@ -28,6 +28,8 @@ from sqlmodel import col
 
 from local_node.clock import Clock
 from local_node.db.tables import Detection
+from local_node.errors import NodeError
+from local_node.images.store import ImageStore
 from local_node.sync import store
 from local_node.sync.client import CloudRefused, Signer, SyncClient, SyncError
 from local_node.sync.keys import key_path, read_private_key
@@ -46,14 +48,14 @@ class ImageCommands:
         self,
         engine: Engine,
         data_dir: Path,
-        images_dir: Path,
+        images: ImageStore,
         clock: Clock,
         nonce: Callable[[], str],
         client_for: Callable[[str], SyncClient],
     ) -> None:
         self._engine = engine
         self._data_dir = data_dir
-        self._root = images_dir.resolve()
+        self._images = images
         self._clock = clock
         self._nonce = nonce
         self._client_for = client_for
@@ -163,14 +165,11 @@ class ImageCommands:
             return "no_image"
         if row.image_pruned_at is not None:
             return "pruned"
-        path = (self._root / row.image_path).resolve()
-        if not path.is_relative_to(self._root):
-            return "unreadable"
         try:
-            data = path.read_bytes()
+            data = self._images.read(row.image_path)
         except FileNotFoundError:
             return "pruned"
-        except OSError:
+        except (OSError, ValueError, NodeError):  # unreadable, outside the store, S3 down
             return "unreadable"
         if row.image_sha256 and hashlib.sha256(data).hexdigest() != row.image_sha256:
             return "unreadable"

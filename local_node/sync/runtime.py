@@ -16,6 +16,7 @@ from local_node.backups.job import run_backup, site_zone
 from local_node.backups.schedule import BackupSchedule
 from local_node.clock import Clock
 from local_node.config import NodeSettings
+from local_node.images.store import ImageStore
 from local_node.ingest.hooks import HitListener
 from local_node.sync.agent import SyncAgent
 from local_node.sync.lock import AgentLock, AgentLockHeld
@@ -46,6 +47,8 @@ class AgentHost(Protocol):
     def clock(self) -> Clock: ...
     @property
     def started_at(self) -> float: ...
+    @property
+    def images(self) -> ImageStore: ...
     @property
     def writer(self) -> HitSource: ...
 
@@ -87,7 +90,7 @@ def start_agent(
             clock=services.clock,
             started_at=services.started_at,
             transport=transport,
-            images_dir=services.settings.images_dir,
+            images=services.images,
         )
         runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)

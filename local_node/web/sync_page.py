@@ -17,14 +17,13 @@ router = APIRouter(include_in_schema=False)
 @router.get("/sync")
 def sync(request: Request, services: Services, web: Web, _: PageUser) -> HTMLResponse:
     """What `/api/v1/status` reports of the sync agent and the disk, as a page."""
-    usage = services.images.disk_usage()
     status = site_status(
         services.engine,
         services.clock(),
         sync=services.settings.sync,
         retention=services.settings.retention,
         image_bytes=services.writer.image_bytes_total,
-        volume=(usage.total, usage.free),
+        volume=services.volume(),
     )
     return page(
         request,

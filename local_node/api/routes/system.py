@@ -114,14 +114,13 @@ def metrics(request: Request, services: Services) -> Response:
     """Prometheus text format (a viewer token unless metrics_public is set)."""
     if not services.settings.metrics_public:
         authenticate_token(services, presented_secret(request), "viewer")
-    usage = services.images.disk_usage()
     site = scrape_figures(
         services.engine,
         services.clock(),
         sync=services.settings.sync,
         retention=services.settings.retention,
         image_bytes=services.writer.image_bytes_total,
-        volume=(usage.total, usage.free),
+        volume=services.volume(),
         writer_pending=services.writer.pending,
     )
     services.metrics.observe_site(site)
@@ -132,14 +131,13 @@ def metrics(request: Request, services: Services) -> Response:
 def status(services: Services, _: ViewerAuth) -> NodeStatus:
     """Cameras, disk, and what the sync agent will need to report."""
     now = services.clock()
-    usage = services.images.disk_usage()
     site = site_status(
         services.engine,
         now,
         sync=services.settings.sync,
         retention=services.settings.retention,
         image_bytes=services.writer.image_bytes_total,
-        volume=(usage.total, usage.free),
+        volume=services.volume(),
     )
     cameras = [
         CameraStatus(
