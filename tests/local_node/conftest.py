@@ -23,6 +23,7 @@ from local_node.config import NodeSettings
 from local_node.db import repo
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
+from local_node.images.s3_store import S3ImageStore
 from local_node.main import create_app
 from tests.conftest import free_port
 
@@ -92,8 +93,76 @@ def jpeg() -> bytes:
     return make_jpeg()
 
 
+@pytest.fixture(params=["file", "s3"])
+def image_store(request: pytest.FixtureRequest) -> dict[str, object]:
+    """The node's image store: a local folder, or an S3 bucket in a moto server (issue 11).
+
+    The settings overrides a node gets; the S3 store is run with SQLite only (the pairs
+    with PostgreSQL are deselected in ``pytest_collection_modifyitems``): the image store
+    and the database are independent, and that keeps the suite's time in bounds.
+    """
+    if request.param == "file":
+        return {}
+    bucket = request.getfixturevalue("s3_bucket")
+    return {
+        "image_store": f"s3://{bucket}/site-images",
+        "image_store_endpoint_url": request.getfixturevalue("moto_s3_endpoint"),
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the S3-store runs on PostgreSQL (see ``image_store``)."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("image_store") == "s3" and params.get("database_url") == "postgres":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def stored_image_paths(node: RunningNode) -> list[str]:
+    """Every image the node's store holds, as relative paths (either store)."""
+    images = node.services.images
+    if isinstance(images, S3ImageStore):
+        pages = images._client.get_paginator("list_objects_v2").paginate(
+            Bucket=images.location.bucket, Prefix=images.location.key("")
+        )
+        return sorted(images.location.rel(o["Key"]) for p in pages for o in p.get("Contents", []))
+    root = node.settings.images_dir
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def replace_stored_image(node: RunningNode, rel_path: str, data: bytes | None) -> None:
+    """Damage a stored image as a power cut or an operator would: new bytes, or gone (None)."""
+    images = node.services.images
+    if isinstance(images, S3ImageStore):
+        key = images.location.key(rel_path)
+        if data is None:
+            images._client.delete_object(Bucket=images.location.bucket, Key=key)
+        else:
+            images._client.put_object(Bucket=images.location.bucket, Key=key, Body=data)
+        return
+    path = node.settings.images_dir / rel_path
+    if data is None:
+        path.unlink()
+    else:
+        path.write_bytes(data)
+
+
+def stored_image_bytes(node: RunningNode, rel_path: str) -> bytes:
+    """The bytes the node's store holds under ``rel_path`` (FileNotFoundError if none)."""
+    data: bytes = node.services.images.read(rel_path)
+    return data
+
+
 @pytest.fixture
-def node_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., RunningNode]]:
+def node_factory(
+    tmp_path: Path, database_url: str, image_store: dict[str, object]
+) -> Iterator[Callable[..., RunningNode]]:
     """Start nodes (uvicorn in a thread, real sockets) with settings overrides."""
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
@@ -102,7 +171,7 @@ def node_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Ru
             data_dir=tmp_path / f"node{len(servers)}",
             database_url=database_url,
             min_free_bytes=0,
-            **overrides,
+            **{**image_store, **overrides},
         )
         clock = MovableClock()
         engine = make_engine(settings.resolved_database_url)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from local_node.db import repo
 from local_node.services import build_services
-from tests.local_node.conftest import RunningNode
+from tests.local_node.conftest import RunningNode, replace_stored_image
 
 
 def post_image(node: RunningNode, image: bytes, content_type: str = "image/jpeg") -> str:
@@ -24,10 +23,11 @@ def post_image(node: RunningNode, image: bytes, content_type: str = "image/jpeg"
     return r.json()["id"]
 
 
-def image_file(node: RunningNode, read_id: str) -> Path:
+def damage(node: RunningNode, read_id: str, data: bytes | None) -> None:
+    """Replace the read's stored image with ``data`` (None: remove it), in either store."""
     found = repo.get_detection(node.services.engine, read_id)
     assert found is not None
-    return node.services.images.path_of(found[0].image_path)
+    replace_stored_image(node, found[0].image_path, data)
 
 
 def test_an_intact_image_is_served_with_nosniff_no_store_and_its_stored_type(node, jpeg):
@@ -52,7 +52,7 @@ def test_a_polyglot_jpeg_with_html_is_served_as_a_jpeg_with_nosniff(node):
 
 def test_an_image_emptied_by_a_power_cut_answers_410_with_the_sizes(node, jpeg):
     read_id = post_image(node, jpeg)
-    image_file(node, read_id).write_bytes(b"")
+    damage(node, read_id, b"")
     with node.viewer() as v:
         r = v.get(f"/api/v1/detections/{read_id}/image")
     assert r.status_code == 410
@@ -64,7 +64,7 @@ def test_an_image_emptied_by_a_power_cut_answers_410_with_the_sizes(node, jpeg):
 
 def test_a_missing_image_answers_410(node, jpeg):
     read_id = post_image(node, jpeg)
-    image_file(node, read_id).unlink()
+    damage(node, read_id, None)
     with node.viewer() as v:
         r = v.get(f"/api/v1/detections/{read_id}/image")
     assert r.status_code == 410 and "the file is missing" in r.json()["detail"]
@@ -72,8 +72,7 @@ def test_a_missing_image_answers_410(node, jpeg):
 
 def test_an_image_altered_at_the_same_size_answers_410(node, jpeg):
     read_id = post_image(node, jpeg)
-    path = image_file(node, read_id)
-    path.write_bytes(jpeg[:-1] + bytes([jpeg[-1] ^ 0xFF]))
+    damage(node, read_id, jpeg[:-1] + bytes([jpeg[-1] ^ 0xFF]))
     with node.viewer() as v:
         r = v.get(f"/api/v1/detections/{read_id}/image")
     assert r.status_code == 410 and "another sha256" in r.json()["detail"]
@@ -81,7 +80,7 @@ def test_an_image_altered_at_the_same_size_answers_410(node, jpeg):
 
 def test_a_damaged_image_served_is_counted_and_shown_in_the_status(node, jpeg):
     read_id = post_image(node, jpeg)
-    image_file(node, read_id).write_bytes(b"")
+    damage(node, read_id, b"")
     with node.viewer() as v:
         v.get(f"/api/v1/detections/{read_id}/image")
         status = v.get("/api/v1/status").json()
@@ -94,7 +93,7 @@ def test_the_start_up_check_finds_damaged_recent_images_and_the_status_shows_the
     # Given two acknowledged reads, one of which a power cut left empty
     intact = post_image(node, jpeg)
     damaged = post_image(node, jpeg)
-    image_file(node, damaged).write_bytes(b"")
+    damage(node, damaged, b"")
     # When the node starts again on the same data
     services = build_services(node.settings)
     try:

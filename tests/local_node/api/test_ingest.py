@@ -6,14 +6,13 @@ import base64
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from local_node.db.tables import Detection
-from tests.local_node.conftest import RunningNode, make_png, now_rfc3339
+from tests.local_node.conftest import RunningNode, make_png, now_rfc3339, stored_image_paths
 
 
 def meta(**fields: object) -> dict:
@@ -34,8 +33,8 @@ def stored_count(node: RunningNode) -> int:
         return conn.execute(select(func.count()).select_from(Detection)).scalar_one()
 
 
-def image_files(node: RunningNode) -> list[Path]:
-    return [p for p in node.settings.images_dir.rglob("*") if p.is_file()]
+def image_files(node: RunningNode) -> list[str]:
+    return stored_image_paths(node)
 
 
 def test_multipart_read_with_image_is_stored_with_its_sha256(node: RunningNode, jpeg: bytes):

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from local_node.db.tables import Detection
-from tests.local_node.conftest import RunningNode, make_png
+from tests.local_node.conftest import RunningNode, make_png, stored_image_paths
 
 PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
 PR = "/api/v1/ingest/platerecognizer"
@@ -40,8 +40,8 @@ def stored_count(node: RunningNode) -> int:
         return conn.execute(select(func.count()).select_from(Detection)).scalar_one()
 
 
-def image_files(node: RunningNode) -> list[Path]:
-    return [p for p in node.settings.images_dir.rglob("*") if p.is_file()]
+def image_files(node: RunningNode) -> list[str]:
+    return stored_image_paths(node)
 
 
 def detail(node: RunningNode, detection_id: str) -> dict[str, Any]:

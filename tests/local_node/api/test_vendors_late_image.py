@@ -10,7 +10,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from tests.local_node.conftest import RunningNode, make_jpeg
+from tests.local_node.conftest import RunningNode, make_jpeg, stored_image_paths
 
 PAYLOADS = Path(__file__).parents[1] / "ingest" / "vendors" / "payloads"
 PR = "/api/v1/ingest/platerecognizer"
@@ -54,5 +54,5 @@ def test_another_image_of_the_same_event_never_replaces_the_first(node: RunningN
     for read in details(node, ids):
         assert read["image_sha256"] == hashlib.sha256(image).hexdigest()
         assert read["revision"] == 1
-    files = [p for p in node.settings.images_dir.rglob("*") if p.is_file()]
+    files = stored_image_paths(node)
     assert len(files) == 1
