@@ -170,8 +170,7 @@ def node_factory(
         settings = NodeSettings(
             data_dir=tmp_path / f"node{len(servers)}",
             database_url=database_url,
-            min_free_bytes=0,
-            **{**image_store, **overrides},
+            **{"min_free_bytes": 0, **image_store, **overrides},
         )
         clock = MovableClock()
         engine = make_engine(settings.resolved_database_url)
