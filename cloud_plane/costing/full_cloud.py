@@ -118,6 +118,7 @@ class SiteUsage:
     rds_instance_hours: float
     db_gib: float
     rds_storage_gib: float  # provisioned (billed), both instances with multi-AZ
+    rds_needed_gib: float  # what autoscaling would provision for the data, one instance
     rds_over_max: bool  # the data outgrows the stack's storage autoscaling limit
     backup_beyond_free_gib: float
     alb_hours: float
@@ -172,9 +173,9 @@ def site_usage(
     image_bytes = i.image_kb * 1000
 
     data = db_gib(i, a)
-    provisioned = max(s.rds_allocated_gib, math.ceil(data / a.rds_fill))
-    over = provisioned > s.rds_max_allocated_gib
-    provisioned = min(provisioned, s.rds_max_allocated_gib)
+    needed = max(s.rds_allocated_gib, math.ceil(data / a.rds_fill))
+    over = needed > s.rds_max_allocated_gib
+    provisioned = min(needed, s.rds_max_allocated_gib)
     copies = 2 if i.multi_az else 1
     # Backups: the first snapshot (the data) and the retention's days of changed pages; free
     # up to the provisioned size.
@@ -196,6 +197,7 @@ def site_usage(
         rds_instance_hours=copies * hours,
         db_gib=data,
         rds_storage_gib=copies * provisioned,
+        rds_needed_gib=needed,
         rds_over_max=over,
         backup_beyond_free_gib=max(0.0, backup - provisioned),
         alb_hours=hours,

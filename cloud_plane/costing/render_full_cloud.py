@@ -108,9 +108,9 @@ def table(e: FullCloudEstimate) -> str:
     out.append(f"dominant: {top.service} ({top.usd / e.site_usd:.0%}); {LOGS_NOTE}")
     if u.rds_over_max:
         out.append(
-            f"WARNING: {u.db_gib:.0f} GB of data outgrows the stack's RDS storage "
-            f"autoscaling limit ({e.stack.rds_max_allocated_gib:.0f} GB): raise it or keep "
-            "metadata for less time"
+            f"WARNING: {u.db_gib:.0f} GB of data and the tenth kept free need "
+            f"{u.rds_needed_gib:.0f} GB, over the stack's RDS storage autoscaling limit "
+            f"({e.stack.rds_max_allocated_gib:.0f} GB): raise it or keep metadata for less time"
         )
     out += ["", "the cloud plane it syncs to (`edgesync cloud cost` without --full-cloud):", ""]
     out.append(render.table(e.plane))

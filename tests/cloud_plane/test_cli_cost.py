@@ -89,7 +89,9 @@ def test_help_explains_the_full_cloud_flag_and_its_options() -> None:
 def test_the_readme_shows_the_full_cloud_figures_the_command_prints() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("## What the AWS mode costs", 1)[1].split("\n## ", 1)[0]
-    block = section.split("edgesync cloud cost --full-cloud`", 1)[1]
-    shown = block.split("```\n", 2)[1].split("```", 1)[0]
-    assert shown.startswith("service") and "site total" in shown
-    assert shown.strip() in run("--full-cloud").output
+    after = section.split("edgesync cloud cost --full-cloud` prints", 1)[1]
+    site, side_by_side = after.split("```\n")[1:4:2]  # the two blocks that follow
+    assert site.startswith("service") and "site total" in site
+    assert side_by_side.startswith("side by side")
+    printed = run("--full-cloud").output
+    assert site.strip() in printed and side_by_side.strip() in printed
