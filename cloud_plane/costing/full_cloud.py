@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from cloud_plane.costing.usage import GIB, MINUTES_PER_MONTH, _rounded
+from cloud_plane.costing.usage import GIB, MINUTES_PER_MONTH, rounded
 
 HOURS_PER_MONTH = MINUTES_PER_MONTH / 60  # 720
 GB = 1e9  # ALB LCUs and data transfer count decimal gigabytes
@@ -141,7 +141,7 @@ class SiteUsage:
 
     def as_dict(self) -> dict:
         """Plain values, rounded for reading."""
-        return {k: _rounded(v) for k, v in asdict(self).items()}
+        return {k: rounded(v) for k, v in asdict(self).items()}
 
 
 def lcu_by_dimension(i: SiteInputs, a: SiteAssumptions) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, cast
 
 import pytest
 
@@ -90,4 +91,4 @@ def test_logs_grow_with_the_reads() -> None:
                                    "image_retention_days", "metadata_retention_days"])  # fmt: skip
 def test_a_non_positive_input_is_refused_by_name(field: str) -> None:
     with pytest.raises(ValueError, match=f"{field} must be positive"):
-        dataclasses.replace(SEED, **{field: 0})
+        dataclasses.replace(SEED, **cast(dict[str, Any], {field: 0}))
