@@ -80,7 +80,8 @@ class SiteAssumptions:
     """What nothing here measured, or measured elsewhere (each said in the JSON)."""
 
     # PostgreSQL bytes per read, the detections table with its indexes: bench.search's node
-    # database on PostgreSQL (2026-12-06, 576,000 reads bulk-loaded: 354.5 MB).
+    # database on PostgreSQL (2026-12-06, 576,000 reads bulk-loaded: 354.5 MB). A live table
+    # (indexes filled row by row, the retention's deletes) is somewhat larger: a lower bound.
     db_bytes_per_read: float = 615.0
     # The plate dictionary (plate_index + plate_rotations): 806 B a key in the same database;
     # keys: bench.search's regional pool of 2 M vehicles and the misreads (an assumption).
