@@ -8,7 +8,10 @@ from cloud_plane.costing.prices import price
 from cloud_plane.costing.usage import Assumptions, Inputs, Usage, usage
 
 GOAL_USD = 10.0  # the hybrid plane's goal: under $10 a month excluding SMS (issue 10)
-CUSTOMER_FULL_CLOUD_USD = (150.0, 250.0)  # the customer's full-cloud estimate, a month
+# The customer's own estimate of their full-cloud phase ("lift and shift" to ECS Fargate and
+# RDS), a month for 20 cameras: their brief, quoted in issue 11.
+CUSTOMER_FULL_CLOUD_USD = (150.0, 250.0)
+CUSTOMER_FULL_CLOUD_CAMERAS = 20
 COGNITO_FREE_MAU = 10_000
 
 

@@ -3,8 +3,9 @@
 Region: us-east-1, the cheapest and the one most price pages quote; other regions cost
 roughly 0-25 % more (eu-west-2, where the tests run moto, is one of the dearer ones).
 
-``verified`` says how far each figure was checked on 2026-12-04 (no direct access to
-aws.amazon.com from here; the project's search index of public pages was used):
+``verified`` says how far each figure was checked on 2026-12-04, the full-cloud stack's on
+2026-12-06 (``FULL_CLOUD_TAKEN``): no direct access to aws.amazon.com from here, the
+project's search index of public pages was used:
 
 - ``aws``: read on an AWS page or AWS document in the index;
 - ``secondary``: read on a third-party page quoting the AWS page (named in ``seen_at``);
@@ -50,6 +51,18 @@ COGNITO = "https://aws.amazon.com/cognito/pricing/"
 SES = "https://aws.amazon.com/ses/pricing/"
 SNS_SMS = "https://aws.amazon.com/sns/sms-pricing/"
 EVENTBRIDGE = "https://aws.amazon.com/eventbridge/pricing/"
+FARGATE = "https://aws.amazon.com/fargate/pricing/"
+RDS = "https://aws.amazon.com/rds/postgresql/pricing/"
+ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/"
+VPC = "https://aws.amazon.com/vpc/pricing/"
+S3 = "https://aws.amazon.com/s3/pricing/"
+
+FULL_CLOUD_TAKEN = "2026-12-06"  # the full-cloud stack's prices (issue 11), read as above
+
+
+def _full_cloud(usd: float, unit: str, source: str, verified: str, seen_at: str = "") -> Price:
+    return Price(usd, unit, source, verified, seen_at=seen_at, taken=FULL_CLOUD_TAKEN)
+
 
 PRICES: dict[str, Price] = {
     # DynamoDB, on-demand, Standard table class. Request prices halved in November 2024.
@@ -186,6 +199,103 @@ PRICES: dict[str, Price] = {
         0.00581,
         "SMS message part to a US number, before carrier fees",
         SNS_SMS,
+        "unverified",
+    ),
+    # -- the full-cloud site stack (issue 11: ``full_cloud.py``), on demand, Linux x86_64 --
+    "fargate_vcpu_hour": _full_cloud(
+        0.04048,
+        "Fargate vCPU-hour (Linux, x86_64)",
+        FARGATE,
+        "secondary",
+        seen_at="factualminds.com/blog/amazon-fargate-ecs-task-pricing-2026 (June 2026) and "
+        "vantage.sh/blog/fargate-pricing ('Linux/x86 $0.04048')",
+    ),
+    "fargate_gb_hour": _full_cloud(
+        0.004445,
+        "Fargate GB-hour of memory (Linux, x86_64)",
+        FARGATE,
+        "secondary",
+        seen_at="the same two pages ('$0.004445 per GB-hour'); 20 GB of ephemeral storage "
+        "a task is included",
+    ),
+    "rds_t4g_small_hour": _full_cloud(
+        0.032,
+        "db.t4g.small PostgreSQL instance-hour, single-AZ",
+        RDS,
+        "secondary",
+        seen_at="infratally.com/articles/aws-rds-pricing-explained-2026 ('db.t4g.small ... "
+        "$0.032' single-AZ, multi-AZ double); T4g unlimited CPU credits extra if sustained",
+    ),
+    "rds_gp3_gb_month": _full_cloud(
+        0.115,
+        "GB-month of RDS gp3 storage (3,000 IOPS, 125 MB/s included)",
+        RDS,
+        "secondary",
+        seen_at="usage.ai/blogs/aws/reserved-instances/rds/pricing-calculator (June 2026)",
+    ),
+    "rds_backup_gb_month": _full_cloud(
+        0.095,
+        "GB-month of RDS backup storage beyond the provisioned size",
+        RDS,
+        "secondary",
+        seen_at="usage.ai (as above: 'free up to 100% of provisioned DB storage size')",
+    ),
+    "alb_hour": _full_cloud(
+        0.0225,
+        "Application Load Balancer-hour",
+        ELB,
+        "secondary",
+        seen_at="cloud-horizons.com/blog/alb-the-line-item-nobody-watches (May 2026)",
+    ),
+    "alb_lcu_hour": _full_cloud(
+        0.008,
+        "ALB LCU-hour (the largest of its four dimensions)",
+        ELB,
+        "secondary",
+        seen_at="cloud-horizons.com (as above; 25 new connections/s, 3,000 active "
+        "connections/min, 1 GB/h processed, 1,000 rule evaluations/s each an LCU)",
+    ),
+    "public_ipv4_hour": _full_cloud(
+        0.005,
+        "public IPv4 address-hour (since 2024-02-01)",
+        VPC,
+        "secondary",
+        seen_at="doit.com/aws-public-ipv4-price-increase-the-complete-guide ('$0.005/Hour "
+        "($3.65/Month)', every resource with a public IP, load balancers included)",
+    ),
+    "efs_standard_gb_month": _full_cloud(
+        0.30,
+        "GB-month of EFS Standard storage",
+        "https://aws.amazon.com/efs/pricing/",
+        "aws",
+    ),
+    "backup_efs_gb_month": _full_cloud(
+        0.05,
+        "GB-month of AWS Backup storage of EFS (warm)",
+        "https://aws.amazon.com/backup/pricing/",
+        "unverified",
+    ),
+    "s3_standard_gb_month": _full_cloud(
+        0.023,
+        "GB-month of S3 Standard (first 50 TB)",
+        S3,
+        "secondary",
+        seen_at="cloudburn.io/blog/amazon-s3-pricing (March 2026: 'S3 Standard costs "
+        "$0.023/GB/month')",
+    ),
+    "s3_put_1k": _full_cloud(0.005, "1,000 S3 PUT, COPY, POST or LIST requests", S3, "unverified"),
+    "s3_get_1k": _full_cloud(0.0004, "1,000 S3 GET requests", S3, "unverified"),
+    "s3_delete": _full_cloud(0.0, "S3 DELETE request (free)", S3, "unverified"),
+    "ecr_gb_month": _full_cloud(
+        0.10,
+        "GB-month of ECR image storage",
+        "https://aws.amazon.com/ecr/pricing/",
+        "unverified",
+    ),
+    "transfer_out_gb": _full_cloud(
+        0.09,
+        "GB out to the internet (first 10 TB; the account's 100 GB free not counted)",
+        "https://aws.amazon.com/ec2/pricing/on-demand/",
         "unverified",
     ),
 }

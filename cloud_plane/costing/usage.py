@@ -134,12 +134,13 @@ class Usage:
 
     def as_dict(self) -> dict:
         """Plain values, rounded for reading."""
-        return {k: _rounded(v) for k, v in asdict(self).items()}
+        return {k: rounded(v) for k, v in asdict(self).items()}
 
 
-def _rounded(value: object) -> object:
+def rounded(value: object) -> object:
+    """``value`` with its floats rounded for reading (6 places under 1, else 2), in dicts too."""
     if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded(v) for k, v in value.items()}
     if isinstance(value, float):
         return round(value, 6 if abs(value) < 1 else 2)
     return value
