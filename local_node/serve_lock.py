@@ -16,6 +16,17 @@ from pathlib import Path
 LOCK_FILE = "serve.lock"
 
 
+def several_servers_allowed(*, images_in_s3: bool, database_url: str) -> bool:
+    """Whether several `node serve` may share one data dir: the full cloud's API tasks.
+
+    What makes a second server unsafe is the start-up clean-up of a folder store (it would
+    delete the images the first is writing) and two writers on one SQLite file. An S3 store
+    never takes a young object for an orphan (images/s3_store.py) and a PostgreSQL node
+    already runs several writers (`serve --workers`), so with both the lock is not taken.
+    """
+    return images_in_s3 and not database_url.startswith("sqlite")
+
+
 class ServeLockHeld(Exception):
     """Another `node serve` runs on this data dir."""
 

@@ -146,7 +146,7 @@ def serve(
 
     from local_node.api.server import server_config
     from local_node.main import create_app
-    from local_node.serve_lock import ServeLock, ServeLockHeld
+    from local_node.serve_lock import ServeLock, ServeLockHeld, several_servers_allowed
 
     settings = settings_from(
         data_dir=data_dir,
@@ -159,12 +159,21 @@ def serve(
         **_mqtt_settings(**mqtt),
     )
     existed = settings.data_dir.exists()
-    try:
-        # Held for the process's life (the kernel drops it at exit): a second server on this
-        # data dir is refused before it opens the database or binds the port.
-        lock = ServeLock(settings.data_dir).acquire()
-    except ServeLockHeld as exc:
-        raise click.ClickException(str(exc)) from None
+    lock = ServeLock(settings.data_dir)
+    if several_servers_allowed(
+        images_in_s3=settings.images_in_s3, database_url=settings.resolved_database_url
+    ):
+        click.echo(
+            "images in S3 and a database server: other servers may share this data dir",
+            err=True,
+        )
+    else:
+        try:
+            # Held for the process's life (the kernel drops it at exit): a second server on
+            # this data dir is refused before it opens the database or binds the port.
+            lock.acquire()
+        except ServeLockHeld as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     click.echo(f"edgesync node on http://{settings.host}:{settings.port}", err=True)
     try:
