@@ -107,7 +107,11 @@ class S3ImageStore:
     def check_access(self) -> None:
         """Fail at start, with the bucket's name, if it is missing or not ours to use."""
         try:
-            self._client.head_bucket(Bucket=self.location.bucket)
+            # A listing inside the prefix, not HeadBucket: IAM checks HeadBucket as a
+            # ListBucket without a prefix, which a role scoped to the prefix may not do.
+            self._client.list_objects_v2(
+                Bucket=self.location.bucket, Prefix=self.location.key(""), MaxKeys=1
+            )
         except Exception as exc:
             raise ImageStoreUnavailable(
                 f"the image bucket {self.location.bucket!r} cannot be used: {_reason(exc)}"

@@ -189,3 +189,15 @@ def test_a_folder_is_still_the_default_store(tmp_path):
 def test_the_client_keeps_a_connection_for_every_concurrent_upload(moto_s3_endpoint):
     client = s3_client(moto_s3_endpoint, put_concurrency=32)
     assert client.meta.config.max_pool_connections >= 32
+
+
+def test_the_start_check_lists_inside_the_prefix_only(store):
+    # A task role may list only under its prefix (cdk full_cloud/images.py): a HeadBucket
+    # (a prefix-less ListBucket to IAM) would be refused on AWS, though moto allows it.
+    calls: list[tuple[str, str | None]] = []
+    store._client.meta.events.register(
+        "provide-client-params.s3.*",
+        lambda params, model, **_: calls.append((model.name, params.get("Prefix"))),
+    )
+    store.check_access()
+    assert calls == [("ListObjectsV2", "site/images/")]
