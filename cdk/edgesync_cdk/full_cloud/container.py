@@ -79,6 +79,8 @@ def node_environment(
     if api:
         # Behind the ALB: listen on the task's interface; the agent runs in its own task.
         env |= {"EDGESYNC_NODE_HOST": "0.0.0.0", "EDGESYNC_NODE_SYNC_AGENT": "false"}
+        # The ALB ends TLS and forwards plain HTTP: the session cookies are Secure anyway.
+        env["EDGESYNC_NODE_WEB_COOKIE_SECURE"] = "always"
     else:
         # RDS's automated backups (7 days, point-in-time) replace the node's nightly dump.
         env["EDGESYNC_NODE_BACKUP_ENABLED"] = "false"
