@@ -94,10 +94,9 @@ def test_the_database_secret_goes_by_arn_never_by_value(site: Site) -> None:
         env = _environment(site, task)
         # The attachment's Ref is the secret's ARN (after RDS's host and port are in it).
         assert env["EDGESYNC_NODE_DATABASE_SECRET_ARN"] == {"Ref": attachment}
-    for task in site.resources("AWS::ECS::TaskDefinition").values():
-        text = json.dumps(task)
-        assert "resolve:secretsmanager" not in text
-        assert "Secrets" not in task["Properties"]["ContainerDefinitions"][0]
+    for definition in site.resources("AWS::ECS::TaskDefinition").values():
+        assert "resolve:secretsmanager" not in json.dumps(definition)
+        assert "Secrets" not in definition["Properties"]["ContainerDefinitions"][0]
 
 
 def test_both_tasks_use_the_s3_store_and_the_efs_data_dir(site: Site) -> None:
