@@ -20,8 +20,8 @@ from local_node.config import RetentionSettings
 
 Egress = Literal["public", "nat"]
 EGRESSES: tuple[Egress, ...] = ("public", "nat")
-# A stack name is [A-Za-z][A-Za-z0-9-]*: the site's name is its tail (lower case by habit).
-SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# The tail of a stack name and of the RDS instance's identifier (no "--", no "-" at the end).
+SITE_NAME = re.compile(r"^(?=.{1,40}$)[a-z0-9]+(-[a-z0-9]+)*$")
 _HIT_IMAGE_DAYS = int(RetentionSettings.model_fields["hit_image_days"].default)
 
 
@@ -56,7 +56,7 @@ class SiteConfig:
         for field in fields(cls):
             if field.name == "name":
                 continue
-            key = _camel(field.name)
+            key = camel_case(field.name)
             for candidate in (f"fullCloud.{name}.{key}", f"fullCloud.{key}"):
                 raw = node.try_get_context(candidate)
                 if raw is not None and raw != "":
@@ -70,7 +70,8 @@ class SiteConfig:
         """Raise ValueError naming a bad value (before anything is deployed)."""
         if not SITE_NAME.match(self.name):
             raise ValueError(
-                f"site name {self.name!r}: lower-case letters, digits and '-' (at most 40)"
+                f"site name {self.name!r}: lower-case letters and digits, words joined by "
+                "single '-' (at most 40 characters)"
             )
         if self.egress not in EGRESSES:
             raise ValueError(f"fullCloud.egress must be one of {', '.join(EGRESSES)}")
@@ -101,7 +102,8 @@ def site_names(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
 
 
-def _camel(name: str) -> str:
+def camel_case(name: str) -> str:
+    """A field's context key: ``multi_az`` -> ``multiAz`` (as ``config.py``'s keys)."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 

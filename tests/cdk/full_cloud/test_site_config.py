@@ -4,11 +4,13 @@ refused before anything is deployed when wrong."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import pytest
 from aws_cdk import App
+from edgesync_cdk.asset_build import PROJECT_ROOT
 from edgesync_cdk.config import DeployConfig
-from edgesync_cdk.full_cloud.site_config import SiteConfig, site_names
+from edgesync_cdk.full_cloud.site_config import SiteConfig, camel_case, site_names
 
 
 def _site(name: str = "depot-north", **context: object) -> SiteConfig:
@@ -48,9 +50,10 @@ def test_an_unknown_egress_is_refused() -> None:
         _site(**{"fullCloud.egress": "proxy"})
 
 
-def test_a_site_name_that_cannot_end_a_stack_name_is_refused() -> None:
-    with pytest.raises(ValueError, match="site name 'Depot North'"):
-        _site("Depot North")
+@pytest.mark.parametrize("name", ["Depot North", "depot--north", "depot-", "d" * 41])
+def test_a_site_name_that_cannot_end_a_stack_or_rds_name_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"site name {name!r}")):
+        _site(name)
 
 
 def test_more_desired_tasks_than_the_maximum_is_refused() -> None:
@@ -68,3 +71,9 @@ def test_sites_are_the_comma_separated_full_cloud_sites_context() -> None:
     assert site_names(" depot-north, ,depot-south ") == ("depot-north", "depot-south")
     config = DeployConfig.from_context(App(context={"fullCloudSites": "a,b"}).node)
     assert config.full_cloud_sites == "a,b"
+
+
+def test_every_option_is_documented_in_the_cdk_readme() -> None:
+    readme = (PROJECT_ROOT / "cdk" / "README.md").read_text()
+    keys = [f"fullCloud.{camel_case(f.name)}" for f in fields(SiteConfig) if f.name != "name"]
+    assert [key for key in [*keys, "fullCloudSites"] if f"`{key}`" not in readme] == []
