@@ -4,6 +4,7 @@ copies) and the node's environment (the secret by ARN, never its value)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 from edgesync_cdk.full_cloud.container import (
@@ -117,3 +118,20 @@ def test_api_tasks_listen_on_all_interfaces_and_leave_the_agent_to_its_task(site
     agent = _environment(site, "Agent")
     assert "EDGESYNC_NODE_SYNC_AGENT" not in agent
     assert agent["EDGESYNC_NODE_BACKUP_ENABLED"] == "false"  # RDS backs the database up
+
+
+def test_every_tracked_file_the_dockerfile_copies_is_staged(
+    site_synth: SiteSynth, site: Site
+) -> None:
+    staged_dir = site_synth.outdir / _image_asset(site_synth, site)["source"]["directory"]
+    staged = {str(p.relative_to(staged_dir)) for p in staged_dir.rglob("*") if p.is_file()}
+    sources = build_context_sources((REPO_ROOT / DOCKERFILE).read_text())
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", *sources],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked
+    assert set(tracked) - staged == set()
