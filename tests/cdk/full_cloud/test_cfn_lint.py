@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cfnlint.api import ManualArgs, lint
+from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
 
 from tests.cdk.full_cloud.conftest import SiteSynth
 
