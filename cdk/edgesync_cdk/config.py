@@ -49,6 +49,9 @@ class DeployConfig:
     throttle_burst: int = DEFAULT_THROTTLE_BURST
     api_memory_mb: int = 1024
     worker_memory_mb: int = 512
+    # Full-cloud sites (issue 11): comma-separated names, one <prefix>Site-<name> stack
+    # each (edgesync_cdk/full_cloud/); their options are fullCloud.* context.
+    full_cloud_sites: str | None = None
 
     @property
     def log_retention(self) -> logs.RetentionDays:

@@ -19,6 +19,7 @@ from edgesync_cdk.auth import staff_directory
 from edgesync_cdk.config import DeployConfig
 from edgesync_cdk.data import images_bucket, master_secret, store_table
 from edgesync_cdk.environment import Resources, function_environment
+from edgesync_cdk.full_cloud.stack import add_site_stacks
 from edgesync_cdk.functions import edgesync_function
 from edgesync_cdk.lambda_asset import lambda_code
 from edgesync_cdk.monitor import MONITOR_TIMEOUT, schedule_monitor
@@ -166,7 +167,9 @@ class ControlPlaneStack(Stack):
 
 
 def build_app(app: App, config: DeployConfig) -> tuple[DataStack, ControlPlaneStack]:
-    """Add both stacks of ``config`` to ``app``."""
+    """Add both stacks of ``config`` to ``app``, and a full-cloud site stack for each site
+    ``config.full_cloud_sites`` names (none by default)."""
     data = DataStack(app, f"{config.prefix}Data", config=config)
     control = ControlPlaneStack(app, f"{config.prefix}ControlPlane", data=data, config=config)
+    add_site_stacks(app, config)
     return data, control
