@@ -110,12 +110,38 @@ def image_store(request: pytest.FixtureRequest) -> dict[str, object]:
     }
 
 
+S3_SUITES = (
+    "tests/local_node/api/test_ingest.py",
+    "tests/local_node/api/test_images",  # test_images.py, test_images_s3.py
+    "tests/local_node/api/test_vendors",  # every vendor adapter: JSON, multipart, late images
+    "tests/local_node/api/test_hostile_input.py",
+    "tests/local_node/api/test_ingest_urls.py",
+    "tests/local_node/api/test_url_token_paths.py",
+    "tests/local_node/api/test_read_history.py",
+    "tests/local_node/api/test_slow_clients.py",
+    "tests/local_node/api/test_system.py",
+    "tests/local_node/ingest/",
+    "tests/local_node/test_retention",  # test_retention.py, test_retention_s3.py
+    "tests/local_node/sync/test_image_commands.py",
+)
+"""The suites that store, serve, prune or upload images: these run on both stores. The
+others (hotlist, users, pages, audit...) never touch an image; running them twice would
+prove nothing and cost CI minutes."""
+
+
+FOLDER_ONLY = pytest.mark.parametrize("image_store", ["file"], indirect=True)
+"""For tests of the disk budget and free-space floor: a bucket has neither (images/choose.py)."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the S3-store runs on PostgreSQL (see ``image_store``)."""
+    """Keep the S3-store runs of ``S3_SUITES`` on SQLite only (see ``image_store``)."""
+    root = config.rootpath
     kept, dropped = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if params.get("image_store") == "s3" and params.get("database_url") == "postgres":
+        where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        s3_elsewhere = not where.startswith(S3_SUITES) or params.get("database_url") == "postgres"
+        if params.get("image_store") == "s3" and s3_elsewhere:
             dropped.append(item)
         else:
             kept.append(item)

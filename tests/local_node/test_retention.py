@@ -14,7 +14,7 @@ from local_node.retention import Retention, recent_runs
 from local_node.sync.hotlist_sync import apply_delta
 from sync_protocol.hotlist_messages import HotlistDelta
 from sync_protocol.hotlist_messages import HotlistEntry as WireEntry
-from tests.local_node.conftest import RunningNode, make_jpeg, now_rfc3339
+from tests.local_node.conftest import FOLDER_ONLY, RunningNode, make_jpeg, now_rfc3339
 
 
 def post(node: RunningNode, plate: str, image: bytes) -> httpx.Response:
@@ -81,6 +81,7 @@ def test_metadata_older_than_its_limit_is_deleted_with_hits(node_factory):
         assert v.get(f"/api/v1/detections/{old}").status_code == 404
 
 
+@FOLDER_ONLY
 def test_disk_budget_prunes_the_oldest_images_first(node_factory):
     image = make_jpeg(320, 240)
     node = node_factory(disk_budget_bytes=len(image) * 3 + 10)
@@ -88,6 +89,7 @@ def test_disk_budget_prunes_the_oldest_images_first(node_factory):
     assert [image_status(node, i) for i in ids] == [404, 404, 200, 200, 200]
 
 
+@FOLDER_ONLY
 def test_full_budget_with_only_evidence_left_answers_507_and_stores_nothing(node_factory):
     image = make_jpeg(320, 240)
     node = node_factory(disk_budget_bytes=len(image) * 2 + 10)
@@ -101,6 +103,7 @@ def test_full_budget_with_only_evidence_left_answers_507_and_stores_nothing(node
         assert len(v.get("/api/v1/detections").json()["items"]) == 2
 
 
+@FOLDER_ONLY
 def test_reads_without_images_are_stored_when_the_image_budget_is_full(node_factory):
     image = make_jpeg(320, 240)
     node = node_factory(disk_budget_bytes=len(image) + 10)

@@ -14,8 +14,8 @@ from tests.local_node.conftest import RunningNode, stored_image_paths
 pytestmark = pytest.mark.parametrize("image_store", ["s3"], indirect=True)
 
 
-def post(node: RunningNode, image: bytes) -> tuple[int, dict, dict]:
-    meta = {"plate": "AB12CDE", "captured_at": "2026-11-26T08:30:00Z", "event_id": "e-1"}
+def post(node: RunningNode, image: bytes, event: str = "e-1") -> tuple[int, dict, dict]:
+    meta = {"plate": "AB12CDE", "captured_at": "2026-11-26T08:30:00Z", "event_id": event}
     with node.camera() as c:
         r = c.post(
             "/api/v1/detections",
@@ -84,3 +84,10 @@ def test_a_full_data_volume_does_not_refuse_reads_whose_images_go_to_s3(node_fac
     node = node_factory(min_free_bytes=2**62)
     assert post(node, jpeg)[0] == 201
     assert len(stored_image_paths(node)) == 1
+
+
+def test_the_disk_budget_does_not_bound_a_bucket(node_factory, jpeg):
+    # A folder store with this budget answers 507 at the second image (test_retention.py).
+    node = node_factory(disk_budget_bytes=len(jpeg) + 10)
+    assert [post(node, jpeg, event=f"e-{i}")[0] for i in range(3)] == [201, 201, 201]
+    assert len(stored_image_paths(node)) == 3

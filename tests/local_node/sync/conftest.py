@@ -66,6 +66,7 @@ def synced(node_factory, cloud) -> Iterator[Callable[..., SyncedNode]]:
             data_dir=node.settings.data_dir,
             clock=node.clock,
             transport=cloud.transport(),
+            images=node.services.images,
         )
         agents.append(agent)
         return SyncedNode(node, cloud, agent)

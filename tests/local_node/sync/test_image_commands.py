@@ -14,6 +14,7 @@ from local_node.db import repo
 from sync_protocol import codec
 from sync_protocol.image_messages import CommandPollReply, ImageMissing, UploadImage
 from sync_protocol.signing import InMemoryReplayCache, verify_request
+from tests.local_node.conftest import replace_stored_image, stored_image_bytes
 from tests.local_node.sync.conftest import SyncedNode, post
 from tests.local_node.sync.fake_cloud import FakeCloud
 
@@ -89,7 +90,7 @@ def asked(s: SyncedNode, **kw) -> tuple[str, UploadImage]:
 def stored_image(s: SyncedNode, read_id: str) -> bytes:
     found = repo.get_detection(s.node.services.engine, read_id)
     assert found is not None
-    return s.node.services.images.path_of(found[0].image_path).read_bytes()
+    return stored_image_bytes(s.node, found[0].image_path)
 
 
 def test_the_image_is_uploaded_signed_with_its_hash(synced, cloud: ImageCloud) -> None:
@@ -126,7 +127,7 @@ def test_a_pruned_image_is_reported_missing(synced, cloud: ImageCloud) -> None:
     read_id, order = asked(s)
     found = repo.get_detection(s.node.services.engine, read_id)
     assert found is not None
-    s.node.services.images.path_of(found[0].image_path).unlink()
+    replace_stored_image(s.node, found[0].image_path, None)
     s.agent.exchange()
     assert cloud.missing == {order.request_id: "pruned"}
 
