@@ -4,7 +4,7 @@ The stack (docs: the full-cloud design; ``Stack`` mirrors its sizes and counts):
 AZs with no NAT gateway (an S3 gateway endpoint, free); an internet-facing ALB with TLS;
 the node API on ECS Fargate (2 tasks of 0.5 vCPU / 1 GiB, x86_64, each with a public IPv4
 address) and the sync agent (1 task of 0.25 vCPU / 0.5 GiB, a public IPv4 too); RDS
-PostgreSQL 16 db.t4g.small, single-AZ, gp3 20 GiB autoscaling to 100, backups 7 days;
+PostgreSQL 16 db.t4g.small, single-AZ, gp3 20 GiB autoscaling to 1000, backups 7 days;
 the images bucket (S3 Standard, server access logs); EFS for the data dir (a key, a lock,
 a report: kilobytes); the RDS credentials in Secrets Manager; CloudWatch logs kept 30 days;
 the container image in the CDK assets' ECR repository.
@@ -64,7 +64,7 @@ class Stack:
     agent_gib: float = 0.5
     alb_public_ips: int = 2  # an internet-facing ALB holds one per AZ (2 AZs)
     rds_allocated_gib: float = 20.0
-    rds_max_allocated_gib: float = 100.0
+    rds_max_allocated_gib: float = 1000.0
     rds_backup_days: int = 7
     secrets: int = 1  # the RDS credentials
     log_retention_days: int = 30

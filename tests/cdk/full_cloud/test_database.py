@@ -21,7 +21,7 @@ def test_database_is_encrypted_backed_up_protected_and_private(site: Site) -> No
             "PubliclyAccessible": False,
             "StorageType": "gp3",
             "AllocatedStorage": "20",
-            "MaxAllocatedStorage": 100,
+            "MaxAllocatedStorage": 1000,
             "MultiAZ": False,
         },
     )

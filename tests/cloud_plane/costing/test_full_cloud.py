@@ -73,8 +73,8 @@ def test_rds_storage_autoscales_from_twenty_gigabytes_leaving_a_tenth_free() -> 
 
 
 def test_data_past_the_autoscaling_limit_is_flagged_and_billed_at_the_limit() -> None:
-    big = site_usage(dataclasses.replace(SEED, cameras=60))
-    assert big.rds_over_max and big.rds_storage_gib == 100.0
+    big = site_usage(dataclasses.replace(SEED, cameras=400))
+    assert big.rds_over_max and big.rds_storage_gib == 1000.0
 
 
 def test_multi_az_doubles_the_instance_hours_and_the_storage() -> None:

@@ -47,7 +47,7 @@ def test_the_table_says_the_logs_are_an_estimate_and_names_region_and_date() -> 
 
 
 def test_data_past_the_rds_limit_is_warned_about() -> None:
-    big = full_cloud_estimate(PLANE, SiteInputs(cameras=60, reads_per_minute=10))
+    big = full_cloud_estimate(PLANE, SiteInputs(cameras=400, reads_per_minute=10))
     assert "WARNING" in table(big) and "WARNING" not in table(SEED)
 
 
