@@ -390,6 +390,13 @@ class NodeSettings(GroupedSettings):
     max_connections: int = Field(
         default=200, ge=1, description="Open connections past which new requests get 503"
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        max_length=1024,
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.0/16) of the proxies "
+        "whose X-Forwarded-For/-Proto are believed: the client's address in the audit log and "
+        "the sign-in back-off, and https behind a TLS proxy (the full cloud's ALB)",
+    )
     workers: int = Field(
         default=1,
         ge=1,

@@ -41,6 +41,10 @@ def server_config(app: ASGIApp, settings: NodeSettings, **overrides: Any) -> uvi
         "log_config": uvicorn_log_config(),
         "timeout_graceful_shutdown": 10,
         "limit_concurrency": settings.max_connections,
+        # Behind a proxy (Caddy, the ALB) the peer is the proxy: its X-Forwarded-* name the
+        # client, believed only from the addresses given.
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "http": header_deadline_protocol(settings.request_timeout_s),
         **overrides,
     }

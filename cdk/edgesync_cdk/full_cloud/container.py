@@ -62,7 +62,7 @@ def node_image() -> ecs.ContainerImage:
 
 
 def node_environment(
-    *, bucket_name: str, prefix: str, secret_arn: str, region: str, api: bool
+    *, bucket_name: str, prefix: str, secret_arn: str, region: str, api: bool, vpc_cidr: str
 ) -> dict[str, str]:
     """The ``EDGESYNC_NODE_*`` settings of an API task (``api``) or of the agent task.
 
@@ -81,6 +81,9 @@ def node_environment(
         env |= {"EDGESYNC_NODE_HOST": "0.0.0.0", "EDGESYNC_NODE_SYNC_AGENT": "false"}
         # The ALB ends TLS and forwards plain HTTP: the session cookies are Secure anyway.
         env["EDGESYNC_NODE_WEB_COOKIE_SECURE"] = "always"
+        # The ALB's X-Forwarded-For names the client (audit log, sign-in back-off); only the
+        # VPC's addresses can reach a task (its security group admits the ALB alone).
+        env["EDGESYNC_NODE_FORWARDED_ALLOW_IPS"] = vpc_cidr
     else:
         # RDS's automated backups (7 days, point-in-time) replace the node's nightly dump.
         env["EDGESYNC_NODE_BACKUP_ENABLED"] = "false"

@@ -87,6 +87,7 @@ class FullCloudSiteStack(Stack):
                 secret_arn=self.database.secret.secret_arn,
                 region=self.region,
                 api=api,
+                vpc_cidr=self.network.vpc.vpc_cidr_block,
             )
 
         shapes = (api_shape(environment(api=True)), agent_shape(environment(api=False)))

@@ -115,6 +115,8 @@ def test_api_tasks_listen_on_all_interfaces_and_leave_the_agent_to_its_task(site
     api = _environment(site, "Api")
     assert (api["EDGESYNC_NODE_HOST"], api["EDGESYNC_NODE_SYNC_AGENT"]) == ("0.0.0.0", "false")
     assert api["EDGESYNC_NODE_WEB_COOKIE_SECURE"] == "always"  # TLS ends at the ALB
+    vpc, _ = site.one("AWS::EC2::VPC")
+    assert api["EDGESYNC_NODE_FORWARDED_ALLOW_IPS"] == {"Fn::GetAtt": [vpc, "CidrBlock"]}
     agent = _environment(site, "Agent")
     assert "EDGESYNC_NODE_SYNC_AGENT" not in agent
     assert agent["EDGESYNC_NODE_BACKUP_ENABLED"] == "false"  # RDS backs the database up
