@@ -99,10 +99,8 @@ class SyncAgent:
         transport: httpx.BaseTransport | None = None,
         nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
         images_dir: Path | None = None,
-        images: ImageStore | None = None,
+        images: ImageStore | None = None,  # None: a folder at images_dir or data_dir/images
     ) -> None:
-        """``images``: the node's image store; None: a file store at ``images_dir``
-        (default ``data_dir/images``)."""
         self._engine = engine
         self._settings = settings
         self._data_dir = data_dir
