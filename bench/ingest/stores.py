@@ -126,12 +126,15 @@ def render(result: dict) -> list[str]:
             vs.append(f"x{run['ok_per_s'] / per_s[BASE]:.2f} of file")
         if store == "s3" and per_s.get("s3-serial"):
             vs.append(f"x{run['ok_per_s'] / per_s['s3-serial']:.2f} of s3-serial")
-        moto = f", moto {run['moto_cpu_cores']:.2f}" if "moto_cpu_cores" in run else ""
+        cpu = f"node {run['server_cpu_cores']:.2f}"
+        if "moto_cpu_cores" in run:
+            cpu += f", moto {run['moto_cpu_cores']:.2f}"
+        cpu += f", other processes {run['other_cpu_cores']:.2f}"
+        match = "match" if run["rows_match"] else "MISMATCH"
         lines.append(
             f"  {store:<10} {run['ok_per_s']:>8.0f} durable reads/s, p50 {run['p50_ms']:.1f} ms, "
-            f"p99 {run['p99_ms']:.1f} ms, CPU node {run['server_cpu_cores']:.2f}{moto} cores"
-            f"{'  ' + ', '.join(vs) if vs else ''}; {run['rows_in_db']} rows, "
-            f"{run['images_stored']} images ({'match' if run['rows_match'] else 'MISMATCH'})"
+            f"p99 {run['p99_ms']:.1f} ms{'  ' + ', '.join(vs) if vs else ''}; CPU cores {cpu}; "
+            f"{run['rows_in_db']} rows, {run['images_stored']} images ({match} 201s)"
         )
     if "s3" in per_s or "s3-serial" in per_s:
         lines.append(
