@@ -10,6 +10,9 @@ One run measures, against a real `edgesync node serve` subprocess on loopback:
 5. baseline (b): the raw disk limit, one file written and fsynced per iteration.
 6. with `--workers 1 2`: the same saturation against `node serve --workers N` for each N,
    as ratios to the bare endpoint and to N=1.
+7. with `--image-store file,s3,s3-serial`: the same saturation against a node keeping its
+   images in its folder, in an S3 bucket of a moto server, and in that bucket one upload at
+   a time, as ratios to the folder store and of concurrent to serial uploads.
 
 Progress goes to stderr, the report to stdout, the figures to `bench/out/ingest.json`.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.ingest import modes, workers
+from bench.ingest import modes, stores, workers
 from bench.ingest.profile import IDLE
 
 # name, figure key, comparison, threshold, what it means
@@ -103,6 +103,7 @@ def render(report: dict) -> str:
         lines.append(f"images flushed with {report['node_sync_mode']} in the main run (default)")
     lines += modes.render(report.get("sync_modes") or {})
     lines += workers.render(report.get("workers") or {}, f["bare_per_s"])
+    lines += stores.render(report.get("image_stores") or {})
     prof = report.get("node_profile")
     if prof:
         lines += ["", f"where the node's time goes (py-spy, wall clock, {prof['raw_stacks']}):"]

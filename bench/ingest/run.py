@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ingest import load, modes, profile, workers
+from bench.ingest import load, modes, profile, stores, workers
 from bench.ingest.payload import build_payload
 from bench.ingest.procs import (
     Children,
@@ -79,6 +79,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also measure `node serve --workers N` for each N (e.g. --workers 1 2), each on a "
         "fresh node at saturation, with ratios to the bare endpoint and to N=1",
     )
+    p.add_argument(
+        "--image-store",
+        default="none",
+        help="image stores to compare, each on a fresh node at saturation (comma-separated of "
+        "file, s3, s3-serial; s3 is a bucket in a moto server started for the run, s3-serial "
+        "the same with one upload at a time); default none",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     p.add_argument(
@@ -96,6 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     try:
         args.image_sync = modes.parse_modes(args.image_sync)
         args.workers = workers.parse_counts(args.workers)
+        args.image_store = stores.parse_stores(args.image_store)
     except ValueError as exc:
         p.error(str(exc))
     return args
@@ -153,6 +161,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         lambda n: _workers_run(args, children, tmp, closed, n),
         bare["ok_per_s"],
     )
+    by_store = _compare_stores(args, children, tmp, closed)
 
     figures = {
         "durable_per_s": sat["ok_per_s"],
@@ -167,6 +176,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_raw_ratio": round(sat["ok_per_s"] / raw["files_per_s"], 3),
         **sync_modes["ratios"],
         **by_workers["ratios"],
+        **by_store["ratios"],
     }
     return {
         "schema": 1,
@@ -187,6 +197,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
             "raw_seconds": args.raw_seconds,
             "image_sync_modes": args.image_sync,
             "workers": args.workers,
+            "image_stores": args.image_store,
         },
         "payload": {"image_bytes": len(payload.image), "body_bytes": len(payload.body)},
         "figures": figures,
@@ -199,6 +210,7 @@ def run(args: argparse.Namespace, children: Children, tmp: Path) -> dict:
         "node_sync_mode": node["sync_mode"],
         "sync_modes": sync_modes,
         "workers": by_workers,
+        "image_stores": by_store,
         "node_profile": node["profile"],
         "code": _code_version(),
     }
@@ -332,6 +344,59 @@ def _workers_run(args, children: Children, tmp: Path, closed: ClosedLoop, count:
         sat["rows_in_db"] = _count_rows(data)
         sat["ok_total_node"] = sat["warmup_ok"] + sat["ok"]
         sat["rows_match"] = sat["rows_in_db"] == sat["ok_total_node"]
+        return sat
+    finally:
+        children.stop(proc)
+
+
+def _compare_stores(args, children: Children, tmp: Path, closed: ClosedLoop) -> dict:
+    """Each image store on a fresh node at saturation; one moto server for the s3 ones."""
+    moto, endpoint = None, None
+    if any(store != "file" for store in args.image_store):
+        progress("image stores: starting a moto server for the s3 bucket")
+        moto, endpoint = stores.start_moto(children, tmp / "moto.log")
+    try:
+        return stores.compare(
+            args.image_store,
+            lambda store: _store_run(args, children, tmp, closed, store, moto, endpoint),
+        )
+    finally:
+        if moto is not None:
+            children.stop(moto)
+
+
+def _store_run(
+    args, children: Children, tmp: Path, closed: ClosedLoop, store: str, moto, endpoint
+) -> dict:
+    """One saturation run of a fresh node keeping its images in `store`."""
+    port = free_port()
+    data = tmp / f"node-store-{store}"
+    bucket = stores.new_bucket(endpoint) if endpoint and store != "file" else None
+    env, key, _ = _node_env(data, port, **stores.node_settings(store, endpoint, bucket))
+    log = tmp / f"node-store-{store}.log"
+    proc = children.start([*_edgesync(), "node", "serve"], log=log, env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
+        progress(f"image store {store}: c={args.concurrency}, {args.duration}s")
+        probe = (lambda: cpu_seconds(moto.pid)) if store != "file" else None
+        sat = _saturate(closed, proc.pid, port, key, args, probe=probe)
+        if probe:
+            before, after = sat.pop("probe")
+            sat["moto_cpu_cores"] = stores.moto_cpu_cores(before, after, sat["seconds"])
+            # moto is part of this benchmark, not other work sharing the machine
+            sat["other_cpu_cores"] = round(
+                max(0.0, sat["other_cpu_cores"] - sat["moto_cpu_cores"]), 2
+            )
+        progress(f"  {sat['ok_per_s']:.0f} durable reads/s, p99 {sat['p99_ms']:.1f} ms")
+        children.stop(proc)  # SIGTERM: every answered read is committed before the count
+        sat["rows_in_db"] = _count_rows(data)
+        sat["ok_total_node"] = sat["warmup_ok"] + sat["ok"]
+        sat["rows_match"] = sat["rows_in_db"] == sat["ok_total_node"]
+        sat["images_stored"] = (
+            stores.count_objects(endpoint, bucket)
+            if bucket
+            else sum(1 for p in (data / "images").rglob("*.jpg") if p.is_file())
+        )
         return sat
     finally:
         children.stop(proc)

@@ -9,41 +9,26 @@ recorded sha256, and no partial image file is left visible.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.faults.conftest import (
+    add_camera,
+    kill_repeatedly,
+    read_acks,
+    start_cameras,
+    start_node,
+    stop_load,
+)
 
 pytestmark = pytest.mark.slow
 KILLS = 4
-
-
-def start_node(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "edgesync", "node", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("node did not come up: " + log.read_text()[-2000:])
 
 
 def test_acknowledged_reads_survive_repeated_sigkill(tmp_path: Path):
@@ -53,65 +38,21 @@ def test_acknowledged_reads_survive_repeated_sigkill(tmp_path: Path):
         "EDGESYNC_NODE_DATA_DIR": str(data_dir),
         "EDGESYNC_NODE_MIN_FREE_BYTES": "0",
     }
-    out = subprocess.run(
-        [sys.executable, "-m", "edgesync", "node", "add-camera", "gate-1", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = json.loads(out.stdout)["api_key"]
+    key = add_camera(env)
     port = free_port()
     log = tmp_path / "node.log"
     ack_log = tmp_path / "acks.jsonl"
     node = start_node(env, port, log)
-    camera = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "edgesync",
-            "camera",
-            "simulate",
-            "--node",
-            f"http://127.0.0.1:{port}",
-            "--key",
-            key,
-            "--cameras",
-            "4",
-            "--max-rate",
-            "--concurrency",
-            "8",
-            "--image-size",
-            "20000",
-            "--duplicate-share",
-            "0.05",
-            "--ack-log",
-            str(ack_log),
-            "--seed",
-            "7",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "camera.log").open("wb"),
-    )
-    rng = random.Random(1)
+    camera = start_cameras(env, port, key, ack_log, tmp_path / "camera.log")
     try:
-        for _ in range(KILLS):
-            time.sleep(rng.uniform(1.0, 2.5))
-            node.send_signal(signal.SIGKILL)
-            node.wait(10)
-            node = start_node(env, port, log)
+        node = kill_repeatedly(
+            node, lambda: start_node(env, port, log), kills=KILLS, rng=random.Random(1)
+        )
         time.sleep(1.5)
     finally:
-        camera.send_signal(signal.SIGINT)
-        try:
-            camera.wait(30)
-        except subprocess.TimeoutExpired:
-            camera.kill()
-        node.send_signal(signal.SIGTERM)
-        node.wait(30)
+        stop_load(camera, node)
 
-    acks = [json.loads(line) for line in ack_log.read_text().splitlines() if line.strip()]
+    acks = read_acks(ack_log)
     assert len(acks) > 200, "the load was too light to mean anything"
     db = sqlite3.connect(data_dir / "node.db")
     rows = {

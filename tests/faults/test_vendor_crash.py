@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.faults.test_node_crash import start_node
+from tests.faults.conftest import start_node
 
 pytestmark = pytest.mark.slow
 PAYLOADS = Path(__file__).parents[1] / "local_node/ingest/vendors/payloads"
