@@ -1,14 +1,22 @@
-"""Fixtures shared by every suite: databases (SQLite always, PostgreSQL when configured)."""
+"""Fixtures shared by every suite: databases (SQLite always, PostgreSQL when configured),
+servers in threads (uvicorn, moto)."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
+
+if TYPE_CHECKING:
+    import uvicorn
 
 POSTGRES_ENV = "EDGESYNC_TEST_POSTGRES_URL"
 
@@ -18,6 +26,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
+    """uvicorn serving ``config`` in a thread (real sockets), started before the block runs
+    and stopped after it."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"server on port {config.port} did not start")
+        time.sleep(0.02)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 @pytest.fixture
@@ -75,9 +104,13 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def moto_s3_endpoint() -> Iterator[str]:
-    """One moto server (real HTTP) for the session; each test makes its own bucket in it."""
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server (real HTTP) on a free loopback port while the block runs; its URL.
+
+    It runs in this process: moto's backends (what it stored, the emails SES recorded) can be
+    read directly.
+    """
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -90,6 +123,13 @@ def moto_s3_endpoint() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_s3_endpoint() -> Iterator[str]:
+    """One moto server (real HTTP) for the session; each test makes its own bucket in it."""
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

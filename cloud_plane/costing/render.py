@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
 from cloud_plane.costing import measured
-from cloud_plane.costing.estimate import CUSTOMER_FULL_CLOUD_USD, GOAL_USD, Estimate
+from cloud_plane.costing.estimate import CUSTOMER_FULL_CLOUD_USD, GOAL_USD, Estimate, Part
 from cloud_plane.costing.prices import PRICES, REGION, TAKEN, price
 
 SCHEMA = 1
@@ -47,6 +48,30 @@ def comparison_line(e: Estimate) -> str:
         f"less); goal < ${GOAL_USD:.0f} excluding SMS: {verdict} at list prices, {free} with "
         f"the always-free tiers (${c['total_with_free_tiers_usd']:.2f})"
     )
+
+
+HEAD_ROW = f"{'service':<26}{'$/month':>9}  what"
+
+
+def row(service: str, usd: float, what: str = "") -> str:
+    """One table row: the service, its dollars a month, and what they pay for."""
+    text = f"{service:<26}{usd:>9.2f}"
+    return f"{text}  {what}" if what else text
+
+
+def parts_json(parts: Iterable[Part]) -> list[dict[str, Any]]:
+    """A line's parts with their prices, as in both estimates' JSON."""
+    return [
+        {
+            "item": p.item,
+            "quantity": round(p.quantity, 3),
+            "price": p.price_name,
+            "usd_per_unit": price(p.price_name).usd,
+            "unit": price(p.price_name).unit,
+            "usd": round(p.usd, 4),
+        }
+        for p in parts
+    ]
 
 
 def _what(line_service: str, e: Estimate) -> str:
@@ -92,21 +117,17 @@ def table(e: Estimate) -> str:
         f"{i.push_interval_s:g} s ({u.exchanges / i.sites / 43200:.1f} exchanges/min/site, "
         f"{u.reads_per_exchange:.1f} reads each)",
         "",
-        f"{'service':<26}{'$/month':>9}  what",
+        HEAD_ROW,
     ]
     for line in e.lines:
         if not line.excluded:
-            lines.append(f"{line.service:<26}{line.usd:>9.2f}  {_what(line.service, e)}")
-    lines.append(f"{'total (excluding SMS)':<26}{e.total_usd:>9.2f}")
-    lines.append(
-        f"{'  always-free tiers':<26}{-e.free_tier_usd:>9.2f}  if nothing else in "
-        f"the account uses them: {e.total_usd - e.free_tier_usd:.2f}"
-    )
+            lines.append(row(line.service, line.usd, _what(line.service, e)))
+    lines.append(row("total (excluding SMS)", e.total_usd))
+    free = f"if nothing else in the account uses them: {e.total_usd - e.free_tier_usd:.2f}"
+    lines.append(row("  always-free tiers", -e.free_tier_usd, free))
     for line in e.lines:
         if line.excluded:
-            lines.append(
-                f"{line.service:<26}{line.usd:>9.2f}  {_what(line.service, e)}, not in the total"
-            )
+            lines.append(row(line.service, line.usd, f"{_what(line.service, e)}, not in the total"))
     lines += ["", comparison_line(e)]
     top = e.dominant()
     kinds = ", ".join(f"{k} {v}" for k, v in wu_per_read(e).items() if k != "total")
@@ -133,17 +154,7 @@ def as_json(e: Estimate) -> dict[str, Any]:
                 "usd": round(line.usd, 2),
                 "free_tier_usd": round(line.free_usd, 2),
                 "excluded": line.excluded,
-                "parts": [
-                    {
-                        "item": p.item,
-                        "quantity": round(p.quantity, 3),
-                        "price": p.price_name,
-                        "usd_per_unit": price(p.price_name).usd,
-                        "unit": price(p.price_name).unit,
-                        "usd": round(p.usd, 4),
-                    }
-                    for p in line.parts
-                ],
+                "parts": parts_json(line.parts),
             }
             for line in e.lines
         ],

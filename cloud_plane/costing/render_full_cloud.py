@@ -8,7 +8,7 @@ from typing import Any
 from cloud_plane.costing import render
 from cloud_plane.costing.estimate import CUSTOMER_FULL_CLOUD_CAMERAS, CUSTOMER_FULL_CLOUD_USD
 from cloud_plane.costing.full_cloud_estimate import FullCloudEstimate
-from cloud_plane.costing.prices import FULL_CLOUD_TAKEN, REGION, price
+from cloud_plane.costing.prices import FULL_CLOUD_TAKEN, REGION
 
 SCHEMA = 1
 LOGS_NOTE = (
@@ -99,11 +99,11 @@ def table(e: FullCloudEstimate) -> str:
         f"images {i.image_kb:g} kB kept {i.image_retention_days} d (hits' "
         f"{i.hit_image_retention_days} d); metadata kept {i.metadata_retention_days} d",
         "",
-        f"{'service':<26}{'$/month':>9}  what",
+        render.HEAD_ROW,
     ]
     for line in e.lines:
-        out.append(f"{line.service:<26}{line.usd:>9.2f}  {_what(line.service, e)}")
-    out.append(f"{'site total':<26}{e.site_usd:>9.2f}")
+        out.append(render.row(line.service, line.usd, _what(line.service, e)))
+    out.append(render.row("site total", e.site_usd))
     top = e.dominant()
     out.append(f"dominant: {top.service} ({top.usd / e.site_usd:.0%}); {LOGS_NOTE}")
     if u.rds_over_max:
@@ -132,17 +132,7 @@ def as_json(e: FullCloudEstimate) -> dict[str, Any]:
             {
                 "service": line.service,
                 "usd": round(line.usd, 2),
-                "parts": [
-                    {
-                        "item": p.item,
-                        "quantity": round(p.quantity, 3),
-                        "price": p.price_name,
-                        "usd_per_unit": price(p.price_name).usd,
-                        "unit": price(p.price_name).unit,
-                        "usd": round(p.usd, 4),
-                    }
-                    for p in line.parts
-                ],
+                "parts": render.parts_json(line.parts),
             }
             for line in e.lines
         ],

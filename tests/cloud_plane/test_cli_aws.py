@@ -10,34 +10,28 @@ import boto3
 import httpx
 import pytest
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 
 from cloud_plane.cli import cloud
 from cloud_plane.config import CloudSettings
 from cloud_plane.store.secret_box import SecretBox
-from tests.conftest import free_port
+from tests.conftest import moto_server
 
 REGION = "eu-west-1"
 SENDER = "alerts@edgesync.example"
 
 
 @pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
+def moto_endpoint() -> Iterator[str]:
     """One moto server for the module (each test uses its own name prefix)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
-def endpoint(aws_credentials: None, moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+def endpoint(aws_credentials: None, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_REGION", REGION)
-    return moto_server
+    return moto_endpoint
 
 
 def setup(*args: str) -> dict[str, str]:

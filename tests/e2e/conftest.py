@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from tests.conftest import free_port
+from tests.conftest import moto_server
 
 
 @pytest.fixture
@@ -17,10 +16,5 @@ def moto_endpoint(aws_credentials: None) -> Iterator[str]:
     It runs in the test's process, so what SES or SNS recorded can be read from moto's
     backends (``harness.sent_emails``).
     """
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url

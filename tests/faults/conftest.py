@@ -7,15 +7,20 @@ environment (data dir, image store) and when to kill it.
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from tests.conftest import free_port
 
 
 def start_node(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -129,3 +134,77 @@ def stop_load(camera: subprocess.Popen, node: subprocess.Popen) -> None:
 def read_acks(ack_log: Path) -> list[dict]:
     """Every acknowledged read the simulator logged."""
     return [json.loads(line) for line in ack_log.read_text().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class CrashRun:
+    """One crash test's node: its environment, camera key, port and logs under `tmp_path`."""
+
+    data_dir: Path
+    env: dict[str, str]
+    key: str
+    port: int
+    log: Path
+    ack_log: Path
+
+    def start_node(self) -> subprocess.Popen:
+        """The node, (re)started on the run's port, once /healthz answers."""
+        return start_node(self.env, self.port, self.log)
+
+    def load_and_kill(
+        self,
+        *,
+        kills: int,
+        rng: random.Random,
+        after: Callable[[], None] = lambda: None,
+        **camera_options: Any,
+    ) -> list[dict]:
+        """Start the node and the cameras, SIGKILL and restart the node `kills` times under
+        load, let the last one run a moment, stop everything; the acknowledged reads."""
+        node = self.start_node()
+        camera = start_cameras(
+            self.env, self.port, self.key, self.ack_log, self.log.parent / "camera.log",
+            **camera_options,
+        )  # fmt: skip
+        try:
+            node = kill_repeatedly(node, self.start_node, kills=kills, rng=rng, after=after)
+            time.sleep(1.5)
+        finally:
+            stop_load(camera, node)
+        return read_acks(self.ack_log)
+
+
+def crash_run(tmp_path: Path, extra_env: Mapping[str, str] = {}) -> CrashRun:
+    """A node's data dir under `tmp_path` (no free-space floor, `extra_env` on top of this
+    process's environment), with one camera added and a free port to serve on."""
+    data_dir = tmp_path / "node"
+    env = {
+        **os.environ,
+        "EDGESYNC_NODE_DATA_DIR": str(data_dir),
+        "EDGESYNC_NODE_MIN_FREE_BYTES": "0",
+        **extra_env,
+    }
+    return CrashRun(
+        data_dir=data_dir,
+        env=env,
+        key=add_camera(env),
+        port=free_port(),
+        log=tmp_path / "node.log",
+        ack_log=tmp_path / "acks.jsonl",
+    )
+
+
+def acked_rows(acks: Iterable[dict], rows: Mapping[str, Sequence]) -> list[Sequence]:
+    """The row of each acknowledged read, checked to exist with the read's event id and to be
+    the only row of that event (rows by id; a row's second column is its event id)."""
+    by_event: dict[str, int] = {}
+    for _, event_id, *_ in rows.values():
+        by_event[event_id] = by_event.get(event_id, 0) + 1
+    out = []
+    for ack in acks:
+        row = rows.get(ack["id"])
+        assert row is not None, f"acknowledged read {ack} is missing"
+        assert row[1] == ack["event_id"]
+        assert by_event[ack["event_id"]] == 1, f"{ack['event_id']} stored more than once"
+        out.append(row)
+    return out

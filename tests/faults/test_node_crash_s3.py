@@ -13,10 +13,8 @@ without the grace kept for other tasks' commits, removes every one of them and n
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import sqlite3
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,15 +26,7 @@ from local_node.config import RetentionSettings
 from local_node.db.engine import make_engine
 from local_node.images.s3_store import S3ImageStore, S3Location, s3_client
 from local_node.retention import Retention
-from tests.conftest import free_port
-from tests.faults.conftest import (
-    add_camera,
-    kill_repeatedly,
-    read_acks,
-    start_cameras,
-    start_node,
-    stop_load,
-)
+from tests.faults.conftest import acked_rows, crash_run
 
 pytestmark = pytest.mark.slow
 KILLS = 4
@@ -69,19 +59,16 @@ def image_rows(db_path: Path) -> dict[str, tuple]:
 def test_acknowledged_images_survive_repeated_sigkill_and_no_orphan_outlives_the_sweep(
     tmp_path: Path, s3_bucket: str, moto_s3_endpoint: str
 ):
-    data_dir = tmp_path / "node"
-    env = {
-        **os.environ,  # the fake AWS credentials of the aws_credentials fixture
-        "EDGESYNC_NODE_DATA_DIR": str(data_dir),
-        "EDGESYNC_NODE_MIN_FREE_BYTES": "0",
-        "EDGESYNC_NODE_IMAGE_STORE": f"s3://{s3_bucket}/{PREFIX}",
-        "EDGESYNC_NODE_IMAGE_STORE_ENDPOINT_URL": moto_s3_endpoint,
-    }
+    run = crash_run(
+        tmp_path,
+        {
+            # beside the fake AWS credentials of the aws_credentials fixture (os.environ)
+            "EDGESYNC_NODE_IMAGE_STORE": f"s3://{s3_bucket}/{PREFIX}",
+            "EDGESYNC_NODE_IMAGE_STORE_ENDPOINT_URL": moto_s3_endpoint,
+        },
+    )
+    data_dir = run.data_dir
     client = boto3.client("s3", endpoint_url=moto_s3_endpoint)
-    key = add_camera(env)
-    port = free_port()
-    log = tmp_path / "node.log"
-    ack_log = tmp_path / "acks.jsonl"
     rowless_after_kill: list[int] = []
 
     def count_rowless() -> None:
@@ -90,35 +77,18 @@ def test_acknowledged_images_survive_repeated_sigkill_and_no_orphan_outlives_the
         referenced = {r[2] for r in image_rows(data_dir / "node.db").values() if r[2]}
         rowless_after_kill.append(len(set(bucket_objects(client, s3_bucket)) - referenced))
 
-    node = start_node(env, port, log)
     # Many connections: many uploads in flight at each kill, so kills leave rowless objects.
-    camera = start_cameras(
-        env, port, key, ack_log, tmp_path / "camera.log", concurrency=24, image_size=50_000
+    acks = run.load_and_kill(
+        kills=KILLS,
+        rng=random.Random(3),
+        after=count_rowless,
+        concurrency=24,
+        image_size=50_000,
     )
-    try:
-        node = kill_repeatedly(
-            node,
-            lambda: start_node(env, port, log),
-            kills=KILLS,
-            rng=random.Random(3),
-            after=count_rowless,
-        )
-        time.sleep(1.5)
-    finally:
-        stop_load(camera, node)
-
-    acks = read_acks(ack_log)
     assert len(acks) > 100, "the load was too light to mean anything"
     rows = image_rows(data_dir / "node.db")
     objects = bucket_objects(client, s3_bucket)
-    by_event: dict[str, int] = {}
-    for _, event_id, *_ in rows.values():
-        by_event[event_id] = by_event.get(event_id, 0) + 1
-    for ack in acks:
-        row = rows.get(ack["id"])
-        assert row is not None, f"acknowledged read {ack} is missing"
-        assert row[1] == ack["event_id"]
-        assert by_event[ack["event_id"]] == 1, f"{ack['event_id']} stored more than once"
+    for row in acked_rows(acks, rows):
         _, _, path, size, sha256 = row
         assert objects.get(path) == size, f"{path}: object of {objects.get(path)} B, row {size}"
         body = client.get_object(Bucket=s3_bucket, Key=f"{PREFIX}/{path}")["Body"].read()

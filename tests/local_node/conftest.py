@@ -7,9 +7,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.images.s3_store import S3ImageStore
 from local_node.main import create_app
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 
 class MovableClock:
@@ -190,7 +190,8 @@ def node_factory(
     tmp_path: Path, database_url: str, image_store: dict[str, object]
 ) -> Iterator[Callable[..., RunningNode]]:
     """Start nodes (uvicorn in a thread, real sockets) with settings overrides."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    servers: list[uvicorn.Server] = []
+    stack = ExitStack()
 
     def start(**overrides: object) -> RunningNode:
         settings = NodeSettings(
@@ -208,17 +209,10 @@ def node_factory(
         engine.dispose()
         app = create_app(settings, clock=clock, run_jobs=False)
         port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
         )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("node did not start")
-            time.sleep(0.02)
-        servers.append((server, thread))
+        servers.append(stack.enter_context(serving(config)))
         return RunningNode(
             url=f"http://127.0.0.1:{port}",
             settings=settings,
@@ -230,10 +224,8 @@ def node_factory(
             clock=clock,
         )
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(15)
+    with stack:
+        yield start
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import uvicorn
 
 from cloud_plane.api.server import server_config
 from tests.cloud_plane.conftest import RunningCloud
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 TIMEOUT_S = 1.5
 
@@ -24,16 +22,8 @@ def served(cloud_factory: Callable[..., RunningCloud]) -> Iterator[tuple[str, in
     cloud = cloud_factory(request_timeout_s=TIMEOUT_S)
     port = free_port()
     config = server_config(cloud.app, cloud.settings, port=port, lifespan="off", log_config=None)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(15)
+    with serving(config):
+        yield "127.0.0.1", port
 
 
 def read_all(sock: socket.socket) -> bytes:

@@ -3,42 +3,32 @@ believed only from the proxies named by EDGESYNC_NODE_FORWARDED_ALLOW_IPS."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
-import uvicorn
 
 from local_node.api.server import server_config
 from local_node.audit.queries import AuditFilter, every
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.local_node.conftest import RunningNode
 
 
 @pytest.fixture
 def served(node: RunningNode) -> Iterator[Callable[[str], str]]:
     """Serve the node as `node serve` does, trusting the given proxies; return its URL."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def serve(trusted: str) -> str:
-        port = free_port()
-        settings = node.settings.model_copy(update={"forwarded_allow_ips": trusted})
-        server = uvicorn.Server(server_config(node.app, settings, port=port, lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-            time.sleep(0.02)
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{port}"
+        def serve(trusted: str) -> str:
+            port = free_port()
+            settings = node.settings.model_copy(update={"forwarded_allow_ips": trusted})
+            config = server_config(node.app, settings, port=port, lifespan="off")
+            servers.enter_context(serving(config))
+            return f"http://127.0.0.1:{port}"
 
-    yield serve
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(15)
+        yield serve
 
 
 def audited_source(node: RunningNode, url: str) -> str | None:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from local_node.api.server import server_config
 from sync_protocol.log_format import JsonFormatter
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.local_node.conftest import RunningNode
 
 
@@ -43,17 +40,9 @@ def served(node: RunningNode) -> Iterator[Callable[[], RunningNode]]:
     """The node served by `server_config` with its access log on."""
     port = free_port()
     config = server_config(node.app, node.settings, port=port, lifespan="off", log_level="info")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
-    node.url = f"http://127.0.0.1:{port}"
-    yield lambda: node
-    server.should_exit = True
-    thread.join(15)
+    with serving(config):
+        node.url = f"http://127.0.0.1:{port}"
+        yield lambda: node
 
 
 def test_a_response_echoes_the_callers_request_id(node: RunningNode):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
-import uvicorn
 
 from local_node.api.server import server_config
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.local_node.conftest import RunningNode, now_rfc3339
 
 TIMEOUT_S = 1.5
@@ -26,33 +25,23 @@ TIMEOUT_S = 1.5
 @pytest.fixture
 def serve(node_factory: Callable[..., RunningNode]) -> Iterator[Callable[..., RunningNode]]:
     """A node served by `server_config` (uvicorn's logging left to the test's capture)."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def start(**overrides: object) -> RunningNode:
-        node = node_factory(request_timeout_s=TIMEOUT_S, **overrides)
-        port = free_port()
-        config = server_config(
-            node.app,
-            node.settings,
-            port=port,
-            lifespan="off",
-            log_config=None,  # type: ignore[arg-type]
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-            time.sleep(0.02)
-        servers.append((server, thread))
-        node.url = f"http://127.0.0.1:{port}"
-        return node
+        def start(**overrides: object) -> RunningNode:
+            node = node_factory(request_timeout_s=TIMEOUT_S, **overrides)
+            port = free_port()
+            config = server_config(
+                node.app,
+                node.settings,
+                port=port,
+                lifespan="off",
+                log_config=None,
+            )
+            servers.enter_context(serving(config))
+            node.url = f"http://127.0.0.1:{port}"
+            return node
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(15)
+        yield start
 
 
 def connect(node: RunningNode) -> socket.socket:
