@@ -128,7 +128,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     engine = open_database(settings)
     click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     try:
-        lock = AgentLock(settings.data_dir).acquire()
+        lock = AgentLock(settings.data_dir, engine).acquire()
     except AgentLockHeld as exc:
         engine.dispose()
         raise click.ClickException(str(exc)) from None

@@ -78,7 +78,7 @@ def start_agent(
 
     Raises ``AgentLockHeld`` if another agent runs for this node.
     """
-    lock = AgentLock(services.settings.data_dir).acquire()
+    lock = AgentLock(services.settings.data_dir, services.engine).acquire()
     try:
         agent = SyncAgent(
             engine=services.engine,
