@@ -36,9 +36,9 @@ def engine(postgres_url):
 
 
 def test_an_agent_of_another_data_dir_on_the_same_database_is_refused(tmp_path, engine):
-    with AgentLock(tmp_path / "task-a", engine):
-        with pytest.raises(AgentLockHeld, match="another sync agent holds the node's database"):
-            AgentLock(tmp_path / "task-b", engine).acquire()
+    held = "another sync agent holds the node's database"
+    with AgentLock(tmp_path / "task-a", engine), pytest.raises(AgentLockHeld, match=held):
+        AgentLock(tmp_path / "task-b", engine).acquire()
 
 
 def test_a_refused_agent_leaves_its_file_lock_free(tmp_path, engine):
