@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from local_node.clock import Clock
 from local_node.config import NodeSettings
 from local_node.ingest.hooks import HitListener
 from local_node.sync.agent import SyncAgent
+from local_node.sync.db_wake import DatabaseWakeListener, notify_wake, on_postgresql
 from local_node.sync.lock import AgentLock, AgentLockHeld
 from local_node.sync.scheduler import SyncRunner
 from local_node.sync.wake import WakeListener, send_wake
@@ -57,12 +59,15 @@ class RunningAgent:
     lock: AgentLock
     runner: SyncRunner
     wake: WakeListener | None = None
+    db_wake: DatabaseWakeListener | None = None
 
     def stop(self) -> None:
         """Stop the schedule (waiting for a running exchange), then release the lock."""
         try:
             if self.wake is not None:
                 self.wake.close()
+            if self.db_wake is not None:
+                self.db_wake.close()
             self.runner.stop()
         finally:
             self.lock.release()
@@ -94,10 +99,16 @@ def start_agent(
         runner.start()
         schedule_backups(runner, services.engine, services.settings, services.clock)
         wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes
+        db_wake = listen_on_database(services.engine, runner.wake)  # ... and of other machines
     except BaseException:
         lock.release()
         raise
-    return RunningAgent(lock, runner, wake)
+    return RunningAgent(lock, runner, wake, db_wake)
+
+
+def listen_on_database(engine: Engine, on_wake: Callable[[], None]) -> DatabaseWakeListener | None:
+    """On PostgreSQL, hear the hits that processes on other machines store (LISTEN)."""
+    return DatabaseWakeListener(engine, on_wake) if on_postgresql(engine) else None
 
 
 def schedule_backups(
@@ -129,10 +140,18 @@ def start_agent_or_log(services: AgentHost) -> RunningAgent | None:
 
 
 def wake_remote_agent_on_hits(services: AgentHost) -> None:
-    """In a process without the agent: send each hit's wake-up to the agent's process."""
+    """In a process without the agent: send each hit's wake-up to the agent's process.
+
+    Called by the writer after the hits' commit, so the agent finds them when it wakes. On
+    PostgreSQL a NOTIFY as well: the agent may run on another machine (full cloud).
+    """
     data_dir = services.settings.data_dir
+    engine = services.engine
+    notify = on_postgresql(engine)
 
     def wake(_hits: list[tuple[str, int]]) -> None:
         send_wake(data_dir)
+        if notify:
+            notify_wake(engine)
 
     services.writer.add_hit_listener(wake)
