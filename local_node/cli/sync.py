@@ -119,7 +119,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     from local_node.clock import utc_now
     from local_node.sync.agent import SyncAgent
     from local_node.sync.lock import AgentLock, AgentLockHeld
-    from local_node.sync.runtime import listen_on_database, schedule_backups
+    from local_node.sync.runtime import keep_lock, listen_on_database, schedule_backups
     from local_node.sync.scheduler import SyncRunner
     from local_node.sync.wake import WakeListener
 
@@ -143,6 +143,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
         if not runner.agent.enrolled():
             click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
         runner.start()
+        keep_lock(runner, lock)  # PostgreSQL: the lock's session checked now and then
         schedule_backups(runner, engine, settings, utc_now)  # the node's one scheduled backup
         wake = WakeListener(settings.data_dir, runner.wake)  # hits stored by `node serve`
         db_wake = listen_on_database(engine, runner.wake)  # ... on other machines (PostgreSQL)

@@ -15,6 +15,7 @@ as the kernel does the flock when the process ends.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 
@@ -22,7 +23,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from local_node.db import advisory
 
+log = logging.getLogger(__name__)
+
 LOCK_FILE = "agent.lock"
+KEEP_EVERY_S = 15
+"""How often a running agent checks that its database lock's session is still alive."""
 RUN_ONE = "run one agent per node (`node serve --no-agent` beside `node agent`)"
 
 
@@ -80,6 +85,40 @@ class AgentLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+
+    @property
+    def in_database(self) -> bool:
+        """Whether this lock also holds the database's advisory lock (PostgreSQL)."""
+        return self._conn is not None
+
+    def keep(self) -> bool:
+        """Check the database lock's session; if it broke (a failover), take the lock again.
+
+        Run every KEEP_EVERY_S by the agent. False (logged as an error) when another agent
+        took the lock while this one had lost it: two agents run for the node until one stops.
+        """
+        conn = self._conn
+        if conn is None:
+            return True
+        try:
+            conn.exec_driver_sql("SELECT 1").all()
+            conn.rollback()
+            return True
+        except Exception as exc:
+            log.warning("the sync agent's database lock session broke (%s)", type(exc).__name__)
+            conn.invalidate()
+            conn.close()
+            self._conn = None
+        try:
+            self._acquire_database()
+        except AgentLockHeld:
+            log.error("another sync agent took the node's database lock meanwhile; %s", RUN_ONE)
+            return False
+        except Exception as exc:  # the database is still away: the next check tries again
+            log.warning("cannot take the database lock again yet (%s)", type(exc).__name__)
+            return False
+        log.warning("the sync agent holds its database lock again")
+        return True
 
     def release(self) -> None:
         """Let another agent run."""

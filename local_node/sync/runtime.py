@@ -20,7 +20,7 @@ from local_node.config import NodeSettings
 from local_node.ingest.hooks import HitListener
 from local_node.sync.agent import SyncAgent
 from local_node.sync.db_wake import DatabaseWakeListener, notify_wake, on_postgresql
-from local_node.sync.lock import AgentLock, AgentLockHeld
+from local_node.sync.lock import KEEP_EVERY_S, AgentLock, AgentLockHeld
 from local_node.sync.scheduler import SyncRunner
 from local_node.sync.wake import WakeListener, send_wake
 
@@ -97,6 +97,7 @@ def start_agent(
         runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)
         runner.start()
+        keep_lock(runner, lock)
         schedule_backups(runner, services.engine, services.settings, services.clock)
         wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes
         db_wake = listen_on_database(services.engine, runner.wake)  # ... and of other machines
@@ -104,6 +105,12 @@ def start_agent(
         lock.release()
         raise
     return RunningAgent(lock, runner, wake, db_wake)
+
+
+def keep_lock(runner: SyncRunner, lock: AgentLock) -> None:
+    """On PostgreSQL, check the agent's database lock now and then (``AgentLock.keep``)."""
+    if lock.in_database:
+        runner.add_periodic("agent-lock", lock.keep, KEEP_EVERY_S)
 
 
 def listen_on_database(engine: Engine, on_wake: Callable[[], None]) -> DatabaseWakeListener | None:

@@ -7,8 +7,10 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from edgesync.cli import main
+from local_node.db import advisory
 from local_node.db.engine import make_engine
 from local_node.db.migrate import upgrade
 from local_node.sync.lock import AgentLock, AgentLockHeld
@@ -93,3 +95,40 @@ def test_serve_on_another_task_goes_on_without_an_agent(node_factory, tmp_path):
             assert start_agent_or_log(first.services) is None
     finally:
         engine.dispose()
+
+
+def kill_lock_session(engine) -> None:
+    """End the session holding the node's agent lock, as a database failover would."""
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND classid = :ns AND objid = (hashtext(:job || '/' || current_schema()))::oid"
+            ),
+            {"ns": advisory.NAMESPACE, "job": advisory.AGENT},
+        )
+        conn.commit()
+
+
+def test_an_agent_takes_its_lock_again_after_its_session_broke(tmp_path, engine):
+    lock = AgentLock(tmp_path / "task-a", engine).acquire()
+    try:
+        kill_lock_session(engine)
+        assert lock.keep()
+        with engine.connect() as conn:
+            assert advisory.holders(conn, advisory.AGENT) == 1
+        with pytest.raises(AgentLockHeld):
+            AgentLock(tmp_path / "task-b", engine).acquire()
+    finally:
+        lock.release()
+
+
+def test_an_agent_whose_lock_was_taken_meanwhile_says_so(tmp_path, engine):
+    lock = AgentLock(tmp_path / "task-a", engine).acquire()
+    kill_lock_session(engine)
+    other = AgentLock(tmp_path / "task-b", engine).acquire()
+    try:
+        assert not lock.keep()
+    finally:
+        other.release()
+        lock.release()
