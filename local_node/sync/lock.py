@@ -97,18 +97,19 @@ class AgentLock:
         Run every KEEP_EVERY_S by the agent. False (logged as an error) when another agent
         took the lock while this one had lost it: two agents run for the node until one stops.
         """
+        if self._engine is None or self._fd is None:
+            return True  # no database lock to keep, or released
         conn = self._conn
-        if conn is None:
-            return True
-        try:
-            conn.exec_driver_sql("SELECT 1").all()
-            conn.rollback()
-            return True
-        except Exception as exc:
-            log.warning("the sync agent's database lock session broke (%s)", type(exc).__name__)
-            conn.invalidate()
-            conn.close()
-            self._conn = None
+        if conn is not None:
+            try:
+                conn.exec_driver_sql("SELECT 1").all()
+                conn.rollback()
+                return True
+            except Exception as exc:
+                log.warning("the sync agent's database lock session broke (%s)", type(exc).__name__)
+                conn.invalidate()
+                conn.close()
+                self._conn = None
         try:
             self._acquire_database()
         except AgentLockHeld:

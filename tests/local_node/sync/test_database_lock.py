@@ -129,6 +129,10 @@ def test_an_agent_whose_lock_was_taken_meanwhile_says_so(tmp_path, engine):
     other = AgentLock(tmp_path / "task-b", engine).acquire()
     try:
         assert not lock.keep()
+        assert not lock.keep(), "said once, then forgotten"
     finally:
         other.release()
-        lock.release()
+    assert lock.keep()  # the other agent stopped: this one holds the lock again
+    with engine.connect() as conn:
+        assert advisory.holders(conn, advisory.AGENT) == 1
+    lock.release()
