@@ -62,6 +62,8 @@ class DatabaseWakeListener:
         self._closed = threading.Event()
         self.listening = threading.Event()
         """Set while a connection listens (tests wait for it before notifying)."""
+        self.backend_pid: int | None = None
+        """The PostgreSQL backend of the listening connection (for diagnostics and tests)."""
         self._thread = threading.Thread(target=self._run, name="agent-db-wake", daemon=True)
         self._thread.start()
 
@@ -101,6 +103,7 @@ class DatabaseWakeListener:
             conn.autocommit = True
             schema = str(conn.execute("SELECT current_schema()").fetchone()[0])
             conn.execute(f"LISTEN {CHANNEL}")
+            self.backend_pid = int(conn.info.backend_pid)
         except BaseException:
             _close_quietly(conn)
             raise

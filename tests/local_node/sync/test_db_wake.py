@@ -61,13 +61,8 @@ def test_the_listener_listens_again_after_its_connection_is_killed(engine, liste
     listening, woken = listener
     with engine.connect() as conn:
         killed = conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE query = :q AND pid <> pg_backend_pid()"
-                " AND datname = current_database()"
-            ),
-            {"q": f"LISTEN {CHANNEL}"},
-        ).all()
+            text("SELECT pg_terminate_backend(:pid)"), {"pid": listening.backend_pid}
+        ).scalar_one()
         conn.commit()
     assert killed
     assert woken.wait(10), "no wake after reconnecting (a hit may have come meanwhile)"
