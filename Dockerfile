@@ -20,6 +20,12 @@ FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
+# The RDS CA bundle (every region's roots), fetched when the image is built: the node verifies
+# its RDS database's certificate with it (EDGESYNC_NODE_DATABASE_SSLROOTCERT's default; full
+# cloud, docs/operations/full-cloud-database.md). ADD of a URL writes mode 600 owned by root,
+# hence the chmod: the node runs as the edgesync user.
+ADD https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/edgesync/rds-ca-bundle.pem
+RUN chmod 0755 /etc/edgesync && chmod 0644 /etc/edgesync/rds-ca-bundle.pem
 # A fixed uid so that host folders can be prepared for it (docs/operations/server.md).
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/edgesync edgesync \
     && install -d -o edgesync -g edgesync /data /backups

@@ -9,23 +9,21 @@ local_node.grouped_settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from local_node.db.secret import database_url_from_secret
+from local_node.fallback_settings import FallbackSettings as FallbackSettings  # its own module
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Days, OptionalByteSize, Seconds
 from sync_protocol.zones import check_zone
 
 MiB = 1024 * 1024
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
-"""Loose on purpose; what matters is no whitespace (no header injection) and one @."""
 
 
 # -- the node's groups ----------------------------------------------------------------------------
@@ -177,106 +175,6 @@ class MqttSettings(SettingsGroup):
     )
 
 
-class FallbackSettings(SettingsGroup):
-    """The offline fallback: hit alerts the node sends itself while the cloud is away."""
-
-    flat_prefix: ClassVar[str] = "fallback_"
-
-    after_s: Seconds = Field(
-        default=120,
-        gt=0,
-        description=(
-            "Offline fallback: once the cloud has been unreachable this long, the node sends "
-            "hit alerts itself through the fallback channels below (none set: never)"
-        ),
-    )
-    min_priority: int = Field(
-        default=0,
-        ge=0,
-        le=100,
-        description=(
-            "Only hits of hotlist entries with at least this priority (0-100, the hotlist's "
-            "scale) go out locally"
-        ),
-    )
-    max_age_s: Seconds = Field(
-        default=86_400,
-        gt=0,
-        description="Hits older than this are left to the cloud (no stale alerts after restarts)",
-    )
-    smtp_host: str | None = Field(
-        default=None, description="SMTP server for fallback email; unset: no email fallback"
-    )
-    smtp_port: int = Field(
-        default=587, ge=1, le=65535, description="Port of the fallback SMTP server"
-    )
-    smtp_starttls: bool = Field(
-        default=True,
-        description="Upgrade the SMTP connection with STARTTLS (fail if the server cannot)",
-    )
-    smtp_user: str | None = Field(
-        default=None, description="SMTP login user (with fallback_smtp_password); unset: none"
-    )
-    smtp_password: SecretStr | None = Field(
-        default=None, description="SMTP login password (secret: never logged)"
-    )
-    email_from: str | None = Field(
-        default=None, description="From address of fallback email (needed with the SMTP host)"
-    )
-    email_to: list[str] = Field(
-        default_factory=list,
-        max_length=16,
-        description="Fallback email recipients, one email each (a JSON list in the env)",
-    )
-    webhook_url: str | None = Field(
-        default=None,
-        max_length=2048,
-        description="http(s) URL for fallback webhooks (signed); unset: no webhook fallback",
-    )
-    webhook_secret: SecretStr | None = Field(
-        default=None,
-        description="HMAC key of fallback webhooks, at least 16 characters (secret: never logged)",
-    )
-    timeout_s: Seconds = Field(
-        default=10, gt=0, description="Timeout of every fallback send (SMTP, webhook)"
-    )
-
-    @field_validator("email_from", "email_to")
-    @classmethod
-    def _email_addresses(cls, value: str | list[str] | None) -> str | list[str] | None:
-        for address in [value] if isinstance(value, str) else value or []:
-            if not _EMAIL.fullmatch(address):
-                raise ValueError(f"not an email address: {address!r}")
-        return value
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value.startswith(("https://", "http://")) or any(c.isspace() for c in value)
-        ):
-            raise ValueError("fallback_webhook_url must be an http(s) URL without spaces")
-        return value
-
-    @model_validator(mode="after")
-    def _complete(self) -> FallbackSettings:
-        if self.smtp_host and not (self.email_from and self.email_to):
-            raise ValueError("fallback_smtp_host needs fallback_email_from and fallback_email_to")
-        if (self.smtp_user is None) != (self.smtp_password is None):
-            raise ValueError("fallback_smtp_user and fallback_smtp_password go together")
-        if (self.webhook_url is None) != (self.webhook_secret is None):
-            raise ValueError("fallback_webhook_url and fallback_webhook_secret go together")
-        secret = self.webhook_secret
-        if secret is not None and len(secret.get_secret_value()) < 16:
-            raise ValueError("fallback_webhook_secret must have at least 16 characters")
-        return self
-
-    @property
-    def configured(self) -> bool:
-        """Whether any offline-fallback channel is set up."""
-        return bool(self.smtp_host or self.webhook_url)
-
-
 class WebSettings(SettingsGroup):
     """The site's local web app (pages at `/`): its sign-in sessions and cookies."""
 
@@ -355,7 +253,31 @@ class NodeSettings(GroupedSettings):
     )
     database_url: str | None = Field(
         default=None,
-        description="sqlite:///PATH or postgresql+psycopg://...; unset: SQLite under data_dir",
+        description="sqlite:///PATH or postgresql+psycopg://...; unset: SQLite under data_dir "
+        "(or the database of database_secret_arn)",
+    )
+    database_secret_arn: str | None = Field(
+        default=None,
+        description="ARN of a Secrets Manager secret in the JSON shape RDS generates (username, "
+        "password, host, port, dbname, engine): the node reads it once at start and connects "
+        "to that PostgreSQL database with TLS (database_sslmode); database_url wins if set",
+    )
+    database_secret_region: str | None = Field(
+        default=None,
+        description="AWS region of database_secret_arn; unset: the ARN's region, else "
+        "AWS_REGION / AWS_DEFAULT_REGION",
+    )
+    database_sslmode: Literal[
+        "disable", "allow", "prefer", "require", "verify-ca", "verify-full"
+    ] = Field(
+        default="verify-full",
+        description="libpq sslmode of the database built from database_secret_arn (an explicit "
+        "database_url carries its own, e.g. ?sslmode=verify-full)",
+    )
+    database_sslrootcert: Path = Field(
+        default=Path("/etc/edgesync/rds-ca-bundle.pem"),
+        description="CA bundle that verifies the database's certificate with sslmode "
+        "verify-ca/verify-full (the image ships the RDS global bundle there)",
     )
     image_store: str | None = Field(
         default=None,
@@ -449,11 +371,29 @@ class NodeSettings(GroupedSettings):
     def _known_zone(cls, value: str | None) -> str | None:
         return None if value is None else check_zone(value)
 
+    # The URL built from database_secret_arn: read once per process, and carried to the
+    # spawned workers of `node serve --workers` with the settings object (pickled with it).
+    _secret_url: str | None = PrivateAttr(default=None)
+
     @property
     def resolved_database_url(self) -> str:
-        """The database URL, defaulting to a SQLite file under the data dir."""
+        """The database URL: database_url, else database_secret_arn's, else SQLite in data_dir.
+
+        Everything that opens the node's database (serve, the agent, every command) asks here,
+        so all see the same URL; the secret is read at the first call only. The URL may hold
+        a password: never log it (``sync_protocol.settings_errors.redact_url``).
+        """
         if self.database_url:
             return self.database_url
+        if self.database_secret_arn:
+            if self._secret_url is None:
+                self._secret_url = database_url_from_secret(
+                    self.database_secret_arn,
+                    self.database_secret_region,
+                    sslmode=self.database_sslmode,
+                    sslrootcert=str(self.database_sslrootcert),
+                )
+            return self._secret_url
         return f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
 
     @property

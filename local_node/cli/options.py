@@ -19,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DATABASE_VARIABLE = "EDGESYNC_NODE_DATABASE_URL"
 DATA_DIR_VARIABLE = "EDGESYNC_NODE_DATA_DIR"
+SECRET_VARIABLE = "EDGESYNC_NODE_DATABASE_SECRET_ARN"
 
 
 def settings_from(**overrides: Any) -> NodeSettings:
@@ -33,7 +34,8 @@ def settings_from(**overrides: Any) -> NodeSettings:
     check_database_url(url, DATABASE_VARIABLE)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.meta[DATABASE_META] = (DATABASE_VARIABLE, url)
+        from_secret = not settings.database_url and settings.database_secret_arn
+        ctx.meta[DATABASE_META] = (SECRET_VARIABLE if from_secret else DATABASE_VARIABLE, url)
         ctx.meta[DATA_DIR_META] = (DATA_DIR_VARIABLE, settings.data_dir)
     return settings
 

@@ -120,7 +120,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     from local_node.images.choose import open_image_store
     from local_node.sync.agent import SyncAgent
     from local_node.sync.lock import AgentLock, AgentLockHeld
-    from local_node.sync.runtime import schedule_backups
+    from local_node.sync.runtime import keep_lock, listen_on_database, schedule_backups
     from local_node.sync.scheduler import SyncRunner
     from local_node.sync.wake import WakeListener
 
@@ -129,7 +129,7 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
     engine = open_database(settings)
     click.echo(data_dir_line(settings.data_dir, existed=existed), err=True)
     try:
-        lock = AgentLock(settings.data_dir).acquire()
+        lock = AgentLock(settings.data_dir, engine).acquire()
     except AgentLockHeld as exc:
         engine.dispose()
         raise click.ClickException(str(exc)) from None
@@ -148,11 +148,15 @@ def agent(data_dir: Path | None, database_url: str | None) -> None:
         if not runner.agent.enrolled():
             click.echo("not enrolled yet: waiting for `edgesync node enroll`", err=True)
         runner.start()
+        keep_lock(runner, lock)  # PostgreSQL: the lock's session checked now and then
         schedule_backups(runner, engine, settings, utc_now)  # the node's one scheduled backup
         wake = WakeListener(settings.data_dir, runner.wake)  # hits stored by `node serve`
+        db_wake = listen_on_database(engine, runner.wake)  # ... on other machines (PostgreSQL)
         click.echo("sync agent running", err=True)
         stop.wait()
         wake.close()
+        if db_wake is not None:
+            db_wake.close()
     finally:
         runner.stop()
         lock.release()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,7 +20,8 @@ from local_node.config import NodeSettings
 from local_node.images.store import ImageStore
 from local_node.ingest.hooks import HitListener
 from local_node.sync.agent import SyncAgent
-from local_node.sync.lock import AgentLock, AgentLockHeld
+from local_node.sync.db_wake import DatabaseWakeListener, notify_wake, on_postgresql
+from local_node.sync.lock import KEEP_EVERY_S, AgentLock, AgentLockHeld
 from local_node.sync.scheduler import SyncRunner
 from local_node.sync.wake import WakeListener, send_wake
 
@@ -60,12 +62,15 @@ class RunningAgent:
     lock: AgentLock
     runner: SyncRunner
     wake: WakeListener | None = None
+    db_wake: DatabaseWakeListener | None = None
 
     def stop(self) -> None:
         """Stop the schedule (waiting for a running exchange), then release the lock."""
         try:
             if self.wake is not None:
                 self.wake.close()
+            if self.db_wake is not None:
+                self.db_wake.close()
             self.runner.stop()
         finally:
             self.lock.release()
@@ -81,7 +86,7 @@ def start_agent(
 
     Raises ``AgentLockHeld`` if another agent runs for this node.
     """
-    lock = AgentLock(services.settings.data_dir).acquire()
+    lock = AgentLock(services.settings.data_dir, services.engine).acquire()
     try:
         agent = SyncAgent(
             engine=services.engine,
@@ -95,12 +100,25 @@ def start_agent(
         runner = SyncRunner(agent, services.settings.sync, rng=rng)
         services.writer.add_hit_listener(runner.on_hits)
         runner.start()
+        keep_lock(runner, lock)
         schedule_backups(runner, services.engine, services.settings, services.clock)
         wake = WakeListener(services.settings.data_dir, runner.wake)  # hits of other processes
+        db_wake = listen_on_database(services.engine, runner.wake)  # ... and of other machines
     except BaseException:
         lock.release()
         raise
-    return RunningAgent(lock, runner, wake)
+    return RunningAgent(lock, runner, wake, db_wake)
+
+
+def keep_lock(runner: SyncRunner, lock: AgentLock) -> None:
+    """On PostgreSQL, check the agent's database lock now and then (``AgentLock.keep``)."""
+    if lock.in_database:
+        runner.add_periodic("agent-lock", lock.keep, KEEP_EVERY_S)
+
+
+def listen_on_database(engine: Engine, on_wake: Callable[[], None]) -> DatabaseWakeListener | None:
+    """On PostgreSQL, hear the hits that processes on other machines store (LISTEN)."""
+    return DatabaseWakeListener(engine, on_wake) if on_postgresql(engine) else None
 
 
 def schedule_backups(
@@ -132,10 +150,18 @@ def start_agent_or_log(services: AgentHost) -> RunningAgent | None:
 
 
 def wake_remote_agent_on_hits(services: AgentHost) -> None:
-    """In a process without the agent: send each hit's wake-up to the agent's process."""
+    """In a process without the agent: send each hit's wake-up to the agent's process.
+
+    Called by the writer after the hits' commit, so the agent finds them when it wakes. On
+    PostgreSQL a NOTIFY as well: the agent may run on another machine (full cloud).
+    """
     data_dir = services.settings.data_dir
+    engine = services.engine
+    notify = on_postgresql(engine)
 
     def wake(_hits: list[tuple[str, int]]) -> None:
         send_wake(data_dir)
+        if notify:
+            notify_wake(engine)
 
     services.writer.add_hit_listener(wake)

@@ -75,3 +75,15 @@ def test_the_entrypoint_is_the_edgesync_command():
 def test_the_build_context_leaves_out_the_site_secrets_and_the_virtualenv():
     ignored = (DOCKERFILE.parent / ".dockerignore").read_text().split()
     assert {".env", ".venv", ".git"} <= set(ignored)
+
+
+def test_the_runtime_stage_ships_the_rds_ca_bundle_where_the_node_looks_for_it():
+    from local_node.config import NodeSettings
+
+    default = str(NodeSettings.model_fields["database_sslrootcert"].default)
+    added = [a.split() for k, a in runtime_stage() if k == "ADD"]
+    assert ["https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", default] in added
+    runs = " ".join(args for keyword, args in runtime_stage() if keyword == "RUN")
+    assert f"chmod 0644 {default}" in runs, (
+        "ADD of a URL is root-only (600): the node could not read it"
+    )

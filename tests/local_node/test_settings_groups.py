@@ -15,6 +15,10 @@ from sync_protocol.grouped_settings import flat_settings
 DOCUMENTED: list[tuple[str, str, str, Any]] = [
     ("DATA_DIR", "/srv/node", "data_dir", Path("/srv/node")),
     ("DATABASE_URL", "sqlite:///x.db", "database_url", "sqlite:///x.db"),
+    ("DATABASE_SECRET_ARN", "arn:aws:x", "database_secret_arn", "arn:aws:x"),
+    ("DATABASE_SECRET_REGION", "eu-west-1", "database_secret_region", "eu-west-1"),
+    ("DATABASE_SSLMODE", "verify-ca", "database_sslmode", "verify-ca"),
+    ("DATABASE_SSLROOTCERT", "/ca.pem", "database_sslrootcert", Path("/ca.pem")),
     ("HOST", "0.0.0.0", "host", "0.0.0.0"),
     ("PORT", "8181", "port", 8181),
     ("METRICS_PUBLIC", "true", "metrics_public", True),
