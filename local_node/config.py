@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from local_node.db.secret import database_url_from_secret
+from local_node.database_secret import database_url_from_secret
 from local_node.fallback_settings import FallbackSettings as FallbackSettings  # its own module
 from sync_protocol.grouped_settings import GroupedSettings, SettingsGroup, default_data_dir
 from sync_protocol.units import ByteSize, Days, OptionalByteSize, Seconds

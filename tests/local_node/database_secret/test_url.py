@@ -10,8 +10,8 @@ from moto.core import set_initial_no_auth_action_count
 from sqlalchemy.engine import make_url
 
 from local_node.config import NodeSettings
-from local_node.db.secret import DatabaseSecretProblem, region_of, url_from_secret
-from tests.local_node.db.conftest import RDS_SECRET
+from local_node.database_secret import DatabaseSecretProblem, region_of, url_from_secret
+from tests.local_node.database_secret.conftest import RDS_SECRET
 
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
 

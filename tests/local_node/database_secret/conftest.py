@@ -1,4 +1,4 @@
-"""Fixtures of the database tests: an RDS-shaped secret in moto's Secrets Manager."""
+"""Fixtures of the database secret tests: an RDS-shaped secret in moto's Secrets Manager."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from edgesync.cli import main
 from local_node.config import NodeSettings
 from local_node.services import build_services
-from tests.local_node.db.conftest import RDS_SECRET
+from tests.local_node.database_secret.conftest import RDS_SECRET
 
 pytestmark = pytest.mark.usefixtures("secrets")
 
