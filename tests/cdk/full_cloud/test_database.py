@@ -75,3 +75,10 @@ def test_postgres_logs_are_exported_to_a_log_group_with_retention(site: Site) ->
         },
     )
     site.template.resource_count_is("Custom::LogRetention", 0)  # no Lambda to set it
+
+
+def test_the_database_is_named_so_the_generated_secret_carries_its_dbname(site: Site) -> None:
+    # RDS puts dbname into the generated secret only for a named database; the node needs it
+    # (local_node/database_secret.py refuses a secret without one).
+    _, instance = site.one("AWS::RDS::DBInstance")
+    assert instance["Properties"]["DBName"] == "edgesync"
