@@ -12,7 +12,6 @@ from sqlalchemy import text
 from edgesync.cli import main
 from local_node.db import advisory
 from local_node.db.engine import make_engine
-from local_node.db.migrate import upgrade
 from local_node.sync.lock import AgentLock, AgentLockHeld
 from local_node.sync.runtime import start_agent_or_log
 
@@ -27,14 +26,6 @@ AgentLock(Path(sys.argv[2]), make_engine(sys.argv[1])).acquire()
 print("held", flush=True)
 sys.stdin.read()  # hold until killed
 """
-
-
-@pytest.fixture
-def engine(postgres_url):
-    made = make_engine(postgres_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 def test_an_agent_of_another_data_dir_on_the_same_database_is_refused(tmp_path, engine):

@@ -10,8 +10,6 @@ import time
 import pytest
 from sqlalchemy import text
 
-from local_node.db.engine import make_engine
-from local_node.db.migrate import upgrade
 from local_node.sync.db_wake import CHANNEL, DatabaseWakeListener
 from local_node.sync.runtime import start_agent
 from tests.local_node.sync.conftest import enroll_node, post
@@ -24,14 +22,6 @@ from local_node.db.engine import make_engine
 from local_node.sync.db_wake import notify_wake
 assert notify_wake(make_engine(sys.argv[1]))
 """
-
-
-@pytest.fixture
-def engine(postgres_url):
-    made = make_engine(postgres_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 @pytest.fixture
