@@ -125,9 +125,12 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_s3_endpoint() -> Iterator[str]:
-    """One moto server (real HTTP) for the session; each test makes its own bucket in it."""
+    """One moto server (real HTTP) per test module; each test makes its own bucket in it.
+
+    Per module, not per session: its threads would otherwise run beside every later test of
+    the session (test_heap counts objects other threads may free)."""
     with moto_server() as url:
         yield url
 

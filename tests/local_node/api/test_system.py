@@ -27,7 +27,7 @@ def test_metrics_count_stored_reads_in_prometheus_format(node: RunningNode):
 
 def test_metrics_can_be_public_when_configured(node_factory):
     node = node_factory(metrics_public=True)
-    assert httpx.get(f"{node.url}/metrics").status_code == 200
+    assert httpx.get(f"{node.url}/metrics", timeout=30).status_code == 200
 
 
 def test_status_shows_cameras_disk_and_stream(node: RunningNode):
