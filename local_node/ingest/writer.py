@@ -354,8 +354,7 @@ class IngestWriter:
                         self._metrics.refined(change.reading, change.image)
                         results[i] = outcome
         except BaseException:
-            for path in written:
-                self._images.delete(path)
+            self._images.delete_many(written)  # one request for a bucket, not one per image
             self.image_bytes.settle(reserved or 0, 0)
             raise
         kept = [r["image_bytes"] or 0 for r in rows]
