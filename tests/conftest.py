@@ -3,6 +3,7 @@ servers in threads (uvicorn, moto)."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import secrets
 import socket
@@ -29,24 +30,46 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
+def serving(
+    config: uvicorn.Config, *, start_timeout: float = 60, stop_timeout: float = 60
+) -> Iterator[uvicorn.Server]:
     """uvicorn serving ``config`` in a thread (real sockets), started before the block runs
-    and stopped after it."""
+    and stopped after it.
+
+    The listening socket is bound here, before the app's lifespan runs: uvicorn binds only
+    after start-up, and in between the port that ``free_port`` found could be taken (the
+    app's own database connections draw their local ports from the same ephemeral range).
+    A server that does not start in time is stopped and joined before the error is raised,
+    so a start-up still running cannot outlive its test (and, say, migrate a schema that the
+    test's teardown has dropped); every thread's stack is printed to show where it hung.
+    """
     import uvicorn
 
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"server on port {config.port} did not start")
-        time.sleep(0.02)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
+        sock.bind((config.host, config.port))
+    except OSError:
+        sock.close()
+        raise
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                faulthandler.dump_traceback(all_threads=True)
+                raise RuntimeError(
+                    f"server on port {config.port} did not start in {start_timeout:.0f} s"
+                    + ("" if thread.is_alive() else " (its thread ended: see the log)")
+                )
+            time.sleep(0.02)
         yield server
     finally:
         server.should_exit = True
-        thread.join(15)
+        thread.join(stop_timeout)
+        sock.close()
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +35,7 @@ from sync_protocol.messages import (
 )
 from sync_protocol.signing import generate_keypair, sign_request
 from tests.cloud_plane.store.contracts.conftest import IMPLEMENTATIONS
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 
 class MovableClock:
@@ -259,7 +258,8 @@ def cloud_factory(
     tmp_path: Path, database_url: str, staff_key_pem: bytes, node_keys
 ) -> Iterator[Callable[..., RunningCloud]]:
     """Start clouds (uvicorn in a thread, real sockets) with settings overrides."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    servers: list[uvicorn.Server] = []
+    stack = ExitStack()
 
     def start(**overrides: Any) -> RunningCloud:
         data_dir = tmp_path / f"cloud{len(servers)}"
@@ -276,24 +276,15 @@ def cloud_factory(
         )
         clock = MovableClock()
         app = create_app(settings, clock=clock)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                lifespan="on",
-                proxy_headers=False,  # as `edgesync cloud serve`: the app decides on proxies
-            )
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,  # as `edgesync cloud serve`: the app decides on proxies
         )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("cloud did not start")
-            time.sleep(0.01)
-        servers.append((server, thread))
+        servers.append(stack.enter_context(serving(config)))
         return RunningCloud(
             url=f"http://127.0.0.1:{port}",
             settings=settings,
@@ -302,10 +293,8 @@ def cloud_factory(
             node_keys=node_keys,
         )
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(15)
+    with stack:
+        yield start
 
 
 @pytest.fixture

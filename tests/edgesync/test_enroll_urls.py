@@ -6,8 +6,6 @@ reported as a refused code: that advice makes the admin create a duplicate site.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +26,7 @@ from tests.cloud_plane.conftest import (  # noqa: F401 - fixtures used by name
     node_keys,
     staff_key_pem,
 )
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 
 @pytest.fixture
@@ -54,20 +52,11 @@ def node_url(tmp_path: Path) -> Iterator[str]:
     settings = NodeSettings(data_dir=tmp_path / "served-node", min_free_bytes=0)
     open_database(settings).dispose()
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, run_jobs=False), host="127.0.0.1", port=port, log_level="warning"
-        )
+    config = uvicorn.Config(
+        create_app(settings, run_jobs=False), host="127.0.0.1", port=port, log_level="warning"
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "node did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
+    with serving(config):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

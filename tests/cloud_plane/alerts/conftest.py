@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cloud_plane.alerts.model import AlertKind, AlertMessage, ChannelKind, Delivery, Recipient
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
 REGION = "eu-west-2"
@@ -167,7 +165,7 @@ def webhook_server() -> Iterator[WebhookServer]:
     """A real HTTP server on a free loopback port, recording every request."""
     received: list[Received] = []
     port = free_port()
-    server = uvicorn.Server(
+    with serving(
         uvicorn.Config(
             _receiver_app(received),
             host="127.0.0.1",
@@ -175,19 +173,8 @@ def webhook_server() -> Iterator[WebhookServer]:
             log_level="warning",
             lifespan="off",
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("webhook receiver did not start")
-        time.sleep(0.01)
-    try:
+    ):
         yield WebhookServer(f"http://127.0.0.1:{port}", received)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

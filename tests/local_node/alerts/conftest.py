@@ -3,7 +3,6 @@ enrolled node whose cloud has been unreachable for a while."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from local_node.alerts.channels import FallbackChannel, SmtpChannel
 from local_node.alerts.fallback import FallbackRunner
 from local_node.db.tables import LocalAlertDelivery
 from local_node.sync import store
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.local_node.conftest import RunningNode
 from tests.smtp_server import Inbox, SmtpServer, running_smtp
 
@@ -111,21 +110,9 @@ def webhook_server() -> Iterator[WebhookServer]:
 
     app = Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("webhook receiver did not start")
-        time.sleep(0.01)
-    try:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    with serving(config):
         yield WebhookServer(f"http://127.0.0.1:{port}", received, status)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 # --- an enrolled node whose cloud is away ---------------------------------------------------------
