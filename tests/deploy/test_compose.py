@@ -6,13 +6,18 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from uvicorn.middleware.proxy_headers import _TrustedHosts
 
 from edgesync.cli import main
+from local_node.api.server import server_config
+from local_node.config import NodeSettings
+from local_node.main import create_app
 from tests.deploy.conftest import COMPOSE, docker_compose_binary, run_compose
 
 
@@ -116,6 +121,20 @@ def test_only_one_sync_agent_and_the_node_runs_without_its_own(long_running: dic
 def test_the_node_runs_several_workers_by_default(resolved: dict[str, Any]):
     node = resolved["services"]["node"]
     assert int(node["environment"]["EDGESYNC_NODE_WORKERS"]) >= 2
+
+
+def test_the_node_believes_the_client_address_the_proxy_forwards(
+    resolved: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Caddy reaches the node from its own container's address, not loopback: unless the node
+    trusts it, the audit log and the sign-in back-off see Caddy instead of the client."""
+    env = resolved["services"]["node"]["environment"]
+    for name, value in env.items():
+        if name.startswith("EDGESYNC_NODE_"):
+            monkeypatch.setenv(name, str(value))
+    settings = NodeSettings(data_dir=tmp_path)
+    config = server_config(create_app(settings, run_jobs=False), settings)
+    assert "172.18.0.5" in _TrustedHosts(config.forwarded_allow_ips)  # a Docker bridge address
 
 
 def test_only_the_proxy_and_the_mqtt_broker_publish_ports(resolved: dict[str, Any]):
