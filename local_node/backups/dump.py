@@ -58,14 +58,33 @@ def url_schema(url: URL) -> str | None:
     return None
 
 
+def on_database(url: URL, database: str) -> URL:
+    """``url`` connecting to another database on the same server.
+
+    Its search_path option goes (it names a schema of the node's database); everything else
+    in the query stays, above all the TLS settings (sslmode, sslrootcert: RDS refuses
+    connections without TLS, and they must still verify the server).
+    """
+    return url.set(database=database, query={k: v for k, v in url.query.items() if k != "options"})
+
+
 def libpq(url: URL, *, database: str | None = None) -> tuple[str, dict[str, str]]:
     """Return a libpq connection URI without the password, and the environment giving it.
 
-    ``database``: connect to that database instead (its search_path option dropped too).
+    ``database``: connect to that database instead (``on_database``).
     """
-    plain = url.set(drivername="postgresql", password=None)
+    # URL.create, not url.set(password=None): set() takes None as "unchanged", and the
+    # password would ride in the tool's command line, readable by any local user in ps.
+    plain = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     if database is not None:
-        plain = plain.set(database=database, query={})
+        plain = on_database(plain, database)
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)

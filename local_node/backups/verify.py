@@ -19,7 +19,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from local_node.backups.dump import database_kind, file_counts, libpq, run_tool, table_counts
+from local_node.backups.dump import (
+    database_kind,
+    file_counts,
+    libpq,
+    on_database,
+    run_tool,
+    table_counts,
+)
 from local_node.backups.manifest import Manifest, sha256_of
 from local_node.backups.sqlite_file import BackupError, check_backup
 
@@ -97,7 +104,7 @@ def restore_postgresql_counts(path: Path, database_url: str, schema: str | None)
         try:
             uri, env = libpq(url, database=name)
             run_tool(["pg_restore", "--no-owner", "--exit-on-error", "-d", uri, str(path)], env)
-            scratch = create_engine(url.set(database=name, query={}))
+            scratch = create_engine(on_database(url, name))
             try:
                 with scratch.connect() as conn:
                     return Verified(table_counts(conn, schema))
