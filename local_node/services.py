@@ -6,6 +6,7 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -28,6 +29,9 @@ from local_node.retention import Retention
 from sync_protocol.private_files import private_dir
 
 log = logging.getLogger(__name__)
+
+START_SWEEP_MAX_HOURS = 24 * 7
+"""How far back (hour folders) the start-up sweep for unacknowledged images may reach."""
 
 VENDOR_HEALTH_FILE = "vendor_health.json"
 """With several serving processes, the vendor agents' stream health lives here (see there)."""
@@ -136,9 +140,24 @@ def _clean_after_crash(engine: Engine, images: ImageStore, clock: Clock) -> None
     swept = images.sweep_temporaries(clock())
     if swept:
         log.warning("removed %d partial image files left by an earlier crash", swept)
-    orphans = repo.remove_orphan_images(engine, images, clock())
+    now = clock()
+    hours = start_sweep_hours(now, repo.newest_received_at(engine))
+    orphans = repo.remove_orphan_images(engine, images, now, hours=hours)
     if orphans:
         log.warning("removed %d images whose reads were never acknowledged (crash)", orphans)
+
+
+def start_sweep_hours(now: datetime, newest_read: datetime | None) -> int:
+    """Hour folders the start-up sweep reads: back to the newest acknowledged read's hour.
+
+    Unacknowledged images were written after the last commit (or beside it), so a node that
+    crashed and stayed down for a day left them a day back, not in the last two hours; at
+    most a week back (older ones are the bucket lifecycle's, or retention's on a disk).
+    """
+    if newest_read is None:
+        return 2
+    behind = int((now - newest_read).total_seconds() // 3600) + 1
+    return min(max(behind, 2), START_SWEEP_MAX_HOURS)
 
 
 def _check_recent_images(
