@@ -23,9 +23,11 @@ The rule (also in the README, "Staff login"):
 So the owner waits at most ``user_cap_s`` (plus whatever their own address earned by
 failing). Refusals are 429 with ``Retry-After``; refused attempts are not counted.
 
-State is in this process only, bounded to ``max_tracked`` keys per kind (the least recently
-failing are evicted first); several API processes each keep their own (issue 18 moves it
-to the store).
+State is in this process by default, bounded to ``max_tracked`` keys per kind (the least
+recently failing are evicted first). Several processes serving one app (the node's
+`--workers`, the full cloud's API tasks) share it through ``SharedCounts`` instead, or each
+would allow the attacker its own ramp; the node keeps it in its database
+(``local_node/web/login_counts.py``). The cloud plane keeps it per process.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 Clock = Callable[[], datetime]
 
@@ -68,20 +72,49 @@ class Backoff:
 
 
 @dataclass
-class _Count:
+class Count:
+    """One key's failures: how many, when it may try again, when they are forgotten (epoch s)."""
+
     failures: int
     next_at: float  # earliest allowed attempt
     forget_at: float
 
 
+ADDRESS = "address"
+USER = "user"
+
+Records = dict[tuple[str, str], Count | None]
+"""Counts by (kind, key), kind ``ADDRESS`` or ``USER``; None: nothing on record."""
+
+
+class SharedCounts(Protocol):
+    """Counts kept where every process of the app sees them (a database)."""
+
+    def locked(self, keys: list[tuple[str, str]], now: float) -> AbstractContextManager[Records]:
+        """The keys' live counts, under a lock all processes share; what the mapping holds
+        when the block ends is stored (None: forgotten). Counts forgotten by ``now`` go."""
+        ...
+
+
 class FailureCounter:
     """Failures per key with exponential back-off; not thread-safe (the limiter locks)."""
 
-    def __init__(self, backoff: Backoff, *, window_s: float, max_keys: int) -> None:
+    def __init__(
+        self,
+        backoff: Backoff,
+        *,
+        window_s: float,
+        max_keys: int,
+        counts: OrderedDict[str, Count] | None = None,
+    ) -> None:
         self._backoff = backoff
         self._window = window_s
         self._max = max_keys
-        self._counts: OrderedDict[str, _Count] = OrderedDict()
+        self._counts: OrderedDict[str, Count] = OrderedDict() if counts is None else counts
+
+    def record(self, key: str) -> Count | None:
+        """The key's count as it stands (None: none)."""
+        return self._counts.get(key)
 
     def failures(self, key: str, now: float) -> int:
         """Return the failures on record for ``key``."""
@@ -95,7 +128,7 @@ class FailureCounter:
 
     def fail(self, key: str, now: float) -> None:
         """Record a failure and push the next allowed attempt back."""
-        count = self._live(key, now) or _Count(0, now, now)
+        count = self._live(key, now) or Count(0, now, now)
         count.failures += 1
         count.next_at = now + self._backoff.delay(count.failures)
         count.forget_at = count.next_at + self._window
@@ -117,7 +150,7 @@ class FailureCounter:
     def __len__(self) -> int:
         return len(self._counts)
 
-    def _live(self, key: str, now: float) -> _Count | None:
+    def _live(self, key: str, now: float) -> Count | None:
         count = self._counts.get(key)
         if count is not None and now > count.forget_at:
             del self._counts[key]
@@ -138,30 +171,65 @@ class LoginLimiter:
         user_cap_s: float = 30.0,
         base_s: float = 1.0,
         max_tracked: int = MAX_TRACKED,
+        shared: SharedCounts | None = None,
     ) -> None:
         self._clock = clock
-        self.addresses = FailureCounter(
-            Backoff(max_failures, base_s, address_cap_s), window_s=window_s, max_keys=max_tracked
-        )
-        self.users = FailureCounter(
-            Backoff(max_failures, base_s, user_cap_s), window_s=window_s, max_keys=max_tracked
-        )
+        self._window = window_s
+        self._backoffs = {
+            ADDRESS: Backoff(max_failures, base_s, address_cap_s),
+            USER: Backoff(max_failures, base_s, user_cap_s),
+        }
+        self.addresses = self._counter(ADDRESS, max_tracked)
+        self.users = self._counter(USER, max_tracked)
+        self._shared = shared
         self._lock = threading.Lock()
 
     def begin(self, address: str, username: str) -> None:
         """Admit one attempt (counted as failed until ``succeeded``); raise LoginThrottled."""
         now = self._clock().timestamp()
-        with self._lock:
-            wait = self.addresses.wait(address, now)
-            if self.addresses.failures(address, now) > 0:  # not clean: the username's pace too
-                wait = max(wait, self.users.wait(username, now))
+        with self._counters(address, username, now) as (addresses, users):
+            wait = addresses.wait(address, now)
+            if addresses.failures(address, now) > 0:  # not clean: the username's pace too
+                wait = max(wait, users.wait(username, now))
             if wait > 0:
                 raise LoginThrottled(math.ceil(wait))
-            self.addresses.fail(address, now)
-            self.users.fail(username, now)
+            addresses.fail(address, now)
+            users.fail(username, now)
 
     def succeeded(self, address: str, username: str) -> None:
         """Take the attempt back from the address and forget the username's failures."""
-        with self._lock:
-            self.addresses.take_back(address)
-            self.users.forget(username)
+        now = self._clock().timestamp()
+        with self._counters(address, username, now) as (addresses, users):
+            addresses.take_back(address)
+            users.forget(username)
+
+    def _counter(
+        self, kind: str, max_keys: int, counts: OrderedDict[str, Count] | None = None
+    ) -> FailureCounter:
+        return FailureCounter(
+            self._backoffs[kind], window_s=self._window, max_keys=max_keys, counts=counts
+        )
+
+    @contextmanager
+    def _counters(
+        self, address: str, username: str, now: float
+    ) -> Iterator[tuple[FailureCounter, FailureCounter]]:
+        """This process's counters under its lock, or the two keys' shared counts under the
+        shared lock, written back when the block ends (also when it refuses the attempt)."""
+        if self._shared is None:
+            with self._lock:
+                yield self.addresses, self.users
+            return
+        keys = [(ADDRESS, address), (USER, username)]
+        with self._shared.locked(keys, now) as records:
+            views = {
+                kind: self._counter(
+                    kind, 1, OrderedDict([(key, c)] if (c := records.get((kind, key))) else [])
+                )
+                for kind, key in keys
+            }
+            try:
+                yield views[ADDRESS], views[USER]
+            finally:
+                for kind, key in keys:
+                    records[(kind, key)] = views[kind].record(key)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 NAMESPACE = 0x65_64_67_65  # "edge": the first key of every edgesync advisory lock
 MIGRATE = "migrate"
 AGENT = "sync-agent"
+SIGN_IN = "sign-in"
 
 _KEY = "hashtext(:job || '/' || current_schema())"
 
@@ -27,6 +28,11 @@ def lock(conn: Connection, job: str) -> None:
     """Wait for the job's lock and take it for the connection's session."""
     conn.execute(text(f"SELECT pg_advisory_lock(:ns, {_KEY})"), {"ns": NAMESPACE, "job": job})
     conn.commit()  # nothing to keep in a transaction: the lock belongs to the session
+
+
+def lock_for_transaction(conn: Connection, job: str) -> None:
+    """Wait for the job's lock and hold it until the connection's transaction ends."""
+    conn.execute(text(f"SELECT pg_advisory_xact_lock(:ns, {_KEY})"), {"ns": NAMESPACE, "job": job})
 
 
 def try_lock(conn: Connection, job: str) -> bool:

@@ -391,3 +391,20 @@ class PlateRotation(SQLModel, table=True):
     __table_args__ = {"sqlite_with_rowid": False}
 
     rotation: str = Field(primary_key=True, max_length=40)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed web sign-ins of one client address or one username, shared by every process
+    serving the node (``local_node/web/login_counts.py``); rows go once forgotten.
+
+    The key is stored as a SHA-256 digest: a username field sometimes holds a password typed
+    in the wrong box, and the table needs only to recognise the key again.
+    """
+
+    __tablename__ = "login_failures"
+
+    kind: str = Field(primary_key=True, max_length=8, description="address or user")
+    key_hash: str = Field(primary_key=True, max_length=64)
+    failures: int
+    next_at: float = Field(description="Earliest allowed attempt (epoch s)")
+    forget_at: float = Field(index=True, description="When the failures are forgotten")

@@ -21,6 +21,7 @@ from local_node.web import (
     sync_page,
 )
 from local_node.web.context import build_context
+from local_node.web.login_counts import SqlLoginCounts
 from local_node.web.render import PageProblem, page
 from local_node.web.session import SignInRequired
 from sync_protocol import web_assets
@@ -42,7 +43,8 @@ def install_web(app: FastAPI, settings: NodeSettings) -> None:
     Call after the API's error handlers: a bad form or query on a page gets an HTML page
     saying what was wrong, the API's the JSON it always had.
     """
-    web = build_context(settings)
+    # Every serving process (--workers, the full cloud's tasks) shares the sign-in back-off.
+    web = build_context(settings, SqlLoginCounts(lambda: app.state.services.engine))
     app.state.web = web
     app.mount("/static", StaticFiles(directory=str(web_assets.STATIC)), name="static")
     for module in (

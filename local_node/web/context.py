@@ -15,7 +15,7 @@ from local_node.config import NodeSettings
 from local_node.users import SessionPolicy
 from local_node.web.thumbs import ThumbnailCache
 from sync_protocol import web_assets
-from sync_protocol.login_limiter import LoginLimiter
+from sync_protocol.login_limiter import LoginLimiter, SharedCounts
 from sync_protocol.private_files import load_or_create_secret
 
 KEY_FILE = "web_secret.key"
@@ -30,7 +30,7 @@ class WebContext:
     templates: jinja2.Environment
     thumbs: ThumbnailCache
     sessions: SessionPolicy
-    limiter: LoginLimiter  # failed sign-ins back off per address and username (this process)
+    limiter: LoginLimiter  # failed sign-ins back off per address and username
 
 
 def load_key(data_dir: Path) -> bytes:
@@ -66,8 +66,11 @@ def human_bytes(value: int | None) -> str:
     return f"{value} B"
 
 
-def build_context(settings: NodeSettings) -> WebContext:
-    """The web app's context for these settings."""
+def build_context(settings: NodeSettings, login_counts: SharedCounts | None = None) -> WebContext:
+    """The web app's context for these settings.
+
+    ``login_counts``: where the sign-in back-off keeps its counts (None: in this process).
+    """
     return WebContext(
         key=load_key(settings.data_dir),
         templates=make_templates(),
@@ -77,7 +80,7 @@ def build_context(settings: NodeSettings) -> WebContext:
             max_age=timedelta(seconds=settings.web.session_max_s),
         ),
         # The cloud's defaults: five free failures, then 1 s, 2 s, 4 s ... per address.
-        limiter=LoginLimiter(max_failures=5, window_s=900, clock=utc_now),
+        limiter=LoginLimiter(max_failures=5, window_s=900, clock=utc_now, shared=login_counts),
     )
 
 
