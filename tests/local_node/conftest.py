@@ -18,6 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from PIL import Image
+from sqlalchemy.engine import Engine
 
 from local_node.config import NodeSettings
 from local_node.db import repo
@@ -183,6 +184,15 @@ def stored_image_bytes(node: RunningNode, rel_path: str) -> bytes:
     """The bytes the node's store holds under ``rel_path`` (FileNotFoundError if none)."""
     data: bytes = node.services.images.read(rel_path)
     return data
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated node database (SQLite, and PostgreSQL when configured), no node serving."""
+    made = make_engine(database_url)
+    upgrade(made)
+    yield made
+    made.dispose()
 
 
 @pytest.fixture

@@ -1,16 +1,13 @@
-"""A migrated node database (SQLite and PostgreSQL) for the audit module's own tests."""
+"""The audit module's own tests: an auditor on the migrated node database (``engine``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from local_node.audit.recorder import Auditor
-from local_node.db.engine import make_engine
-from local_node.db.migrate import upgrade
 
 
 class StepClock:
@@ -22,14 +19,6 @@ class StepClock:
     def __call__(self) -> datetime:
         self.calls += 1
         return datetime(2026, 12, 5, 0, 0, self.calls % 60, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 @pytest.fixture

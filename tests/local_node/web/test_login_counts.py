@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from local_node.db.engine import make_engine
-from local_node.db.migrate import upgrade
 from local_node.db.tables import LoginFailure
 from local_node.web.login_counts import SqlLoginCounts, key_hash
 from sync_protocol.login_limiter import LoginLimiter, LoginThrottled
@@ -21,14 +20,6 @@ from tests.local_node.web.conftest import WebClient, add_user
 
 ADDRESS = "198.51.100.7"
 NOW = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
