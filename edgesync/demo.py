@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import click
 import httpx
 
 from edgesync.demo_procs import Child, explain_exit, port_busy, port_in_use, spawn, stop_all
+from edgesync.ports import free_port
 
 DEMO_PASSWORD = "edgesync-demo"
 DEMO_USER = "admin@demo.local"
@@ -52,12 +52,6 @@ class Site:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cli(*args: str, env: dict[str, str]) -> dict:
@@ -229,7 +223,7 @@ def _start(
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("EDGESYNC_")}
     base_env["EDGESYNC_LOG_LEVEL"] = "WARNING"
     cloud_env = {**base_env, "EDGESYNC_CLOUD_DATA_DIR": str(data_dir / "cloud")}
-    port = cloud_port or _free_port()
+    port = cloud_port or free_port()
     cloud_url = f"http://127.0.0.1:{port}"
     cloud_env["EDGESYNC_CLOUD_PUBLIC_URL"] = cloud_url
     messages_file = data_dir / "cloud" / "alerts" / "messages.jsonl"
@@ -250,7 +244,7 @@ def _start(
         name = f"site-{chr(ord('a') + i)}"
         created = _cli("cloud", "create-site", name, "--json", env=cloud_env)
         site_list.append(
-            Site(name=name, site_id=created["site_id"], data_dir=data_dir / name, port=_free_port())
+            Site(name=name, site_id=created["site_id"], data_dir=data_dir / name, port=free_port())
         )
         site_list[-1].token = created["enrollment_code"]  # replaced by a node token below
     cloud = spawn(

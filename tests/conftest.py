@@ -5,53 +5,23 @@ from __future__ import annotations
 
 import faulthandler
 import os
-import random
 import secrets
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from edgesync.ports import free_port
+
 if TYPE_CHECKING:
     import uvicorn
 
 POSTGRES_ENV = "EDGESYNC_TEST_POSTGRES_URL"
-
-
-def _ephemeral_low() -> int:
-    """The lowest port the kernel hands out for outgoing connections and ``bind(0)``."""
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now, below the ephemeral range.
-
-    Not ``bind(0)``: that port comes from the ephemeral range, from which the kernel also
-    picks the local port of every outgoing connection (and the next ``bind(0)``), so between
-    this call and the server's own bind a database connection could take it. Below the
-    range only another ``free_port`` could, one chance in twenty thousand.
-    """
-    low = _ephemeral_low()
-    for _ in range(200):
-        port = random.randint(10_000, low - 1)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # in use, or lingering in TIME_WAIT
-            return port
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from bench.ingest.procs import Children, free_port, install_signal_handlers, progress, wait_http
+from bench.ingest.procs import Children, install_signal_handlers, progress, wait_http
 from bench.ingest.report import write_json
 from bench.ingest.run import _clean_env, _cli_json, _edgesync, _rmtree
 from bench.ingest.stats import latency_summary, percentile
+from edgesync.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "bench" / "out" / "images.json"

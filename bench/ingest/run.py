@@ -23,7 +23,6 @@ from bench.ingest.payload import build_payload
 from bench.ingest.procs import (
     Children,
     cpu_seconds,
-    free_port,
     install_signal_handlers,
     machine_busy_seconds,
     peak_rss_bytes,
@@ -33,6 +32,7 @@ from bench.ingest.procs import (
 )
 from bench.ingest.rawdisk import raw_fsync
 from bench.ingest.report import evaluate, render, write_json
+from edgesync.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "bench" / "out" / "ingest.json"

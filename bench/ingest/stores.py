@@ -23,7 +23,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.ingest.procs import Children, free_port, wait_http
+from bench.ingest.procs import Children, wait_http
+from edgesync.ports import free_port
 
 STORES = ("file", "s3", "s3-serial")
 BASE = "file"

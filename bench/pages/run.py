@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 import httpx
 from sqlalchemy import select
 
-from bench.ingest.procs import Children, free_port, install_signal_handlers, progress, wait_http
+from bench.ingest.procs import Children, install_signal_handlers, progress, wait_http
 from bench.ingest.report import write_json
 from bench.ingest.run import _clean_env, _cli_json, _code_version, _edgesync, _rmtree
 from bench.pages.forms import poll_urls, sign_in
@@ -23,6 +23,7 @@ from bench.pages.measure import Timings, search_urls, time_page
 from bench.pages.report import evaluate, render
 from bench.pages.seed import CloudSeeder, generated_batches, node_batches
 from bench.sync import backlog
+from edgesync.ports import free_port
 from local_node.db.engine import make_engine
 from local_node.db.tables import Camera
 
