@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -22,6 +23,22 @@ if TYPE_CHECKING:
     import uvicorn
 
 POSTGRES_ENV = "EDGESYNC_TEST_POSTGRES_URL"
+
+
+TEST_HTTP_TIMEOUT_S = 30.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' one-off ``httpx.get/post/...`` calls wait 30 s for an answer, not httpx's 5.
+
+    A loaded CI machine (2 shared cores, PostgreSQL fsyncing) has taken over 5 s for a node's
+    first commit, and the test failed on a ReadTimeout that said nothing about the node. Only
+    the module-level functions change, which the node and cloud code never call (their clients
+    set their own timeouts); a test that means a short timeout passes one.
+    """
+    for name in ("request", "get", "post", "put", "patch", "delete", "head", "options"):
+        defaults = getattr(httpx, name).__kwdefaults__
+        defaults["timeout"] = httpx.Timeout(TEST_HTTP_TIMEOUT_S)
 
 
 @contextmanager
