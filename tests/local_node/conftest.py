@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,13 +186,22 @@ def stored_image_bytes(node: RunningNode, rel_path: str) -> bytes:
     return data
 
 
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """An engine on the node database at ``url``, migrated to head; disposed afterwards."""
+    made = make_engine(url)
+    upgrade(made)
+    try:
+        yield made
+    finally:
+        made.dispose()
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """A migrated node database (SQLite, and PostgreSQL when configured), no node serving."""
-    made = make_engine(database_url)
-    upgrade(made)
-    yield made
-    made.dispose()
+    with migrated_engine(database_url) as made:
+        yield made
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from local_node.db.engine import make_engine
-from local_node.db.migrate import upgrade
 from local_node.sync.agent import SyncAgent
 from local_node.sync.client import SyncClient
 from local_node.sync.enroll import enroll
-from tests.local_node.conftest import RunningNode, make_jpeg, now_rfc3339
+from tests.local_node.conftest import RunningNode, make_jpeg, migrated_engine, now_rfc3339
 from tests.local_node.sync.fake_cloud import FakeCloud
 
 CLOUD_URL = "http://cloud.test"
@@ -24,10 +22,8 @@ CLOUD_URL = "http://cloud.test"
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
     """A migrated node database on a fresh PostgreSQL schema (cross-task lock and wake tests)."""
-    made = make_engine(postgres_url)
-    upgrade(made)
-    yield made
-    made.dispose()
+    with migrated_engine(postgres_url) as made:
+        yield made
 
 
 @pytest.fixture
