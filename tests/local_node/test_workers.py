@@ -68,37 +68,76 @@ def _flock_holders(path: Path) -> set[int]:
     return holders
 
 
+MIN_CLIENTS = 16
+MAX_CLIENTS = 200
+
+
+def _open_until_both_serve(node: WorkersNode, pids: set[int]) -> list[httpx.Client]:
+    """Clients opened one at a time (one read each) until every worker holds one of them.
+
+    The workers share one listening socket, so which one accepts is the kernel's and the
+    scheduler's choice: on a loaded machine one worker can win many accepts in a row. At
+    least ``MIN_CLIENTS`` are opened, and more until each worker holds a connection; a
+    worker that never accepts one of ``MAX_CLIENTS`` is not serving.
+    """
+    clients: list[httpx.Client] = []
+    try:
+        while len(clients) < MAX_CLIENTS:
+            client = node.camera()
+            clients.append(client)
+            assert node.post(client, f"warm-{len(clients):05d}").status_code == 201
+            if len(clients) >= MIN_CLIENTS and _established_pids(node, pids) == pids:
+                break
+    except BaseException:
+        for client in clients:
+            client.close()
+        raise
+    return clients
+
+
 def test_concurrent_posts_to_two_workers_are_stored_once_with_contiguous_seqs(workers_node) -> None:
     node = workers_node(workers=2)
     pids = node.worker_pids()
     assert len(pids) == 2
-    clients = [node.camera() for _ in range(16)]
+    clients = _open_until_both_serve(node, pids)
     try:
-        # Each client's first request opens its connection; one at a time, so the idle
-        # workers race for each accept.
-        for i, client in enumerate(clients):
-            assert node.post(client, f"warm-{i:05d}").status_code == 201
 
         def post_many(index: int) -> list[int]:
             return [
-                node.post(clients[index], f"c{index:02d}-{j:05d}").status_code for j in range(25)
+                node.post(clients[index], f"c{index:03d}-{j:05d}").status_code for j in range(25)
             ]
 
-        with ThreadPoolExecutor(len(clients)) as pool:
-            statuses = [s for batch in pool.map(post_many, range(len(clients))) for s in batch]
-        served_by = _established_pids(node, pids)
-        repeat = node.post(clients[0], "c00-00003")
+        # Which workers hold a connection while the posts run (sampled, since a client idle
+        # past the keep-alive reconnects and may land on either worker).
+        served_by: set[int] = set()
+        posting = threading.Event()
+        posting.set()
+
+        def sample() -> None:
+            while posting.is_set():
+                served_by.update(_established_pids(node, pids))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            with ThreadPoolExecutor(len(clients)) as pool:
+                statuses = [s for batch in pool.map(post_many, range(len(clients))) for s in batch]
+        finally:
+            posting.clear()
+            sampler.join()
+        repeat = node.post(clients[0], "c000-00003")
     finally:
         for client in clients:
             client.close()
-    assert statuses == [201] * 400
+    assert served_by == pids
+    assert statuses == [201] * 25 * len(clients)
     assert repeat.status_code == 200
     stored = _stored(node)
     event_ids = [e for e, _ in stored]
     seqs = sorted(s for _, s in stored)
-    assert len(event_ids) == len(set(event_ids)) == 416
-    assert seqs == list(range(seqs[0], seqs[0] + 416))
-    assert served_by == pids
+    assert len(event_ids) == len(set(event_ids)) == 26 * len(clients)
+    assert seqs == list(range(seqs[0], seqs[0] + 26 * len(clients)))
 
 
 def test_the_sync_agent_and_the_serve_lock_are_held_by_the_parent_alone(workers_node) -> None:
