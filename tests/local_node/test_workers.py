@@ -72,34 +72,37 @@ MIN_CLIENTS = 16
 MAX_CLIENTS = 200
 
 
-def _open_until_both_serve(node: WorkersNode, pids: set[int]) -> list[httpx.Client]:
-    """Clients opened one at a time (one read each) until every worker holds one of them.
+def _open_until_each_serves(
+    node: WorkersNode, pids: set[int], at_least: int
+) -> tuple[list[httpx.Client], set[int]]:
+    """Clients opened one at a time (one read each) until each of ``pids`` has accepted one.
 
     The workers share one listening socket, so which one accepts is the kernel's and the
     scheduler's choice: on a loaded machine one worker can win many accepts in a row. At
-    least ``MIN_CLIENTS`` are opened, and more until each worker holds a connection; a
-    worker that never accepts one of ``MAX_CLIENTS`` is not serving.
+    least ``at_least`` clients are opened, and more until every worker was seen holding a
+    connection; a worker that never accepts one of ``MAX_CLIENTS`` is not serving. Returns
+    the open clients and the workers seen.
     """
     clients: list[httpx.Client] = []
+    seen: set[int] = set()
     try:
-        while len(clients) < MAX_CLIENTS:
+        while len(clients) < MAX_CLIENTS and (len(clients) < at_least or seen != pids):
             client = node.camera()
             clients.append(client)
-            assert node.post(client, f"warm-{len(clients):05d}").status_code == 201
-            if len(clients) >= MIN_CLIENTS and _established_pids(node, pids) == pids:
-                break
+            assert node.post(client, f"open-{len(clients):05d}").status_code == 201
+            seen |= _established_pids(node, pids)
     except BaseException:
         for client in clients:
             client.close()
         raise
-    return clients
+    return clients, seen
 
 
 def test_concurrent_posts_to_two_workers_are_stored_once_with_contiguous_seqs(workers_node) -> None:
     node = workers_node(workers=2)
     pids = node.worker_pids()
     assert len(pids) == 2
-    clients = _open_until_both_serve(node, pids)
+    clients, _ = _open_until_each_serves(node, pids, at_least=MIN_CLIENTS)
     try:
 
         def post_many(index: int) -> list[int]:
@@ -191,16 +194,9 @@ def test_a_worker_killed_with_sigkill_is_replaced_and_the_new_one_serves(workers
         time.sleep(0.1)
     assert victim not in after and len(after) == 2
     (newcomer,) = after - before
-    served: set[int] = set()
-    while newcomer not in served and time.monotonic() < deadline + 30:
-        clients = [node.camera() for _ in range(8)]  # new connections: new accepts
-        try:
-            for i, client in enumerate(clients):
-                assert node.post(client, f"k{i:02d}-{time.monotonic_ns()}").status_code == 201
-            served |= _established_pids(node, after)
-        finally:
-            for client in clients:
-                client.close()
+    clients, served = _open_until_each_serves(node, after, at_least=1)
+    for client in clients:
+        client.close()
     assert newcomer in served
 
 
